@@ -1,0 +1,43 @@
+"""Who is asking: a courier, a station supervisor, or an admin. One place answers it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    COURIER = "courier"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int | None
+    role: Role
+    courier_id: int | None = None
+    station_id: int | None = None  # the courier's or supervisor's station; None for admins
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def can_see_station(self, station_id: int) -> bool:
+        return self.is_admin or (self.role is Role.SUPERVISOR and self.station_id == station_id)
+
+
+def principal_of(user: Any) -> Principal:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Principal(user_id=None, role=Role.NONE)
+    if user.is_superuser or user.is_staff:
+        return Principal(user_id=user.pk, role=Role.ADMIN)
+    courier = getattr(user, "courier", None) if hasattr(user, "courier") else None
+    if courier is not None:
+        return Principal(user_id=user.pk, role=Role.COURIER, courier_id=courier.pk, station_id=courier.station_id)
+    supervisor = getattr(user, "supervisor", None) if hasattr(user, "supervisor") else None
+    if supervisor is not None:
+        return Principal(user_id=user.pk, role=Role.SUPERVISOR, station_id=supervisor.station_id)
+    return Principal(user_id=user.pk, role=Role.NONE)

@@ -1,0 +1,9 @@
+"""Version 1 of the REST API: each app's routes under /api/v1/."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("backend.accounts.api.urls")),
+    path("", include("backend.shipments.api.urls")),
+    path("", include("backend.couriers.api.urls")),
+]

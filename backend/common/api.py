@@ -1,0 +1,92 @@
+"""DRF glue: every 4xx body has one shape, ``{"code", "message", "details"}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from backend.common.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+_DRF_CODES: dict[type[exceptions.APIException], str] = {
+    exceptions.ValidationError: "invalid",
+    exceptions.ParseError: "parse_error",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.Throttled: "throttled",
+}
+
+
+def _first_message(detail: Any) -> str:
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            msg = _first_message(value)
+            return msg if key == "non_field_errors" else f"{key}: {msg}"
+    if isinstance(detail, list) and detail:
+        return _first_message(detail[0])
+    return str(detail)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=exc.messages)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    assert isinstance(exc, exceptions.APIException)
+    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+    if isinstance(exc, exceptions.ValidationError):
+        # A field-level domain code (e.g. invalid_phone) beats the generic "invalid".
+        codes = exc.get_codes()
+        field_code = _first_code(codes)
+        if field_code and field_code not in ("invalid", "required", "null", "blank"):
+            code = field_code
+        details: Any = {"fields": exc.detail}
+        message = _first_message(exc.detail)
+    else:
+        details = {}
+        message = str(exc.detail)
+    response.data = {"code": code, "message": message, "details": details}
+    return response
+
+
+def _first_code(codes: Any) -> str | None:
+    if isinstance(codes, dict):
+        for value in codes.values():
+            found = _first_code(value)
+            if found:
+                return found
+        return None
+    if isinstance(codes, list):
+        for value in codes:
+            found = _first_code(value)
+            if found:
+                return found
+        return None
+    return str(codes) if codes else None
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The documented shape of every 4xx response (for the OpenAPI schema)."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.DictField(required=False)

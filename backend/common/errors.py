@@ -1,0 +1,63 @@
+"""Domain errors with stable codes, and the one table that maps each code to an HTTP status.
+
+Domain code raises ``DomainError("invalid_transition", "…")``; the API layer turns it into
+``{"code", "message", "details"}`` with the status from ``STATUS``. Clients (the handheld, the
+console) branch on ``code``, never on the message, which is for people.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# code → HTTP status. A code not listed here is a bug: the handler answers 400 and logs it.
+STATUS: dict[str, int] = {
+    # input
+    "invalid": 400,
+    "invalid_tracking_no": 400,
+    "invalid_phone": 400,
+    "invalid_weight": 400,
+    "invalid_coordinates": 400,
+    "invalid_time_window": 400,
+    "parse_error": 400,
+    # auth
+    "not_authenticated": 401,
+    "authentication_failed": 401,
+    "token_revoked": 401,
+    "permission_denied": 403,
+    "wrong_role": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "unsupported_media_type": 415,
+    "throttled": 429,
+    # lifecycle
+    "invalid_transition": 409,
+    "version_conflict": 409,
+    "not_assigned_to_you": 409,
+    "courier_not_on_duty": 409,
+    "courier_other_station": 409,
+    "duplicate_tracking_no": 409,
+    "proof_incomplete": 400,
+    "unknown_reason_code": 400,
+    "wrong_job_kind": 409,
+    "duplicate_operation": 409,
+}
+
+
+class DomainError(Exception):
+    """A refusal the caller can act on. ``code`` is stable; ``message`` is for a person."""
+
+    def __init__(self, code: str, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details
+
+    @property
+    def status(self) -> int:
+        return STATUS.get(self.code, 400)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+    def __repr__(self) -> str:
+        return f"DomainError({self.code!r}, {self.message!r})"

@@ -1,0 +1,175 @@
+"""Plan a day (or re-plan one courier) with PyVRP 0.14's iterated local search.
+
+Modelling choices, and why:
+
+* Each vehicle starts at its station (or, when live, at its current position and time) and ends at
+  the station. It leaves at its start time: couriers are paid from shift start, and a fixed
+  departure makes PyVRP's ETAs equal to :func:`.schedule.simulate`'s.
+* Time windows are hard (a feasible PyVRP solution has no time warp); service times are per stop;
+  the shift end is the vehicle type's ``tw_late`` (latest return to the station).
+* Load has two dimensions, weight and volume. Deliveries are loaded at the station and pickups ride
+  back to it in the same route (PyVRP clients with ``delivery`` and ``pickup`` amounts).
+* Stops are *optional with a prize far above any detour* (``allow_unassigned``): the search then
+  serves every stop it can, and only a stop that no vehicle can serve within windows, capacity
+  and shift comes back as unassigned instead of the whole plan coming back infeasible. Solomon
+  benchmarks turn this off (every client required), as their rules demand.
+* Determinism: PyVRP is deterministic for a seed and a number of iterations. A wall-clock limit
+  (``time_limit_s``) is not reproducible, because how many iterations fit depends on machine load;
+  pass ``max_iterations`` when the same input must give the same plan (tests, audits).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+import pyvrp
+from pyvrp.stop import MaxIterations, MaxRuntime, StoppingCriterion
+
+from .matrix import IntMatrix, MatrixProvider, Point
+from .model import Plan, PlanRequest, RoutePlan, Stop, Vehicle, Visit
+from .schedule import onboard_load
+
+DEPOT_OPEN = 1 << 40  # depots are open all day; the vehicle's shift carries the real limit
+
+
+def _remaining_capacity(vehicle: Vehicle, by_id: dict[str, Stop]) -> list[int]:
+    # Parcels picked up earlier today stay on board until the station, so they use capacity.
+    onboard = onboard_load(vehicle, by_id)
+    return [vehicle.capacity[d] - onboard[d] for d in range(2)]
+
+
+def _prize(dist: Sequence[IntMatrix], dur: Sequence[IntMatrix], request: PlanRequest) -> int:
+    # Larger than serving the stop could ever cost (out and back over the longest edge), so
+    # dropping a stop is never "cheaper" than serving it.
+    worst = max(int(d.max()) for d in dist) * request.distance_cost
+    worst += max(int(t.max()) for t in dur) * request.duration_cost
+    return 4 * worst + 1_000
+
+
+def build_data(request: PlanRequest, matrix: MatrixProvider) -> tuple[pyvrp.ProblemData, list[Stop], list[list[str]]]:
+    """Translate a request into PyVRP data. Returns the data, the planned stops (client order) and,
+    per vehicle type, the ids of the vehicles it stands for."""
+    stops = [s for s in request.stops if not s.done]
+    by_id = {s.id: s for s in request.stops}
+    depot_points: list[Point] = []
+    for v in request.vehicles:
+        for p in (v.start_point, v.depot):
+            if p not in depot_points:
+                depot_points.append(p)
+    points = depot_points + [s.point for s in stops]
+    profiles = sorted({v.profile for v in request.vehicles})
+    mats = [matrix.matrix(points, prof) for prof in profiles]
+    dist, dur = [m[0] for m in mats], [m[1] for m in mats]
+
+    # Identical vehicles share one vehicle type: PyVRP then need not tell symmetric routes apart.
+    groups: dict[tuple[object, ...], list[str]] = defaultdict(list)
+    for v in request.vehicles:
+        key = (
+            tuple(_remaining_capacity(v, by_id)), v.start_time, v.shift_end,
+            depot_points.index(v.start_point), depot_points.index(v.depot), profiles.index(v.profile),
+        )
+        groups[key].append(v.id)
+    vehicle_types = [
+        pyvrp.VehicleType(
+            num_available=len(ids), capacity=list(key[0]), start_depot=key[3], end_depot=key[4],  # type: ignore[arg-type]
+            tw_early=key[1], tw_late=key[2], start_late=key[1], profile=key[5],  # type: ignore[arg-type]
+            unit_distance_cost=request.distance_cost, unit_duration_cost=request.duration_cost,
+            name=",".join(ids),
+        )
+        for key, ids in groups.items()
+    ]
+    prize = _prize(dist, dur, request) if request.allow_unassigned else 0
+    clients = [
+        pyvrp.Client(
+            location=len(depot_points) + i, delivery=list(s.delivery), pickup=list(s.pickup),
+            service_duration=s.service_s, tw_early=s.tw_start, tw_late=s.tw_end,
+            prize=prize, required=not request.allow_unassigned, name=s.id,
+        )
+        for i, s in enumerate(stops)
+    ]
+    data = pyvrp.ProblemData(
+        locations=[pyvrp.Location(x=p.x, y=p.y) for p in points],
+        clients=clients,
+        depots=[pyvrp.Depot(location=i, tw_early=0, tw_late=DEPOT_OPEN) for i in range(len(depot_points))],
+        vehicle_types=vehicle_types,
+        distance_matrices=dist,
+        duration_matrices=dur,
+    )
+    return data, stops, list(groups.values())
+
+
+def stopping_criterion(time_limit_s: float | None, max_iterations: int | None) -> StoppingCriterion:
+    if max_iterations is not None:
+        return MaxIterations(max_iterations)
+    if time_limit_s is None:
+        raise ValueError("give time_limit_s or max_iterations")
+    return MaxRuntime(time_limit_s)
+
+
+def to_plan(
+    request: PlanRequest, solution: pyvrp.Solution, stops: list[Stop], type_ids: list[list[str]]
+) -> Plan:
+    """Read routes through ``schedule()``: ETAs include waiting for a window to open."""
+    next_vehicle = [iter(ids) for ids in type_ids]
+    planned: set[str] = set()
+    routes: dict[str, RoutePlan] = {}
+    for route in solution.routes():
+        vid = next(next_vehicle[route.vehicle_type()])
+        visits = []
+        for act in route.schedule():
+            if act.is_client():
+                stop = stops[act.idx]
+                arrival = act.start_time - act.wait_duration
+                visits.append(Visit(stop.id, arrival, act.start_time, act.end_time))
+                planned.add(stop.id)
+        routes[vid] = RoutePlan(
+            vid, tuple(visits), route.start_time(), route.end_time(), route.distance(), route.duration()
+        )
+    all_routes = tuple(
+        routes.get(v.id, RoutePlan(v.id, (), v.start_time, v.start_time, 0, 0)) for v in request.vehicles
+    )
+    cost = sum(request.distance_cost * r.distance + request.duration_cost * r.duration for r in all_routes)
+    return Plan(
+        routes=all_routes,
+        unassigned=tuple(s.id for s in stops if s.id not in planned),
+        cost=cost,
+        feasible=bool(solution.is_feasible()),
+    )
+
+
+def solve(
+    request: PlanRequest,
+    matrix: MatrixProvider,
+    *,
+    time_limit_s: float | None = None,
+    max_iterations: int | None = None,
+    seed: int = 0,
+    initial_routes: dict[str, list[str]] | None = None,
+) -> Plan:
+    """Plan all open stops of ``request``; see the module docstring for the rules."""
+    data, stops, type_ids = build_data(request, matrix)
+    if not stops:
+        return to_plan(request, pyvrp.Solution(data, []), stops, type_ids)
+    init = _initial_solution(data, stops, type_ids, initial_routes) if initial_routes else None
+    result = pyvrp.solve(
+        data, stopping_criterion(time_limit_s, max_iterations), seed=seed,
+        collect_stats=False, display=False, initial_solution=init,
+    )
+    return to_plan(request, result.best, stops, type_ids)
+
+
+def _initial_solution(
+    data: pyvrp.ProblemData, stops: list[Stop], type_ids: list[list[str]], routes: dict[str, list[str]]
+) -> pyvrp.Solution:
+    """Warm start from known routes (e.g. the courier's current order) so the search starts there."""
+    client = {s.id: i for i, s in enumerate(stops)}
+    vt_of = {vid: t for t, ids in enumerate(type_ids) for vid in ids}
+    built = [
+        pyvrp.Route(data, [client[s] + data.num_depots for s in seq if s in client], vt_of[vid])
+        for vid, seq in routes.items()
+        if any(s in client for s in seq)
+    ]
+    return pyvrp.Solution(data, built)
+
+

@@ -1,0 +1,56 @@
+"""Publish a committed change to the channel-layer groups of the people who may see it.
+
+Publishing happens only in ``transaction.on_commit``: a message about a change that then rolls
+back would tell a courier about a job that does not exist. A push is only a hint; clients that
+miss it catch up from the change feed with their cursor.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from backend.realtime.envelope import courier_group, envelope, shipment_group, station_group
+
+if TYPE_CHECKING:
+    from backend.shipments.models import FeedEntry
+
+log = logging.getLogger(__name__)
+
+
+def groups_for(entry: FeedEntry) -> list[str]:
+    groups = []
+    if entry.courier_id:
+        groups.append(courier_group(entry.courier_id))
+    if entry.prev_courier_id and entry.prev_courier_id != entry.courier_id:
+        groups.append(courier_group(entry.prev_courier_id))
+    if entry.station_id:
+        groups.append(station_group(entry.station_id))
+    if entry.shipment_id:
+        groups.append(shipment_group(entry.shipment_id))
+    return groups
+
+
+def entry_envelope(entry: FeedEntry) -> dict[str, Any]:
+    return envelope(entry.kind, entry.cursor, entry.created_at.isoformat(), entry.payload)
+
+
+def send_to_groups(groups: list[str], message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group in groups:
+        try:
+            async_to_sync(layer.group_send)(group, {"type": "feed.message", "message": message})
+        except Exception:  # a dead Redis must not fail a committed change; clients catch up by cursor
+            log.exception("publish to %s failed", group)
+
+
+def publish_entry_on_commit(entry: FeedEntry) -> None:
+    groups = groups_for(entry)
+    message = entry_envelope(entry)
+    transaction.on_commit(lambda: send_to_groups(groups, message))

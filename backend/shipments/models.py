@@ -1,0 +1,211 @@
+"""Shipments, jobs, tracking events, attempts, proofs and the change feed.
+
+Fields and constraints only. Every write goes through ``backend.shipments.services``; nothing
+else calls ``save()`` on these models. Units: grams, millimetres, fen; datetimes are aware.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from backend.couriers.models import Courier, Station
+from backend.shipments.states import (
+    EventKind,
+    JobKind,
+    JobStatus,
+    NextStep,
+    ProofMethod,
+    ReasonCode,
+    RecipientRelation,
+    ServiceLevel,
+    ShipmentStatus,
+)
+
+
+class Shipment(models.Model):
+    tracking_no = models.CharField(max_length=14, unique=True)
+    status = models.CharField(max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.CREATED)
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="shipments")
+    service_level = models.CharField(max_length=16, choices=ServiceLevel.choices, default=ServiceLevel.STANDARD)
+
+    sender_name = models.CharField(max_length=64)
+    sender_phone = models.CharField(max_length=20)
+    sender_address = models.CharField(max_length=255)
+    sender_lat = models.FloatField(null=True, blank=True)
+    sender_lng = models.FloatField(null=True, blank=True)
+
+    recipient_name = models.CharField(max_length=64)
+    recipient_phone = models.CharField(max_length=20)
+    recipient_address = models.CharField(max_length=255)
+    recipient_postcode = models.CharField(max_length=12, blank=True)
+    recipient_lat = models.FloatField(null=True, blank=True)
+    recipient_lng = models.FloatField(null=True, blank=True)
+    destination_region = models.CharField(max_length=16, blank=True)
+
+    promised_start = models.DateTimeField(null=True, blank=True)
+    promised_end = models.DateTimeField(null=True, blank=True)
+
+    declared_value_fen = models.PositiveBigIntegerField(default=0)
+    cod_amount_fen = models.PositiveBigIntegerField(default=0)
+    handling = models.JSONField(default=list, blank=True)  # HandlingFlag values
+
+    declared_weight_g = models.PositiveIntegerField(null=True, blank=True)
+    declared_length_mm = models.PositiveIntegerField(null=True, blank=True)
+    declared_width_mm = models.PositiveIntegerField(null=True, blank=True)
+    declared_height_mm = models.PositiveIntegerField(null=True, blank=True)
+    measured_weight_g = models.PositiveIntegerField(null=True, blank=True)
+    measured_length_mm = models.PositiveIntegerField(null=True, blank=True)
+    measured_width_mm = models.PositiveIntegerField(null=True, blank=True)
+    measured_height_mm = models.PositiveIntegerField(null=True, blank=True)
+    weight_source = models.CharField(max_length=64, blank=True)  # "scale:<model>" or "manual:<reason>"
+    pieces = models.PositiveSmallIntegerField(default=1)
+    price_fen = models.PositiveBigIntegerField(null=True, blank=True)
+    payment_method = models.CharField(max_length=16, blank=True)
+    delivery_code = models.CharField(max_length=8, blank=True)  # the OTP a recipient reads out
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["station", "status"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pieces__gte=1), name="shipment_pieces_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_no
+
+
+class Job(models.Model):
+    """One visit by a courier: a pickup or a delivery of one shipment.
+
+    Multi-parcel pickups are one shipment with ``pieces`` > 1 (a multi-piece waybill), so a job
+    always has exactly one shipment.
+    """
+
+    kind = models.CharField(max_length=10, choices=JobKind.choices)
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="jobs")
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="jobs")
+    courier = models.ForeignKey(Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="jobs")
+    status = models.CharField(max_length=12, choices=JobStatus.choices, default=JobStatus.PENDING)
+    service_date = models.DateField()
+    address = models.CharField(max_length=255)
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    window_start = models.DateTimeField(null=True, blank=True)
+    window_end = models.DateTimeField(null=True, blank=True)
+    priority = models.SmallIntegerField(default=0)
+    planned_seq = models.PositiveIntegerField(null=True, blank=True)
+    eta = models.DateTimeField(null=True, blank=True)
+    attempt_count = models.PositiveSmallIntegerField(default=0)
+    next_step = models.JSONField(default=dict, blank=True)  # what was agreed after a failed attempt
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["courier", "service_date", "planned_seq"]),
+            models.Index(fields=["station", "service_date", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+
+class TrackingEvent(models.Model):
+    """An append-only fact. ``event_at`` is the device's clock, ``received_at`` the server's."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="events")
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    status_after = models.CharField(max_length=20, choices=ShipmentStatus.choices)
+    station = models.ForeignKey(Station, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    device_id = models.CharField(max_length=64, blank=True)
+    event_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    accuracy_m = models.FloatField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["shipment", "event_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.shipment_id}"
+
+
+class DeliveryAttempt(models.Model):
+    job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="attempts")
+    number = models.PositiveSmallIntegerField()
+    succeeded = models.BooleanField()
+    reason_code = models.CharField(max_length=24, choices=ReasonCode.choices, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    next_step = models.CharField(max_length=16, choices=NextStep.choices, blank=True)
+    attempted_at = models.DateTimeField()
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    photo_sha256 = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "number"], name="attempt_number_per_job")]
+
+
+class ProofOfDelivery(models.Model):
+    job = models.OneToOneField(Job, on_delete=models.PROTECT, related_name="proof")
+    method = models.CharField(max_length=12, choices=ProofMethod.choices)
+    recipient_name = models.CharField(max_length=64, blank=True)
+    recipient_relation = models.CharField(max_length=12, choices=RecipientRelation.choices)
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    accuracy_m = models.FloatField(null=True, blank=True)
+    captured_at = models.DateTimeField()
+    media_sha256 = models.JSONField(default=list, blank=True)
+    code_verified = models.BooleanField(default=False)
+
+
+class FeedCounter(models.Model):
+    """A single row whose value is the last issued change-feed cursor.
+
+    Writers bump it with ``UPDATE … RETURNING`` as the last statement of their transaction: the
+    row lock is held until commit, so cursors are issued in commit order and a reader that sees
+    cursor N has already been able to see every cursor below N. See docs/sync-protocol.md.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.PositiveBigIntegerField(default=0)
+
+
+class FeedEntry(models.Model):
+    """One change, addressed to the people who may see it (its courier, the previous courier, the station)."""
+
+    cursor = models.PositiveBigIntegerField(unique=True)
+    kind = models.CharField(max_length=32)
+    station = models.ForeignKey(Station, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    courier = models.ForeignKey(Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    prev_courier = models.ForeignKey(Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    shipment = models.ForeignKey(Shipment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["courier", "cursor"]),
+            models.Index(fields=["prev_courier", "cursor"]),
+            models.Index(fields=["station", "cursor"]),
+            models.Index(fields=["shipment", "cursor"]),
+        ]
+
+
+class SerialCounter(models.Model):
+    """Waybill serials are handed out from here, in blocks, by ``numbering``."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    value = models.PositiveBigIntegerField(default=0)

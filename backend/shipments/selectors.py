@@ -1,0 +1,85 @@
+"""Reads shaped for their callers. Each runs a fixed number of queries whatever the row count."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Prefetch, QuerySet
+
+from backend.accounts.roles import Principal, Role
+from backend.common.errors import DomainError
+from backend.common.validators import clean_tracking_no
+from backend.shipments.models import FeedEntry, Job, Shipment, TrackingEvent
+
+
+def jobs_for_courier_day(*, courier_id: int, day: date) -> QuerySet[Job]:
+    return (
+        Job.objects.filter(courier_id=courier_id, service_date=day)
+        .select_related("shipment")
+        .order_by("planned_seq", "window_end", "pk")
+    )
+
+
+def jobs_for_station(*, station_id: int) -> QuerySet[Job]:
+    return Job.objects.filter(station_id=station_id).select_related("shipment", "courier").order_by("-pk")
+
+
+def jobs_visible_to(principal: Principal) -> QuerySet[Job]:
+    qs = Job.objects.select_related("shipment", "courier")
+    if principal.role is Role.ADMIN:
+        return qs
+    if principal.role is Role.COURIER:
+        return qs.filter(courier_id=principal.courier_id)
+    if principal.role is Role.SUPERVISOR:
+        return qs.filter(station_id=principal.station_id)
+    return qs.none()
+
+
+def job_get_for(principal: Principal, job_id: int) -> Job:
+    """A job the principal may see; 404 (not 403) otherwise, so ids of others' jobs leak nothing."""
+    job = jobs_visible_to(principal).filter(pk=job_id).first()
+    if job is None:
+        raise DomainError("not_found", f"job {job_id} not found")
+    return job
+
+
+def shipment_get_for(principal: Principal, tracking_no: str) -> Shipment:
+    number = clean_tracking_no(tracking_no)
+    qs = Shipment.objects.select_related("station").prefetch_related(
+        Prefetch("events", queryset=TrackingEvent.objects.order_by("event_at", "pk"))
+    )
+    if principal.role is Role.SUPERVISOR:
+        qs = qs.filter(station_id=principal.station_id)
+    elif principal.role is Role.COURIER:
+        qs = qs.filter(jobs__courier_id=principal.courier_id).distinct()
+    elif principal.role is not Role.ADMIN:
+        qs = qs.none()
+    shipment = qs.filter(tracking_no=number).first()
+    if shipment is None:
+        raise DomainError("not_found", f"shipment {number} not found")
+    return shipment
+
+
+def shipment_public(tracking_no: str) -> Shipment:
+    number = clean_tracking_no(tracking_no)
+    shipment = (
+        Shipment.objects.filter(tracking_no=number)
+        .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.order_by("event_at", "pk")))
+        .first()
+    )
+    if shipment is None:
+        raise DomainError("not_found", f"shipment {number} not found")
+    return shipment
+
+
+def feed_for_courier(*, courier_id: int, after: int, limit: int = 500) -> list[FeedEntry]:
+    from django.db.models import Q
+
+    return list(
+        FeedEntry.objects.filter(Q(courier_id=courier_id) | Q(prev_courier_id=courier_id), cursor__gt=after)
+        .order_by("cursor")[:limit]
+    )
+
+
+def feed_for_station(*, station_id: int, after: int, limit: int = 500) -> list[FeedEntry]:
+    return list(FeedEntry.objects.filter(station_id=station_id, cursor__gt=after).order_by("cursor")[:limit])

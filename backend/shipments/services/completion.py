@@ -1,0 +1,248 @@
+"""Finishing a job at the door: a completed pickup, a delivery with proof, or a failed attempt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from backend.common.errors import DomainError
+from backend.common.validators import clean_coordinates, clean_weight_g
+from backend.shipments import transitions
+from backend.shipments.context import Ctx
+from backend.shipments.models import DeliveryAttempt, Job, ProofOfDelivery
+from backend.shipments.services.recording import (
+    check_version,
+    feed_job,
+    lock_job,
+    record_event,
+    require_own_job,
+    save_job,
+    save_shipment,
+)
+from backend.shipments.states import (
+    EventKind,
+    JobKind,
+    JobStatus,
+    NextStep,
+    ProofMethod,
+    ReasonCode,
+    RecipientRelation,
+    ShipmentStatus,
+)
+
+# Above this declared value (fen) the courier must photograph the contents at pickup.
+CONTENTS_PHOTO_THRESHOLD_FEN = 100_000
+PAYMENT_METHODS = frozenset({"cash", "wechat", "alipay", "monthly_account", "receiver_pays"})
+
+
+@dataclass(frozen=True)
+class PickupInput:
+    measured_weight_g: int
+    weight_source: str  # "scale" or "manual"
+    scale_model: str = ""
+    manual_reason: str = ""
+    length_mm: int | None = None
+    width_mm: int | None = None
+    height_mm: int | None = None
+    pieces: int = 1
+    declared_value_fen: int = 0
+    prohibited_items_absent: bool = False
+    contents_photo_sha256: str = ""
+    price_fen: int | None = None
+    payment_method: str = "cash"
+
+    def validate(self) -> None:
+        clean_weight_g(self.measured_weight_g, field="measured_weight_g")
+        if self.weight_source == "scale" and not self.scale_model:
+            raise DomainError("invalid", "a scale reading needs the scale model")
+        if self.weight_source == "manual" and not self.manual_reason.strip():
+            raise DomainError("invalid", "a weight keyed in by hand needs a reason")
+        if self.weight_source not in ("scale", "manual"):
+            raise DomainError("invalid", "weight_source must be scale or manual")
+        dims = (self.length_mm, self.width_mm, self.height_mm)
+        if any(d is not None for d in dims) and not all(d is not None and 0 < d <= 3000 for d in dims):
+            raise DomainError("invalid", "give all three dimensions, each 1–3000 mm")
+        if not 1 <= self.pieces <= 999:
+            raise DomainError("invalid", "pieces must be 1–999")
+        if not self.prohibited_items_absent:
+            raise DomainError("invalid", "the inspection must confirm no prohibited items")
+        if self.declared_value_fen > CONTENTS_PHOTO_THRESHOLD_FEN and not self.contents_photo_sha256:
+            raise DomainError("invalid", "a photo of the contents is required above 1,000 yuan declared")
+        if self.payment_method not in PAYMENT_METHODS:
+            raise DomainError("invalid", f"payment_method must be one of {sorted(PAYMENT_METHODS)}")
+
+
+@dataclass(frozen=True)
+class ProofInput:
+    method: str
+    recipient_relation: str
+    recipient_name: str = ""
+    media_sha256: list[str] = field(default_factory=list)
+    code: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    accuracy_m: float | None = None
+    captured_at: datetime | None = None
+    cod_collected_fen: int = 0
+
+    def validate(self, *, cod_amount_fen: int, delivery_code: str) -> None:
+        if self.method not in ProofMethod.values:
+            raise DomainError("proof_incomplete", f"unknown proof method {self.method!r}")
+        if self.recipient_relation not in RecipientRelation.values:
+            raise DomainError("proof_incomplete", f"unknown recipient relation {self.recipient_relation!r}")
+        if self.method in (ProofMethod.SIGNATURE, ProofMethod.PHOTO) and not self.media_sha256:
+            raise DomainError("proof_incomplete", f"a {self.method} proof needs its image")
+        if self.method == ProofMethod.CODE:
+            if not self.code:
+                raise DomainError("proof_incomplete", "the pickup code is missing")
+            if delivery_code and self.code != delivery_code:
+                raise DomainError("proof_incomplete", "the pickup code does not match")
+        if self.method == ProofMethod.SIGNATURE and not self.recipient_name.strip():
+            raise DomainError("proof_incomplete", "who signed? the recipient's name is missing")
+        if self.lat is not None or self.lng is not None:
+            if self.lat is None or self.lng is None:
+                raise DomainError("invalid_coordinates", "give both lat and lng")
+            clean_coordinates(self.lat, self.lng)
+        if cod_amount_fen and self.cod_collected_fen != cod_amount_fen:
+            raise DomainError(
+                "proof_incomplete",
+                f"collect the cash on delivery amount first ({cod_amount_fen / 100:.2f} yuan)",
+            )
+
+
+@transaction.atomic
+def job_complete_pickup(
+    *, job_id: int, ctx: Ctx, data: PickupInput, expected_version: int | None = None
+) -> Job:
+    data.validate()
+    job = lock_job(job_id)
+    require_own_job(ctx, job)
+    check_version(job, expected_version)
+    if job.kind != JobKind.PICKUP:
+        raise DomainError("wrong_job_kind", "this is a delivery, not a pickup")
+    transitions.check_job(job.status, JobStatus.COMPLETED)
+    shipment = job.shipment
+    transitions.check_shipment(shipment.status, ShipmentStatus.PICKED_UP)
+    shipment.status = ShipmentStatus.PICKED_UP
+    shipment.measured_weight_g = data.measured_weight_g
+    shipment.measured_length_mm = data.length_mm
+    shipment.measured_width_mm = data.width_mm
+    shipment.measured_height_mm = data.height_mm
+    shipment.weight_source = (
+        f"scale:{data.scale_model}" if data.weight_source == "scale" else f"manual:{data.manual_reason}"
+    )[:64]
+    shipment.pieces = data.pieces
+    shipment.declared_value_fen = data.declared_value_fen
+    shipment.price_fen = data.price_fen
+    shipment.payment_method = data.payment_method
+    save_shipment(
+        shipment,
+        ["status", "measured_weight_g", "measured_length_mm", "measured_width_mm", "measured_height_mm",
+         "weight_source", "pieces", "declared_value_fen", "price_fen", "payment_method"],
+    )
+    job.status = JobStatus.COMPLETED
+    job.attempt_count += 1
+    save_job(job, ["status", "attempt_count"])
+    record_event(
+        ctx,
+        shipment=shipment,
+        job=job,
+        kind=EventKind.PICKUP_SCAN,
+        details={"weight_g": data.measured_weight_g, "source": shipment.weight_source, "pieces": data.pieces},
+    )
+    feed_job("job.updated", job)
+    return job
+
+
+@transaction.atomic
+def job_deliver(*, job_id: int, ctx: Ctx, proof: ProofInput, expected_version: int | None = None) -> Job:
+    job = lock_job(job_id)
+    require_own_job(ctx, job)
+    check_version(job, expected_version)
+    if job.kind != JobKind.DELIVERY:
+        raise DomainError("wrong_job_kind", "this is a pickup, not a delivery")
+    transitions.check_job(job.status, JobStatus.COMPLETED)
+    shipment = job.shipment
+    transitions.check_shipment(shipment.status, ShipmentStatus.DELIVERED)
+    proof.validate(cod_amount_fen=shipment.cod_amount_fen, delivery_code=shipment.delivery_code)
+    captured_at = proof.captured_at or ctx.event_at or timezone.now()
+    ProofOfDelivery.objects.create(
+        job=job,
+        method=proof.method,
+        recipient_name=proof.recipient_name,
+        recipient_relation=proof.recipient_relation,
+        lat=proof.lat,
+        lng=proof.lng,
+        accuracy_m=proof.accuracy_m,
+        captured_at=captured_at,
+        media_sha256=list(proof.media_sha256),
+        code_verified=proof.method == ProofMethod.CODE and bool(shipment.delivery_code),
+    )
+    job.status = JobStatus.COMPLETED
+    job.attempt_count += 1
+    save_job(job, ["status", "attempt_count"])
+    DeliveryAttempt.objects.create(
+        job=job, number=job.attempt_count, succeeded=True, attempted_at=captured_at, lat=proof.lat, lng=proof.lng
+    )
+    shipment.status = ShipmentStatus.DELIVERED
+    save_shipment(shipment, ["status"])
+    record_event(
+        ctx,
+        shipment=shipment,
+        job=job,
+        kind=EventKind.DELIVERED,
+        details={"method": proof.method, "relation": proof.recipient_relation},
+    )
+    feed_job("job.updated", job)
+    return job
+
+
+@transaction.atomic
+def job_fail(
+    *,
+    job_id: int,
+    ctx: Ctx,
+    reason_code: str,
+    note: str = "",
+    next_step: dict[str, object] | None = None,
+    photo_sha256: list[str] | None = None,
+    expected_version: int | None = None,
+) -> Job:
+    """A failed attempt: the reason, what was agreed with the customer, and the evidence."""
+    if reason_code not in ReasonCode.values:
+        raise DomainError("unknown_reason_code", f"{reason_code!r} is not a known reason code")
+    step = dict(next_step or {})
+    if step and step.get("kind") not in NextStep.values:
+        raise DomainError("invalid", f"next_step.kind must be one of {NextStep.values}")
+    job = lock_job(job_id)
+    require_own_job(ctx, job)
+    check_version(job, expected_version)
+    transitions.check_job(job.status, JobStatus.FAILED)
+    shipment = job.shipment
+    if job.kind == JobKind.DELIVERY:
+        transitions.check_shipment(shipment.status, ShipmentStatus.DELIVERY_FAILED)
+        shipment.status = ShipmentStatus.DELIVERY_FAILED
+        save_shipment(shipment, ["status"])
+    job.status = JobStatus.FAILED
+    job.attempt_count += 1
+    job.next_step = step
+    save_job(job, ["status", "attempt_count", "next_step"])
+    DeliveryAttempt.objects.create(
+        job=job,
+        number=job.attempt_count,
+        succeeded=False,
+        reason_code=reason_code,
+        note=note[:500],
+        next_step=str(step.get("kind", "")),
+        attempted_at=ctx.event_at or timezone.now(),
+        lat=ctx.lat,
+        lng=ctx.lng,
+        photo_sha256=list(photo_sha256 or []),
+    )
+    kind = EventKind.DELIVERY_ATTEMPT if job.kind == JobKind.DELIVERY else EventKind.PICKUP_FAILED
+    record_event(ctx, shipment=shipment, job=job, kind=kind, details={"reason": reason_code, "next_step": step})
+    feed_job("job.updated", job)
+    return job

@@ -1,0 +1,131 @@
+"""Assignment and the courier's progress through a job (accept, start, arrive), and cancellation."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from backend.common.errors import DomainError
+from backend.couriers.models import Courier
+from backend.shipments import transitions
+from backend.shipments.context import Ctx
+from backend.shipments.models import Job
+from backend.shipments.services.recording import (
+    check_version,
+    feed_job,
+    lock_job,
+    record_event,
+    require_own_job,
+    require_station_staff,
+    save_job,
+    save_shipment,
+)
+from backend.shipments.states import EventKind, JobKind, JobStatus, ShipmentStatus
+
+
+@transaction.atomic
+def job_assign(
+    *, job_id: int, courier_id: int, ctx: Ctx, reason: str = "", expected_version: int | None = None
+) -> Job:
+    """Give a job to a courier (first assignment, reassignment, or a re-attempt after a failure).
+
+    The previous courier, if any, is told through the feed (it shows up as a revocation for them).
+    """
+    job = lock_job(job_id)
+    require_station_staff(ctx, job.station_id)
+    check_version(job, expected_version)
+    courier = Courier.objects.filter(pk=courier_id).first()
+    if courier is None:
+        raise DomainError("not_found", f"courier {courier_id} does not exist")
+    if courier.station_id != job.station_id:
+        raise DomainError("courier_other_station", f"courier {courier.employee_no} works at another station")
+    if job.status == JobStatus.ASSIGNED and job.courier_id == courier.pk:
+        raise DomainError("invalid_transition", f"job {job.pk} is already assigned to {courier.employee_no}")
+    transitions.check_job(job.status, JobStatus.ASSIGNED)
+    prev = job.courier_id
+    job.courier = courier
+    job.status = JobStatus.ASSIGNED
+    job.planned_seq = None
+    job.eta = None
+    save_job(job, ["courier", "status", "planned_seq", "eta"])
+    record_event(
+        ctx,
+        shipment=job.shipment,
+        job=job,
+        kind=EventKind.JOB_ASSIGNED,
+        details={"courier": courier.employee_no, "prev_courier_id": prev, "reason": reason},
+    )
+    feed_job("job.assigned", job, prev_courier_id=prev)
+    return job
+
+
+@transaction.atomic
+def job_unassign(*, job_id: int, ctx: Ctx, reason: str, expected_version: int | None = None) -> Job:
+    job = lock_job(job_id)
+    require_station_staff(ctx, job.station_id)
+    check_version(job, expected_version)
+    transitions.check_job(job.status, JobStatus.PENDING)
+    prev = job.courier_id
+    job.courier = None
+    job.status = JobStatus.PENDING
+    job.planned_seq = None
+    job.eta = None
+    save_job(job, ["courier", "status", "planned_seq", "eta"])
+    record_event(ctx, shipment=job.shipment, job=job, kind=EventKind.JOB_UNASSIGNED, details={"reason": reason})
+    feed_job("job.unassigned", job, prev_courier_id=prev)
+    return job
+
+
+def _courier_step(job_id: int, to: JobStatus, ctx: Ctx, expected_version: int | None) -> Job:
+    job = lock_job(job_id)
+    require_own_job(ctx, job)
+    check_version(job, expected_version)
+    transitions.check_job(job.status, to)
+    job.status = to
+    save_job(job, ["status"])
+    return job
+
+
+@transaction.atomic
+def job_accept(*, job_id: int, ctx: Ctx, expected_version: int | None = None) -> Job:
+    job = _courier_step(job_id, JobStatus.ACCEPTED, ctx, expected_version)
+    record_event(ctx, shipment=job.shipment, job=job, kind=EventKind.JOB_ACCEPTED)
+    feed_job("job.updated", job)
+    return job
+
+
+@transaction.atomic
+def job_start(*, job_id: int, ctx: Ctx, expected_version: int | None = None) -> Job:
+    """The courier sets off. For a delivery this also takes the parcel out for delivery."""
+    job = _courier_step(job_id, JobStatus.STARTED, ctx, expected_version)
+    shipment = job.shipment
+    if job.kind == JobKind.DELIVERY and shipment.status != ShipmentStatus.OUT_FOR_DELIVERY:
+        transitions.check_shipment(shipment.status, ShipmentStatus.OUT_FOR_DELIVERY)
+        shipment.status = ShipmentStatus.OUT_FOR_DELIVERY
+        save_shipment(shipment, ["status"])
+    record_event(ctx, shipment=shipment, job=job, kind=EventKind.JOB_STARTED)
+    feed_job("job.updated", job)
+    return job
+
+
+@transaction.atomic
+def job_arrive(*, job_id: int, ctx: Ctx, expected_version: int | None = None) -> Job:
+    job = _courier_step(job_id, JobStatus.ARRIVED, ctx, expected_version)
+    record_event(ctx, shipment=job.shipment, job=job, kind=EventKind.JOB_ARRIVED)
+    feed_job("job.updated", job)
+    return job
+
+
+@transaction.atomic
+def job_cancel(*, job_id: int, ctx: Ctx, reason: str, expected_version: int | None = None) -> Job:
+    """Close a job without doing it (the shipment's own status is a separate decision)."""
+    if not reason.strip():
+        raise DomainError("invalid", "a reason is required to cancel a job")
+    job = lock_job(job_id)
+    require_station_staff(ctx, job.station_id)
+    check_version(job, expected_version)
+    transitions.check_job(job.status, JobStatus.CANCELLED)
+    job.status = JobStatus.CANCELLED
+    save_job(job, ["status"])
+    record_event(ctx, shipment=job.shipment, job=job, kind=EventKind.JOB_CANCELLED, details={"reason": reason})
+    feed_job("job.updated", job)
+    return job

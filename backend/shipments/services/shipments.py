@@ -1,0 +1,89 @@
+"""Shipment-level changes that are not a courier's job: scans at hand-overs and supervisor decisions."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from backend.accounts.roles import Role
+from backend.common.errors import DomainError
+from backend.common.validators import clean_tracking_no
+from backend.shipments import transitions
+from backend.shipments.context import Ctx
+from backend.shipments.models import Shipment, TrackingEvent
+from backend.shipments.services.recording import (
+    feed_shipment,
+    lock_shipment,
+    record_event,
+    require_station_staff,
+    save_shipment,
+)
+from backend.shipments.states import EventKind, ShipmentStatus as S
+
+# The event each manual transition records.
+_EVENT_FOR: dict[S, EventKind] = {
+    S.PICKED_UP: EventKind.PICKUP_SCAN,
+    S.AT_STATION: EventKind.STATION_IN,
+    S.OUT_FOR_DELIVERY: EventKind.LOADED_OUT,
+    S.DELIVERED: EventKind.DELIVERED,
+    S.DELIVERY_FAILED: EventKind.DELIVERY_ATTEMPT,
+    S.HELD: EventKind.HELD,
+    S.RETURNING: EventKind.RETURNING,
+    S.RETURNED: EventKind.RETURNED,
+    S.EXCEPTION: EventKind.EXCEPTION,
+    S.CANCELLED: EventKind.CANCELLED,
+}
+
+# Scan kinds a handheld sends, and the status each one moves a shipment to (None: a fact only).
+SCAN_TARGET: dict[str, S | None] = {
+    EventKind.STATION_IN: S.AT_STATION,
+    EventKind.SORTED: None,
+    EventKind.LOADED_OUT: S.OUT_FOR_DELIVERY,
+}
+
+
+@transaction.atomic
+def shipment_transition(*, shipment_id: int, to: str, ctx: Ctx, reason: str) -> Shipment:
+    """A supervisor's decision on a shipment (hold, return, exception, cancel, back to station…)."""
+    if not reason.strip():
+        raise DomainError("invalid", "a reason is required")
+    target = S(to) if to in S.values else None
+    if target is None or target == S.CREATED:
+        raise DomainError("invalid", f"{to!r} is not a status a shipment can be moved to")
+    shipment = lock_shipment(shipment_id=shipment_id)
+    require_station_staff(ctx, shipment.station_id)
+    transitions.check_shipment(shipment.status, target)
+    shipment.status = target
+    save_shipment(shipment, ["status"])
+    record_event(ctx, shipment=shipment, kind=_EVENT_FOR[target], details={"reason": reason})
+    feed_shipment("shipment.updated", shipment)
+    return shipment
+
+
+@transaction.atomic
+def scan(*, tracking_no: str, scan_kind: str, ctx: Ctx) -> TrackingEvent:
+    """Record a hand-over scan. Scans are facts: recorded even when they cannot move the status.
+
+    A station scan that arrives after a later status (a late upload from a handheld) is kept
+    with ``status_unchanged`` rather than refused, so the history is complete.
+    """
+    number = clean_tracking_no(tracking_no)
+    if scan_kind not in SCAN_TARGET:
+        raise DomainError("invalid", f"unknown scan kind {scan_kind!r}; use one of {sorted(SCAN_TARGET)}")
+    shipment = lock_shipment(tracking_no=number)
+    if ctx.actor.role is Role.COURIER:
+        if ctx.actor.station_id != shipment.station_id:
+            raise DomainError("permission_denied", f"{number} belongs to another station")
+    else:
+        require_station_staff(ctx, shipment.station_id)
+    target = SCAN_TARGET[scan_kind]
+    details: dict[str, object] = {}
+    if target is not None and shipment.status != target:
+        if transitions.shipment_can(shipment.status, target):
+            shipment.status = target
+            save_shipment(shipment, ["status"])
+        else:
+            details = {"status_unchanged": True, "status_was": shipment.status}
+    event = record_event(ctx, shipment=shipment, kind=scan_kind, details=details)
+    feed_shipment("shipment.scanned", shipment, {"scan": {"kind": scan_kind, "event_id": event.pk}})
+    return event
+

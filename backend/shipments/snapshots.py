@@ -1,0 +1,73 @@
+"""Plain-dict views of a job and a shipment, as carried by the change feed and live messages.
+
+A snapshot is the whole current state of one entity, so a client applies a change by replacing
+its copy: no client-side merge logic, and a replayed change is harmless.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from backend.shipments.models import Job, Shipment
+from mobile.rules.privacy import mask_name, mask_phone
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def shipment_snapshot(s: Shipment) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "tracking_no": s.tracking_no,
+        "status": s.status,
+        "station_id": s.station_id,
+        "service_level": s.service_level,
+        "recipient_name": s.recipient_name,
+        "recipient_phone": s.recipient_phone,
+        "recipient_address": s.recipient_address,
+        "promised_start": _iso(s.promised_start),
+        "promised_end": _iso(s.promised_end),
+        "cod_amount_fen": s.cod_amount_fen,
+        "handling": list(s.handling),
+        "pieces": s.pieces,
+        "measured_weight_g": s.measured_weight_g,
+        "price_fen": s.price_fen,
+    }
+
+
+def shipment_public_snapshot(s: Shipment) -> dict[str, Any]:
+    """What anyone holding the tracking number may see: no phone, no address, masked name."""
+    return {
+        "tracking_no": s.tracking_no,
+        "status": s.status,
+        "service_level": s.service_level,
+        "recipient_name": mask_name(s.recipient_name),
+        "recipient_phone": mask_phone(s.recipient_phone),
+        "promised_start": _iso(s.promised_start),
+        "promised_end": _iso(s.promised_end),
+    }
+
+
+def job_snapshot(j: Job) -> dict[str, Any]:
+    return {
+        "id": j.pk,
+        "kind": j.kind,
+        "status": j.status,
+        "version": j.version,
+        "station_id": j.station_id,
+        "courier_id": j.courier_id,
+        "service_date": j.service_date.isoformat(),
+        "address": j.address,
+        "lat": j.lat,
+        "lng": j.lng,
+        "window_start": _iso(j.window_start),
+        "window_end": _iso(j.window_end),
+        "priority": j.priority,
+        "planned_seq": j.planned_seq,
+        "eta": _iso(j.eta),
+        "attempt_count": j.attempt_count,
+        "next_step": j.next_step,
+        "shipment": shipment_snapshot(j.shipment),
+    }

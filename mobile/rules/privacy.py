@@ -1,0 +1,64 @@
+"""Masking for privacy waybills: the label on the box is read by everyone who handles it.
+
+The rule is "enough for the courier to find the door, not enough to find the person": phone numbers keep
+the carrier prefix and last four digits (callers confirm the last four), names keep the surname, and
+addresses keep the administrative area (province, city, district) used for sorting. The handheld and the
+backend both import this module so a label printed offline matches one printed by the server.
+"""
+
+from __future__ import annotations
+
+import re
+
+MASK = "****"
+
+# Province / city / district prefix, each part short: a greedy match would swallow "科技园南区" as a district.
+_ADMIN_PREFIX = re.compile(
+    r"^(?:[^\d\s]{1,7}?(?:省|自治区|特别行政区))?"
+    r"(?:[^\d\s]{1,8}?(?:市|自治州|地区|盟))?"
+    r"(?:[^\d\s]{1,8}?(?:区|县|旗|市))?"
+)
+
+
+def mask_phone(phone: str) -> str:
+    """``13812345678`` → ``138****5678``; separators and a +86 prefix are dropped first."""
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    if len(digits) >= 11:
+        return digits[:3] + MASK + digits[-4:]
+    if len(digits) >= 7:
+        # Landline without area code: the last four are still what a caller checks.
+        return MASK + digits[-4:]
+    return MASK if digits else ""
+
+
+def mask_name(name: str) -> str:
+    """``张三`` → ``张*``, ``欧阳娜娜`` → ``欧***``: the first character, one star per hidden one."""
+    name = name.strip()
+    if not name:
+        return ""
+    hidden = len(name[1:].replace(" ", ""))
+    return name[0] + "*" * max(1, hidden)
+
+
+def mask_address(address: str) -> str:
+    """Keep the administrative area, hide street, number and room.
+
+    ``广东省深圳市南山区科技园10号`` → ``广东省深圳市南山区****``. For an address with no Chinese
+    administrative prefix, keep only the last comma-separated part (city or country).
+    """
+    address = address.strip()
+    if not address:
+        return ""
+    prefix = _ADMIN_PREFIX.match(address)
+    kept = prefix.group(0) if prefix else ""
+    if kept and kept != address:
+        return kept + MASK
+    if kept:
+        # The whole address is an area name: nothing private to hide, and masking would confuse sorting.
+        return kept
+    parts = [p.strip() for p in re.split(r"[,，]", address) if p.strip()]
+    if len(parts) > 1:
+        return MASK + ", " + parts[-1]
+    return MASK
