@@ -6,4 +6,6 @@ urlpatterns = [
     path("", include("backend.accounts.api.urls")),
     path("", include("backend.shipments.api.urls")),
     path("", include("backend.couriers.api.urls")),
+    path("", include("backend.sync.api.urls")),
+    path("", include("backend.locations.api.urls")),
 ]

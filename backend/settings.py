@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "backend.shipments",
     "backend.dispatch",
     "backend.realtime",
+    "backend.sync",
+    "backend.locations",
 ]
 
 MIDDLEWARE = [

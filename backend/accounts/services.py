@@ -20,7 +20,7 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _issue(user: AbstractBaseUser, device_id: str) -> tuple[ApiToken, str]:
+def token_issue(user: AbstractBaseUser, device_id: str) -> tuple[ApiToken, str]:
     key = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, key_hash=hash_key(key), prefix=key[:8], device_id=device_id)
     return token, key
@@ -46,7 +46,7 @@ def login(*, login: str, password: str, device_id: str) -> tuple[ApiToken, str, 
     ApiToken.objects.filter(user=user, device_id=device_id, revoked_at=None).update(
         revoked_at=timezone.now(), revoked_reason="replaced by a new login on the same device"
     )
-    token, key = _issue(user, device_id)
+    token, key = token_issue(user, device_id)
     return token, key, principal
 
 
