@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.utils import timezone
-
 from backend.accounts.roles import Principal, Role
 from backend.common.errors import DomainError
 from backend.common.validators import clean_coordinates

@@ -156,6 +156,9 @@ class DeliveryAttempt(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "number"], name="attempt_number_per_job")]
 
+    def __str__(self) -> str:
+        return f"attempt {self.number} of job {self.job_id}"
+
 
 class ProofOfDelivery(models.Model):
     job = models.OneToOneField(Job, on_delete=models.PROTECT, related_name="proof")
@@ -169,6 +172,9 @@ class ProofOfDelivery(models.Model):
     media_sha256 = models.JSONField(default=list, blank=True)
     code_verified = models.BooleanField(default=False)
 
+    def __str__(self) -> str:
+        return f"proof ({self.method}) for job {self.job_id}"
+
 
 class FeedCounter(models.Model):
     """A single row whose value is the last issued change-feed cursor.
@@ -180,6 +186,9 @@ class FeedCounter(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"feed counter at {self.value}"
 
 
 class FeedEntry(models.Model):
@@ -203,9 +212,15 @@ class FeedEntry(models.Model):
             models.Index(fields=["shipment", "cursor"]),
         ]
 
+    def __str__(self) -> str:
+        return f"#{self.cursor} {self.kind}"
+
 
 class SerialCounter(models.Model):
     """Waybill serials are handed out from here, in blocks, by ``numbering``."""
 
     name = models.CharField(max_length=32, primary_key=True)
     value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

@@ -7,7 +7,8 @@ everything else must be in this table or it is refused with ``invalid_transition
 from __future__ import annotations
 
 from backend.common.errors import DomainError
-from backend.shipments.states import JobStatus as J, ShipmentStatus as S
+from backend.shipments.states import JobStatus as J
+from backend.shipments.states import ShipmentStatus as S
 
 SHIPMENT_ALLOWED: dict[S, frozenset[S]] = {
     S.CREATED: frozenset({S.PICKED_UP, S.AT_STATION, S.CANCELLED, S.EXCEPTION}),

@@ -7,7 +7,14 @@ Views, sync, consumers, tasks, commands and the admin call these; nothing else w
 
 from backend.shipments.services.completion import job_complete_pickup, job_deliver, job_fail
 from backend.shipments.services.intake import ShipmentInput, shipment_create, shipments_create_bulk
-from backend.shipments.services.jobs import job_accept, job_arrive, job_assign, job_cancel, job_start, job_unassign
+from backend.shipments.services.jobs import (
+    job_accept,
+    job_arrive,
+    job_assign,
+    job_cancel,
+    job_start,
+    job_unassign,
+)
 from backend.shipments.services.shipments import scan, shipment_transition
 
 __all__ = [

@@ -17,7 +17,8 @@ from backend.shipments.services.recording import (
     require_station_staff,
     save_shipment,
 )
-from backend.shipments.states import EventKind, ShipmentStatus as S
+from backend.shipments.states import EventKind
+from backend.shipments.states import ShipmentStatus as S
 
 # The event each manual transition records.
 _EVENT_FOR: dict[S, EventKind] = {
