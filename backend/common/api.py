@@ -91,3 +91,8 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
     details = serializers.DictField(required=False)
+
+
+def error_responses(*statuses: int) -> dict[int, type[ErrorSerializer]]:
+    """``extend_schema(responses={200: X, **error_responses(400, 404)})``: declare each error status."""
+    return dict.fromkeys(statuses, ErrorSerializer)

@@ -83,3 +83,8 @@ def feed_for_courier(*, courier_id: int, after: int, limit: int = 500) -> list[F
 
 def feed_for_station(*, station_id: int, after: int, limit: int = 500) -> list[FeedEntry]:
     return list(FeedEntry.objects.filter(station_id=station_id, cursor__gt=after).order_by("cursor")[:limit])
+
+
+def operation_recorded(idempotency_key: str) -> bool:
+    """Whether an operation with this Idempotency-Key was already applied (it left an event)."""
+    return TrackingEvent.objects.filter(idempotency_key=idempotency_key).exists()

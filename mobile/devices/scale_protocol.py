@@ -114,7 +114,8 @@ def _text(raw: bytes) -> str | None:
 _SICS_WEIGHT = re.compile(r"^(S|T) ([SD]) +(-?[0-9]+(?:\.[0-9]+)?) +(kg|g|lb)$")
 _SICS_STATUS = re.compile(r"^(S|Z|T) ([AI+-])$")
 _SICS_ERROR = re.compile(r"^E([SLT])$")
-_CONT_LINE = re.compile(r"^(ST|US|OL),(GS|NT),(?:([+-]) *([0-9]+(?:\.[0-9]*)?) *(kg|g|lb)|.*)$")
+_CONT_LINE = re.compile(r"^(ST|US|OL),(GS|NT),(.*)$")
+_CONT_VALUE = re.compile(r"^([+-]) *([0-9]+(?:\.[0-9]*)?) *(kg|g|lb)$")
 
 
 def parse_mtsics_line(raw: bytes) -> ScaleEvent:
@@ -142,13 +143,15 @@ def parse_continuous_line(raw: bytes) -> ScaleEvent:
     m = _CONT_LINE.match(text) if text is not None else None
     if not m:
         return Garbage(raw)
-    state, kind, sign, value, unit = m.groups()
+    state, kind, rest = m.groups()
     if state == "OL":
-        # Indicators fill the value with 9s or letters when over range; the header alone is the signal.
-        return Overload()
-    if value is None:
+        # Indicators fill the value with 9s or letters when out of range; only the sign still means something.
+        return Underload() if rest.lstrip().startswith("-") else Overload()
+    value = _CONT_VALUE.match(rest.strip())
+    if not value:
         return Garbage(raw)
-    grams = to_grams(value, unit)
+    sign, number, unit = value.groups()
+    grams = to_grams(number, unit)
     return Reading(-grams if sign == "-" else grams, stable=state == "ST", net=kind == "NT")
 
 

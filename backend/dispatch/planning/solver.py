@@ -166,7 +166,7 @@ def _initial_solution(
     client = {s.id: i for i, s in enumerate(stops)}
     vt_of = {vid: t for t, ids in enumerate(type_ids) for vid in ids}
     built = [
-        pyvrp.Route(data, [client[s] + data.num_depots for s in seq if s in client], vt_of[vid])
+        pyvrp.Route(data, [client[s] for s in seq if s in client], vt_of[vid])
         for vid, seq in routes.items()
         if any(s in client for s in seq)
     ]

@@ -47,9 +47,9 @@ def shipment_transition(*, shipment_id: int, to: str, ctx: Ctx, reason: str) -> 
     """A supervisor's decision on a shipment (hold, return, exception, cancel, back to station…)."""
     if not reason.strip():
         raise DomainError("invalid", "a reason is required")
-    target = S(to) if to in S.values else None
-    if target is None or target == S.CREATED:
-        raise DomainError("invalid", f"{to!r} is not a status a shipment can be moved to")
+    if to not in S.values:
+        raise DomainError("invalid", f"{to!r} is not a shipment status")
+    target = S(to)
     shipment = lock_shipment(shipment_id=shipment_id)
     require_station_staff(ctx, shipment.station_id)
     transitions.check_shipment(shipment.status, target)

@@ -1,0 +1,36 @@
+"""Reads about accounts and tokens, scoped to who is asking."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from backend.accounts.models import ApiToken
+from backend.accounts.roles import Principal, Role
+from backend.common.errors import DomainError
+
+# Postgres bigint: a larger id cannot exist, and must not reach the database as a parameter.
+MAX_ID = 2**63 - 1
+
+
+def tokens_live_for_user(*, user_id: int) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user_id=user_id, revoked_at=None).order_by("-created_at", "-pk")
+
+
+def token_get_for_revocation(principal: Principal, token_id: int) -> ApiToken:
+    """A token the principal may revoke: their own, a courier's of their station (supervisor), any (admin).
+
+    Anything else is "not found", so token ids of other people leak nothing.
+    """
+    if not 1 <= token_id <= MAX_ID:
+        raise DomainError("not_found", f"token {token_id} not found")
+    qs = ApiToken.objects.select_related("user")
+    if principal.role is Role.SUPERVISOR:
+        mine = qs.filter(pk=token_id, user_id=principal.user_id)
+        station = qs.filter(pk=token_id, user__courier__station_id=principal.station_id)
+        qs = mine | station
+    elif principal.role is not Role.ADMIN:
+        qs = qs.filter(pk=token_id, user_id=principal.user_id)
+    token = qs.filter(pk=token_id).first()
+    if token is None:
+        raise DomainError("not_found", f"token {token_id} not found")
+    return token

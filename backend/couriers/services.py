@@ -1,0 +1,179 @@
+"""Writes for stations, couriers, supervisors, admins and territories.
+
+These are configuration records, not lifecycle ones: they get no TrackingEvent and no change-feed
+row. Anything that needs a login (a courier, a supervisor) is created here together with its user,
+so the admin, the demo seed and a future onboarding API cannot create one without the other.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from backend.common.errors import DomainError
+from backend.common.validators import clean_coordinates, clean_phone
+from backend.couriers.models import DEFAULT_CAPACITY, Courier, DutyStatus, Station, Supervisor, VehicleType, Zone
+
+
+def _clean_password(password: str) -> str:
+    # Mirrors AUTH_PASSWORD_VALIDATORS (minimum length 8) so a service caller gets a coded error.
+    if len(password) < 8:
+        raise DomainError("invalid", "a password needs at least 8 characters", field="password")
+    return password
+
+
+def _require_free_username(username: str) -> None:
+    if not username.strip():
+        raise DomainError("invalid", "a username is required", field="username")
+    if User.objects.filter(username=username).exists():
+        raise DomainError("invalid", f"the username {username!r} is taken", field="username")
+
+
+@transaction.atomic
+def station_create(
+    *, code: str, name: str, address: str, lat: float, lng: float, time_zone: str = "Asia/Shanghai"
+) -> Station:
+    clean_coordinates(lat, lng)
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DomainError("invalid", f"{time_zone!r} is not an IANA time zone", field="time_zone") from None
+    if not code.strip() or not name.strip():
+        raise DomainError("invalid", "a station needs a code and a name")
+    if Station.objects.filter(code=code).exists():
+        raise DomainError("invalid", f"station code {code} is taken", field="code")
+    return Station.objects.create(code=code, name=name, address=address, lat=lat, lng=lng, time_zone=time_zone)
+
+
+@transaction.atomic
+def courier_create(
+    *,
+    station_id: int,
+    employee_no: str,
+    name: str,
+    phone: str,
+    password: str,
+    vehicle_type: str = VehicleType.E_TRICYCLE,
+    capacity_g: int | None = None,
+    capacity_cm3: int | None = None,
+    username: str = "",
+) -> Courier:
+    """Create the courier and the user they log in with (by employee number, see accounts.services.login).
+
+    Capacity defaults to the vehicle type's typical payload. The courier starts off duty.
+    """
+    if vehicle_type not in VehicleType.values:
+        raise DomainError("invalid", f"vehicle_type must be one of {VehicleType.values}", field="vehicle_type")
+    if not employee_no.strip() or not name.strip():
+        raise DomainError("invalid", "a courier needs an employee number and a name")
+    if Courier.objects.filter(employee_no=employee_no).exists():
+        raise DomainError("invalid", f"employee number {employee_no} is taken", field="employee_no")
+    station = Station.objects.filter(pk=station_id).first()
+    if station is None:
+        raise DomainError("not_found", f"station {station_id} does not exist")
+    e164 = clean_phone(phone)
+    username = username or f"courier-{employee_no.lower()}"
+    _require_free_username(username)
+    default_g, default_cm3 = DEFAULT_CAPACITY[VehicleType(vehicle_type)]
+    user = User.objects.create_user(username, password=_clean_password(password), first_name=name[:150])
+    return Courier.objects.create(
+        user=user,
+        station=station,
+        employee_no=employee_no,
+        name=name,
+        phone=e164,
+        vehicle_type=vehicle_type,
+        capacity_g=capacity_g if capacity_g is not None else default_g,
+        capacity_cm3=capacity_cm3 if capacity_cm3 is not None else default_cm3,
+        duty_status=DutyStatus.OFF_DUTY,
+    )
+
+
+@transaction.atomic
+def supervisor_create(*, station_id: int, username: str, name: str, password: str) -> Supervisor:
+    station = Station.objects.filter(pk=station_id).first()
+    if station is None:
+        raise DomainError("not_found", f"station {station_id} does not exist")
+    if not name.strip():
+        raise DomainError("invalid", "a supervisor needs a name", field="name")
+    _require_free_username(username)
+    user = User.objects.create_user(username, password=_clean_password(password), first_name=name[:150])
+    return Supervisor.objects.create(user=user, station=station, name=name)
+
+
+@transaction.atomic
+def admin_create(*, username: str, password: str, email: str = "") -> User:
+    """A platform administrator (staff + superuser; ``principal_of`` makes them the ADMIN role)."""
+    _require_free_username(username)
+    return User.objects.create_superuser(username, email=email, password=_clean_password(password))
+
+
+@transaction.atomic
+def courier_set_duty(*, courier_id: int, duty_status: str) -> Courier:
+    if duty_status not in DutyStatus.values:
+        raise DomainError("invalid", f"duty_status must be one of {DutyStatus.values}", field="duty_status")
+    courier = Courier.objects.select_for_update().filter(pk=courier_id).first()
+    if courier is None:
+        raise DomainError("not_found", f"courier {courier_id} does not exist")
+    if courier.duty_status != duty_status:
+        courier.duty_status = duty_status
+        courier.save(update_fields=["duty_status"])
+    return courier
+
+
+def _clean_strings(values: list[str], field: str) -> list[str]:
+    cleaned = [str(v).strip() for v in values]
+    if any(not v for v in cleaned):
+        raise DomainError("invalid", f"{field} may not hold empty entries", field=field)
+    return list(dict.fromkeys(cleaned))  # drop repeats, keep the order people typed
+
+
+@transaction.atomic
+def zone_create(
+    *,
+    station_id: int,
+    code: str,
+    name: str,
+    address_prefixes: list[str],
+    postcodes: list[str],
+    courier_id: int | None = None,
+) -> Zone:
+    if not Station.objects.filter(pk=station_id).exists():
+        raise DomainError("not_found", f"station {station_id} does not exist")
+    if Zone.objects.filter(station_id=station_id, code=code).exists():
+        raise DomainError("invalid", f"zone {code} already exists at this station", field="code")
+    zone = Zone.objects.create(
+        station_id=station_id,
+        code=code,
+        name=name,
+        address_prefixes=_clean_strings(address_prefixes, "address_prefixes"),
+        postcodes=_clean_strings(postcodes, "postcodes"),
+    )
+    if courier_id is not None:
+        zone = zone_assign(zone_id=zone.pk, courier_id=courier_id)
+    return zone
+
+
+def check_zone_courier(zone_station_id: int, courier: Courier | None) -> None:
+    """A territory can only be owned by a courier of its own station (shared with the admin form)."""
+    if courier is not None and courier.station_id != zone_station_id:
+        raise DomainError("courier_other_station", f"courier {courier.employee_no} works at another station")
+
+
+@transaction.atomic
+def zone_assign(*, zone_id: int, courier_id: int | None) -> Zone:
+    """Give a territory to a courier, or take it away (``courier_id=None``)."""
+    zone = Zone.objects.select_for_update().filter(pk=zone_id).first()
+    if zone is None:
+        raise DomainError("not_found", f"zone {zone_id} does not exist")
+    courier = None
+    if courier_id is not None:
+        courier = Courier.objects.filter(pk=courier_id).first()
+        if courier is None:
+            raise DomainError("not_found", f"courier {courier_id} does not exist")
+    check_zone_courier(zone.station_id, courier)
+    zone.courier = courier
+    zone.save(update_fields=["courier"])
+    return zone

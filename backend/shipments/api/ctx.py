@@ -1,0 +1,61 @@
+"""From an HTTP request to the service's ``Ctx``: who, which device, when and where the device says."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.request import Request
+
+from backend.common.errors import DomainError
+from backend.common.permissions import principal
+from backend.shipments import selectors
+from backend.shipments.api.serializers import MAX_INT
+from backend.shipments.context import Ctx
+
+_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+class ActionInput(serializers.Serializer):
+    """What every lifecycle action may carry besides its own fields."""
+
+    version = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_INT,
+        help_text="the job version you acted on; a mismatch is refused with version_conflict",
+    )
+    event_at = serializers.DateTimeField(required=False, help_text="the device's clock when it happened")
+    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    lng = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    accuracy_m = serializers.FloatField(required=False, min_value=0, max_value=100_000)
+
+
+def idempotency_key(request: Request) -> str | None:
+    raw = request.headers.get("Idempotency-Key")
+    if raw is None or raw == "":
+        return None
+    if not _KEY.fullmatch(raw):
+        raise DomainError("invalid", "Idempotency-Key must be 1–64 characters of A–Z, a–z, 0–9, _ . : -")
+    return raw
+
+
+def ctx_from(request: Request, data: dict[str, Any]) -> Ctx:
+    """Build the context; a repeated Idempotency-Key is refused before anything is attempted.
+
+    The services also refuse a recorded key, but only after their transition check, which a
+    replay of an applied action fails first (accepted → accepted); checking here gives the
+    client the answer it can act on: "already done".
+    """
+    key = idempotency_key(request)
+    if key is not None and selectors.operation_recorded(key):
+        raise DomainError("duplicate_operation", f"operation {key} was already recorded", idempotency_key=key)
+    token = request.auth
+    return Ctx(
+        actor=principal(request),
+        device_id=getattr(token, "device_id", "") or "",
+        event_at=data.get("event_at"),
+        lat=data.get("lat"),
+        lng=data.get("lng"),
+        accuracy_m=data.get("accuracy_m"),
+        idempotency_key=key,
+    )

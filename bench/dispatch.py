@@ -1,0 +1,192 @@
+"""Dispatch planning benchmarks: one JSON line per result; exit 1 when a target is missed.
+
+    .venv/bin/python bench/dispatch.py [solomon|station|insert|all] [--dir DIR] [--seconds 5]
+        [--station-seconds 60] [--reference-seconds 600] [--quick]
+
+Run from the repository root. Everything goes through backend.dispatch.planning, the same code
+the dispatch service calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from backend.dispatch.planning.baseline import nearest_neighbour_2opt
+from backend.dispatch.planning.insertion import cheapest_insertion, route_state
+from backend.dispatch.planning.matrix import HaversineMatrix, Point
+from backend.dispatch.planning.model import Plan, PlanRequest, Stop, Vehicle
+from backend.dispatch.planning.partition import solve_partitioned, split
+from backend.dispatch.planning.replan import replan_courier
+from backend.dispatch.planning.schedule import evaluate, onboard_load
+from backend.dispatch.planning.solomon import dimacs_cost, instance_names, read_solomon, read_solution
+from backend.dispatch.planning.solver import solve
+
+STATION = Point(13.4050, 52.5200)
+SHIFT_END = 10 * 3600  # 08:00–18:00
+MATRIX = HaversineMatrix()
+
+
+def emit(**fields: object) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+def bench_solomon(directory: str, seconds: float) -> bool:
+    gaps = []
+    for path in instance_names(directory):
+        inst = read_solomon(path)
+        _, best = read_solution(path.with_suffix(".sol"))
+        t0 = time.perf_counter()
+        plan = solve(inst.request, inst.matrix, time_limit_s=seconds, seed=0)
+        took = time.perf_counter() - t0
+        cost = dimacs_cost(inst, [r.stop_ids for r in plan.routes if r.visits])
+        base = nearest_neighbour_2opt(inst.request, inst.matrix)
+        base_cost = dimacs_cost(inst, [r.stop_ids for r in base.routes if r.visits])
+        gap = 100 * (cost - best) / best
+        gaps.append(gap)
+        emit(bench="solomon", instance=inst.name, cost=cost, best_known=best, gap_pct=round(gap, 3),
+             seconds=round(took, 2), feasible=plan.feasible and not plan.unassigned,
+             vehicles=sum(1 for r in plan.routes if r.visits), baseline_nn_2opt=base_cost,
+             baseline_unassigned=len(base.unassigned), baseline_ratio=round(base_cost / cost, 3))
+    mean = statistics.mean(gaps)
+    ok = mean <= 0.5
+    emit(bench="solomon", summary=True, instances=len(gaps), mean_gap_pct=round(mean, 3), target_pct=0.5, ok=ok)
+    return ok
+
+
+def synthetic_day(seed: int = 0, couriers: int = 30, per_courier: int = 150) -> PlanRequest:
+    """A ~10 km × 10 km district around one station; 60 % deliveries, 20 % narrow (1 h) windows."""
+    rng = random.Random(seed)
+    stops = []
+    for i in range(couriers * per_courier):
+        kind = "delivery" if rng.random() < 0.6 else "pickup"
+        narrow = rng.random() < 0.2
+        start = rng.randrange(0, SHIFT_END - 3600, 900) if narrow else 0
+        stops.append(Stop(
+            id=f"s{i}", kind=kind,
+            x=STATION.x + rng.uniform(-0.074, 0.074), y=STATION.y + rng.uniform(-0.045, 0.045),
+            tw_start=start, tw_end=start + 3600 if narrow else SHIFT_END,
+            service_s=120 if kind == "delivery" else 180,
+            weight_g=rng.randint(200, 5000), volume_cm3=rng.randint(1000, 20000),
+        ))
+    vehicles = tuple(
+        Vehicle(id=f"c{k}", capacity_weight_g=250_000 if k % 3 == 2 else 400_000,
+                capacity_volume_cm3=1_500_000 if k % 3 == 2 else 3_000_000,
+                shift_start=0, shift_end=SHIFT_END, depot=STATION,
+                profile="e-tricycle" if k % 3 == 2 else "van")
+        for k in range(couriers)
+    )
+    return PlanRequest(stops=tuple(stops), vehicles=vehicles)
+
+
+def check_plan(request: PlanRequest, plan: Plan) -> int:
+    """Independent re-simulation: number of routes breaking a window, the shift end or capacity."""
+    by_id = {s.id: s for s in request.stops}
+    vehicles = {v.id: v for v in request.vehicles}
+    return sum(
+        not evaluate(vehicles[r.vehicle_id], [by_id[s] for s in r.stop_ids], MATRIX).feasible
+        for r in plan.routes
+    )
+
+
+def bench_station(seconds: float, reference_s: float, groups: int) -> bool:
+    request = synthetic_day()
+    t0 = time.perf_counter()
+    plan = solve_partitioned(request, MATRIX, n_groups=groups, time_limit_s=seconds, seed=0)
+    took = time.perf_counter() - t0
+    bad = check_plan(request, plan)
+    t1 = time.perf_counter()
+    ref = solve_partitioned(request, MATRIX, n_groups=groups, time_limit_s=reference_s, seed=0)
+    ref_took = time.perf_counter() - t1
+    ok = took <= 60 and bad == 0 and not plan.unassigned
+    emit(bench="station", stops=len(request.stops), couriers=len(request.vehicles), groups=groups,
+         seconds=round(took, 1), cost_m=plan.cost, unassigned=len(plan.unassigned), infeasible_routes=bad,
+         reference_seconds=round(ref_took, 1), reference_cost_m=ref.cost,
+         reference_unassigned=len(ref.unassigned),
+         vs_reference_pct=round(100 * (plan.cost - ref.cost) / ref.cost, 2), target_seconds=60, ok=ok)
+    return ok
+
+
+def live_routes(request: PlanRequest, now: int) -> tuple[list[Vehicle], dict[str, Stop]]:
+    """30 couriers mid-shift: one sector each, nearest-neighbour order, stops before ``now`` done."""
+    by_id = {s.id: s for s in request.stops}
+    live = []
+    for part in split(request, len(request.vehicles)):
+        plan = nearest_neighbour_2opt(part, MATRIX)
+        v, route = part.vehicles[0], plan.routes[0]
+        done = [x for x in route.visits if x.departure <= now]
+        pos = by_id[done[-1].stop_id].point if done else v.depot
+        live.append(replace(v, position=pos, position_time=done[-1].departure if done else now,
+                            done_stop_ids=tuple(x.stop_id for x in done),
+                            sequence=tuple(x.stop_id for x in route.visits[len(done):])))
+    return live, by_id
+
+
+def bench_insert(samples: int) -> bool:
+    request = synthetic_day(seed=1, per_courier=185)
+    now = 3600  # 09:00: ~150 stops still ahead of each courier
+    live, by_id = live_routes(request, now)
+    t0 = time.perf_counter()
+    states = [route_state(v, [by_id[s] for s in v.sequence], MATRIX, onboard_load(v, by_id)) for v in live]
+    build_ms = 1000 * (time.perf_counter() - t0)
+    rng = random.Random(7)
+    times, found = [], 0
+    for i in range(samples):
+        start = rng.randrange(now + 1800, SHIFT_END - 3600, 900)
+        new = Stop(f"new{i}", "pickup", STATION.x + rng.uniform(-0.074, 0.074),
+                   STATION.y + rng.uniform(-0.045, 0.045), start, start + 7200, 180, 2000, 8000)
+        t = time.perf_counter()
+        ins = cheapest_insertion(new, states, MATRIX)
+        times.append(1000 * (time.perf_counter() - t))
+        found += ins is not None
+    p95 = statistics.quantiles(times, n=20)[18]
+    remaining = [len(v.sequence) for v in live]
+    emit(bench="insert", routes=len(live), remaining_stops_min=min(remaining), remaining_stops_max=max(remaining),
+         samples=samples, inserted=found, p50_ms=round(statistics.median(times), 2), p95_ms=round(p95, 2),
+         state_build_ms_all_routes=round(build_ms, 1), target_p95_ms=100, ok=p95 <= 100)
+    replan_s = []
+    for v in live[::6]:  # a mix of vans and e-tricycles
+        new = Stop(f"extra-{v.id}", "pickup", v.depot.x + 0.01, v.depot.y + 0.01, now, SHIFT_END, 180, 1000, 3000)
+        t = time.perf_counter()
+        res = replan_courier(v, by_id, MATRIX, new_stops=[new], max_iterations=None, time_limit_s=3.0)
+        replan_s.append(time.perf_counter() - t)
+        emit(bench="replan", courier=v.id, stops=len(res.sequence), seconds=round(replan_s[-1], 2),
+             reordered=res.reordered, current_cost_m=res.current_cost, fresh_cost_m=res.fresh_cost,
+             moved=len(res.diff.moved), added=list(res.diff.added), unassigned=list(res.diff.unassigned))
+    ok_replan = max(replan_s) <= 5
+    emit(bench="replan", summary=True, max_seconds=round(max(replan_s), 2), target_seconds=5, ok=ok_replan)
+    return p95 <= 100 and ok_replan
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("which", nargs="?", default="all", choices=["solomon", "station", "insert", "all"])
+    ap.add_argument("--dir", default="../shared/benchmarks/vrptw")
+    ap.add_argument("--seconds", type=float, default=5.0, help="per Solomon instance")
+    ap.add_argument("--station-seconds", type=float, default=60.0)
+    ap.add_argument("--reference-seconds", type=float, default=600.0)
+    ap.add_argument("--groups", type=int, default=6, help="territories for the station day")
+    ap.add_argument("--quick", action="store_true", help="short budgets for a smoke run")
+    args = ap.parse_args()
+    if args.quick:
+        args.seconds, args.station_seconds, args.reference_seconds = 1.0, 10.0, 20.0
+    ok = True
+    if args.which in ("solomon", "all"):
+        ok &= bench_solomon(args.dir, args.seconds)
+    if args.which in ("station", "all"):
+        ok &= bench_station(args.station_seconds, args.reference_seconds, args.groups)
+    if args.which in ("insert", "all"):
+        ok &= bench_insert(50 if args.quick else 500)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Device drivers for the courier handheld: plain Python behind small facades, no Kivy."""

@@ -1,0 +1,46 @@
+"""Solomon reader and the DIMACS cost convention, checked against the shipped best-known solutions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backend.dispatch.planning.solomon import SCALE, dimacs_cost, read_solomon, read_solution
+from backend.dispatch.planning.solver import solve
+
+# The benchmark data live in the shared folder beside the repository (as in CI).
+DATA = Path(__file__).resolve().parents[3].parent / "shared" / "benchmarks" / "vrptw"
+pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"benchmark data not found at {DATA}")
+
+
+def test_c101_is_read_with_its_depot_fleet_windows_and_service_times() -> None:
+    inst = read_solomon(DATA / "C101.txt")
+    assert inst.name == "C101"
+    assert (inst.depot.x, inst.depot.y) == (40, 50)
+    assert len(inst.request.stops) == 100
+    assert len(inst.request.vehicles) == 25
+    assert {v.capacity_weight_g for v in inst.request.vehicles} == {200}
+    assert inst.request.vehicles[0].shift_end == 1236 * SCALE
+    first = inst.request.stops[0]
+    assert (first.id, first.x, first.y, first.weight_g) == ("1", 45, 68, 10)
+    assert (first.tw_start, first.tw_end, first.service_s) == (912 * SCALE, 967 * SCALE, 90 * SCALE)
+
+
+@pytest.mark.parametrize(("name", "best"), [("C101", 827.3), ("R101", 1637.7), ("RC101", 1619.8)])
+def test_best_known_routes_cost_exactly_the_stated_value_under_dimacs(name: str, best: float) -> None:
+    inst = read_solomon(DATA / f"{name}.txt")
+    routes, stated = read_solution(DATA / f"{name}.sol")
+    assert stated == best
+    assert dimacs_cost(inst, routes) == best
+    assert sorted(s for r in routes for s in r) == sorted(s.id for s in inst.request.stops)
+
+
+def test_a_short_solve_of_c101_is_within_two_percent_of_best_known() -> None:
+    inst = read_solomon(DATA / "C101.txt")
+    plan = solve(inst.request, inst.matrix, max_iterations=2000, seed=0)
+    routes = [r.stop_ids for r in plan.routes if r.visits]
+    assert plan.feasible and plan.unassigned == ()
+    cost = dimacs_cost(inst, routes)
+    assert cost * SCALE == plan.cost  # the solver's integer objective is the DIMACS cost × 10
+    assert cost <= 827.3 * 1.02
