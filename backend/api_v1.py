@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("backend.couriers.api.urls")),
     path("", include("backend.sync.api.urls")),
     path("", include("backend.locations.api.urls")),
+    path("", include("backend.waybills.api.urls")),
 ]

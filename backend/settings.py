@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "backend.realtime",
     "backend.sync",
     "backend.locations",
+    "backend.waybills",
 ]
 
 MIDDLEWARE = [

@@ -12,7 +12,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from backend.common.errors import DomainError
+from backend.common.errors import STATUS, DomainError
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # A field-level domain code (e.g. invalid_phone) beats the generic "invalid".
         codes = exc.get_codes()
         field_code = _first_code(codes)
-        if field_code and field_code not in ("invalid", "required", "null", "blank"):
+        # Only our own domain codes (invalid_phone, invalid_tracking_no…) are promoted; DRF's
+        # field codes (max_value, required…) stay in details so the top-level set stays documented.
+        if field_code in STATUS:
             code = field_code
         details: Any = {"fields": exc.detail}
         message = _first_message(exc.detail)

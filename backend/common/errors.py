@@ -29,6 +29,9 @@ STATUS: dict[str, int] = {
     "method_not_allowed": 405,
     "unsupported_media_type": 415,
     "throttled": 429,
+    "rate_limited": 429,
+    "link_invalid": 401,
+    "link_expired": 401,
     # lifecycle
     "invalid_transition": 409,
     "version_conflict": 409,
@@ -40,6 +43,8 @@ STATUS: dict[str, int] = {
     "unknown_reason_code": 400,
     "wrong_job_kind": 409,
     "duplicate_operation": 409,
+    "too_many_open_blocks": 409,
+    "number_not_issued_to_device": 409,
 }
 
 
