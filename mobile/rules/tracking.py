@@ -1,4 +1,4 @@
-"""Tracking (waybill) numbers: ``PR`` + 11-digit serial + 1 Luhn check digit, e.g. ``PR000000012343``.
+"""Tracking (waybill) numbers: ``PR`` + 11-digit serial + 1 Luhn check digit, e.g. ``PR000000012344``.
 
 Luhn catches every single-digit misread and every adjacent transposition except 09/90, which is
 what matters for a number keyed in by hand or read by a tired scanner. The serial space
