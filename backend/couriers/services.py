@@ -14,7 +14,15 @@ from django.db import transaction
 
 from backend.common.errors import DomainError
 from backend.common.validators import clean_coordinates, clean_phone
-from backend.couriers.models import DEFAULT_CAPACITY, Courier, DutyStatus, Station, Supervisor, VehicleType, Zone
+from backend.couriers.models import (
+    DEFAULT_CAPACITY,
+    Courier,
+    DutyStatus,
+    Station,
+    Supervisor,
+    VehicleType,
+    Zone,
+)
 
 
 def _clean_password(password: str) -> str:
@@ -47,6 +55,11 @@ def station_create(
     return Station.objects.create(code=code, name=name, address=address, lat=lat, lng=lng, time_zone=time_zone)
 
 
+def courier_username(employee_no: str) -> str:
+    """The user name behind a courier; couriers never type it (they log in with the employee number)."""
+    return f"courier-{employee_no.strip().lower()}"
+
+
 @transaction.atomic
 def courier_create(
     *,
@@ -74,7 +87,7 @@ def courier_create(
     if station is None:
         raise DomainError("not_found", f"station {station_id} does not exist")
     e164 = clean_phone(phone)
-    username = username or f"courier-{employee_no.lower()}"
+    username = username or courier_username(employee_no)
     _require_free_username(username)
     default_g, default_cm3 = DEFAULT_CAPACITY[VehicleType(vehicle_type)]
     user = User.objects.create_user(username, password=_clean_password(password), first_name=name[:150])

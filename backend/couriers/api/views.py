@@ -29,8 +29,12 @@ class StationCouriersApi(APIView):
         open_jobs = serializers.IntegerField(help_text="assigned/accepted/started/arrived jobs of today")
         completed_jobs = serializers.IntegerField()
         failed_jobs = serializers.IntegerField()
+        # Wall-clock times at the station, "08:00:00": not OpenAPI "time", which needs an offset.
+        shift_start = serializers.CharField()
+        shift_end = serializers.CharField()
 
         class Meta:
+            ref_name = "StationCouriersOutput"
             model = Courier
             fields = [
                 "id", "employee_no", "name", "phone", "vehicle_type", "duty_status",
@@ -57,9 +61,15 @@ class CourierRevokeTokensApi(APIView):
         reason = serializers.CharField(max_length=200)
         device_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
+        class Meta:
+            ref_name = "CourierRevokeTokensInput"
+
     class OutputSerializer(serializers.Serializer):
         courier_id = serializers.IntegerField()
         revoked = serializers.IntegerField(help_text="how many live tokens were revoked")
+
+        class Meta:
+            ref_name = "CourierRevokeTokensOutput"
 
     @extend_schema(
         operation_id="courier_revoke_tokens",

@@ -9,7 +9,13 @@ from django.db import transaction
 from backend.common.errors import DomainError
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
-from backend.shipments.services.recording import check_version, feed_job, lock_job, require_station_staff, save_job
+from backend.shipments.services.recording import (
+    check_version,
+    feed_job,
+    lock_job,
+    require_station_staff,
+    save_job,
+)
 from backend.shipments.states import JobStatus
 
 # A plan only means something for a job someone may still drive to.
