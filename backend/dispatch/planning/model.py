@@ -6,7 +6,7 @@ benchmarks — whatever the :class:`~.matrix.MatrixProvider` returns).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from .matrix import Point
@@ -127,7 +127,6 @@ class Plan:
     unassigned: tuple[str, ...]
     cost: int
     feasible: bool = True
-    extra: dict[str, float] = field(default_factory=dict)
 
     def route(self, vehicle_id: str) -> RoutePlan:
         return next(r for r in self.routes if r.vehicle_id == vehicle_id)

@@ -91,9 +91,10 @@ def _repair(
             continue
         seqs[ins.vehicle_id].insert(ins.position, stop)
         states[ins.vehicle_id] = route_state(vehicles[ins.vehicle_id], seqs[ins.vehicle_id], matrix)
-    out = []
+    out, feasible = [], True
     for v in request.vehicles:
-        ev = evaluate(v, seqs[v.id], matrix)
+        ev = evaluate(v, seqs[v.id], matrix)  # re-simulated, so the plan's ETAs are checked ones
+        feasible &= ev.feasible
         out.append(RoutePlan(v.id, ev.visits, v.start_time, ev.end_time, ev.distance, ev.duration))
     cost = sum(request.distance_cost * r.distance + request.duration_cost * r.duration for r in out)
-    return Plan(tuple(out), tuple(unassigned), cost, feasible=True)
+    return Plan(tuple(out), tuple(unassigned), cost, feasible=feasible)

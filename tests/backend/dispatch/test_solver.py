@@ -125,3 +125,18 @@ def test_a_live_courier_starts_where_and_when_it_is() -> None:
     # 90 g picked up at "old" is still on board: only 10 g of room left, so "heavy" cannot come.
     assert plan.unassigned == ("heavy",)
     assert plan.routes[0].visits[0].arrival == 2100
+
+
+def test_a_partitioned_day_serves_every_stop_once_within_all_constraints() -> None:
+    from backend.dispatch.planning.partition import solve_partitioned
+
+    stops = tuple(
+        Stop(f"s{i}", "delivery" if i % 3 else "pickup", 400 * ((i * 7) % 11 - 5), 400 * ((i * 5) % 9 - 4),
+             tw_start=0 if i % 5 else 3000, tw_end=9000 if i % 5 else 6600, service_s=60, weight_g=10)
+        for i in range(40)
+    )
+    request = PlanRequest(stops, tuple(van(f"v{k}", weight=200, shift_end=20_000) for k in range(4)))
+    plan = solve_partitioned(request, MATRIX, n_groups=2, max_iterations=300, workers=2)
+    served = [s for r in plan.routes for s in r.stop_ids]
+    assert plan.feasible and plan.unassigned == ()
+    assert sorted(served) == sorted(s.id for s in stops)
