@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("backend.sync.api.urls")),
     path("", include("backend.locations.api.urls")),
     path("", include("backend.waybills.api.urls")),
+    path("", include("backend.pickup.api.urls")),
 ]

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "backend.sync",
     "backend.locations",
     "backend.waybills",
+    "backend.pickup",
 ]
 
 MIDDLEWARE = [

@@ -45,6 +45,33 @@ STATUS: dict[str, int] = {
     "duplicate_operation": 409,
     "too_many_open_blocks": 409,
     "number_not_issued_to_device": 409,
+    # offline sync (most are per-op outcomes inside a 200 push response; see docs/sync-protocol.md)
+    "job_closed": 409,
+    "already_done": 409,
+    "already_weighed": 409,
+    "malformed_op": 400,
+    "unknown_kind": 400,
+    "op_id_reused": 409,
+    "wrong_device": 403,
+    "payload_too_large": 413,
+    "attachment_too_large": 413,
+    "attachment_type_not_allowed": 415,
+    "attachment_offset_mismatch": 409,
+    "attachment_hash_mismatch": 422,
+    "attachment_type_mismatch": 422,
+    # pickup: the QuoteError codes of mobile/rules/pricing.py, then tariffs, prices, labels, printers
+    "invalid_input": 400,
+    "unknown_service_level": 400,
+    "no_tariff_for_destination": 400,
+    "weight_not_positive": 400,
+    "weight_over_limit": 400,
+    "dimension_out_of_range": 400,
+    "amount_negative": 400,
+    "declared_value_over_cap": 400,
+    "invalid_tariff_book": 400,
+    "price_mismatch": 409,
+    "label_not_ready": 409,
+    "printer_unreachable": 503,
 }
 
 

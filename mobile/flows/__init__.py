@@ -1,0 +1,1 @@
+"""The courier's multi-step jobs as plain-Python state machines; screens only bind to them."""

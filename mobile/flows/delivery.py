@@ -1,0 +1,200 @@
+"""Delivering a parcel as a UI-free state machine: scan the parcel, then the proof. Plain Python.
+
+    scan → proof → done
+
+The proof starts filled with what is most common (signature, by the recipient, whose name is on the
+parcel), so the usual delivery is: scan, sign, "Delivered" (one tap). Required parts are the
+server's (backend ProofInput.validate) checked here first, so a proof missing a part is refused on
+the handheld with the reason, not accepted and rejected hours later by the sync.
+
+Taps are counted: every call a screen makes for a button or field is one tap; the scan (hardware
+key or camera) and the signature strokes are not taps. The UI tests assert the total.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from mobile.i18n import N_
+from mobile.rules.tracking import normalise
+
+METHODS = ("signature", "photo", "code", "station", "locker")
+RELATIONS = ("self", "family", "colleague", "guard", "locker", "station")
+METHOD_LABELS = {"signature": N_("Signature"), "photo": N_("Photo"), "code": N_("Pickup code"),
+                 "station": N_("Handed to station"), "locker": N_("Put in locker")}
+RELATION_LABELS = {"self": N_("Recipient"), "family": N_("Family"), "colleague": N_("Colleague"),
+                   "guard": N_("Guard / reception"), "locker": N_("Locker"), "station": N_("Station")}
+_CODE = re.compile(r"^\d{4,8}$")
+
+Fix = tuple[float, float, float | None]  # lat, lng, accuracy in metres
+
+
+class Step(StrEnum):
+    SCAN = "scan"
+    PROOF = "proof"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    next: Step | None
+    back: Step | None = None
+
+
+NAVMAP: dict[Step, StepSpec] = {
+    Step.SCAN: StepSpec(next=Step.PROOF),
+    Step.PROOF: StepSpec(next=Step.DONE, back=Step.SCAN),
+    Step.DONE: StepSpec(next=None),
+}
+
+
+class FlowError(Exception):
+    """A call the current step does not take (a UI bug, not a courier mistake)."""
+
+
+@dataclass
+class ProofDraft:
+    method: str = "signature"
+    relation: str = "self"
+    recipient_name: str = ""
+    signature_png: bytes = b""
+    photos: list[tuple[bytes, str]] = field(default_factory=list)
+    code: str = ""
+    cod_collected: bool = False
+    fix: Fix | None = None
+
+
+class DeliveryFlow:
+    def __init__(self, job: dict[str, Any], *, scanned: str = "",
+                 locate: Callable[[], Fix | None] = lambda: None) -> None:
+        if job["kind"] != "delivery":
+            raise FlowError(f"job {job['id']} is a {job['kind']}, not a delivery")
+        self.job = job
+        self.locate = locate
+        shipment = job["shipment"]
+        self.tracking_no = str(shipment.get("tracking_no") or "")
+        self.cod_amount_fen = int(shipment.get("cod_amount_fen") or 0)
+        self.draft = ProofDraft(recipient_name=str(shipment.get("recipient_name") or ""))
+        self.step = Step.SCAN
+        self.taps = 0
+        self.problems: list[str] = []
+        if scanned:
+            self.scan(scanned)
+
+    # -- the scan ------------------------------------------------------------------------------
+    def scan(self, code: str) -> Step:
+        if self.step is not Step.SCAN:
+            raise FlowError("the parcel is already scanned")
+        if normalise(code) != self.tracking_no:
+            self.problems = [N_("This is not the parcel of this job")]
+            return self.step
+        return self._go(Step.PROOF)
+
+    # -- proof: each call is one tap -----------------------------------------------------------
+    def choose_method(self, method: str) -> None:
+        self._tap()
+        if method not in METHODS:
+            raise FlowError(f"unknown proof method {method!r}")
+        self.draft.method = method
+        if method in ("station", "locker"):
+            self.draft.relation = method
+
+    def choose_relation(self, relation: str) -> None:
+        self._tap()
+        if relation not in RELATIONS:
+            raise FlowError(f"unknown recipient relation {relation!r}")
+        if relation != self.draft.relation and self.draft.relation == "self":
+            # Someone else signs: their name is asked for, the recipient's must not stay by default.
+            self.draft.recipient_name = ""
+        self.draft.relation = relation
+
+    def set_recipient_name(self, name: str) -> None:
+        self._tap()
+        self.draft.recipient_name = name.strip()
+
+    def set_code(self, code: str) -> None:
+        self._tap()
+        self.draft.code = code.strip()
+
+    def add_photo(self, data: bytes, content_type: str = "image/jpeg") -> None:
+        self._tap()
+        self.draft.photos.append((data, content_type))
+
+    def confirm_cod(self) -> None:
+        self._tap()
+        self.draft.cod_collected = True
+
+    def set_signature(self, png: bytes) -> None:
+        """The signature pad's image (drawing is not a tap)."""
+        self._at(Step.PROOF)
+        self.draft.signature_png = png
+
+    def confirm(self) -> Step:
+        self._tap()
+        self.problems = self.missing()
+        if self.problems:
+            return self.step
+        self.draft.fix = self.locate()  # the GPS stamp is taken when the courier confirms
+        return self._go(Step.DONE)
+
+    def back(self) -> Step:
+        target = NAVMAP[self.step].back
+        if target is None:
+            raise FlowError(f"no way back from {self.step}")
+        return self._go(target)
+
+    # -- rules ---------------------------------------------------------------------------------
+    def missing(self) -> list[str]:
+        """What the proof still lacks (msgids), as the server would refuse it."""
+        d, out = self.draft, []
+        if d.method == "signature":
+            if not d.signature_png:
+                out.append(N_("The recipient has not signed"))
+            if not d.recipient_name:
+                out.append(N_("Who signed? Enter the name"))
+        elif d.method == "photo" and not d.photos:
+            out.append(N_("Take a photo of the parcel at the door"))
+        elif d.method == "code" and not _CODE.match(d.code):
+            out.append(N_("Enter the pickup code (4 to 8 digits)"))
+        elif d.method == "locker" and not d.photos:
+            out.append(N_("Take a photo of the closed locker"))
+        if d.method in ("station", "locker") and d.relation != d.method:
+            out.append(N_("The recipient relation must match the place"))
+        if self.cod_amount_fen and not d.cod_collected:
+            out.append(N_("Collect the cash on delivery amount first"))
+        return out
+
+    def result(self) -> tuple[dict[str, Any], list[tuple[bytes, str]], dict[str, float] | None]:
+        """(proof, files, where) for Actions.record_deliver."""
+        if self.step is not Step.DONE:
+            raise FlowError("the delivery is not confirmed")
+        d = self.draft
+        files = ([(d.signature_png, "image/png")] if d.method == "signature" else []) + list(d.photos)
+        proof: dict[str, Any] = {"method": d.method, "recipient_relation": d.relation,
+                                 "recipient_name": d.recipient_name, "code": d.code if d.method == "code" else ""}
+        if self.cod_amount_fen:
+            proof["cod_collected_fen"] = self.cod_amount_fen
+        where = None
+        if d.fix is not None:
+            proof["lat"], proof["lng"] = d.fix[0], d.fix[1]
+            where = {"lat": d.fix[0], "lng": d.fix[1]}
+            if d.fix[2] is not None:
+                proof["accuracy_m"] = where["accuracy_m"] = d.fix[2]
+        return proof, files, where
+
+    def _tap(self) -> None:
+        self._at(Step.PROOF)
+        self.taps += 1
+
+    def _at(self, step: Step) -> None:
+        if self.step is not step:
+            raise FlowError(f"not at {step} (at {self.step})")
+
+    def _go(self, step: Step) -> Step:
+        self.problems = []
+        self.step = step
+        return step

@@ -1,0 +1,189 @@
+"""A failed attempt as a UI-free state machine. Plain Python.
+
+    reason → evidence → next step → done
+
+The reason decides the evidence: at the door (not home, no access, closed…) a photo is required;
+for a recipient who could have answered (not home, rescheduled, cash not ready) a logged call is
+required too. The next step is what was agreed with the customer and is recorded on the job:
+another time window (both ends), hold at the station or in a locker, redirect (the new address),
+try again, or return to sender. Every screen call is one tap, as in the delivery flow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from mobile.i18n import N_
+
+REASON_LABELS = {
+    "not_home": N_("Recipient not at home"),
+    "wrong_address": N_("Wrong address"),
+    "address_incomplete": N_("Address incomplete"),
+    "refused": N_("Refused by recipient"),
+    "access_denied": N_("No access (gate, guard, building)"),
+    "damaged": N_("Parcel damaged"),
+    "customer_rescheduled": N_("Customer asked for another time"),
+    "cod_not_ready": N_("Cash on delivery not ready"),
+    "business_closed": N_("Business closed"),
+    "no_safe_place": N_("No safe place to leave it"),
+    "vehicle_or_weather": N_("Vehicle breakdown or severe weather"),
+}
+NEXT_STEP_LABELS = {
+    "retry": N_("Try again"),
+    "new_window": N_("Another time window"),
+    "hold_station": N_("Hold at the station"),
+    "hold_locker": N_("Put in a locker"),
+    "redirect": N_("Redirect to another address"),
+    "return": N_("Return to sender"),
+}
+CALL_OUTCOME_LABELS = {"answered": N_("Answered"), "no_answer": N_("No answer"), "busy": N_("Busy"),
+                       "rejected": N_("Call rejected"), "wrong_number": N_("Wrong number")}
+PHOTO_REASONS = frozenset({"not_home", "wrong_address", "access_denied", "damaged", "business_closed",
+                           "no_safe_place"})
+CALL_REASONS = frozenset({"not_home", "customer_rescheduled", "cod_not_ready"})
+
+
+class Step(StrEnum):
+    REASON = "reason"
+    EVIDENCE = "evidence"
+    NEXT_STEP = "next_step"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    next: Step | None
+    back: Step | None = None
+
+
+NAVMAP: dict[Step, StepSpec] = {
+    Step.REASON: StepSpec(next=Step.EVIDENCE),
+    Step.EVIDENCE: StepSpec(next=Step.NEXT_STEP, back=Step.REASON),
+    Step.NEXT_STEP: StepSpec(next=Step.DONE, back=Step.EVIDENCE),
+    Step.DONE: StepSpec(next=None),
+}
+
+
+class FlowError(Exception):
+    """A call the current step does not take (a UI bug, not a courier mistake)."""
+
+
+@dataclass(frozen=True)
+class Call:
+    outcome: str
+    duration_s: int
+
+
+@dataclass
+class FailDraft:
+    reason: str = ""
+    note: str = ""
+    photos: list[tuple[bytes, str]] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    next_kind: str = ""
+    window_start: str = ""
+    window_end: str = ""
+    address: str = ""
+
+
+class FailedAttemptFlow:
+    def __init__(self, job: dict[str, Any], *, reason_codes: list[str] | None = None) -> None:
+        self.job = job
+        # The day's reference list when the handheld has one (the server may have added codes).
+        self.reason_codes = list(reason_codes or REASON_LABELS)
+        self.draft = FailDraft()
+        self.step = Step.REASON
+        self.taps = 0
+        self.problems: list[str] = []
+
+    def choose_reason(self, code: str) -> Step:
+        self._tap(Step.REASON)
+        if code not in self.reason_codes:
+            raise FlowError(f"unknown reason code {code!r}")
+        self.draft.reason = code
+        return self._go(Step.EVIDENCE)
+
+    def add_photo(self, data: bytes, content_type: str = "image/jpeg") -> None:
+        self._tap(Step.EVIDENCE)
+        self.draft.photos.append((data, content_type))
+
+    def log_call(self, outcome: str, duration_s: int = 0) -> None:
+        self._tap(Step.EVIDENCE)
+        if outcome not in CALL_OUTCOME_LABELS or duration_s < 0:
+            raise FlowError(f"bad call log {outcome!r}, {duration_s}")
+        self.draft.calls.append(Call(outcome, duration_s))
+
+    def set_note(self, note: str) -> None:
+        self._tap(Step.EVIDENCE)
+        self.draft.note = note.strip()[:500]
+
+    def submit_evidence(self) -> Step:
+        self._tap(Step.EVIDENCE)
+        reason, d = self.draft.reason, self.draft
+        problems = []
+        if reason in PHOTO_REASONS and not d.photos:
+            problems.append(N_("Take a photo as evidence"))
+        if reason in CALL_REASONS and not d.calls:
+            problems.append(N_("Call the customer first"))
+        if problems:
+            self.problems = problems
+            return self.step
+        return self._go(Step.NEXT_STEP)
+
+    def choose_next(self, kind: str, *, window_start: str = "", window_end: str = "", address: str = "") -> None:
+        self._tap(Step.NEXT_STEP)
+        if kind not in NEXT_STEP_LABELS:
+            raise FlowError(f"unknown next step {kind!r}")
+        d = self.draft
+        d.next_kind, d.window_start, d.window_end, d.address = kind, window_start.strip(), window_end.strip(), \
+            address.strip()
+
+    def confirm(self) -> Step:
+        self._tap(Step.NEXT_STEP)
+        self.problems = self._next_step_problems()
+        if self.problems:
+            return self.step
+        return self._go(Step.DONE)
+
+    def back(self) -> Step:
+        target = NAVMAP[self.step].back
+        if target is None:
+            raise FlowError(f"no way back from {self.step}")
+        return self._go(target)
+
+    def next_step(self) -> dict[str, Any]:
+        d = self.draft
+        out: dict[str, Any] = {"kind": d.next_kind}
+        if d.next_kind == "new_window":
+            out["window_start"], out["window_end"] = d.window_start, d.window_end
+        if d.next_kind == "redirect":
+            out["address"] = d.address
+        return out
+
+    def _next_step_problems(self) -> list[str]:
+        d = self.draft
+        if not d.next_kind:
+            return [N_("Choose the next step agreed with the customer")]
+        if d.next_kind == "new_window":
+            try:
+                start, end = datetime.fromisoformat(d.window_start), datetime.fromisoformat(d.window_end)
+            except ValueError:
+                return [N_("Give the new time window (start and end)")]
+            if start.tzinfo is None or end.tzinfo is None or end <= start:
+                return [N_("Give the new time window (start and end)")]
+        if d.next_kind == "redirect" and len(d.address) < 5:
+            return [N_("Enter the new address")]
+        return []
+
+    def _tap(self, step: Step) -> None:
+        if self.step is not step:
+            raise FlowError(f"not at {step} (at {self.step})")
+        self.taps += 1
+
+    def _go(self, step: Step) -> Step:
+        self.problems = []
+        self.step = step
+        return step

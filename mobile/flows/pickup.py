@@ -1,0 +1,388 @@
+"""The pickup at the door as a UI-free state machine (the navmap idea of electrum's wizard).
+
+    weigh → dimensions → inspection → quote → waybill → label → print → done
+
+``weigh`` reads the scale by itself (``read_stable``) and moves on; when the scale fails the courier
+sees why ("scale not connected", overload…) and either retries or keys the weight in with a reason.
+``quote`` prices offline from the day's TariffBook (the rules the server re-checks with), ``waybill``
+takes a number from the handheld's block (or keeps the booked one), ``label`` renders the PNG
+preview and the ZPL, and ``print`` sends it or skips. At ``done``, ``payload()`` is what the sync
+op carries to ``backend.pickup.services.pickup_complete``.
+
+How courier steps are counted: one step is one accepted ``submit()``, i.e. one screen the courier
+fills in and confirms. Steps the handheld does alone (reading a stable scale, pricing, issuing the
+number, rendering the label) are not courier steps, and neither is a refused submit (the screen
+stays, with its problems listed). With a scale and a printer a pickup is four steps: dimensions,
+inspection, accept price and payment, print. Keying the weight in by hand adds one.
+
+``start()``, ``retry_scale()`` and ``submit()`` may block (the scale waits for a stable reading, the
+printer for its socket): screens call them off the UI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from mobile.devices.scale import ScaleError
+from mobile.flows.pickup_rules import (
+    check_dimensions,
+    check_inspection,
+    check_manual_weight,
+    check_payment,
+    waybill_label,
+)
+from mobile.labels.printer import RAW_PORT, PrinterUnreachable, send_zpl
+from mobile.labels.render import render_png, render_zpl
+from mobile.rules.pricing import Quote, QuoteError, QuoteRequest, TariffBook, quote
+from mobile.waybills import WaybillIssuer, WaybillsExhausted
+
+SCALE_TIMEOUT_S = 5.0
+
+
+class ScalePort(Protocol):
+    def read_stable(self, timeout: float = 5.0) -> int: ...
+
+
+class PrinterPort(Protocol):
+    def send(self, zpl: bytes) -> None:
+        """Send one job; raises PrinterUnreachable."""
+        ...
+
+
+@dataclass(frozen=True)
+class NetworkPrinter:
+    host: str
+    port: int = RAW_PORT
+    timeout: float = 5.0
+
+    def send(self, zpl: bytes) -> None:
+        send_zpl(self.host, zpl, port=self.port, timeout=self.timeout)
+
+
+@dataclass(frozen=True)
+class PickupJob:
+    """What the day's data says about the pickup; ``tracking_no`` is empty for a walk-up parcel."""
+
+    job_id: int
+    origin: str
+    destination_region: str
+    service_level: str
+    sender: tuple[str, str, str]
+    recipient: tuple[str, str, str]
+    tracking_no: str = ""
+    cod_amount_fen: int = 0
+    fragile: bool = False
+    remote_area: bool = False
+
+
+class Step(StrEnum):
+    WEIGH = "weigh"
+    DIMENSIONS = "dimensions"
+    INSPECTION = "inspection"
+    QUOTE = "quote"
+    WAYBILL = "waybill"
+    LABEL = "label"
+    PRINT = "print"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    next: Step | None
+    back: Step | None = None  # where "back" goes (auto steps are skipped)
+
+
+NAVMAP: dict[Step, StepSpec] = {
+    Step.WEIGH: StepSpec(next=Step.DIMENSIONS),
+    Step.DIMENSIONS: StepSpec(next=Step.INSPECTION, back=Step.WEIGH),
+    Step.INSPECTION: StepSpec(next=Step.QUOTE, back=Step.DIMENSIONS),
+    Step.QUOTE: StepSpec(next=Step.WAYBILL, back=Step.INSPECTION),
+    Step.WAYBILL: StepSpec(next=Step.LABEL, back=Step.QUOTE),
+    Step.LABEL: StepSpec(next=Step.PRINT),
+    Step.PRINT: StepSpec(next=Step.DONE, back=Step.QUOTE),
+    Step.DONE: StepSpec(next=None),
+}
+
+# A refused quote sends the courier to the screen where the offending value was entered.
+_FIX_STEP = {
+    "weight_not_positive": Step.WEIGH,
+    "weight_over_limit": Step.WEIGH,
+    "dimension_out_of_range": Step.DIMENSIONS,
+    "amount_negative": Step.INSPECTION,
+    "declared_value_over_cap": Step.INSPECTION,
+}
+
+
+class FlowError(Exception):
+    """A call the current step does not take (a UI bug, not a courier mistake)."""
+
+
+@dataclass
+class Draft:
+    weight_g: int | None = None
+    weight_source: str = ""
+    scale_model: str = ""
+    manual_reason: str = ""
+    length_mm: int | None = None
+    width_mm: int | None = None
+    height_mm: int | None = None
+    pieces: int = 1
+    declared_value_fen: int = 0
+    prohibited_items_absent: bool = False
+    contents_photo_sha256: str = ""
+    quote: Quote | None = None
+    payment_method: str = ""
+    tracking_no: str = ""
+    preview_png: bytes = b""
+    zpl: bytes = b""
+    label_printed: bool = False
+
+
+class PickupFlow:
+    def __init__(
+        self,
+        job: PickupJob,
+        *,
+        book: TariffBook,
+        issuer: WaybillIssuer,
+        scale: ScalePort | None = None,
+        scale_model: str = "",
+        printer: PrinterPort | None = None,
+    ) -> None:
+        if scale is not None and not scale_model:
+            raise ValueError("a scale needs its model name: it goes on the waybill record")
+        self.job = job
+        self.book = book
+        self.issuer = issuer
+        self.scale = scale
+        self.scale_model = scale_model
+        self.printer = printer
+        self.draft = Draft(tracking_no=job.tracking_no)
+        self.step = Step.WEIGH
+        self.problems: list[str] = []
+        self.courier_steps = 0
+        self._accept: dict[Step, Callable[..., list[str]]] = {
+            Step.WEIGH: self._accept_weight,
+            Step.DIMENSIONS: self._accept_dimensions,
+            Step.INSPECTION: self._accept_inspection,
+            Step.QUOTE: self._accept_quote,
+            Step.WAYBILL: self._accept_waybill_retry,
+            Step.PRINT: self._accept_print,
+        }
+        self._on_enter: dict[Step, Callable[[], Step | None]] = {
+            Step.WEIGH: self._read_scale,
+            Step.QUOTE: self._price,
+            Step.WAYBILL: self._take_number,
+            Step.LABEL: self._render_label,
+        }
+
+    # -- what the screens call -----------------------------------------------------------------
+
+    def start(self) -> Step:
+        return self._go(Step.WEIGH)
+
+    def submit(self, **fields: Any) -> Step:
+        """The courier confirms the current screen; on a refusal ``problems`` says what is wrong."""
+        accept = self._accept.get(self.step)
+        if accept is None:
+            raise FlowError(f"nothing to confirm at {self.step}")
+        problems = accept(**fields)
+        if problems:
+            self.problems = problems
+            return self.step
+        self.courier_steps += 1
+        next_step = NAVMAP[self.step].next
+        assert next_step is not None
+        return self._go(next_step)
+
+    def retry_scale(self) -> Step:
+        """Read the scale again (after plugging it in, clearing the platform…); not a courier step."""
+        if self.step is not Step.WEIGH:
+            raise FlowError("the scale is read at the weigh step")
+        return self._go(Step.WEIGH)
+
+    def back(self) -> Step:
+        target = NAVMAP[self.step].back
+        if target is None:
+            raise FlowError(f"no way back from {self.step}")
+        self.problems = []
+        self.step = target  # going back re-shows the screen; it does not redo its automatic part
+        return self.step
+
+    def payload(self) -> dict[str, Any]:
+        """What the sync op carries: ``pickup`` is PickupInput, ``pricing`` the rest of pickup_complete."""
+        if self.step is not Step.DONE:
+            raise FlowError("the pickup is not finished")
+        d = self.draft
+        assert d.quote is not None and d.weight_g is not None
+        return {
+            "job_id": self.job.job_id,
+            "tracking_no": d.tracking_no,
+            "pickup": {
+                "measured_weight_g": d.weight_g,
+                "weight_source": d.weight_source,
+                "scale_model": d.scale_model,
+                "manual_reason": d.manual_reason,
+                "length_mm": d.length_mm,
+                "width_mm": d.width_mm,
+                "height_mm": d.height_mm,
+                "pieces": d.pieces,
+                "declared_value_fen": d.declared_value_fen,
+                "prohibited_items_absent": d.prohibited_items_absent,
+                "contents_photo_sha256": d.contents_photo_sha256,
+                "price_fen": d.quote.total_fen,
+                "payment_method": d.payment_method,
+            },
+            "pricing": {
+                "destination_region": self.job.destination_region,
+                "service_level": self.job.service_level,
+                "cod_amount_fen": self.job.cod_amount_fen,
+                "fragile": self.job.fragile,
+                "remote_area": self.job.remote_area,
+                "tariff_version": int(self.book.version) if self.book.version.isdigit() else None,
+            },
+            "label_printed": d.label_printed,
+        }
+
+    # -- moving between steps ------------------------------------------------------------------
+
+    def _go(self, step: Step) -> Step:
+        """Enter ``step`` and run the automatic steps until one needs the courier."""
+        self.problems = []
+        while True:
+            self.step = step
+            enter = self._on_enter.get(step)
+            following = enter() if enter is not None else None
+            if following is None:
+                return self.step
+            step = following
+
+    # -- automatic parts -----------------------------------------------------------------------
+
+    def _read_scale(self) -> Step | None:
+        if self.scale is None:
+            self.problems = ["no scale connected: key in the weight and say why"]
+            return None
+        try:
+            grams = self.scale.read_stable(SCALE_TIMEOUT_S)
+        except ScaleError as exc:
+            self.problems = [str(exc)]
+            return None
+        if grams <= 0:
+            self.problems = ["the scale reads 0 g: put the parcel on the platform"]
+            return None
+        d = self.draft
+        d.weight_g, d.weight_source, d.scale_model, d.manual_reason = grams, "scale", self.scale_model, ""
+        return NAVMAP[Step.WEIGH].next
+
+    def _price(self) -> Step | None:
+        d = self.draft
+        request = QuoteRequest(
+            origin=self.job.origin,
+            destination_region=self.job.destination_region,
+            service_level=self.job.service_level,
+            weight_g=d.weight_g or 0,
+            length_mm=d.length_mm or 0,
+            width_mm=d.width_mm or 0,
+            height_mm=d.height_mm or 0,
+            declared_value_fen=d.declared_value_fen,
+            cod_amount_fen=self.job.cod_amount_fen,
+            fragile=self.job.fragile,
+            remote_area=self.job.remote_area,
+        )
+        try:
+            d.quote = quote(self.book, request)
+        except QuoteError as exc:
+            d.quote = None
+            fix = _FIX_STEP.get(exc.code)
+            if fix is not None:
+                self.step = fix
+            self.problems = [f"{exc.message} ({exc.code})"]
+            # Stay on the fixing screen (or on the quote screen when nothing there can fix it).
+            return None
+        return None  # the courier now confirms the price and the payment method
+
+    def _take_number(self) -> Step | None:
+        d = self.draft
+        if not d.tracking_no:
+            try:
+                d.tracking_no = self.issuer.issue()
+            except WaybillsExhausted as exc:
+                self.problems = [str(exc)]
+                return None
+        return NAVMAP[Step.WAYBILL].next
+
+    def _render_label(self) -> Step | None:
+        d = self.draft
+        assert d.weight_g is not None
+        labels = [
+            waybill_label(
+                tracking_no=d.tracking_no, service_level=self.job.service_level,
+                destination_region=self.job.destination_region, origin=self.job.origin, weight_g=d.weight_g,
+                sender=self.job.sender, recipient=self.job.recipient, cod_amount_fen=self.job.cod_amount_fen,
+                piece_no=n, piece_count=d.pieces,
+            )
+            for n in range(1, d.pieces + 1)
+        ]
+        d.preview_png = render_png(labels[0])
+        d.zpl = "".join(render_zpl(label) for label in labels).encode("utf-8")
+        return NAVMAP[Step.LABEL].next
+
+    # -- the courier's confirmations -----------------------------------------------------------
+
+    def _accept_weight(self, *, weight_g: object = None, reason: object = "") -> list[str]:
+        problems = check_manual_weight(weight_g, reason)
+        if not problems:
+            d = self.draft
+            d.weight_g, d.weight_source, d.scale_model = weight_g, "manual", ""  # type: ignore[assignment]
+            d.manual_reason = reason.strip()  # type: ignore[union-attr]
+        return problems
+
+    def _accept_dimensions(
+        self, *, length_mm: object = None, width_mm: object = None, height_mm: object = None, pieces: object = 1
+    ) -> list[str]:
+        problems = check_dimensions(length_mm, width_mm, height_mm, pieces)
+        if not problems:
+            d = self.draft
+            d.length_mm, d.width_mm, d.height_mm, d.pieces = length_mm, width_mm, height_mm, pieces  # type: ignore[assignment]
+        return problems
+
+    def _accept_inspection(
+        self, *, prohibited_items_absent: object = False, declared_value_fen: object = 0,
+        contents_photo_sha256: object = "",
+    ) -> list[str]:
+        problems = check_inspection(prohibited_items_absent, declared_value_fen, contents_photo_sha256)
+        if not problems:
+            d = self.draft
+            d.prohibited_items_absent = True
+            d.declared_value_fen = declared_value_fen  # type: ignore[assignment]
+            d.contents_photo_sha256 = contents_photo_sha256 if isinstance(contents_photo_sha256, str) else ""
+        return problems
+
+    def _accept_quote(self, *, payment_method: object = "") -> list[str]:
+        if self.draft.quote is None:
+            # The price was refused and nothing here can fix it (e.g. no tariff for the destination).
+            return list(self.problems) or ["no price for this parcel"]
+        problems = check_payment(payment_method)
+        if not problems:
+            self.draft.payment_method = payment_method  # type: ignore[assignment]
+        return problems
+
+    def _accept_waybill_retry(self) -> list[str]:
+        # Only reached when the block ran out: after a sync brought a new block, "try again".
+        return [] if self._take_number() is not None else list(self.problems)
+
+    def _accept_print(self, *, print_label: object = True) -> list[str]:
+        if print_label is False:
+            return []
+        if self.printer is None:
+            return ["no printer paired: pair one or skip printing"]
+        try:
+            self.printer.send(self.draft.zpl)
+        except PrinterUnreachable as exc:
+            return [str(exc)]
+        self.draft.label_printed = True
+        return []
