@@ -8,3 +8,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("backend.api_v1")),
 ]
+
+# Unrouted /api/ URLs answer with the API error shape (only used with DEBUG off).
+handler404 = "backend.common.api.not_found"

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -98,3 +99,11 @@ class ErrorSerializer(serializers.Serializer):
 def error_responses(*statuses: int) -> dict[int, type[ErrorSerializer]]:
     """``extend_schema(responses={200: X, **error_responses(400, 404)})``: declare each error status."""
     return dict.fromkeys(statuses, ErrorSerializer)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler404``: an unrouted /api/ URL answers in the API's error shape, not an HTML page."""
+    if request.path.startswith("/api/"):
+        body = {"code": "not_found", "message": f"no API endpoint at {request.path}", "details": {}}
+        return JsonResponse(body, status=404)
+    return page_not_found(request, exception or Http404())

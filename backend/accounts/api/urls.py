@@ -1,6 +1,9 @@
 from django.urls import path
 
-from backend.accounts.api import views
+from backend.accounts.api import schema, views
+
+# The OpenAPI extension registers itself on import; the URLconf is always loaded before the schema.
+__all__ = ["schema", "urlpatterns"]
 
 urlpatterns = [
     path("auth/login", views.LoginApi.as_view(), name="auth-login"),

@@ -22,14 +22,14 @@ TOKEN_ID = OpenApiParameter(
 )
 
 
-class StationBrief(serializers.Serializer):
+class ProfileStation(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
     time_zone = serializers.CharField()
 
 
-class CourierBrief(serializers.Serializer):
+class ProfileCourier(serializers.Serializer):
     id = serializers.IntegerField()
     employee_no = serializers.CharField()
     name = serializers.CharField()
@@ -37,16 +37,16 @@ class CourierBrief(serializers.Serializer):
     duty_status = serializers.CharField()
 
 
-class UserBrief(serializers.Serializer):
+class ProfileUser(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
 
 
 class ProfileOutput(serializers.Serializer):
     role = serializers.CharField()
-    user = UserBrief()
-    courier = CourierBrief(allow_null=True)
-    station = StationBrief(allow_null=True)
+    user = ProfileUser()
+    courier = ProfileCourier(allow_null=True)
+    station = ProfileStation(allow_null=True)
 
 
 def profile(user: Any, who: Principal) -> dict[str, Any]:
@@ -69,8 +69,14 @@ class LoginApi(APIView):
         password = serializers.CharField(max_length=128, trim_whitespace=False)
         device_id = serializers.CharField(max_length=64)
 
+        class Meta:
+            ref_name = "LoginInput"
+
     class OutputSerializer(ProfileOutput):
         token = serializers.CharField()
+
+        class Meta:
+            ref_name = "LoginOutput"
 
     @extend_schema(
         operation_id="auth_login",
@@ -126,6 +132,9 @@ class TokenRevokeApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=200, required=False, default="revoked")
+
+        class Meta:
+            ref_name = "TokenRevokeInput"
 
     @extend_schema(
         operation_id="auth_token_revoke",

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from django.db import IntegrityError
 from rest_framework import serializers
 from rest_framework.request import Request
 
 from backend.common.errors import DomainError
 from backend.common.permissions import principal
 from backend.shipments import selectors
-from backend.shipments.api.serializers import MAX_INT
+from backend.shipments.api.serializers import MAX_INT, DateTimeField
 from backend.shipments.context import Ctx
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -24,7 +27,7 @@ class ActionInput(serializers.Serializer):
         required=False, min_value=1, max_value=MAX_INT,
         help_text="the job version you acted on; a mismatch is refused with version_conflict",
     )
-    event_at = serializers.DateTimeField(required=False, help_text="the device's clock when it happened")
+    event_at = DateTimeField(required=False, help_text="the device's clock when it happened")
     lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
     lng = serializers.FloatField(required=False, min_value=-180, max_value=180)
     accuracy_m = serializers.FloatField(required=False, min_value=0, max_value=100_000)
@@ -39,14 +42,16 @@ def idempotency_key(request: Request) -> str | None:
     return raw
 
 
-def ctx_from(request: Request, data: dict[str, Any]) -> Ctx:
+def ctx_from(request: Request, data: dict[str, Any], *, keyed: bool = True) -> Ctx:
     """Build the context; a repeated Idempotency-Key is refused before anything is attempted.
+
+    ``keyed=False`` for operations that record several events (a manifest): one key cannot name them all.
 
     The services also refuse a recorded key, but only after their transition check, which a
     replay of an applied action fails first (accepted → accepted); checking here gives the
     client the answer it can act on: "already done".
     """
-    key = idempotency_key(request)
+    key = idempotency_key(request) if keyed else None
     if key is not None and selectors.operation_recorded(key):
         raise DomainError("duplicate_operation", f"operation {key} was already recorded", idempotency_key=key)
     token = request.auth
@@ -59,3 +64,17 @@ def ctx_from(request: Request, data: dict[str, Any]) -> Ctx:
         accuracy_m=data.get("accuracy_m"),
         idempotency_key=key,
     )
+
+
+@contextmanager
+def applying(ctx: Ctx) -> Iterator[None]:
+    """Two requests racing with one Idempotency-Key: the loser hits the unique index, not a 500."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if ctx.idempotency_key is None or not selectors.operation_recorded(ctx.idempotency_key):
+            raise
+        raise DomainError(
+            "duplicate_operation", f"operation {ctx.idempotency_key} was already recorded",
+            idempotency_key=ctx.idempotency_key,
+        ) from exc

@@ -6,6 +6,8 @@ list never issues a query per row.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
@@ -32,6 +34,25 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="a client-chosen id for this operation; a repeat is refused with duplicate_operation",
 )
+
+
+class DateTimeField(serializers.DateTimeField):
+    """An aware datetime between 2000 and 2100: a device clock outside that is broken, and years
+    near 1 or 9999 overflow on the way through time zones and the database driver."""
+
+    def to_internal_value(self, value: object) -> datetime:
+        parsed: datetime = super().to_internal_value(value)
+        if not 2000 <= parsed.year <= 2100:
+            raise serializers.ValidationError("must be between the years 2000 and 2100", code="invalid")
+        return parsed
+
+
+class DateField(serializers.DateField):
+    def to_internal_value(self, value: object) -> date:
+        parsed: date = super().to_internal_value(value)
+        if not 2000 <= parsed.year <= 2100:
+            raise serializers.ValidationError("must be between the years 2000 and 2100", code="invalid")
+        return parsed
 
 
 class ShipmentSummary(serializers.ModelSerializer):

@@ -1,1 +1,33 @@
-urlpatterns: list = []
+from django.urls import path
+
+from backend.shipments.api import dispatch, intake, jobs, public, shipments
+
+urlpatterns = [
+    # courier
+    path("me/jobs", jobs.CourierDayApi.as_view(), name="me-jobs"),
+    path("jobs/<int:job_id>", jobs.JobDetailApi.as_view(), name="job-detail"),
+    path("jobs/<int:job_id>/accept", jobs.JobAcceptApi.as_view(), name="job-accept"),
+    path("jobs/<int:job_id>/start", jobs.JobStartApi.as_view(), name="job-start"),
+    path("jobs/<int:job_id>/arrive", jobs.JobArriveApi.as_view(), name="job-arrive"),
+    path("jobs/<int:job_id>/complete-pickup", jobs.JobCompletePickupApi.as_view(), name="job-complete-pickup"),
+    path("jobs/<int:job_id>/deliver", jobs.JobDeliverApi.as_view(), name="job-deliver"),
+    path("jobs/<int:job_id>/fail", jobs.JobFailApi.as_view(), name="job-fail"),
+    # supervisor
+    path("stations/<str:code>/jobs", dispatch.StationJobsApi.as_view(), name="station-jobs"),
+    path("jobs/<int:job_id>/assign", dispatch.JobAssignApi.as_view(), name="job-assign"),
+    path("jobs/<int:job_id>/unassign", dispatch.JobUnassignApi.as_view(), name="job-unassign"),
+    path("jobs/<int:job_id>/cancel", dispatch.JobCancelApi.as_view(), name="job-cancel"),
+    path("shipments/<str:tracking_no>", shipments.ShipmentDetailApi.as_view(), name="shipment-detail"),
+    path(
+        "shipments/<str:tracking_no>/transition",
+        shipments.ShipmentTransitionApi.as_view(),
+        name="shipment-transition",
+    ),
+    path("scans", shipments.ScanApi.as_view(), name="scans"),
+    # intake
+    path("stations/<str:code>/shipments", intake.ShipmentCreateApi.as_view(), name="station-shipments"),
+    path("stations/<str:code>/shipments/bulk", intake.ShipmentBulkApi.as_view(), name="station-shipments-bulk"),
+    # public and reference
+    path("track/<str:tracking_no>", public.TrackingApi.as_view(), name="track-public"),
+    path("reason-codes", public.ReasonCodesApi.as_view(), name="reason-codes"),
+]

@@ -1,0 +1,134 @@
+"""The supervisor's desk: the station's jobs, and assigning, unassigning and cancelling them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.common.api import error_responses
+from backend.common.permissions import IsStationStaff, principal
+from backend.couriers.selectors import station_get_for_staff
+from backend.shipments import selectors, services
+from backend.shipments.api.ctx import applying, ctx_from
+from backend.shipments.api.filters import StationJobFilter
+from backend.shipments.api.jobs import visible_job
+from backend.shipments.api.serializers import (
+    IDEMPOTENCY_KEY,
+    JOB_ID,
+    MAX_ID,
+    MAX_INT,
+    STATION_CODE,
+    JobOutput,
+    StationJobOutput,
+)
+from backend.shipments.models import Job
+
+
+class JobPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class StationJobsApi(ListAPIView):
+    """The station's jobs, newest first, filtered and paginated (a past page number is 404)."""
+
+    permission_classes = [IsStationStaff]
+    serializer_class = StationJobOutput
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = StationJobFilter
+    pagination_class = JobPagination
+
+    def get_queryset(self) -> QuerySet[Job]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request to scope by
+            return Job.objects.none()
+        station = station_get_for_staff(principal(self.request), self.kwargs["code"])
+        return selectors.jobs_for_station(station_id=station.pk)
+
+    @extend_schema(
+        operation_id="station_jobs_list",
+        parameters=[STATION_CODE],
+        responses={200: StationJobOutput(many=True), **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class _StaffJobApi(APIView):
+    permission_classes = [IsStationStaff]
+
+    def validated(self, request: Request, job_id: int, body: type[serializers.Serializer]) -> dict[str, Any]:
+        data = body(data=request.data)
+        data.is_valid(raise_exception=True)
+        visible_job(principal(request), job_id)
+        return dict(data.validated_data)
+
+
+def _staff_schema(operation_id: str, request: type[serializers.Serializer]) -> Any:
+    return extend_schema(
+        operation_id=operation_id,
+        parameters=[JOB_ID, IDEMPOTENCY_KEY],
+        request=request,
+        responses={200: JobOutput, **error_responses(400, 401, 403, 404, 409)},
+    )
+
+
+class AssignBody(serializers.Serializer):
+    courier_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    version = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+
+
+class JobAssignApi(_StaffJobApi):
+    @_staff_schema("job_assign", AssignBody)
+    def post(self, request: Request, job_id: int) -> Response:
+        data = self.validated(request, job_id, AssignBody)
+        ctx = ctx_from(request, data)
+        with applying(ctx):
+            job = services.job_assign(
+                job_id=job_id,
+                courier_id=data["courier_id"],
+                ctx=ctx,
+                reason=data["reason"],
+                expected_version=data.get("version"),
+            )
+        return Response(JobOutput(job).data)
+
+
+class UnassignBody(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    version = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+
+
+class JobUnassignApi(_StaffJobApi):
+    @_staff_schema("job_unassign", UnassignBody)
+    def post(self, request: Request, job_id: int) -> Response:
+        data = self.validated(request, job_id, UnassignBody)
+        ctx = ctx_from(request, data)
+        with applying(ctx):
+            job = services.job_unassign(job_id=job_id, ctx=ctx, reason=data["reason"], expected_version=data.get("version"))
+        return Response(JobOutput(job).data)
+
+
+class CancelBody(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+    version = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+
+
+class JobCancelApi(_StaffJobApi):
+    @_staff_schema("job_cancel", CancelBody)
+    def post(self, request: Request, job_id: int) -> Response:
+        data = self.validated(request, job_id, CancelBody)
+        ctx = ctx_from(request, data)
+        with applying(ctx):
+            job = services.job_cancel(job_id=job_id, ctx=ctx, reason=data["reason"], expected_version=data.get("version"))
+        return Response(JobOutput(job).data)
