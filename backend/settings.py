@@ -128,6 +128,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several serializers carry these choice sets under the same field names (status, kind).
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "backend.shipments.states.JobStatus",
+        "ShipmentStatusEnum": "backend.shipments.states.ShipmentStatus",
+        "JobKindEnum": "backend.shipments.states.JobKind",
+        "EventKindEnum": "backend.shipments.states.EventKind",
+        "ServiceLevelEnum": "backend.shipments.states.ServiceLevel",
+    },
 }
 
 REDIS_URL = env_str("REDIS_URL", "")
