@@ -11,7 +11,7 @@ from django.utils import timezone
 from backend.common.errors import DomainError
 from backend.pickup.models import Printer, TariffBookVersion
 from backend.shipments.models import Shipment
-from mobile.flows.pickup_rules import waybill_label
+from mobile.rules.pickup import waybill_label
 from mobile.labels.layout import LabelData
 from mobile.rules.pricing import Quote, QuoteError, QuoteRequest, TariffBook, quote
 

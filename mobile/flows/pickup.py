@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from mobile.devices.scale import ScaleError
-from mobile.flows.pickup_rules import (
+from mobile.rules.pickup import (
     check_dimensions,
     check_inspection,
     check_manual_weight,

@@ -32,10 +32,11 @@ from backend.shipments.states import (
     RecipientRelation,
     ShipmentStatus,
 )
+from mobile.rules import pickup as pickup_rules
 
-# Above this declared value (fen) the courier must photograph the contents at pickup.
-CONTENTS_PHOTO_THRESHOLD_FEN = 100_000
-PAYMENT_METHODS = frozenset({"cash", "wechat", "alipay", "monthly_account", "receiver_pays"})
+# The inspection rules are the handheld's own (mobile/rules/pickup.py): one copy, both sides.
+CONTENTS_PHOTO_THRESHOLD_FEN = pickup_rules.CONTENTS_PHOTO_THRESHOLD_FEN
+PAYMENT_METHODS = pickup_rules.PAYMENT_METHODS
 
 
 @dataclass(frozen=True)
@@ -56,23 +57,24 @@ class PickupInput:
 
     def validate(self) -> None:
         clean_weight_g(self.measured_weight_g, field="measured_weight_g")
-        if self.weight_source == "scale" and not self.scale_model:
-            raise DomainError("invalid", "a scale reading needs the scale model")
-        if self.weight_source == "manual" and not self.manual_reason.strip():
-            raise DomainError("invalid", "a weight keyed in by hand needs a reason")
         if self.weight_source not in ("scale", "manual"):
             raise DomainError("invalid", "weight_source must be scale or manual")
+        if self.weight_source == "scale" and not self.scale_model:
+            raise DomainError("invalid", "a scale reading needs the scale model")
+        problems: list[str] = []
+        if self.weight_source == "manual":
+            problems += pickup_rules.check_manual_weight(self.measured_weight_g, self.manual_reason)
         dims = (self.length_mm, self.width_mm, self.height_mm)
-        if any(d is not None for d in dims) and not all(d is not None and 0 < d <= 3000 for d in dims):
-            raise DomainError("invalid", "give all three dimensions, each 1–3000 mm")
-        if not 1 <= self.pieces <= 999:
-            raise DomainError("invalid", "pieces must be 1–999")
-        if not self.prohibited_items_absent:
-            raise DomainError("invalid", "the inspection must confirm no prohibited items")
-        if self.declared_value_fen > CONTENTS_PHOTO_THRESHOLD_FEN and not self.contents_photo_sha256:
-            raise DomainError("invalid", "a photo of the contents is required above 1,000 yuan declared")
-        if self.payment_method not in PAYMENT_METHODS:
-            raise DomainError("invalid", f"payment_method must be one of {sorted(PAYMENT_METHODS)}")
+        if any(d is not None for d in dims):
+            problems += pickup_rules.check_dimensions(*dims, self.pieces)
+        elif not 1 <= self.pieces <= pickup_rules.MAX_PIECES:
+            problems.append(f"pieces must be 1–{pickup_rules.MAX_PIECES}")
+        problems += pickup_rules.check_inspection(
+            self.prohibited_items_absent, self.declared_value_fen, self.contents_photo_sha256
+        )
+        problems += pickup_rules.check_payment(self.payment_method)
+        if problems:
+            raise DomainError("invalid", "; ".join(problems), problems=problems)
 
 
 @dataclass(frozen=True)

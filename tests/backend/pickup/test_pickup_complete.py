@@ -15,7 +15,7 @@ from backend.pickup.models import TariffBookVersion
 from backend.shipments.models import FeedEntry, Job, TrackingEvent
 from backend.shipments.services.completion import CONTENTS_PHOTO_THRESHOLD_FEN, PAYMENT_METHODS, PickupInput
 from backend.shipments.states import JobStatus, ShipmentStatus
-from mobile.flows import pickup_rules as flow_rules
+from mobile.rules import pickup as flow_rules
 from mobile.flows.pickup import PickupFlow, PickupJob, Step
 from mobile.rules.pricing import TariffBook
 from mobile.waybills import JsonFileBlockStore, WaybillIssuer
