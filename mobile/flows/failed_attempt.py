@@ -12,7 +12,7 @@ try again, or return to sender. Every screen call is one tap, as in the delivery
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -187,3 +187,12 @@ class FailedAttemptFlow:
         self.problems = []
         self.step = step
         return step
+
+
+def local_iso(text: str, tz: tzinfo) -> str:
+    """A time the courier keyed in ("2026-11-25 09:00", or ISO) as an ISO string in the station's zone."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return ""
+    return (value if value.tzinfo else value.replace(tzinfo=tz)).isoformat()

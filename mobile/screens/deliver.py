@@ -1,0 +1,79 @@
+"""Deliver: the scanned parcel's proof (signature, photo, pickup code, relation), then "Delivered"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from mobile.flows.delivery import Step
+from mobile.i18n import _
+
+
+class DeliverScreen(Screen):
+    core = ObjectProperty(None)
+    flow = ObjectProperty(None, allownone=True)
+    method = StringProperty("signature")
+    relation = StringProperty("self")
+    problems = StringProperty("")
+    header = StringProperty("")
+    cod = StringProperty("")
+    cod_done = BooleanProperty(False)
+    photos = StringProperty("")
+
+    def on_pre_enter(self, *_args: Any) -> None:
+        self.flow = self.core.delivery
+        flow = self.flow
+        self.ids.pad.clear()
+        self.problems, self.photos, self.cod_done = "", "", False
+        if flow is None:
+            return
+        s = flow.job["shipment"]
+        self.header = f"{s.get('recipient_name', '')}  {flow.tracking_no}\n{flow.job.get('address', '')}"
+        self.method, self.relation = flow.draft.method, flow.draft.relation
+        self.ids.recipient_name.text = flow.draft.recipient_name
+        self.cod = f"¥{flow.cod_amount_fen / 100:.2f}" if flow.cod_amount_fen else ""
+        if flow.step is Step.SCAN:
+            self.problems = _("Scan the parcel to start")
+
+    def choose_method(self, method: str) -> None:
+        self.flow.choose_method(method)
+        self.method, self.relation = self.flow.draft.method, self.flow.draft.relation
+
+    def choose_relation(self, relation: str) -> None:
+        self.flow.choose_relation(relation)
+        self.relation = relation
+        self.ids.recipient_name.text = self.flow.draft.recipient_name
+
+    def photo(self) -> None:
+        self.flow.add_photo(*self.core.take_photo())
+        self.photos = _("{n} photos").format(n=len(self.flow.draft.photos))
+
+    def collect_cod(self) -> None:
+        self.flow.confirm_cod()
+        self.cod_done = True
+
+    def deliver(self) -> None:
+        flow = self.flow
+        if self.ids.pad.has_ink:
+            flow.set_signature(self.ids.pad.png())
+        name = self.ids.recipient_name.text.strip()
+        if name != flow.draft.recipient_name:
+            flow.set_recipient_name(name)
+        if self.ids.code.text.strip() != flow.draft.code:
+            flow.set_code(self.ids.code.text)
+        if flow.confirm() is Step.DONE:
+            self.core.finish_delivery()
+            self.manager.current = "today"
+        else:
+            self.problems = "\n".join(_(p) for p in flow.problems)
+
+    def failed(self) -> None:
+        self.core.begin_fail(int(self.flow.job["id"]))
+        self.manager.current = "fail"
+
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))

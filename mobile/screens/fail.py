@@ -1,0 +1,88 @@
+"""Failed attempt: reason, evidence (photo, call log), the next step agreed with the customer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kivy.lang import Builder
+from kivy.properties import ObjectProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from mobile.flows.failed_attempt import CALL_OUTCOME_LABELS, NEXT_STEP_LABELS, REASON_LABELS, Step, local_iso
+from mobile.i18n import _
+from mobile.screens.widgets import Chip
+
+
+class FailScreen(Screen):
+    core = ObjectProperty(None)
+    flow = ObjectProperty(None, allownone=True)
+    step = StringProperty(Step.REASON.value)
+    problems = StringProperty("")
+    evidence = StringProperty("")
+    next_kind = StringProperty("")
+
+    def on_pre_enter(self, *_args: Any) -> None:
+        self.flow = self.core.failure
+        self.problems, self.evidence, self.next_kind = "", "", ""
+        self.step = Step.REASON.value
+        self._chips(self.ids.reasons, "reason", [(c, REASON_LABELS.get(c, c)) for c in self.flow.reason_codes],
+                    self.choose_reason)
+        self._chips(self.ids.calls, "call", list(CALL_OUTCOME_LABELS.items()), self.log_call)
+        self._chips(self.ids.next_steps, "next", list(NEXT_STEP_LABELS.items()), self.choose_next)
+
+    def _chips(self, grid: Any, group: str, items: list[tuple[str, str]], action: Any) -> None:
+        grid.clear_widgets()
+        for value, label in items:
+            chip = Chip(text=_(label), value=value, group=f"fail_{group}")
+            chip.bind(on_release=lambda c: action(c.value))
+            grid.add_widget(chip)
+
+    def on_step(self, _screen: Any, step: str) -> None:
+        self.ids.steps.current = step
+
+    def choose_reason(self, code: str) -> None:
+        self.step = self.flow.choose_reason(code).value
+
+    def photo(self) -> None:
+        self.flow.add_photo(*self.core.take_photo())
+        self._evidence()
+
+    def log_call(self, outcome: str) -> None:
+        self.flow.log_call(outcome, 0)
+        self._evidence()
+
+    def _evidence(self) -> None:
+        d = self.flow.draft
+        self.problems = ""  # the list was about what was missing; the courier is adding it
+        calls = ", ".join(_(CALL_OUTCOME_LABELS[c.outcome]) for c in d.calls)
+        self.evidence = _("{n} photos").format(n=len(d.photos)) + (f" · {calls}" if calls else "")
+
+    def next(self) -> None:
+        if self.ids.note.text.strip():
+            self.flow.set_note(self.ids.note.text)
+        self.step = self.flow.submit_evidence().value
+        self.problems = "\n".join(_(p) for p in self.flow.problems)
+
+    def choose_next(self, kind: str) -> None:
+        self.next_kind = kind
+
+    def confirm(self) -> None:
+        if self.next_kind:
+            tz = self.core.tz
+            self.flow.choose_next(self.next_kind, window_start=local_iso(self.ids.window_start.text, tz),
+                                  window_end=local_iso(self.ids.window_end.text, tz), address=self.ids.address.text)
+        if self.flow.confirm() is Step.DONE:
+            self.core.finish_fail()
+            self.manager.current = "today"
+        else:
+            self.problems = "\n".join(_(p) for p in self.flow.problems)
+
+    def back(self) -> None:
+        if self.flow.step is Step.REASON:
+            self.manager.current = "today"
+        else:
+            self.step = self.flow.back().value
+
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))
