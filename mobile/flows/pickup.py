@@ -27,6 +27,8 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from mobile.devices.scale import ScaleError
+from mobile.labels.printer import RAW_PORT, PrinterUnreachable, send_zpl
+from mobile.labels.render import render_png, render_zpl
 from mobile.rules.pickup import (
     check_dimensions,
     check_inspection,
@@ -34,8 +36,6 @@ from mobile.rules.pickup import (
     check_payment,
     waybill_label,
 )
-from mobile.labels.printer import RAW_PORT, PrinterUnreachable, send_zpl
-from mobile.labels.render import render_png, render_zpl
 from mobile.rules.pricing import Quote, QuoteError, QuoteRequest, TariffBook, quote
 from mobile.waybills import WaybillIssuer, WaybillsExhausted
 
