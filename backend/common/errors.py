@@ -72,6 +72,9 @@ STATUS: dict[str, int] = {
     "price_mismatch": 409,
     "label_not_ready": 409,
     "printer_unreachable": 503,
+    # dispatch
+    "reassign_conflict": 409,
+    "preview_stale": 409,
 }
 
 

@@ -54,3 +54,25 @@ def publish_entry_on_commit(entry: FeedEntry) -> None:
     groups = groups_for(entry)
     message = entry_envelope(entry)
     transaction.on_commit(lambda: send_to_groups(groups, message))
+
+
+def publish_entries_on_commit(entries: list[FeedEntry]) -> None:
+    """Many entries (a bulk ingest): one hop to the event loop after commit instead of one per message."""
+    batch = [(groups_for(e), entry_envelope(e)) for e in entries]
+    transaction.on_commit(lambda: _send_many(batch))
+
+
+def _send_many(batch: list[tuple[list[str], dict[str, Any]]]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+
+    async def send_all() -> None:
+        for groups, message in batch:
+            for group in groups:
+                try:
+                    await layer.group_send(group, {"type": "feed.message", "message": message})
+                except Exception:  # see send_to_groups: clients catch up by cursor
+                    log.exception("publish to %s failed", group)
+
+    async_to_sync(send_all)()

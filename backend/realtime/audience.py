@@ -1,0 +1,119 @@
+"""Who a socket speaks for, which feed rows they may see, and what each row looks like to them.
+
+This is the whole filtering policy of the live feeds, kept apart from the consumer so it can be
+read (and tested) in one place:
+
+* courier feed: rows of jobs assigned to the courier, as they are; a row that moved a job *away*
+  from the courier (``prev_courier_id`` is them, ``courier_id`` is not) becomes ``job.revoked``
+  with the job id only, because the job is no longer theirs to see;
+* station feed: every row of the station, as it is (supervisors see full data);
+* shipment feed: rows of one shipment reduced to ``tracking.updated`` with the public, masked
+  view (no phone, no address, nothing about other jobs).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from backend.accounts.roles import Principal
+from backend.realtime.envelope import courier_group, envelope, shipment_group, station_group
+from backend.realtime.selectors import Feed, FeedRow
+from mobile.rules.privacy import mask_name, mask_phone
+
+# Ephemeral (not change-feed) message types each feed may forward from its group.
+LIVE_TYPES: dict[Feed, frozenset[str]] = {
+    "courier": frozenset(),
+    "station": frozenset({"courier.location"}),
+    "shipment": frozenset({"tracking.courier_location"}),
+}
+
+
+@dataclass(frozen=True)
+class Audience:
+    feed: Feed
+    target_id: int  # courier id, station id or shipment id
+    principal: Principal | None = None  # None on the shipment feed (a link token names no person)
+    device_id: str = ""
+
+    @property
+    def group(self) -> str:
+        if self.feed == "courier":
+            return courier_group(self.target_id)
+        if self.feed == "station":
+            return station_group(self.target_id)
+        return shipment_group(self.target_id)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.feed, self.target_id)
+
+    def wants(self, row: FeedRow) -> bool:
+        if self.feed == "courier":
+            return self.target_id in (row.courier_id, row.prev_courier_id)
+        if self.feed == "station":
+            return row.station_id == self.target_id
+        return row.shipment_id == self.target_id
+
+    def render(self, row: FeedRow) -> str | None:
+        """The JSON text this audience receives for a row it wants (None: nothing to show them)."""
+        if self.feed == "courier" and row.courier_id != self.target_id:
+            return _revoked_json(row)
+        if self.feed == "shipment":
+            return _public_json(row)
+        return row.plain_json
+
+
+_REVOKED_REASON = {"job.delivered_offline": "delivered_by_other"}
+
+
+def _revoked_json(row: FeedRow) -> str:
+    cached = row.__dict__.get("_revoked")
+    if cached is None:
+        job = row.payload.get("job") or {}
+        payload = {
+            "job_id": row.job_id,
+            "version": job.get("version"),
+            "reason": _REVOKED_REASON.get(row.kind) or ("reassigned" if row.courier_id else "unassigned"),
+        }
+        cached = row.__dict__["_revoked"] = json.dumps(envelope("job.revoked", row.cursor, row.at, payload))
+    return str(cached)
+
+
+def public_shipment(s: dict[str, Any]) -> dict[str, Any]:
+    """The same fields as ``shipment_public_snapshot``, built from a feed row's full snapshot."""
+    return {
+        "tracking_no": s["tracking_no"],
+        "status": s["status"],
+        "service_level": s["service_level"],
+        "recipient_name": mask_name(s["recipient_name"]),
+        "recipient_phone": mask_phone(s["recipient_phone"]),
+        "promised_start": s["promised_start"],
+        "promised_end": s["promised_end"],
+    }
+
+
+def public_job(j: dict[str, Any]) -> dict[str, Any]:
+    """What a customer may know of the visit: its kind, progress and timing, not who or where."""
+    return {
+        "kind": j["kind"],
+        "status": j["status"],
+        "window_start": j["window_start"],
+        "window_end": j["window_end"],
+        "eta": j["eta"],
+    }
+
+
+def _public_json(row: FeedRow) -> str | None:
+    cached = row.__dict__.get("_public")
+    if cached is None:
+        job = row.payload.get("job")
+        shipment = job["shipment"] if job else row.payload.get("shipment")
+        if shipment is None:  # a row kind with nothing public in it
+            return None
+        payload = {"shipment": public_shipment(shipment), "job": public_job(job) if job else None}
+        cached = row.__dict__["_public"] = json.dumps(
+            envelope("tracking.updated", row.cursor, row.at, payload), ensure_ascii=False
+        )
+    return str(cached)

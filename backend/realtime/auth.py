@@ -1,0 +1,91 @@
+"""Opening a feed: read the query string, authenticate, and decide which audience the socket gets.
+
+Credentials travel in the query string (``?token=…``), the one place every websocket client can
+set (browsers cannot add headers to a websocket handshake, and a token smuggled in
+``Sec-WebSocket-Protocol`` has to be echoed back by the server). The price is that proxies may log
+URLs: docs/operations.md has the nginx log format that leaves the query string out.
+
+* courier feed: a courier's device token; the feed is always the token's own courier;
+* station feed: a supervisor's token for their station, or an admin's for any station;
+* shipment feed: a tracking-link token (``links.py``) for that very shipment, nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from backend.accounts.authentication import user_for_key
+from backend.accounts.roles import Principal, Role, principal_of
+from backend.common.errors import DomainError
+from backend.couriers.models import Station
+from backend.realtime.audience import Audience
+from backend.realtime.codes import Close, Refusal
+from backend.realtime.links import link_shipment_id
+from backend.shipments.models import Shipment
+
+MAX_CURSOR = 2**63 - 1
+
+
+def query_params(scope: dict[str, Any]) -> dict[str, str]:
+    raw = scope.get("query_string", b"").decode("latin-1")
+    try:
+        parsed = parse_qs(raw, max_num_fields=8, strict_parsing=False)
+    except ValueError:
+        raise Refusal(Close.BAD_REQUEST, "too many query parameters") from None
+    return {key: values[-1] for key, values in parsed.items()}
+
+
+def parse_cursor(params: dict[str, str]) -> int | None:
+    """``cursor`` is the last change-feed position the client holds; absent means "from now on"."""
+    raw = params.get("cursor")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or int(raw) > MAX_CURSOR:
+        raise Refusal(Close.BAD_REQUEST, "cursor must be a non-negative integer")
+    return int(raw)
+
+
+def _staff_principal(params: dict[str, str]) -> tuple[Principal, str]:
+    key = params.get("token", "")
+    found = user_for_key(key) if key else None
+    if found is None:
+        raise Refusal(Close.UNAUTHENTICATED, "a valid device token is required (?token=…)")
+    user, token = found
+    return principal_of(user), token.device_id
+
+
+def courier_audience(params: dict[str, str], courier_id: int | None) -> Audience:
+    """A courier's own feed. ``courier_id`` in the path, when given, must be the caller's."""
+    who, device_id = _staff_principal(params)
+    if who.role is not Role.COURIER or who.courier_id is None:
+        raise Refusal(Close.FORBIDDEN, "only a courier has a courier feed; supervisors use the station feed")
+    if courier_id is not None and courier_id != who.courier_id:
+        raise Refusal(Close.FORBIDDEN, "a courier can only follow their own feed")
+    return Audience("courier", who.courier_id, who, device_id)
+
+
+def station_audience(params: dict[str, str], code: str) -> Audience:
+    who, device_id = _staff_principal(params)
+    if who.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Refusal(Close.FORBIDDEN, "only supervisors and admins can follow a station")
+    station_id = Station.objects.filter(code=code).values_list("pk", flat=True).first()
+    if station_id is None:
+        raise Refusal(Close.NOT_FOUND, f"no station {code!r}")
+    if not who.can_see_station(station_id):
+        raise Refusal(Close.FORBIDDEN, "you can only follow your own station")
+    return Audience("station", station_id, who, device_id)
+
+
+def shipment_audience(params: dict[str, str], tracking_no: str) -> Audience:
+    try:
+        shipment_id = link_shipment_id(params.get("token", ""))
+    except DomainError as exc:
+        raise Refusal(Close.UNAUTHENTICATED, exc.message) from None
+    number = Shipment.objects.filter(pk=shipment_id).values_list("tracking_no", flat=True).first()
+    if number is None:
+        raise Refusal(Close.NOT_FOUND, "this shipment no longer exists")
+    if number != tracking_no.upper():
+        # Checked after the signature, so a stranger learns nothing about which numbers exist.
+        raise Refusal(Close.FORBIDDEN, "this tracking link is for another shipment")
+    return Audience("shipment", shipment_id)

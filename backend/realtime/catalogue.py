@@ -1,0 +1,293 @@
+"""Every live message type, its payload shape, and a validator. docs/realtime.md mirrors this table.
+
+Envelope: ``{"type", "v", "cursor", "at", "payload"}`` (``envelope.py``). ``cursor`` is:
+
+* ``"feed"``: the change-feed cursor of the row the message carries (store it; reconnect with it);
+* ``"position"``: the socket's position (every row of your feed up to it has been sent);
+* ``"none"``: ``null`` — the message is not part of the change feed (locations, replies, errors).
+
+The validator is strict (unknown keys are errors), so a payload that grows a field fails the
+catalogue test until this module and the docs say so: the catalogue is a contract, not a comment.
+"""
+
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, TypedDict, Union, get_args, get_origin, get_type_hints, is_typeddict
+
+from backend.realtime.envelope import ENVELOPE_VERSION
+
+CursorRule = Literal["feed", "position", "none"]
+
+
+class ShipmentSnapshot(TypedDict):
+    id: int
+    tracking_no: str
+    status: str
+    station_id: int
+    service_level: str
+    recipient_name: str
+    recipient_phone: str
+    recipient_address: str
+    promised_start: str | None
+    promised_end: str | None
+    cod_amount_fen: int
+    handling: list[str]
+    pieces: int
+    measured_weight_g: int | None
+    price_fen: int | None
+
+
+class JobSnapshot(TypedDict):
+    id: int
+    kind: Literal["pickup", "delivery"]
+    status: str
+    version: int
+    station_id: int
+    courier_id: int | None
+    service_date: str
+    address: str
+    lat: float | None
+    lng: float | None
+    window_start: str | None
+    window_end: str | None
+    priority: int
+    planned_seq: int | None
+    eta: str | None
+    attempt_count: int
+    next_step: dict[str, Any]
+    shipment: ShipmentSnapshot
+
+
+class JobPayload(TypedDict):
+    job: JobSnapshot
+
+
+class OfflineConflict(TypedDict):
+    rule: str
+    reassigned_to: int | None
+    delivered_by: int
+    recorded_at: str
+    received_at: str
+
+
+class JobDeliveredOfflinePayload(TypedDict):
+    job: JobSnapshot
+    conflict: OfflineConflict
+
+
+class JobRevokedPayload(TypedDict):
+    job_id: int
+    version: int | None
+    reason: Literal["reassigned", "unassigned", "delivered_by_other"]
+
+
+class ShipmentPayload(TypedDict):
+    shipment: ShipmentSnapshot
+
+
+class ScanInfo(TypedDict):
+    kind: str
+    event_id: int
+
+
+class ShipmentScannedPayload(TypedDict):
+    shipment: ShipmentSnapshot
+    scan: ScanInfo
+
+
+class PublicShipment(TypedDict):
+    tracking_no: str
+    status: str
+    service_level: str
+    recipient_name: str
+    recipient_phone: str
+    promised_start: str | None
+    promised_end: str | None
+
+
+class PublicJob(TypedDict):
+    kind: Literal["pickup", "delivery"]
+    status: str
+    window_start: str | None
+    window_end: str | None
+    eta: str | None
+
+
+class TrackingUpdatedPayload(TypedDict):
+    shipment: PublicShipment
+    job: PublicJob | None
+
+
+class CourierLocationPayload(TypedDict):
+    courier_id: int
+    lat: float
+    lng: float
+    accuracy_m: float
+    recorded_at: str
+
+
+class CoarseLocationPayload(TypedDict):
+    lat: float
+    lng: float
+    precision_m: int
+    recorded_at: str
+
+
+class SessionReadyPayload(TypedDict):
+    feed: Literal["courier", "station", "shipment"]
+    replayed: int
+
+
+class PingPayload(TypedDict):
+    pass
+
+
+class CommandOkPayload(TypedDict):
+    id: str | int | None
+    type: str
+    result: dict[str, Any]
+
+
+class ErrorPayload(TypedDict):
+    id: str | int | None
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MessageType:
+    payload: type
+    cursor: CursorRule
+    feeds: tuple[str, ...]  # the feeds that can receive it
+    summary: str
+
+
+ALL = ("courier", "station", "shipment")
+CATALOGUE: dict[str, MessageType] = {
+    "job.created": MessageType(JobPayload, "feed", ("station",), "a new shipment's first job"),
+    "job.assigned": MessageType(JobPayload, "feed", ("courier", "station"), "a job given to a courier"),
+    "job.unassigned": MessageType(JobPayload, "feed", ("station",), "a job taken back to the pool"),
+    "job.updated": MessageType(JobPayload, "feed", ("courier", "station"), "any progress of a job"),
+    "job.planned": MessageType(JobPayload, "feed", ("courier", "station"), "route order or ETA changed"),
+    "job.delivered_offline": MessageType(
+        JobDeliveredOfflinePayload, "feed", ("courier", "station"), "an offline delivery overtook a reassignment"
+    ),
+    "job.revoked": MessageType(JobRevokedPayload, "feed", ("courier",), "a job is no longer yours: drop it"),
+    "shipment.updated": MessageType(ShipmentPayload, "feed", ("station",), "a supervisor's decision on a shipment"),
+    "shipment.scanned": MessageType(ShipmentScannedPayload, "feed", ("station",), "a hand-over scan"),
+    "tracking.updated": MessageType(TrackingUpdatedPayload, "feed", ("shipment",), "the public view changed"),
+    "courier.location": MessageType(CourierLocationPayload, "none", ("station",), "a courier's exact position"),
+    "tracking.courier_location": MessageType(
+        CoarseLocationPayload, "none", ("shipment",), "where your courier roughly is (next stop only)"
+    ),
+    "session.ready": MessageType(SessionReadyPayload, "position", ALL, "replay done; live from here"),
+    "ping": MessageType(PingPayload, "position", ALL, "heartbeat: answer with pong"),
+    "command.ok": MessageType(CommandOkPayload, "none", ("courier", "station"), "a command was applied"),
+    "error": MessageType(ErrorPayload, "none", ALL, "a command was refused, or why the socket closes"),
+}
+
+
+# Messages a client sends (no envelope: ``{"type", "id"?, "payload"}``; pong carries ``cursor``).
+class LocationPingCommand(TypedDict):
+    lat: float
+    lng: float
+    accuracy_m: float
+    recorded_at: str
+
+
+class JobReassignCommand(TypedDict, total=False):
+    job_id: int
+    courier_id: int
+    reason: str
+    expected_version: int
+
+
+CLIENT_MESSAGES: dict[str, type] = {"location.ping": LocationPingCommand, "job.reassign": JobReassignCommand}
+
+
+class CatalogueError(ValueError):
+    pass
+
+
+def validate(message: Any) -> MessageType:
+    """Check one server message against the catalogue; raises ``CatalogueError`` listing every problem."""
+    problems: list[str] = []
+    if not isinstance(message, dict) or set(message) != {"type", "v", "cursor", "at", "payload"}:
+        raise CatalogueError(f"not an envelope: {message!r}")
+    spec = CATALOGUE.get(message["type"])
+    if spec is None:
+        raise CatalogueError(f"unknown message type {message['type']!r}")
+    if message["v"] != ENVELOPE_VERSION:
+        problems.append(f"v is {message['v']!r}, expected {ENVELOPE_VERSION}")
+    cursor = message["cursor"]
+    if spec.cursor == "none" and cursor is not None:
+        problems.append("cursor must be null")
+    if spec.cursor != "none" and (isinstance(cursor, bool) or not isinstance(cursor, int) or cursor < 0):
+        problems.append(f"cursor must be a non-negative integer, got {cursor!r}")
+    try:
+        if datetime.fromisoformat(message["at"]).tzinfo is None:
+            problems.append("at has no time zone")
+    except (TypeError, ValueError):
+        problems.append(f"at is not an ISO 8601 time: {message['at']!r}")
+    _check(message["payload"], spec.payload, "payload", problems)
+    if problems:
+        raise CatalogueError(f"{message['type']}: " + "; ".join(problems))
+    return spec
+
+
+def _check(value: Any, tp: Any, path: str, problems: list[str]) -> None:
+    if tp is Any:
+        return
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        trials: list[list[str]] = []
+        for option in get_args(tp):
+            trial: list[str] = []
+            _check(value, option, path, trial)
+            if not trial:
+                return
+            trials.append(trial)
+        problems.append(f"{path}: {value!r} matches none of {tp}")
+    elif origin is Literal:
+        if value not in get_args(tp):
+            problems.append(f"{path}: {value!r} is not one of {get_args(tp)}")
+    elif origin is list:
+        if not isinstance(value, list):
+            problems.append(f"{path}: expected a list")
+        else:
+            for i, item in enumerate(value):
+                _check(item, get_args(tp)[0], f"{path}[{i}]", problems)
+    elif origin is dict:
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            problems.append(f"{path}: expected an object")
+    elif is_typeddict(tp):
+        _check_typeddict(value, tp, path, problems)
+    elif tp is type(None):
+        if value is not None:
+            problems.append(f"{path}: expected null")
+    elif tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(f"{path}: expected a number, got {value!r}")
+    elif tp in (int, str, bool):
+        if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
+            problems.append(f"{path}: expected {tp.__name__}, got {value!r}")
+    else:  # pragma: no cover - a catalogue entry using a type this checker does not know
+        raise TypeError(f"catalogue type {tp!r} is not supported")
+
+
+def _check_typeddict(value: Any, tp: Any, path: str, problems: list[str]) -> None:
+    if not isinstance(value, dict):
+        problems.append(f"{path}: expected an object")
+        return
+    hints = get_type_hints(tp)
+    for key in sorted(tp.__required_keys__ - set(value)):
+        problems.append(f"{path}.{key}: missing")
+    for key in sorted(set(value) - set(hints)):
+        problems.append(f"{path}.{key}: not in the catalogue")
+    for key, item in value.items():
+        if key in hints:
+            _check(item, hints[key], f"{path}.{key}", problems)

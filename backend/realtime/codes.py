@@ -1,0 +1,39 @@
+"""Websocket close codes (4000–4999 is the range RFC 6455 leaves to applications).
+
+They mirror the HTTP statuses a REST client would see, so one table serves both. Before closing
+with one of these the server sends an ``error`` message saying why (daphne drops close reasons).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Close(IntEnum):
+    BAD_REQUEST = 4400  # malformed query string or cursor; do not retry unchanged
+    UNAUTHENTICATED = 4401  # no token, unknown/revoked token, bad or expired tracking link
+    FORBIDDEN = 4403  # authenticated, but this feed is not yours
+    NOT_FOUND = 4404  # unknown station code or shipment
+    HEARTBEAT_TIMEOUT = 4408  # nothing heard from the client within ping interval + timeout
+    RESYNC_REQUIRED = 4410  # the cursor is too far behind: fetch a fresh snapshot, reconnect with its cursor
+    TOO_SLOW = 4429  # the client fell too far behind reading; reconnect with its last cursor
+
+
+ERROR_CODE: dict[Close, str] = {
+    Close.BAD_REQUEST: "bad_request",
+    Close.UNAUTHENTICATED: "not_authenticated",
+    Close.FORBIDDEN: "permission_denied",
+    Close.NOT_FOUND: "not_found",
+    Close.HEARTBEAT_TIMEOUT: "heartbeat_timeout",
+    Close.RESYNC_REQUIRED: "resync_required",
+    Close.TOO_SLOW: "too_slow",
+}
+
+
+class Refusal(Exception):
+    """Raised while opening a feed; the consumer turns it into an error message and a close code."""
+
+    def __init__(self, close: Close, message: str) -> None:
+        super().__init__(message)
+        self.close = close
+        self.message = message

@@ -1,0 +1,101 @@
+"""The per-process tail of the change feed: one query serves every socket of a worker.
+
+A push is only a doorbell ("something up to cursor N committed"). Each socket then reads what its
+audience missed after its own position, in cursor order, so a lost, late or out-of-order push can
+cost latency but never a gap or a duplicate. Reading the database once per socket per push would
+cost (sockets × pushes) queries; instead each worker process keeps the recent feed in memory and
+refreshes it with ``cursor > top`` once per batch of pushes, whatever the number of sockets.
+
+Why the tail is complete: cursors are issued under the FeedCounter row lock held to commit, so a
+query that sees cursor N sees every cursor below N (docs/sync-protocol.md). After a read whose
+last row is M, the tail holds *every* row in (floor, M]; a socket whose position is below
+``floor`` (it fell further behind than the tail keeps) reads its audience from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from bisect import bisect_right
+from weakref import WeakKeyDictionary
+
+from channels.db import database_sync_to_async
+
+from backend.realtime.selectors import FeedRow, feed_head, feed_rows_after
+
+PAGE = 500
+CAPACITY = 1000  # rows kept (up to twice that between trims): 5–10 s at 200 changes/s, ~10 MB
+REFRESH_MIN_S = 1.0  # a heartbeat-driven refresh (no push) runs at most this often per process
+
+
+class FeedTail:
+    def __init__(self, head: int, capacity: int = CAPACITY) -> None:
+        self.floor = head  # the tail holds every row with floor < cursor <= top
+        self.top = head
+        self.capacity = capacity
+        self._rows: list[FeedRow] = []
+        self._cursors: list[int] = []
+        # Per audience (feed, id): its rows, so a socket's catch-up never scans other audiences' rows.
+        self._index: dict[tuple[str, int], tuple[list[int], list[FeedRow]]] = {}
+        self._lock = asyncio.Lock()
+        self._refreshed_at = 0.0
+        self.reads = 0  # database reads so far (the cost the bench reports)
+
+    async def advance(self, to: int | None = None) -> None:
+        """Make the tail reach cursor ``to`` (a push's cursor), or whatever is committed when None."""
+        if to is not None and self.top >= to:
+            return
+        async with self._lock:  # concurrent sockets wait for the one read in flight, then find it done
+            if to is None and time.monotonic() - self._refreshed_at < REFRESH_MIN_S:
+                return
+            while to is None or self.top < to:
+                rows = await database_sync_to_async(feed_rows_after)(after=self.top, limit=PAGE)
+                self.reads += 1
+                self._append(rows)
+                if len(rows) < PAGE:
+                    break  # everything committed is in; a push for a cursor we cannot see is not ours
+            self._refreshed_at = time.monotonic()
+
+    def since(self, key: tuple[str, int], after: int) -> list[FeedRow]:
+        """The audience's rows with cursor > ``after``; only complete when ``after >= floor``."""
+        cursors, rows = self._index.get(key, ((), ()))  # type: ignore[assignment]
+        return list(rows[bisect_right(cursors, after) :])
+
+    def _append(self, rows: list[FeedRow]) -> None:
+        if not rows:
+            return
+        self._rows.extend(rows)
+        self._cursors.extend(r.cursor for r in rows)
+        self.top = rows[-1].cursor
+        if len(self._rows) > 2 * self.capacity:  # trim in chunks so appends stay amortised O(1)
+            cut = len(self._rows) - self.capacity
+            self.floor = self._cursors[cut - 1]
+            del self._rows[:cut]
+            del self._cursors[:cut]
+            self._index = {}
+            rows = self._rows
+        for row in rows:
+            for key in audience_keys(row):
+                cursors, kept = self._index.setdefault(key, ([], []))
+                cursors.append(row.cursor)
+                kept.append(row)
+
+
+def audience_keys(row: FeedRow) -> set[tuple[str, int]]:
+    """Every audience a row belongs to (see ``Audience.wants``; the two must agree)."""
+    keys = {("courier", row.courier_id), ("courier", row.prev_courier_id), ("station", row.station_id),
+            ("shipment", row.shipment_id)}
+    return {(feed, target) for feed, target in keys if target is not None}  # type: ignore[misc]
+
+
+_tails: WeakKeyDictionary[asyncio.AbstractEventLoop, FeedTail] = WeakKeyDictionary()
+
+
+async def process_tail() -> FeedTail:
+    """The tail of this process (one per event loop: a worker has one; each test has its own)."""
+    loop = asyncio.get_running_loop()
+    tail = _tails.get(loop)
+    if tail is None:
+        head = await database_sync_to_async(feed_head)()
+        tail = _tails.setdefault(loop, FeedTail(head))
+    return tail

@@ -1,0 +1,258 @@
+"""Live-updates benchmark: N websocket clients on two daphne workers (Redis pub/sub layer), changes
+committed through the services at a steady rate; JSON lines out, exit 1 when a target is missed.
+
+    .venv/bin/python bench/realtime.py [--clients 1000] [--rate 200] [--seconds 300] [--workers 2] [--quick]
+
+Needs PostgreSQL and Redis (DATABASE_URL's server, REDIS_URL; defaults on loopback). It recreates the
+database ``parcelrun_bench_rt``, seeds stations (35 couriers, 5 supervisor consoles, 10 customers per
+50 clients), starts the workers, connects the clients round-robin, runs the committer
+(bench/realtime_load.py: ``job_assign`` reassignments) in their own processes, and then checks every
+client's received cursors against the change feed: a row of its audience it never got is lost.
+
+Latency = client receipt − the envelope's ``at`` (the row's write time inside the committing
+transaction, so it includes the commit itself). Targets (2 cores): p99 ≤ 100 ms, 0 lost, 0
+duplicates, worker RSS growth ≤ 10 % from the first quarter of the run to its end, and the
+committers reaching at least 95 % of the asked rate (a starved load generator is a failed run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
+
+import psycopg
+from websockets.asyncio.client import ClientConnection, connect
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.asgi_workers import ROOT, Worker, start_workers, stop_workers
+
+DB_NAME = "parcelrun_bench_rt"
+TARGET_P99_MS = 100.0
+TARGET_RSS_GROWTH_PCT = 10.0
+
+
+def emit(**fields: object) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+@dataclass
+class Client:
+    spec: dict  # type: ignore[type-arg]
+    start: int = -1
+    cursors: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    ws: ClientConnection | None = None
+
+
+@dataclass
+class Stats:
+    latencies_ms: list[float] = field(default_factory=list)
+    window: list[float] = field(default_factory=list)
+
+
+def prepare_database(base_url: str) -> str:
+    parsed = urlparse(base_url)
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+    url = parsed._replace(path=f"/{DB_NAME}").geturl()
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": "", "FAST_PASSWORD_HASHER": "True"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "--skip-checks", "-v", "0"], cwd=ROOT, env=env,
+                   check=True)
+    return url
+
+
+async def run_client(client: Client, worker: Worker, stats: Stats, gate: asyncio.Semaphore) -> None:
+    uri = f"{worker.ws}{client.spec['path']}?{urlencode({'token': client.spec['token']})}"
+    async with gate:
+        ws = await connect(uri, proxy=None, compression=None, open_timeout=60, max_queue=None)
+        ready = json.loads(await ws.recv())
+    client.ws = ws
+    if ready["type"] != "session.ready":
+        client.errors.append(f"refused: {ready}")
+        return
+    client.start = ready["cursor"]
+    last = client.start
+    async for raw in ws:
+        now = time.time()
+        message = json.loads(raw)
+        kind = message["type"]
+        if kind == "ping":
+            await ws.send(json.dumps({"type": "pong", "cursor": last}))
+        elif kind == "error":
+            client.errors.append(message["payload"]["code"])
+        elif message["cursor"] is not None and kind != "session.ready":
+            latency = (now - datetime.fromisoformat(message["at"]).timestamp()) * 1000
+            stats.latencies_ms.append(latency)
+            stats.window.append(latency)
+            client.cursors.append(message["cursor"])
+            last = message["cursor"]
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))], 1)
+
+
+def audit(url: str, clients: list[Client]) -> dict[str, int]:
+    """Compare each client's cursors with the rows of its audience in the change feed."""
+    low = min(c.start for c in clients if c.start >= 0)
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT cursor, station_id, courier_id, prev_courier_id, shipment_id FROM shipments_feedentry "
+            "WHERE cursor > %s", [low]).fetchall()
+    by: dict[tuple[str, int], list[int]] = {}
+    for cursor, station, courier, prev, shipment in rows:
+        keys = {("station", station), ("shipment", shipment), ("courier", courier), ("courier", prev)}
+        for key in keys:
+            if key[1] is not None:
+                by.setdefault(key, []).append(cursor)
+    expected = lost = duplicates = unexpected = 0
+    for c in clients:
+        want = {x for x in by.get(tuple(c.spec["audience"]), []) if x > c.start}  # type: ignore[arg-type]
+        got = Counter(c.cursors)
+        expected += len(want)
+        lost += len(want - set(got))
+        duplicates += sum(n - 1 for n in got.values() if n > 1)
+        unexpected += len(set(got) - want)
+    return {"expected": expected, "lost": lost, "duplicates": duplicates, "unexpected": unexpected}
+
+
+def db_commits(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = %s", [DB_NAME]).fetchone()
+    return int(row[0]) if row else 0
+
+
+async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: Path) -> bool:
+    specs = json.loads(plan.read_text())["clients"]
+    clients = [Client(spec) for spec in specs]
+    stats = Stats()
+    gate = asyncio.Semaphore(64)
+    t0 = time.monotonic()
+    tasks = [asyncio.create_task(run_client(c, workers[i % len(workers)], stats, gate))
+             for i, c in enumerate(clients)]
+    while sum(c.start >= 0 or bool(c.errors) for c in clients) < len(clients):
+        if time.monotonic() - t0 > 120 or any(t.done() and t.exception() for t in tasks):
+            failed = [t.exception() for t in tasks if t.done() and t.exception()]
+            emit(event="connect_failed", connected=sum(c.start >= 0 for c in clients), errors=str(failed[:3]))
+            return False
+        await asyncio.sleep(0.2)
+    rss_start = [w.rss_kb() for w in workers]
+    # The measuring process must not add its own pauses: freeze what connecting allocated and make
+    # full collections rare (it allocates only short-lived frames from here on).
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+    emit(event="connected", clients=len(clients), seconds=round(time.monotonic() - t0, 2), rss_kb=rss_start,
+         refused=sum(bool(c.errors) for c in clients))
+    xacts_before = db_commits(url)
+    cpu_before = [w.cpu_s() for w in workers], time.process_time()
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": args.redis_url}
+    committers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, str(ROOT / "bench" / "realtime_load.py"), "commit", str(plan),
+            "--rate", str(args.rate / args.committers), "--seconds", str(args.seconds),
+            "--part", str(i), "--parts", str(args.committers), env=env, stdout=asyncio.subprocess.PIPE)
+        for i in range(args.committers)
+    ]
+    started, samples = time.monotonic(), []
+    while any(c.returncode is None for c in committers):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*(c.wait() for c in committers)), timeout=10)
+        window, stats.window = stats.window, []
+        samples.append([w.rss_kb() for w in workers])
+        emit(event="progress", t=round(time.monotonic() - started), delivered=len(stats.latencies_ms),
+             window_p99_ms=pct(window, 99), rss_kb=samples[-1])
+    reports = []
+    for c in committers:
+        out = (await c.stdout.read()).decode().strip().splitlines()  # type: ignore[union-attr]
+        if c.returncode != 0 or not out:
+            emit(event="committer_failed", returncode=c.returncode, output=out[-5:])
+            return False
+        reports.append(json.loads(out[-1]))
+    cpu_workers = [round(w.cpu_s() - b, 1) for w, b in zip(workers, cpu_before[0], strict=True)]
+    cpu_clients = round(time.process_time() - cpu_before[1], 1)
+    commit_report = {"commits": sum(r["commits"] for r in reports),
+                     "seconds": max(r["seconds"] for r in reports),
+                     "late_over_50ms": sum(r["late_over_50ms"] for r in reports)}
+    commit_report["rate"] = round(commit_report["commits"] / commit_report["seconds"], 1)
+    await asyncio.sleep(3)  # let the last pushes arrive
+    xacts = db_commits(url) - xacts_before
+    rss_end = [w.rss_kb() for w in workers]
+    for c in clients:
+        if c.ws is not None:
+            await c.ws.close()
+    for t in tasks:
+        t.cancel()
+    counts = audit(url, clients)
+    quarter = samples[max(0, len(samples) // 4 - 1)] if samples else rss_start
+    growth = [round(100 * (end - q) / q, 1) for end, q in zip(rss_end, quarter, strict=True)]
+    lat = stats.latencies_ms
+    result = {
+        "event": "result", "clients": len(clients), "workers": len(workers), "rate_target": args.rate,
+        **commit_report, "delivered": len(lat), **counts,
+        "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95), "p99_ms": pct(lat, 99), "max_ms": round(max(lat or [0]), 1),
+        "mean_ms": round(statistics.fmean(lat), 1) if lat else 0,
+        "cpu_s_workers": cpu_workers, "cpu_s_clients": cpu_clients,
+        "cpu_s_committers": [r.get("cpu_s") for r in reports],
+        "db_xacts": xacts, "db_xacts_per_commit": round(xacts / max(1, commit_report["commits"]), 2),
+        "rss_kb_start": rss_start, "rss_kb_quarter": quarter, "rss_kb_end": rss_end, "rss_growth_pct": growth,
+        "client_errors": dict(Counter(e for c in clients for e in c.errors)),
+        "targets": {"rate_min": round(0.95 * args.rate, 1), "p99_ms": TARGET_P99_MS, "lost": 0, "duplicates": 0, "rss_growth_pct": TARGET_RSS_GROWTH_PCT},
+    }
+    result["ok"] = (result["p99_ms"] <= TARGET_P99_MS and commit_report["rate"] >= 0.95 * args.rate and counts["lost"] == 0 and counts["duplicates"] == 0
+                    and counts["unexpected"] == 0 and max(growth) <= TARGET_RSS_GROWTH_PCT
+                    and not result["client_errors"])
+    emit(**result)
+    return bool(result["ok"])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clients", type=int, default=1000)
+    ap.add_argument("--rate", type=float, default=200, help="changes committed per second")
+    ap.add_argument("--seconds", type=float, default=300)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--committers", type=int, default=2, help="committer processes sharing the rate")
+    ap.add_argument("--quick", action="store_true", help="200 clients, 50/s, 20 s: a smoke run")
+    ap.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
+    args = ap.parse_args()
+    if args.quick:
+        args.clients, args.rate, args.seconds = 200, 50, 20
+    url = prepare_database(args.database_url)
+    logs = Path(tempfile.mkdtemp(prefix="bench-rt-"))
+    plan = logs / "plan.json"
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": "", "FAST_PASSWORD_HASHER": "True"}
+    t0 = time.monotonic()
+    subprocess.run([sys.executable, str(ROOT / "bench" / "realtime_load.py"), "seed", str(plan),
+                    "--clients", str(args.clients)], env=env, check=True)
+    emit(event="seeded", seconds=round(time.monotonic() - t0, 1), database=DB_NAME, logs=str(logs))
+    workers = start_workers(args.workers, database_url=url, redis_url=args.redis_url, log_dir=logs)
+    try:
+        ok = asyncio.run(load(args, url, workers, plan))
+    finally:
+        stop_workers(workers)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

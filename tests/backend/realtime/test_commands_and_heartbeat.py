@@ -1,0 +1,157 @@
+"""Commands over the socket go to the services; heartbeats and slow readers close with their codes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from backend.realtime.codes import Close
+from backend.realtime.links import link_issue
+from backend.shipments.models import Job
+from backend.shipments.services import job_start, scan
+from tests.backend.realtime.conftest import Socket, feed_path, run
+from tests.backend.realtime.helpers import assign
+from tests.fixtures.jobs import make_job
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def _open(path: str) -> Socket:
+    sock = Socket(path)
+    assert (await sock.open())["type"] == "session.ready"
+    return sock
+
+
+async def test_reassign_over_the_socket_is_the_assign_service(station, courier, other_courier, supervisor):  # type: ignore[no-untyped-def]
+    (x, x_person), (y, y_person) = courier, other_courier
+    job = await run(make_job)(station, supervisor.ctx)
+    await assign(job.pk, x.pk, supervisor)
+    xs = await _open(feed_path("/ws/courier/", token=x_person.token))
+    ys = await _open(feed_path("/ws/courier/", token=y_person.token))
+    sup = await _open(feed_path(f"/ws/station/{station.code}/", token=supervisor.token))
+
+    await xs.send({"type": "job.reassign", "id": "c1", "payload": {"job_id": job.pk, "courier_id": x.pk}})
+    refused = await xs.receive()
+    assert refused["type"] == "error"
+    assert (refused["payload"]["id"], refused["payload"]["code"]) == ("c1", "wrong_role")
+
+    command = {"job_id": job.pk, "courier_id": y.pk, "reason": "x is stuck in traffic"}
+    await sup.send({"type": "job.reassign", "id": 7, "payload": command})
+    replies = await sup.drain()
+    assert sorted(_types(replies)) == ["command.ok", "job.assigned"]
+    ok = next(m for m in replies if m["type"] == "command.ok")
+    moved = await run(Job.objects.get)(pk=job.pk)
+    assert ok["payload"] == {"id": 7, "type": "job.reassign",
+                             "result": {"job_id": job.pk, "version": moved.version, "courier_id": y.pk}}
+    assert moved.courier_id == y.pk
+    assert _types(await xs.drain()) == ["job.revoked"]
+    assert _types(await ys.drain()) == ["job.assigned"]
+    for sock in (xs, ys, sup):
+        await sock.close()
+
+
+async def test_bad_commands_get_an_error_and_the_socket_stays_open(station, courier, supervisor):  # type: ignore[no-untyped-def]
+    job = await run(make_job)(station, supervisor.ctx)
+    xs = await _open(feed_path("/ws/courier/", token=courier[1].token))
+    customer = await _open(feed_path(f"/ws/shipment/{job.shipment.tracking_no}/",
+                                     token=link_issue(shipment_id=job.shipment_id)))
+    await xs.comm.send_to(text_data="{not json")
+    assert (await xs.receive())["payload"]["code"] == "parse_error"
+    await xs.send({"type": "teleport", "payload": {}})
+    assert (await xs.receive())["payload"]["code"] == "invalid"
+    await xs.send({"type": "job.reassign", "payload": {"job_id": "1; drop table", "courier_id": 1}})
+    assert (await xs.receive())["payload"]["details"] == {"field": "job_id"}
+    await customer.send({"type": "location.ping", "payload": {}})
+    assert (await customer.receive())["payload"]["code"] == "permission_denied"
+    await xs.send({"type": "pong", "cursor": 0})
+    assert await xs.drain() == []  # still open, nothing to say
+    await xs.close()
+    await customer.close()
+
+
+async def test_location_pings_reach_the_station_exactly_and_the_next_customer_coarsely(  # type: ignore[no-untyped-def]
+    station, courier, supervisor
+):
+    x, x_person = courier
+    started = await run(make_job)(station, supervisor.ctx)
+    waiting = await run(make_job)(station, supervisor.ctx)
+    await run(scan)(tracking_no=started.shipment.tracking_no, scan_kind="station_in", ctx=supervisor.ctx)
+    for job in (started, waiting):
+        await assign(job.pk, x.pk, supervisor)
+    await run(job_start)(job_id=started.pk, ctx=x_person.ctx)
+    xs = await _open(feed_path("/ws/courier/", token=x_person.token))
+    sup = await _open(feed_path(f"/ws/station/{station.code}/", token=supervisor.token))
+    next_customer = await _open(feed_path(f"/ws/shipment/{started.shipment.tracking_no}/",
+                                          token=link_issue(shipment_id=started.shipment_id)))
+    later_customer = await _open(feed_path(f"/ws/shipment/{waiting.shipment.tracking_no}/",
+                                           token=link_issue(shipment_id=waiting.shipment_id)))
+
+    fix = {"lat": 30.274085, "lng": 120.155070, "accuracy_m": 8.5, "recorded_at": datetime.now(UTC).isoformat()}
+    await xs.send({"type": "location.ping", "id": "p1", "payload": fix})
+    ok = await xs.receive()
+    assert ok["type"] == "command.ok" and ok["payload"]["id"] == "p1"
+    [exact] = await sup.drain()
+    assert exact["type"] == "courier.location"
+    assert exact["payload"] == {"courier_id": x.pk, "lat": fix["lat"], "lng": fix["lng"], "accuracy_m": 8.5,
+                                "recorded_at": exact["payload"]["recorded_at"]}
+    [coarse] = await next_customer.drain()
+    assert coarse["type"] == "tracking.courier_location" and coarse["payload"]["precision_m"] == 150
+    assert (coarse["payload"]["lat"], coarse["payload"]["lng"]) != (fix["lat"], fix["lng"])
+    assert abs(coarse["payload"]["lat"] - fix["lat"]) < 0.0015 and abs(coarse["payload"]["lng"] - fix["lng"]) < 0.0015
+    assert await later_customer.drain() == []
+
+    await xs.send({"type": "location.ping", "id": "p2", "payload": fix})
+    limited = await xs.receive()
+    assert limited["payload"]["code"] == "rate_limited" and limited["payload"]["id"] == "p2"
+    assert 0 < limited["payload"]["details"]["retry_after_s"] <= 5
+    assert await sup.drain() == []
+    for sock in (xs, sup, next_customer, later_customer):
+        await sock.close()
+
+
+async def test_a_silent_client_is_closed_4408(courier, settings):  # type: ignore[no-untyped-def]
+    settings.PARCELRUN_WS_PING_INTERVAL_S = 0.2
+    settings.PARCELRUN_WS_PING_TIMEOUT_S = 0.3
+    xs = await _open(feed_path("/ws/courier/", token=courier[1].token))
+    ping = await xs.receive(timeout=2)
+    assert ping["type"] == "ping"
+    await xs.send({"type": "pong", "cursor": ping["cursor"]})
+    assert (await xs.receive(timeout=2))["type"] == "ping"  # answered: still open
+    # From now on the client says nothing.
+    while (message := await xs.receive(timeout=2))["type"] == "ping":
+        pass
+    assert message["payload"]["code"] == "heartbeat_timeout"
+    assert await xs.close_code() == Close.HEARTBEAT_TIMEOUT
+
+
+async def test_a_client_that_stops_reading_is_closed_4429(station, courier, supervisor, settings):  # type: ignore[no-untyped-def]
+    settings.PARCELRUN_WS_MAX_UNACKED = 3
+    x, x_person = courier
+    jobs = [await run(make_job)(station, supervisor.ctx) for _ in range(5)]
+    xs = await _open(feed_path("/ws/courier/", token=x_person.token))
+    for job in jobs[:3]:
+        await assign(job.pk, x.pk, supervisor)
+    first_three = await xs.drain()
+    assert len(first_three) == 3
+    await xs.send({"type": "pong", "cursor": first_three[-1]["cursor"]})  # a reading client acknowledges
+    await assign(jobs[3].pk, x.pk, supervisor)
+    assert _types(await xs.drain()) == ["job.assigned"]
+    # No pong any more: the 4th unacknowledged message is one too many.
+    await assign(jobs[4].pk, x.pk, supervisor)
+    for job in jobs[:2]:
+        await run(_unassign)(job.pk, supervisor)
+    got = [await xs.receive() for _ in range(4)]
+    assert _types(got) == ["job.assigned", "job.revoked", "job.revoked", "error"]
+    assert got[-1]["payload"]["code"] == "too_slow"
+    assert await xs.close_code() == Close.TOO_SLOW
+
+
+def _unassign(job_id: int, staff) -> None:  # type: ignore[no-untyped-def]
+    from backend.shipments.services import job_unassign
+
+    job_unassign(job_id=job_id, ctx=staff.ctx, reason="rebalancing")
+
+
+def _types(messages: list[dict]) -> list[str]:  # type: ignore[type-arg]
+    return [m["type"] for m in messages]
