@@ -161,6 +161,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ACKS_LATE = False
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Courier locations are kept for a bounded time; the purge deletes what is past it.
+    "locations-purge": {"task": "locations.purge", "schedule": 3600.0},
+}
 
 # Domain knobs.
 PARCELRUN_STATION_TZ_DEFAULT = "Asia/Shanghai"
