@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("backend.locations.api.urls")),
     path("", include("backend.waybills.api.urls")),
     path("", include("backend.pickup.api.urls")),
+    path("", include("backend.dispatch.api.urls")),
 ]

@@ -8,12 +8,18 @@ feed-writing transactions, which are short.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
-from backend.realtime.publish import publish_entry_on_commit
+from backend.common import pgbulk
+from backend.realtime.publish import publish_entries_on_commit, publish_entry_on_commit
 from backend.shipments.models import FeedCounter, FeedEntry
 
 _BUMP = f"UPDATE {FeedCounter._meta.db_table} SET value = value + %s WHERE id = 1 RETURNING value"
@@ -49,8 +55,7 @@ def append(
     shipment_id: int | None = None,
     job_id: int | None = None,
 ) -> FeedEntry:
-    entry = FeedEntry.objects.create(
-        cursor=next_cursors(1),
+    entry = FeedEntry(
         kind=kind,
         payload=payload,
         station_id=station_id,
@@ -60,5 +65,110 @@ def append(
         job_id=job_id,
         created_at=timezone.now(),
     )
+    pending = getattr(_deferred, "entries", None)
+    if pending is not None:
+        pending.append(entry)  # written, with its cursor, when the enclosing batch() ends
+        return entry
+    entry.cursor = next_cursors(1)
+    entry.save(force_insert=True)
     publish_entry_on_commit(entry)
     return entry
+
+
+# Deferred appends (used by sync pushes that apply many ops in one transaction). Without it every
+# op would take the counter lock at its first append and hold it to the batch's commit, so all
+# devices' batches would queue behind each other; deferred, the lock is held only for the final
+# block insert and the commit, exactly as for a single-op service.
+_deferred = threading.local()
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Inside the block ``append`` only buffers; a clean exit reserves one block of cursors
+    (``next_cursors(n)``), bulk-inserts the rows in append order and publishes them after commit.
+
+    Must run inside a transaction and end as its last write. A caller that rolls back part of the
+    work (a savepoint) drops that part's entries with ``pending_mark``/``drop_pending``.
+    """
+    assert transaction.get_connection().in_atomic_block, "feed.batch needs a transaction"
+    if getattr(_deferred, "entries", None) is not None:
+        raise RuntimeError("feed.batch blocks do not nest")
+    _deferred.entries = []
+    try:
+        yield
+        entries: list[FeedEntry] = _deferred.entries
+    finally:
+        _deferred.entries = None
+    if entries:
+        insert_block(entries)
+
+
+@dataclass(slots=True)
+class PendingEntry:
+    """A feed row built by a bulk service (cheaper than a model instance at thousands per request)."""
+
+    kind: str
+    payload: dict[str, Any]
+    created_at: datetime
+    station_id: int | None = None
+    courier_id: int | None = None
+    prev_courier_id: int | None = None
+    shipment_id: int | None = None
+    job_id: int | None = None
+    cursor: int = 0
+
+
+def append_many(entries: list[PendingEntry]) -> None:
+    """Unsaved entries built by a bulk service: buffered inside ``batch()``, else written as one block."""
+    pending = getattr(_deferred, "entries", None)
+    if pending is not None:
+        pending.extend(entries)
+    elif entries:
+        insert_block(entries)  # type: ignore[arg-type]
+
+
+def pending_mark() -> int:
+    return len(_deferred.entries)
+
+
+def drop_pending(mark: int) -> None:
+    del _deferred.entries[mark:]
+
+
+def insert_block(entries: list[FeedEntry]) -> None:
+    """Give ``entries`` consecutive cursors (one counter bump) and insert them in one statement."""
+    last = next_cursors(len(entries))
+    for i, entry in enumerate(entries):
+        entry.cursor = last - len(entries) + 1 + i
+    if connection.vendor == "postgresql":
+        _insert_unnest(entries)
+    else:
+        FeedEntry.objects.bulk_create([
+            e if isinstance(e, FeedEntry) else FeedEntry(**{f: getattr(e, f) for f in PendingEntry.__slots__})
+            for e in entries
+        ])
+    publish_entries_on_commit(entries)
+
+
+_COLUMNS = "cursor, kind, payload, station_id, courier_id, prev_courier_id, shipment_id, job_id, created_at"
+_UNNEST = (
+    f"INSERT INTO {FeedEntry._meta.db_table} ({_COLUMNS}) "
+    "SELECT * FROM unnest(%b::bigint[], %b::text[], %b::jsonb[], %b::bigint[], %b::bigint[], %b::bigint[], "
+    "%b::bigint[], %b::bigint[], %b::timestamptz[])"
+)
+
+
+def _insert_unnest(entries: list[FeedEntry]) -> None:
+    # One statement with binary array parameters: far cheaper than bulk_create's VALUES list.
+    from psycopg.types.json import Jsonb
+
+    cols: list[list[Any]] = [[] for _ in range(9)]
+    for e in entries:
+        for col, value in zip(
+            cols,
+            (e.cursor, e.kind, Jsonb(e.payload), e.station_id, e.courier_id, e.prev_courier_id,
+             e.shipment_id, e.job_id, e.created_at),
+            strict=True,
+        ):
+            col.append(value)
+    pgbulk.execute(_UNNEST, cols)

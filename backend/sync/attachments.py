@@ -1,0 +1,167 @@
+"""Signatures and photos: content-addressed, uploaded in resumable chunks, stored once.
+
+The handheld announces ``(sha256, size, content_type)``, then PUTs chunks at the offset the
+server reports. Chunks are rows, so a chunk and the new resume point commit together and a dropped
+connection at any moment leaves a consistent offset. When the last byte arrives the whole is
+hashed; a mismatch discards it (the device uploads again). An op may name an attachment before it
+arrives: the proof is recorded at once and becomes complete when the bytes do, and the station is
+told with a ``proof.completed`` feed row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from backend.common.errors import DomainError
+from backend.shipments import feed
+from backend.shipments.models import Job
+from backend.sync.models import Attachment, AttachmentChunk, AttachmentRef
+
+MAX_SIZE = 8 * 1024 * 1024
+MAX_CHUNK = 512 * 1024
+# Declared type → how its first bytes must look (checked on the complete file).
+TYPES: dict[str, tuple[bytes, ...]] = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/webp": (b"RIFF",),
+}
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class AttachmentState:
+    sha256: str
+    size: int
+    received: int
+    complete: bool
+
+
+def clean_sha256(value: object) -> str:
+    if not isinstance(value, str) or not _SHA.match(value):
+        raise DomainError("invalid", "sha256 must be 64 lower-case hex digits")
+    return value
+
+
+def storage_path(sha256: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / "attachments" / sha256[:2] / sha256
+
+
+def _state(a: Attachment) -> AttachmentState:
+    return AttachmentState(a.sha256, a.size, a.received, a.complete)
+
+
+def attachment_begin(*, user_id: int, sha256: str, size: int, content_type: str) -> AttachmentState:
+    """Announce an upload. Idempotent; for bytes the server already has it answers complete at once."""
+    clean_sha256(sha256)
+    if content_type not in TYPES:
+        raise DomainError("attachment_type_not_allowed",
+                          f"{content_type!r} is not accepted; send one of {sorted(TYPES)}")
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= MAX_SIZE:
+        raise DomainError("attachment_too_large", f"an attachment holds 1 byte to {MAX_SIZE // (1024 * 1024)} MB",
+                          max_size=MAX_SIZE)
+    attachment, _ = Attachment.objects.get_or_create(
+        sha256=sha256,
+        defaults={"size": size, "content_type": content_type, "created_by_id": user_id,
+                  "created_at": timezone.now()},
+    )
+    if attachment.size != size and not attachment.complete:
+        raise DomainError("invalid", f"this attachment was announced with size {attachment.size}")
+    return _state(attachment)
+
+
+def attachment_get(sha256: str) -> AttachmentState:
+    attachment = Attachment.objects.filter(sha256=clean_sha256(sha256)).first()
+    if attachment is None:
+        raise DomainError("not_found", "no such attachment; announce it first")
+    return _state(attachment)
+
+
+def attachment_put_chunk(*, sha256: str, offset: int, data: bytes) -> AttachmentState:
+    """Store ``data`` at ``offset``. A chunk already stored is accepted again without change."""
+    if not data or len(data) > MAX_CHUNK:
+        raise DomainError("attachment_too_large", f"a chunk holds 1 byte to {MAX_CHUNK // 1024} KB",
+                          max_chunk=MAX_CHUNK)
+    mismatch = ""
+    with transaction.atomic():
+        attachment = Attachment.objects.select_for_update().filter(sha256=clean_sha256(sha256)).first()
+        if attachment is None:
+            raise DomainError("not_found", "no such attachment; announce it first")
+        if attachment.complete or offset + len(data) <= attachment.received:
+            return _state(attachment)  # a retried chunk, or bytes someone else already uploaded
+        if offset != attachment.received:
+            raise DomainError("attachment_offset_mismatch", f"send from byte {attachment.received}",
+                              expected_offset=attachment.received)
+        if offset + len(data) > attachment.size:
+            raise DomainError("attachment_too_large", f"the attachment was announced as {attachment.size} bytes")
+        AttachmentChunk.objects.create(attachment=attachment, offset=offset, data=data)
+        attachment.received = offset + len(data)
+        if attachment.received == attachment.size:
+            mismatch = _finish(attachment)
+        attachment.save(update_fields=["received", "complete", "completed_at"])
+    if mismatch:
+        raise DomainError(mismatch, "the uploaded bytes do not match the attachment; upload it again")
+    return _state(attachment)
+
+
+def _finish(attachment: Attachment) -> str:
+    """Assemble, verify, store; returns an error code ("" when complete). Runs holding the row lock."""
+    chunks = AttachmentChunk.objects.filter(attachment=attachment).order_by("offset").values_list("data", flat=True)
+    blob = b"".join(bytes(c) for c in chunks)
+    AttachmentChunk.objects.filter(attachment=attachment).delete()
+    if hashlib.sha256(blob).hexdigest() != attachment.sha256:
+        attachment.received = 0
+        return "attachment_hash_mismatch"
+    if not blob.startswith(TYPES[attachment.content_type]):
+        attachment.received = 0
+        return "attachment_type_mismatch"
+    path = storage_path(attachment.sha256)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(blob)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)  # content-addressed: a file left by a rolled-back attempt is still right
+    attachment.complete = True
+    attachment.completed_at = timezone.now()
+    _fulfil_refs(attachment.sha256)
+    return ""
+
+
+def _fulfil_refs(sha256: str) -> None:
+    now = timezone.now()
+    job_ids = set(AttachmentRef.objects.filter(sha256=sha256, fulfilled_at=None).values_list("job_id", flat=True))
+    AttachmentRef.objects.filter(sha256=sha256, fulfilled_at=None).update(fulfilled_at=now)
+    still_missing = set(
+        AttachmentRef.objects.filter(job_id__in=job_ids, fulfilled_at=None).values_list("job_id", flat=True)
+    )
+    for job in Job.objects.filter(pk__in=job_ids - still_missing).order_by("pk"):
+        feed.append("proof.completed", {"job_id": job.pk, "sha256": sha256}, station_id=job.station_id,
+                    shipment_id=job.shipment_id, job_id=job.pk)
+
+
+def attachments_reference(*, job_id: int, op_id: uuid.UUID, sha256s: list[str]) -> list[str]:
+    """Record that an op's proof names these attachments; returns those still to be uploaded."""
+    if not sha256s:
+        return []
+    complete = set(Attachment.objects.filter(sha256__in=sha256s, complete=True).values_list("sha256", flat=True))
+    now = timezone.now()
+    AttachmentRef.objects.bulk_create([
+        AttachmentRef(sha256=s, job_id=job_id, op_id=op_id, fulfilled_at=now if s in complete else None)
+        for s in dict.fromkeys(sha256s)
+    ])
+    return [s for s in dict.fromkeys(sha256s) if s not in complete]
+
+
+def proof_missing(job_id: int) -> list[str]:
+    """Attachments a job's proof names that have not arrived yet (empty: the proof is complete)."""
+    return sorted(AttachmentRef.objects.filter(job_id=job_id, fulfilled_at=None).values_list("sha256", flat=True))

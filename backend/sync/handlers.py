@@ -1,0 +1,201 @@
+"""One function per op kind: check the payload, call the service REST calls, return extras.
+
+Each returns a dict merged into the op's result (``{}`` for a plain "applied") or raises
+DomainError, which becomes the op's stored rejection. Scans are not here: a run of scans is applied
+set-based by ``backend.shipments.services.scans_bulk`` (see ``services``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any
+
+from backend.common.errors import DomainError
+from backend.shipments.context import Ctx
+from backend.shipments.models import Job
+from backend.shipments.services import (
+    job_accept,
+    job_arrive,
+    job_complete_pickup,
+    job_deliver,
+    job_fail,
+    job_start,
+)
+from backend.shipments.services.completion import PickupInput, ProofInput
+from backend.shipments.services.offline import job_deliver_offline
+from backend.shipments.states import JobStatus
+from backend.sync.attachments import attachments_reference, clean_sha256
+from backend.sync.models import CallLog, DeviceState
+from backend.sync.ops import Op
+
+_WHERE = ("lat", "lng", "accuracy_m")  # allowed on every op, read by ctx_for
+CALL_OUTCOMES = frozenset({"answered", "no_answer", "busy", "rejected", "wrong_number"})
+
+
+def malformed(message: str) -> DomainError:
+    return DomainError("malformed_op", message)
+
+
+MAX_INT = 2**31 - 1  # ids, counts and amounts on the wire; the database refuses bigger ones anyway
+
+
+def _int(payload: dict[str, Any], name: str, *, minimum: int = 1) -> int:
+    value = payload.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= MAX_INT:
+        raise malformed(f"payload.{name} must be an integer from {minimum} to {MAX_INT}")
+    return value
+
+
+# Annotation names of the service input dataclasses → the JSON types that may fill them.
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "None": (type(None),),
+    "list[str]": (list,), "datetime": (),
+}
+
+
+def _check_types(cls: type, data: dict[str, Any], name: str) -> None:
+    """Dataclasses do not check types; a number where a name belongs must be refused, not crash."""
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        allowed = tuple(t for part in str(f.type).split("|") for t in _JSON_TYPES.get(part.strip(), ()))
+        is_bool = isinstance(value, bool)
+        if not isinstance(value, allowed) or (is_bool and bool not in allowed) or (
+            isinstance(value, int) and not is_bool and abs(value) > MAX_INT
+        ):
+            raise malformed(f"payload.{name}.{f.name} has the wrong type or is out of range")
+        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+            raise malformed(f"payload.{name}.{f.name} must be a list of strings")
+
+
+def _shas(payload: dict[str, Any], name: str) -> list[str]:
+    value = payload.get(name, [])
+    if not isinstance(value, list):
+        raise malformed(f"payload.{name} must be a list of sha256 strings")
+    try:
+        return [clean_sha256(v) for v in value]
+    except DomainError as exc:
+        raise malformed(f"payload.{name}: {exc.message}") from None
+
+
+def _build(cls: type, data: Any, name: str, **extra: Any) -> Any:
+    if not isinstance(data, dict):
+        raise malformed(f"payload.{name} must be an object")
+    names = {f.name for f in fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise malformed(f"payload.{name} has unknown fields {sorted(unknown)}")
+    _check_types(cls, data, name)
+    try:
+        return cls(**{**data, **extra})
+    except TypeError as exc:
+        raise malformed(f"payload.{name}: {exc}") from None
+
+
+def _step(service: Callable[..., Job]) -> Callable[[Op, Ctx], dict[str, Any]]:
+    def apply(op: Op, ctx: Ctx) -> dict[str, Any]:
+        service(job_id=_int(op.payload, "job_id"), ctx=ctx)
+        return {}
+
+    return apply
+
+
+def deliver(op: Op, ctx: Ctx) -> dict[str, Any]:
+    job_id = _int(op.payload, "job_id")
+    proof: ProofInput = _build(ProofInput, op.payload.get("proof"), "proof", captured_at=op.event_at)
+    shas = _shas({"media_sha256": proof.media_sha256}, "media_sha256")
+    extra: dict[str, Any] = {}
+    try:
+        job_deliver(job_id=job_id, ctx=ctx, proof=proof)
+    except DomainError as exc:
+        if exc.code != "not_assigned_to_you":
+            raise
+        # Conflict rule: a delivery recorded before the job was taken away stands (services/offline.py).
+        job_deliver_offline(job_id=job_id, ctx=ctx, proof=proof)
+        extra["conflict"] = "offline_delivery_beats_reassignment"
+    missing = attachments_reference(job_id=job_id, op_id=op.op_id, sha256s=shas)
+    if missing:
+        extra["attachments_missing"] = missing
+    return extra
+
+
+def fail(op: Op, ctx: Ctx) -> dict[str, Any]:
+    job_id = _int(op.payload, "job_id")
+    reason = op.payload.get("reason_code")
+    note = op.payload.get("note", "")
+    step = op.payload.get("next_step") or {}
+    if not isinstance(reason, str) or not isinstance(note, str) or not isinstance(step, dict):
+        raise malformed("payload needs reason_code (string), optional note (string) and next_step (object)")
+    photos = _shas(op.payload, "photo_sha256")
+    job_fail(job_id=job_id, ctx=ctx, reason_code=reason, note=note, next_step=step, photo_sha256=photos)
+    missing = attachments_reference(job_id=job_id, op_id=op.op_id, sha256s=photos)
+    return {"attachments_missing": missing} if missing else {}
+
+
+def weigh(op: Op, ctx: Ctx) -> dict[str, Any]:
+    """The weighing at the sender's door, which completes the pickup."""
+    job_id = _int(op.payload, "job_id")
+    fields_ = {k: v for k, v in op.payload.items() if k not in ("job_id", *_WHERE)}
+    data: PickupInput = _build(PickupInput, fields_, "pickup")
+    try:
+        job_complete_pickup(job_id=job_id, ctx=ctx, data=data)
+    except DomainError as exc:
+        # Conflict rule: a weight recorded twice (two devices, or a re-weigh) keeps the first one.
+        if exc.code == "invalid_transition" and exc.details.get("current") == JobStatus.COMPLETED:
+            weight = Job.objects.filter(pk=job_id).values_list("shipment__measured_weight_g", flat=True).first()
+            raise DomainError("already_weighed", f"this pickup was already weighed at {weight} g",
+                              recorded_weight_g=weight) from None
+        raise
+    return {}
+
+
+def location(op: Op, ctx: Ctx, device: DeviceState) -> dict[str, Any]:
+    if ctx.lat is None or ctx.lng is None:
+        raise malformed("a location op needs payload.lat and payload.lng")
+    # Fixes arrive out of order after an offline spell: keep the newest by device time.
+    if device.last_fix_at is None or op.event_at > device.last_fix_at:
+        device.last_lat, device.last_lng, device.last_accuracy_m = ctx.lat, ctx.lng, ctx.accuracy_m
+        device.last_fix_at = op.event_at
+    return {}
+
+
+def call_log(op: Op, ctx: Ctx) -> dict[str, Any]:
+    job_id = _int(op.payload, "job_id")
+    duration = _int(op.payload, "duration_s", minimum=0)
+    outcome = op.payload.get("outcome")
+    if outcome not in CALL_OUTCOMES:
+        raise malformed(f"payload.outcome must be one of {sorted(CALL_OUTCOMES)}")
+    courier_id = Job.objects.filter(pk=job_id).values_list("courier_id", flat=True).first()
+    if courier_id is None or courier_id != ctx.actor.courier_id:
+        raise DomainError("not_assigned_to_you", f"job {job_id} is not assigned to you", job_id=job_id)
+    CallLog.objects.create(op_id=op.op_id, job_id=job_id, courier_id=courier_id, called_at=op.event_at,
+                           duration_s=duration, outcome=outcome)
+    return {}
+
+
+HANDLERS: dict[str, Callable[[Op, Ctx], dict[str, Any]]] = {
+    "accept": _step(job_accept),
+    "start": _step(job_start),
+    "arrive": _step(job_arrive),
+    "deliver": deliver,
+    "fail": fail,
+    "weigh": weigh,
+    "call_log": call_log,
+}
+
+
+# Kinds whose handler writes only through one service call (itself an atomic block), so the
+# push needs no savepoint of its own around them (two fewer round trips per op).
+ONE_SERVICE = frozenset({"accept", "start", "arrive", "weigh"})
+
+
+def ctx_for(op: Op, actor: Any) -> Ctx:
+    """Who/where/when of an op; coordinates are optional on every kind (``payload.lat/lng/accuracy_m``)."""
+    p = op.payload
+    coords = [p.get("lat"), p.get("lng"), p.get("accuracy_m")]
+    if any(c is not None and (not isinstance(c, int | float) or isinstance(c, bool)) for c in coords):
+        raise malformed("payload.lat, lng and accuracy_m must be numbers")
+    return Ctx(actor=actor, device_id=op.device_id, event_at=op.event_at, lat=coords[0], lng=coords[1],
+               accuracy_m=coords[2], idempotency_key=str(op.op_id))

@@ -1,0 +1,111 @@
+"""Pull: the changes in a device's scope after its cursor, shaped so the device only upserts/removes.
+
+A fixed number of queries whatever the number of jobs: the counter, one feed query (or one jobs
+query for a first pull), and the reference lists. Cursors are commit-ordered (shipments/feed.py),
+so "every entry with cursor > mine" never skips an entry that commits late.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from backend.accounts.roles import Principal, Role
+from backend.common.errors import DomainError
+from backend.shipments.models import FeedCounter, FeedEntry, Job
+from backend.shipments.services.scans_bulk import SNAPSHOT_COLUMNS
+from backend.shipments.snapshots import job_snapshot
+from backend.shipments.transitions import JOB_OPEN
+from backend.sync.reference import reference_changed
+
+MAX_LIMIT = 1000
+_JOB_FIELDS = ("id", "kind", "status", "version", "station_id", "courier_id", "shipment_id", "service_date",
+               "address", "lat", "lng", "window_start", "window_end", "priority", "planned_seq", "eta",
+               "attempt_count", "next_step")
+SCOPE_DAYS = 2  # a first pull brings open jobs plus those of the last two service days
+
+
+@dataclass(frozen=True)
+class PullPage:
+    cursor: int
+    more: bool
+    changes: list[dict[str, Any]]
+    reference: dict[str, dict[str, Any]]
+    reset: bool = False
+
+
+def committed_cursor() -> int:
+    """The highest cursor whose transaction has committed: every cursor below it is visible too."""
+    value = FeedCounter.objects.filter(pk=1).values_list("value", flat=True).first()
+    return int(value or 0)
+
+
+def pull_changes(*, principal: Principal, after: int | None, limit: int, held_refs: dict[str, str]) -> PullPage:
+    """``after=None`` asks for a snapshot of the scope (a first pull, or after ``reset``)."""
+    if (after is not None and after < 0) or not 1 <= limit <= MAX_LIMIT:
+        raise DomainError("invalid", f"cursor must be ≥ 0 and limit 1–{MAX_LIMIT}")
+    head = committed_cursor()
+    reset = after is not None and after > head  # the server's data was restored from an older backup
+    if reset:
+        after = None
+    if principal.role is Role.COURIER and principal.courier_id is not None:
+        if after is None:
+            page = _bootstrap(principal.courier_id, head)
+        else:
+            page = _courier_changes(principal.courier_id, after, limit)
+    elif principal.role is Role.SUPERVISOR and principal.station_id is not None:
+        page = _station_changes(principal.station_id, after or 0, limit)
+    else:
+        raise DomainError("wrong_role", "only couriers and station staff pull changes")
+    return PullPage(page.cursor, page.more, page.changes, reference_changed(held_refs), reset)
+
+
+def _bootstrap(courier_id: int, head: int) -> PullPage:
+    # ``head`` was read before the jobs: anything committed after it comes again on the next pull,
+    # which is harmless because a change is a whole snapshot.
+    since = timezone.localdate() - timedelta(days=SCOPE_DAYS)
+    jobs = (
+        Job.objects.filter(Q(status__in=JOB_OPEN) | Q(service_date__gte=since), courier_id=courier_id)
+        .select_related("shipment")
+        .only(*_JOB_FIELDS, *(f"shipment__{c}" for c in SNAPSHOT_COLUMNS))  # only what job_snapshot reads
+        .order_by("pk")
+    )
+    changes = [{"op": "snapshot"}] + [{"c": head, "op": "job", "job": job_snapshot(j)} for j in jobs]
+    return PullPage(head, False, changes, {})
+
+
+def _courier_changes(courier_id: int, after: int, limit: int) -> PullPage:
+    mine = Job.objects.filter(courier_id=courier_id).values("shipment_id")
+    entries = list(
+        FeedEntry.objects.filter(Q(courier_id=courier_id) | Q(prev_courier_id=courier_id) | Q(shipment_id__in=mine),
+                                 cursor__gt=after)
+        .order_by("cursor")
+        .values_list("cursor", "courier_id", "prev_courier_id", "job_id", "payload")[:limit]
+    )
+    changes: list[dict[str, Any]] = []
+    for cursor, to, prev, job_id, payload in entries:
+        job = payload.get("job")
+        if job is not None and to == courier_id:
+            changes.append({"c": cursor, "op": "job", "job": job})
+        elif job is not None and prev == courier_id:
+            changes.append({"c": cursor, "op": "revoke", "job_id": job_id})
+        elif job is not None:  # someone else's job on a shipment I also hold
+            changes.append({"c": cursor, "op": "shipment", "shipment": job["shipment"]})
+        elif "shipment" in payload:
+            changes.append({"c": cursor, "op": "shipment", "shipment": payload["shipment"]})
+    cursor = entries[-1][0] if entries else after
+    return PullPage(cursor, len(entries) == limit, changes, {})
+
+
+def _station_changes(station_id: int, after: int, limit: int) -> PullPage:
+    entries = list(
+        FeedEntry.objects.filter(station_id=station_id, cursor__gt=after)
+        .order_by("cursor")
+        .values_list("cursor", "kind", "payload")[:limit]
+    )
+    changes = [{"c": c, "op": "entry", "kind": k, "payload": p} for c, k, p in entries]
+    return PullPage(entries[-1][0] if entries else after, len(entries) == limit, changes, {})

@@ -1,0 +1,210 @@
+"""Applying a pushed batch of ops: ``apply_ops``. See docs/sync-protocol.md.
+
+One push is one database transaction that holds, for each op, a savepoint around its effect and
+its op-log row (so a crash can never keep one without the other), and ends with the batch's
+change-feed rows as one block of cursors. A bad op is rejected on its own and never stops the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
+from typing import Any
+
+from django.db import DataError, OperationalError, transaction
+from django.utils import timezone
+
+from backend.accounts.roles import Principal, Role
+from backend.common.errors import DomainError
+from backend.shipments import feed
+from backend.shipments.services.scans_bulk import ScanInput, scans_record_bulk
+from backend.sync import handlers, oplog
+from backend.sync.models import DeviceState, Outcome
+from backend.sync.ops import MAX_OPS, BadOp, Op, parse_op
+from backend.sync.seqgaps import record_seqs
+
+log = logging.getLogger(__name__)
+
+RETRIES = 3
+_RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
+
+
+@dataclass
+class PushResult:
+    results: list[dict[str, Any]]
+    max_seq: int
+    gaps: list[list[int]]
+    clock_offset_s: int | None = None
+
+
+@dataclass
+class _Batch:
+    principal: Principal
+    device: DeviceState
+    results: list[dict[str, Any] | None]
+    stored: dict[uuid.UUID, tuple[str, str, dict[str, Any]]] = field(default_factory=dict)
+    released: list[uuid.UUID] = field(default_factory=list)
+
+    def applied(self, op: Op, extra: dict[str, Any]) -> None:
+        self.results[op.index] = {"op_id": str(op.op_id), "outcome": Outcome.APPLIED, **extra}
+        if extra:
+            self.stored[op.op_id] = (Outcome.APPLIED, "", extra)
+
+    def rejected(self, op: Op, exc: DomainError) -> None:
+        body = {"code": exc.code, "message": exc.message, "details": exc.details}
+        self.results[op.index] = {"op_id": str(op.op_id), "outcome": Outcome.REJECTED, **body}
+        self.stored[op.op_id] = (Outcome.REJECTED, exc.code, body)
+
+
+def apply_ops(*, principal: Principal, device_id: str, raw_ops: Any, sent_at: datetime | None = None) -> PushResult:
+    """Apply a device's batch in order; one result per op, in the same order as the ops."""
+    if principal.role is Role.NONE or principal.user_id is None:
+        raise DomainError("wrong_role", "only couriers and station staff push ops")
+    if not isinstance(raw_ops, list) or not raw_ops:
+        raise DomainError("invalid", "ops must be a non-empty list")
+    if len(raw_ops) > MAX_OPS:
+        raise DomainError("payload_too_large", f"at most {MAX_OPS} ops per push", max_ops=MAX_OPS)
+    parsed = [parse_op(i, raw, device_id) for i, raw in enumerate(raw_ops)]
+    for attempt in range(RETRIES):
+        try:
+            result = _apply(principal, device_id, parsed, sent_at)
+            break
+        except OperationalError as exc:
+            # A deadlock with another writer (e.g. a station scanning the parcels a courier is
+            # delivering) rolls back the whole push; nothing was applied, so run it again.
+            if getattr(exc.__cause__, "sqlstate", None) not in _RETRYABLE_SQLSTATES or attempt == RETRIES - 1:
+                raise
+            log.warning("push from %s retried after %s", device_id, exc)
+    return result
+
+
+def _apply(principal: Principal, device_id: str, parsed: list[Op | BadOp], sent_at: datetime | None) -> PushResult:
+    results: list[dict[str, Any] | None] = [None] * len(parsed)
+    ops: list[Op] = []
+    for p in parsed:
+        if isinstance(p, BadOp):
+            results[p.index] = {"op_id": p.op_id, "outcome": Outcome.REJECTED, "code": p.code,
+                                "message": p.message, "details": {"index": p.index}}
+        else:
+            ops.append(p)
+    now = timezone.now()
+    assert principal.user_id is not None
+    with transaction.atomic():
+        device, _ = DeviceState.objects.select_for_update().get_or_create(user_id=principal.user_id,
+                                                                          device_id=device_id)
+        batch = _Batch(principal, device, results)
+        with feed.batch():
+            first: dict[uuid.UUID, Op] = {}
+            repeats: list[Op] = []
+            for op in ops:
+                if op.op_id in first:
+                    repeats.append(op)
+                else:
+                    first[op.op_id] = op
+            claimed, seen = oplog.claim(list(first.values()), user_id=principal.user_id, device_id=device_id,
+                                        now=now)
+            fresh = [op for op in first.values() if op.op_id in claimed]
+            for op in first.values():
+                if op.op_id in seen:
+                    s = seen[op.op_id]
+                    results[op.index] = _replayed(op, s.payload_hash, s.outcome, s.result)
+            for is_scan, run in groupby(fresh, key=lambda o: o.kind == "scan"):
+                if is_scan:
+                    _apply_scans(batch, list(run))
+                else:
+                    for op in run:
+                        _apply_one(batch, op)
+            for op in repeats:  # the same op id twice in one push: the second is a duplicate of the first
+                r = results[first[op.op_id].index] or {}
+                original = "rejected" if r.get("outcome") == Outcome.REJECTED else r.get("outcome", "applied")
+                results[op.index] = _replayed(op, first[op.op_id].payload_hash, original, r)
+            oplog.store(batch.stored)
+            oplog.release(batch.released)
+            device.max_seq, device.gaps = record_seqs(device.max_seq, device.gaps,
+                                                      [p.seq for p in parsed if p.seq is not None])
+            device.last_push_at = now
+            if sent_at is not None:
+                # Separates a wrong clock from a late upload: offline ops are old, a skewed clock is off now.
+                device.clock_offset_s = round((sent_at - now).total_seconds())
+            device.save()
+    return PushResult([r or {} for r in results], device.max_seq, device.gaps, device.clock_offset_s)
+
+
+def _replayed(op: Op, stored_hash: str, outcome: str, result: dict[str, Any]) -> dict[str, Any]:
+    if stored_hash != op.payload_hash:
+        return {"op_id": str(op.op_id), "outcome": Outcome.REJECTED, "code": "op_id_reused",
+                "message": "this op id was already used for a different operation; record it again",
+                "details": {}}
+    body = {k: v for k, v in result.items() if k not in ("op_id", "outcome")}
+    return {"op_id": str(op.op_id), "outcome": "duplicate", "original": outcome, **body}
+
+
+def _apply_one(batch: _Batch, op: Op) -> None:
+    if op.kind == "location":  # touches no row (the fix is kept on the locked DeviceState): no savepoint
+        try:
+            batch.applied(op, handlers.location(op, handlers.ctx_for(op, batch.principal), batch.device))
+        except DomainError as exc:
+            batch.rejected(op, exc)
+        return
+    mark = feed.pending_mark()
+    try:
+        if op.kind in handlers.ONE_SERVICE:  # the service's own atomic block is the op's savepoint
+            extra = handlers.HANDLERS[op.kind](op, handlers.ctx_for(op, batch.principal))
+        else:
+            with transaction.atomic():  # the op's own savepoint: the service and the rows the handler adds
+                extra = handlers.HANDLERS[op.kind](op, handlers.ctx_for(op, batch.principal))
+        batch.applied(op, extra)
+    except DomainError as exc:
+        feed.drop_pending(mark)
+        batch.rejected(op, _conflict_code(exc))
+    except OperationalError:
+        raise
+    except DataError as exc:
+        # A value the database cannot hold (a name longer than its column…): the device's input, not ours.
+        feed.drop_pending(mark)
+        batch.rejected(op, DomainError("malformed_op", f"a value in this op is too long or out of range: {exc}"))
+    except Exception:
+        # A bug of ours, not the device's: roll the op back, give its id back, tell the device to retry.
+        feed.drop_pending(mark)
+        log.exception("op %s (%s) failed", op.op_id, op.kind)
+        batch.released.append(op.op_id)
+        batch.results[op.index] = {"op_id": str(op.op_id), "outcome": "retry", "code": "server_error",
+                                   "message": "the server could not apply this op; it will be retried"}
+
+
+def _conflict_code(exc: DomainError) -> DomainError:
+    """Two devices acting on the same job: the step the second asks for was already taken."""
+    d = exc.details
+    if exc.code == "invalid_transition" and d.get("entity") == "job" and d.get("current") == d.get("requested"):
+        return DomainError("already_done", f"this job is already {d.get('current')} (recorded from another device)",
+                           **d)
+    return exc
+
+
+def _apply_scans(batch: _Batch, run: list[Op]) -> None:
+    inputs: list[ScanInput] = []
+    valid: list[Op] = []
+    for op in run:
+        p = op.payload
+        try:
+            ctx = handlers.ctx_for(op, batch.principal)
+            if not isinstance(p.get("tracking_no"), str) or not isinstance(p.get("scan_kind"), str):
+                raise handlers.malformed("a scan needs payload.tracking_no and payload.scan_kind (strings)")
+        except DomainError as exc:
+            batch.rejected(op, exc)
+            continue
+        valid.append(op)
+        inputs.append(ScanInput(key=str(op.op_id), tracking_no=p["tracking_no"], scan_kind=p["scan_kind"],
+                                event_at=op.event_at, lat=ctx.lat, lng=ctx.lng, accuracy_m=ctx.accuracy_m))
+    if not inputs:
+        return
+    outcomes = scans_record_bulk(scans=inputs, actor=batch.principal, device_id=batch.device.device_id,
+                                 claimed=True)
+    for op, out in zip(valid, outcomes, strict=True):
+        if out.code:
+            batch.rejected(op, DomainError(out.code, out.message))
+        else:
+            batch.applied(op, {"status_unchanged": True} if out.status_unchanged else {})

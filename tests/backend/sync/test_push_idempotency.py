@@ -1,0 +1,137 @@
+"""Push: one outcome per op; op ids make replays harmless; a bad op never blocks the rest."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.shipments.models import Job, TrackingEvent
+from backend.sync.models import AppliedOp, DeviceState
+from tests.backend.sync.helpers import device_of, op, outcomes, push, ready_job
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def job(station, courier, supervisor) -> Job:  # type: ignore[no-untyped-def]
+    return ready_job(station, supervisor, courier[0])
+
+
+def test_an_op_is_applied_once_and_a_replay_gets_the_stored_result(job, courier) -> None:  # type: ignore[no-untyped-def]
+    person = courier[1]
+    start = op(person, "start", {"job_id": job.pk})
+    first = push(person, [start])
+    assert outcomes(first) == [("applied", "")]
+    events = TrackingEvent.objects.count()
+    again = push(person, [start])
+    assert again["results"] == [{"op_id": start["op_id"], "outcome": "duplicate", "original": "applied"}]
+    assert TrackingEvent.objects.count() == events
+    assert Job.objects.get(pk=job.pk).status == "started"
+    assert AppliedOp.objects.filter(op_id=start["op_id"]).count() == 1
+
+
+def test_a_rejected_op_replayed_is_a_duplicate_with_its_reason(job, courier) -> None:  # type: ignore[no-untyped-def]
+    person = courier[1]
+    arrive = op(person, "arrive", {"job_id": job.pk})  # not started yet: refused by the transition table
+    assert outcomes(push(person, [arrive])) == [("rejected", "invalid_transition")]
+    again = push(person, [arrive])["results"][0]
+    assert (again["outcome"], again["original"], again["code"]) == ("duplicate", "rejected", "invalid_transition")
+    assert again["message"] == "a job cannot go from assigned to arrived"
+
+
+def test_the_same_op_id_with_another_payload_is_refused(job, courier) -> None:  # type: ignore[no-untyped-def]
+    person = courier[1]
+    start = op(person, "start", {"job_id": job.pk})
+    push(person, [start])
+    changed = {**start, "payload": {"job_id": job.pk, "lat": 30.1, "lng": 120.1}}
+    assert outcomes(push(person, [changed])) == [("rejected", "op_id_reused")]
+    assert AppliedOp.objects.get(op_id=start["op_id"]).outcome == "applied"
+
+
+def test_the_same_op_twice_in_one_batch_is_applied_once(job, courier) -> None:  # type: ignore[no-untyped-def]
+    person = courier[1]
+    start = op(person, "start", {"job_id": job.pk})
+    body = push(person, [start, start])
+    assert outcomes(body) == [("applied", ""), ("duplicate", "")]
+    assert TrackingEvent.objects.filter(idempotency_key=start["op_id"]).count() == 1
+
+
+def test_bad_ops_are_rejected_with_codes_and_the_rest_applies(job, courier, other_courier, station,
+                                                              supervisor) -> None:  # type: ignore[no-untyped-def]
+    person = courier[1]
+    theirs = ready_job(station, supervisor, other_courier[0])
+    ops = [
+        "not an object",
+        {**op(person, "start", {"job_id": job.pk}), "op_id": "123"},
+        op(person, "teleport", {"job_id": job.pk}),
+        op(person, "start", {"job_id": "seven"}),
+        op(person, "start", {"job_id": theirs.pk}),
+        {**op(person, "start", {"job_id": job.pk}), "event_at": "yesterday"},
+        op(person, "start", {"job_id": job.pk}, device="someone-elses-phone"),
+        op(person, "start", {"job_id": 10**9}),
+        op(person, "start", {"job_id": job.pk}),
+    ]
+    body = push(person, ops)
+    assert outcomes(body) == [
+        ("rejected", "malformed_op"),
+        ("rejected", "malformed_op"),
+        ("rejected", "unknown_kind"),
+        ("rejected", "malformed_op"),
+        ("rejected", "not_assigned_to_you"),
+        ("rejected", "malformed_op"),
+        ("rejected", "wrong_device"),
+        ("rejected", "not_found"),
+        ("applied", ""),
+    ]
+    assert body["results"][4]["message"] == f"job {theirs.pk} is not assigned to you any more"
+    assert Job.objects.get(pk=job.pk).status == "started"
+    assert Job.objects.get(pk=theirs.pk).status == "assigned"
+
+
+def test_a_gap_in_the_device_sequence_is_reported_until_filled(job, courier) -> None:  # type: ignore[no-untyped-def]
+    person = courier[1]
+    body = push(person, [op(person, "location", {"lat": 30.2, "lng": 120.1}, seq=s) for s in (1, 2, 5)])
+    assert body["device"] == {"max_seq": 5, "gaps": [[3, 4]]}
+    body = push(person, [op(person, "location", {"lat": 30.2, "lng": 120.1}, seq=3)])
+    assert body["device"] == {"max_seq": 5, "gaps": [[4, 4]]}
+    state = DeviceState.objects.get(user=person.user, device_id=device_of(person))
+    assert (state.max_seq, state.gaps) == (5, [[4, 4]])
+
+
+def test_an_empty_or_oversized_push_is_refused_whole(courier) -> None:  # type: ignore[no-untyped-def]
+    from rest_framework.test import APIClient
+
+    person = courier[1]
+    client = APIClient()
+    empty = client.post("/api/v1/sync/push", {"ops": []}, format="json", **person.auth)
+    assert (empty.status_code, empty.json()["code"]) == (400, "invalid")
+    big = client.post("/api/v1/sync/push", {"ops": [{}] * 1001}, format="json", **person.auth)
+    assert (big.status_code, big.json()["code"]) == (400, "invalid")
+    garbage = client.post("/api/v1/sync/push", b"{nope", content_type="application/json", **person.auth)
+    assert (garbage.status_code, garbage.json()["code"]) == (400, "parse_error")
+
+
+def test_wrong_types_and_sizes_inside_a_payload_are_refused_not_retried(job, courier) -> None:  # type: ignore[no-untyped-def]
+    from tests.backend.sync.helpers import proof
+
+    person = courier[1]
+    ops = [
+        op(person, "start", {"job_id": 2**70}),
+        op(person, "deliver", {"job_id": job.pk, "proof": proof(recipient_name=123)}),
+        op(person, "deliver", {"job_id": job.pk, "proof": proof(media_sha256=[1])}),
+        op(person, "deliver", {"job_id": job.pk, "proof": {**proof(), "colour": "red"}}),
+        op(person, "start", {"job_id": job.pk}),
+        op(person, "deliver", {"job_id": job.pk, "proof": proof()}),
+    ]
+    assert outcomes(push(person, ops)) == [("rejected", "malformed_op")] * 4 + [("applied", ""), ("applied", "")]
+
+
+@pytest.mark.postgres
+def test_a_value_the_database_cannot_hold_is_refused_not_retried(job, courier) -> None:  # type: ignore[no-untyped-def]
+    from tests.backend.sync.helpers import proof
+
+    person = courier[1]
+    ops = [op(person, "start", {"job_id": job.pk}),
+           op(person, "deliver", {"job_id": job.pk, "proof": proof(recipient_name="名" * 65)}),
+           op(person, "deliver", {"job_id": job.pk, "proof": proof()})]
+    body = push(person, ops)
+    assert outcomes(body) == [("applied", ""), ("rejected", "malformed_op"), ("applied", "")]
