@@ -367,7 +367,7 @@ class Core:
         payload = self.pickup.payload()
         job_id, where = int(payload["job_id"]), self._where()
         self._ensure_started(job_id, where)
-        op_id = self.actions.record_weigh(job_id, payload["pickup"], where)
+        op_id = self.actions.record_weigh(job_id, {**payload["pickup"], "pricing": payload["pricing"]}, where)
         self.pickup = None
         self._recorded()
         return op_id

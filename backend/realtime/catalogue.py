@@ -28,6 +28,10 @@ class ShipmentSnapshot(TypedDict):
     status: str
     station_id: int
     service_level: str
+    destination_region: str
+    sender_name: str  # a pickup courier calls and finds the sender
+    sender_phone: str
+    sender_address: str
     recipient_name: str
     recipient_phone: str
     recipient_address: str

@@ -17,6 +17,13 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+# The columns shipment_snapshot reads; bulk paths fetch just these as plain rows (cheaper than models).
+SNAPSHOT_COLUMNS = ("id", "tracking_no", "status", "station_id", "service_level", "destination_region",
+                    "sender_name", "sender_phone", "sender_address", "recipient_name", "recipient_phone",
+                    "recipient_address", "promised_start", "promised_end", "cod_amount_fen", "handling", "pieces",
+                    "measured_weight_g", "price_fen")
+
+
 def shipment_snapshot(s: Shipment) -> dict[str, Any]:
     return {
         "id": s.pk,
@@ -24,6 +31,10 @@ def shipment_snapshot(s: Shipment) -> dict[str, Any]:
         "status": s.status,
         "station_id": s.station_id,
         "service_level": s.service_level,
+        "destination_region": s.destination_region,
+        "sender_name": s.sender_name,
+        "sender_phone": s.sender_phone,
+        "sender_address": s.sender_address,
         "recipient_name": s.recipient_name,
         "recipient_phone": s.recipient_phone,
         "recipient_address": s.recipient_address,

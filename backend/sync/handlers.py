@@ -12,12 +12,12 @@ from dataclasses import fields
 from typing import Any
 
 from backend.common.errors import DomainError
+from backend.pickup.services import pickup_complete
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
 from backend.shipments.services import (
     job_accept,
     job_arrive,
-    job_complete_pickup,
     job_deliver,
     job_fail,
     job_start,
@@ -30,6 +30,8 @@ from backend.sync.models import CallLog, DeviceState
 from backend.sync.ops import Op
 
 _WHERE = ("lat", "lng", "accuracy_m")  # allowed on every op, read by ctx_for
+_PRICING = frozenset({"destination_region", "service_level", "cod_amount_fen", "fragile", "remote_area",
+                      "tariff_version"})
 CALL_OUTCOMES = frozenset({"answered", "no_answer", "busy", "rejected", "wrong_number"})
 
 
@@ -137,10 +139,14 @@ def fail(op: Op, ctx: Ctx) -> dict[str, Any]:
 def weigh(op: Op, ctx: Ctx) -> dict[str, Any]:
     """The weighing at the sender's door, which completes the pickup."""
     job_id = _int(op.payload, "job_id")
-    fields_ = {k: v for k, v in op.payload.items() if k not in ("job_id", *_WHERE)}
+    pricing = op.payload.get("pricing") or {}
+    if not isinstance(pricing, dict) or set(pricing) - _PRICING:
+        raise malformed(f"payload.pricing is an object with keys from {sorted(_PRICING)}")
+    fields_ = {k: v for k, v in op.payload.items() if k not in ("job_id", "pricing", *_WHERE)}
     data: PickupInput = _build(PickupInput, fields_, "pickup")
     try:
-        job_complete_pickup(job_id=job_id, ctx=ctx, data=data)
+        # Re-priced with the shared rules: a handheld's price that differs is refused (price_mismatch).
+        pickup_complete(job_id=job_id, ctx=ctx, data=data, **pricing)
     except DomainError as exc:
         # Conflict rule: a weight recorded twice (two devices, or a re-weigh) keeps the first one.
         if exc.code == "invalid_transition" and exc.details.get("current") == JobStatus.COMPLETED:

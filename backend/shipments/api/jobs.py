@@ -19,6 +19,7 @@ from backend.common.api import error_responses
 from backend.common.errors import DomainError
 from backend.common.permissions import IsCourier, IsStaffOrCourier, principal
 from backend.couriers.selectors import station_get, station_today
+from backend.pickup.services import pickup_complete
 from backend.shipments import selectors, services
 from backend.shipments.api.ctx import ActionInput, applying, ctx_from
 from backend.shipments.api.serializers import (
@@ -165,7 +166,8 @@ class JobCompletePickupApi(_JobActionApi):
     def act(self, *, job_id: int, ctx: Ctx, data: dict[str, Any], version: int | None) -> Job:
         own = set(ActionInput().fields)
         pickup = PickupInput(**{k: v for k, v in data.items() if k not in own})
-        return services.job_complete_pickup(job_id=job_id, ctx=ctx, data=pickup, expected_version=version)
+        # Re-priced with the shared rules when the station has a tariff book (price_mismatch otherwise).
+        return pickup_complete(job_id=job_id, ctx=ctx, data=pickup, expected_version=version)
 
 
 class DeliverBody(ActionInput):

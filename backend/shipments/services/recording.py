@@ -13,6 +13,7 @@ from backend.shipments import feed
 from backend.shipments.context import CLOCK_SKEW_FLAG_S, Ctx
 from backend.shipments.models import Job, Shipment, TrackingEvent
 from backend.shipments.snapshots import job_snapshot, shipment_snapshot
+from backend.shipments.transitions import JOB_OPEN
 
 
 def lock_job(job_id: int) -> Job:
@@ -131,7 +132,14 @@ def feed_job(kind: str, job: Job, *, prev_courier_id: int | None = None) -> None
 
 
 def feed_shipment(kind: str, shipment: Shipment, extra: dict[str, Any] | None = None) -> None:
+    """A shipment-level change, addressed also to the courier holding its open job (they carry it)."""
     payload: dict[str, Any] = {"shipment": shipment_snapshot(shipment)}
     if extra:
         payload.update(extra)
-    feed.append(kind, payload, station_id=shipment.station_id, shipment_id=shipment.pk)
+    holder = (
+        Job.objects.filter(shipment_id=shipment.pk, status__in=JOB_OPEN, courier__isnull=False)
+        .order_by("-pk")
+        .values_list("courier_id", flat=True)
+        .first()
+    )
+    feed.append(kind, payload, station_id=shipment.station_id, shipment_id=shipment.pk, courier_id=holder)

@@ -30,9 +30,10 @@ from backend.common.errors import DomainError
 from backend.common.validators import clean_tracking_no
 from backend.shipments import feed, transitions
 from backend.shipments.context import CLOCK_SKEW_FLAG_S
-from backend.shipments.models import Shipment, TrackingEvent
+from backend.shipments.models import Job, Shipment, TrackingEvent
 from backend.shipments.services.shipments import SCAN_TARGET
-from backend.shipments.snapshots import shipment_snapshot
+from backend.shipments.snapshots import SNAPSHOT_COLUMNS, shipment_snapshot
+from backend.shipments.transitions import JOB_OPEN
 
 MAX_SCANS = 5000
 
@@ -124,18 +125,22 @@ def scans_record_bulk(
     if changed:
         _save_statuses(list(changed.values()), now)
     ids = _insert_events(events)
+    holders = _job_holders({e.shipment_id for e in events})
     feed.append_many([
         feed.PendingEntry(kind="shipment.scanned", payload={"shipment": snap, "scan": {"kind": e.kind, "event_id": pk}},
-                          station_id=e.station_id, shipment_id=e.shipment_id, created_at=now)
+                          station_id=e.station_id, shipment_id=e.shipment_id, created_at=now,
+                          courier_id=holders.get(e.shipment_id))
         for e, pk, snap in zip(events, ids, snaps, strict=True)
     ])
     return [outcomes[i] for i in range(len(scans))]
 
 
-# What shipment_snapshot reads: fetched as plain rows on PostgreSQL (model instances cost ~15 µs each).
-SNAPSHOT_COLUMNS = ("id", "tracking_no", "status", "station_id", "service_level", "recipient_name",
-                    "recipient_phone", "recipient_address", "promised_start", "promised_end", "cod_amount_fen",
-                    "handling", "pieces", "measured_weight_g", "price_fen")
+def _job_holders(shipment_ids: set[int]) -> dict[int, int]:
+    """shipment id → courier holding its open job (as ``recording.feed_shipment`` addresses rows)."""
+    if not shipment_ids:
+        return {}
+    rows = Job.objects.filter(shipment_id__in=shipment_ids, status__in=JOB_OPEN, courier__isnull=False)
+    return dict(rows.order_by("pk").values_list("shipment_id", "courier_id"))
 
 
 def _lock_shipments(numbers: set[str]) -> dict[str, Any]:

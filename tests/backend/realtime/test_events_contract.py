@@ -126,11 +126,6 @@ async def test_replaying_messages_onto_stale_snapshots_equals_a_fresh_fetch(  # 
     assert cursors == sorted(set(cursors))  # in order, no duplicates
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "shipment-level rows (feed_shipment in shipments/services/recording.py) are addressed to the station "
-    "and the shipment only, so the courier holding the shipment's job never hears of a supervisor's "
-    "decision on it (held, exception, cancelled...); fix: address them to the open job's courier too"
-))
 async def test_a_supervisors_decision_on_a_shipment_reaches_the_courier_holding_its_job(  # type: ignore[no-untyped-def]
     station, courier, supervisor
 ):
