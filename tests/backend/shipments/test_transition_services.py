@@ -18,7 +18,9 @@ from backend.shipments import services as svc
 from backend.shipments.context import Ctx
 from backend.shipments.models import FeedEntry, Job, Shipment, TrackingEvent
 from backend.shipments.services.completion import PickupInput, ProofInput
-from backend.shipments.states import JobKind, JobStatus as J, ShipmentStatus as S
+from backend.shipments.states import JobKind
+from backend.shipments.states import JobStatus as J
+from backend.shipments.states import ShipmentStatus as S
 from backend.shipments.transitions import JOB_ALLOWED, SHIPMENT_ALLOWED
 from tests.fixtures.jobs import make_job
 

@@ -6,7 +6,8 @@ import threading
 
 import pytest
 from django.db import connection
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from backend.common.errors import DomainError
 from backend.shipments.numbering import next_tracking_no
@@ -99,7 +100,7 @@ def test_concurrent_allocations_never_issue_a_number_twice(courier, sizes: list[
         try:
             barrier.wait()
             services.waybill_block_allocate(ctx=ctx, device_id=f"dev-{i}-{size}-{id(sizes)}", size=size)
-        except BaseException as exc:  # noqa: BLE001  (surface anything to the assertion below)
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
