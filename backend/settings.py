@@ -171,6 +171,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Courier locations are kept for a bounded time; the purge deletes what is past it.
     "locations-purge": {"task": "locations.purge", "schedule": 3600.0},
+    # Refresh ETAs and re-plan couriers who fell behind (docs/dispatch.md).
+    "dispatch-watch-couriers": {"task": "dispatch.watch_couriers", "schedule": 300.0},
 }
 
 # Domain knobs.

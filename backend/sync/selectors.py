@@ -17,8 +17,7 @@ from django.utils import timezone
 from backend.accounts.roles import Principal, Role
 from backend.common.errors import DomainError
 from backend.shipments.models import FeedCounter, FeedEntry, Job
-from backend.shipments.snapshots import SNAPSHOT_COLUMNS
-from backend.shipments.snapshots import job_snapshot
+from backend.shipments.snapshots import SNAPSHOT_COLUMNS, job_snapshot
 from backend.shipments.transitions import JOB_OPEN
 from backend.sync.reference import reference_changed
 

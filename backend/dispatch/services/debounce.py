@@ -1,0 +1,93 @@
+"""Debounced re-planning: many triggers for one courier within a few seconds give one run.
+
+A :class:`~backend.dispatch.models.ReplanState` row per courier is the debounce (a database row,
+not a cache key: the web process, the worker and eager mode all see the same row, and it is
+locked like any other row). The first trigger of a window sets ``due_at = now + DEBOUNCE_S``,
+bumps ``generation`` and, after commit, schedules one ``dispatch.replan_courier`` task for
+``due_at`` carrying that generation. Triggers before ``due_at`` only add their name. The task
+claims the window (clears ``due_at``) under the row lock, so a duplicate delivery of the same
+task, or a task of an older generation, finds nothing to claim and does nothing. A trigger that
+arrives while a run is computing opens the next window: no change is ever dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from enum import StrEnum
+
+from django.db import transaction
+from django.utils import timezone
+
+from backend.common.env import env_int
+from backend.common.errors import DomainError
+from backend.couriers.models import Courier
+from backend.dispatch.models import ReplanState
+
+log = logging.getLogger(__name__)
+
+# Long enough to coalesce a burst (a bulk reassignment, a courier syncing a backlog offline),
+# short enough that the courier sees the new order before the next stop.
+DEBOUNCE_S = env_int("REPLAN_DEBOUNCE_S", 20)
+
+
+class Tick(StrEnum):
+    SCHEDULED = "scheduled"  # this trigger opened a window; one run is scheduled for its end
+    COALESCED = "coalesced"  # a run was already scheduled; this trigger joins it
+    RAN = "ran"
+    SKIPPED = "skipped"  # a stale or repeated task: its window was already claimed
+
+
+def _lock_state(courier_id: int) -> ReplanState:
+    # INSERT … ON CONFLICT DO NOTHING, then lock: two first triggers cannot both create the row.
+    ReplanState.objects.bulk_create([ReplanState(courier_id=courier_id)], ignore_conflicts=True)
+    return ReplanState.objects.select_for_update().get(courier_id=courier_id)
+
+
+def replan_soon(*, courier_id: int, trigger: str) -> Tick:
+    """Ask for a re-plan of the courier within ``DEBOUNCE_S`` seconds (the re-plan hook).
+
+    Joins the caller's transaction; the task is only sent after it commits.
+    """
+    from backend.dispatch.tasks import replan_courier  # the task module imports this one
+
+    if not Courier.objects.filter(pk=courier_id).exists():
+        raise DomainError("not_found", f"courier {courier_id} not found")
+    with transaction.atomic():
+        state = _lock_state(courier_id)
+        if state.due_at is not None:
+            if trigger not in state.triggers:
+                state.triggers = [*state.triggers, trigger][:20]
+                state.save(update_fields=["triggers"])
+            return Tick.COALESCED
+        state.due_at = timezone.now() + timedelta(seconds=DEBOUNCE_S)
+        state.generation += 1
+        state.triggers = [trigger]
+        state.save(update_fields=["due_at", "generation", "triggers"])
+        due, generation = state.due_at, state.generation
+        transaction.on_commit(
+            lambda: replan_courier.apply_async((courier_id, trigger, generation), eta=due)
+        )
+    return Tick.SCHEDULED
+
+
+def replan_tick(*, courier_id: int, trigger: str, generation: int | None) -> Tick:
+    """What the task does: a plain trigger (no generation) opens or joins a window; the scheduled
+    run (its generation) claims the window and re-plans once with every trigger it collected."""
+    if generation is None:
+        return replan_soon(courier_id=courier_id, trigger=trigger)
+    with transaction.atomic():
+        state = _lock_state(courier_id)
+        if state.due_at is None or state.generation != generation:
+            return Tick.SKIPPED
+        triggers = state.triggers or [trigger]
+        state.due_at, state.triggers, state.last_run_at = None, [], timezone.now()
+        state.save(update_fields=["due_at", "triggers", "last_run_at"])
+    from backend.dispatch.services.planning import courier_replan
+
+    try:
+        courier_replan(courier_id=courier_id, trigger=", ".join(triggers))
+    except DomainError as exc:
+        # version_conflict already asked for another run; not_found: the courier is gone.
+        log.info("re-plan of courier %s not applied: %s", courier_id, exc.code)
+    return Tick.RAN

@@ -1,0 +1,202 @@
+"""Route plans from the database: a courier's re-plan, ETA refreshes, and writing an order back.
+
+Every planned_seq/eta change goes through ``backend.shipments.services.planning.job_set_plan`` with
+the version that was read, inside one transaction per run: if any job changed meanwhile the whole
+run is rolled back and recorded as a conflict (and, for a courier, re-planned again shortly).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from backend.common.errors import DomainError
+from backend.couriers.models import Courier
+from backend.couriers.selectors import station_today
+from backend.dispatch.models import AlertKind, DispatchAlert, PlanRun
+from backend.dispatch.planning.replan import ReplanThreshold, replan_courier
+from backend.dispatch.planning.schedule import RouteEval, evaluate, onboard_load
+from backend.dispatch.services.audit import alert_raise, alerts_resolve
+from backend.dispatch.services.routes import MATRIX, CourierDay, build_day, day_jobs, recent_pings
+from backend.shipments.context import Ctx
+from backend.shipments.services.planning import job_set_plan
+
+REPLAN_ITERATIONS = 1500  # ~0.3–1 s for a 150-stop courier day; an iteration budget keeps it reproducible
+ETA_WRITE_MIN_S = 60  # an ETA moving by less is not worth a version bump and a feed row to the handheld
+THRESHOLD = ReplanThreshold()
+
+
+def route_of(day: CourierDay, order: Sequence[str]) -> RouteEval:
+    return evaluate(day.vehicle, [day.stops[s] for s in order], MATRIX, onboard_load(day.vehicle, day.stops))
+
+
+def _eta_changed(old: datetime | None, new: datetime | None) -> bool:
+    if old is None or new is None:
+        return old is not new
+    return abs((old - new).total_seconds()) >= ETA_WRITE_MIN_S
+
+
+def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx) -> int:
+    """Write the courier's remaining jobs as ``order`` (located stops) then the unlocated ones.
+
+    Only jobs whose place or ETA changed are written, each with the version read into ``day``.
+    Must run inside a transaction; returns how many jobs were written.
+    """
+    assert transaction.get_connection().in_atomic_block, "write_order needs a transaction"
+    route = route_of(day, order)
+    eta = {v.stop_id: day.clock.at(v.arrival) for v in route.visits}
+    rows = [(day.jobs[s], seq, eta[s]) for seq, s in enumerate(order)]
+    rows += [(job, len(order) + i, None) for i, job in enumerate(day.unlocated)]
+    written = 0
+    for job, seq, new_eta in rows:
+        if job.planned_seq == seq and not _eta_changed(job.eta, new_eta):
+            continue
+        job_set_plan(job_id=job.pk, planned_seq=seq, eta=new_eta, ctx=ctx, expected_version=job.version)
+        written += 1
+    return written
+
+
+def load_day(courier: Courier, day: date, now: datetime) -> CourierDay:
+    jobs = day_jobs([courier.pk], day)[courier.pk]
+    return build_day(courier, courier.station, day, now, jobs, recent_pings([courier.pk], now).get(courier.pk))
+
+
+def courier_get(courier_id: int) -> Courier:
+    courier = Courier.objects.select_related("station").filter(pk=courier_id).first()
+    if courier is None:
+        raise DomainError("not_found", f"courier {courier_id} not found")
+    return courier
+
+
+def _previous_sequence(courier_id: int, day: date) -> list[int]:
+    last = (
+        PlanRun.objects.filter(courier_id=courier_id, service_date=day, applied=True)
+        .order_by("-started_at", "-pk").values_list("diff", flat=True).first()
+    )
+    return list((last or {}).get("sequence", []))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def courier_replan(
+    *,
+    courier_id: int,
+    trigger: str,
+    ctx: Ctx | None = None,
+    now: datetime | None = None,
+    day: date | None = None,
+    seed: int = 0,
+    max_iterations: int = REPLAN_ITERATIONS,
+) -> PlanRun:
+    """Re-plan one courier with minimal perturbation (``planning.replan``) and write the result.
+
+    Done stops stay fixed, unplanned jobs are inserted, and the order changes only for a gain over
+    :data:`THRESHOLD`. Stops the route cannot serve any more stay last on the courier's list and
+    raise an ``at_risk`` alert. Returns the recorded :class:`PlanRun` (its ``diff`` is what the
+    courier and the supervisor see); raises ``version_conflict`` (after recording the run and
+    asking for another re-plan) when a job changed while this one was computed.
+    """
+    ctx = ctx or Ctx.system()
+    courier = courier_get(courier_id)
+    now = now or timezone.now()
+    day = day or station_today(courier.station, now)
+    run = PlanRun(station_id=courier.station_id, courier=courier, service_date=day, trigger=trigger[:200],
+                  seed=seed, started_at=timezone.now())
+    cday = load_day(courier, day, now)
+    if not cday.remaining:
+        with transaction.atomic():
+            run.jobs_written = write_order(cday, [], ctx)
+        return _finish(run, {"sequence": [int(j.pk) for j in cday.unlocated]}, applied=True)
+    if cday.vehicle.start_time < cday.vehicle.shift_end:
+        result = replan_courier(
+            cday.vehicle, cday.stops, MATRIX, new_stops=[cday.stops[s] for s in cday.new],
+            threshold=THRESHOLD, max_iterations=max_iterations, seed=seed,
+        )
+        sequence, unserved, reordered = list(result.sequence), list(result.diff.unassigned), result.reordered
+        moved, added, costs = list(result.diff.moved), list(result.diff.added), (result.current_cost, result.fresh_cost)
+    else:  # the shift is over: nothing can be planned any more; keep the order, flag every stop
+        sequence, unserved, reordered, moved, added, costs = [], cday.remaining, False, [], list(cday.new), (0, 0)
+    order = [*sequence, *unserved]
+    route = route_of(cday, order)
+    old_route = route_of(cday, cday.order)
+    now_ids = {int(s) for s in order} | {j.pk for j in cday.unlocated} | {j.pk for j in cday.jobs.values()}
+    eta_new = {v.stop_id: cday.clock.at(v.arrival) for v in route.visits}
+    diff: dict[str, Any] = {
+        "sequence": [int(s) for s in order] + [j.pk for j in cday.unlocated],
+        "moved": [int(s) for s in moved],
+        "added": [int(s) for s in added],
+        "removed": [i for i in _previous_sequence(courier.pk, day) if i not in now_ids],
+        "at_risk": [int(s) for s in unserved],
+        "late": [int(s) for s in cday.late],
+        "unlocated": [j.pk for j in cday.unlocated],
+        "reordered": reordered,
+        "repaired_cost": costs[0],
+        "fresh_cost": costs[1],
+        "eta": {s: {"old": _iso(cday.jobs[s].eta), "new": _iso(eta_new.get(s))} for s in order},
+    }
+    run.cost_before, run.cost_after, run.reordered = old_route.distance, route.distance, reordered
+    try:
+        with transaction.atomic():
+            run.jobs_written = write_order(cday, order, ctx)
+            _flag_at_risk(cday, unserved, [s for s in sequence if s not in cday.late])
+    except DomainError as exc:
+        if exc.code != "version_conflict":
+            raise
+        _finish(run, diff, applied=False, conflict=True)
+        from backend.dispatch.services.debounce import replan_soon
+
+        replan_soon(courier_id=courier.pk, trigger="retry after a conflict")
+        raise
+    return _finish(run, diff, applied=True)
+
+
+def _flag_at_risk(cday: CourierDay, unserved: Sequence[str], fine: Sequence[str]) -> None:
+    who = cday.courier.employee_no
+    for s in unserved:
+        alert_raise(job=cday.jobs[s], kind=AlertKind.AT_RISK, courier_id=cday.courier.pk,
+                    message=f"{who}'s route cannot serve this job within its window, capacity or shift")
+    for s in cday.late:
+        if s not in unserved:
+            alert_raise(job=cday.jobs[s], kind=AlertKind.AT_RISK, courier_id=cday.courier.pk,
+                        message=f"{who} can no longer make this job's window: it will be served late")
+    alerts_resolve([int(s) for s in fine], AlertKind.AT_RISK)
+
+
+def _finish(run: PlanRun, diff: dict[str, Any], *, applied: bool, conflict: bool = False) -> PlanRun:
+    run.diff = diff
+    run.applied = applied
+    if conflict:
+        run.outcome = PlanRun.Outcome.CONFLICT
+    else:
+        run.outcome = PlanRun.Outcome.APPLIED if run.jobs_written else PlanRun.Outcome.UNCHANGED
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+def courier_refresh_etas(*, courier_id: int, ctx: Ctx | None = None, now: datetime | None = None) -> tuple[int, bool]:
+    """Recompute the remaining ETAs from where the courier is now, keeping the order.
+
+    For "the courier arrived / completed a stop" and the periodic check. Returns (jobs written,
+    behind): ``behind`` when a remaining stop will now miss its window or the route its shift end,
+    which is worth a re-plan.
+    """
+    ctx = ctx or Ctx.system()
+    courier = courier_get(courier_id)
+    now = now or timezone.now()
+    cday = load_day(courier, station_today(courier.station, now), now)
+    order = cday.remaining
+    with transaction.atomic():
+        written = write_order(cday, order, ctx)
+    flagged = set(
+        DispatchAlert.objects.filter(job_id__in=[int(s) for s in cday.late], kind=AlertKind.AT_RISK,
+                                     resolved_at__isnull=True).values_list("job_id", flat=True)
+    )
+    newly_late = [s for s in cday.late if int(s) not in flagged]
+    return written, bool(newly_late) or not route_of(cday, order).feasible

@@ -1,0 +1,164 @@
+"""A supervisor moves one job or several to another courier.
+
+All or nothing: every job is locked (pk order) and checked first; if any one cannot move — it
+changed since the supervisor loaded it (``version_conflict``), it was completed meanwhile, for
+instance offline before the handheld synced (``already_done``: the completion stands), it is
+closed or in a state that cannot be reassigned — nothing moves and the answer lists each job
+with its own code (``reassign_conflict``). A reason is required; each moved job gets an audit
+row (:class:`~backend.dispatch.models.AssignmentDecision`, kind ``supervisor``, with the actor).
+Both couriers are told through their change feeds (``job_assign`` writes ``job.assigned`` with
+the previous courier), the receiving route takes each job at its cheapest feasible position (at
+the end, flagged ``at_risk``, when none is feasible: the supervisor's call stands), the giving
+routes close their gaps, and all touched couriers get a debounced re-plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from backend.common.errors import DomainError
+from backend.couriers.models import Courier, DutyStatus
+from backend.dispatch.models import AlertKind, DecisionKind, DecisionRule
+from backend.dispatch.planning.insertion import cheapest_insertion
+from backend.dispatch.services.assignment import state_of
+from backend.dispatch.services.audit import alert_raise, alerts_resolve, decision_record
+from backend.dispatch.services.debounce import replan_soon
+from backend.dispatch.services.planning import courier_get, load_day, write_order
+from backend.dispatch.services.routes import MATRIX, CourierDay, job_stop
+from backend.shipments.context import Ctx
+from backend.shipments.models import Job
+from backend.shipments.services import job_assign
+from backend.shipments.services.recording import require_station_staff
+from backend.shipments.states import JobStatus
+from backend.shipments.transitions import job_can
+
+
+@dataclass(frozen=True)
+class JobVersion:
+    job_id: int
+    version: int
+
+
+def clean_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("invalid", "a reason is required", field="reason")
+    return reason
+
+
+def job_conflict(job: Job | None, job_id: int, version: int, to_courier_id: int | None) -> dict[str, object] | None:
+    """Why this job cannot be moved as the supervisor saw it, or None."""
+    if job is None:
+        return {"job_id": job_id, "code": "not_found", "message": f"job {job_id} not found"}
+    base: dict[str, object] = {"job_id": job_id, "current_version": job.version, "current_status": job.status}
+    if job.status == JobStatus.COMPLETED:
+        return {**base, "code": "already_done",
+                "message": f"job {job_id} was already completed by courier {job.courier_id}; the completion stands"}
+    if job.status == JobStatus.CANCELLED:
+        return {**base, "code": "job_closed", "message": f"job {job_id} was cancelled"}
+    if job.version != version:
+        return {**base, "code": "version_conflict",
+                "message": f"job {job_id} changed since you loaded it (version {version}, now {job.version})"}
+    if not job_can(job.status, JobStatus.ASSIGNED) or (
+        to_courier_id is not None and job.courier_id == to_courier_id and job.status == JobStatus.ASSIGNED
+    ):
+        return {**base, "code": "invalid_transition",
+                "message": f"job {job_id} is {job.status} and cannot be given to this courier"}
+    return None
+
+
+def raise_conflicts(conflicts: list[dict[str, object]], total: int) -> None:
+    if conflicts:
+        raise DomainError(
+            "reassign_conflict", f"{len(conflicts)} of {total} jobs cannot be moved; nothing was changed",
+            conflicts=conflicts,
+        )
+
+
+def lock_jobs(ids: Iterable[int]) -> dict[int, Job]:
+    rows = Job.objects.select_for_update(of=("self",)).select_related("shipment").filter(pk__in=list(ids))
+    return {j.pk: j for j in rows.order_by("pk")}
+
+
+def receiving_courier(courier_id: int, ctx: Ctx) -> Courier:
+    courier = courier_get(courier_id)
+    require_station_staff(ctx, courier.station_id)
+    if courier.duty_status != DutyStatus.ON_DUTY:
+        raise DomainError("courier_not_on_duty", f"courier {courier.employee_no} is {courier.duty_status}")
+    return courier
+
+
+def place_many(day: CourierDay, jobs: Sequence[Job], ctx: Ctx) -> list[int]:
+    """Insert just-assigned jobs into the route read in ``day``, tightest window first, each at its
+    cheapest feasible position (else at the end); write the route. Returns the at-risk job ids."""
+    order, at_risk = list(day.remaining), []
+    for job in sorted(jobs, key=lambda j: (j.window_end is None, j.window_end or timezone.now(), j.pk)):
+        stop = job_stop(job, day.clock)
+        if stop is None:
+            day.unlocated.append(job)
+            continue
+        day.jobs[stop.id] = job
+        day.order, day.new = order, []
+        ins = cheapest_insertion(stop, [state_of(day)], MATRIX)
+        day.stops[stop.id] = stop
+        order.insert(ins.position if ins else len(order), stop.id)
+        if ins is None:
+            at_risk.append(job.pk)
+            alert_raise(job=job, kind=AlertKind.AT_RISK, courier_id=day.courier.pk,
+                        message=f"reassigned to {day.courier.employee_no}, whose route cannot meet its window")
+    write_order(day, order, ctx)
+    return at_risk
+
+
+def close_gaps(routes: Iterable[tuple[int | None, date]], now: datetime, ctx: Ctx) -> None:
+    """Renumber and re-time the routes jobs were taken from (same order, no gaps)."""
+    for courier_id, service_date in sorted((c, d) for c, d in set(routes) if c is not None):
+        cday = load_day(courier_get(courier_id), service_date, now)
+        write_order(cday, cday.remaining, ctx)
+
+
+def reassign_jobs(
+    *, jobs: Sequence[JobVersion], to_courier_id: int, reason: str, ctx: Ctx, now: datetime | None = None
+) -> tuple[list[Job], list[int]]:
+    """Move ``jobs`` (each with the version the supervisor saw) to one courier; see the module doc.
+
+    Returns the moved jobs as now stored and the ids placed at risk.
+    """
+    reason = clean_reason(reason)
+    ids = [jv.job_id for jv in jobs]
+    if not ids or len(set(ids)) != len(ids):
+        raise DomainError("invalid", "give each job once, at least one", field="jobs")
+    to = receiving_courier(to_courier_id, ctx)
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = lock_jobs(ids)
+        for job in locked.values():
+            require_station_staff(ctx, job.station_id)
+        conflicts = [c for jv in jobs if (c := job_conflict(locked.get(jv.job_id), jv.job_id, jv.version, to.pk))]
+        conflicts += [
+            {"job_id": j.pk, "code": "courier_other_station", "message": f"job {j.pk} belongs to another station"}
+            for j in locked.values() if j.station_id != to.station_id
+        ]
+        raise_conflicts(conflicts, len(jobs))
+        days = {d: load_day(to, d, now) for d in sorted({locked[i].service_date for i in ids})}
+        moved: list[Job] = []
+        for jv in sorted(jobs, key=lambda jv: jv.job_id):
+            job = locked[jv.job_id]
+            assigned = job_assign(job_id=job.pk, courier_id=to.pk, ctx=ctx, reason=reason, expected_version=jv.version)
+            decision_record(job=assigned, courier_id=to.pk, prev_courier_id=job.courier_id, kind=DecisionKind.SUPERVISOR,
+                            rule=DecisionRule.SUPERVISOR, reason=reason, ctx=ctx)
+            moved.append(assigned)
+        at_risk: list[int] = []
+        for service_date, day in days.items():
+            at_risk += place_many(day, [j for j in moved if j.service_date == service_date], ctx)
+        alerts_resolve([j.pk for j in moved], AlertKind.UNASSIGNABLE)
+        givers = {(j.courier_id, j.service_date) for j in locked.values() if j.courier_id not in (None, to.pk)}
+        close_gaps(givers, now, ctx)
+        for courier_id in sorted({to.pk, *(c for c, _ in givers)}):
+            replan_soon(courier_id=courier_id, trigger="reassignment")
+    return list(Job.objects.select_related("shipment", "courier").filter(pk__in=ids).order_by("pk")), at_risk

@@ -1,0 +1,224 @@
+"""From database rows to the planning package's dataclasses (and back to datetimes).
+
+A courier's day becomes one :class:`~backend.dispatch.planning.model.Vehicle` plus its stops:
+
+* **Clock**: planning seconds count from local midnight of the service date at the station.
+* **Depot**: the station. **Shift**: the courier's ``shift_start``/``shift_end``. **Capacity**:
+  ``capacity_g``/``capacity_cm3``. **Speed**: per vehicle type (:data:`MATRIX`).
+* **Stops**: one per located job (``lat``/``lng`` set); a job without coordinates cannot be routed
+  and is listed apart (``unlocated``), kept at the end of the courier's list without an ETA.
+  Weight: measured, else declared, else :data:`DEFAULT_WEIGHT_G` (1 kg). Volume: measured, else
+  declared dimensions, else :data:`DEFAULT_VOLUME_CM3`. Service time per kind (:data:`SERVICE_S`).
+* **Done**: completed, failed and arrived jobs are history (fixed; a done pickup stays on board).
+  Remaining: assigned, accepted and started jobs, in ``planned_seq`` order; unplanned ones
+  (``planned_seq`` null, e.g. just assigned) are *new* stops the re-plan inserts.
+* **Live**: once ``now`` is past the shift start the courier starts from where they are: the job
+  they are standing at (arrived), else a location ping of the last :data:`FRESH_PING_S`, else the
+  last done stop, else the station. A remaining stop whose window can no longer be met even by
+  driving straight there gets its window end lifted (it is reported ``late``): it will be served
+  late, and without that one late stop every re-plan would see an infeasible order and reshuffle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from backend.couriers.models import Courier, Station, VehicleType
+from backend.dispatch.planning.matrix import HaversineMatrix, Point
+from backend.dispatch.planning.model import OPEN_END, Stop, Vehicle
+from backend.locations.models import CourierLocation
+from backend.shipments.models import Job
+from backend.shipments.states import JobKind, JobStatus
+
+DEFAULT_WEIGHT_G = 1_000
+DEFAULT_VOLUME_CM3 = 6_000  # a 20 × 20 × 15 cm box, the commonest parcel size
+SERVICE_S = {JobKind.DELIVERY: 180, JobKind.PICKUP: 300}  # door-to-door incl. parking, scan, proof
+FRESH_PING_S = 15 * 60
+
+PROFILE = {
+    VehicleType.VAN: "van",
+    VehicleType.E_TRICYCLE: "e-tricycle",
+    VehicleType.E_BIKE: "e-bike",
+    VehicleType.ON_FOOT: "on-foot",
+}
+MATRIX = HaversineMatrix(speeds_kmh={"van": 25.0, "e-tricycle": 15.0, "e-bike": 18.0, "on-foot": 5.0})
+
+DONE = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.ARRIVED)
+REMAINING = (JobStatus.ASSIGNED, JobStatus.ACCEPTED, JobStatus.STARTED)
+
+
+@dataclass(frozen=True)
+class DayClock:
+    """Planning seconds ↔ aware datetimes for one station and service date."""
+
+    origin: datetime
+
+    @classmethod
+    def of(cls, station: Station, day: date) -> DayClock:
+        return cls(datetime.combine(day, time(0), tzinfo=ZoneInfo(station.time_zone)))
+
+    def sec(self, moment: datetime) -> int:
+        return int((moment - self.origin).total_seconds())
+
+    def at(self, seconds: int) -> datetime:
+        return self.origin + timedelta(seconds=int(seconds))
+
+    def of_time(self, t: time) -> int:
+        return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def stop_id(job_id: int) -> str:
+    return str(job_id)
+
+
+def _volume_cm3(job: Job) -> int:
+    s = job.shipment
+    for dims in ((s.measured_length_mm, s.measured_width_mm, s.measured_height_mm),
+                 (s.declared_length_mm, s.declared_width_mm, s.declared_height_mm)):
+        if all(dims):
+            length, width, height = (int(d) for d in dims)  # type: ignore[arg-type]
+            return max(1, length * width * height // 1000)
+    return DEFAULT_VOLUME_CM3
+
+
+def job_stop(job: Job, clock: DayClock, *, done: bool = False) -> Stop | None:
+    """The planning stop of a job, or None when it has no coordinates. Needs ``job.shipment`` loaded."""
+    if job.lat is None or job.lng is None:
+        return None
+    s = job.shipment
+    return Stop(
+        id=stop_id(job.pk),
+        kind="pickup" if job.kind == JobKind.PICKUP else "delivery",
+        x=job.lng,
+        y=job.lat,
+        tw_start=max(0, clock.sec(job.window_start)) if job.window_start else 0,
+        tw_end=min(OPEN_END, clock.sec(job.window_end)) if job.window_end else OPEN_END,
+        service_s=SERVICE_S[JobKind(job.kind)],
+        weight_g=s.measured_weight_g or s.declared_weight_g or DEFAULT_WEIGHT_G,
+        volume_cm3=_volume_cm3(job),
+        done=done,
+    )
+
+
+@dataclass
+class CourierDay:
+    """A courier's route as the planners see it, plus the rows it came from."""
+
+    courier: Courier
+    clock: DayClock
+    vehicle: Vehicle
+    stops: dict[str, Stop]  # done and remaining located stops
+    jobs: dict[str, Job]  # every job of the day on the courier's plate or done, by stop id
+    order: list[str]  # remaining located stops already planned, in planned order
+    new: list[str]  # remaining located stops not planned yet (planned_seq null)
+    unlocated: list[Job] = field(default_factory=list)
+    late: tuple[str, ...] = ()
+
+    @property
+    def remaining(self) -> list[str]:
+        return self.order + self.new
+
+
+def _position(
+    courier: Courier, station: Station, clock: DayClock, now: datetime, done: list[Job],
+    ping: CourierLocation | None,
+) -> Point:
+    arrived = [j for j in done if j.status == JobStatus.ARRIVED and j.lat is not None]
+    if arrived:
+        return Point(arrived[-1].lng, arrived[-1].lat)  # type: ignore[arg-type]
+    if ping is not None and (now - ping.received_at).total_seconds() <= FRESH_PING_S:
+        return Point(ping.lng, ping.lat)
+    located = [j for j in done if j.lat is not None]
+    if located:
+        last = max(located, key=lambda j: (j.updated_at, j.pk))
+        return Point(last.lng, last.lat)  # type: ignore[arg-type]
+    return Point(station.lng, station.lat)
+
+
+def build_day(
+    courier: Courier, station: Station, day: date, now: datetime, jobs: Iterable[Job],
+    ping: CourierLocation | None = None,
+) -> CourierDay:
+    """Turn a courier's jobs of ``day`` (shipment loaded) into a planning vehicle and stops."""
+    clock = DayClock.of(station, day)
+    jobs = sorted(jobs, key=lambda j: (j.planned_seq is None, j.planned_seq or 0, j.pk))
+    done = [j for j in jobs if j.status in DONE]
+    remaining = [j for j in jobs if j.status in REMAINING]
+    shift_start, shift_end = clock.of_time(courier.shift_start), clock.of_time(courier.shift_end)
+    t_now = clock.sec(now)
+    live = t_now > shift_start
+    depot = Point(station.lng, station.lat)
+    stops: dict[str, Stop] = {}
+    for j in done:
+        stop = job_stop(j, clock, done=True)
+        if stop is not None:
+            stops[stop.id] = stop
+    vehicle = Vehicle(
+        id=str(courier.pk), capacity_weight_g=courier.capacity_g, capacity_volume_cm3=courier.capacity_cm3,
+        shift_start=shift_start, shift_end=shift_end, depot=depot,
+        profile=PROFILE.get(VehicleType(courier.vehicle_type), "e-tricycle"),
+        position=_position(courier, station, clock, now, done, ping) if live else None,
+        position_time=t_now if live else None,
+        done_stop_ids=tuple(s for s in stops if stops[s].done),
+    )
+    order: list[str] = []
+    new: list[str] = []
+    unlocated: list[Job] = []
+    for j in remaining:
+        stop = job_stop(j, clock)
+        if stop is None:
+            unlocated.append(j)
+            continue
+        stops[stop.id] = stop
+        (order if j.planned_seq is not None else new).append(stop.id)
+    stops, late = _lift_missed_windows(vehicle, stops, order + new)
+    return CourierDay(
+        courier=courier, clock=clock, vehicle=replace(vehicle, sequence=tuple(order)), stops=stops,
+        jobs={stop_id(j.pk): j for j in jobs}, order=order, new=new, unlocated=unlocated, late=late,
+    )
+
+
+def _lift_missed_windows(
+    vehicle: Vehicle, stops: dict[str, Stop], remaining: Sequence[str]
+) -> tuple[dict[str, Stop], tuple[str, ...]]:
+    if not remaining:
+        return stops, ()
+    _, dur = MATRIX.table([vehicle.start_point], [stops[s].point for s in remaining], vehicle.profile)
+    late = tuple(
+        s for s, travel in zip(remaining, dur[0], strict=True) if vehicle.start_time + int(travel) > stops[s].tw_end
+    )
+    lifted = {**stops, **{s: replace(stops[s], tw_end=OPEN_END) for s in late}}
+    return lifted, late
+
+
+def day_jobs(courier_ids: Sequence[int], day: date) -> dict[int, list[Job]]:
+    """Every job of ``day`` on these couriers' plates or done, by courier, in one query."""
+    out: dict[int, list[Job]] = {cid: [] for cid in courier_ids}
+    rows = Job.objects.filter(
+        courier_id__in=courier_ids, service_date=day, status__in=[*DONE, *REMAINING]
+    ).select_related("shipment")
+    for job in rows:
+        out[job.courier_id].append(job)  # type: ignore[index]
+    return out
+
+
+def recent_pings(courier_ids: Sequence[int], now: datetime) -> dict[int, CourierLocation]:
+    since = now - timedelta(seconds=FRESH_PING_S)
+    latest: dict[int, CourierLocation] = {}
+    for loc in CourierLocation.objects.filter(courier_id__in=courier_ids, received_at__gte=since):
+        if loc.courier_id not in latest or loc.received_at > latest[loc.courier_id].received_at:
+            latest[loc.courier_id] = loc
+    return latest
+
+
+def build_days(couriers: Sequence[Courier], station: Station, day: date, now: datetime | None = None) -> list[CourierDay]:
+    """:func:`build_day` for many couriers of one station with two queries in all."""
+    now = now or timezone.now()
+    ids = [c.pk for c in couriers]
+    jobs, pings = day_jobs(ids, day), recent_pings(ids, now)
+    return [build_day(c, station, day, now, jobs[c.pk], pings.get(c.pk)) for c in couriers]

@@ -1,0 +1,167 @@
+"""A courier becomes unavailable: redistribute all their remaining jobs, previewed first.
+
+The preview writes nothing. It takes the courier's remaining jobs (assigned, accepted, started),
+tightest window first, and offers each to the other on-duty couriers of the station by cheapest
+feasible insertion, updating the receiving route after each move; a job nobody can take goes to
+the queue. A job the courier is standing at (arrived) stays with them, as does a started job
+nobody can take (a started job cannot go back to the queue).
+
+Apply recomputes the preview under the supervisor's expected versions: a job that changed, was
+added or left since is a ``reassign_conflict``; if the other routes changed so the proposal is no
+longer the one previewed, the ``preview_token`` no longer matches (``preview_stale``) and
+nothing is written. Otherwise the courier is set ``unavailable`` (no new automatic work), each
+move is written (``job_assign``/``job_unassign``) with an audit row, queued jobs raise an
+alert, the receiving routes are written in the previewed order, and re-plans are asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from backend.common.errors import DomainError
+from backend.couriers.models import DutyStatus
+from backend.couriers.selectors import station_today
+from backend.couriers.services import courier_set_duty
+from backend.dispatch.models import AlertKind, DecisionKind, DecisionRule
+from backend.dispatch.planning.insertion import RouteState, cheapest_insertion, route_state
+from backend.dispatch.planning.model import OPEN_END, Stop
+from backend.dispatch.planning.schedule import onboard_load
+from backend.dispatch.services.assignment import QUEUED, on_duty_couriers
+from backend.dispatch.services.audit import alert_raise, decision_record, km_min
+from backend.dispatch.services.debounce import replan_soon
+from backend.dispatch.services.planning import courier_get, load_day, write_order
+from backend.dispatch.services.reassignment import (
+    JobVersion,
+    clean_reason,
+    job_conflict,
+    lock_jobs,
+    raise_conflicts,
+)
+from backend.dispatch.services.routes import MATRIX, REMAINING, CourierDay, build_days, stop_id
+from backend.shipments.context import Ctx
+from backend.shipments.models import Job
+from backend.shipments.services import job_assign, job_unassign
+from backend.shipments.services.recording import require_station_staff
+from backend.shipments.states import JobStatus
+
+_OPEN = Stop(id="", kind="delivery", x=0, y=0, tw_end=OPEN_END)  # sort key for a job without a stop
+
+
+@dataclass(frozen=True)
+class Move:
+    job_id: int
+    version: int
+    to_courier_id: int | None
+    reason: str
+    added_m: int | None = None
+    added_s: int | None = None
+
+
+@dataclass(frozen=True)
+class Preview:
+    courier_id: int
+    moves: tuple[Move, ...]
+    kept: tuple[int, ...]  # stay with the courier (arrived, or started and nobody can take them)
+    token: str
+    routes: dict[int, list[str]] = field(default_factory=dict)  # receiving courier → new order
+
+
+def _token(courier_id: int, moves: Sequence[Move], kept: Sequence[int]) -> str:
+    body = json.dumps([courier_id, [[m.job_id, m.version, m.to_courier_id] for m in moves], list(kept)])
+    return hashlib.sha256(body.encode()).hexdigest()[:20]
+
+
+def courier_unavailable_preview(*, courier_id: int, ctx: Ctx, now: datetime | None = None) -> Preview:
+    """Where each remaining job of the courier would go (no writes)."""
+    courier = courier_get(courier_id)
+    require_station_staff(ctx, courier.station_id)
+    now = now or timezone.now()
+    today = station_today(courier.station, now)
+    mine = load_day(courier, today, now)
+    days = {d.courier.pk: d for d in build_days(on_duty_couriers(courier.station_id, exclude=courier.pk),
+                                                  courier.station, today, now)}
+    routes = {cid: list(d.remaining) for cid, d in days.items()}
+    states: dict[int, RouteState] = {cid: _state(d, routes[cid]) for cid, d in days.items()}
+    movable = [j for j in mine.jobs.values() if j.status in REMAINING]
+    movable.sort(key=lambda j: (mine.stops.get(stop_id(j.pk), _OPEN).tw_end, j.planned_seq is None,
+                                j.planned_seq or 0, j.pk))
+    moves: list[Move] = []
+    kept = [j.pk for j in mine.jobs.values() if j.status == JobStatus.ARRIVED]
+    for job in movable:
+        stop = mine.stops.get(stop_id(job.pk))
+        ins = cheapest_insertion(stop, list(states.values()), MATRIX) if stop and states else None
+        if ins is not None and stop is not None:
+            cid = int(ins.vehicle_id)
+            days[cid].stops[stop.id], days[cid].jobs[stop.id] = stop, job
+            routes[cid].insert(ins.position, stop.id)
+            states[cid] = _state(days[cid], routes[cid])
+            reason = f"cheapest feasible insertion, {km_min(ins.added_distance, ins.added_duration)}"
+            moves.append(Move(job.pk, job.version, cid, reason, ins.added_distance, ins.added_duration))
+        elif job.status == JobStatus.STARTED:
+            kept.append(job.pk)
+        else:
+            why = "no coordinates" if stop is None else "no route can meet its window, capacity or shift end"
+            moves.append(Move(job.pk, job.version, None, f"{QUEUED} ({why})"))
+    kept.sort()
+    touched = {m.to_courier_id for m in moves if m.to_courier_id is not None}
+    return Preview(courier.pk, tuple(moves), tuple(kept), _token(courier.pk, moves, kept),
+                   {cid: routes[cid] for cid in sorted(touched)})
+
+
+def _state(day: CourierDay, order: list[str]) -> RouteState:
+    return route_state(day.vehicle, [day.stops[s] for s in order], MATRIX, onboard_load(day.vehicle, day.stops))
+
+
+def courier_unavailable_apply(
+    *, courier_id: int, reason: str, jobs: Sequence[JobVersion], ctx: Ctx, preview_token: str | None = None,
+    now: datetime | None = None,
+) -> Preview:
+    """Apply the redistribution the supervisor previewed (see the module docstring)."""
+    reason = clean_reason(reason)
+    now = now or timezone.now()
+    with transaction.atomic():
+        expected = {jv.job_id: jv.version for jv in jobs}
+        # Lock first, then preview: the proposal is computed from rows nobody can change under us.
+        held = Job.objects.filter(courier_id=courier_id, status__in=REMAINING).values_list("pk", flat=True)
+        locked = lock_jobs([*expected, *held])
+        preview = courier_unavailable_preview(courier_id=courier_id, ctx=ctx, now=now)
+        previewed = {m.job_id: m.version for m in preview.moves}
+        conflicts = [c for jid, v in expected.items() if (c := job_conflict(locked.get(jid), jid, v, None))]
+        conflicts += [{"job_id": jid, "code": "version_conflict", "current_version": locked[jid].version,
+                       "message": f"job {jid} is no longer on this courier's list"}
+                      for jid in expected if jid in locked and jid not in previewed and jid not in preview.kept
+                      and not any(c["job_id"] == jid for c in conflicts)]
+        conflicts += [{"job_id": jid, "code": "version_conflict", "current_version": v,
+                       "message": f"job {jid} was given to this courier after you loaded the list"}
+                      for jid, v in sorted(previewed.items()) if jid not in expected]
+        raise_conflicts(conflicts, len(set(expected) | set(previewed)))
+        if preview_token is not None and preview_token != preview.token:
+            raise DomainError("preview_stale", "the other couriers' routes changed since the preview; preview again",
+                              token=preview.token)
+        courier = courier_set_duty(courier_id=courier_id, duty_status=DutyStatus.UNAVAILABLE)
+        for m in preview.moves:
+            _apply_move(m, locked[m.job_id].courier_id, f"{reason} — {courier.employee_no} unavailable; {m.reason}", ctx)
+        for cid, order in preview.routes.items():
+            day = load_day(courier_get(cid), station_today(courier.station, now), now)
+            present = [s for s in order if s in day.stops and not day.stops[s].done]
+            write_order(day, present + [s for s in day.remaining if s not in set(present)], ctx)
+            replan_soon(courier_id=cid, trigger=f"courier {courier.employee_no} unavailable")
+    return replace(preview, routes={})
+
+
+def _apply_move(m: Move, prev: int | None, reason: str, ctx: Ctx) -> None:
+    if m.to_courier_id is not None:
+        job = job_assign(job_id=m.job_id, courier_id=m.to_courier_id, ctx=ctx, reason=reason, expected_version=m.version)
+    else:
+        job = job_unassign(job_id=m.job_id, ctx=ctx, reason=reason, expected_version=m.version)
+        alert_raise(job=job, kind=AlertKind.UNASSIGNABLE, message=m.reason)
+    decision_record(job=job, courier_id=m.to_courier_id, prev_courier_id=prev, kind=DecisionKind.SUPERVISOR,
+                    rule=DecisionRule.COURIER_UNAVAILABLE if m.to_courier_id else DecisionRule.QUEUED,
+                    reason=reason, ctx=ctx, added_m=m.added_m, added_s=m.added_s)

@@ -1,0 +1,45 @@
+"""Celery tasks of dispatch. Each takes ids, re-fetches, calls one service, and is safe to run twice.
+
+Schedule ``dispatch.watch_couriers`` every 5 minutes with Celery beat (docs/dispatch.md).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from backend.common.errors import DomainError
+from backend.dispatch.services.debounce import replan_tick
+from backend.dispatch.services.watch import watch_couriers as watch_couriers_service
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="dispatch.replan_courier", ignore_result=True)
+def replan_courier(courier_id: int, trigger: str, generation: int | None = None) -> str:
+    """Without ``generation``: a trigger (debounced). With it: the scheduled run of that window."""
+    try:
+        return str(replan_tick(courier_id=courier_id, trigger=trigger, generation=generation))
+    except DomainError as exc:  # the courier was deleted meanwhile: nothing to plan
+        log.info("replan_courier(%s): %s", courier_id, exc.code)
+        return "skipped"
+
+
+@shared_task(name="dispatch.watch_couriers", ignore_result=True)
+def watch_couriers() -> int:
+    """Refresh on-duty couriers' ETAs; ask for a re-plan of those falling behind."""
+    return watch_couriers_service()
+
+
+@shared_task(name="dispatch.refresh_etas", ignore_result=True)
+def refresh_etas(courier_id: int) -> int:
+    """For "a courier arrived at / completed a stop": new ETAs from the actual time, same order."""
+    from backend.dispatch.services.planning import courier_refresh_etas
+
+    try:
+        written, _ = courier_refresh_etas(courier_id=courier_id)
+    except DomainError as exc:
+        log.info("refresh_etas(%s): %s", courier_id, exc.code)
+        return 0
+    return written

@@ -1,0 +1,141 @@
+"""Debounced re-planning: the service-level rules, then a real Celery worker on Redis and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time as clock
+from datetime import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from backend.couriers.models import Courier, Station
+from backend.couriers.selectors import station_today
+from backend.dispatch.models import PlanRun, ReplanState
+from backend.dispatch.services import replan_soon, replan_tick, watch_couriers
+from backend.dispatch.services.debounce import Tick
+from backend.shipments.models import Job
+from backend.shipments.services.planning import job_set_plan
+from tests.backend.dispatch.factories import at, given_to, job_at, refresh
+from tests.fixtures.people import Person
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def zigzag(station: Station, supervisor: Person, courier: Courier, day: object = None) -> list[Job]:
+    """Four stops 1–4 km east planned as 4, 1, 3, 2 km: a re-plan that reorders saves ≥ 5 % and ≥ 1 km."""
+    kw = {"day": day} if day else {}
+    jobs = [given_to(job_at(station, supervisor.ctx, km, **kw), courier, supervisor.ctx)  # type: ignore[arg-type]
+            for km in (1.0, 2.0, 3.0, 4.0)]
+    for seq, i in enumerate([3, 0, 2, 1]):
+        job_set_plan(job_id=jobs[i].pk, planned_seq=seq, eta=None, ctx=supervisor.ctx)
+    return jobs
+
+
+@pytest.mark.django_db
+def test_triggers_within_the_window_coalesce_and_the_scheduled_run_happens_once(
+    station: Station, supervisor: Person, courier: tuple[Courier, Person],
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    c = courier[0]
+    jobs = zigzag(station, supervisor, c)
+    with django_capture_on_commit_callbacks() as sent:  # type: ignore[operator]
+        ticks = [replan_soon(courier_id=c.pk, trigger=t) for t in ("new pickup", "failed attempt", "new pickup")]
+    assert ticks == [Tick.SCHEDULED, Tick.COALESCED, Tick.COALESCED]
+    assert len(sent) == 1  # one task sent, after commit
+    state = ReplanState.objects.get(courier=c)
+    assert (state.generation, state.triggers) == (1, ["new pickup", "failed attempt"])
+
+    assert replan_tick(courier_id=c.pk, trigger="x", generation=0) == Tick.SKIPPED  # an older window
+    assert replan_tick(courier_id=c.pk, trigger="x", generation=1) == Tick.RAN
+    assert replan_tick(courier_id=c.pk, trigger="x", generation=1) == Tick.SKIPPED  # delivered twice
+    run = PlanRun.objects.get(courier=c)
+    assert run.trigger == "new pickup, failed attempt"
+    assert [refresh(j).planned_seq for j in jobs] == [0, 1, 2, 3]
+    assert ReplanState.objects.get(courier=c).due_at is None
+
+
+@pytest.mark.django_db
+def test_the_watch_asks_a_replan_only_for_couriers_falling_behind(
+    station: Station, supervisor: Person, courier: tuple[Courier, Person], other_courier: tuple[Courier, Person],
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    given_to(job_at(station, supervisor.ctx, 2.0, window=(at(9, 0), at(9, 30))), courier[0], supervisor.ctx)
+    given_to(job_at(station, supervisor.ctx, 2.0), other_courier[0], supervisor.ctx)
+    with django_capture_on_commit_callbacks():  # type: ignore[operator]
+        assert watch_couriers(now=at(9, 0)) == 0
+        assert watch_couriers(now=at(9, 25)) == 1
+    assert list(ReplanState.objects.values_list("courier_id", "triggers")) == [(courier[0].pk, ["falling behind"])]
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _celery_env() -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL,
+            "DJANGO_SETTINGS_MODULE": "backend.settings", "REPLAN_DEBOUNCE_S": "2"}
+
+
+# The Celery client side also runs in subprocesses: kombu's Redis transport registers after-fork
+# hooks in the process that uses it, and a later fork (the partitioned solver's process pool in
+# the same pytest run) then hangs in them.
+SEND = "import django; django.setup(); from backend.dispatch.tasks import replan_courier as t; " \
+       "[t.delay({courier}, f'trigger {{i}}') for i in range(5)]"
+
+
+@pytest.fixture
+def worker() -> object:
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "celery"), "-A", "backend", "worker", "--pool=solo", "-l", "info",
+         "--purge", "--without-gossip", "--without-mingle", "-n", f"replan-test-{os.getpid()}@%h"],
+        cwd=ROOT, env=_celery_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        seen = []
+        for line in proc.stderr:  # type: ignore[union-attr]
+            seen.append(line)
+            if " ready." in line:
+                break
+        assert proc.poll() is None, "".join(seen)[-2000:]
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_triggers_gives_one_replan_in_a_real_worker(
+    station: Station, supervisor: Person, courier: tuple[Courier, Person], worker: object
+) -> None:
+    c = courier[0]
+    Courier.objects.filter(pk=c.pk).update(shift_start=time(0, 0), shift_end=time(23, 59, 59))
+    jobs = zigzag(station, supervisor, c, day=station_today(station))
+    started = clock.monotonic()
+
+    subprocess.run([sys.executable, "-c", SEND.format(courier=c.pk)], cwd=ROOT, env=_celery_env(), check=True,
+                   timeout=30)
+
+    while not PlanRun.objects.filter(courier=c).exists():
+        assert clock.monotonic() - started < 20, "no re-plan ran within 20 s"
+        clock.sleep(0.2)
+    clock.sleep(2.5)  # longer than the debounce: a second run would have happened by now
+    run = PlanRun.objects.get(courier=c)
+    assert run.trigger == ", ".join(f"trigger {i}" for i in range(5))
+    assert (run.outcome, run.reordered) == (PlanRun.Outcome.APPLIED, True)
+    assert [refresh(j).planned_seq for j in jobs] == [0, 1, 2, 3]
+    etas = [refresh(j).eta for j in jobs]
+    assert all(e is not None for e in etas) and etas == sorted(etas)  # type: ignore[type-var]
+    assert ReplanState.objects.get(courier=c).generation == 1
