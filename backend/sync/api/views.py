@@ -107,15 +107,15 @@ def _state(request: Request, state: attachments.AttachmentState) -> HttpResponse
 class AttachmentBeginApi(APIView):
     permission_classes = [IsStaffOrCourier]
 
-    class InputSerializer(serializers.Serializer):
+    class BeginInputSerializer(serializers.Serializer):
         sha256 = serializers.RegexField(r"^[0-9a-f]{64}\Z")
         size = serializers.IntegerField(min_value=1, max_value=2**31)
         content_type = serializers.CharField(max_length=64)
 
-    @extend_schema(operation_id="sync_attachment_begin", request=InputSerializer,
+    @extend_schema(operation_id="sync_attachment_begin", request=BeginInputSerializer,
                    responses={200: AttachmentOutput, **error_responses(400, 401, 403, 413, 415)})
     def post(self, request: Request) -> HttpResponse:
-        data = self.InputSerializer(data=request.data)
+        data = self.BeginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         assert request.user.pk is not None
         return _state(request, attachments.attachment_begin(user_id=request.user.pk, **data.validated_data))
@@ -124,7 +124,7 @@ class AttachmentBeginApi(APIView):
 class AttachmentApi(APIView):
     permission_classes = [IsStaffOrCourier]
 
-    @extend_schema(operation_id="sync_attachment", responses={200: AttachmentOutput, **error_responses(401, 404)})
+    @extend_schema(operation_id="sync_attachment", responses={200: AttachmentOutput, **error_responses(400, 401, 404)})
     def get(self, request: Request, sha256: str) -> HttpResponse:
         return _state(request, attachments.attachment_get(sha256))
 
