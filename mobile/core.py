@@ -33,6 +33,7 @@ from mobile.flows.delivery import DeliveryFlow, Fix
 from mobile.flows.failed_attempt import FailedAttemptFlow
 from mobile.flows.pickup import PickupFlow
 from mobile.i18n import N_
+from mobile.live import LiveChannel
 from mobile.scan_session import ScanMode, ScanResult, ScanSession, Verdict, expected_for
 from mobile.scanner import WedgeBuffer
 from mobile.store import Store
@@ -77,7 +78,7 @@ def http_connect(config: Config) -> Callable[[str], Transport]:
 class Core:
     def __init__(self, config: Config, *, connect: Callable[[str], Transport] | None = None,
                  bus: EventBus | None = None, locate: Callable[[], Fix | None] = lambda: None,
-                 devices: Devices | None = None) -> None:
+                 devices: Devices | None = None, live: bool | None = None) -> None:
         self.config = config
         self.connect = connect or http_connect(config)
         self.bus = bus or EventBus()
@@ -99,6 +100,10 @@ class Core:
         self._kick = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # The websocket doorbell (mobile/live.py). None: on when the core talks HTTP itself (the
+        # app), off when a transport is injected (tests with a fake server have no websocket).
+        self.live_enabled = connect is None if live is None else live
+        self.live: LiveChannel | None = None
 
     # -- session -----------------------------------------------------------------------------
     def login(self, employee_no: str, password: str) -> Session:
@@ -218,8 +223,24 @@ class Core:
 
         self._thread = threading.Thread(target=loop, name="sync", daemon=True)
         self._thread.start()
+        if self.live_enabled:
+            self.live = LiveChannel(self.config.server_url, token=self._live_token, on_change=self._kick.set,
+                                    on_revoked=self._live_revoked)
+            self.live.start()
+
+    def _live_token(self) -> str:
+        session = self.session
+        # An offline login's token may be stale: the sync loop refreshes it first, then we connect.
+        return "" if session is None or session.offline else session.token
+
+    def _live_revoked(self, close_code: int, error_code: str) -> None:
+        self.bus.emit("notice", message=N_("Your login has expired: log in again"),
+                      args={"code": error_code or "not_authenticated", "close_code": close_code})
 
     def stop_background(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
         self._stop.set()
         self._kick.set()
         if self._thread is not None and self._thread is not threading.current_thread():
