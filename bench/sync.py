@@ -1,8 +1,8 @@
 """Sync benchmarks, end to end over HTTP against daphne workers on PostgreSQL: one JSON line per
 figure; exit 1 when a target is missed (the figures are printed either way).
 
-    .venv/bin/python bench/sync.py [--workers 2] [--scan-devices 10] [--scan-batches 10]
-        [--transition-devices 10] [--offline-ops 5000] [--no-redis]
+    .venv/bin/python bench/sync.py [--workers 3] [--scan-devices 10] [--scan-batches 10]
+        [--transition-devices 10] [--offline-ops 5000] [--pool 4] [--no-redis]
 
 Needs PostgreSQL at DATABASE_URL (migrated here). Request bodies are built and compressed before
 the clock starts, so the figures measure the server, not the load generator sharing its 2 cores.
@@ -70,11 +70,12 @@ def batch_body(device_id: str, ops: list[dict[str, Any]]) -> bytes:
     return gzip.compress(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode(), 6)
 
 
-def run_devices(port: int, work: list[tuple[str, list[bytes]]]) -> tuple[float, list[dict[str, int]], int, int]:
-    """Each (token, bodies) on its own thread and connection; returns wall time, outcome counts, bytes."""
+def run_devices(ports: list[int], work: list[tuple[str, list[bytes]]]) -> tuple[float, list[dict[str, int]], int, int]:
+    """Each (token, bodies) on its own thread and connection, the connections spread round-robin over
+    the workers' ports (see ServerPool); returns wall time, outcome counts, bytes."""
     barrier = threading.Barrier(len(work) + 1)
     counts: list[dict[str, int]] = [{} for _ in work]
-    clients = [Client(port, token) for token, _ in work]
+    clients = [Client(ports[i % len(ports)], token) for i, (token, _) in enumerate(work)]
     errors: list[BaseException] = []
 
     def device(i: int) -> None:
@@ -105,13 +106,14 @@ def total(counts: list[dict[str, int]], outcome: str) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=3, help="daphne processes (one GIL each)")
     parser.add_argument("--scan-devices", type=int, default=10)
     parser.add_argument("--scan-batches", type=int, default=10, help="batches of 500 per device")
     parser.add_argument("--transition-devices", type=int, default=10)
     parser.add_argument("--jobs-per-courier", type=int, default=100)
     parser.add_argument("--offline-ops", type=int, default=5000)
     parser.add_argument("--pulls", type=int, default=200)
+    parser.add_argument("--pool", type=int, default=4, help="DATABASE_POOL_MAX per server worker (0: none)")
     parser.add_argument("--no-redis", action="store_true", help="server publishes to the in-process layer")
     parser.add_argument("--only", default="scans,transitions,pull,offline", help="comma-separated subset")
     parser.add_argument("--log", default="var/bench_sync_server.log")
@@ -119,7 +121,9 @@ def main() -> int:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("DATABASE_URL must point at PostgreSQL", file=sys.stderr)
         return 2
-    server_env = {"REDIS_URL": "" if args.no_redis else os.environ.get("REDIS_URL", ""), "DEBUG": "False"}
+    # A pooled connection per request instead of a fresh PostgreSQL login (10–15 ms) each time.
+    server_env = {"REDIS_URL": "" if args.no_redis else os.environ.get("REDIS_URL", ""), "DEBUG": "False",
+                  "DATABASE_POOL_MAX": str(args.pool)}
     os.environ["REDIS_URL"] = ""  # this process only builds the world: no live publishing needed
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
     import django
@@ -138,33 +142,33 @@ def main() -> int:
     pool = ServerPool(database_url=database_url(connection.settings_dict), workers=args.workers,
                       log_path=args.log, extra_env=server_env)
     pool.start()
-    emit(bench="setup", workers=args.workers, redis=bool(server_env["REDIS_URL"]), port=pool.port)
+    emit(bench="setup", workers=args.workers, pool=args.pool, redis=bool(server_env["REDIS_URL"]), port=pool.port)
     try:
         only = set(args.only.split(","))
         for name, run in (("scans", bench_scans), ("transitions", bench_transitions), ("pull", bench_pull),
                           ("offline", bench_offline_day)):
             if name in only:
-                run(pool.port, world, args)
+                run(pool, world, args)
     finally:
         pool.stop()
     return 0 if ok else 1
 
 
-def bench_scans(port: int, world: Any, args: argparse.Namespace) -> None:
+def bench_scans(pool: Any, world: Any, args: argparse.Namespace) -> None:
     from bench import sync_bench_world as W
 
     work = [(token, [batch_body(device, ops) for ops in W.scan_batches(world, device, args.scan_batches)])
             for device, token in world.scan_tokens]
     n = args.scan_devices * args.scan_batches * 500
     rows = W.row_counts()
-    wall, counts, sent, received = run_devices(port, work)
+    wall, counts, sent, received = run_devices(pool.ports, work)
     applied = total(counts, "applied")
     check("scan_ingest", applied / wall, TARGETS["scan_events_per_s"], unit="scan events/s", scans=n,
           applied=applied, seconds=round(wall, 2), new_event_rows=W.row_counts()["events"] - rows["events"])
     check("scan_bytes_per_op", (sent + received) / n, TARGETS["bytes_per_op"], at_most=True, unit="bytes/op",
           request=round(sent / n, 1), response=round(received / n, 1))
     before = W.row_counts()
-    wall, counts, _, _ = run_devices(port, work)
+    wall, counts, _, _ = run_devices(pool.ports, work)
     extra = {k: W.row_counts()[k] - v for k, v in before.items()}
     check("scan_replay", total(counts, "duplicate") / wall, TARGETS["replay_events_per_s"], unit="events/s",
           duplicates=total(counts, "duplicate"), seconds=round(wall, 2), extra_rows=extra)
@@ -172,13 +176,13 @@ def bench_scans(port: int, world: Any, args: argparse.Namespace) -> None:
     ok = ok and applied == n and total(counts, "duplicate") == n and not any(extra.values())
 
 
-def bench_transitions(port: int, world: Any, args: argparse.Namespace) -> None:
+def bench_transitions(pool: Any, world: Any, args: argparse.Namespace) -> None:
     from bench import sync_bench_world as W
 
     work = [(token, [batch_body(device, ops) for ops in W.transition_batches(jobs, device)])
             for device, token, jobs in world.transition_devices]
     n = sum(len(json.loads(gzip.decompress(b))["ops"]) for _, bodies in work for b in bodies)
-    wall, counts, sent, received = run_devices(port, work)
+    wall, counts, sent, received = run_devices(pool.ports, work)
     applied = total(counts, "applied")
     check("transition_ingest", applied / wall, TARGETS["transition_ops_per_s"], unit="ops/s", ops=n,
           applied=applied, rejected=total(counts, "rejected"), seconds=round(wall, 2))
@@ -204,13 +208,14 @@ def _pull_ms(port: int, token: str, n: int, cursor: int | None) -> list[float]:
     return sorted(times)
 
 
-def bench_pull(port: int, world: Any, args: argparse.Namespace) -> None:
+def bench_pull(pool: Any, world: Any, args: argparse.Namespace) -> None:
     from bench import sync_bench_world as W
 
-    _pull_ms(port, world.pull_token, 20, None)  # warm both workers
+    for port in pool.ports:  # warm every worker
+        _pull_ms(port, world.pull_token, 20, None)
     queries = W.pull_query_counts(world)
     for name, cursor in (("pull_snapshot_300_jobs", None), ("pull_incremental_300_jobs", W.head())):
-        times = _pull_ms(port, world.pull_token, args.pulls, cursor)
+        times = _pull_ms(pool.port, world.pull_token, args.pulls, cursor)
         p50, p99 = statistics.median(times), times[int(len(times) * 0.99) - 1]
         check(name, p99, TARGETS["pull_p99_ms"], at_most=True, unit="ms p99", p50_ms=round(p50, 2),
               pulls=len(times))
@@ -220,7 +225,7 @@ def bench_pull(port: int, world: Any, args: argparse.Namespace) -> None:
     emit(bench="pull_query_count", constant=same, **queries)
 
 
-def bench_offline_day(port: int, world: Any, args: argparse.Namespace) -> None:
+def bench_offline_day(pool: Any, world: Any, args: argparse.Namespace) -> None:
     from bench import sync_bench_world as W
     from mobile import outbox
     from mobile.store import Store
@@ -229,7 +234,7 @@ def bench_offline_day(port: int, world: Any, args: argparse.Namespace) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(str(Path(tmp) / "offline.sqlite3"), device_id=world.offline_device)
-        transport = HttpTransport(f"http://127.0.0.1:{port}", world.offline_token, timeout_s=30)
+        transport = HttpTransport(f"http://127.0.0.1:{pool.port}", world.offline_token, timeout_s=30)
         engine = SyncEngine(store, transport, batch_size=500)
         engine.sync_once()
         W.record_offline_day(store, args.offline_ops, random.Random(5))

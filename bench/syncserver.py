@@ -70,7 +70,13 @@ class ServerProcess:
 
 
 class ServerPool:
-    """``workers`` daphne processes accepting on one listening socket (what a process manager does)."""
+    """``workers`` daphne processes accepting on one listening socket (what a process manager does).
+
+    Each worker also listens on a port of its own (``ports``). A burst of connections to the shared
+    socket mostly lands on one worker (Twisted accepts a whole backlog per wake-up) and a worker's
+    Python runs one thread at a time (the GIL), so a load generator with long-lived connections
+    spreads them over ``ports`` itself, as a proxy balancing requests over workers would.
+    """
 
     def __init__(self, *, database_url: str, workers: int = 2, log_path: str | None = None,
                  extra_env: dict[str, str] | None = None) -> None:
@@ -81,31 +87,34 @@ class ServerPool:
         self.port = int(self.sock.getsockname()[1])
         self.env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT), **(extra_env or {})}
         self.workers = workers
+        self.ports = [free_port() for _ in range(workers)]
         self.log_path = log_path or os.devnull
         self.procs: list[subprocess.Popen[bytes]] = []
 
     def start(self, timeout_s: float = 30) -> None:
         daphne = str(Path(sys.executable).with_name("daphne"))
         fd = self.sock.fileno()
-        for _ in range(self.workers):
+        for port in self.ports:
             log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it
-            self.procs.append(subprocess.Popen([daphne, "--fd", str(fd), "backend.asgi:application"], cwd=ROOT,
+            self.procs.append(subprocess.Popen([daphne, "--fd", str(fd), "-e", f"tcp:port={port}:interface=127.0.0.1",
+                                                "backend.asgi:application"], cwd=ROOT,
                                                env=self.env, stdout=log, stderr=log, pass_fds=(fd,)))
             log.close()
         deadline = time.monotonic() + timeout_s
         import http.client
 
-        while time.monotonic() < deadline:  # the socket accepts at once; wait for an answer
+        waiting = list(self.ports)
+        while waiting and time.monotonic() < deadline:  # the shared socket accepts at once: ask each worker
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn = http.client.HTTPConnection("127.0.0.1", waiting[0], timeout=2)
                 conn.request("GET", "/api/v1/sync/pull")
                 conn.getresponse().read()
                 conn.close()
-                time.sleep(1.0)  # let the other workers finish booting too
-                return
+                waiting.pop(0)
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError("the server did not answer in time")
+        if waiting:
+            raise RuntimeError("the server did not answer in time")
 
     def stop(self) -> None:
         for proc in self.procs:

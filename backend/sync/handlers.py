@@ -199,9 +199,18 @@ ONE_SERVICE = frozenset({"accept", "start", "arrive", "weigh"})
 
 def ctx_for(op: Op, actor: Any) -> Ctx:
     """Who/where/when of an op; coordinates are optional on every kind (``payload.lat/lng/accuracy_m``)."""
-    p = op.payload
-    coords = [p.get("lat"), p.get("lng"), p.get("accuracy_m")]
-    if any(c is not None and (not isinstance(c, int | float) or isinstance(c, bool)) for c in coords):
-        raise malformed("payload.lat, lng and accuracy_m must be numbers")
-    return Ctx(actor=actor, device_id=op.device_id, event_at=op.event_at, lat=coords[0], lng=coords[1],
-               accuracy_m=coords[2], idempotency_key=str(op.op_id))
+    lat, lng, accuracy_m = coords(op.payload)
+    return Ctx(actor=actor, device_id=op.device_id, event_at=op.event_at, lat=lat, lng=lng,
+               accuracy_m=accuracy_m, idempotency_key=str(op.op_id))
+
+
+_NUMBER = (int, float)
+
+
+def coords(p: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """``payload.lat/lng/accuracy_m`` (each optional), checked to be numbers (runs per scan: kept cheap)."""
+    where = (p.get("lat"), p.get("lng"), p.get("accuracy_m"))
+    for c in where:
+        if c is not None and (c.__class__ is bool or not isinstance(c, _NUMBER)):
+            raise malformed("payload.lat, lng and accuracy_m must be numbers")
+    return where

@@ -9,6 +9,7 @@ common case); rejections and results with extras are written over them before co
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,31 +45,60 @@ _STORE = (
 )
 
 
-def claim(ops: list[Op], *, user_id: int, device_id: str, now: datetime) -> tuple[set[uuid.UUID], dict[uuid.UUID, Stored]]:
-    """Claim the op ids not seen before; return (claimed, stored results of the others)."""
-    ordered = sorted(ops, key=lambda o: o.op_id)  # one lock order for every push: no deadlock between two
+_LOOKUP = (
+    f"SELECT op_id, payload_hash, outcome, code, CASE WHEN result = '{{}}'::jsonb THEN NULL ELSE result END "
+    f"FROM {_TABLE} WHERE op_id = ANY(%b::uuid[])"
+)
+
+
+def _lookup(op_ids: list[uuid.UUID]) -> dict[uuid.UUID, Stored]:
+    """Stored results of these op ids (one set-based query; most results are an empty ``{}``)."""
+    if not op_ids:
+        return {}
     if connection.vendor == "postgresql":
+        rows = pgbulk.execute(_LOOKUP, [op_ids])
+        # Django's connections load jsonb as text (see scans_bulk), so the result may come as a string.
+        return {op_id: Stored(h, outcome, code, json.loads(result) if isinstance(result, str) else result or {})
+                for op_id, h, outcome, code, result in rows}
+    return {
+        op_id: Stored(h, outcome, code, result)
+        for op_id, h, outcome, code, result in AppliedOp.objects.filter(op_id__in=op_ids).values_list(
+            "op_id", "payload_hash", "outcome", "code", "result"
+        )
+    }
+
+
+def claim(ops: list[Op], *, user_id: int, device_id: str, now: datetime,
+          max_seq: int = 0) -> tuple[set[uuid.UUID], dict[uuid.UUID, Stored]]:
+    """Claim the op ids not seen before; return (claimed, stored results of the others).
+
+    Ops at or below the device's ``max_seq`` may have been pushed before (a retry after a lost
+    answer, the common duplicate): they are looked up first, so a replayed batch costs one indexed
+    read and no insert. Newer ops skip that read. Either way the insert decides, under the unique
+    index, for ids a concurrent push may be claiming now; the hint only saves work.
+    """
+    postgres = connection.vendor == "postgresql"
+    stored = _lookup([o.op_id for o in ops if o.seq <= max_seq or not postgres])
+    ordered = sorted((o for o in ops if o.op_id not in stored), key=lambda o: o.op_id)  # one lock order: no deadlock
+    if not ordered:
+        return set(), stored
+    if postgres:
         rows = pgbulk.execute(_CLAIM, [user_id, device_id, now, [o.op_id for o in ordered], [o.seq for o in ordered],
                                        [o.kind for o in ordered], [o.payload_hash for o in ordered],
                                        [o.event_at for o in ordered]])
         claimed = {row[0] for row in rows}
     else:
-        # SQLite: the push holds the database write lock (IMMEDIATE transactions), so look-then-insert is safe.
-        seen = set(AppliedOp.objects.filter(op_id__in=[o.op_id for o in ordered]).values_list("op_id", flat=True))
+        # SQLite: every id was looked up above, and the push holds the database write lock (IMMEDIATE
+        # transactions), so look-then-insert is safe.
         AppliedOp.objects.bulk_create([
             AppliedOp(op_id=o.op_id, user_id=user_id, device_id=device_id, seq=o.seq, kind=o.kind,
                       payload_hash=o.payload_hash, outcome=Outcome.APPLIED, code="", result={},
                       event_at=o.event_at, received_at=now)
-            for o in ordered if o.op_id not in seen
+            for o in ordered
         ])
-        claimed = {o.op_id for o in ordered} - seen
-    others = [o.op_id for o in ordered if o.op_id not in claimed]
-    stored = {
-        op_id: Stored(h, outcome, code, result)
-        for op_id, h, outcome, code, result in AppliedOp.objects.filter(op_id__in=others).values_list(
-            "op_id", "payload_hash", "outcome", "code", "result"
-        )
-    }
+        claimed = {o.op_id for o in ordered}
+    # Ids a concurrent push committed between our look-up and our insert: read what it stored.
+    stored.update(_lookup([o.op_id for o in ordered if o.op_id not in claimed]))
     return claimed, stored
 
 

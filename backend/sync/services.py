@@ -105,7 +105,7 @@ def _apply(principal: Principal, device_id: str, parsed: list[Op | BadOp], sent_
                 else:
                     first[op.op_id] = op
             claimed, seen = oplog.claim(list(first.values()), user_id=principal.user_id, device_id=device_id,
-                                        now=now)
+                                        now=now, max_seq=device.max_seq)
             fresh = [op for op in first.values() if op.op_id in claimed]
             for op in first.values():
                 if op.op_id in seen:
@@ -190,7 +190,7 @@ def _apply_scans(batch: _Batch, run: list[Op]) -> None:
     for op in run:
         p = op.payload
         try:
-            ctx = handlers.ctx_for(op, batch.principal)
+            lat, lng, accuracy_m = handlers.coords(p)
             if not isinstance(p.get("tracking_no"), str) or not isinstance(p.get("scan_kind"), str):
                 raise handlers.malformed("a scan needs payload.tracking_no and payload.scan_kind (strings)")
         except DomainError as exc:
@@ -198,7 +198,7 @@ def _apply_scans(batch: _Batch, run: list[Op]) -> None:
             continue
         valid.append(op)
         inputs.append(ScanInput(key=str(op.op_id), tracking_no=p["tracking_no"], scan_kind=p["scan_kind"],
-                                event_at=op.event_at, lat=ctx.lat, lng=ctx.lng, accuracy_m=ctx.accuracy_m))
+                                event_at=op.event_at, lat=lat, lng=lng, accuracy_m=accuracy_m))
     if not inputs:
         return
     outcomes = scans_record_bulk(scans=inputs, actor=batch.principal, device_id=batch.device.device_id,

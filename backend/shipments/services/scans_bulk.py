@@ -49,6 +49,28 @@ class ScanInput:
     accuracy_m: float | None = None
 
 
+@dataclass(slots=True)
+class _Event:
+    """A tracking event row to insert (a model instance per scan costs more than the insert itself).
+
+    Fields in the column order of ``_EVENT_UNNEST``.
+    """
+
+    shipment_id: int
+    kind: str
+    status_after: str
+    station_id: int
+    actor_id: int | None
+    device_id: str
+    event_at: datetime
+    received_at: datetime
+    lat: float | None
+    lng: float | None
+    accuracy_m: float | None
+    idempotency_key: str
+    details: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class ScanOutcome:
     key: str
@@ -92,7 +114,7 @@ def scans_record_bulk(
         )
     )
     now = timezone.now()
-    events: list[TrackingEvent] = []
+    events: list[_Event] = []
     snaps: list[dict[str, Any]] = []
     changed: dict[int, Shipment] = {}
     for i, s in enumerate(scans):
@@ -114,11 +136,8 @@ def scans_record_bulk(
         skew = (now - s.event_at).total_seconds()
         if abs(skew) > CLOCK_SKEW_FLAG_S:
             details["clock_skew_s"] = round(skew)
-        events.append(TrackingEvent(
-            shipment_id=shipment.pk, kind=s.scan_kind, status_after=shipment.status, station_id=shipment.station_id,
-            actor_id=actor.user_id, device_id=device_id, event_at=s.event_at, received_at=now, lat=s.lat,
-            lng=s.lng, accuracy_m=s.accuracy_m, idempotency_key=s.key, details=details,
-        ))
+        events.append(_Event(shipment.pk, s.scan_kind, shipment.status, shipment.station_id, actor.user_id,
+                             device_id, s.event_at, now, s.lat, s.lng, s.accuracy_m, s.key, details))
         # The snapshot is taken here so each feed row carries the status right after its own scan.
         snaps.append(shipment_snapshot(shipment))
         outcomes[i] = ScanOutcome(s.key, status_unchanged=bool(details.get("status_unchanged")))
@@ -139,8 +158,14 @@ def _job_holders(shipment_ids: set[int]) -> dict[int, int]:
     """shipment id → courier holding its open job (as ``recording.feed_shipment`` addresses rows)."""
     if not shipment_ids:
         return {}
-    rows = Job.objects.filter(shipment_id__in=shipment_ids, status__in=JOB_OPEN, courier__isnull=False)
-    return dict(rows.order_by("pk").values_list("shipment_id", "courier_id"))
+    if connection.vendor != "postgresql":
+        rows = Job.objects.filter(shipment_id__in=shipment_ids, status__in=JOB_OPEN, courier__isnull=False)
+        return dict(rows.order_by("pk").values_list("shipment_id", "courier_id"))
+    # Binary array parameters: the ORM would quote hundreds of ids into the SQL text.
+    return dict(pgbulk.execute(  # type: ignore[arg-type]
+        f"SELECT shipment_id, courier_id FROM {Job._meta.db_table} WHERE shipment_id = ANY(%b::bigint[]) "
+        "AND status = ANY(%b::text[]) AND courier_id IS NOT NULL ORDER BY id",
+        [list(shipment_ids), [str(s) for s in JOB_OPEN]]))
 
 
 def _lock_shipments(numbers: set[str]) -> dict[str, Any]:
@@ -196,25 +221,20 @@ _EVENT_UNNEST = (
 )
 
 
-def _insert_events(events: list[TrackingEvent]) -> list[int]:
+def _insert_events(events: list[_Event]) -> list[int]:
     """Insert and return the new ids in input order; a key already held means a concurrent duplicate."""
     if not events:
         return []
     if connection.vendor != "postgresql":
-        TrackingEvent.objects.bulk_create(events)
-        return [e.pk for e in events]
+        rows = [TrackingEvent(**{name: getattr(e, name) for name in _Event.__slots__}) for e in events]
+        TrackingEvent.objects.bulk_create(rows)
+        return [r.pk for r in rows]
     from psycopg.types.json import Jsonb
 
-    cols: list[list[Any]] = [[] for _ in range(13)]
-    for e in events:
-        row = (e.shipment_id, e.kind, e.status_after, e.station_id, e.actor_id, e.device_id, e.event_at,
-               e.received_at, e.lat, e.lng, e.accuracy_m, e.idempotency_key, Jsonb(e.details))
-        for col, value in zip(cols, row, strict=True):
-            col.append(value)
+    cols: list[list[Any]] = [[getattr(e, name) for e in events] for name in _Event.__slots__]
+    cols[-1] = [Jsonb(d) for d in cols[-1]]
     ids = {key: pk for pk, key in pgbulk.execute(_EVENT_UNNEST, cols)}
     if len(ids) != len(events):
         # Another transaction committed one of these keys after we looked: roll back, let the caller retry.
         raise DomainError("duplicate_operation", "a scan in this batch was recorded concurrently; retry")
-    for e in events:
-        e.pk = ids[e.idempotency_key]
     return [ids[e.idempotency_key] for e in events]

@@ -135,3 +135,28 @@ def test_a_value_the_database_cannot_hold_is_refused_not_retried(job, courier) -
            op(person, "deliver", {"job_id": job.pk, "proof": proof()})]
     body = push(person, ops)
     assert outcomes(body) == [("applied", ""), ("rejected", "malformed_op"), ("applied", "")]
+
+
+def test_a_replayed_batch_mixed_with_new_ops_answers_each_op(job, courier) -> None:  # type: ignore[no-untyped-def]
+    person = courier[1]
+    early = op(person, "arrive", {"job_id": job.pk}, seq=1)  # not started yet: refused
+    start = op(person, "start", {"job_id": job.pk}, seq=2)
+    push(person, [early, start])
+    arrive = op(person, "arrive", {"job_id": job.pk}, seq=3)
+    body = push(person, [early, start, arrive])
+    assert [(r["outcome"], r.get("original"), r.get("code")) for r in body["results"]] == [
+        ("duplicate", "rejected", "invalid_transition"), ("duplicate", "applied", None), ("applied", None, None)]
+    assert TrackingEvent.objects.filter(idempotency_key__in=[start["op_id"], arrive["op_id"]]).count() == 2
+
+
+def test_a_replay_the_device_state_does_not_expect_is_still_a_duplicate(job, courier) -> None:  # type: ignore[no-untyped-def]
+    # Ops above the device's max_seq skip the look-up before the claim (they are normally new);
+    # an old op id arriving that way (a restored device state) must still be found, not re-applied.
+    person = courier[1]
+    arrive = op(person, "arrive", {"job_id": job.pk}, seq=7)
+    first = push(person, [arrive])["results"][0]
+    DeviceState.objects.filter(user=person.user).update(max_seq=0, gaps=[])
+    again = push(person, [arrive])["results"][0]
+    assert (again["outcome"], again["original"], again["code"]) == ("duplicate", "rejected", "invalid_transition")
+    assert (again["message"], again["details"]) == (first["message"], first["details"])
+    assert AppliedOp.objects.filter(op_id=arrive["op_id"]).count() == 1
