@@ -157,8 +157,10 @@ def main() -> int:
 def bench_scans(pool: Any, world: Any, args: argparse.Namespace) -> None:
     from bench import sync_bench_world as W
 
-    work = [(token, [batch_body(device, ops) for ops in W.scan_batches(world, device, args.scan_batches)])
-            for device, token in world.scan_tokens]
+    devices = world.scan_tokens
+    work = [(token, [batch_body(device, ops)
+                     for ops in W.scan_batches(world, device, args.scan_batches, i, len(devices))])
+            for i, (device, token) in enumerate(devices)]
     n = args.scan_devices * args.scan_batches * 500
     rows = W.row_counts()
     wall, counts, sent, received = run_devices(pool.ports, work)

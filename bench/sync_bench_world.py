@@ -95,11 +95,18 @@ def _op(device: str, seq: int, kind: str, payload: dict[str, Any]) -> dict[str, 
             "kind": kind, "payload": payload}
 
 
-def scan_batches(world: BenchWorld, device: str, batches: int) -> list[list[dict[str, Any]]]:
+def scan_batches(world: BenchWorld, device: str, batches: int, index: int = 0, of: int = 1) -> list[list[dict[str, Any]]]:
+    """Device ``index`` of ``of`` scans its own share of the station's parcels.
+
+    At a station each parcel passes one scanner per hand-over (one door, one belt, one loading bay),
+    so concurrent devices do not scan the same parcels at the same moment; a shared pool would make
+    every batch queue on the others' row locks, which no station sees.
+    """
     rng = random.Random(device)
     seq = itertools.count(1)
     kinds = ["sorted"] * 6 + ["loaded_out", "station_in"]
-    return [[_op(device, next(seq), "scan", {"tracking_no": rng.choice(world.scan_tracking),
+    own = world.scan_tracking[index::of]
+    return [[_op(device, next(seq), "scan", {"tracking_no": rng.choice(own),
                                              "scan_kind": rng.choice(kinds)}) for _ in range(500)]
             for _ in range(batches)]
 
