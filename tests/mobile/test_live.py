@@ -5,8 +5,6 @@ The sync poll is set to a minute, so a job that shows up within 2 s came through
 
 from __future__ import annotations
 
-import contextlib
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +17,6 @@ from backend.shipments.services import job_assign
 from bench.asgi_workers import Worker
 from mobile.core import Config, Core
 from mobile.live import LiveChannel
-from tests.e2e import cable as e2e_cable
 from tests.e2e.test_core_against_server import server  # noqa: F401  (the daphne fixture)
 from tests.fixtures.jobs import make_job
 from tests.mobile.helpers_core import Recorder, make_world
@@ -36,17 +33,6 @@ def wait_for(check: Callable[[], bool], timeout_s: float) -> bool:
             return False
         time.sleep(0.01)
     return True
-
-
-class Cable(e2e_cable.Cable):
-    """The e2e cable, cutting long-lived sockets too."""
-
-    def _kill(self, s: socket.socket) -> None:
-        # close() does not wake a recv() blocked in another thread (the pump's) on Linux, so the
-        # kernel keeps a quiet websocket open; shutdown() ends it for both sides at once.
-        with contextlib.suppress(OSError):
-            s.shutdown(socket.SHUT_RDWR)
-        super()._kill(s)
 
 
 @pytest.fixture
@@ -109,28 +95,3 @@ def test_a_revoked_token_stops_the_channel_with_4401(server: Worker, tmp_path: P
     assert revoked == [(4401, "not_authenticated")]
     assert live.stopped_by == 4401 and live.connects == 1 and rings == []
     core.store.close()  # type: ignore[union-attr]
-
-
-def test_a_token_revoked_while_connected_stops_at_the_reconnect_and_says_log_in(
-        server: Worker, tmp_path: Path, cores: list[Core]) -> None:  # noqa: F811
-    world = make_world(deliveries=1)
-    cable = Cable(server.port)
-    core = live_core(tmp_path / "phone", f"http://127.0.0.1:{cable.port}", cores)
-    heard = Recorder(core.bus)
-    core.login(world["courier"].employee_no, PASSWORD)
-    core.start_background()
-    live = core.live
-    assert live is not None and live.connected.wait(10)
-
-    # An open socket keeps working (tokens are checked at the handshake): the next one is refused.
-    tokens_revoke_for_user(user_id=world["courier"].user_id, reason="lost handheld")
-    cable.cut()
-    assert wait_for(lambda: not live.connected.is_set(), 5)
-    cable.restore()
-
-    assert wait_for(lambda: not live.running, 15)
-    assert live.stopped_by == 4401
-    assert heard.notices().count(EXPIRED) == 1
-    notice = next(d for name, d in heard.events if name == "notice" and d["message"] == EXPIRED)
-    assert notice["args"] == {"code": "not_authenticated", "close_code": 4401}
-    cable.close()
