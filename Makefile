@@ -24,7 +24,7 @@ lock: | $(BIN)/python
 run: install
 	@mkdir -p var
 	$(BIN)/python manage.py migrate --no-input -v1
-	FAST_PASSWORD_HASHER=True $(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "Parcelrun is running on http://$(HOST):$(PORT)/  (HTTP + websockets, SQLite, in-process layers)"
 	@echo "  API docs:  http://$(HOST):$(PORT)/api/docs/      schema: /api/schema/"

@@ -37,9 +37,11 @@ def _request(url: str, body: dict[str, str] | None = None, token: str = "") -> t
 
 @pytest.fixture
 def demo_server(tmp_path: Path):  # type: ignore[no-untyped-def]
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env |= {"SQLITE_PATH": str(tmp_path / "demo.sqlite3"), "FAST_PASSWORD_HASHER": "True",
-            "MEDIA_ROOT": str(tmp_path / "media")}
+    # Exactly as `make run`: no test-only settings (a fast hasher in the seed but not in the server
+    # once made every demo login fail).
+    drop = ("DATABASE_URL", "REDIS_URL", "FAST_PASSWORD_HASHER")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env |= {"SQLITE_PATH": str(tmp_path / "demo.sqlite3"), "MEDIA_ROOT": str(tmp_path / "media")}
     py = sys.executable
     subprocess.run([py, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True, timeout=120)
     seed = subprocess.run([py, "manage.py", "seed_demo", "--shipments", "60"], cwd=ROOT, env=env,
