@@ -13,6 +13,7 @@ from backend.common.validators import clean_coordinates, clean_weight_g
 from backend.shipments import transitions
 from backend.shipments.context import Ctx
 from backend.shipments.models import DeliveryAttempt, Job, ProofOfDelivery
+from backend.shipments.services.followups import refresh_etas_after_commit, replan_after_commit
 from backend.shipments.services.recording import (
     check_version,
     feed_job,
@@ -156,6 +157,7 @@ def job_complete_pickup(
         details={"weight_g": data.measured_weight_g, "source": shipment.weight_source, "pieces": data.pieces},
     )
     feed_job("job.updated", job)
+    refresh_etas_after_commit(job.courier_id)
     return job
 
 
@@ -199,6 +201,7 @@ def job_deliver(*, job_id: int, ctx: Ctx, proof: ProofInput, expected_version: i
         details={"method": proof.method, "relation": proof.recipient_relation},
     )
     feed_job("job.updated", job)
+    refresh_etas_after_commit(job.courier_id)
     return job
 
 
@@ -247,4 +250,5 @@ def job_fail(
     kind = EventKind.DELIVERY_ATTEMPT if job.kind == JobKind.DELIVERY else EventKind.PICKUP_FAILED
     record_event(ctx, shipment=shipment, job=job, kind=kind, details={"reason": reason_code, "next_step": step})
     feed_job("job.updated", job)
+    replan_after_commit(job.courier_id, "failed attempt")
     return job

@@ -9,6 +9,7 @@ from backend.couriers.models import Courier
 from backend.shipments import transitions
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
+from backend.shipments.services.followups import refresh_etas_after_commit, replan_after_commit
 from backend.shipments.services.recording import (
     check_version,
     feed_job,
@@ -55,6 +56,9 @@ def job_assign(
         details={"courier": courier.employee_no, "prev_courier_id": prev, "reason": reason},
     )
     feed_job("job.assigned", job, prev_courier_id=prev)
+    replan_after_commit(courier.pk, "job assigned")
+    if prev and prev != courier.pk:
+        replan_after_commit(prev, "job reassigned away")
     return job
 
 
@@ -72,6 +76,7 @@ def job_unassign(*, job_id: int, ctx: Ctx, reason: str, expected_version: int | 
     save_job(job, ["courier", "status", "planned_seq", "eta"])
     record_event(ctx, shipment=job.shipment, job=job, kind=EventKind.JOB_UNASSIGNED, details={"reason": reason})
     feed_job("job.unassigned", job, prev_courier_id=prev)
+    replan_after_commit(prev, "job unassigned")
     return job
 
 
@@ -112,6 +117,7 @@ def job_arrive(*, job_id: int, ctx: Ctx, expected_version: int | None = None) ->
     job = _courier_step(job_id, JobStatus.ARRIVED, ctx, expected_version)
     record_event(ctx, shipment=job.shipment, job=job, kind=EventKind.JOB_ARRIVED)
     feed_job("job.updated", job)
+    refresh_etas_after_commit(job.courier_id)
     return job
 
 

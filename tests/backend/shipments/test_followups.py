@@ -1,0 +1,52 @@
+"""Lifecycle changes ask dispatch for a re-plan / ETA refresh, after commit, only when a broker exists."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.dispatch import tasks
+from backend.shipments import services as svc
+from tests.fixtures.jobs import make_job
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, ...]]]:
+    calls: list[tuple[str, tuple[object, ...]]] = []
+    # The broker round trip itself is covered by the real-worker test in tests/backend/dispatch.
+    monkeypatch.setattr(tasks.replan_courier, "delay", lambda *a: calls.append(("replan", a)))
+    monkeypatch.setattr(tasks.refresh_etas, "delay", lambda *a: calls.append(("etas", a)))
+    return calls
+
+
+def test_failed_attempt_and_reassignment_ask_for_replans_after_commit(  # type: ignore[no-untyped-def]
+        settings, sent, station, supervisor, courier, other_courier, django_capture_on_commit_callbacks) -> None:
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    job = make_job(station, supervisor.ctx)
+    svc.scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=supervisor.ctx)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
+    assert sent == []  # nothing leaves before the commit
+    for callback in callbacks:
+        callback()
+    with django_capture_on_commit_callbacks(execute=True):
+        svc.job_assign(job_id=job.pk, courier_id=other_courier[0].pk, ctx=supervisor.ctx)
+        svc.job_start(job_id=job.pk, ctx=other_courier[1].ctx)
+        svc.job_arrive(job_id=job.pk, ctx=other_courier[1].ctx)
+        svc.job_fail(job_id=job.pk, ctx=other_courier[1].ctx, reason_code="not_home")
+    a, b = courier[0].pk, other_courier[0].pk
+    assert [c for c in sent if c[0] == "replan" or c[0] == "etas"] == [
+        ("replan", (a, "job assigned")),
+        ("replan", (b, "job assigned")),
+        ("replan", (a, "job reassigned away")),
+        ("etas", (b,)),
+        ("replan", (b, "failed attempt")),
+    ]
+
+
+def test_nothing_is_sent_without_a_broker(settings, sent, station, supervisor, courier,  # type: ignore[no-untyped-def]
+                                          django_capture_on_commit_callbacks) -> None:
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    job = make_job(station, supervisor.ctx)
+    with django_capture_on_commit_callbacks(execute=True):
+        svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
+    assert sent == []
