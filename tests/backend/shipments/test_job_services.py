@@ -188,6 +188,7 @@ def test_changes_are_published_only_after_commit(station, supervisor, courier, s
 
     # The in-process layer lets a sync test hold a channel; the Redis layers are covered in realtime tests.
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # no dispatch follow-up: the one callback is the publish
 
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
