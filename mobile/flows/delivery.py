@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from mobile.flows.navmap import FlowError, StepSpec, back_of
 from mobile.i18n import N_
 from mobile.rules.tracking import normalise
 
@@ -39,21 +40,11 @@ class Step(StrEnum):
     DONE = "done"
 
 
-@dataclass(frozen=True)
-class StepSpec:
-    next: Step | None
-    back: Step | None = None
-
-
-NAVMAP: dict[Step, StepSpec] = {
+NAVMAP: dict[Step, StepSpec[Step]] = {
     Step.SCAN: StepSpec(next=Step.PROOF),
     Step.PROOF: StepSpec(next=Step.DONE, back=Step.SCAN),
     Step.DONE: StepSpec(next=None),
 }
-
-
-class FlowError(Exception):
-    """A call the current step does not take (a UI bug, not a courier mistake)."""
 
 
 @dataclass
@@ -142,10 +133,7 @@ class DeliveryFlow:
         return self._go(Step.DONE)
 
     def back(self) -> Step:
-        target = NAVMAP[self.step].back
-        if target is None:
-            raise FlowError(f"no way back from {self.step}")
-        return self._go(target)
+        return self._go(back_of(NAVMAP, self.step))
 
     # -- rules ---------------------------------------------------------------------------------
     def missing(self) -> list[str]:

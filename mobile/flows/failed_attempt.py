@@ -16,6 +16,7 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
+from mobile.flows.navmap import FlowError, StepSpec, back_of
 from mobile.i18n import N_
 
 REASON_LABELS = {
@@ -53,22 +54,12 @@ class Step(StrEnum):
     DONE = "done"
 
 
-@dataclass(frozen=True)
-class StepSpec:
-    next: Step | None
-    back: Step | None = None
-
-
-NAVMAP: dict[Step, StepSpec] = {
+NAVMAP: dict[Step, StepSpec[Step]] = {
     Step.REASON: StepSpec(next=Step.EVIDENCE),
     Step.EVIDENCE: StepSpec(next=Step.NEXT_STEP, back=Step.REASON),
     Step.NEXT_STEP: StepSpec(next=Step.DONE, back=Step.EVIDENCE),
     Step.DONE: StepSpec(next=None),
 }
-
-
-class FlowError(Exception):
-    """A call the current step does not take (a UI bug, not a courier mistake)."""
 
 
 @dataclass(frozen=True)
@@ -149,10 +140,7 @@ class FailedAttemptFlow:
         return self._go(Step.DONE)
 
     def back(self) -> Step:
-        target = NAVMAP[self.step].back
-        if target is None:
-            raise FlowError(f"no way back from {self.step}")
-        return self._go(target)
+        return self._go(back_of(NAVMAP, self.step))
 
     def next_step(self) -> dict[str, Any]:
         d = self.draft

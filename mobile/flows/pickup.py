@@ -27,6 +27,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from mobile.devices.scale import ScaleError
+from mobile.flows.navmap import FlowError, StepSpec, back_of
 from mobile.labels.printer import RAW_PORT, PrinterUnreachable, send_zpl
 from mobile.labels.render import render_png, render_zpl
 from mobile.rules.pickup import (
@@ -89,13 +90,8 @@ class Step(StrEnum):
     DONE = "done"
 
 
-@dataclass(frozen=True)
-class StepSpec:
-    next: Step | None
-    back: Step | None = None  # where "back" goes (auto steps are skipped)
-
-
-NAVMAP: dict[Step, StepSpec] = {
+# "back" goes to the step named in the spec (auto steps are skipped).
+NAVMAP: dict[Step, StepSpec[Step]] = {
     Step.WEIGH: StepSpec(next=Step.DIMENSIONS),
     Step.DIMENSIONS: StepSpec(next=Step.INSPECTION, back=Step.WEIGH),
     Step.INSPECTION: StepSpec(next=Step.QUOTE, back=Step.DIMENSIONS),
@@ -114,10 +110,6 @@ _FIX_STEP = {
     "amount_negative": Step.INSPECTION,
     "declared_value_over_cap": Step.INSPECTION,
 }
-
-
-class FlowError(Exception):
-    """A call the current step does not take (a UI bug, not a courier mistake)."""
 
 
 @dataclass
@@ -205,9 +197,7 @@ class PickupFlow:
         return self._go(Step.WEIGH)
 
     def back(self) -> Step:
-        target = NAVMAP[self.step].back
-        if target is None:
-            raise FlowError(f"no way back from {self.step}")
+        target = back_of(NAVMAP, self.step)
         self.problems = []
         self.step = target  # going back re-shows the screen; it does not redo its automatic part
         return self.step

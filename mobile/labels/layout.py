@@ -17,6 +17,7 @@ from mobile.rules.tracking import is_valid_tracking_no
 
 WIDTH_MM = 100
 HEIGHT_MM = 150
+DOTS_PER_MM = 8  # 203 dpi: the thermal printers' resolution, and the PNG preview's by default
 MARGIN_MM = 4
 # 0.375 mm is 3 dots at 203 dpi: whole printer dots keep the bar widths exact, so scanners read it.
 CODE128_MODULE_MM = 0.375

@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw
 from mobile.labels.fonts import pil_font
 from mobile.labels.layout import (
     CODE128_MODULE_MM,
+    DOTS_PER_MM,
     HEIGHT_MM,
     QR_MODULE_MM,
     WIDTH_MM,
@@ -21,8 +22,6 @@ from mobile.labels.layout import (
     code128_modules,
     qr_matrix,
 )
-
-DOTS_PER_MM = 8  # 203 dpi
 
 
 def render_image(data: LabelData, dots_per_mm: int = DOTS_PER_MM) -> Image.Image:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from mobile.labels.layout import (
     CODE128_MODULE_MM,
+    DOTS_PER_MM,
     HEIGHT_MM,
     QR_MODULE_MM,
     WIDTH_MM,
@@ -20,7 +21,6 @@ from mobile.labels.layout import (
     build_layout,
 )
 
-DOTS_PER_MM = 8
 DEFAULT_CJK_FONT = "E:ANMDS.TTF"
 
 
