@@ -26,7 +26,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mobile.auth import DeviceAuth  # noqa: E402 - after the path tweak for `python bench/mobile.py`
+from bench.xvfb import start_xvfb  # noqa: E402 - after the path tweak for `python bench/mobile.py`
+from mobile.auth import DeviceAuth  # noqa: E402
 from mobile.local_state import apply_changes  # noqa: E402
 from mobile.rules.tracking import make_tracking_no  # noqa: E402
 from mobile.store import Store  # noqa: E402
@@ -114,24 +115,6 @@ def bench_core_scans(tmp: Path) -> bool:
     return ok and batch_ok
 
 
-def start_xvfb() -> subprocess.Popen[bytes] | None:
-    if os.environ.get("DISPLAY"):
-        return None
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "800x1400x24", "-nolisten", "tcp"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    number = b""
-    while not number.endswith(b"\n"):
-        chunk = os.read(read_fd, 16)
-        if not chunk:
-            break
-        number += chunk
-    os.close(read_fd)
-    os.environ["DISPLAY"] = ":" + number.decode().strip()
-    return proc
-
-
 def bench_cold_start(tmp: Path, runs: int = 3) -> bool:
     numbers = seed(tmp / "app", 300)
     env = {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_NO_CONFIG": "1", "KIVY_NO_FILELOG": "1",
@@ -209,7 +192,7 @@ def main() -> int:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         child(sys.argv[2].split(","))
         return 0
-    xvfb = start_xvfb()
+    xvfb = start_xvfb("800x1400x24")
     try:
         with tempfile.TemporaryDirectory(prefix="parcelrun-bench-") as tmp:
             results = [bench_core_scans(Path(tmp)), bench_cold_start(Path(tmp))]

@@ -7,13 +7,14 @@ module imports it; the X server is started only when a UI test actually runs.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from bench.xvfb import start_xvfb
 
 _kivy_home = tempfile.mkdtemp(prefix="parcelrun-kivy-")
 for name, value in {"KIVY_NO_ARGS": "1", "KIVY_NO_CONFIG": "1", "KIVY_NO_FILELOG": "1",
@@ -25,24 +26,10 @@ SCREENSHOTS = Path(os.environ.get("PARCELRUN_SCREENSHOTS", Path(__file__).parent
 
 
 def _start_xvfb() -> subprocess.Popen[bytes] | None:
-    if os.environ.get("DISPLAY"):
-        return None
-    if shutil.which("Xvfb") is None:
-        pytest.fail("Xvfb is not installed (apt-get install xvfb)")
-    read_fd, write_fd = os.pipe()
-    # -displayfd: the server picks a free display and writes its number, so parallel runs never clash.
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1200x2400x24", "-nolisten", "tcp"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    number = b""
-    while not number.endswith(b"\n"):
-        chunk = os.read(read_fd, 16)
-        if not chunk:
-            break
-        number += chunk
-    os.close(read_fd)
-    os.environ["DISPLAY"] = ":" + number.decode().strip()
-    return proc
+    try:
+        return start_xvfb("1200x2400x24")
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
