@@ -34,10 +34,11 @@ def principal_of(user: Any) -> Principal:
         return Principal(user_id=None, role=Role.NONE)
     if user.is_superuser or user.is_staff:
         return Principal(user_id=user.pk, role=Role.ADMIN)
-    courier = getattr(user, "courier", None) if hasattr(user, "courier") else None
+    # A missing one-to-one raises RelatedObjectDoesNotExist, an AttributeError: getattr's default covers it.
+    courier = getattr(user, "courier", None)
     if courier is not None:
         return Principal(user_id=user.pk, role=Role.COURIER, courier_id=courier.pk, station_id=courier.station_id)
-    supervisor = getattr(user, "supervisor", None) if hasattr(user, "supervisor") else None
+    supervisor = getattr(user, "supervisor", None)
     if supervisor is not None:
         return Principal(user_id=user.pk, role=Role.SUPERVISOR, station_id=supervisor.station_id)
     return Principal(user_id=user.pk, role=Role.NONE)

@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from backend.accounts.roles import Principal, Role
 from backend.common.errors import DomainError
 from backend.common.validators import clean_tracking_no
-from backend.shipments.models import FeedEntry, Job, Shipment, TrackingEvent
+from backend.shipments.models import Job, Shipment, TrackingEvent
 
 
 def jobs_for_courier_day(*, courier_id: int, day: date) -> QuerySet[Job]:
@@ -70,19 +70,6 @@ def shipment_public(tracking_no: str) -> Shipment:
     if shipment is None:
         raise DomainError("not_found", f"shipment {number} not found")
     return shipment
-
-
-def feed_for_courier(*, courier_id: int, after: int, limit: int = 500) -> list[FeedEntry]:
-    from django.db.models import Q
-
-    return list(
-        FeedEntry.objects.filter(Q(courier_id=courier_id) | Q(prev_courier_id=courier_id), cursor__gt=after)
-        .order_by("cursor")[:limit]
-    )
-
-
-def feed_for_station(*, station_id: int, after: int, limit: int = 500) -> list[FeedEntry]:
-    return list(FeedEntry.objects.filter(station_id=station_id, cursor__gt=after).order_by("cursor")[:limit])
 
 
 def operation_recorded(idempotency_key: str) -> bool:

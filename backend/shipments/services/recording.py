@@ -12,6 +12,7 @@ from backend.common.errors import DomainError
 from backend.shipments import feed
 from backend.shipments.context import CLOCK_SKEW_FLAG_S, Ctx
 from backend.shipments.models import Job, Shipment, TrackingEvent
+from backend.shipments.selectors import operation_recorded
 from backend.shipments.snapshots import job_snapshot, shipment_snapshot
 from backend.shipments.transitions import JOB_OPEN
 
@@ -72,7 +73,7 @@ def require_station_staff(ctx: Ctx, station_id: int) -> None:
 
 def _check_idempotency(ctx: Ctx) -> None:
     key = ctx.idempotency_key
-    if key and TrackingEvent.objects.filter(idempotency_key=key).exists():
+    if key and operation_recorded(key):
         raise DomainError("duplicate_operation", f"operation {key} was already recorded")
 
 
