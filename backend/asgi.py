@@ -7,10 +7,16 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 django_asgi_app = get_asgi_application()
 
+import gc  # noqa: E402
+
+from channels.layers import get_channel_layer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up first)
 
 from backend.realtime.origin import browser_origin_validator  # noqa: E402
 from backend.routing import websocket_urlpatterns  # noqa: E402
+
+# Build the channel layer now, not inside the first request that publishes (it imports redis).
+get_channel_layer()
 
 application = ProtocolTypeRouter(
     {
@@ -18,3 +24,7 @@ application = ProtocolTypeRouter(
         "websocket": browser_origin_validator(URLRouter(websocket_urlpatterns)),
     }
 )
+
+# Everything imported so far lives as long as the process: keep it out of the garbage collector's
+# generations, so the collections that bulk requests trigger only walk what those requests made.
+gc.freeze()

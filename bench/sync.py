@@ -100,6 +100,44 @@ def run_devices(ports: list[int], work: list[tuple[str, list[bytes]]]) -> tuple[
     return wall, counts, sum(c.sent for c in clients), sum(c.received for c in clients)
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> tuple[float, float]:
+    """CPU seconds used so far by these processes, and by every PostgreSQL process on the machine.
+
+    CPU per op is what a loaded 2-core machine cannot distort much, unlike ops per second.
+    """
+    def used(stat: str) -> float:
+        fields = stat[stat.rfind(")") + 2:].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+
+    server = db = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        if int(entry) in pids:
+            server += used(stat)
+        elif stat[stat.find("(") + 1:stat.rfind(")")] == "postgres":
+            db += used(stat)
+    return server, db
+
+
+class CpuMeter:
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.start = cpu_seconds(pids)
+
+    def per_op_us(self, ops: int) -> dict[str, float]:
+        server, db = cpu_seconds(self.pids)
+        return {"server_cpu_us_per_op": round((server - self.start[0]) * 1e6 / max(ops, 1), 1),
+                "db_cpu_us_per_op": round((db - self.start[1]) * 1e6 / max(ops, 1), 1)}
+
+
 def total(counts: list[dict[str, int]], outcome: str) -> int:
     return sum(c.get(outcome, 0) for c in counts)
 
@@ -163,17 +201,20 @@ def bench_scans(pool: Any, world: Any, args: argparse.Namespace) -> None:
             for i, (device, token) in enumerate(devices)]
     n = args.scan_devices * args.scan_batches * 500
     rows = W.row_counts()
+    cpu = CpuMeter(pool.pids)
     wall, counts, sent, received = run_devices(pool.ports, work)
     applied = total(counts, "applied")
     check("scan_ingest", applied / wall, TARGETS["scan_events_per_s"], unit="scan events/s", scans=n,
-          applied=applied, seconds=round(wall, 2), new_event_rows=W.row_counts()["events"] - rows["events"])
+          applied=applied, seconds=round(wall, 2), new_event_rows=W.row_counts()["events"] - rows["events"],
+          **cpu.per_op_us(n))
     check("scan_bytes_per_op", (sent + received) / n, TARGETS["bytes_per_op"], at_most=True, unit="bytes/op",
           request=round(sent / n, 1), response=round(received / n, 1))
     before = W.row_counts()
+    cpu = CpuMeter(pool.pids)
     wall, counts, _, _ = run_devices(pool.ports, work)
     extra = {k: W.row_counts()[k] - v for k, v in before.items()}
     check("scan_replay", total(counts, "duplicate") / wall, TARGETS["replay_events_per_s"], unit="events/s",
-          duplicates=total(counts, "duplicate"), seconds=round(wall, 2), extra_rows=extra)
+          duplicates=total(counts, "duplicate"), seconds=round(wall, 2), extra_rows=extra, **cpu.per_op_us(n))
     global ok
     ok = ok and applied == n and total(counts, "duplicate") == n and not any(extra.values())
 
@@ -184,10 +225,11 @@ def bench_transitions(pool: Any, world: Any, args: argparse.Namespace) -> None:
     work = [(token, [batch_body(device, ops) for ops in W.transition_batches(jobs, device)])
             for device, token, jobs in world.transition_devices]
     n = sum(len(json.loads(gzip.decompress(b))["ops"]) for _, bodies in work for b in bodies)
+    cpu = CpuMeter(pool.pids)
     wall, counts, sent, received = run_devices(pool.ports, work)
     applied = total(counts, "applied")
     check("transition_ingest", applied / wall, TARGETS["transition_ops_per_s"], unit="ops/s", ops=n,
-          applied=applied, rejected=total(counts, "rejected"), seconds=round(wall, 2))
+          applied=applied, rejected=total(counts, "rejected"), seconds=round(wall, 2), **cpu.per_op_us(n))
     check("transition_bytes_per_op", (sent + received) / n, TARGETS["bytes_per_op"], at_most=True, unit="bytes/op",
           request=round(sent / n, 1), response=round(received / n, 1))
     global ok

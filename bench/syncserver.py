@@ -116,6 +116,10 @@ class ServerPool:
         if waiting:
             raise RuntimeError("the server did not answer in time")
 
+    @property
+    def pids(self) -> list[int]:
+        return [proc.pid for proc in self.procs]
+
     def stop(self) -> None:
         for proc in self.procs:
             proc.terminate()

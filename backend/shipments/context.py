@@ -22,6 +22,7 @@ class Ctx:
     lng: float | None = None
     accuracy_m: float | None = None
     idempotency_key: str | None = None
+    key_claimed: bool = False  # the caller already owns idempotency_key in this transaction (sync's op log)
     extra: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -160,13 +160,11 @@ _UNNEST = (
 
 def _insert_unnest(entries: list[FeedEntry]) -> None:
     # One statement with binary array parameters: far cheaper than bulk_create's VALUES list.
-    from psycopg.types.json import Jsonb
-
     cols: list[list[Any]] = [[] for _ in range(9)]
     for e in entries:
         for col, value in zip(
             cols,
-            (e.cursor, e.kind, Jsonb(e.payload), e.station_id, e.courier_id, e.prev_courier_id,
+            (e.cursor, e.kind, pgbulk.jsonb(e.payload), e.station_id, e.courier_id, e.prev_courier_id,
              e.shipment_id, e.job_id, e.created_at),
             strict=True,
         ):

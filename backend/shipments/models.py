@@ -26,7 +26,9 @@ from backend.shipments.states import (
 class Shipment(models.Model):
     tracking_no = models.CharField(max_length=14, unique=True)
     status = models.CharField(max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.CREATED)
-    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="shipments")
+    # db_index=False on foreign keys whose own index is the leading column of a composite one:
+    # every index is written on every insert and status change, and these would never be read.
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="shipments", db_index=False)
     service_level = models.CharField(max_length=16, choices=ServiceLevel.choices, default=ServiceLevel.STANDARD)
 
     sender_name = models.CharField(max_length=64)
@@ -86,8 +88,9 @@ class Job(models.Model):
 
     kind = models.CharField(max_length=10, choices=JobKind.choices)
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="jobs")
-    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="jobs")
-    courier = models.ForeignKey(Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="jobs")
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="jobs", db_index=False)
+    courier = models.ForeignKey(Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="jobs",
+                                db_index=False)
     status = models.CharField(max_length=12, choices=JobStatus.choices, default=JobStatus.PENDING)
     service_date = models.DateField()
     address = models.CharField(max_length=255)
@@ -117,13 +120,17 @@ class Job(models.Model):
 class TrackingEvent(models.Model):
     """An append-only fact. ``event_at`` is the device's clock, ``received_at`` the server's."""
 
-    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="events")
-    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="events", db_index=False)
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.PROTECT, related_name="events",
+                            db_index=False)  # indexed below, where set (scans have no job)
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     status_after = models.CharField(max_length=20, choices=ShipmentStatus.choices)
-    station = models.ForeignKey(Station, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Stations and users are never deleted (PROTECT), and events are never looked up by either:
+    # an index here would cost every scan an insert for nothing.
+    station = models.ForeignKey(Station, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                db_index=False)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     device_id = models.CharField(max_length=64, blank=True)
     event_at = models.DateTimeField()
@@ -135,7 +142,10 @@ class TrackingEvent(models.Model):
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["shipment", "event_at"])]
+        indexes = [
+            models.Index(fields=["shipment", "event_at"]),
+            models.Index(fields=["job"], name="event_job_set", condition=models.Q(job__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.shipment_id}"
@@ -196,20 +206,31 @@ class FeedEntry(models.Model):
 
     cursor = models.PositiveBigIntegerField(unique=True)
     kind = models.CharField(max_length=32)
-    station = models.ForeignKey(Station, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    courier = models.ForeignKey(Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    prev_courier = models.ForeignKey(Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    shipment = models.ForeignKey(Shipment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Each of these is the leading column of a (column, cursor) index below, which serves it too.
+    station = models.ForeignKey(Station, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                db_index=False)
+    courier = models.ForeignKey(Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                db_index=False)
+    prev_courier = models.ForeignKey(Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     db_index=False)
+    shipment = models.ForeignKey(Shipment, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 db_index=False)
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                            db_index=False)
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField()
 
     class Meta:
+        # Partial where the column is often empty (a station scan has no courier and no job): a
+        # row skips the indexes it would only add a NULL to, and ``courier_id = X`` still uses them.
         indexes = [
-            models.Index(fields=["courier", "cursor"]),
-            models.Index(fields=["prev_courier", "cursor"]),
+            models.Index(fields=["courier", "cursor"], name="feed_courier_cursor",
+                         condition=models.Q(courier__isnull=False)),
+            models.Index(fields=["prev_courier", "cursor"], name="feed_prev_courier_cursor",
+                         condition=models.Q(prev_courier__isnull=False)),
             models.Index(fields=["station", "cursor"]),
             models.Index(fields=["shipment", "cursor"]),
+            models.Index(fields=["job"], name="feed_job_set", condition=models.Q(job__isnull=False)),
         ]
 
     def __str__(self) -> str:

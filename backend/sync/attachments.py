@@ -24,6 +24,7 @@ from django.utils import timezone
 from backend.common.errors import DomainError
 from backend.shipments import feed
 from backend.shipments.models import Job
+from backend.shipments.services.recording import insert
 from backend.sync.models import Attachment, AttachmentChunk, AttachmentRef
 
 MAX_SIZE = 8 * 1024 * 1024
@@ -155,10 +156,8 @@ def attachments_reference(*, job_id: int, op_id: uuid.UUID, sha256s: list[str]) 
         return []
     complete = set(Attachment.objects.filter(sha256__in=sha256s, complete=True).values_list("sha256", flat=True))
     now = timezone.now()
-    AttachmentRef.objects.bulk_create([
-        AttachmentRef(sha256=s, job_id=job_id, op_id=op_id, fulfilled_at=now if s in complete else None)
-        for s in dict.fromkeys(sha256s)
-    ])
+    for s in dict.fromkeys(sha256s):  # with the push's other rows when a unit of work is open
+        insert(AttachmentRef(sha256=s, job_id=job_id, op_id=op_id, fulfilled_at=now if s in complete else None))
     return [s for s in dict.fromkeys(sha256s) if s not in complete]
 
 

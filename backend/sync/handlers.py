@@ -196,12 +196,17 @@ HANDLERS: dict[str, Callable[[Op, Ctx], dict[str, Any]]] = {
 # push needs no savepoint of its own around them (two fewer round trips per op).
 ONE_SERVICE = frozenset({"accept", "start", "arrive", "weigh"})
 
+# Job steps a push applies through one unit of work (``services._apply_unit``): their services
+# only lock and write jobs and shipments through ``recording`` and read no row another step of
+# the same push may have changed.
+UNIT_KINDS = frozenset({"accept", "start", "arrive", "deliver", "fail"})
+
 
 def ctx_for(op: Op, actor: Any) -> Ctx:
     """Who/where/when of an op; coordinates are optional on every kind (``payload.lat/lng/accuracy_m``)."""
     lat, lng, accuracy_m = coords(op.payload)
     return Ctx(actor=actor, device_id=op.device_id, event_at=op.event_at, lat=lat, lng=lng,
-               accuracy_m=accuracy_m, idempotency_key=str(op.op_id))
+               accuracy_m=accuracy_m, idempotency_key=str(op.op_id), key_claimed=True)
 
 
 _NUMBER = (int, float)

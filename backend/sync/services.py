@@ -14,13 +14,14 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from django.db import DataError, OperationalError, transaction
+from django.db import DataError, IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from backend.accounts.roles import Principal, Role
 from backend.common.errors import DomainError
 from backend.shipments import feed
 from backend.shipments.services.scans_bulk import ScanInput, scans_record_bulk
+from backend.shipments.services.unit import UnitOfWork, unit_of_work
 from backend.sync import handlers, oplog
 from backend.sync.models import DeviceState, Outcome
 from backend.sync.ops import MAX_OPS, BadOp, Op, parse_op
@@ -52,6 +53,13 @@ class _Batch:
         self.results[op.index] = {"op_id": str(op.op_id), "outcome": Outcome.APPLIED, **extra}
         if extra:
             self.stored[op.op_id] = (Outcome.APPLIED, "", extra)
+
+    def forget(self, op: Op) -> None:
+        """Drop what was decided for ``op`` (its unit was undone; it is applied again)."""
+        self.results[op.index] = None
+        self.stored.pop(op.op_id, None)
+        if op.op_id in self.released:
+            self.released.remove(op.op_id)
 
     def rejected(self, op: Op, exc: DomainError) -> None:
         body = {"code": exc.code, "message": exc.message, "details": exc.details}
@@ -111,9 +119,11 @@ def _apply(principal: Principal, device_id: str, parsed: list[Op | BadOp], sent_
                 if op.op_id in seen:
                     s = seen[op.op_id]
                     results[op.index] = _replayed(op, s.payload_hash, s.outcome, s.result)
-            for is_scan, run in groupby(fresh, key=lambda o: o.kind == "scan"):
-                if is_scan:
+            for how, run in groupby(fresh, key=_how):
+                if how == "scans":
                     _apply_scans(batch, list(run))
+                elif how == "unit":
+                    _apply_unit(batch, list(run))
                 else:
                     for op in run:
                         _apply_one(batch, op)
@@ -142,7 +152,35 @@ def _replayed(op: Op, stored_hash: str, outcome: str, result: dict[str, Any]) ->
     return {"op_id": str(op.op_id), "outcome": "duplicate", "original": outcome, **body}
 
 
-def _apply_one(batch: _Batch, op: Op) -> None:
+def _how(op: Op) -> str:
+    if op.kind == "scan":
+        return "scans"
+    return "unit" if op.kind in handlers.UNIT_KINDS else "one"
+
+
+def _apply_unit(batch: _Batch, run: list[Op]) -> None:
+    """A run of job steps through one unit of work: the same services, their writes set-based.
+
+    A write the database refuses at the end (a value too long for its column…) cannot be pinned on
+    one op, so the run is undone and applied again op by op, where that op is rejected on its own.
+    """
+    mark = feed.pending_mark()
+    try:
+        with transaction.atomic(), unit_of_work() as unit:
+            unit.preload([j for op in run if isinstance(j := op.payload.get("job_id"), int)
+                          and not isinstance(j, bool) and 1 <= j <= handlers.MAX_INT])
+            for op in run:
+                _apply_one(batch, op, unit)
+    except (DataError, IntegrityError):
+        log.warning("a unit of %d ops was refused at flush; applying them one by one", len(run))
+        feed.drop_pending(mark)
+        for op in run:
+            batch.forget(op)
+        for op in run:
+            _apply_one(batch, op)
+
+
+def _apply_one(batch: _Batch, op: Op, unit: UnitOfWork | None = None) -> None:
     if op.kind == "location":  # touches no row (the fix is kept on the locked DeviceState): no savepoint
         try:
             batch.applied(op, handlers.location(op, handlers.ctx_for(op, batch.principal), batch.device))
@@ -150,6 +188,8 @@ def _apply_one(batch: _Batch, op: Op) -> None:
             batch.rejected(op, exc)
         return
     mark = feed.pending_mark()
+    if unit is not None:
+        unit.mark()
     try:
         if op.kind in handlers.ONE_SERVICE:  # the service's own atomic block is the op's savepoint
             extra = handlers.HANDLERS[op.kind](op, handlers.ctx_for(op, batch.principal))
@@ -158,21 +198,27 @@ def _apply_one(batch: _Batch, op: Op) -> None:
                 extra = handlers.HANDLERS[op.kind](op, handlers.ctx_for(op, batch.principal))
         batch.applied(op, extra)
     except DomainError as exc:
-        feed.drop_pending(mark)
+        _undo(mark, unit)
         batch.rejected(op, _conflict_code(exc))
     except OperationalError:
         raise
     except DataError as exc:
         # A value the database cannot hold (a name longer than its column…): the device's input, not ours.
-        feed.drop_pending(mark)
+        _undo(mark, unit)
         batch.rejected(op, DomainError("malformed_op", f"a value in this op is too long or out of range: {exc}"))
     except Exception:
         # A bug of ours, not the device's: roll the op back, give its id back, tell the device to retry.
-        feed.drop_pending(mark)
+        _undo(mark, unit)
         log.exception("op %s (%s) failed", op.op_id, op.kind)
         batch.released.append(op.op_id)
         batch.results[op.index] = {"op_id": str(op.op_id), "outcome": "retry", "code": "server_error",
                                    "message": "the server could not apply this op; it will be retried"}
+
+
+def _undo(feed_mark: int, unit: UnitOfWork | None) -> None:
+    feed.drop_pending(feed_mark)
+    if unit is not None:
+        unit.rollback()
 
 
 def _conflict_code(exc: DomainError) -> DomainError:

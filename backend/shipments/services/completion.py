@@ -17,6 +17,7 @@ from backend.shipments.services.followups import refresh_etas_after_commit, repl
 from backend.shipments.services.recording import (
     check_version,
     feed_job,
+    insert,
     lock_job,
     record_event,
     require_own_job,
@@ -173,7 +174,7 @@ def job_deliver(*, job_id: int, ctx: Ctx, proof: ProofInput, expected_version: i
     transitions.check_shipment(shipment.status, ShipmentStatus.DELIVERED)
     proof.validate(cod_amount_fen=shipment.cod_amount_fen, delivery_code=shipment.delivery_code)
     captured_at = proof.captured_at or ctx.event_at or timezone.now()
-    ProofOfDelivery.objects.create(
+    insert(ProofOfDelivery(
         job=job,
         method=proof.method,
         recipient_name=proof.recipient_name,
@@ -184,13 +185,13 @@ def job_deliver(*, job_id: int, ctx: Ctx, proof: ProofInput, expected_version: i
         captured_at=captured_at,
         media_sha256=list(proof.media_sha256),
         code_verified=proof.method == ProofMethod.CODE and bool(shipment.delivery_code),
-    )
+    ))
     job.status = JobStatus.COMPLETED
     job.attempt_count += 1
     save_job(job, ["status", "attempt_count"])
-    DeliveryAttempt.objects.create(
+    insert(DeliveryAttempt(
         job=job, number=job.attempt_count, succeeded=True, attempted_at=captured_at, lat=proof.lat, lng=proof.lng
-    )
+    ))
     shipment.status = ShipmentStatus.DELIVERED
     save_shipment(shipment, ["status"])
     record_event(
@@ -235,7 +236,7 @@ def job_fail(
     job.attempt_count += 1
     job.next_step = step
     save_job(job, ["status", "attempt_count", "next_step"])
-    DeliveryAttempt.objects.create(
+    insert(DeliveryAttempt(
         job=job,
         number=job.attempt_count,
         succeeded=False,
@@ -246,7 +247,7 @@ def job_fail(
         lat=ctx.lat,
         lng=ctx.lng,
         photo_sha256=list(photo_sha256 or []),
-    )
+    ))
     kind = EventKind.DELIVERY_ATTEMPT if job.kind == JobKind.DELIVERY else EventKind.PICKUP_FAILED
     record_event(ctx, shipment=shipment, job=job, kind=kind, details={"reason": reason_code, "next_step": step})
     feed_job("job.updated", job)

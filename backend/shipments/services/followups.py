@@ -9,6 +9,8 @@ tests) nothing is sent: a re-plan runs PyVRP, which has no place inside a reques
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.conf import settings
 from django.db import transaction
 
@@ -17,17 +19,40 @@ def _enabled() -> bool:
     return not settings.CELERY_TASK_ALWAYS_EAGER
 
 
-def replan_after_commit(courier_id: int | None, trigger: str) -> None:
-    if courier_id is None or not _enabled():
-        return
-    from backend.dispatch.tasks import replan_courier  # dispatch imports the services, not the reverse
+@dataclass(frozen=True)
+class _Followup:
+    """One task per (task, courier) per transaction: a 100-op push of one courier asks once.
 
-    transaction.on_commit(lambda: replan_courier.delay(courier_id, trigger))
+    Equal follow-ups are recognised among the transaction's pending on-commit callbacks; Django
+    drops those of a rolled-back savepoint, so a follow-up of an op that was undone is asked again
+    by the next op that needs it.
+    """
+
+    task: str
+    courier_id: int
+    trigger: str = field(default="", compare=False)
+
+    def __call__(self) -> None:
+        from backend.dispatch import tasks  # dispatch imports the services, not the reverse
+
+        if self.task == "replan":
+            tasks.replan_courier.delay(self.courier_id, self.trigger)
+        else:
+            tasks.refresh_etas.delay(self.courier_id)
+
+
+def _after_commit(followup: _Followup) -> None:
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(f == followup for _, f, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(followup)
+
+
+def replan_after_commit(courier_id: int | None, trigger: str) -> None:
+    if courier_id is not None and _enabled():
+        _after_commit(_Followup("replan", courier_id, trigger))
 
 
 def refresh_etas_after_commit(courier_id: int | None) -> None:
-    if courier_id is None or not _enabled():
-        return
-    from backend.dispatch.tasks import refresh_etas
-
-    transaction.on_commit(lambda: refresh_etas.delay(courier_id))
+    if courier_id is not None and _enabled():
+        _after_commit(_Followup("etas", courier_id))

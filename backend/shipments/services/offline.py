@@ -18,7 +18,7 @@ from backend.shipments import feed, transitions
 from backend.shipments.context import Ctx
 from backend.shipments.models import DeliveryAttempt, FeedEntry, Job, ProofOfDelivery
 from backend.shipments.services.completion import ProofInput
-from backend.shipments.services.recording import lock_job, record_event, save_job, save_shipment
+from backend.shipments.services.recording import insert, lock_job, record_event, save_job, save_shipment
 from backend.shipments.snapshots import job_snapshot
 from backend.shipments.states import EventKind, JobKind, JobStatus, ProofMethod, ShipmentStatus
 
@@ -63,19 +63,19 @@ def job_deliver_offline(*, job_id: int, ctx: Ctx, proof: ProofInput) -> Job:
                           job_id=job.pk, current_status=job.status)
     proof.validate(cod_amount_fen=shipment.cod_amount_fen, delivery_code=shipment.delivery_code)
     captured_at = proof.captured_at or ctx.event_at
-    ProofOfDelivery.objects.create(
+    insert(ProofOfDelivery(
         job=job, method=proof.method, recipient_name=proof.recipient_name,
         recipient_relation=proof.recipient_relation, lat=proof.lat, lng=proof.lng, accuracy_m=proof.accuracy_m,
         captured_at=captured_at, media_sha256=list(proof.media_sha256),
         code_verified=proof.method == ProofMethod.CODE and bool(shipment.delivery_code),
-    )
+    ))
     taken_by = job.courier_id
     job.courier_id = actor.courier_id
     job.status = JobStatus.COMPLETED
     job.attempt_count += 1
     save_job(job, ["courier", "status", "attempt_count"])
-    DeliveryAttempt.objects.create(job=job, number=job.attempt_count, succeeded=True, attempted_at=captured_at,
-                                   lat=proof.lat, lng=proof.lng)
+    insert(DeliveryAttempt(job=job, number=job.attempt_count, succeeded=True, attempted_at=captured_at,
+                                   lat=proof.lat, lng=proof.lng))
     shipment.status = ShipmentStatus.DELIVERED
     save_shipment(shipment, ["status"])
     conflict = {"rule": "offline_delivery_beats_reassignment", "reassigned_to": taken_by,

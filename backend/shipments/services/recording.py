@@ -1,10 +1,14 @@
-"""Shared steps of every lifecycle service: lock, authorise, record the event, append the feed."""
+"""Shared steps of every lifecycle service: lock, authorise, record the event, append the feed.
+
+Locks and writes go through a unit of work when one is open (see ``unit``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from backend.accounts.roles import Role
@@ -13,6 +17,7 @@ from backend.shipments import feed
 from backend.shipments.context import CLOCK_SKEW_FLAG_S, Ctx
 from backend.shipments.models import Job, Shipment, TrackingEvent
 from backend.shipments.selectors import operation_recorded
+from backend.shipments.services.unit import current
 from backend.shipments.snapshots import job_snapshot, shipment_snapshot
 from backend.shipments.transitions import JOB_OPEN
 
@@ -20,12 +25,16 @@ from backend.shipments.transitions import JOB_OPEN
 def lock_job(job_id: int) -> Job:
     """Lock the job, then its shipment (always in that order, so two services cannot deadlock)."""
     assert transaction.get_connection().in_atomic_block, "lock_job needs a transaction"
+    unit = current()
+    if unit is not None and (held := unit.job(job_id)) is not None:
+        return held
     try:
-        job = Job.objects.select_for_update(of=("self",)).select_related("shipment").get(pk=job_id)
+        # One statement locks both rows, the job's first (the executor locks a joined row's tables
+        # in the order the query names them).
+        job = Job.objects.select_for_update(of=("self", "shipment")).select_related("shipment").get(pk=job_id)
     except Job.DoesNotExist:
         raise DomainError("not_found", f"job {job_id} does not exist") from None
-    job.shipment = Shipment.objects.select_for_update().get(pk=job.shipment_id)
-    return job
+    return job if unit is None else unit.adopt(job)
 
 
 def lock_shipment(*, shipment_id: int | None = None, tracking_no: str | None = None) -> Shipment:
@@ -73,7 +82,8 @@ def require_station_staff(ctx: Ctx, station_id: int) -> None:
 
 def _check_idempotency(ctx: Ctx) -> None:
     key = ctx.idempotency_key
-    if key and operation_recorded(key):
+    # A sync push has already claimed its op id in the op log; the event's unique key still guards.
+    if key and not ctx.key_claimed and operation_recorded(key):
         raise DomainError("duplicate_operation", f"operation {key} was already recorded")
 
 
@@ -93,7 +103,7 @@ def record_event(
     if skew > CLOCK_SKEW_FLAG_S:
         # Kept as the device said (it is a fact about when it happened), but flagged for review.
         info["clock_skew_s"] = round((now - event_at).total_seconds())
-    return TrackingEvent.objects.create(
+    event = TrackingEvent(
         shipment=shipment,
         job=job,
         kind=kind,
@@ -109,15 +119,34 @@ def record_event(
         idempotency_key=ctx.idempotency_key,
         details=info,
     )
+    insert(event)
+    return event
+
+
+def insert(instance: Model) -> None:
+    """Insert a new row now, or with the rest of the unit of work when one is open."""
+    unit = current()
+    if unit is None:
+        instance.save(force_insert=True)
+    else:
+        unit.insert(instance)
 
 
 def save_job(job: Job, fields: list[str]) -> None:
     job.version += 1
-    job.save(update_fields=[*fields, "version", "updated_at"])
+    _save(job, [*fields, "version", "updated_at"])
 
 
 def save_shipment(shipment: Shipment, fields: list[str]) -> None:
-    shipment.save(update_fields=[*fields, "updated_at"])
+    _save(shipment, [*fields, "updated_at"])
+
+
+def _save(instance: Model, fields: list[str]) -> None:
+    unit = current()
+    if unit is None:
+        instance.save(update_fields=fields)
+    else:
+        unit.save(instance, fields)
 
 
 def feed_job(kind: str, job: Job, *, prev_courier_id: int | None = None) -> None:

@@ -229,10 +229,8 @@ def _insert_events(events: list[_Event]) -> list[int]:
         rows = [TrackingEvent(**{name: getattr(e, name) for name in _Event.__slots__}) for e in events]
         TrackingEvent.objects.bulk_create(rows)
         return [r.pk for r in rows]
-    from psycopg.types.json import Jsonb
-
     cols: list[list[Any]] = [[getattr(e, name) for e in events] for name in _Event.__slots__]
-    cols[-1] = [Jsonb(d) for d in cols[-1]]
+    cols[-1] = [pgbulk.jsonb(d) for d in cols[-1]]
     ids = {key: pk for pk, key in pgbulk.execute(_EVENT_UNNEST, cols)}
     if len(ids) != len(events):
         # Another transaction committed one of these keys after we looked: roll back, let the caller retry.

@@ -6,6 +6,7 @@ import json
 import zlib
 from typing import Any
 
+import orjson
 from rest_framework.parsers import BaseParser
 
 from backend.common.errors import DomainError
@@ -39,6 +40,10 @@ class BatchJSONParser(BaseParser):
                 raise DomainError("payload_too_large", "the decompressed body is too large")
         elif encoding not in ("", "identity"):
             raise DomainError("unsupported_media_type", f"Content-Encoding {encoding!r} is not supported; use gzip")
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass  # orjson is stricter (no integers past 64 bits…): json decides, and words the error
         try:
             return json.loads(raw, parse_constant=_no_constants)
         except (ValueError, RecursionError) as exc:

@@ -1,0 +1,178 @@
+"""A unit of work: the lifecycle services' writes, collected and written set-based.
+
+A handheld's push holds up to a hundred starts, arrivals, deliveries and failures. Run one by one,
+each op costs its own locks, updates and inserts — about eight statements and their ORM work — so
+a push spends its time on round trips. Inside ``unit_of_work()`` the *same* services run the
+*same* checks on the *same* rows, but:
+
+- ``lock_job`` returns rows locked up front for the whole push (``preload``: one statement);
+- ``save_job`` / ``save_shipment`` / ``record_event`` / ``insert`` only note what to write;
+- ``flush`` writes it all: one UPDATE per table for the changed rows, one INSERT per table for
+  the new rows, in the order the services asked.
+
+While the unit is open the rows it holds are authoritative in memory (they are locked, so nobody
+else can change them); a service that reads other rows still reads the database. An op that fails
+is undone with ``mark``/``rollback``: the rows it touched get their earlier state back and its
+pending inserts are dropped. Outside a unit (REST, the admin, tasks) the services write at once,
+as they always did: the unit changes how the writes travel, never which writes happen.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from backend.common import pgbulk
+from backend.shipments.models import Job, Shipment
+
+_active = threading.local()
+
+
+@dataclass
+class _Touched:
+    instance: models.Model
+    state: dict[str, Any]  # the instance's field values before the op
+    was_clean: bool
+
+
+@dataclass
+class _Mark:
+    inserts: int
+    touched: dict[tuple[type, Any], _Touched] = field(default_factory=dict)
+
+
+@dataclass
+class UnitOfWork:
+    jobs: dict[int, Job] = field(default_factory=dict)
+    dirty: dict[tuple[type, int], tuple[models.Model, set[str]]] = field(default_factory=dict)
+    inserts: list[models.Model] = field(default_factory=list)
+    _mark: _Mark | None = None
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def preload(self, job_ids: list[int]) -> None:
+        """Lock these jobs and their shipments in one statement, in job id order (the order a
+        single ``lock_job`` uses per job, so units and single ops cannot deadlock each other)."""
+        wanted = sorted({i for i in job_ids if i not in self.jobs})
+        if not wanted:
+            return
+        rows = (Job.objects.select_for_update(of=("self", "shipment")).select_related("shipment")
+                .filter(pk__in=wanted).order_by("pk"))
+        for job in rows:
+            self.jobs[job.pk] = job
+
+    def job(self, job_id: int) -> Job | None:
+        job = self.jobs.get(job_id)
+        if job is not None:
+            self._remember(job)
+            self._remember(job.shipment)
+        return job
+
+    def adopt(self, job: Job) -> Job:
+        """A job locked one by one (not preloaded) joins the unit."""
+        self.jobs[job.pk] = job
+        return self.job(job.pk)  # type: ignore[return-value]
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def save(self, instance: models.Model, fields: list[str]) -> None:
+        self._remember(instance)
+        if "updated_at" in fields:
+            instance.updated_at = timezone.now()  # type: ignore[attr-defined]  # what auto_now would set
+        key = (type(instance), instance.pk)
+        _, names = self.dirty.setdefault(key, (instance, set()))
+        names.update(fields)
+
+    def insert(self, instance: models.Model) -> None:
+        self.inserts.append(instance)
+
+    # -- undoing one op --------------------------------------------------------------------------
+
+    def mark(self) -> None:
+        self._mark = _Mark(inserts=len(self.inserts))
+
+    def rollback(self) -> None:
+        """Undo what happened since ``mark``: field values back, pending inserts dropped."""
+        assert self._mark is not None
+        for key, t in self._mark.touched.items():
+            t.instance.__dict__.update(t.state)
+            if t.was_clean:  # its values are back: nothing to write for it
+                self.dirty.pop(key, None)
+        del self.inserts[self._mark.inserts:]
+        self._mark = None
+
+    def _remember(self, instance: models.Model) -> None:
+        if self._mark is None:
+            return
+        key = (type(instance), instance.pk)
+        if key not in self._mark.touched:
+            # A shallow copy is enough: services assign new values, they never mutate one in place.
+            state = {k: v for k, v in instance.__dict__.items() if k != "_state"}
+            self._mark.touched[key] = _Touched(instance, state, key not in self.dirty)
+
+    # -- writing it all --------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        by_model: dict[type, list[tuple[models.Model, set[str]]]] = {}
+        for instance, names in self.dirty.values():
+            by_model.setdefault(type(instance), []).append((instance, names))
+        for model in (Job, Shipment):  # a fixed order, the order single ops lock and write in
+            rows = by_model.pop(model, [])
+            if rows:
+                _update_rows(model, [r for r, _ in rows], sorted(set().union(*(n for _, n in rows))))
+        for model, rows in by_model.items():
+            _update_rows(model, [r for r, _ in rows], sorted(set().union(*(n for _, n in rows))))
+        groups: dict[type, list[models.Model]] = {}
+        for instance in self.inserts:
+            groups.setdefault(type(instance), []).append(instance)
+        for model, instances in groups.items():
+            model._default_manager.bulk_create(instances)  # type: ignore[attr-defined]
+        self.dirty.clear()
+        self.inserts.clear()
+
+
+def _update_rows(model: type[models.Model], rows: list[models.Model], names: list[str]) -> None:
+    """One UPDATE for many rows: every named field of every row set to its value in memory."""
+    rows = sorted(rows, key=lambda r: r.pk)
+    fields = [model._meta.get_field(n) for n in names]
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(rows, names)  # type: ignore[attr-defined]
+        return
+    cols = [f.column for f in fields]  # type: ignore[union-attr]
+    types = [f.db_type(connection) for f in fields]  # type: ignore[union-attr]
+    pk_type = model._meta.pk.db_type(connection)  # type: ignore[union-attr]
+    pk_col = model._meta.pk.column  # type: ignore[union-attr]
+    params: list[list[Any]] = [[r.pk for r in rows]]
+    for f in fields:
+        params.append([f.get_db_prep_save(getattr(r, f.attname), connection) for r in rows])  # type: ignore[union-attr]
+    table = model._meta.db_table
+    sets = ", ".join(f'"{c}" = v."{c}"' for c in cols)
+    arrays = ", ".join(f"%b::{t}[]" for t in [pk_type, *types])
+    names_sql = ", ".join(f'"{c}"' for c in [pk_col, *cols])
+    pgbulk.execute(f'UPDATE "{table}" AS t SET {sets} FROM unnest({arrays}) AS v({names_sql}) '
+                   f'WHERE t."{pk_col}" = v."{pk_col}"', params)
+
+
+def current() -> UnitOfWork | None:
+    return getattr(_active, "unit", None)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[UnitOfWork]:
+    """Collect the services' writes inside the block; a clean exit writes them (see module doc)."""
+    assert transaction.get_connection().in_atomic_block, "a unit of work needs a transaction"
+    if current() is not None:
+        raise RuntimeError("units of work do not nest")
+    unit = UnitOfWork()
+    _active.unit = unit
+    try:
+        yield unit
+    finally:
+        _active.unit = None
+    unit.flush()
