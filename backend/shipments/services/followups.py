@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 
+from backend.shipments.services.unit import current
+
 
 def _enabled() -> bool:
     return not settings.CELERY_TASK_ALWAYS_EAGER
@@ -21,11 +23,11 @@ def _enabled() -> bool:
 
 @dataclass(frozen=True)
 class _Followup:
-    """One task per (task, courier) per transaction: a 100-op push of one courier asks once.
+    """One task per (task, courier) per unit of work: a 100-op push of one courier asks once.
 
     Equal follow-ups are recognised among the transaction's pending on-commit callbacks; Django
     drops those of a rolled-back savepoint, so a follow-up of an op that was undone is asked again
-    by the next op that needs it.
+    by the next op that needs it. Outside a unit every service call asks for its own.
     """
 
     task: str
@@ -43,7 +45,7 @@ class _Followup:
 
 def _after_commit(followup: _Followup) -> None:
     connection = transaction.get_connection()
-    if connection.in_atomic_block and any(f == followup for _, f, _ in connection.run_on_commit):
+    if current() is not None and any(f == followup for _, f, _ in connection.run_on_commit):
         return
     transaction.on_commit(followup)
 
