@@ -11,12 +11,15 @@ import gc  # noqa: E402
 
 from channels.layers import get_channel_layer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up first)
+from django.urls import get_resolver  # noqa: E402
 
 from backend.realtime.origin import browser_origin_validator  # noqa: E402
 from backend.routing import websocket_urlpatterns  # noqa: E402
 
-# Build the channel layer now, not inside the first request that publishes (it imports redis).
+# Build the channel layer and load every URL module (and what they import: DRF, PyVRP…) now, not
+# inside the first requests: a new worker's first push would otherwise pay about a second for it.
 get_channel_layer()
+get_resolver().url_patterns  # noqa: B018 - evaluated for its import side effect
 
 application = ProtocolTypeRouter(
     {

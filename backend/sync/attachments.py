@@ -150,7 +150,7 @@ def _fulfil_refs(sha256: str) -> None:
                     shipment_id=job.shipment_id, job_id=job.pk)
 
 
-def attachments_reference(*, job_id: int, op_id: uuid.UUID, sha256s: list[str]) -> list[str]:
+def attachments_reference(*, job_id: int, op_id: str, sha256s: list[str]) -> list[str]:
     """Record that an op's proof names these attachments; returns those still to be uploaded."""
     if not sha256s:
         return []

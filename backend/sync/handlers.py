@@ -206,7 +206,7 @@ def ctx_for(op: Op, actor: Any) -> Ctx:
     """Who/where/when of an op; coordinates are optional on every kind (``payload.lat/lng/accuracy_m``)."""
     lat, lng, accuracy_m = coords(op.payload)
     return Ctx(actor=actor, device_id=op.device_id, event_at=op.event_at, lat=lat, lng=lng,
-               accuracy_m=accuracy_m, idempotency_key=str(op.op_id), key_claimed=True)
+               accuracy_m=accuracy_m, idempotency_key=op.op_id, key_claimed=True)
 
 
 _NUMBER = (int, float)

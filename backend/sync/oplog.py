@@ -10,7 +10,6 @@ common case); rejections and results with extras are written over them before co
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +21,7 @@ from backend.sync.models import AppliedOp, Outcome
 from backend.sync.ops import Op
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Stored:
     payload_hash: str
     outcome: str
@@ -36,7 +35,7 @@ _CLAIM = (
     f"INSERT INTO {_TABLE} ({_COLS}) "
     "SELECT u.op_id, %b, %b, u.seq, u.kind, u.hash, 'applied', '', '{}'::jsonb, u.event_at, %b "
     "FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::text[], %b::timestamptz[]) "
-    "AS u(op_id, seq, kind, hash, event_at) ON CONFLICT (op_id) DO NOTHING RETURNING op_id"
+    "AS u(op_id, seq, kind, hash, event_at) ON CONFLICT (op_id) DO NOTHING RETURNING op_id::text"
 )
 _STORE = (
     f"UPDATE {_TABLE} AS a SET outcome = u.outcome, code = u.code, result = u.result "
@@ -49,14 +48,14 @@ _STORE = (
 # it seq-scans an op log of 50,000 rows for 500 ids (10 ms; the index takes 1 ms), because a young
 # table looks cheap to read whole. ``OFFSET 0`` keeps the sub-select from being flattened into a join.
 _LOOKUP = (
-    "SELECT a.op_id, a.payload_hash, a.outcome, a.code, a.result FROM unnest(%b::uuid[]) AS u(op_id) "
+    "SELECT a.op_id::text, a.payload_hash, a.outcome, a.code, a.result FROM unnest(%b::uuid[]) AS u(op_id) "
     "CROSS JOIN LATERAL (SELECT op_id, payload_hash, outcome, code, "
     f"CASE WHEN result = '{{}}'::jsonb THEN NULL ELSE result END AS result FROM {_TABLE} "
     "WHERE op_id = u.op_id OFFSET 0) AS a"
 )
 
 
-def _lookup(op_ids: list[uuid.UUID]) -> dict[uuid.UUID, Stored]:
+def _lookup(op_ids: list[str]) -> dict[str, Stored]:
     """Stored results of these op ids (one set-based query; most results are an empty ``{}``)."""
     if not op_ids:
         return {}
@@ -66,7 +65,7 @@ def _lookup(op_ids: list[uuid.UUID]) -> dict[uuid.UUID, Stored]:
         return {op_id: Stored(h, outcome, code, json.loads(result) if isinstance(result, str) else result or {})
                 for op_id, h, outcome, code, result in rows}
     return {
-        op_id: Stored(h, outcome, code, result)
+        str(op_id): Stored(h, outcome, code, result)
         for op_id, h, outcome, code, result in AppliedOp.objects.filter(op_id__in=op_ids).values_list(
             "op_id", "payload_hash", "outcome", "code", "result"
         )
@@ -74,7 +73,7 @@ def _lookup(op_ids: list[uuid.UUID]) -> dict[uuid.UUID, Stored]:
 
 
 def claim(ops: list[Op], *, user_id: int, device_id: str, now: datetime,
-          max_seq: int = 0) -> tuple[set[uuid.UUID], dict[uuid.UUID, Stored]]:
+          max_seq: int = 0) -> tuple[set[str], dict[str, Stored]]:
     """Claim the op ids not seen before; return (claimed, stored results of the others).
 
     Ops at or below the device's ``max_seq`` may have been pushed before (a retry after a lost
@@ -84,7 +83,8 @@ def claim(ops: list[Op], *, user_id: int, device_id: str, now: datetime,
     """
     postgres = connection.vendor == "postgresql"
     stored = _lookup([o.op_id for o in ops if o.seq <= max_seq or not postgres])
-    ordered = sorted((o for o in ops if o.op_id not in stored), key=lambda o: o.op_id)  # one lock order: no deadlock
+    # One lock order, so two pushes cannot deadlock (canonical UUID text sorts as the UUIDs do).
+    ordered = sorted((o for o in ops if o.op_id not in stored), key=lambda o: o.op_id)
     if not ordered:
         return set(), stored
     if postgres:
@@ -107,7 +107,7 @@ def claim(ops: list[Op], *, user_id: int, device_id: str, now: datetime,
     return claimed, stored
 
 
-def store(results: dict[uuid.UUID, tuple[str, str, dict[str, Any]]]) -> None:
+def store(results: dict[str, tuple[str, str, dict[str, Any]]]) -> None:
     """Overwrite the up-front "applied" of these claimed ops with ``(outcome, code, result)``."""
     if not results:
         return
@@ -120,7 +120,7 @@ def store(results: dict[uuid.UUID, tuple[str, str, dict[str, Any]]]) -> None:
         AppliedOp.objects.filter(op_id=op_id).update(outcome=outcome, code=code, result=result)
 
 
-def release(op_ids: list[uuid.UUID]) -> None:
+def release(op_ids: list[str]) -> None:
     """Give back claims of ops that failed for a reason of ours (a bug), so a later push retries them."""
     if op_ids:
         AppliedOp.objects.filter(op_id__in=op_ids).delete()

@@ -8,7 +8,6 @@ change-feed rows as one block of cursors. A bad op is rejected on its own and ne
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
@@ -24,7 +23,7 @@ from backend.shipments.services.scans_bulk import ScanInput, scans_record_bulk
 from backend.shipments.services.unit import UnitOfWork, unit_of_work
 from backend.sync import handlers, oplog
 from backend.sync.models import DeviceState, Outcome
-from backend.sync.ops import MAX_OPS, BadOp, Op, parse_op
+from backend.sync.ops import MAX_OPS, BadOp, Op, parse_op, same_op
 from backend.sync.seqgaps import record_seqs
 
 log = logging.getLogger(__name__)
@@ -46,11 +45,11 @@ class _Batch:
     principal: Principal
     device: DeviceState
     results: list[dict[str, Any] | None]
-    stored: dict[uuid.UUID, tuple[str, str, dict[str, Any]]] = field(default_factory=dict)
-    released: list[uuid.UUID] = field(default_factory=list)
+    stored: dict[str, tuple[str, str, dict[str, Any]]] = field(default_factory=dict)
+    released: list[str] = field(default_factory=list)
 
     def applied(self, op: Op, extra: dict[str, Any]) -> None:
-        self.results[op.index] = {"op_id": str(op.op_id), "outcome": Outcome.APPLIED, **extra}
+        self.results[op.index] = {"op_id": op.op_id, "outcome": Outcome.APPLIED, **extra}
         if extra:
             self.stored[op.op_id] = (Outcome.APPLIED, "", extra)
 
@@ -63,7 +62,7 @@ class _Batch:
 
     def rejected(self, op: Op, exc: DomainError) -> None:
         body = {"code": exc.code, "message": exc.message, "details": exc.details}
-        self.results[op.index] = {"op_id": str(op.op_id), "outcome": Outcome.REJECTED, **body}
+        self.results[op.index] = {"op_id": op.op_id, "outcome": Outcome.REJECTED, **body}
         self.stored[op.op_id] = (Outcome.REJECTED, exc.code, body)
 
 
@@ -105,7 +104,7 @@ def _apply(principal: Principal, device_id: str, parsed: list[Op | BadOp], sent_
                                                                           device_id=device_id)
         batch = _Batch(principal, device, results)
         with feed.batch():
-            first: dict[uuid.UUID, Op] = {}
+            first: dict[str, Op] = {}
             repeats: list[Op] = []
             for op in ops:
                 if op.op_id in first:
@@ -144,12 +143,12 @@ def _apply(principal: Principal, device_id: str, parsed: list[Op | BadOp], sent_
 
 
 def _replayed(op: Op, stored_hash: str, outcome: str, result: dict[str, Any]) -> dict[str, Any]:
-    if stored_hash != op.payload_hash:
-        return {"op_id": str(op.op_id), "outcome": Outcome.REJECTED, "code": "op_id_reused",
+    if not same_op(stored_hash, op):
+        return {"op_id": op.op_id, "outcome": Outcome.REJECTED, "code": "op_id_reused",
                 "message": "this op id was already used for a different operation; record it again",
                 "details": {}}
     body = {k: v for k, v in result.items() if k not in ("op_id", "outcome")}
-    return {"op_id": str(op.op_id), "outcome": "duplicate", "original": outcome, **body}
+    return {"op_id": op.op_id, "outcome": "duplicate", "original": outcome, **body}
 
 
 def _how(op: Op) -> str:
@@ -211,7 +210,7 @@ def _apply_one(batch: _Batch, op: Op, unit: UnitOfWork | None = None) -> None:
         _undo(mark, unit)
         log.exception("op %s (%s) failed", op.op_id, op.kind)
         batch.released.append(op.op_id)
-        batch.results[op.index] = {"op_id": str(op.op_id), "outcome": "retry", "code": "server_error",
+        batch.results[op.index] = {"op_id": op.op_id, "outcome": "retry", "code": "server_error",
                                    "message": "the server could not apply this op; it will be retried"}
 
 
@@ -243,7 +242,7 @@ def _apply_scans(batch: _Batch, run: list[Op]) -> None:
             batch.rejected(op, exc)
             continue
         valid.append(op)
-        inputs.append(ScanInput(key=str(op.op_id), tracking_no=p["tracking_no"], scan_kind=p["scan_kind"],
+        inputs.append(ScanInput(key=op.op_id, tracking_no=p["tracking_no"], scan_kind=p["scan_kind"],
                                 event_at=op.event_at, lat=lat, lng=lng, accuracy_m=accuracy_m))
     if not inputs:
         return

@@ -160,3 +160,29 @@ def test_a_replay_the_device_state_does_not_expect_is_still_a_duplicate(job, cou
     assert (again["outcome"], again["original"], again["code"]) == ("duplicate", "rejected", "invalid_transition")
     assert (again["message"], again["details"]) == (first["message"], first["details"])
     assert AppliedOp.objects.filter(op_id=arrive["op_id"]).count() == 1
+
+
+def test_an_op_id_in_capitals_is_the_same_op_as_in_lower_case(job, courier) -> None:  # type: ignore[no-untyped-def]
+    person = courier[1]
+    start = op(person, "start", {"job_id": job.pk})
+    first = push(person, [{**start, "op_id": start["op_id"].upper()}])
+    assert outcomes(first) == [("applied", "")]
+    assert first["results"][0]["op_id"] == start["op_id"]  # answered in canonical form
+    assert outcomes(push(person, [start])) == [("duplicate", "")]
+    assert AppliedOp.objects.filter(op_id=start["op_id"]).count() == 1
+
+
+def test_a_claim_hashed_before_orjson_still_recognises_its_replay(job, courier) -> None:  # type: ignore[no-untyped-def]
+    from backend.sync.ops import legacy_payload_hash, payload_hash
+
+    person = courier[1]
+    # json writes 1e-07 where orjson writes 1e-7: the two hashes of this op differ.
+    start = op(person, "start", {"job_id": job.pk, "lat": 1e-07, "lng": 120.125})
+    push(person, [start])
+    row = AppliedOp.objects.get(op_id=start["op_id"])
+    legacy = legacy_payload_hash("start", start["event_at"], start["payload"])
+    assert row.payload_hash == payload_hash("start", start["event_at"], start["payload"]) != legacy
+    AppliedOp.objects.filter(pk=row.pk).update(payload_hash=legacy[::-1])  # neither hash: a changed payload
+    assert outcomes(push(person, [start])) == [("rejected", "op_id_reused")]
+    AppliedOp.objects.filter(pk=row.pk).update(payload_hash=legacy)  # what an older server stored
+    assert outcomes(push(person, [start])) == [("duplicate", "")]
