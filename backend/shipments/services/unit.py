@@ -50,6 +50,7 @@ class _Mark:
 @dataclass
 class UnitOfWork:
     jobs: dict[int, Job] = field(default_factory=dict)
+    shipments: dict[int, Shipment] = field(default_factory=dict)
     dirty: dict[tuple[type, int], tuple[models.Model, set[str]]] = field(default_factory=dict)
     inserts: list[models.Model] = field(default_factory=list)
     _mark: _Mark | None = None
@@ -65,7 +66,7 @@ class UnitOfWork:
         rows = (Job.objects.select_for_update(of=("self", "shipment")).select_related("shipment")
                 .filter(pk__in=wanted).order_by("pk"))
         for job in rows:
-            self.jobs[job.pk] = job
+            self._hold(job)
 
     def job(self, job_id: int) -> Job | None:
         job = self.jobs.get(job_id)
@@ -76,8 +77,14 @@ class UnitOfWork:
 
     def adopt(self, job: Job) -> Job:
         """A job locked one by one (not preloaded) joins the unit."""
-        self.jobs[job.pk] = job
+        self._hold(job)
         return self.job(job.pk)  # type: ignore[return-value]
+
+    def _hold(self, job: Job) -> None:
+        # Two jobs of one parcel (a pickup and its delivery, a re-attempt) share one Shipment
+        # instance, so what one op changes on it the next op sees, and it is written once.
+        job.shipment = self.shipments.setdefault(job.shipment_id, job.shipment)
+        self.jobs[job.pk] = job
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -122,11 +129,9 @@ class UnitOfWork:
         by_model: dict[type, list[tuple[models.Model, set[str]]]] = {}
         for instance, names in self.dirty.values():
             by_model.setdefault(type(instance), []).append((instance, names))
-        for model in (Job, Shipment):  # a fixed order, the order single ops lock and write in
-            rows = by_model.pop(model, [])
-            if rows:
-                _update_rows(model, [r for r, _ in rows], sorted(set().union(*(n for _, n in rows))))
-        for model, rows in by_model.items():
+        # Jobs before shipments, the order single ops lock and write in.
+        for model in sorted(by_model, key=lambda m: (m is not Job, m is not Shipment)):
+            rows = by_model[model]
             _update_rows(model, [r for r, _ in rows], sorted(set().union(*(n for _, n in rows))))
         groups: dict[type, list[models.Model]] = {}
         for instance in self.inserts:

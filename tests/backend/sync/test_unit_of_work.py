@@ -94,3 +94,21 @@ def test_a_row_refused_at_flush_rejects_only_its_op(station, courier, supervisor
     assert Job.objects.get(pk=a.pk).status == "started"
     assert Job.objects.get(pk=b.pk).status == "completed"
     assert ProofOfDelivery.objects.filter(job_id=b.pk).count() == 1
+
+
+def test_two_jobs_of_one_parcel_in_one_push_see_each_others_changes(
+        station, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
+    person = courier[1]
+    first = ready_job(station, supervisor, courier[0])
+    # A second open job on the same parcel (as a re-attempt or a pickup-then-delivery would be).
+    second = Job.objects.create(kind="delivery", shipment=first.shipment, station=station, courier=courier[0],
+                                status="assigned", service_date=first.service_date)
+    body = push(person, [op(person, "start", {"job_id": first.pk}), op(person, "start", {"job_id": second.pk}),
+                         op(person, "arrive", {"job_id": first.pk}),
+                         op(person, "deliver", {"job_id": first.pk, "proof": proof()}),
+                         op(person, "fail", {"job_id": second.pk, "reason_code": "not_home"})])
+    # The parcel was delivered by the first job: the second cannot fail it back, in memory or in the table.
+    assert outcomes(body)[:4] == [("applied", "")] * 4
+    assert outcomes(body)[4] == ("rejected", "invalid_transition")
+    assert Shipment.objects.get(pk=first.shipment_id).status == "delivered"
+    assert Job.objects.get(pk=second.pk).status == "started"
