@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS outbox (
     acked_at REAL
 );
 CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state, seq);
+-- A job's view is rebuilt from its unsettled ops after every pull: without this, a scan of the
+-- whole outbox per job (a day offline is thousands of ops).
+CREATE INDEX IF NOT EXISTS outbox_job ON outbox (job_id, seq);
 CREATE TABLE IF NOT EXISTS attachments (
     sha256 TEXT PRIMARY KEY, content_type TEXT NOT NULL, data BLOB NOT NULL, uploaded INTEGER NOT NULL DEFAULT 0
 );
