@@ -42,10 +42,12 @@ def apply_effect(job: dict[str, Any], kind: str, payload: dict[str, Any]) -> dic
     return out
 
 
+UNSETTLED = ("SELECT kind, payload FROM outbox WHERE job_id = ? AND (state = 'queued' OR (state = 'applied' AND "
+             "settled = 0)) ORDER BY seq")
+
+
 def unsettled_ops(store: Store, job_id: int) -> list[tuple[str, dict[str, Any]]]:
-    rows = store.db.execute(
-        "SELECT kind, payload FROM outbox WHERE job_id = ? AND (state = 'queued' OR (state = 'applied' AND "
-        "settled = 0)) ORDER BY seq", (job_id,))
+    rows = store.db.execute(UNSETTLED, (job_id,))
     return [(str(r[0]), json.loads(r[1])) for r in rows]
 
 

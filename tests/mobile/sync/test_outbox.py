@@ -124,3 +124,16 @@ def test_a_battery_pull_while_recording_loses_no_recorded_action(tmp_path: Path)
     assert [o.seq for o in ops] == list(range(1, len(ops) + 1))  # and no half-written op or lost number
     assert int(store.meta("next_seq") or 0) == len(ops) + 1
     assert all(json.dumps(o.payload) for o in ops)
+
+
+def test_a_jobs_unsettled_ops_are_found_by_index_not_by_reading_the_whole_outbox(store: Store) -> None:
+    from mobile.local_state import UNSETTLED, unsettled_ops
+
+    actions = Actions(store)
+    actions.record_start(1)
+    for _ in range(50):
+        actions.record_location(30.1, 120.1)
+    actions.record_arrive(1)
+    assert [kind for kind, _ in unsettled_ops(store, 1)] == ["start", "arrive"]
+    plan = " ".join(str(row[-1]) for row in store.db.execute(f"EXPLAIN QUERY PLAN {UNSETTLED}", (1,)))
+    assert "outbox_job" in plan
