@@ -1,13 +1,14 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels (see backend/routing.py)."""
+"""ASGI entry point: HTTP through Django (backend/http.py), websockets through Channels (backend/routing.py)."""
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
-django_asgi_app = get_asgi_application()
 
-import gc  # noqa: E402
+import gc
+
+from backend.http import http_application
+
+http_app = http_application()  # sets Django up
 
 from channels.layers import get_channel_layer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up first)
@@ -23,7 +24,7 @@ get_resolver().url_patterns  # noqa: B018 - evaluated for its import side effect
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": http_app,
         "websocket": browser_origin_validator(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -103,21 +103,26 @@ def attachment_put_chunk(*, sha256: str, offset: int, data: bytes) -> Attachment
                               expected_offset=attachment.received)
         if offset + len(data) > attachment.size:
             raise DomainError("attachment_too_large", f"the attachment was announced as {attachment.size} bytes")
-        AttachmentChunk.objects.create(attachment=attachment, offset=offset, data=data)
+        whole = offset == 0 and len(data) == attachment.size  # a signature or photo sent in one piece
+        if not whole:
+            AttachmentChunk.objects.create(attachment=attachment, offset=offset, data=data)
         attachment.received = offset + len(data)
         if attachment.received == attachment.size:
-            mismatch = _finish(attachment)
+            mismatch = _finish(attachment, data if whole else None)
         attachment.save(update_fields=["received", "complete", "completed_at"])
     if mismatch:
         raise DomainError(mismatch, "the uploaded bytes do not match the attachment; upload it again")
     return _state(attachment)
 
 
-def _finish(attachment: Attachment) -> str:
-    """Assemble, verify, store; returns an error code ("" when complete). Runs holding the row lock."""
-    chunks = AttachmentChunk.objects.filter(attachment=attachment).order_by("offset").values_list("data", flat=True)
-    blob = b"".join(bytes(c) for c in chunks)
-    AttachmentChunk.objects.filter(attachment=attachment).delete()
+def _finish(attachment: Attachment, blob: bytes | None = None) -> str:
+    """Assemble (unless the whole ``blob`` came in one request), verify, store; returns an error code
+    ("" when complete). Runs holding the row lock."""
+    if blob is None:
+        chunks = AttachmentChunk.objects.filter(attachment=attachment).order_by("offset").values_list("data",
+                                                                                                      flat=True)
+        blob = b"".join(bytes(c) for c in chunks)
+        AttachmentChunk.objects.filter(attachment=attachment).delete()
     if hashlib.sha256(blob).hexdigest() != attachment.sha256:
         attachment.received = 0
         return "attachment_hash_mismatch"
@@ -141,6 +146,8 @@ def _finish(attachment: Attachment) -> str:
 def _fulfil_refs(sha256: str) -> None:
     now = timezone.now()
     job_ids = set(AttachmentRef.objects.filter(sha256=sha256, fulfilled_at=None).values_list("job_id", flat=True))
+    if not job_ids:  # uploaded before the op that names it: attachments_reference marks it fulfilled
+        return
     AttachmentRef.objects.filter(sha256=sha256, fulfilled_at=None).update(fulfilled_at=now)
     still_missing = set(
         AttachmentRef.objects.filter(job_id__in=job_ids, fulfilled_at=None).values_list("job_id", flat=True)

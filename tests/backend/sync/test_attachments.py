@@ -82,3 +82,19 @@ def test_a_small_file_is_announced_and_sent_in_one_request(courier) -> None:  # 
     response = APIClient().put(f"/api/v1/sync/attachments/{sha}/chunks?offset=0&size={len(PNG)}&content_type=image/png",
                                PNG, content_type="application/octet-stream", **me.auth)
     assert response.json() == {"sha256": sha, "size": len(PNG), "received": len(PNG), "complete": True}
+
+
+def test_bytes_that_do_not_match_their_hash_are_refused_and_nothing_is_kept(courier) -> None:  # type: ignore[no-untyped-def]
+    from backend.sync.models import AttachmentChunk
+
+    _, me = courier
+    sha = hashlib.sha256(PNG).hexdigest()
+    _begin(me)
+    other = PNG[:-1] + b"\x00"  # same size, other bytes, sent whole
+    refused = APIClient().put(f"/api/v1/sync/attachments/{sha}/chunks?offset=0", other,
+                              content_type="application/octet-stream", **me.auth)
+    assert (refused.status_code, refused.json()["code"]) == (422, "attachment_hash_mismatch")
+    assert _begin(me).json()["received"] == 0
+    assert not storage_path(sha).exists()
+    assert not AttachmentChunk.objects.exists()
+    assert _put(me, PNG, 0, PNG).json()["complete"] is True  # the right bytes then complete it
