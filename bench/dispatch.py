@@ -33,6 +33,7 @@ from backend.dispatch.planning.solver import solve
 STATION = Point(13.4050, 52.5200)
 SHIFT_END = 10 * 3600  # 08:00–18:00
 MATRIX = HaversineMatrix()
+REFERENCE_TARGET_PCT = 2.0  # the 60 s station plan may cost at most this much more than the 600 s one
 
 
 def emit(**fields: object) -> None:
@@ -109,12 +110,17 @@ def bench_station(seconds: float, reference_s: float, groups: int) -> bool:
     t1 = time.perf_counter()
     ref = solve_partitioned(request, MATRIX, n_groups=groups, time_limit_s=reference_s, seed=0)
     ref_took = time.perf_counter() - t1
-    ok = took <= 60 and bad == 0 and not plan.unassigned
+    gap = 100 * (plan.cost - ref.cost) / ref.cost
+    # The target compares a plan of at most 60 s with one of at least 10 minutes; shorter references
+    # (development runs, --quick) only report the gap.
+    judged = seconds <= 60 and reference_s >= 600
+    ok = took <= 60 and bad == 0 and not plan.unassigned and (gap <= REFERENCE_TARGET_PCT or not judged)
     emit(bench="station", stops=len(request.stops), couriers=len(request.vehicles), groups=groups,
          seconds=round(took, 1), cost_m=plan.cost, unassigned=len(plan.unassigned), infeasible_routes=bad,
          reference_seconds=round(ref_took, 1), reference_cost_m=ref.cost,
-         reference_unassigned=len(ref.unassigned),
-         vs_reference_pct=round(100 * (plan.cost - ref.cost) / ref.cost, 2), target_seconds=60, ok=ok)
+         reference_unassigned=len(ref.unassigned), vs_reference_pct=round(gap, 2),
+         target_seconds=60, target_vs_reference_pct=REFERENCE_TARGET_PCT,
+         target_applies=judged, ok=ok)
     return ok
 
 

@@ -1,24 +1,47 @@
 """Large days: split the fleet into territories around the station and plan each one separately.
 
-4,500 stops in one PyVRP model means 20 M-cell matrices and iterations that each touch thousands
-of clients; in a fixed 60 s the search then barely leaves its construction. Couriers work
-territories anyway, so the day is cut into angular sectors around the station (sweep), each
-sector gets a share of the fleet (van/e-tricycle mix kept), and the sectors are solved in parallel
-processes. Stops a sector could not serve get a second chance by cheapest insertion anywhere.
+PyVRP's search is single-threaded, so a 4,500-stop day in one model uses one of the two cores
+(and its matrices alone are 20 M cells per profile). Couriers work territories anyway: the day is
+cut into angular sectors around the station (sweep), each sector gets a share of the fleet
+(van/e-tricycle mix kept), and the sectors are planned in parallel processes, all stopping at one
+shared deadline. Each sector is first searched as a coarse copy with open-window stops grouped
+(:mod:`.aggregate`), then on its real stops from the expanded coarse plan, both with the tuned
+iterated local search of :mod:`.search`. Stops a sector could not serve get a second chance by
+cheapest insertion anywhere.
+
+Measured alternatives that did not pay on the station day (docs/dispatch.md, "Large days"):
+finer territories, re-optimising groups of neighbouring routes with warm starts (LNS by route
+groups), and starting from sweep petals or balanced k-means clusters routed per courier.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
+import pyvrp
+from pyvrp.stop import MaxIterations, MultipleCriteria, NoImprovement, StoppingCriterion
+
+from .aggregate import coarse_data, expand, groups_of
 from .insertion import cheapest_insertion, route_state
 from .matrix import MatrixProvider
 from .model import Plan, PlanRequest, RoutePlan, Stop, Vehicle
 from .schedule import evaluate
-from .solver import solve
+from .search import Deadline, iterated_local_search
+from .solver import build_data, to_plan
+
+COARSE_SHARE = 0.2  # of each territory's search budget, for the coarse copy (.aggregate)
+COARSE_PATIENCE = 3000  # iterations without a better coarse plan: ~15 s, more than a 60 s plan gives it
+
+
+def _reserve(time_limit_s: float) -> float:
+    # After the deadline: one full local search pass per territory, pickling the plans back, the
+    # repair pass and the re-simulation (~0.3 s on the station day; longer on short budgets, whose
+    # unconverged plans give the last pass more to do).
+    return min(0.1 * time_limit_s, 2.0)
 
 
 def split(request: PlanRequest, n_groups: int) -> list[PlanRequest]:
@@ -45,8 +68,30 @@ def split(request: PlanRequest, n_groups: int) -> list[PlanRequest]:
 
 
 def _solve_part(args: tuple[PlanRequest, MatrixProvider, float | None, int | None, int]) -> Plan:
-    request, matrix, seconds, iterations, seed = args
-    return solve(request, matrix, time_limit_s=seconds, max_iterations=iterations, seed=seed)
+    request, matrix, deadline, iterations, seed = args
+    data, stops, type_ids = build_data(request, matrix)
+    if not stops:
+        return to_plan(request, pyvrp.Solution(data, []), stops, type_ids)
+    coarse_stop, fine_stop = _stops(deadline, iterations or 0)
+    groups = groups_of(data, seed)
+    init, penalties = None, None
+    if len(groups) < len(stops):
+        profiles = sorted({v.profile for v in request.vehicles})  # build_data's profile order
+        coarse, penalties = iterated_local_search(coarse_data(data, groups, matrix, profiles), coarse_stop, seed=seed)
+        init = expand(coarse, data, groups)
+    best, _ = iterated_local_search(data, fine_stop, seed=seed, initial_solution=init, penalties=penalties)
+    return to_plan(request, best, stops, type_ids)
+
+
+def _stops(deadline: float | None, iterations: int) -> tuple[StoppingCriterion, StoppingCriterion]:
+    """Budgets of the coarse and the fine search; an iteration budget wins over a deadline."""
+    if deadline is None:
+        coarse = max(1, round(COARSE_SHARE * iterations))
+        return MaxIterations(coarse), MaxIterations(max(1, iterations - coarse))
+    now = time.monotonic()
+    # The coarse search also ends once it stops improving, as it does within a long budget.
+    coarse_end = Deadline(now + COARSE_SHARE * (deadline - now))
+    return MultipleCriteria([coarse_end, NoImprovement(COARSE_PATIENCE)]), Deadline(deadline)
 
 
 def solve_partitioned(
@@ -59,12 +104,21 @@ def solve_partitioned(
     seed: int = 0,
     workers: int = 2,
 ) -> Plan:
-    """Plan by territory; ``time_limit_s`` is the whole wall-clock budget, shared by the workers."""
+    """Plan by territory; ``time_limit_s`` is the whole wall-clock budget, shared by the workers.
+    ``max_iterations`` (per territory) makes the plan reproducible and wins when both are given."""
+    started = time.monotonic()
+    if max_iterations is None and time_limit_s is None:
+        raise ValueError("give time_limit_s or max_iterations")
     parts = split(request, n_groups)
     rounds = math.ceil(len(parts) / workers)
-    # Keep ~10% for process start-up, matrices and the repair pass.
-    per_part = None if time_limit_s is None else 0.9 * time_limit_s / rounds
-    jobs = [(p, matrix, per_part, max_iterations, seed + i) for i, p in enumerate(parts)]
+
+    def deadline(i: int) -> float | None:
+        # Parts beyond the first ``workers`` wait for a free worker: each round gets its slice.
+        if max_iterations is not None or time_limit_s is None:
+            return None
+        return started + (i // workers + 1) * (time_limit_s - _reserve(time_limit_s)) / rounds
+
+    jobs = [(p, matrix, deadline(i), max_iterations, seed + i) for i, p in enumerate(parts)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         plans = list(pool.map(_solve_part, jobs))
     routes = {r.vehicle_id: r for p in plans for r in p.routes}
