@@ -42,9 +42,13 @@ def malformed(message: str) -> DomainError:
 MAX_INT = 2**31 - 1  # ids, counts and amounts on the wire; the database refuses bigger ones anyway
 
 
+def is_wire_int(value: Any, minimum: int = 1) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= MAX_INT
+
+
 def _int(payload: dict[str, Any], name: str, *, minimum: int = 1) -> int:
     value = payload.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= MAX_INT:
+    if not is_wire_int(value, minimum):
         raise malformed(f"payload.{name} must be an integer from {minimum} to {MAX_INT}")
     return value
 

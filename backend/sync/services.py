@@ -166,8 +166,7 @@ def _apply_unit(batch: _Batch, run: list[Op]) -> None:
     mark = feed.pending_mark()
     try:
         with transaction.atomic(), unit_of_work() as unit:
-            unit.preload([j for op in run if isinstance(j := op.payload.get("job_id"), int)
-                          and not isinstance(j, bool) and 1 <= j <= handlers.MAX_INT])
+            unit.preload([j for op in run if handlers.is_wire_int(j := op.payload.get("job_id"))])
             for op in run:
                 _apply_one(batch, op, unit)
     except (DataError, IntegrityError):

@@ -75,7 +75,7 @@ def job_deliver_offline(*, job_id: int, ctx: Ctx, proof: ProofInput) -> Job:
     job.attempt_count += 1
     save_job(job, ["courier", "status", "attempt_count"])
     insert(DeliveryAttempt(job=job, number=job.attempt_count, succeeded=True, attempted_at=captured_at,
-                                   lat=proof.lat, lng=proof.lng))
+                           lat=proof.lat, lng=proof.lng))
     shipment.status = ShipmentStatus.DELIVERED
     save_shipment(shipment, ["status"])
     conflict = {"rule": "offline_delivery_beats_reassignment", "reassigned_to": taken_by,

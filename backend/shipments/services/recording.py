@@ -17,7 +17,7 @@ from backend.shipments import feed
 from backend.shipments.context import CLOCK_SKEW_FLAG_S, Ctx
 from backend.shipments.models import Job, Shipment, TrackingEvent
 from backend.shipments.selectors import operation_recorded
-from backend.shipments.services.unit import current
+from backend.shipments.services.unit import current, jobs_locked_with_shipments
 from backend.shipments.snapshots import job_snapshot, shipment_snapshot
 from backend.shipments.transitions import JOB_OPEN
 
@@ -29,9 +29,7 @@ def lock_job(job_id: int) -> Job:
     if unit is not None and (held := unit.job(job_id)) is not None:
         return held
     try:
-        # One statement locks both rows, the job's first (the executor locks a joined row's tables
-        # in the order the query names them).
-        job = Job.objects.select_for_update(of=("self", "shipment")).select_related("shipment").get(pk=job_id)
+        job = jobs_locked_with_shipments().get(pk=job_id)
     except Job.DoesNotExist:
         raise DomainError("not_found", f"job {job_id} does not exist") from None
     return job if unit is None else unit.adopt(job)

@@ -26,12 +26,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from backend.common import pgbulk
 from backend.shipments.models import Job, Shipment
 
 _active = threading.local()
+
+
+def jobs_locked_with_shipments() -> QuerySet[Job]:
+    """Jobs with their shipments, both rows locked in one statement, the job's first (the executor
+    locks a joined row's tables in the order the query names them). ``lock_job`` and ``preload``."""
+    return Job.objects.select_for_update(of=("self", "shipment")).select_related("shipment")
 
 
 @dataclass
@@ -63,9 +70,7 @@ class UnitOfWork:
         wanted = sorted({i for i in job_ids if i not in self.jobs})
         if not wanted:
             return
-        rows = (Job.objects.select_for_update(of=("self", "shipment")).select_related("shipment")
-                .filter(pk__in=wanted).order_by("pk"))
-        for job in rows:
+        for job in jobs_locked_with_shipments().filter(pk__in=wanted).order_by("pk"):
             self._hold(job)
 
     def job(self, job_id: int) -> Job | None:
