@@ -320,11 +320,12 @@ def check(world: World, devices: list[Device]) -> dict[str, Any]:
     """The invariants: every op applied once or rejected with a reason; events = the devices' facts;
     every handheld's view = the server's view of its scope."""
     from backend.shipments.models import Job, TrackingEvent
-    from backend.sync.models import AppliedOp, CallLog, DeviceState
+    from backend.sync import oplog
+    from backend.sync.models import CallLog, DeviceState
 
     ops = [(d, o) for d in devices for o in outbox.all_ops(d.store)]
     ids = [o.op_id for _, o in ops]
-    server_ops = {str(k): v for k, v in AppliedOp.objects.filter(op_id__in=ids).values_list("op_id", "outcome")}
+    server_ops = oplog.outcomes(ids)  # AppliedOp rows, and scans' events (their op-log entry)
     events = Counter(str(k) for k in TrackingEvent.objects.filter(device_id__in=[d.name for d in devices])
                      .values_list("idempotency_key", flat=True))
     calls = {str(k) for k in CallLog.objects.filter(op_id__in=ids).values_list("op_id", flat=True)}

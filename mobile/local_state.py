@@ -86,6 +86,12 @@ def apply_changes(store: Store, changes: list[dict[str, Any]]) -> None:
                 if server is not None:
                     server["shipment"] = shipment
                     rebuild(store, job_id, server)
+        elif op == "shipment_status":  # a hand-over scan: the one field it changes
+            for job_id in store.job_ids_for_shipment(change["shipment_id"]):
+                server = store.server_job(job_id)
+                if server is not None:
+                    server["shipment"]["status"] = change["status"]
+                    rebuild(store, job_id, server)
     if snapshot_ids is not None:
         for job_id in set(store.job_ids()) - snapshot_ids:
             rebuild(store, job_id, None)

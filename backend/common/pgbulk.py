@@ -36,3 +36,44 @@ def execute(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with psycopg.Cursor(connection.connection) as cur:
         cur.execute(sql, params)
         return cur.fetchall() if cur.description else []
+
+
+Column = tuple[str, str, Sequence[Any]]  # (column name, PostgreSQL type, one value per row)
+
+
+def insert_unnest(table: str, columns: Sequence[Column], *, numbered: tuple[str, int] | None = None,
+                  suffix: str = "") -> list[tuple[Any, ...]]:
+    """``INSERT INTO table … SELECT … FROM unnest(arrays)``: many rows in one statement.
+
+    A column whose values are all equal goes as one scalar instead of an array: psycopg dumps an
+    array's elements one by one in Python (about a microsecond each), and a station's scans share
+    their actor, device, time and mostly their empty fields. ``numbered=(column, first)`` fills a
+    column with ``first, first + 1, …`` in row order (feed cursors) without sending them at all.
+    ``jsonb`` values are Python objects, written by ``dumps_json``. ``suffix`` follows the SELECT
+    (``ON CONFLICT …``, ``RETURNING …``).
+    """
+    names: list[str] = []
+    select: list[str] = []
+    scalars: list[Any] = []
+    arrays: list[Any] = []
+    array_sql: list[str] = []
+    if numbered is not None:
+        names.append(numbered[0])
+        select.append("%b::bigint + u.ord - 1")
+        scalars.append(numbered[1])
+    for name, pg_type, values in columns:
+        names.append(name)
+        first = values[0]
+        if all(v == first for v in values):
+            select.append(f"%b::{pg_type}")
+            scalars.append(jsonb(first) if pg_type == "jsonb" and first is not None else first)
+        else:
+            select.append(f"u.c{len(arrays)}")
+            array_sql.append(f"%b::{pg_type}[]")
+            arrays.append([None if v is None else jsonb(v) for v in values] if pg_type == "jsonb" else list(values))
+    aliases = ", ".join([f"c{i}" for i in range(len(arrays))] + ["ord"])
+    source = (f"unnest({', '.join(array_sql)}) WITH ORDINALITY AS u({aliases})" if arrays
+              else "generate_series(1, %b) AS u(ord)")
+    params = [*scalars, *arrays] if arrays else [*scalars, len(columns[0][2])]
+    sql = f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(select)} FROM {source} {suffix}"
+    return execute(sql, params)

@@ -8,7 +8,8 @@ read (and tested) in one place:
   with the job id only, because the job is no longer theirs to see;
 * station feed: every row of the station, as it is (supervisors see full data);
 * shipment feed: rows of one shipment reduced to ``tracking.updated`` with the public, masked
-  view (no phone, no address, nothing about other jobs).
+  view (no phone, no address, nothing about other jobs), or ``tracking.scanned`` for a hand-over
+  scan (tracking number, status, scan kind).
 """
 
 from __future__ import annotations
@@ -107,6 +108,10 @@ def public_job(j: dict[str, Any]) -> dict[str, Any]:
 
 def _public_json(row: FeedRow) -> str | None:
     cached = row.__dict__.get("_public")
+    if cached is None and "scan" in row.payload:  # a hand-over scan (snapshots.scan_payload)
+        p = row.payload
+        public = {"tracking_no": p["tracking_no"], "status": p["status"], "scan_kind": p["scan"]["kind"]}
+        cached = row.__dict__["_public"] = json.dumps(envelope("tracking.scanned", row.cursor, row.at, public))
     if cached is None:
         job = row.payload.get("job")
         shipment = job["shipment"] if job else row.payload.get("shipment")

@@ -98,8 +98,18 @@ class ScanInfo(TypedDict):
 
 
 class ShipmentScannedPayload(TypedDict):
-    shipment: ShipmentSnapshot
+    """Not the snapshot: a scan changes only the status (set that field; snapshots.scan_payload)."""
+
+    shipment_id: int
+    tracking_no: str
+    status: str
     scan: ScanInfo
+
+
+class TrackingScannedPayload(TypedDict):
+    tracking_no: str
+    status: str
+    scan_kind: str
 
 
 class PublicShipment(TypedDict):
@@ -182,8 +192,11 @@ CATALOGUE: dict[str, MessageType] = {
     ),
     "job.revoked": MessageType(JobRevokedPayload, "feed", ("courier",), "a job is no longer yours: drop it"),
     "shipment.updated": MessageType(ShipmentPayload, "feed", ("station",), "a supervisor's decision on a shipment"),
-    "shipment.scanned": MessageType(ShipmentScannedPayload, "feed", ("station",), "a hand-over scan"),
+    "shipment.scanned": MessageType(
+        ShipmentScannedPayload, "feed", ("courier", "station"), "a hand-over scan: the shipment's new status"
+    ),
     "tracking.updated": MessageType(TrackingUpdatedPayload, "feed", ("shipment",), "the public view changed"),
+    "tracking.scanned": MessageType(TrackingScannedPayload, "feed", ("shipment",), "a hand-over scan (public)"),
     "courier.location": MessageType(CourierLocationPayload, "none", ("station",), "a courier's exact position"),
     "tracking.courier_location": MessageType(
         CoarseLocationPayload, "none", ("shipment",), "where your courier roughly is (next stop only)"

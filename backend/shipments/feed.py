@@ -150,23 +150,13 @@ def insert_block(entries: list[FeedEntry]) -> None:
     publish_entries_on_commit(entries)
 
 
-_COLUMNS = "cursor, kind, payload, station_id, courier_id, prev_courier_id, shipment_id, job_id, created_at"
-_UNNEST = (
-    f"INSERT INTO {FeedEntry._meta.db_table} ({_COLUMNS}) "
-    "SELECT * FROM unnest(%b::bigint[], %b::text[], %b::jsonb[], %b::bigint[], %b::bigint[], %b::bigint[], "
-    "%b::bigint[], %b::bigint[], %b::timestamptz[])"
-)
-
-
 def _insert_unnest(entries: list[FeedEntry]) -> None:
     # One statement with binary array parameters: far cheaper than bulk_create's VALUES list.
-    cols: list[list[Any]] = [[] for _ in range(9)]
-    for e in entries:
-        for col, value in zip(
-            cols,
-            (e.cursor, e.kind, pgbulk.jsonb(e.payload), e.station_id, e.courier_id, e.prev_courier_id,
-             e.shipment_id, e.job_id, e.created_at),
-            strict=True,
-        ):
-            col.append(value)
-    pgbulk.execute(_UNNEST, cols)
+    pgbulk.insert_unnest(FeedEntry._meta.db_table, [
+        (name, pg_type, [getattr(e, name) for e in entries]) for name, pg_type in _COLUMNS
+    ], numbered=("cursor", entries[0].cursor))
+
+
+_COLUMNS = (("kind", "text"), ("payload", "jsonb"), ("station_id", "bigint"), ("courier_id", "bigint"),
+            ("prev_courier_id", "bigint"), ("shipment_id", "bigint"), ("job_id", "bigint"),
+            ("created_at", "timestamptz"))

@@ -139,6 +139,9 @@ class TrackingEvent(models.Model):
     lng = models.FloatField(null=True, blank=True)
     accuracy_m = models.FloatField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # A synced scan's event is its op-log entry (no AppliedOp row): the op's payload hash lets a
+    # replay under the same op id with a different payload be told apart (backend/sync/oplog.py).
+    op_hash = models.CharField(max_length=64, blank=True, default="")
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -1,4 +1,10 @@
-"""The op log (AppliedOp): claiming op ids and storing what each device was told.
+"""The op log: claiming op ids and storing what each device was told.
+
+Scans, the bulk of all traffic, are pure facts whose tracking event is keyed by the op id: the
+event itself is their op-log entry (its unique ``idempotency_key`` is the claim, ``op_hash`` the
+payload hash, ``details.status_unchanged`` the only extra a scan's result carries). Only a
+rejected scan gets an AppliedOp row, to answer its replays with the same rejection. Every other
+kind is claimed in AppliedOp:
 
 Claiming is an ``INSERT … ON CONFLICT (op_id) DO NOTHING RETURNING op_id`` in op-id order inside
 the push's transaction. A concurrent push of the same op (a proxy duplicate, a retry racing the
@@ -17,8 +23,11 @@ from typing import Any
 from django.db import connection
 
 from backend.common import pgbulk
+from backend.shipments.models import TrackingEvent
 from backend.sync.models import AppliedOp, Outcome
 from backend.sync.ops import Op
+
+FACT_KINDS = frozenset({"scan"})  # kinds whose tracking event is their op-log entry
 
 
 @dataclass(slots=True)
@@ -55,6 +64,27 @@ _LOOKUP = (
 )
 
 
+_EVENTS = TrackingEvent._meta.db_table
+_LOOKUP_FACTS = (
+    "SELECT e.idempotency_key, e.op_hash, e.unchanged FROM unnest(%b::text[]) AS u(key) "
+    "CROSS JOIN LATERAL (SELECT idempotency_key, op_hash, details ? 'status_unchanged' AS unchanged "
+    f"FROM {_EVENTS} WHERE idempotency_key = u.key OFFSET 0) AS e"
+)
+
+
+def _lookup_facts(op_ids: list[str]) -> dict[str, Stored]:
+    """Scans recorded as events under these op ids, as the op log would have stored them."""
+    if not op_ids:
+        return {}
+    if connection.vendor == "postgresql":
+        rows = pgbulk.execute(_LOOKUP_FACTS, [op_ids])
+    else:
+        rows = [(key, h, "status_unchanged" in details) for key, h, details in TrackingEvent.objects.filter(
+            idempotency_key__in=op_ids).values_list("idempotency_key", "op_hash", "details")]
+    return {key: Stored(h, Outcome.APPLIED, "", {"status_unchanged": True} if unchanged else {})
+            for key, h, unchanged in rows}
+
+
 def _lookup(op_ids: list[str]) -> dict[str, Stored]:
     """Stored results of these op ids (one set-based query; most results are an empty ``{}``)."""
     if not op_ids:
@@ -76,17 +106,23 @@ def claim(ops: list[Op], *, user_id: int, device_id: str, now: datetime,
           max_seq: int = 0) -> tuple[set[str], dict[str, Stored]]:
     """Claim the op ids not seen before; return (claimed, stored results of the others).
 
+    Facts (scans) not seen before are returned as claimed without a row: their events' insert
+    claims them (``scans_bulk`` raises ``RecordedMeanwhile`` if another push got there first).
     Ops at or below the device's ``max_seq`` may have been pushed before (a retry after a lost
     answer, the common duplicate): they are looked up first, so a replayed batch costs one indexed
     read and no insert. Newer ops skip that read. Either way the insert decides, under the unique
     index, for ids a concurrent push may be claiming now; the hint only saves work.
     """
     postgres = connection.vendor == "postgresql"
-    stored = _lookup([o.op_id for o in ops if o.seq <= max_seq or not postgres])
+    maybe_seen = [o for o in ops if o.seq <= max_seq or not postgres]
+    stored = _lookup([o.op_id for o in maybe_seen])
+    stored.update(_lookup_facts([o.op_id for o in maybe_seen if o.kind in FACT_KINDS and o.op_id not in stored]))
+    # Facts are claimed by their own event's insert (see the module docstring).
+    facts = {o.op_id for o in ops if o.kind in FACT_KINDS and o.op_id not in stored}
     # One lock order, so two pushes cannot deadlock (canonical UUID text sorts as the UUIDs do).
-    ordered = sorted((o for o in ops if o.op_id not in stored), key=lambda o: o.op_id)
+    ordered = sorted((o for o in ops if o.op_id not in stored and o.op_id not in facts), key=lambda o: o.op_id)
     if not ordered:
-        return set(), stored
+        return facts, stored
     if postgres:
         rows = pgbulk.execute(_CLAIM, [user_id, device_id, now, [o.op_id for o in ordered], [o.seq for o in ordered],
                                        [o.kind for o in ordered], [o.payload_hash for o in ordered],
@@ -104,7 +140,26 @@ def claim(ops: list[Op], *, user_id: int, device_id: str, now: datetime,
         claimed = {o.op_id for o in ordered}
     # Ids a concurrent push committed between our look-up and our insert: read what it stored.
     stored.update(_lookup([o.op_id for o in ordered if o.op_id not in claimed]))
-    return claimed, stored
+    return claimed | facts, stored
+
+
+def record_facts(ops: list[Op], results: dict[str, tuple[str, str, dict[str, Any]]], *, user_id: int,
+                 device_id: str, now: datetime) -> None:
+    """AppliedOp rows for the facts (scans) that were not applied: only they need one (see above)."""
+    rows = [AppliedOp(op_id=o.op_id, user_id=user_id, device_id=device_id, seq=o.seq, kind=o.kind,
+                      payload_hash=o.payload_hash, outcome=results[o.op_id][0], code=results[o.op_id][1],
+                      result=results[o.op_id][2], event_at=o.event_at, received_at=now)
+            for o in ops if o.op_id in results]
+    # A concurrent push of the same op stored the same rejection first: keep it.
+    AppliedOp.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def outcomes(op_ids: list[str]) -> dict[str, str]:
+    """op id → what the server holds for it ("applied", "rejected"…), from both records."""
+    held = {str(k): v for k, v in AppliedOp.objects.filter(op_id__in=op_ids).values_list("op_id", "outcome")}
+    for key in TrackingEvent.objects.filter(idempotency_key__in=op_ids).values_list("idempotency_key", flat=True):
+        held.setdefault(key, Outcome.APPLIED)
+    return held
 
 
 def store(results: dict[str, tuple[str, str, dict[str, Any]]]) -> None:

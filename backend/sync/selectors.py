@@ -105,6 +105,9 @@ def _courier_changes(courier_id: int, after: int, limit: int) -> PullPage:
             changes.append({"c": cursor, "op": "shipment", "shipment": job["shipment"]})
         elif "shipment" in payload:
             changes.append({"c": cursor, "op": "shipment", "shipment": payload["shipment"]})
+        elif "scan" in payload:  # a scan carries the status it left, not the snapshot (snapshots.scan_payload)
+            changes.append({"c": cursor, "op": "shipment_status", "shipment_id": payload["shipment_id"],
+                            "status": payload["status"]})
     cursor = entries[-1][0] if entries else after
     return PullPage(cursor, len(entries) == limit, changes, {})
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from backend.accounts.roles import Principal, Role
 from backend.common.errors import DomainError
 from backend.shipments import feed
-from backend.shipments.services.scans_bulk import ScanInput, scans_record_bulk
+from backend.shipments.services.scans_bulk import RecordedMeanwhile, ScanInput, scans_record_bulk
 from backend.shipments.services.unit import UnitOfWork, unit_of_work
 from backend.sync import handlers, oplog
 from backend.sync.models import DeviceState, Outcome
@@ -75,10 +75,18 @@ def apply_ops(*, principal: Principal, device_id: str, raw_ops: Any, sent_at: da
     if len(raw_ops) > MAX_OPS:
         raise DomainError("payload_too_large", f"at most {MAX_OPS} ops per push", max_ops=MAX_OPS)
     parsed = [parse_op(i, raw, device_id) for i, raw in enumerate(raw_ops)]
+    look_up_all = False
     for attempt in range(RETRIES):
         try:
-            result = _apply(principal, device_id, parsed, sent_at)
+            result = _apply(principal, device_id, parsed, sent_at, look_up_all)
             break
+        except RecordedMeanwhile:
+            # One of our scans' op ids was recorded by a concurrent push after we looked (the device
+            # lock makes that rare: the same op id from two devices). Nothing was applied: look every
+            # op up this time, so those come back as duplicates.
+            if attempt == RETRIES - 1:
+                raise
+            look_up_all = True
         except OperationalError as exc:
             # A deadlock with another writer (e.g. a station scanning the parcels a courier is
             # delivering) rolls back the whole push; nothing was applied, so run it again.
@@ -88,7 +96,8 @@ def apply_ops(*, principal: Principal, device_id: str, raw_ops: Any, sent_at: da
     return result
 
 
-def _apply(principal: Principal, device_id: str, parsed: list[Op | BadOp], sent_at: datetime | None) -> PushResult:
+def _apply(principal: Principal, device_id: str, parsed: list[Op | BadOp], sent_at: datetime | None,
+           look_up_all: bool = False) -> PushResult:
     results: list[dict[str, Any] | None] = [None] * len(parsed)
     ops: list[Op] = []
     for p in parsed:
@@ -112,7 +121,7 @@ def _apply(principal: Principal, device_id: str, parsed: list[Op | BadOp], sent_
                 else:
                     first[op.op_id] = op
             claimed, seen = oplog.claim(list(first.values()), user_id=principal.user_id, device_id=device_id,
-                                        now=now, max_seq=device.max_seq)
+                                        now=now, max_seq=2**63 if look_up_all else device.max_seq)
             fresh = [op for op in first.values() if op.op_id in claimed]
             for op in first.values():
                 if op.op_id in seen:
@@ -130,7 +139,11 @@ def _apply(principal: Principal, device_id: str, parsed: list[Op | BadOp], sent_
                 r = results[first[op.op_id].index] or {}
                 original = "rejected" if r.get("outcome") == Outcome.REJECTED else r.get("outcome", "applied")
                 results[op.index] = _replayed(op, first[op.op_id].payload_hash, original, r)
-            oplog.store(batch.stored)
+            facts = [op for op in fresh if op.kind in oplog.FACT_KINDS]
+            oplog.record_facts(facts, {k: v for k, v in batch.stored.items() if v[0] != Outcome.APPLIED},
+                               user_id=principal.user_id, device_id=device_id, now=now)
+            fact_ids = {op.op_id for op in facts}
+            oplog.store({k: v for k, v in batch.stored.items() if k not in fact_ids})
             oplog.release(batch.released)
             device.max_seq, device.gaps = record_seqs(device.max_seq, device.gaps,
                                                       [p.seq for p in parsed if p.seq is not None])
@@ -242,11 +255,12 @@ def _apply_scans(batch: _Batch, run: list[Op]) -> None:
             continue
         valid.append(op)
         inputs.append(ScanInput(key=op.op_id, tracking_no=p["tracking_no"], scan_kind=p["scan_kind"],
-                                event_at=op.event_at, lat=lat, lng=lng, accuracy_m=accuracy_m))
+                                event_at=op.event_at, lat=lat, lng=lng, accuracy_m=accuracy_m,
+                                op_hash=op.payload_hash))
     if not inputs:
         return
     outcomes = scans_record_bulk(scans=inputs, actor=batch.principal, device_id=batch.device.device_id,
-                                 claimed=True)
+                                 checked=True)
     for op, out in zip(valid, outcomes, strict=True):
         if out.code:
             batch.rejected(op, DomainError(out.code, out.message))

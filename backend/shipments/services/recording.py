@@ -159,11 +159,12 @@ def feed_job(kind: str, job: Job, *, prev_courier_id: int | None = None) -> None
     )
 
 
-def feed_shipment(kind: str, shipment: Shipment, extra: dict[str, Any] | None = None) -> None:
-    """A shipment-level change, addressed also to the courier holding its open job (they carry it)."""
-    payload: dict[str, Any] = {"shipment": shipment_snapshot(shipment)}
-    if extra:
-        payload.update(extra)
+def feed_shipment(kind: str, shipment: Shipment, payload: dict[str, Any] | None = None) -> None:
+    """A shipment-level change, addressed also to the courier holding its open job (they carry it).
+
+    ``payload`` defaults to the shipment's whole snapshot."""
+    if payload is None:
+        payload = {"shipment": shipment_snapshot(shipment)}
     holder = (
         Job.objects.filter(shipment_id=shipment.pk, status__in=JOB_OPEN, courier__isnull=False)
         .order_by("-pk")

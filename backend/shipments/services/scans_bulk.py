@@ -8,14 +8,15 @@ the rules of ``scan()`` (a scan that cannot move the status is kept as a fact wi
 - the shipments are locked in one ``SELECT … FOR UPDATE`` in id order (the order every bulk
   caller uses, so two bulk ingests cannot deadlock each other);
 - events go in with one ``INSERT … SELECT unnest(…) ON CONFLICT (idempotency_key) DO NOTHING``:
-  the idempotency key is the op id, so the database itself refuses a scan it already holds;
+  the idempotency key is the op id, so the database itself refuses a scan it already holds, and
+  for a synced scan the event is the op's only record (see ``backend/sync/oplog.py``);
 - feed rows take one block of cursors (``feed.next_cursors(n)``) and one insert, as the last
-  write of the transaction (or of the enclosing ``feed.batch()``).
+  write of the transaction (or of the enclosing ``feed.batch()``). They carry the scan and the
+  status, not the shipment's snapshot (``snapshots.scan_payload``).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
@@ -32,7 +33,7 @@ from backend.shipments import feed, transitions
 from backend.shipments.context import CLOCK_SKEW_FLAG_S
 from backend.shipments.models import Job, Shipment, TrackingEvent
 from backend.shipments.services.shipments import SCAN_TARGET
-from backend.shipments.snapshots import SNAPSHOT_COLUMNS, shipment_snapshot
+from backend.shipments.snapshots import scan_payload
 from backend.shipments.transitions import JOB_OPEN
 
 MAX_SCANS = 5000
@@ -47,6 +48,7 @@ class ScanInput:
     lat: float | None = None
     lng: float | None = None
     accuracy_m: float | None = None
+    op_hash: str = ""  # a synced scan's payload hash (its event is its op-log entry)
 
 
 @dataclass(slots=True)
@@ -68,6 +70,7 @@ class _Event:
     lng: float | None
     accuracy_m: float | None
     idempotency_key: str
+    op_hash: str
     details: dict[str, Any]
 
 
@@ -86,14 +89,19 @@ def _may_scan(actor: Principal, station_id: int) -> bool:
     return actor.role is not Role.NONE and actor.can_see_station(station_id)
 
 
+class RecordedMeanwhile(Exception):
+    """A key the caller had checked was recorded by another transaction since: run it all again."""
+
+
 @transaction.atomic
 def scans_record_bulk(
-    *, scans: list[ScanInput], actor: Principal, device_id: str, claimed: bool = False
+    *, scans: list[ScanInput], actor: Principal, device_id: str, checked: bool = False
 ) -> list[ScanOutcome]:
     """Record many scans; one outcome per input, in input order. Bad scans do not stop good ones.
 
-    ``claimed``: the caller already owns these keys in this transaction (a sync push claimed the op
-    ids), so the look-up of keys already recorded is skipped; the insert's ON CONFLICT still guards.
+    ``checked``: the caller has already looked these keys up and found none recorded (a sync push
+    does, with the rest of its op log), so the look-up is skipped; the insert's ON CONFLICT still
+    guards, and a key recorded meanwhile raises ``RecordedMeanwhile`` (the caller retries).
     """
     if len(scans) > MAX_SCANS:
         raise DomainError("invalid", f"at most {MAX_SCANS} scans at once")
@@ -108,14 +116,13 @@ def scans_record_bulk(
             numbers.pop(i, None)
             outcomes[i] = ScanOutcome(s.key, exc.code, exc.message)
     locked = _lock_shipments(set(numbers.values()))
-    held: set[str] = set() if claimed else set(
+    held: set[str] = set() if checked else set(
         TrackingEvent.objects.filter(idempotency_key__in=[scans[i].key for i in numbers]).values_list(
             "idempotency_key", flat=True
         )
     )
     now = timezone.now()
     events: list[_Event] = []
-    snaps: list[dict[str, Any]] = []
     changed: dict[int, Shipment] = {}
     for i, s in enumerate(scans):
         if i in outcomes:
@@ -137,53 +144,46 @@ def scans_record_bulk(
         if abs(skew) > CLOCK_SKEW_FLAG_S:
             details["clock_skew_s"] = round(skew)
         events.append(_Event(shipment.pk, s.scan_kind, shipment.status, shipment.station_id, actor.user_id,
-                             device_id, s.event_at, now, s.lat, s.lng, s.accuracy_m, s.key, details))
-        # The snapshot is taken here so each feed row carries the status right after its own scan.
-        snaps.append(shipment_snapshot(shipment))
+                             device_id, s.event_at, now, s.lat, s.lng, s.accuracy_m, s.key, s.op_hash, details))
         outcomes[i] = ScanOutcome(s.key, status_unchanged=bool(details.get("status_unchanged")))
     if changed:
         _save_statuses(list(changed.values()), now)
     ids = _insert_events(events)
-    holders = _job_holders({e.shipment_id for e in events})
+    holders = {sh.pk: sh.holder for sh in locked.values()}
+    numbers_by_id = {sh.pk: number for number, sh in locked.items()}
     feed.append_many([
-        feed.PendingEntry(kind="shipment.scanned", payload={"shipment": snap, "scan": {"kind": e.kind, "event_id": pk}},
-                          station_id=e.station_id, shipment_id=e.shipment_id, created_at=now,
-                          courier_id=holders.get(e.shipment_id))
-        for e, pk, snap in zip(events, ids, snaps, strict=True)
+        # status_after: each row carries the status right after its own scan.
+        feed.PendingEntry(kind="shipment.scanned", station_id=e.station_id, shipment_id=e.shipment_id,
+                          created_at=now, courier_id=holders.get(e.shipment_id),
+                          payload=scan_payload(shipment_id=e.shipment_id, tracking_no=numbers_by_id[e.shipment_id],
+                                               status=e.status_after, scan_kind=e.kind, event_id=pk))
+        for e, pk in zip(events, ids, strict=True)
     ])
     return [outcomes[i] for i in range(len(scans))]
 
 
-def _job_holders(shipment_ids: set[int]) -> dict[int, int]:
-    """shipment id → courier holding its open job (as ``recording.feed_shipment`` addresses rows)."""
-    if not shipment_ids:
-        return {}
-    if connection.vendor != "postgresql":
-        rows = Job.objects.filter(shipment_id__in=shipment_ids, status__in=JOB_OPEN, courier__isnull=False)
-        return dict(rows.order_by("pk").values_list("shipment_id", "courier_id"))
-    # Binary array parameters: the ORM would quote hundreds of ids into the SQL text.
-    return dict(pgbulk.execute(  # type: ignore[arg-type]
-        f"SELECT shipment_id, courier_id FROM {Job._meta.db_table} WHERE shipment_id = ANY(%b::bigint[]) "
-        "AND status = ANY(%b::text[]) AND courier_id IS NOT NULL ORDER BY id",
-        [list(shipment_ids), [str(s) for s in JOB_OPEN]]))
-
-
 def _lock_shipments(numbers: set[str]) -> dict[str, Any]:
-    """Lock the scanned shipments in id order; tracking number → shipment (or a row with its fields)."""
+    """Lock the scanned shipments in id order; tracking number → a row with what a scan reads and
+    ``holder``, the courier holding its open job (to whom ``recording.feed_shipment`` also addresses
+    the row; the latest job wins, as there)."""
     if connection.vendor != "postgresql":
         qs = Shipment.objects.select_for_update().filter(tracking_no__in=numbers).order_by("pk")
-        return {sh.tracking_no: sh for sh in qs}
+        locked = {sh.tracking_no: sh for sh in qs.only("id", "tracking_no", "status", "station_id")}
+        open_jobs = Job.objects.filter(shipment__in=locked.values(), status__in=JOB_OPEN, courier__isnull=False)
+        holders = dict(open_jobs.order_by("pk").values_list("shipment_id", "courier_id"))
+        for sh in locked.values():
+            sh.holder = holders.get(sh.pk)
+        return locked
+    # Binary array parameters: the ORM would quote hundreds of numbers into the SQL text. The
+    # holder is a sub-select per row (one index probe each) rather than a second query over
+    # ``shipment_id = ANY(…)``, which the planner answers by reading every open job of the station.
     rows = pgbulk.execute(
-        f"SELECT {', '.join(SNAPSHOT_COLUMNS)} FROM {Shipment._meta.db_table} WHERE tracking_no = ANY(%b) "
-        "ORDER BY id FOR UPDATE", [list(numbers)])
-    locked = {}
-    for row in rows:
-        sh = SimpleNamespace(**dict(zip(SNAPSHOT_COLUMNS, row, strict=True)))
-        sh.pk = sh.id
-        if isinstance(sh.handling, str):  # Django loads jsonb as text on its connections
-            sh.handling = json.loads(sh.handling)
-        locked[sh.tracking_no] = sh
-    return locked
+        f"SELECT s.id, s.tracking_no, s.status, s.station_id, (SELECT j.courier_id FROM {Job._meta.db_table} j "
+        "WHERE j.shipment_id = s.id AND j.status = ANY(%b::text[]) AND j.courier_id IS NOT NULL "
+        f"ORDER BY j.id DESC LIMIT 1) FROM {Shipment._meta.db_table} s WHERE s.tracking_no = ANY(%b) "
+        "ORDER BY s.id FOR UPDATE OF s", [[str(s) for s in JOB_OPEN], list(numbers)])
+    return {number: SimpleNamespace(pk=pk, tracking_no=number, status=status, station_id=station_id, holder=holder)
+            for pk, number, status, station_id, holder in rows}
 
 
 def _apply_status(shipment: Shipment, target: str | None, changed: dict[int, Shipment]) -> dict[str, Any]:
@@ -209,16 +209,11 @@ def _save_statuses(shipments: list[Shipment], now: datetime) -> None:
         Shipment.objects.bulk_update(shipments, ["status", "updated_at"])
 
 
-_EVENT_COLS = (
-    "shipment_id, kind, status_after, station_id, actor_id, device_id, event_at, received_at, lat, lng, "
-    "accuracy_m, idempotency_key, details"
-)
-_EVENT_UNNEST = (
-    f"INSERT INTO {TrackingEvent._meta.db_table} ({_EVENT_COLS}) "
-    "SELECT * FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::bigint[], %b::int[], %b::text[], "
-    "%b::timestamptz[], %b::timestamptz[], %b::float8[], %b::float8[], %b::float8[], %b::text[], %b::jsonb[]) "
-    "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key"
-)
+_EVENT_TYPES = {
+    "shipment_id": "bigint", "kind": "text", "status_after": "text", "station_id": "bigint", "actor_id": "int",
+    "device_id": "text", "event_at": "timestamptz", "received_at": "timestamptz", "lat": "float8", "lng": "float8",
+    "accuracy_m": "float8", "idempotency_key": "text", "op_hash": "text", "details": "jsonb",
+}
 
 
 def _insert_events(events: list[_Event]) -> list[int]:
@@ -229,10 +224,12 @@ def _insert_events(events: list[_Event]) -> list[int]:
         rows = [TrackingEvent(**{name: getattr(e, name) for name in _Event.__slots__}) for e in events]
         TrackingEvent.objects.bulk_create(rows)
         return [r.pk for r in rows]
-    cols: list[list[Any]] = [[getattr(e, name) for e in events] for name in _Event.__slots__]
-    cols[-1] = [pgbulk.jsonb(d) for d in cols[-1]]
-    ids = {key: pk for pk, key in pgbulk.execute(_EVENT_UNNEST, cols)}
+    rows = pgbulk.insert_unnest(
+        TrackingEvent._meta.db_table,
+        [(name, _EVENT_TYPES[name], [getattr(e, name) for e in events]) for name in _Event.__slots__],
+        suffix="ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key")
+    ids = {key: pk for pk, key in rows}
     if len(ids) != len(events):
-        # Another transaction committed one of these keys after we looked: roll back, let the caller retry.
-        raise DomainError("duplicate_operation", "a scan in this batch was recorded concurrently; retry")
+        # Another transaction committed one of these keys after the caller looked: roll back, retry.
+        raise RecordedMeanwhile("a scan in this batch was recorded concurrently")
     return [ids[e.idempotency_key] for e in events]

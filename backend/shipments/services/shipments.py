@@ -17,6 +17,7 @@ from backend.shipments.services.recording import (
     require_station_staff,
     save_shipment,
 )
+from backend.shipments.snapshots import scan_payload
 from backend.shipments.states import EventKind
 from backend.shipments.states import ShipmentStatus as S
 
@@ -85,6 +86,8 @@ def scan(*, tracking_no: str, scan_kind: str, ctx: Ctx) -> TrackingEvent:
         else:
             details = {"status_unchanged": True, "status_was": shipment.status}
     event = record_event(ctx, shipment=shipment, kind=scan_kind, details=details)
-    feed_shipment("shipment.scanned", shipment, {"scan": {"kind": scan_kind, "event_id": event.pk}})
+    feed_shipment("shipment.scanned", shipment, scan_payload(
+        shipment_id=shipment.pk, tracking_no=shipment.tracking_no, status=shipment.status, scan_kind=scan_kind,
+        event_id=event.pk))
     return event
 

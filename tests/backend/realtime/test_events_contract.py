@@ -39,6 +39,10 @@ def apply(state: dict[int, dict[str, Any]], message: dict[str, Any]) -> None:
         state.pop(payload["job_id"], None)
     elif kind.startswith("job."):
         state[payload["job"]["id"]] = payload["job"]
+    elif kind == "shipment.scanned":  # a scan carries only the status it left
+        for job in state.values():
+            if job["shipment"]["id"] == payload["shipment_id"]:
+                job["shipment"]["status"] = payload["status"]
     elif kind.startswith("shipment."):
         for job in state.values():
             if job["shipment"]["id"] == payload["shipment"]["id"]:
@@ -87,7 +91,8 @@ async def test_replaying_messages_onto_stale_snapshots_equals_a_fresh_fetch(  # 
     for sock in sockets.values():
         assert (await sock.open())["type"] == "session.ready"
 
-    # A courier's afternoon: deliver one, fail one, lose one to a colleague, get a new one.
+    # A courier's afternoon: load one out, deliver it, fail one, lose one to a colleague, get a new one.
+    await run(scan)(tracking_no=delivered.shipment.tracking_no, scan_kind="loaded_out", ctx=supervisor.ctx)
     await run(job_start)(job_id=delivered.pk, ctx=xp.ctx)
     proof = ProofInput(method="photo", recipient_relation="self", media_sha256=["ab" * 32])
     await run(job_deliver)(job_id=delivered.pk, ctx=xp.ctx, proof=proof)
@@ -108,15 +113,20 @@ async def test_replaying_messages_onto_stale_snapshots_equals_a_fresh_fetch(  # 
         for message in received[name]:
             apply(state, message)
     for message in received["customer"]:
-        stale["customer"] = message["payload"]["shipment"]
+        if message["type"] == "tracking.scanned":
+            stale["customer"]["status"] = message["payload"]["status"]
+        else:
+            stale["customer"] = message["payload"]["shipment"]
 
     assert stale["courier"] == await run(courier_day)(x.pk)
     assert stale["station"] == await run(station_jobs)(station.pk)
     assert stale["customer"] == await run(public_view)(delivered.shipment_id)
     # The scenario exercised what it claims to (a contract test that applied nothing proves nothing).
     assert [m["type"] for m in received["courier"]] == [
-        "job.updated", "job.updated", "job.updated", "job.updated", "job.revoked", "job.assigned"
+        "shipment.scanned", "job.updated", "job.updated", "job.updated", "job.updated", "job.revoked", "job.assigned"
     ]
+    assert received["courier"][0]["payload"]["status"] == "out_for_delivery"
+    assert [m["type"] for m in received["customer"]][:1] == ["tracking.scanned"]
     assert {m["type"] for m in received["station"]} >= {
         "job.updated", "job.assigned", "job.created", "shipment.scanned", "shipment.updated"
     }

@@ -35,10 +35,13 @@ def test_changes_after_the_cursor_include_revocations_and_scans(station, courier
     job_unassign(job_id=dropped.pk, ctx=supervisor.ctx, reason="rain")
     scan(tracking_no=kept.shipment.tracking_no, scan_kind="sorted", ctx=supervisor.ctx)
     body = pull(me, cursor)
-    assert [(c["op"], c.get("job", {}).get("id") or c.get("job_id") or c["shipment"]["id"])
+    assert [(c["op"], c.get("job", {}).get("id") or c.get("job_id") or c["shipment_id"])
             for c in body["changes"]] == [
-        ("job", kept.pk), ("revoke", moved.pk), ("revoke", dropped.pk), ("shipment", kept.shipment_id)]
+        ("job", kept.pk), ("revoke", moved.pk), ("revoke", dropped.pk), ("shipment_status", kept.shipment_id)]
     assert body["changes"][0]["job"]["status"] == "started"
+    # A scan carries the status it left, not the whole shipment (started: out for delivery).
+    assert {k: v for k, v in body["changes"][3].items() if k != "c"} == {
+        "op": "shipment_status", "shipment_id": kept.shipment_id, "status": "out_for_delivery"}
     assert pull(me, body["cursor"])["changes"] == []
 
 

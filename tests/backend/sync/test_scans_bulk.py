@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from backend.shipments.models import FeedEntry, Shipment, TrackingEvent
+from backend.shipments.services import scan
 from backend.shipments.services.scans_bulk import ScanInput, scans_record_bulk
-from backend.shipments.snapshots import shipment_snapshot
 from mobile.uuid7 import uuid7
 from tests.fixtures.jobs import make_job
 
@@ -32,9 +32,13 @@ def test_bulk_scans_move_statuses_in_order_and_keep_facts(station, supervisor) -
         ("station_in", "at_station"), ("loaded_out", "out_for_delivery"), ("sorted", "created"),
         ("loaded_out", "created")]
     rows = list(FeedEntry.objects.filter(cursor__gt=0).order_by("cursor"))[before:]
-    assert [r.payload["shipment"]["status"] for r in rows] == ["at_station", "out_for_delivery", "created", "created"]
+    assert [r.payload["status"] for r in rows] == ["at_station", "out_for_delivery", "created", "created"]
     assert [r.payload["scan"]["event_id"] for r in rows] == [e.pk for e in events]
-    assert rows[-1].payload["shipment"] == shipment_snapshot(Shipment.objects.get(pk=b.pk))  # same shape as scan()
+    assert rows[-1].payload == {"shipment_id": b.pk, "tracking_no": b.tracking_no, "status": "created",
+                                "scan": {"kind": "loaded_out", "event_id": events[-1].pk}}
+    single = scan(tracking_no=b.tracking_no, scan_kind="sorted", ctx=supervisor.ctx)  # the one-scan service
+    last = FeedEntry.objects.order_by("-cursor").first()
+    assert last is not None and last.payload == {**rows[-1].payload, "scan": {"kind": "sorted", "event_id": single.pk}}
     cursors = [r.cursor for r in rows]
     assert cursors == list(range(cursors[0], cursors[0] + 4))
 

@@ -76,6 +76,15 @@ def test_a_revoked_job_leaves_and_a_snapshot_drops_what_it_lacks(store: Store) -
     assert store.job_ids() == [3]
 
 
+def test_a_pulled_scan_sets_the_shipments_status_and_keeps_the_rest(store: Store) -> None:
+    with store.tx():
+        apply_changes(store, [{"c": 8, "op": "shipment_status", "shipment_id": 101, "status": "out_for_delivery"},
+                              {"c": 9, "op": "shipment_status", "shipment_id": 999, "status": "held"}])  # not mine
+    job = store.job(1)
+    assert job is not None and job["shipment"] == {"id": 101, "status": "out_for_delivery", "measured_weight_g": None}
+    assert store.job(2)["shipment"]["status"] == "at_station"  # type: ignore[index]
+
+
 def test_actions_refuse_what_can_be_checked_offline(store: Store) -> None:
     actions = Actions(store)
     with pytest.raises(ActionError) as bad_number:
