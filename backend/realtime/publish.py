@@ -14,7 +14,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from backend.realtime.envelope import courier_group, envelope, shipment_group, station_group
+from backend.realtime.envelope import courier_group, shipment_group, station_group
 
 if TYPE_CHECKING:
     from backend.shipments.models import FeedEntry
@@ -35,8 +35,11 @@ def groups_for(entry: FeedEntry) -> list[str]:
     return groups
 
 
-def entry_envelope(entry: FeedEntry) -> dict[str, Any]:
-    return envelope(entry.kind, entry.cursor, entry.created_at.isoformat(), entry.payload)
+def doorbell(entry: FeedEntry) -> dict[str, Any]:
+    """What a group hears: the cursor only. Sockets read the rows themselves (``tail.py``), so the
+    row's content would be serialised, published and dropped for nothing (a 500-scan push rings
+    ~500 shipment groups)."""
+    return {"cursor": entry.cursor}
 
 
 def send_to_groups(groups: list[str], message: dict[str, Any]) -> None:
@@ -46,7 +49,7 @@ def send_to_groups(groups: list[str], message: dict[str, Any]) -> None:
 
 def publish_entry_on_commit(entry: FeedEntry) -> None:
     groups = groups_for(entry)
-    message = entry_envelope(entry)
+    message = doorbell(entry)
     transaction.on_commit(lambda: send_to_groups(groups, message))
 
 
@@ -59,7 +62,7 @@ def publish_entries_on_commit(entries: list[FeedEntry]) -> None:
     """
     last: dict[str, dict[str, Any]] = {}
     for entry in entries:  # in cursor order: the last write for a group is its highest cursor
-        message = entry_envelope(entry)
+        message = doorbell(entry)
         for group in groups_for(entry):
             last[group] = message
     batch = [([group], message) for group, message in last.items()]

@@ -126,11 +126,13 @@ class TrackingEvent(models.Model):
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     status_after = models.CharField(max_length=20, choices=ShipmentStatus.choices)
     # Stations and users are never deleted (PROTECT), and events are never looked up by either:
-    # an index here would cost every scan an insert for nothing.
+    # an index here would cost every scan an insert for nothing, and a database constraint a check
+    # per row that key-share-locks the station's and the scanner's rows from every concurrent push.
     station = models.ForeignKey(Station, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                db_index=False)
+                                db_index=False, db_constraint=False)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False,
+        db_constraint=False,
     )
     device_id = models.CharField(max_length=64, blank=True)
     event_at = models.DateTimeField()
@@ -210,16 +212,20 @@ class FeedEntry(models.Model):
     cursor = models.PositiveBigIntegerField(unique=True)
     kind = models.CharField(max_length=32)
     # Each of these is the leading column of a (column, cursor) index below, which serves it too.
+    # No database constraints: a feed row is a derived log line, written only by the service layer
+    # in the transaction that wrote the rows it names, which are never deleted (PROTECT). A
+    # constraint would check each of them per row at commit and key-share-lock the station's row
+    # from every concurrent push (a multixact per row): a third of a station scan's database time.
     station = models.ForeignKey(Station, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                db_index=False)
+                                db_index=False, db_constraint=False)
     courier = models.ForeignKey(Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                db_index=False)
+                                db_index=False, db_constraint=False)
     prev_courier = models.ForeignKey(Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                     db_index=False)
+                                     db_index=False, db_constraint=False)
     shipment = models.ForeignKey(Shipment, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                 db_index=False)
+                                 db_index=False, db_constraint=False)
     job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                            db_index=False)
+                            db_index=False, db_constraint=False)
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField()
 
