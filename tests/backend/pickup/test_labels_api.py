@@ -47,7 +47,7 @@ def test_png_decodes_to_the_tracking_number_as_code128_and_qr(api: Api, job: Job
 
 def test_pdf_rendered_with_pdftoppm_decodes_to_the_tracking_number(api: Api, job: Job, szx_supervisor: Person,
                                                                    tmp_path: Path) -> None:
-    assert shutil.which("pdftoppm"), "pdftoppm missing: apt-get install -y poppler-utils"
+    assert shutil.which("pdftoppm"), "pdftoppm missing: apt-get install -y poppler-utils poppler-data"
     response = _label(api, job, "pdf", szx_supervisor, piece=2)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"

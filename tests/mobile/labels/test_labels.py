@@ -45,7 +45,7 @@ def decoded(image: Image.Image) -> dict[str, str]:
 
 
 def pdf_to_image(pdf: bytes, tmp_path: Path, dpi: int = 203) -> Image.Image:
-    assert shutil.which("pdftoppm"), "pdftoppm missing: apt-get install -y poppler-utils"
+    assert shutil.which("pdftoppm"), "pdftoppm missing: apt-get install -y poppler-utils poppler-data"
     src = tmp_path / "label.pdf"
     src.write_bytes(pdf)
     subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-singlefile", src, tmp_path / "page"], check=True)
@@ -53,7 +53,7 @@ def pdf_to_image(pdf: bytes, tmp_path: Path, dpi: int = 203) -> Image.Image:
 
 
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:
-    assert shutil.which("pdftotext"), "pdftotext missing: apt-get install -y poppler-utils"
+    assert shutil.which("pdftotext"), "pdftotext missing: apt-get install -y poppler-utils poppler-data"
     src = tmp_path / "text.pdf"
     src.write_bytes(pdf)
     return subprocess.run(["pdftotext", src, "-"], check=True, capture_output=True, text=True).stdout
