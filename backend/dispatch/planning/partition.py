@@ -23,14 +23,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
 import pyvrp
-from pyvrp.stop import MaxIterations, MultipleCriteria, NoImprovement, StoppingCriterion
 
 from .aggregate import coarse_data, expand, groups_of
 from .insertion import cheapest_insertion, route_state
 from .matrix import MatrixProvider
 from .model import Plan, PlanRequest, RoutePlan, Stop, Vehicle
 from .schedule import evaluate
-from .search import Deadline, iterated_local_search
+from .search import Budget, Deadline, Iterations, iterated_local_search
 from .solver import build_data, to_plan
 
 COARSE_SHARE = 0.2  # of each territory's search budget, for the coarse copy (.aggregate)
@@ -72,26 +71,27 @@ def _solve_part(args: tuple[PlanRequest, MatrixProvider, float | None, int | Non
     data, stops, type_ids = build_data(request, matrix)
     if not stops:
         return to_plan(request, pyvrp.Solution(data, []), stops, type_ids)
-    coarse_stop, fine_stop = _stops(deadline, iterations or 0)
+    coarse_budget, fine_budget = _budgets(deadline, iterations or 0)
     groups = groups_of(data, seed)
     init, penalties = None, None
     if len(groups) < len(stops):
         profiles = sorted({v.profile for v in request.vehicles})  # build_data's profile order
-        coarse, penalties = iterated_local_search(coarse_data(data, groups, matrix, profiles), coarse_stop, seed=seed)
+        # The coarse search also ends once it stops improving, as it does within a long budget.
+        coarse, penalties = iterated_local_search(
+            coarse_data(data, groups, matrix, profiles), coarse_budget, seed=seed, patience=COARSE_PATIENCE,
+        )
         init = expand(coarse, data, groups)
-    best, _ = iterated_local_search(data, fine_stop, seed=seed, initial_solution=init, penalties=penalties)
+    best, _ = iterated_local_search(data, fine_budget, seed=seed, initial_solution=init, penalties=penalties)
     return to_plan(request, best, stops, type_ids)
 
 
-def _stops(deadline: float | None, iterations: int) -> tuple[StoppingCriterion, StoppingCriterion]:
+def _budgets(deadline: float | None, iterations: int) -> tuple[Budget, Budget]:
     """Budgets of the coarse and the fine search; an iteration budget wins over a deadline."""
     if deadline is None:
         coarse = max(1, round(COARSE_SHARE * iterations))
-        return MaxIterations(coarse), MaxIterations(max(1, iterations - coarse))
+        return Iterations(coarse), Iterations(max(1, iterations - coarse))
     now = time.monotonic()
-    # The coarse search also ends once it stops improving, as it does within a long budget.
-    coarse_end = Deadline(now + COARSE_SHARE * (deadline - now))
-    return MultipleCriteria([coarse_end, NoImprovement(COARSE_PATIENCE)]), Deadline(deadline)
+    return Deadline(now + COARSE_SHARE * (deadline - now)), Deadline(deadline)
 
 
 def solve_partitioned(

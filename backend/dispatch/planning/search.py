@@ -1,4 +1,5 @@
-"""PyVRP's iterated local search, started with penalties on the instance's own scale.
+"""An iterated local search over PyVRP's operators, with penalties on the instance's own scale and
+an acceptance that tightens towards the end of the budget.
 
 ``pyvrp.solve`` starts every penalty (per second of lateness, per gram or cm³ of overload) at the
 midpoint of its bounds, 50,000, and lets the penalty manager walk it ×0.9 per 500 solutions. On a
@@ -10,6 +11,14 @@ vehicle drives in a second, the price of one second of lateness in metres, and t
 them from there within the same bounds. The start is built by a full local search from a random
 solution under those penalties too, not under the maximal ones, which leaves a far worse start.
 
+The loop is PyVRP's (perturb and repair the stops around the perturbation, ``LocalSearch``;
+``PenaltyManager``), but a candidate is accepted when it costs less than the current solution plus
+a threshold that shrinks linearly from ``THRESHOLD`` of the start's cost to zero at the end of the
+budget (threshold accepting), instead of PyVRP's late acceptance, whose tolerance does not know
+the budget. A short budget thus ends in a descent rather than mid-walk (docs/dispatch.md, "Large
+days"). Budgets are :class:`Deadline` or :class:`Iterations` (one object per search), which
+report how much of them is spent.
+
 Only the large-day path uses this (:mod:`.partition`); :func:`.solver.solve` keeps PyVRP's
 defaults, which are measured on the Solomon instances and on single couriers.
 """
@@ -17,23 +26,56 @@ defaults, which are measured on the Solomon instances and on single couriers.
 from __future__ import annotations
 
 import time
+from typing import Protocol
 
 import numpy as np
 import pyvrp
-from pyvrp.IteratedLocalSearch import IteratedLocalSearch, IteratedLocalSearchParams
 from pyvrp.PenaltyManager import PenaltyManager, PenaltyParams
 from pyvrp.search import OPERATORS, LocalSearch, NeighbourhoodParams, PerturbationManager, compute_neighbours
-from pyvrp.stop import StoppingCriterion
+
+THRESHOLD = 0.001  # of the start's penalised cost: the worsening accepted at the budget's start
+
+
+class Budget(Protocol):
+    def spent(self) -> float:
+        """Share of the budget used so far, 0 to 1."""
+
+    def __call__(self) -> bool:
+        """True once the budget is used up."""
 
 
 class Deadline:
-    """Stop at an absolute ``time.monotonic()`` instant, so every worker of one plan ends together."""
+    """Stop at an absolute ``time.monotonic()`` instant, so every worker of one plan ends together.
+    The share spent counts from the first look at it, i.e. from the start of the search using it."""
 
     def __init__(self, at: float) -> None:
         self.at = at
+        self._from: float | None = None
 
-    def __call__(self, best_cost: float) -> bool:
+    def spent(self) -> float:
+        now = time.monotonic()
+        if self._from is None:
+            self._from = now
+        span = self.at - self._from
+        return 1.0 if span <= 0 else min(1.0, (now - self._from) / span)
+
+    def __call__(self) -> bool:
         return time.monotonic() >= self.at
+
+
+class Iterations:
+    """A fixed number of iterations: reproducible for a seed. Counts its calls, so one per search."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.done = 0
+
+    def spent(self) -> float:
+        return min(1.0, self.done / self.n) if self.n > 0 else 1.0
+
+    def __call__(self) -> bool:
+        self.done += 1
+        return self.done > self.n
 
 
 def unit_penalty(data: pyvrp.ProblemData) -> float:
@@ -50,17 +92,20 @@ Penalties = tuple[list[float], float, float]  # per unit of each load dimension,
 
 def iterated_local_search(
     data: pyvrp.ProblemData,
-    stop: StoppingCriterion,
+    budget: Budget,
     *,
     seed: int = 0,
     initial_solution: pyvrp.Solution | None = None,
     penalties: Penalties | None = None,
+    patience: int | None = None,
+    threshold: float = THRESHOLD,
 ) -> tuple[pyvrp.Solution, Penalties]:
-    """``pyvrp.solve`` with scaled starting penalties (see the module docstring), or ``penalties``
-    learnt by an earlier search of the same units. Returns the best solution after one last full
-    local search pass (the search itself only looks around the stops each perturbation touched,
-    and a full pass still found 0.5 % after 20 s on a 2,250-stop territory) and the penalties the
-    search ended with."""
+    """Search until ``budget`` is spent, or ``patience`` iterations in a row find no better solution,
+    starting from ``initial_solution`` (else a random one after a full local search) with scaled
+    penalties (see the module docstring) or ``penalties`` learnt by an earlier search of the same
+    units. Returns the best solution after one last full local search pass (the search itself only
+    looks around the stops each perturbation touched, and a full pass still found 0.5 % after 20 s
+    on a 2,250-stop territory) and the penalties the search ended with."""
     rng = pyvrp.RandomNumberGenerator(seed=seed)
     ls = LocalSearch(data, rng, compute_neighbours(data, NeighbourhoodParams()), PerturbationManager())
     for op in OPERATORS:
@@ -70,13 +115,10 @@ def iterated_local_search(
         unit = unit_penalty(data)
         penalties = ([unit] * data.num_load_dimensions, unit, unit)
     pm = PenaltyManager(penalties, PenaltyParams())
-    init = initial_solution
-    if init is None:
-        init = ls(pyvrp.Solution.make_random(data, rng), pm.cost_evaluator(), exhaustive=True)
-    # Exhaustive search on every new best costs a full pass over thousands of stops each time,
-    # and at this size nearly every iteration early on is a new best.
-    params = IteratedLocalSearchParams(exhaustive_on_best=False)
-    best = IteratedLocalSearch(data, pm, ls, init, params).run(stop, collect_stats=False).best
+    curr = initial_solution
+    if curr is None:
+        curr = ls(pyvrp.Solution.make_random(data, rng), pm.cost_evaluator(), exhaustive=True)
+    best = _threshold_accepting(pm, ls, curr, budget, patience, threshold)
     if not best.is_feasible():
         # The budget ran out before any feasible solution (a short budget from an infeasible start):
         # at the maximal penalties a second late outweighs a stop's prize, so the local search drops
@@ -87,3 +129,32 @@ def iterated_local_search(
     if polished.is_feasible() and cost.cost(polished) < cost.cost(best):
         best = polished
     return best, pm.penalties()
+
+
+def _threshold_accepting(
+    pm: PenaltyManager, ls: LocalSearch, curr: pyvrp.Solution, budget: Budget, patience: int | None,
+    threshold: float,
+) -> pyvrp.Solution:
+    best = curr
+    cost = pm.cost_evaluator()
+    start = threshold * cost.penalised_cost(curr)
+    idle = 0
+    budget.spent()  # a deadline's share counts from here
+    while not budget() and (patience is None or idle < patience):
+        cost = pm.cost_evaluator()
+        # No full local search on each new best (PyVRP's default): at 2,250 stops nearly every
+        # iteration early on is one, and a full pass costs 0.1–0.2 s.
+        cand = ls(curr, cost, exhaustive=False)
+        pm.register(cand)
+        idle += 1
+        if cost.cost(cand) < cost.cost(best):  # cost() is infinite for infeasible solutions
+            best, idle = cand, 0
+        if accepts(cost.penalised_cost(cand), cost.penalised_cost(curr), start, budget.spent()):
+            curr = cand
+    return best
+
+
+def accepts(candidate: float, current: float, start_threshold: float, spent: float) -> bool:
+    """Threshold accepting: a worsening up to ``start_threshold`` at the start of the budget, none
+    at its end (the threshold shrinks linearly with the share ``spent``)."""
+    return candidate < current + start_threshold * (1.0 - spent)

@@ -11,14 +11,19 @@ import time
 
 import pytest
 import pyvrp
-from pyvrp.stop import MaxIterations
 
 from backend.dispatch.planning.aggregate import coarse_data, expand, groups_of
 from backend.dispatch.planning.matrix import HaversineMatrix, Point
 from backend.dispatch.planning.model import Plan, PlanRequest, Stop, Vehicle
 from backend.dispatch.planning.partition import solve_partitioned
 from backend.dispatch.planning.schedule import evaluate
-from backend.dispatch.planning.search import iterated_local_search, unit_penalty
+from backend.dispatch.planning.search import (
+    Deadline,
+    Iterations,
+    accepts,
+    iterated_local_search,
+    unit_penalty,
+)
 from backend.dispatch.planning.solver import build_data
 
 MATRIX = HaversineMatrix()
@@ -65,6 +70,27 @@ def test_lateness_is_priced_at_the_slowest_vehicles_metres_per_second() -> None:
     assert unit_penalty(data) == pytest.approx(15 / 3.6, rel=0.01)
 
 
+def test_the_accepted_worsening_shrinks_to_nothing_at_the_end_of_the_budget() -> None:
+    assert accepts(1_004.0, 1_000.0, start_threshold=10.0, spent=0.0)
+    assert accepts(1_004.0, 1_000.0, start_threshold=10.0, spent=0.5)
+    assert not accepts(1_004.0, 1_000.0, start_threshold=10.0, spent=0.7)
+    assert not accepts(1_000.0, 1_000.0, start_threshold=10.0, spent=1.0)
+    assert accepts(999.0, 1_000.0, start_threshold=10.0, spent=1.0)
+
+
+def test_budgets_report_the_share_spent() -> None:
+    budget = Iterations(4)
+    shares = []
+    while not budget():
+        shares.append(budget.spent())
+    assert shares == [0.25, 0.5, 0.75, 1.0]
+    # A deadline counts from its first look, i.e. from the start of the search that uses it.
+    deadline = Deadline(time.monotonic() + 2.0)
+    assert deadline.spent() == 0.0
+    time.sleep(0.5)
+    assert 0.2 < deadline.spent() < 0.6 and not deadline()
+
+
 def test_only_stops_open_all_day_are_grouped_and_each_stop_is_in_one_group() -> None:
     data, stops, _ = build_data(city_day(), MATRIX)
     groups = groups_of(data, seed=0)
@@ -93,7 +119,7 @@ def test_an_expanded_coarse_plan_visits_each_groups_stops_where_the_group_was() 
     data, _, _ = build_data(city_day(), MATRIX)
     groups = groups_of(data, seed=0)
     coarse = coarse_data(data, groups, MATRIX, ["e-tricycle", "van"])
-    plan, _ = iterated_local_search(coarse, MaxIterations(100), seed=2)
+    plan, _ = iterated_local_search(coarse, Iterations(100), seed=2)
     fine = expand(plan, data, groups)
     for c_route, f_route in zip(plan.routes(), fine.routes(), strict=True):
         order = [i for act in c_route.schedule() if act.is_client() for i in groups[act.idx]]
@@ -107,7 +133,7 @@ def test_a_budget_too_short_to_find_a_feasible_plan_drops_stops_rather_than_retu
     data, stops, _ = build_data(PlanRequest(day.stops, day.vehicles[:1]), MATRIX)
     start = pyvrp.Solution(data, [pyvrp.Route(data, list(range(len(stops))), 0)])
     assert not start.is_feasible()
-    best, _ = iterated_local_search(data, MaxIterations(1), initial_solution=start)
+    best, _ = iterated_local_search(data, Iterations(1), initial_solution=start)
     assert best.is_feasible()
     assert 0 < best.num_clients() < len(stops)
 
