@@ -102,6 +102,15 @@ def _lookup(op_ids: list[str]) -> dict[str, Stored]:
     }
 
 
+Result = tuple[str, str, dict[str, Any]]  # (outcome, code, what the device was told)
+
+
+def _row(o: Op, result: Result, user_id: int, device_id: str, now: datetime) -> AppliedOp:
+    return AppliedOp(op_id=o.op_id, user_id=user_id, device_id=device_id, seq=o.seq, kind=o.kind,
+                     payload_hash=o.payload_hash, outcome=result[0], code=result[1], result=result[2],
+                     event_at=o.event_at, received_at=now)
+
+
 def claim(ops: list[Op], *, user_id: int, device_id: str, now: datetime,
           max_seq: int = 0) -> tuple[set[str], dict[str, Stored]]:
     """Claim the op ids not seen before; return (claimed, stored results of the others).
@@ -131,27 +140,11 @@ def claim(ops: list[Op], *, user_id: int, device_id: str, now: datetime,
     else:
         # SQLite: every id was looked up above, and the push holds the database write lock (IMMEDIATE
         # transactions), so look-then-insert is safe.
-        AppliedOp.objects.bulk_create([
-            AppliedOp(op_id=o.op_id, user_id=user_id, device_id=device_id, seq=o.seq, kind=o.kind,
-                      payload_hash=o.payload_hash, outcome=Outcome.APPLIED, code="", result={},
-                      event_at=o.event_at, received_at=now)
-            for o in ordered
-        ])
+        AppliedOp.objects.bulk_create([_row(o, (Outcome.APPLIED, "", {}), user_id, device_id, now) for o in ordered])
         claimed = {o.op_id for o in ordered}
     # Ids a concurrent push committed between our look-up and our insert: read what it stored.
     stored.update(_lookup([o.op_id for o in ordered if o.op_id not in claimed]))
     return claimed | facts, stored
-
-
-def record_facts(ops: list[Op], results: dict[str, tuple[str, str, dict[str, Any]]], *, user_id: int,
-                 device_id: str, now: datetime) -> None:
-    """AppliedOp rows for the facts (scans) that were not applied: only they need one (see above)."""
-    rows = [AppliedOp(op_id=o.op_id, user_id=user_id, device_id=device_id, seq=o.seq, kind=o.kind,
-                      payload_hash=o.payload_hash, outcome=results[o.op_id][0], code=results[o.op_id][1],
-                      result=results[o.op_id][2], event_at=o.event_at, received_at=now)
-            for o in ops if o.op_id in results]
-    # A concurrent push of the same op stored the same rejection first: keep it.
-    AppliedOp.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def outcomes(op_ids: list[str]) -> dict[str, str]:
@@ -162,8 +155,18 @@ def outcomes(op_ids: list[str]) -> dict[str, str]:
     return held
 
 
-def store(results: dict[str, tuple[str, str, dict[str, Any]]]) -> None:
-    """Overwrite the up-front "applied" of these claimed ops with ``(outcome, code, result)``."""
+def store(results: dict[str, Result], *, facts: list[Op], user_id: int, device_id: str, now: datetime) -> None:
+    """Record what the push's ops were told, where it differs from the claim's up-front "applied".
+
+    A claimed op's row is overwritten. A fact (scan) has no row: one is written only when it was
+    not applied (an applied scan's event says all; see the module docstring).
+    """
+    fact_ids = {o.op_id for o in facts}
+    # A concurrent push of the same op stored the same rejection first: keep it.
+    AppliedOp.objects.bulk_create([_row(o, results[o.op_id], user_id, device_id, now) for o in facts
+                                   if o.op_id in results and results[o.op_id][0] != Outcome.APPLIED],
+                                  ignore_conflicts=True)
+    results = {k: v for k, v in results.items() if k not in fact_ids}
     if not results:
         return
     if connection.vendor == "postgresql":

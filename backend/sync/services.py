@@ -45,7 +45,7 @@ class _Batch:
     principal: Principal
     device: DeviceState
     results: list[dict[str, Any] | None]
-    stored: dict[str, tuple[str, str, dict[str, Any]]] = field(default_factory=dict)
+    stored: dict[str, oplog.Result] = field(default_factory=dict)
     released: list[str] = field(default_factory=list)
 
     def applied(self, op: Op, extra: dict[str, Any]) -> None:
@@ -139,11 +139,8 @@ def _apply(principal: Principal, device_id: str, parsed: list[Op | BadOp], sent_
                 r = results[first[op.op_id].index] or {}
                 original = "rejected" if r.get("outcome") == Outcome.REJECTED else r.get("outcome", "applied")
                 results[op.index] = _replayed(op, first[op.op_id].payload_hash, original, r)
-            facts = [op for op in fresh if op.kind in oplog.FACT_KINDS]
-            oplog.record_facts(facts, {k: v for k, v in batch.stored.items() if v[0] != Outcome.APPLIED},
-                               user_id=principal.user_id, device_id=device_id, now=now)
-            fact_ids = {op.op_id for op in facts}
-            oplog.store({k: v for k, v in batch.stored.items() if k not in fact_ids})
+            oplog.store(batch.stored, facts=[op for op in fresh if op.kind in oplog.FACT_KINDS],
+                        user_id=principal.user_id, device_id=device_id, now=now)
             oplog.release(batch.released)
             device.max_seq, device.gaps = record_seqs(device.max_seq, device.gaps,
                                                       [p.seq for p in parsed if p.seq is not None])

@@ -149,13 +149,12 @@ def scans_record_bulk(
     if changed:
         _save_statuses(list(changed.values()), now)
     ids = _insert_events(events)
-    holders = {sh.pk: sh.holder for sh in locked.values()}
-    numbers_by_id = {sh.pk: number for number, sh in locked.items()}
+    by_id = {sh.pk: sh for sh in locked.values()}
     feed.append_many([
         # status_after: each row carries the status right after its own scan.
         feed.PendingEntry(kind="shipment.scanned", station_id=e.station_id, shipment_id=e.shipment_id,
-                          created_at=now, courier_id=holders.get(e.shipment_id),
-                          payload=scan_payload(shipment_id=e.shipment_id, tracking_no=numbers_by_id[e.shipment_id],
+                          created_at=now, courier_id=by_id[e.shipment_id].holder,
+                          payload=scan_payload(shipment_id=e.shipment_id, tracking_no=by_id[e.shipment_id].tracking_no,
                                                status=e.status_after, scan_kind=e.kind, event_id=pk))
         for e, pk in zip(events, ids, strict=True)
     ])
