@@ -12,12 +12,13 @@ them from there within the same bounds. The start is built by a full local searc
 solution under those penalties too, not under the maximal ones, which leaves a far worse start.
 
 The loop is PyVRP's (perturb and repair the stops around the perturbation, ``LocalSearch``;
-``PenaltyManager``), but a candidate is accepted when it costs less than the current solution plus
-a threshold that shrinks linearly from ``THRESHOLD`` of the start's cost to zero at the end of the
-budget (threshold accepting), instead of PyVRP's late acceptance, whose tolerance does not know
-the budget. A short budget thus ends in a descent rather than mid-walk (docs/dispatch.md, "Large
-days"). Budgets are :class:`Deadline` or :class:`Iterations` (one object per search), which
-report how much of them is spent.
+``PenaltyManager``), but a candidate is accepted when it costs less than the best solution found so
+far plus a band that shrinks linearly from ``BAND`` of the start's cost to zero at the end of the
+budget (record-to-record travel with a shrinking band), instead of PyVRP's late acceptance, whose
+tolerance does not know the budget. A short budget thus ends in a descent rather than mid-walk,
+and the walk never strays further than the band from the record (docs/dispatch.md, "Large days").
+Budgets are :class:`Deadline` or :class:`Iterations` (one object per search), which report how
+much of them is spent.
 
 Only the large-day path uses this (:mod:`.partition`); :func:`.solver.solve` keeps PyVRP's
 defaults, which are measured on the Solomon instances and on single couriers.
@@ -33,7 +34,7 @@ import pyvrp
 from pyvrp.PenaltyManager import PenaltyManager, PenaltyParams
 from pyvrp.search import OPERATORS, LocalSearch, NeighbourhoodParams, PerturbationManager, compute_neighbours
 
-THRESHOLD = 0.001  # of the start's penalised cost: the worsening accepted at the budget's start
+BAND = 0.001  # of the start's penalised cost: how far above the record a walk may go at first
 
 
 class Budget(Protocol):
@@ -98,7 +99,7 @@ def iterated_local_search(
     initial_solution: pyvrp.Solution | None = None,
     penalties: Penalties | None = None,
     patience: int | None = None,
-    threshold: float = THRESHOLD,
+    band: float = BAND,
 ) -> tuple[pyvrp.Solution, Penalties]:
     """Search until ``budget`` is spent, or ``patience`` iterations in a row find no better solution,
     starting from ``initial_solution`` (else a random one after a full local search) with scaled
@@ -118,7 +119,7 @@ def iterated_local_search(
     curr = initial_solution
     if curr is None:
         curr = ls(pyvrp.Solution.make_random(data, rng), pm.cost_evaluator(), exhaustive=True)
-    best = _threshold_accepting(pm, ls, curr, budget, patience, threshold)
+    best = _record_to_record(pm, ls, curr, budget, patience, band)
     if not best.is_feasible():
         # The budget ran out before any feasible solution (a short budget from an infeasible start):
         # at the maximal penalties a second late outweighs a stop's prize, so the local search drops
@@ -131,13 +132,13 @@ def iterated_local_search(
     return best, pm.penalties()
 
 
-def _threshold_accepting(
+def _record_to_record(
     pm: PenaltyManager, ls: LocalSearch, curr: pyvrp.Solution, budget: Budget, patience: int | None,
-    threshold: float,
+    band: float,
 ) -> pyvrp.Solution:
     best = curr
     cost = pm.cost_evaluator()
-    start = threshold * cost.penalised_cost(curr)
+    start_band = band * cost.penalised_cost(curr)
     idle = 0
     budget.spent()  # a deadline's share counts from here
     while not budget() and (patience is None or idle < patience):
@@ -149,12 +150,14 @@ def _threshold_accepting(
         idle += 1
         if cost.cost(cand) < cost.cost(best):  # cost() is infinite for infeasible solutions
             best, idle = cand, 0
-        if accepts(cost.penalised_cost(cand), cost.penalised_cost(curr), start, budget.spent()):
+        # The record is the best feasible solution (the start while there is none). Measured from
+        # the current solution instead (threshold accepting) a walk can drift a band per step.
+        if accepts(cost.penalised_cost(cand), cost.penalised_cost(best), start_band, budget.spent()):
             curr = cand
     return best
 
 
-def accepts(candidate: float, current: float, start_threshold: float, spent: float) -> bool:
-    """Threshold accepting: a worsening up to ``start_threshold`` at the start of the budget, none
-    at its end (the threshold shrinks linearly with the share ``spent``)."""
-    return candidate < current + start_threshold * (1.0 - spent)
+def accepts(candidate: float, record: float, start_band: float, spent: float) -> bool:
+    """Record-to-record travel: up to ``start_band`` above the record at the start of the budget,
+    nothing above it at its end (the band shrinks linearly with the share ``spent``)."""
+    return candidate < record + start_band * (1.0 - spent)

@@ -70,12 +70,12 @@ def test_lateness_is_priced_at_the_slowest_vehicles_metres_per_second() -> None:
     assert unit_penalty(data) == pytest.approx(15 / 3.6, rel=0.01)
 
 
-def test_the_accepted_worsening_shrinks_to_nothing_at_the_end_of_the_budget() -> None:
-    assert accepts(1_004.0, 1_000.0, start_threshold=10.0, spent=0.0)
-    assert accepts(1_004.0, 1_000.0, start_threshold=10.0, spent=0.5)
-    assert not accepts(1_004.0, 1_000.0, start_threshold=10.0, spent=0.7)
-    assert not accepts(1_000.0, 1_000.0, start_threshold=10.0, spent=1.0)
-    assert accepts(999.0, 1_000.0, start_threshold=10.0, spent=1.0)
+def test_the_band_above_the_record_shrinks_to_nothing_at_the_end_of_the_budget() -> None:
+    assert accepts(1_004.0, 1_000.0, start_band=10.0, spent=0.0)
+    assert accepts(1_004.0, 1_000.0, start_band=10.0, spent=0.5)
+    assert not accepts(1_004.0, 1_000.0, start_band=10.0, spent=0.7)
+    assert not accepts(1_000.0, 1_000.0, start_band=10.0, spent=1.0)
+    assert accepts(999.0, 1_000.0, start_band=10.0, spent=1.0)
 
 
 def test_budgets_report_the_share_spent() -> None:
