@@ -20,6 +20,7 @@ from backend.dispatch.planning.schedule import evaluate
 from backend.dispatch.planning.search import (
     Deadline,
     Iterations,
+    _record_to_record,
     accepts,
     iterated_local_search,
     unit_penalty,
@@ -76,6 +77,45 @@ def test_the_band_above_the_record_shrinks_to_nothing_at_the_end_of_the_budget()
     assert not accepts(1_004.0, 1_000.0, start_band=10.0, spent=0.7)
     assert not accepts(1_000.0, 1_000.0, start_band=10.0, spent=1.0)
     assert accepts(999.0, 1_000.0, start_band=10.0, spent=1.0)
+
+
+class _Scripted:
+    """Stand-ins for PyVRP's solution, cost evaluator, penalty manager and local search: the local
+    search answers each call with the next scripted cost (then a hopeless one) and remembers what
+    it searched from."""
+
+    class Solution:
+        def __init__(self, value: float) -> None:
+            self.value = value
+
+    def __init__(self, candidates: list[float]) -> None:
+        self.candidates = [self.Solution(v) for v in candidates]
+        self.searched_from: list[float] = []
+
+    def cost_evaluator(self) -> _Scripted:
+        return self
+
+    def register(self, solution: object) -> None:
+        pass
+
+    def cost(self, solution: Solution) -> float:
+        return solution.value
+
+    penalised_cost = cost
+
+    def __call__(self, solution: Solution, cost: object, exhaustive: bool = False) -> Solution:
+        self.searched_from.append(solution.value)
+        return self.candidates.pop(0) if self.candidates else self.Solution(1e9)
+
+
+def test_the_walk_never_strays_further_than_the_band_above_the_best_solution() -> None:
+    # Each candidate is 4 worse than the last, inside a band of ~10 from the current solution but
+    # not from the record (1,000): the walk stops at 1,008. Measured from the current solution it
+    # would drift on to 1,012 and beyond.
+    script = _Scripted([1_004.0, 1_008.0, 1_012.0, 1_016.0, 1_020.0])
+    best = _record_to_record(script, script, _Scripted.Solution(1_000.0), Iterations(50), None, band=0.01)  # type: ignore[arg-type]
+    assert best.value == 1_000.0
+    assert script.searched_from[:6] == [1_000.0, 1_004.0, 1_008.0, 1_008.0, 1_008.0, 1_008.0]
 
 
 def test_budgets_report_the_share_spent() -> None:
