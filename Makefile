@@ -35,9 +35,11 @@ run: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	@eval "$$($(BIN)/python scripts/probe_services.py)"; \
 	FAST_PASSWORD_HASHER=True $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null \
 	  || { echo "migrations are out of date: run manage.py makemigrations"; exit 1; }; \

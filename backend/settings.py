@@ -90,7 +90,9 @@ if DATABASE_URL:
     DATABASES = {"default": database_from_url(DATABASE_URL)}
     if DATABASE_POOL_MAX > 0:
         DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 1, "max_size": DATABASE_POOL_MAX, "timeout": 10}}
+        DATABASES["default"]["OPTIONS"] = {
+            "pool": {"min_size": 1, "max_size": DATABASE_POOL_MAX, "timeout": 10}
+        }
 else:
     DATABASES = {
         "default": {

@@ -62,12 +62,24 @@ def _answers(port: int) -> bool:
         return False
 
 
-def start_workers(n: int, *, database_url: str, redis_url: str, log_dir: Path,
-                  extra_env: dict[str, str] | None = None, timeout_s: float = 60) -> list[Worker]:
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-           "DJANGO_SETTINGS_MODULE": "backend.settings", "LOG_LEVEL": "WARNING",
-           "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
-           **(extra_env or {})}
+def start_workers(
+    n: int,
+    *,
+    database_url: str,
+    redis_url: str,
+    log_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    timeout_s: float = 60,
+) -> list[Worker]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "DJANGO_SETTINGS_MODULE": "backend.settings",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
+        **(extra_env or {}),
+    }
     daphne = str(Path(sys.executable).parent / "daphne")
     log_dir.mkdir(parents=True, exist_ok=True)
     workers = []
@@ -79,7 +91,10 @@ def start_workers(n: int, *, database_url: str, redis_url: str, log_dir: Path,
         wrap = [sys.executable, "-m", "cProfile", "-o", f"{profile}/worker-{i}.prof"] if profile else []
         proc = subprocess.Popen(
             [*wrap, daphne, "-b", "127.0.0.1", "-p", str(port), "-v", "0", "backend.asgi:application"],
-            cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
         )
         workers.append(Worker(port, proc, log))
     deadline = time.monotonic() + timeout_s

@@ -53,16 +53,32 @@ def bench_solomon(directory: str, seconds: float) -> bool:
         base_cost = dimacs_cost(inst, [r.stop_ids for r in base.routes if r.visits])
         gap = 100 * (cost - best) / best
         gaps.append(gap)
-        emit(bench="solomon", instance=inst.name, cost=cost, best_known=best, gap_pct=round(gap, 3),
-             seconds=round(took, 2), feasible=plan.feasible and not plan.unassigned,
-             vehicles=sum(1 for r in plan.routes if r.visits), baseline_nn_2opt=base_cost,
-             baseline_unassigned=len(base.unassigned), baseline_ratio=round(base_cost / cost, 3))
+        emit(
+            bench="solomon",
+            instance=inst.name,
+            cost=cost,
+            best_known=best,
+            gap_pct=round(gap, 3),
+            seconds=round(took, 2),
+            feasible=plan.feasible and not plan.unassigned,
+            vehicles=sum(1 for r in plan.routes if r.visits),
+            baseline_nn_2opt=base_cost,
+            baseline_unassigned=len(base.unassigned),
+            baseline_ratio=round(base_cost / cost, 3),
+        )
     mean = statistics.mean(gaps)
     # The 0.5 % target is stated for 5 s per instance; shorter (--quick) runs only report.
     judged = seconds >= 5
     ok = mean <= 0.5 or not judged
-    emit(bench="solomon", summary=True, instances=len(gaps), mean_gap_pct=round(mean, 3), target_pct=0.5,
-         target_applies=judged, ok=ok)
+    emit(
+        bench="solomon",
+        summary=True,
+        instances=len(gaps),
+        mean_gap_pct=round(mean, 3),
+        target_pct=0.5,
+        target_applies=judged,
+        ok=ok,
+    )
     return ok
 
 
@@ -74,18 +90,29 @@ def synthetic_day(seed: int = 0, couriers: int = 30, per_courier: int = 150) -> 
         kind = "delivery" if rng.random() < 0.6 else "pickup"
         narrow = rng.random() < 0.2
         start = rng.randrange(0, SHIFT_END - 3600, 900) if narrow else 0
-        stops.append(Stop(
-            id=f"s{i}", kind=kind,
-            x=STATION.x + rng.uniform(-0.074, 0.074), y=STATION.y + rng.uniform(-0.045, 0.045),
-            tw_start=start, tw_end=start + 3600 if narrow else SHIFT_END,
-            service_s=120 if kind == "delivery" else 180,
-            weight_g=rng.randint(200, 5000), volume_cm3=rng.randint(1000, 20000),
-        ))
+        stops.append(
+            Stop(
+                id=f"s{i}",
+                kind=kind,
+                x=STATION.x + rng.uniform(-0.074, 0.074),
+                y=STATION.y + rng.uniform(-0.045, 0.045),
+                tw_start=start,
+                tw_end=start + 3600 if narrow else SHIFT_END,
+                service_s=120 if kind == "delivery" else 180,
+                weight_g=rng.randint(200, 5000),
+                volume_cm3=rng.randint(1000, 20000),
+            )
+        )
     vehicles = tuple(
-        Vehicle(id=f"c{k}", capacity_weight_g=250_000 if k % 3 == 2 else 400_000,
-                capacity_volume_cm3=1_500_000 if k % 3 == 2 else 3_000_000,
-                shift_start=0, shift_end=SHIFT_END, depot=STATION,
-                profile="e-tricycle" if k % 3 == 2 else "van")
+        Vehicle(
+            id=f"c{k}",
+            capacity_weight_g=250_000 if k % 3 == 2 else 400_000,
+            capacity_volume_cm3=1_500_000 if k % 3 == 2 else 3_000_000,
+            shift_start=0,
+            shift_end=SHIFT_END,
+            depot=STATION,
+            profile="e-tricycle" if k % 3 == 2 else "van",
+        )
         for k in range(couriers)
     )
     return PlanRequest(stops=tuple(stops), vehicles=vehicles)
@@ -115,12 +142,24 @@ def bench_station(seconds: float, reference_s: float, groups: int) -> bool:
     # (development runs, --quick) only report the gap.
     judged = seconds <= 60 and reference_s >= 600
     ok = took <= 60 and bad == 0 and not plan.unassigned and (gap <= REFERENCE_TARGET_PCT or not judged)
-    emit(bench="station", stops=len(request.stops), couriers=len(request.vehicles), groups=groups,
-         seconds=round(took, 1), cost_m=plan.cost, unassigned=len(plan.unassigned), infeasible_routes=bad,
-         reference_seconds=round(ref_took, 1), reference_cost_m=ref.cost,
-         reference_unassigned=len(ref.unassigned), vs_reference_pct=round(gap, 2),
-         target_seconds=60, target_vs_reference_pct=REFERENCE_TARGET_PCT,
-         target_applies=judged, ok=ok)
+    emit(
+        bench="station",
+        stops=len(request.stops),
+        couriers=len(request.vehicles),
+        groups=groups,
+        seconds=round(took, 1),
+        cost_m=plan.cost,
+        unassigned=len(plan.unassigned),
+        infeasible_routes=bad,
+        reference_seconds=round(ref_took, 1),
+        reference_cost_m=ref.cost,
+        reference_unassigned=len(ref.unassigned),
+        vs_reference_pct=round(gap, 2),
+        target_seconds=60,
+        target_vs_reference_pct=REFERENCE_TARGET_PCT,
+        target_applies=judged,
+        ok=ok,
+    )
     return ok
 
 
@@ -133,9 +172,15 @@ def live_routes(request: PlanRequest, now: int) -> tuple[list[Vehicle], dict[str
         v, route = part.vehicles[0], plan.routes[0]
         done = [x for x in route.visits if x.departure <= now]
         pos = by_id[done[-1].stop_id].point if done else v.depot
-        live.append(replace(v, position=pos, position_time=done[-1].departure if done else now,
-                            done_stop_ids=tuple(x.stop_id for x in done),
-                            sequence=tuple(x.stop_id for x in route.visits[len(done):])))
+        live.append(
+            replace(
+                v,
+                position=pos,
+                position_time=done[-1].departure if done else now,
+                done_stop_ids=tuple(x.stop_id for x in done),
+                sequence=tuple(x.stop_id for x in route.visits[len(done) :]),
+            )
+        )
     return live, by_id
 
 
@@ -150,26 +195,56 @@ def bench_insert(samples: int) -> bool:
     times, found = [], 0
     for i in range(samples):
         start = rng.randrange(now + 1800, SHIFT_END - 3600, 900)
-        new = Stop(f"new{i}", "pickup", STATION.x + rng.uniform(-0.074, 0.074),
-                   STATION.y + rng.uniform(-0.045, 0.045), start, start + 7200, 180, 2000, 8000)
+        new = Stop(
+            f"new{i}",
+            "pickup",
+            STATION.x + rng.uniform(-0.074, 0.074),
+            STATION.y + rng.uniform(-0.045, 0.045),
+            start,
+            start + 7200,
+            180,
+            2000,
+            8000,
+        )
         t = time.perf_counter()
         ins = cheapest_insertion(new, states, MATRIX)
         times.append(1000 * (time.perf_counter() - t))
         found += ins is not None
     p95 = statistics.quantiles(times, n=20)[18]
     remaining = [len(v.sequence) for v in live]
-    emit(bench="insert", routes=len(live), remaining_stops_min=min(remaining), remaining_stops_max=max(remaining),
-         samples=samples, inserted=found, p50_ms=round(statistics.median(times), 2), p95_ms=round(p95, 2),
-         state_build_ms_all_routes=round(build_ms, 1), target_p95_ms=100, ok=p95 <= 100)
+    emit(
+        bench="insert",
+        routes=len(live),
+        remaining_stops_min=min(remaining),
+        remaining_stops_max=max(remaining),
+        samples=samples,
+        inserted=found,
+        p50_ms=round(statistics.median(times), 2),
+        p95_ms=round(p95, 2),
+        state_build_ms_all_routes=round(build_ms, 1),
+        target_p95_ms=100,
+        ok=p95 <= 100,
+    )
     replan_s = []
     for v in live[::6]:  # a mix of vans and e-tricycles
-        new = Stop(f"extra-{v.id}", "pickup", v.depot.x + 0.01, v.depot.y + 0.01, now, SHIFT_END, 180, 1000, 3000)
+        new = Stop(
+            f"extra-{v.id}", "pickup", v.depot.x + 0.01, v.depot.y + 0.01, now, SHIFT_END, 180, 1000, 3000
+        )
         t = time.perf_counter()
         res = replan_courier(v, by_id, MATRIX, new_stops=[new], max_iterations=None, time_limit_s=3.0)
         replan_s.append(time.perf_counter() - t)
-        emit(bench="replan", courier=v.id, stops=len(res.sequence), seconds=round(replan_s[-1], 2),
-             reordered=res.reordered, current_cost_m=res.current_cost, fresh_cost_m=res.fresh_cost,
-             moved=len(res.diff.moved), added=list(res.diff.added), unassigned=list(res.diff.unassigned))
+        emit(
+            bench="replan",
+            courier=v.id,
+            stops=len(res.sequence),
+            seconds=round(replan_s[-1], 2),
+            reordered=res.reordered,
+            current_cost_m=res.current_cost,
+            fresh_cost_m=res.fresh_cost,
+            moved=len(res.diff.moved),
+            added=list(res.diff.added),
+            unassigned=list(res.diff.unassigned),
+        )
     ok_replan = max(replan_s) <= 5
     emit(bench="replan", summary=True, max_seconds=round(max(replan_s), 2), target_seconds=5, ok=ok_replan)
     return p95 <= 100 and ok_replan
@@ -182,7 +257,9 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=5.0, help="per Solomon instance")
     ap.add_argument("--station-seconds", type=float, default=60.0)
     ap.add_argument("--reference-seconds", type=float, default=600.0)
-    ap.add_argument("--groups", type=int, default=2, help="territories for the station day (one per core measured best)")
+    ap.add_argument(
+        "--groups", type=int, default=2, help="territories for the station day (one per core measured best)"
+    )
     ap.add_argument("--quick", action="store_true", help="short budgets for a smoke run")
     args = ap.parse_args()
     if args.quick:

@@ -23,8 +23,16 @@ KINDS = ("drop_request", "drop_response", "duplicate", "delay", "reorder", "rese
 
 
 class FaultProxy:
-    def __init__(self, upstream_port: int, *, rate: float = 0.3, seed: int = 0, plan: list[str] | None = None,
-                 stall_s: float = 2.5, on_push: Callable[[], bool] | None = None) -> None:
+    def __init__(
+        self,
+        upstream_port: int,
+        *,
+        rate: float = 0.3,
+        seed: int = 0,
+        plan: list[str] | None = None,
+        stall_s: float = 2.5,
+        on_push: Callable[[], bool] | None = None,
+    ) -> None:
         self.upstream_port = upstream_port
         self.rate = rate
         self.rng = random.Random(seed)
@@ -153,8 +161,10 @@ class FaultProxy:
             writer.close()
 
 
-_BAD_GATEWAY = (b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/json\r\nContent-Length: 0\r\n"
-                b"Connection: close\r\n\r\n")
+_BAD_GATEWAY = (
+    b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/json\r\nContent-Length: 0\r\n"
+    b"Connection: close\r\n\r\n"
+)
 
 
 async def _read_request(reader: asyncio.StreamReader) -> bytes | None:

@@ -37,9 +37,12 @@ COLD_START_LIMIT_S = 2.0
 FEEDBACK_LIMIT_MS = 100.0
 BATCH_INTERVAL_MS = 300.0
 EMPLOYEE = "E1001"
-PROFILE = {"role": "courier", "user": {"id": 1, "username": "c1"},
-           "courier": {"id": 1, "employee_no": EMPLOYEE, "name": "王师傅"},
-           "station": {"id": 1, "code": "HZ01", "name": "西湖站", "time_zone": "Asia/Shanghai"}}
+PROFILE = {
+    "role": "courier",
+    "user": {"id": 1, "username": "c1"},
+    "courier": {"id": 1, "employee_no": EMPLOYEE, "name": "王师傅"},
+    "station": {"id": 1, "code": "HZ01", "name": "西湖站", "time_zone": "Asia/Shanghai"},
+}
 
 
 def emit(**fields: Any) -> None:
@@ -54,15 +57,40 @@ class LoginOnce:
 def job(n: int, start: datetime) -> dict[str, Any]:
     eta = start + timedelta(minutes=2 * n)
     return {
-        "id": n, "kind": "pickup" if n % 10 == 0 else "delivery", "status": "assigned", "version": 1,
-        "station_id": 1, "courier_id": 1, "service_date": start.date().isoformat(),
-        "address": f"杭州市西湖区文三路{n}号", "lat": 30.28, "lng": 120.13,
-        "window_start": (eta - timedelta(minutes=30)).isoformat(), "window_end": (eta + timedelta(minutes=30)).isoformat(),
-        "priority": 0, "planned_seq": n, "eta": eta.isoformat(), "attempt_count": 0, "next_step": {},
-        "shipment": {"id": n, "tracking_no": make_tracking_no(10_000 + n), "status": "at_station", "station_id": 1,
-                     "service_level": "standard", "recipient_name": f"李{n}", "recipient_phone": "13912345678",
-                     "recipient_address": f"杭州市西湖区文三路{n}号", "promised_start": None, "promised_end": None,
-                     "cod_amount_fen": 0, "handling": [], "pieces": 1, "measured_weight_g": None, "price_fen": None},
+        "id": n,
+        "kind": "pickup" if n % 10 == 0 else "delivery",
+        "status": "assigned",
+        "version": 1,
+        "station_id": 1,
+        "courier_id": 1,
+        "service_date": start.date().isoformat(),
+        "address": f"杭州市西湖区文三路{n}号",
+        "lat": 30.28,
+        "lng": 120.13,
+        "window_start": (eta - timedelta(minutes=30)).isoformat(),
+        "window_end": (eta + timedelta(minutes=30)).isoformat(),
+        "priority": 0,
+        "planned_seq": n,
+        "eta": eta.isoformat(),
+        "attempt_count": 0,
+        "next_step": {},
+        "shipment": {
+            "id": n,
+            "tracking_no": make_tracking_no(10_000 + n),
+            "status": "at_station",
+            "station_id": 1,
+            "service_level": "standard",
+            "recipient_name": f"李{n}",
+            "recipient_phone": "13912345678",
+            "recipient_address": f"杭州市西湖区文三路{n}号",
+            "promised_start": None,
+            "promised_end": None,
+            "cod_amount_fen": 0,
+            "handling": [],
+            "pieces": 1,
+            "measured_weight_g": None,
+            "price_fen": None,
+        },
     }
 
 
@@ -83,8 +111,12 @@ def seed(data_dir: Path, jobs: int) -> list[str]:
 
 def percentiles(ms: list[float]) -> dict[str, float]:
     ordered = sorted(ms)
-    return {"p50_ms": round(statistics.median(ordered), 2), "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 2),
-            "max_ms": round(ordered[-1], 2), "n": len(ordered)}
+    return {
+        "p50_ms": round(statistics.median(ordered), 2),
+        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 2),
+        "max_ms": round(ordered[-1], 2),
+        "n": len(ordered),
+    }
 
 
 def bench_core_scans(tmp: Path) -> bool:
@@ -107,25 +139,49 @@ def bench_core_scans(tmp: Path) -> bool:
         at += BATCH_INTERVAL_MS / 1000
     stats = percentiles(times)
     ok = all(v is Verdict.OK for v in verdicts) and stats["max_ms"] <= FEEDBACK_LIMIT_MS
-    emit(bench="mobile.scan_to_feedback_core", **stats, limit_ms=FEEDBACK_LIMIT_MS, ok=ok,
-         note="Enter key → verdict, op stored (fsync) and event emitted; 150 parcels loaded out")
+    emit(
+        bench="mobile.scan_to_feedback_core",
+        **stats,
+        limit_ms=FEEDBACK_LIMIT_MS,
+        ok=ok,
+        note="Enter key → verdict, op stored (fsync) and event emitted; 150 parcels loaded out",
+    )
     batch_ok = ok and stats["max_ms"] < BATCH_INTERVAL_MS and core.pending_count() == 150
-    emit(bench="mobile.batch_150_at_300ms", recorded=core.pending_count(), max_ms=stats["max_ms"],
-         limit_ms=BATCH_INTERVAL_MS, ok=batch_ok)
+    emit(
+        bench="mobile.batch_150_at_300ms",
+        recorded=core.pending_count(),
+        max_ms=stats["max_ms"],
+        limit_ms=BATCH_INTERVAL_MS,
+        ok=batch_ok,
+    )
     return ok and batch_ok
 
 
 def bench_cold_start(tmp: Path, runs: int = 3) -> bool:
     numbers = seed(tmp / "app", 300)
-    env = {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_NO_CONFIG": "1", "KIVY_NO_FILELOG": "1",
-           "KIVY_HOME": str(tmp / "kivy"), "KIVY_CLIPBOARD": "sdl2", "KIVY_LOG_MODE": "PYTHON",
-           "KIVY_NO_CONSOLELOG": "1", "PARCELRUN_DATA_DIR": str(tmp / "app"),
-           "PARCELRUN_SERVER": "http://127.0.0.1:9", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "KIVY_NO_ARGS": "1",
+        "KIVY_NO_CONFIG": "1",
+        "KIVY_NO_FILELOG": "1",
+        "KIVY_HOME": str(tmp / "kivy"),
+        "KIVY_CLIPBOARD": "sdl2",
+        "KIVY_LOG_MODE": "PYTHON",
+        "KIVY_NO_CONSOLELOG": "1",
+        "PARCELRUN_DATA_DIR": str(tmp / "app"),
+        "PARCELRUN_SERVER": "http://127.0.0.1:9",
+        "PYTHONPATH": str(ROOT),
+    }
     starts, ui_ms, ok = [], [], True
     for run in range(runs):
         t0 = time.perf_counter()
-        child = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", ",".join(numbers[:60])],
-                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
+        child = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--child", ",".join(numbers[:60])],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
         assert child.stdout is not None
         ready = None
         for line in child.stdout:
@@ -140,13 +196,24 @@ def bench_cold_start(tmp: Path, runs: int = 3) -> bool:
         starts.append(ready if ready is not None else float("inf"))
     best, worst = min(starts), max(starts)
     cold_ok = ok and worst <= COLD_START_LIMIT_S
-    emit(bench="mobile.cold_start_today_300_jobs", seconds_min=round(best, 3), seconds_max=round(worst, 3),
-         runs=runs, limit_s=COLD_START_LIMIT_S, ok=cold_ok,
-         note="process spawn → first Today frame with 300 rows (Python + Kivy + window + CJK font + store)")
+    emit(
+        bench="mobile.cold_start_today_300_jobs",
+        seconds_min=round(best, 3),
+        seconds_max=round(worst, 3),
+        runs=runs,
+        limit_s=COLD_START_LIMIT_S,
+        ok=cold_ok,
+        note="process spawn → first Today frame with 300 rows (Python + Kivy + window + CJK font + store)",
+    )
     stats = percentiles(ui_ms) if ui_ms else {"n": 0, "max_ms": float("inf")}
     ui_ok = bool(ui_ms) and stats["max_ms"] <= FEEDBACK_LIMIT_MS
-    emit(bench="mobile.scan_to_feedback_ui", **stats, limit_ms=FEEDBACK_LIMIT_MS, ok=ui_ok,
-         note="Enter key event → scan screen shows the verdict, one frame drawn (Xvfb, llvmpipe)")
+    emit(
+        bench="mobile.scan_to_feedback_ui",
+        **stats,
+        limit_ms=FEEDBACK_LIMIT_MS,
+        ok=ui_ok,
+        note="Enter key event → scan screen shows the verdict, one frame drawn (Xvfb, llvmpipe)",
+    )
     return cold_ok and ui_ok
 
 

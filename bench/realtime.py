@@ -73,8 +73,9 @@ def prepare_database(base_url: str) -> str:
         conn.execute(f"CREATE DATABASE {DB_NAME}")
     url = parsed._replace(path=f"/{DB_NAME}").geturl()
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": "", "FAST_PASSWORD_HASHER": "True"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--skip-checks", "-v", "0"], cwd=ROOT, env=env,
-                   check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--skip-checks", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
     return url
 
 
@@ -118,7 +119,9 @@ def audit(url: str, clients: list[Client]) -> dict[str, int]:
     with psycopg.connect(url) as conn:
         rows = conn.execute(
             "SELECT cursor, station_id, courier_id, prev_courier_id, shipment_id FROM shipments_feedentry "
-            "WHERE cursor > %s", [low]).fetchall()
+            "WHERE cursor > %s",
+            [low],
+        ).fetchall()
     by: dict[tuple[str, int], list[int]] = {}
     for cursor, station, courier, prev, shipment in rows:
         keys = {("station", station), ("shipment", shipment), ("courier", courier), ("courier", prev)}
@@ -138,7 +141,9 @@ def audit(url: str, clients: list[Client]) -> dict[str, int]:
 
 def db_commits(url: str) -> int:
     with psycopg.connect(url) as conn:
-        row = conn.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = %s", [DB_NAME]).fetchone()
+        row = conn.execute(
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = %s", [DB_NAME]
+        ).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -148,8 +153,10 @@ async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: 
     stats = Stats()
     gate = asyncio.Semaphore(64)
     t0 = time.monotonic()
-    tasks = [asyncio.create_task(run_client(c, workers[i % len(workers)], stats, gate))
-             for i, c in enumerate(clients)]
+    tasks = [
+        asyncio.create_task(run_client(c, workers[i % len(workers)], stats, gate))
+        for i, c in enumerate(clients)
+    ]
     while sum(c.start >= 0 or bool(c.errors) for c in clients) < len(clients):
         if time.monotonic() - t0 > 120 or any(t.done() and t.exception() for t in tasks):
             failed = [t.exception() for t in tasks if t.done() and t.exception()]
@@ -161,16 +168,33 @@ async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: 
     # full collections rare (it allocates only short-lived frames from here on).
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
-    emit(event="connected", clients=len(clients), seconds=round(time.monotonic() - t0, 2), rss_kb=rss_start,
-         refused=sum(bool(c.errors) for c in clients))
+    emit(
+        event="connected",
+        clients=len(clients),
+        seconds=round(time.monotonic() - t0, 2),
+        rss_kb=rss_start,
+        refused=sum(bool(c.errors) for c in clients),
+    )
     xacts_before = db_commits(url)
     cpu_before = [w.cpu_s() for w in workers], time.process_time()
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": args.redis_url}
     committers = [
         await asyncio.create_subprocess_exec(
-            sys.executable, str(ROOT / "bench" / "realtime_load.py"), "commit", str(plan),
-            "--rate", str(args.rate / args.committers), "--seconds", str(args.seconds),
-            "--part", str(i), "--parts", str(args.committers), env=env, stdout=asyncio.subprocess.PIPE)
+            sys.executable,
+            str(ROOT / "bench" / "realtime_load.py"),
+            "commit",
+            str(plan),
+            "--rate",
+            str(args.rate / args.committers),
+            "--seconds",
+            str(args.seconds),
+            "--part",
+            str(i),
+            "--parts",
+            str(args.committers),
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+        )
         for i in range(args.committers)
     ]
     started, samples = time.monotonic(), []
@@ -179,8 +203,13 @@ async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: 
             await asyncio.wait_for(asyncio.gather(*(c.wait() for c in committers)), timeout=10)
         window, stats.window = stats.window, []
         samples.append([w.rss_kb() for w in workers])
-        emit(event="progress", t=round(time.monotonic() - started), delivered=len(stats.latencies_ms),
-             window_p99_ms=pct(window, 99), rss_kb=samples[-1])
+        emit(
+            event="progress",
+            t=round(time.monotonic() - started),
+            delivered=len(stats.latencies_ms),
+            window_p99_ms=pct(window, 99),
+            rss_kb=samples[-1],
+        )
     reports = []
     for c in committers:
         out = (await c.stdout.read()).decode().strip().splitlines()  # type: ignore[union-attr]
@@ -190,9 +219,11 @@ async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: 
         reports.append(json.loads(out[-1]))
     cpu_workers = [round(w.cpu_s() - b, 1) for w, b in zip(workers, cpu_before[0], strict=True)]
     cpu_clients = round(time.process_time() - cpu_before[1], 1)
-    commit_report = {"commits": sum(r["commits"] for r in reports),
-                     "seconds": max(r["seconds"] for r in reports),
-                     "late_over_50ms": sum(r["late_over_50ms"] for r in reports)}
+    commit_report = {
+        "commits": sum(r["commits"] for r in reports),
+        "seconds": max(r["seconds"] for r in reports),
+        "late_over_50ms": sum(r["late_over_50ms"] for r in reports),
+    }
     commit_report["rate"] = round(commit_report["commits"] / commit_report["seconds"], 1)
     await asyncio.sleep(3)  # let the last pushes arrive
     xacts = db_commits(url) - xacts_before
@@ -207,20 +238,45 @@ async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: 
     growth = [round(100 * (end - q) / q, 1) for end, q in zip(rss_end, quarter, strict=True)]
     lat = stats.latencies_ms
     result = {
-        "event": "result", "clients": len(clients), "workers": len(workers), "rate_target": args.rate,
-        **commit_report, "delivered": len(lat), **counts,
-        "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95), "p99_ms": pct(lat, 99), "max_ms": round(max(lat or [0]), 1),
+        "event": "result",
+        "clients": len(clients),
+        "workers": len(workers),
+        "rate_target": args.rate,
+        **commit_report,
+        "delivered": len(lat),
+        **counts,
+        "p50_ms": pct(lat, 50),
+        "p95_ms": pct(lat, 95),
+        "p99_ms": pct(lat, 99),
+        "max_ms": round(max(lat or [0]), 1),
         "mean_ms": round(statistics.fmean(lat), 1) if lat else 0,
-        "cpu_s_workers": cpu_workers, "cpu_s_clients": cpu_clients,
+        "cpu_s_workers": cpu_workers,
+        "cpu_s_clients": cpu_clients,
         "cpu_s_committers": [r.get("cpu_s") for r in reports],
-        "db_xacts": xacts, "db_xacts_per_commit": round(xacts / max(1, commit_report["commits"]), 2),
-        "rss_kb_start": rss_start, "rss_kb_quarter": quarter, "rss_kb_end": rss_end, "rss_growth_pct": growth,
+        "db_xacts": xacts,
+        "db_xacts_per_commit": round(xacts / max(1, commit_report["commits"]), 2),
+        "rss_kb_start": rss_start,
+        "rss_kb_quarter": quarter,
+        "rss_kb_end": rss_end,
+        "rss_growth_pct": growth,
         "client_errors": dict(Counter(e for c in clients for e in c.errors)),
-        "targets": {"rate_min": round(0.95 * args.rate, 1), "p99_ms": TARGET_P99_MS, "lost": 0, "duplicates": 0, "rss_growth_pct": TARGET_RSS_GROWTH_PCT},
+        "targets": {
+            "rate_min": round(0.95 * args.rate, 1),
+            "p99_ms": TARGET_P99_MS,
+            "lost": 0,
+            "duplicates": 0,
+            "rss_growth_pct": TARGET_RSS_GROWTH_PCT,
+        },
     }
-    result["ok"] = (result["p99_ms"] <= TARGET_P99_MS and commit_report["rate"] >= 0.95 * args.rate and counts["lost"] == 0 and counts["duplicates"] == 0
-                    and counts["unexpected"] == 0 and max(growth) <= TARGET_RSS_GROWTH_PCT
-                    and not result["client_errors"])
+    result["ok"] = (
+        result["p99_ms"] <= TARGET_P99_MS
+        and commit_report["rate"] >= 0.95 * args.rate
+        and counts["lost"] == 0
+        and counts["duplicates"] == 0
+        and counts["unexpected"] == 0
+        and max(growth) <= TARGET_RSS_GROWTH_PCT
+        and not result["client_errors"]
+    )
     emit(**result)
     return bool(result["ok"])
 
@@ -233,7 +289,10 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--committers", type=int, default=2, help="committer processes sharing the rate")
     ap.add_argument("--quick", action="store_true", help="200 clients, 50/s, 20 s: a smoke run")
-    ap.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres",
+    )
     ap.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
     args = ap.parse_args()
     if args.quick:
@@ -243,8 +302,18 @@ def main() -> int:
     plan = logs / "plan.json"
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": "", "FAST_PASSWORD_HASHER": "True"}
     t0 = time.monotonic()
-    subprocess.run([sys.executable, str(ROOT / "bench" / "realtime_load.py"), "seed", str(plan),
-                    "--clients", str(args.clients)], env=env, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "realtime_load.py"),
+            "seed",
+            str(plan),
+            "--clients",
+            str(args.clients),
+        ],
+        env=env,
+        check=True,
+    )
     emit(event="seeded", seconds=round(time.monotonic() - t0, 1), database=DB_NAME, logs=str(logs))
     workers = start_workers(args.workers, database_url=url, redis_url=args.redis_url, log_dir=logs)
     try:

@@ -46,7 +46,9 @@ def seed(plan_path: Path, clients: int) -> None:
     password = make_password("bench")
     plan: dict[str, list] = {"clients": [], "stations": []}  # type: ignore[type-arg]
     for s in range(stations):
-        station = Station.objects.create(code=f"B{s:03d}", name=f"bench {s}", address="杭州", lat=30.27, lng=120.15)
+        station = Station.objects.create(
+            code=f"B{s:03d}", name=f"bench {s}", address="杭州", lat=30.27, lng=120.15
+        )
         boss_user = User.objects.create(username=f"boss{s}", password=password)
         Supervisor.objects.create(user=boss_user, station=station, name=f"boss {s}")
         boss = principal_of(User.objects.select_related("courier", "supervisor").get(pk=boss_user.pk))
@@ -55,30 +57,54 @@ def seed(plan_path: Path, clients: int) -> None:
         couriers = []
         for c in range(35):
             user = User.objects.create(username=f"c{s}-{c}", password=password)
-            courier = Courier.objects.create(user=user, station=station, employee_no=f"B{s:03d}{c:03d}",
-                                             name=f"courier {c}", phone="+8613800138000",
-                                             duty_status=DutyStatus.ON_DUTY)
+            courier = Courier.objects.create(
+                user=user,
+                station=station,
+                employee_no=f"B{s:03d}{c:03d}",
+                name=f"courier {c}",
+                phone="+8613800138000",
+                duty_status=DutyStatus.ON_DUTY,
+            )
             _, key = token_issue(user, f"phone-{s}-{c}")
             couriers.append(courier.pk)
-            plan["clients"].append({"path": "/ws/courier/", "token": key, "audience": ["courier", courier.pk]})
+            plan["clients"].append(
+                {"path": "/ws/courier/", "token": key, "audience": ["courier", courier.pk]}
+            )
         for _ in range(5):
-            plan["clients"].append({"path": f"/ws/station/{station.code}/", "token": boss_key,
-                                    "audience": ["station", station.pk]})
+            plan["clients"].append(
+                {
+                    "path": f"/ws/station/{station.code}/",
+                    "token": boss_key,
+                    "audience": ["station", station.pk],
+                }
+            )
         jobs = []
         for j in range(JOBS_PER_STATION):
-            data = ShipmentInput.from_dict({
-                "kind": "delivery", "sender_name": "张三", "sender_phone": "13812345678",
-                "sender_address": f"杭州市西湖区文三路{j}号", "recipient_name": "李四",
-                "recipient_phone": "13912345678", "recipient_address": f"杭州市西湖区教工路{j}号",
-                "recipient_lat": 30.29, "recipient_lng": 120.14})
+            data = ShipmentInput.from_dict(
+                {
+                    "kind": "delivery",
+                    "sender_name": "张三",
+                    "sender_phone": "13812345678",
+                    "sender_address": f"杭州市西湖区文三路{j}号",
+                    "recipient_name": "李四",
+                    "recipient_phone": "13912345678",
+                    "recipient_address": f"杭州市西湖区教工路{j}号",
+                    "recipient_lat": 30.29,
+                    "recipient_lng": 120.14,
+                }
+            )
             job = shipment_create(station_id=station.pk, data=data, ctx=ctx)
             scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=ctx)
             job_assign(job_id=job.pk, courier_id=couriers[j % len(couriers)], ctx=ctx)
             jobs.append([job.pk, j % len(couriers)])
             if j < PER_STATION - 40:
-                plan["clients"].append({"path": f"/ws/shipment/{job.shipment.tracking_no}/",
-                                        "token": link_issue(shipment_id=job.shipment_id),
-                                        "audience": ["shipment", job.shipment_id]})
+                plan["clients"].append(
+                    {
+                        "path": f"/ws/shipment/{job.shipment.tracking_no}/",
+                        "token": link_issue(shipment_id=job.shipment_id),
+                        "audience": ["shipment", job.shipment_id],
+                    }
+                )
         plan["stations"].append({"boss_user": boss_user.pk, "couriers": couriers, "jobs": jobs})
     plan["clients"] = plan["clients"][:clients]
     plan_path.write_text(json.dumps(plan))
@@ -91,7 +117,9 @@ async def commit(plan_path: Path, rate: float, seconds: float, part: int, parts:
     plan = json.loads(plan_path.read_text())
     work = []
     for st in plan["stations"][part::parts]:  # committers share the stations, never a job
-        user = await sync_to_async(User.objects.select_related("courier", "supervisor").get)(pk=st["boss_user"])
+        user = await sync_to_async(User.objects.select_related("courier", "supervisor").get)(
+            pk=st["boss_user"]
+        )
         ctx = Ctx(actor=principal_of(user), device_id="bench-committer")
         for job_id, courier_index in st["jobs"]:
             work.append([job_id, courier_index, st["couriers"], ctx])
@@ -108,8 +136,18 @@ async def commit(plan_path: Path, rate: float, seconds: float, part: int, parts:
         item[1] = (item[1] + 1) % len(item[2])
         await assign(job_id=item[0], courier_id=item[2][item[1]], ctx=item[3])
         done += 1
-    print(json.dumps({"commits": done, "seconds": round(elapsed, 2), "rate": round(done / elapsed, 1),
-                      "late_over_50ms": late, "cpu_s": round(time.process_time(), 1)}), flush=True)
+    print(
+        json.dumps(
+            {
+                "commits": done,
+                "seconds": round(elapsed, 2),
+                "rate": round(done / elapsed, 1),
+                "late_over_50ms": late,
+                "cpu_s": round(time.process_time(), 1),
+            }
+        ),
+        flush=True,
+    )
 
 
 def main() -> None:

@@ -27,8 +27,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-TARGETS = {"scan_events_per_s": 20_000, "replay_events_per_s": 50_000, "transition_ops_per_s": 1_000,
-           "pull_p99_ms": 50, "bytes_per_op": 200, "offline_drain_s": 10}
+TARGETS = {
+    "scan_events_per_s": 20_000,
+    "replay_events_per_s": 50_000,
+    "transition_ops_per_s": 1_000,
+    "pull_p99_ms": 50,
+    "bytes_per_op": 200,
+    "offline_drain_s": 10,
+}
 ok = True
 
 
@@ -48,15 +54,21 @@ class Client:
 
     def __init__(self, port: int, token: str) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        self.headers = {"Authorization": f"Token {token}", "Content-Type": "application/json",
-                        "Content-Encoding": "gzip", "Accept-Encoding": "gzip"}
+        self.headers = {
+            "Authorization": f"Token {token}",
+            "Content-Type": "application/json",
+            "Content-Encoding": "gzip",
+            "Accept-Encoding": "gzip",
+        }
         self.sent = self.received = 0
 
     def post(self, path: str, body: bytes) -> dict[str, Any]:
         self.conn.request("POST", path, body=body, headers=self.headers)
         response = self.conn.getresponse()
         raw = response.read()
-        self.sent += len(body) + len(path) + 30 + sum(len(k) + len(v) + 4 for k, v in self.headers.items()) + 40
+        self.sent += (
+            len(body) + len(path) + 30 + sum(len(k) + len(v) + 4 for k, v in self.headers.items()) + 40
+        )
         self.received += len(raw) + 17 + sum(len(k) + len(v) + 4 for k, v in response.getheaders())
         if response.status != 200:
             raise RuntimeError(f"{path}: HTTP {response.status} {raw[:300]!r}")
@@ -70,7 +82,9 @@ def batch_body(device_id: str, ops: list[dict[str, Any]]) -> bytes:
     return gzip.compress(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode(), 6)
 
 
-def run_devices(ports: list[int], work: list[tuple[str, list[bytes]]]) -> tuple[float, list[dict[str, int]], int, int]:
+def run_devices(
+    ports: list[int], work: list[tuple[str, list[bytes]]]
+) -> tuple[float, list[dict[str, int]], int, int]:
     """Each (token, bodies) on its own thread and connection, the connections spread round-robin over
     the workers' ports (see ServerPool); returns wall time, outcome counts, bytes."""
     barrier = threading.Barrier(len(work) + 1)
@@ -108,8 +122,9 @@ def cpu_seconds(pids: list[int]) -> tuple[float, float]:
 
     CPU per op is what a loaded 2-core machine cannot distort much, unlike ops per second.
     """
+
     def used(stat: str) -> float:
-        fields = stat[stat.rfind(")") + 2:].split()
+        fields = stat[stat.rfind(")") + 2 :].split()
         return (int(fields[11]) + int(fields[12])) / _TICK
 
     server = db = 0.0
@@ -122,7 +137,7 @@ def cpu_seconds(pids: list[int]) -> tuple[float, float]:
             continue
         if int(entry) in pids:
             server += used(stat)
-        elif stat[stat.find("(") + 1:stat.rfind(")")] == "postgres":
+        elif stat[stat.find("(") + 1 : stat.rfind(")")] == "postgres":
             db += used(stat)
     return server, db
 
@@ -134,8 +149,10 @@ class CpuMeter:
 
     def per_op_us(self, ops: int) -> dict[str, float]:
         server, db = cpu_seconds(self.pids)
-        return {"server_cpu_us_per_op": round((server - self.start[0]) * 1e6 / max(ops, 1), 1),
-                "db_cpu_us_per_op": round((db - self.start[1]) * 1e6 / max(ops, 1), 1)}
+        return {
+            "server_cpu_us_per_op": round((server - self.start[0]) * 1e6 / max(ops, 1), 1),
+            "db_cpu_us_per_op": round((db - self.start[1]) * 1e6 / max(ops, 1), 1),
+        }
 
 
 def total(counts: list[dict[str, int]], outcome: str) -> int:
@@ -143,7 +160,9 @@ def total(counts: list[dict[str, int]], outcome: str) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--workers", type=int, default=3, help="daphne processes (one GIL each)")
     parser.add_argument("--scan-devices", type=int, default=10)
     parser.add_argument("--scan-batches", type=int, default=10, help="batches of 500 per device")
@@ -160,8 +179,11 @@ def main() -> int:
         print("DATABASE_URL must point at PostgreSQL", file=sys.stderr)
         return 2
     # A pooled connection per request instead of a fresh PostgreSQL login (10–15 ms) each time.
-    server_env = {"REDIS_URL": "" if args.no_redis else os.environ.get("REDIS_URL", ""), "DEBUG": "False",
-                  "DATABASE_POOL_MAX": str(args.pool)}
+    server_env = {
+        "REDIS_URL": "" if args.no_redis else os.environ.get("REDIS_URL", ""),
+        "DEBUG": "False",
+        "DATABASE_POOL_MAX": str(args.pool),
+    }
     os.environ["REDIS_URL"] = ""  # this process only builds the world: no live publishing needed
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
     import django
@@ -174,17 +196,34 @@ def main() -> int:
     from bench import sync_bench_world as W
     from bench.syncserver import ServerPool, database_url
 
-    world = W.build(scan_devices=args.scan_devices, transition_couriers=args.transition_devices,
-                    jobs_per_courier=args.jobs_per_courier)
+    world = W.build(
+        scan_devices=args.scan_devices,
+        transition_couriers=args.transition_devices,
+        jobs_per_courier=args.jobs_per_courier,
+    )
     Path(args.log).parent.mkdir(parents=True, exist_ok=True)
-    pool = ServerPool(database_url=database_url(connection.settings_dict), workers=args.workers,
-                      log_path=args.log, extra_env=server_env)
+    pool = ServerPool(
+        database_url=database_url(connection.settings_dict),
+        workers=args.workers,
+        log_path=args.log,
+        extra_env=server_env,
+    )
     pool.start()
-    emit(bench="setup", workers=args.workers, pool=args.pool, redis=bool(server_env["REDIS_URL"]), port=pool.port)
+    emit(
+        bench="setup",
+        workers=args.workers,
+        pool=args.pool,
+        redis=bool(server_env["REDIS_URL"]),
+        port=pool.port,
+    )
     try:
         only = set(args.only.split(","))
-        for name, run in (("scans", bench_scans), ("transitions", bench_transitions), ("pull", bench_pull),
-                          ("offline", bench_offline_day)):
+        for name, run in (
+            ("scans", bench_scans),
+            ("transitions", bench_transitions),
+            ("pull", bench_pull),
+            ("offline", bench_offline_day),
+        ):
             if name in only:
                 run(pool, world, args)
     finally:
@@ -196,25 +235,55 @@ def bench_scans(pool: Any, world: Any, args: argparse.Namespace) -> None:
     from bench import sync_bench_world as W
 
     devices = world.scan_tokens
-    work = [(token, [batch_body(device, ops)
-                     for ops in W.scan_batches(world, device, args.scan_batches, i, len(devices))])
-            for i, (device, token) in enumerate(devices)]
+    work = [
+        (
+            token,
+            [
+                batch_body(device, ops)
+                for ops in W.scan_batches(world, device, args.scan_batches, i, len(devices))
+            ],
+        )
+        for i, (device, token) in enumerate(devices)
+    ]
     n = args.scan_devices * args.scan_batches * 500
     rows = W.row_counts()
     cpu = CpuMeter(pool.pids)
     wall, counts, sent, received = run_devices(pool.ports, work)
     applied = total(counts, "applied")
-    check("scan_ingest", applied / wall, TARGETS["scan_events_per_s"], unit="scan events/s", scans=n,
-          applied=applied, seconds=round(wall, 2), new_event_rows=W.row_counts()["events"] - rows["events"],
-          **cpu.per_op_us(n))
-    check("scan_bytes_per_op", (sent + received) / n, TARGETS["bytes_per_op"], at_most=True, unit="bytes/op",
-          request=round(sent / n, 1), response=round(received / n, 1))
+    check(
+        "scan_ingest",
+        applied / wall,
+        TARGETS["scan_events_per_s"],
+        unit="scan events/s",
+        scans=n,
+        applied=applied,
+        seconds=round(wall, 2),
+        new_event_rows=W.row_counts()["events"] - rows["events"],
+        **cpu.per_op_us(n),
+    )
+    check(
+        "scan_bytes_per_op",
+        (sent + received) / n,
+        TARGETS["bytes_per_op"],
+        at_most=True,
+        unit="bytes/op",
+        request=round(sent / n, 1),
+        response=round(received / n, 1),
+    )
     before = W.row_counts()
     cpu = CpuMeter(pool.pids)
     wall, counts, _, _ = run_devices(pool.ports, work)
     extra = {k: W.row_counts()[k] - v for k, v in before.items()}
-    check("scan_replay", total(counts, "duplicate") / wall, TARGETS["replay_events_per_s"], unit="events/s",
-          duplicates=total(counts, "duplicate"), seconds=round(wall, 2), extra_rows=extra, **cpu.per_op_us(n))
+    check(
+        "scan_replay",
+        total(counts, "duplicate") / wall,
+        TARGETS["replay_events_per_s"],
+        unit="events/s",
+        duplicates=total(counts, "duplicate"),
+        seconds=round(wall, 2),
+        extra_rows=extra,
+        **cpu.per_op_us(n),
+    )
     global ok
     ok = ok and applied == n and total(counts, "duplicate") == n and not any(extra.values())
 
@@ -222,16 +291,34 @@ def bench_scans(pool: Any, world: Any, args: argparse.Namespace) -> None:
 def bench_transitions(pool: Any, world: Any, args: argparse.Namespace) -> None:
     from bench import sync_bench_world as W
 
-    work = [(token, [batch_body(device, ops) for ops in W.transition_batches(jobs, device)])
-            for device, token, jobs in world.transition_devices]
+    work = [
+        (token, [batch_body(device, ops) for ops in W.transition_batches(jobs, device)])
+        for device, token, jobs in world.transition_devices
+    ]
     n = sum(len(json.loads(gzip.decompress(b))["ops"]) for _, bodies in work for b in bodies)
     cpu = CpuMeter(pool.pids)
     wall, counts, sent, received = run_devices(pool.ports, work)
     applied = total(counts, "applied")
-    check("transition_ingest", applied / wall, TARGETS["transition_ops_per_s"], unit="ops/s", ops=n,
-          applied=applied, rejected=total(counts, "rejected"), seconds=round(wall, 2), **cpu.per_op_us(n))
-    check("transition_bytes_per_op", (sent + received) / n, TARGETS["bytes_per_op"], at_most=True, unit="bytes/op",
-          request=round(sent / n, 1), response=round(received / n, 1))
+    check(
+        "transition_ingest",
+        applied / wall,
+        TARGETS["transition_ops_per_s"],
+        unit="ops/s",
+        ops=n,
+        applied=applied,
+        rejected=total(counts, "rejected"),
+        seconds=round(wall, 2),
+        **cpu.per_op_us(n),
+    )
+    check(
+        "transition_bytes_per_op",
+        (sent + received) / n,
+        TARGETS["bytes_per_op"],
+        at_most=True,
+        unit="bytes/op",
+        request=round(sent / n, 1),
+        response=round(received / n, 1),
+    )
     global ok
     ok = ok and applied == n
 
@@ -261,10 +348,20 @@ def bench_pull(pool: Any, world: Any, args: argparse.Namespace) -> None:
     for name, cursor in (("pull_snapshot_300_jobs", None), ("pull_incremental_300_jobs", W.head())):
         times = _pull_ms(pool.port, world.pull_token, args.pulls, cursor)
         p50, p99 = statistics.median(times), times[int(len(times) * 0.99) - 1]
-        check(name, p99, TARGETS["pull_p99_ms"], at_most=True, unit="ms p99", p50_ms=round(p50, 2),
-              pulls=len(times))
+        check(
+            name,
+            p99,
+            TARGETS["pull_p99_ms"],
+            at_most=True,
+            unit="ms p99",
+            p50_ms=round(p50, 2),
+            pulls=len(times),
+        )
     global ok
-    same = queries["snapshot_300"] == queries["snapshot_30"] and queries["incremental_300"] == queries["incremental_30"]
+    same = (
+        queries["snapshot_300"] == queries["snapshot_30"]
+        and queries["incremental_300"] == queries["incremental_30"]
+    )
     ok = ok and same
     emit(bench="pull_query_count", constant=same, **queries)
 
@@ -287,10 +384,21 @@ def bench_offline_day(pool: Any, world: Any, args: argparse.Namespace) -> None:
         t0 = time.perf_counter()
         report = engine.sync_once()
         wall = time.perf_counter() - t0
-        check("offline_day_drain", wall, TARGETS["offline_drain_s"], at_most=True, unit="s", ops=recorded,
-              pushed=report.pushed, rejected=report.rejected, attachments=report.uploaded,
-              pending_after=outbox.pending_count(store),
-              bytes_per_op=round((transport.bytes_sent - sent0 + transport.bytes_received - received0) / recorded, 1))
+        check(
+            "offline_day_drain",
+            wall,
+            TARGETS["offline_drain_s"],
+            at_most=True,
+            unit="s",
+            ops=recorded,
+            pushed=report.pushed,
+            rejected=report.rejected,
+            attachments=report.uploaded,
+            pending_after=outbox.pending_count(store),
+            bytes_per_op=round(
+                (transport.bytes_sent - sent0 + transport.bytes_received - received0) / recorded, 1
+            ),
+        )
         global ok
         ok = ok and report.rejected == 0 and outbox.pending_count(store) == 0
         transport.close()

@@ -47,21 +47,50 @@ def _shipments(station: Station, staff: Ctx, n: int, tag: str) -> list[Job]:
     jobs: list[Job] = []
     today = timezone.localdate()
     for start in range(0, n, 2000):
-        rows = [ShipmentInput.from_dict({
-            "kind": "delivery", "sender_name": "张三", "sender_phone": "13812345678", "sender_address": "文三路1号",
-            "recipient_name": "李四", "recipient_phone": "13912345678", "recipient_address": f"教工路{i}号",
-            "service_date": today}) for i in range(start, min(n, start + 2000))]
+        rows = [
+            ShipmentInput.from_dict(
+                {
+                    "kind": "delivery",
+                    "sender_name": "张三",
+                    "sender_phone": "13812345678",
+                    "sender_address": "文三路1号",
+                    "recipient_name": "李四",
+                    "recipient_phone": "13912345678",
+                    "recipient_address": f"教工路{i}号",
+                    "service_date": today,
+                }
+            )
+            for i in range(start, min(n, start + 2000))
+        ]
         jobs += shipments_create_bulk(station_id=station.pk, rows=rows, ctx=staff)
-    scans_record_bulk(scans=[ScanInput(key=f"in-{tag}-{j.pk}", tracking_no=j.shipment.tracking_no,
-                                       scan_kind="station_in", event_at=timezone.now()) for j in jobs],
-                      actor=staff.actor, device_id="bench-setup")
+    scans_record_bulk(
+        scans=[
+            ScanInput(
+                key=f"in-{tag}-{j.pk}",
+                tracking_no=j.shipment.tracking_no,
+                scan_kind="station_in",
+                event_at=timezone.now(),
+            )
+            for j in jobs
+        ],
+        actor=staff.actor,
+        device_id="bench-setup",
+    )
     return jobs
 
 
-def _courier(station: Station, staff: Ctx, name: str, n_jobs: int, tag: str) -> tuple[Courier, str, str, list[int]]:
+def _courier(
+    station: Station, staff: Ctx, name: str, n_jobs: int, tag: str
+) -> tuple[Courier, str, str, list[int]]:
     user = User.objects.create_user(f"{name}{tag}")
-    courier = Courier.objects.create(user=user, station=station, employee_no=f"{name}{tag}"[:32], name=name,
-                                     phone="+8613800138000", duty_status=DutyStatus.ON_DUTY)
+    courier = Courier.objects.create(
+        user=user,
+        station=station,
+        employee_no=f"{name}{tag}"[:32],
+        name=name,
+        phone="+8613800138000",
+        duty_status=DutyStatus.ON_DUTY,
+    )
     jobs = _shipments(station, staff, n_jobs, f"{name}{tag}")
     for job in jobs:
         job_assign(job_id=job.pk, courier_id=courier.pk, ctx=staff)
@@ -91,11 +120,19 @@ def build(*, scan_devices: int, transition_couriers: int, jobs_per_courier: int)
 
 
 def _op(device: str, seq: int, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-    return {"op_id": str(uuid7()), "device_id": device, "seq": seq, "event_at": datetime.now(UTC).isoformat(),
-            "kind": kind, "payload": payload}
+    return {
+        "op_id": str(uuid7()),
+        "device_id": device,
+        "seq": seq,
+        "event_at": datetime.now(UTC).isoformat(),
+        "kind": kind,
+        "payload": payload,
+    }
 
 
-def scan_batches(world: BenchWorld, device: str, batches: int, index: int = 0, of: int = 1) -> list[list[dict[str, Any]]]:
+def scan_batches(
+    world: BenchWorld, device: str, batches: int, index: int = 0, of: int = 1
+) -> list[list[dict[str, Any]]]:
     """Device ``index`` of ``of`` scans its own share of the station's parcels.
 
     At a station each parcel passes one scanner per hand-over (one door, one belt, one loading bay),
@@ -106,9 +143,13 @@ def scan_batches(world: BenchWorld, device: str, batches: int, index: int = 0, o
     seq = itertools.count(1)
     kinds = ["sorted"] * 6 + ["loaded_out", "station_in"]
     own = world.scan_tracking[index::of]
-    return [[_op(device, next(seq), "scan", {"tracking_no": rng.choice(own),
-                                             "scan_kind": rng.choice(kinds)}) for _ in range(500)]
-            for _ in range(batches)]
+    return [
+        [
+            _op(device, next(seq), "scan", {"tracking_no": rng.choice(own), "scan_kind": rng.choice(kinds)})
+            for _ in range(500)
+        ]
+        for _ in range(batches)
+    ]
 
 
 def transition_batches(jobs: list[int], device: str) -> list[list[dict[str, Any]]]:
@@ -122,14 +163,23 @@ def transition_batches(jobs: list[int], device: str) -> list[list[dict[str, Any]
             proof = {**PROOF, "media_sha256": [f"{rng.getrandbits(256):064x}"]}
             ops.append(_op(device, next(seq), "deliver", {"job_id": job_id, "proof": proof}))
         else:
-            ops.append(_op(device, next(seq), "fail", {"job_id": job_id, "reason_code": "not_home",
-                                                       "next_step": {"kind": "retry"}}))
-    return [ops[i:i + 100] for i in range(0, len(ops), 100)]
+            ops.append(
+                _op(
+                    device,
+                    next(seq),
+                    "fail",
+                    {"job_id": job_id, "reason_code": "not_home", "next_step": {"kind": "retry"}},
+                )
+            )
+    return [ops[i : i + 100] for i in range(0, len(ops), 100)]
 
 
 def row_counts() -> dict[str, int]:
-    return {"events": TrackingEvent.objects.count(), "feed": FeedEntry.objects.count(),
-            "applied_ops": AppliedOp.objects.count()}
+    return {
+        "events": TrackingEvent.objects.count(),
+        "feed": FeedEntry.objects.count(),
+        "applied_ops": AppliedOp.objects.count(),
+    }
 
 
 def head() -> int:
@@ -141,7 +191,9 @@ def pull_query_counts(world: BenchWorld) -> dict[str, int]:
     counts: dict[str, int] = {}
     for label, token in (("300", world.pull_token), ("30", world.pull30_token)):
         auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
-        client.get("/api/v1/sync/pull", **auth)  # the token's last-used stamp is written at most once a minute
+        client.get(
+            "/api/v1/sync/pull", **auth
+        )  # the token's last-used stamp is written at most once a minute
         for kind, params in (("snapshot", {}), ("incremental", {"cursor": head()})):
             with CaptureQueriesContext(connection) as ctx:
                 assert client.get("/api/v1/sync/pull", params, **auth).status_code == 200

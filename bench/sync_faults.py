@@ -19,7 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--devices", type=int, default=20)
     parser.add_argument("--ops", type=int, default=10_000)
     parser.add_argument("--fault-rate", type=float, default=0.3)
@@ -41,9 +43,20 @@ def main() -> int:
     from bench.sync_sim import SimConfig, run_simulation
 
     Path(args.log).parent.mkdir(parents=True, exist_ok=True)
-    result = run_simulation(SimConfig(
-        devices=args.devices, ops=args.ops, fault_rate=args.fault_rate, kills=args.kills, seed=args.seed,
-        plan_each=3, jobs_per_courier=args.jobs_per_courier, timeout_s=3.0, stall_s=3.5, log_path=args.log))
+    result = run_simulation(
+        SimConfig(
+            devices=args.devices,
+            ops=args.ops,
+            fault_rate=args.fault_rate,
+            kills=args.kills,
+            seed=args.seed,
+            plan_each=3,
+            jobs_per_courier=args.jobs_per_courier,
+            timeout_s=3.0,
+            stall_s=3.5,
+            log_path=args.log,
+        )
+    )
     f = result.figures
     print(json.dumps({"bench": "sync_faults", **f}, ensure_ascii=False), flush=True)
     print(f"lost = {f['lost']}, duplicated = {f['duplicated']}, diverged devices = {f['diverged_devices']}")

@@ -66,7 +66,9 @@ class SimResult:
     @property
     def ok(self) -> bool:
         f = self.figures
-        return f["lost"] == 0 and f["duplicated"] == 0 and f["diverged_devices"] == 0 and f["unexplained"] == 0
+        return (
+            f["lost"] == 0 and f["duplicated"] == 0 and f["diverged_devices"] == 0 and f["unexplained"] == 0
+        )
 
 
 class World:
@@ -80,8 +82,9 @@ class World:
         from backend.shipments.services import ShipmentInput, job_assign, scan, shipment_create
 
         tag = f"{cfg.seed % 10**6:06d}{random.SystemRandom().randrange(10**6):06d}"  # unique across runs
-        self.station = Station.objects.create(code=f"S{tag}"[:16], name="模拟站", address="杭州市西湖区",
-                                              lat=30.28, lng=120.13)
+        self.station = Station.objects.create(
+            code=f"S{tag}"[:16], name="模拟站", address="杭州市西湖区", lat=30.28, lng=120.13
+        )
         boss = User.objects.create_user(f"sup{tag}")
         Supervisor.objects.create(user=boss, station=self.station, name="站长")
         self.staff = Ctx(actor=principal_of(User.objects.select_related("supervisor").get(pk=boss.pk)))
@@ -89,9 +92,16 @@ class World:
         self.couriers: list[Any] = []
         for i in range(n_couriers):
             user = User.objects.create_user(f"c{tag}{i}")
-            self.couriers.append(Courier.objects.create(
-                user=user, station=self.station, employee_no=f"E{tag}{i}", name=f"快递员{i}",
-                phone="+8613800138000", duty_status=DutyStatus.ON_DUTY))
+            self.couriers.append(
+                Courier.objects.create(
+                    user=user,
+                    station=self.station,
+                    employee_no=f"E{tag}{i}",
+                    name=f"快递员{i}",
+                    phone="+8613800138000",
+                    duty_status=DutyStatus.ON_DUTY,
+                )
+            )
         self.tokens: list[tuple[str, int, str]] = []  # (device id, courier id, token)
         for d in range(cfg.devices):
             courier = self.couriers[d % n_couriers]
@@ -103,10 +113,18 @@ class World:
         for courier in self.couriers:
             for j in range(cfg.jobs_per_courier):
                 kind = "pickup" if j % 5 == 4 else "delivery"
-                data = ShipmentInput.from_dict({
-                    "kind": kind, "sender_name": "张三", "sender_phone": "13812345678",
-                    "sender_address": f"文三路{j}号", "recipient_name": "李四", "recipient_phone": "13912345678",
-                    "recipient_address": f"教工路{j}号", "service_date": today})
+                data = ShipmentInput.from_dict(
+                    {
+                        "kind": kind,
+                        "sender_name": "张三",
+                        "sender_phone": "13812345678",
+                        "sender_address": f"文三路{j}号",
+                        "recipient_name": "李四",
+                        "recipient_phone": "13912345678",
+                        "recipient_address": f"教工路{j}号",
+                        "service_date": today,
+                    }
+                )
                 job = shipment_create(station_id=self.station.pk, data=data, ctx=self.staff)
                 if kind == "delivery":
                     scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=self.staff)
@@ -121,17 +139,26 @@ def _act(device: Device, actions: Actions, tracking_nos: list[str]) -> bool:
     where = {"lat": 30.2 + rng.random() / 10, "lng": 120.1 + rng.random() / 10}
     try:
         if roll < 0.15:
-            actions.record_scan(rng.choice(tracking_nos), rng.choice(["sorted", "sorted", "loaded_out", "station_in"]),
-                                where=where)
+            actions.record_scan(
+                rng.choice(tracking_nos),
+                rng.choice(["sorted", "sorted", "loaded_out", "station_in"]),
+                where=where,
+            )
         elif roll < 0.22:
             actions.record_location(where["lat"], where["lng"], accuracy_m=8.0)
         elif roll < 0.26:
             jobs = device.store.jobs()
             if not jobs:
                 return False
-            actions.record_call(rng.choice(jobs)["id"], rng.randrange(0, 300), rng.choice(["answered", "no_answer"]))
+            actions.record_call(
+                rng.choice(jobs)["id"], rng.randrange(0, 300), rng.choice(["answered", "no_answer"])
+            )
         else:
-            open_jobs = [j for j in device.store.jobs() if j["status"] in ("assigned", "accepted", "started", "arrived")]
+            open_jobs = [
+                j
+                for j in device.store.jobs()
+                if j["status"] in ("assigned", "accepted", "started", "arrived")
+            ]
             if not open_jobs:
                 return False
             job = rng.choice(open_jobs)
@@ -146,16 +173,28 @@ def _advance(actions: Actions, job: dict[str, Any], rng: random.Random, where: d
     if status in ("assigned", "accepted"):
         actions.record_start(job["id"], where=where)
     elif job["kind"] == "pickup":
-        actions.record_weigh(job["id"], {"measured_weight_g": rng.randrange(100, 20000), "weight_source": "scale",
-                                         "scale_model": "SIM-1", "prohibited_items_absent": True}, where=where)
+        actions.record_weigh(
+            job["id"],
+            {
+                "measured_weight_g": rng.randrange(100, 20000),
+                "weight_source": "scale",
+                "scale_model": "SIM-1",
+                "prohibited_items_absent": True,
+            },
+            where=where,
+        )
     elif status == "started" and rng.random() < 0.4:
         actions.record_arrive(job["id"], where=where)
     elif rng.random() < 0.8:
         sig = PNG + rng.randbytes(rng.randrange(200, 3000))
         actions.record_deliver(job["id"], PROOF, files=[(sig, "image/png")], where=where)
     else:
-        actions.record_fail(job["id"], rng.choice(["not_home", "refused", "access_denied"]),
-                            next_step={"kind": "retry"}, where=where)
+        actions.record_fail(
+            job["id"],
+            rng.choice(["not_home", "refused", "access_denied"]),
+            next_step={"kind": "retry"},
+            where=where,
+        )
 
 
 def _sync(device: Device, attempts: int = 1) -> bool:
@@ -198,17 +237,26 @@ def run_simulation(cfg: SimConfig) -> SimResult:
 
     plan = [k for k in KINDS for _ in range(cfg.plan_each)]
     rng.shuffle(plan)
-    proxy = FaultProxy(server.port, rate=cfg.fault_rate, seed=cfg.seed, plan=plan, stall_s=cfg.stall_s,
-                       on_push=on_push)
+    proxy = FaultProxy(
+        server.port, rate=cfg.fault_rate, seed=cfg.seed, plan=plan, stall_s=cfg.stall_s, on_push=on_push
+    )
     proxy.start()
     tmp = tempfile.TemporaryDirectory(prefix="syncsim-")
     devices: list[Device] = []
     for i, (device_id, courier_id, token) in enumerate(world.tokens):
         store = Store(str(Path(tmp.name) / f"{device_id}.sqlite3"), device_id=device_id)
         transport = HttpTransport(f"http://127.0.0.1:{proxy.port}", token, timeout_s=cfg.timeout_s)
-        engine = SyncEngine(store, transport, batch_size=rng.choice([25, 50, 100]), base_delay_s=0.05,
-                            max_delay_s=1.0, rng=random.Random(cfg.seed * 1000 + i))
-        devices.append(Device(device_id, courier_id, store, engine, transport, random.Random(cfg.seed * 7 + i)))
+        engine = SyncEngine(
+            store,
+            transport,
+            batch_size=rng.choice([25, 50, 100]),
+            base_delay_s=0.05,
+            max_delay_s=1.0,
+            rng=random.Random(cfg.seed * 1000 + i),
+        )
+        devices.append(
+            Device(device_id, courier_id, store, engine, transport, random.Random(cfg.seed * 7 + i))
+        )
     for d in devices:
         _sync(d, attempts=20)
 
@@ -242,13 +290,19 @@ def run_simulation(cfg: SimConfig) -> SimResult:
             while not stop.wait(r.uniform(0.5, 1.5) * cfg.reassign_every_s):
                 from backend.shipments.models import Job
 
-                open_jobs = list(Job.objects.filter(station=world.station, status__in=[
-                    JobStatus.ASSIGNED, JobStatus.ACCEPTED, JobStatus.STARTED]).values_list("pk", "courier_id"))
+                open_jobs = list(
+                    Job.objects.filter(
+                        station=world.station,
+                        status__in=[JobStatus.ASSIGNED, JobStatus.ACCEPTED, JobStatus.STARTED],
+                    ).values_list("pk", "courier_id")
+                )
                 if not open_jobs or len(ids) < 2:
                     continue
                 job_id, holder = r.choice(open_jobs)
                 try:
-                    job_assign(job_id=job_id, courier_id=r.choice([c for c in ids if c != holder]), ctx=world.staff)
+                    job_assign(
+                        job_id=job_id, courier_id=r.choice([c for c in ids if c != holder]), ctx=world.staff
+                    )
                     reassignments["done"] += 1
                 except Exception:
                     reassignments["lost_race"] += 1
@@ -299,14 +353,24 @@ def run_simulation(cfg: SimConfig) -> SimResult:
         _sync(d, attempts=30)
     drain_s = time.monotonic() - drain_started
     figures = check(world, devices)
-    figures.update({
-        "devices": len(devices), "ops": sum(len(outbox.all_ops(d.store)) for d in devices),
-        "faults": {k: proxy.stats[k] for k in KINDS}, "faulted_exchanges": sum(proxy.stats[k] for k in KINDS),
-        "exchanges": proxy.stats["exchanges"], "upstream_down": proxy.stats["upstream_down"],
-        "workday_faulted_pct": round(100 * sum(workday[k] for k in KINDS) / max(1, workday["exchanges"]), 1),
-        "server_kills": server.kills, "reassignments": dict(reassignments), "drain_s": round(drain_s, 2),
-        "seconds": round(time.monotonic() - started, 1), "errors": [repr(e) for e in errors],
-    })
+    figures.update(
+        {
+            "devices": len(devices),
+            "ops": sum(len(outbox.all_ops(d.store)) for d in devices),
+            "faults": {k: proxy.stats[k] for k in KINDS},
+            "faulted_exchanges": sum(proxy.stats[k] for k in KINDS),
+            "exchanges": proxy.stats["exchanges"],
+            "upstream_down": proxy.stats["upstream_down"],
+            "workday_faulted_pct": round(
+                100 * sum(workday[k] for k in KINDS) / max(1, workday["exchanges"]), 1
+            ),
+            "server_kills": server.kills,
+            "reassignments": dict(reassignments),
+            "drain_s": round(drain_s, 2),
+            "seconds": round(time.monotonic() - started, 1),
+            "errors": [repr(e) for e in errors],
+        }
+    )
     proxy.stop()
     server.stop()
     for d in devices:
@@ -326,8 +390,12 @@ def check(world: World, devices: list[Device]) -> dict[str, Any]:
     ops = [(d, o) for d in devices for o in outbox.all_ops(d.store)]
     ids = [o.op_id for _, o in ops]
     server_ops = oplog.outcomes(ids)  # AppliedOp rows, and scans' events (their op-log entry)
-    events = Counter(str(k) for k in TrackingEvent.objects.filter(device_id__in=[d.name for d in devices])
-                     .values_list("idempotency_key", flat=True))
+    events = Counter(
+        str(k)
+        for k in TrackingEvent.objects.filter(device_id__in=[d.name for d in devices]).values_list(
+            "idempotency_key", flat=True
+        )
+    )
     calls = {str(k) for k in CallLog.objects.filter(op_id__in=ids).values_list("op_id", flat=True)}
     lost = unexplained = 0
     rejected = Counter[str]()
@@ -348,14 +416,25 @@ def check(world: World, devices: list[Device]) -> dict[str, Any]:
     duplicated = sum(n - 1 for n in events.values() if n > 1) + len(set(events) - applied_facts)
     diverged = 0
     for d in devices:
-        server = {j.pk: (j.status, j.version, j.shipment.status)
-                  for j in Job.objects.filter(courier_id=d.courier_id).select_related("shipment")}
+        server = {
+            j.pk: (j.status, j.version, j.shipment.status)
+            for j in Job.objects.filter(courier_id=d.courier_id).select_related("shipment")
+        }
         local = {j["id"]: (j["status"], j["version"], j["shipment"]["status"]) for j in d.store.jobs()}
         diverged += int(server != local)
-    gaps = sum(len(g) for g in DeviceState.objects.filter(device_id__in=[d.name for d in devices])
-               .values_list("gaps", flat=True))
+    gaps = sum(
+        len(g)
+        for g in DeviceState.objects.filter(device_id__in=[d.name for d in devices]).values_list(
+            "gaps", flat=True
+        )
+    )
     return {
-        "lost": lost, "duplicated": duplicated, "diverged_devices": diverged, "unexplained": unexplained,
-        "events_equal_facts": set(events) == applied_facts, "seq_gaps": gaps,
-        "applied": sum(1 for _, o in ops if o.state == "applied"), "rejected": dict(rejected),
+        "lost": lost,
+        "duplicated": duplicated,
+        "diverged_devices": diverged,
+        "unexplained": unexplained,
+        "events_equal_facts": set(events) == applied_facts,
+        "seq_gaps": gaps,
+        "applied": sum(1 for _, o in ops if o.state == "applied"),
+        "rejected": dict(rejected),
     }

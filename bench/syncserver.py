@@ -23,12 +23,20 @@ def database_url(db: dict[str, object]) -> str:
     """settings.DATABASES['default'] → the URL the child's settings read (the test database's name)."""
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    return (
+        f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    )
 
 
 class ServerProcess:
-    def __init__(self, *, database_url: str, port: int | None = None, log_path: str | None = None,
-                 extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        port: int | None = None,
+        log_path: str | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.port = port or free_port()
         self.env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT), **(extra_env or {})}
         self.log_path = log_path or os.devnull
@@ -38,8 +46,13 @@ class ServerProcess:
     def start(self, timeout_s: float = 30) -> None:
         daphne = str(Path(sys.executable).with_name("daphne"))
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it
-        self.proc = subprocess.Popen([daphne, "-b", "127.0.0.1", "-p", str(self.port), "backend.asgi:application"],
-                                     cwd=ROOT, env=self.env, stdout=log, stderr=log)
+        self.proc = subprocess.Popen(
+            [daphne, "-b", "127.0.0.1", "-p", str(self.port), "backend.asgi:application"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=log,
+        )
         log.close()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -78,8 +91,14 @@ class ServerPool:
     spreads them over ``ports`` itself, as a proxy balancing requests over workers would.
     """
 
-    def __init__(self, *, database_url: str, workers: int = 2, log_path: str | None = None,
-                 extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        workers: int = 2,
+        log_path: str | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -96,9 +115,23 @@ class ServerPool:
         fd = self.sock.fileno()
         for port in self.ports:
             log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it
-            self.procs.append(subprocess.Popen([daphne, "--fd", str(fd), "-e", f"tcp:port={port}:interface=127.0.0.1",
-                                                "backend.asgi:application"], cwd=ROOT,
-                                               env=self.env, stdout=log, stderr=log, pass_fds=(fd,)))
+            self.procs.append(
+                subprocess.Popen(
+                    [
+                        daphne,
+                        "--fd",
+                        str(fd),
+                        "-e",
+                        f"tcp:port={port}:interface=127.0.0.1",
+                        "backend.asgi:application",
+                    ],
+                    cwd=ROOT,
+                    env=self.env,
+                    stdout=log,
+                    stderr=log,
+                    pass_fds=(fd,),
+                )
+            )
             log.close()
         deadline = time.monotonic() + timeout_s
         import http.client

@@ -15,8 +15,12 @@ def start_xvfb(screen: str = "1200x2400x24") -> subprocess.Popen[bytes] | None:
         raise RuntimeError("Xvfb is not installed (apt-get install xvfb)")
     read_fd, write_fd = os.pipe()
     # -displayfd: the server picks a free display and writes its number, so parallel runs never clash.
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", screen, "-nolisten", "tcp"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", screen, "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_fd)
     number = b""
     while not number.endswith(b"\n"):

@@ -47,14 +47,21 @@ class Actions:
         return job
 
     def _job_op(self, kind: str, job_id: int, payload: dict[str, Any], where: dict[str, float] | None) -> str:
-        return outbox.append(self.store, kind=kind, job_id=job_id, event_at=self.clock(),
-                             payload={"job_id": job_id, **payload, **(where or {})})
+        return outbox.append(
+            self.store,
+            kind=kind,
+            job_id=job_id,
+            event_at=self.clock(),
+            payload={"job_id": job_id, **payload, **(where or {})},
+        )
 
     def _attach(self, files: list[tuple[bytes, str]]) -> list[str]:
         shas = []
         for data, content_type in files:
             if content_type not in ATTACHMENT_TYPES or not 0 < len(data) <= MAX_ATTACHMENT:
-                raise ActionError("attachment_type_not_allowed", "photos and signatures: PNG/JPEG/WebP up to 8 MB")
+                raise ActionError(
+                    "attachment_type_not_allowed", "photos and signatures: PNG/JPEG/WebP up to 8 MB"
+                )
             sha = hashlib.sha256(data).hexdigest()
             self.store.put_attachment(sha, content_type, data)
             shas.append(sha)
@@ -66,8 +73,12 @@ class Actions:
             raise ActionError("invalid_tracking_no", f"{tracking_no!r} is not a valid tracking number")
         if scan_kind not in SCAN_KINDS:
             raise ActionError("invalid", f"unknown scan kind {scan_kind!r}")
-        return outbox.append(self.store, kind="scan", event_at=self.clock(),
-                             payload={"tracking_no": number, "scan_kind": scan_kind, **(where or {})})
+        return outbox.append(
+            self.store,
+            kind="scan",
+            event_at=self.clock(),
+            payload={"tracking_no": number, "scan_kind": scan_kind, **(where or {})},
+        )
 
     def record_accept(self, job_id: int, where: dict[str, float] | None = None) -> str:
         self._open_job(job_id)
@@ -81,23 +92,44 @@ class Actions:
         self._open_job(job_id)
         return self._job_op("arrive", job_id, {}, where)
 
-    def record_deliver(self, job_id: int, proof: dict[str, Any], files: list[tuple[bytes, str]] | None = None,
-                       where: dict[str, float] | None = None) -> str:
+    def record_deliver(
+        self,
+        job_id: int,
+        proof: dict[str, Any],
+        files: list[tuple[bytes, str]] | None = None,
+        where: dict[str, float] | None = None,
+    ) -> str:
         self._open_job(job_id, "delivery")
         with self.store.tx():  # the images and the op land together, or not at all
             shas = self._attach(files or [])
             return self._job_op("deliver", job_id, {"proof": {**proof, "media_sha256": shas}}, where)
 
-    def record_fail(self, job_id: int, reason_code: str, note: str = "", next_step: dict[str, Any] | None = None,
-                    photos: list[tuple[bytes, str]] | None = None, where: dict[str, float] | None = None) -> str:
+    def record_fail(
+        self,
+        job_id: int,
+        reason_code: str,
+        note: str = "",
+        next_step: dict[str, Any] | None = None,
+        photos: list[tuple[bytes, str]] | None = None,
+        where: dict[str, float] | None = None,
+    ) -> str:
         self._open_job(job_id)
         known = self.store.reference("reason_codes")
         if known is not None and reason_code not in {r["code"] for r in known}:
             raise ActionError("unknown_reason_code", f"{reason_code!r} is not a known reason code")
         with self.store.tx():
             shas = self._attach(photos or [])
-            return self._job_op("fail", job_id, {"reason_code": reason_code, "note": note,
-                                                 "next_step": next_step or {}, "photo_sha256": shas}, where)
+            return self._job_op(
+                "fail",
+                job_id,
+                {
+                    "reason_code": reason_code,
+                    "note": note,
+                    "next_step": next_step or {},
+                    "photo_sha256": shas,
+                },
+                where,
+            )
 
     def record_weigh(self, job_id: int, pickup: dict[str, Any], where: dict[str, float] | None = None) -> str:
         self._open_job(job_id, "pickup")

@@ -83,8 +83,11 @@ class DeviceAuth:
         if not employee_no or not password:
             raise LoginError("invalid", N_("enter your employee number and password"))
         try:
-            reply = transport.request("POST", "/api/v1/auth/login", json_body={
-                "login": employee_no, "password": password, "device_id": self.device_id})
+            reply = transport.request(
+                "POST",
+                "/api/v1/auth/login",
+                json_body={"login": employee_no, "password": password, "device_id": self.device_id},
+            )
         except TransportError:
             return self._offline(employee_no, password)
         if reply.status >= 500:
@@ -94,15 +97,20 @@ class DeviceAuth:
             if reply.status in (400, 401) and self.cached_employee_no == employee_no:
                 self._data.pop("cached", None)  # the server says no: the cached hash must not say yes later
                 self._save()
-            raise LoginError(str(body.get("code", f"http_{reply.status}")),
-                             str(body.get("message", N_("login refused"))))
+            raise LoginError(
+                str(body.get("code", f"http_{reply.status}")), str(body.get("message", N_("login refused")))
+            )
         if body.get("role") != "courier":
             raise LoginError("wrong_role", N_("this handheld is for couriers"))
         salt = secrets.token_bytes(16)
         profile = {k: body.get(k) for k in ("role", "user", "courier", "station")}
         self._data["cached"] = {
-            "employee_no": employee_no, "salt": salt.hex(), "iterations": self.iterations,
-            "hash": hash_password(password, salt, self.iterations), "token": body["token"], "profile": profile,
+            "employee_no": employee_no,
+            "salt": salt.hex(),
+            "iterations": self.iterations,
+            "hash": hash_password(password, salt, self.iterations),
+            "token": body["token"],
+            "profile": profile,
             "offline_failures": 0,
         }
         self._save()
@@ -113,8 +121,13 @@ class DeviceAuth:
         cached = self._data.get("cached")
         if not cached or not cached.get("token"):
             return None
-        return Session(str(cached["employee_no"]), str(cached["token"]), dict(cached["profile"]), self.device_id,
-                       offline=False)
+        return Session(
+            str(cached["employee_no"]),
+            str(cached["token"]),
+            dict(cached["profile"]),
+            self.device_id,
+            offline=False,
+        )
 
     def forget_token(self) -> None:
         """Logged out: the token is gone; the hash stays so the same courier can start offline tomorrow."""
@@ -126,7 +139,9 @@ class DeviceAuth:
     def _offline(self, employee_no: str, password: str) -> Session:
         cached = self._data.get("cached")
         if not cached or cached["employee_no"] != employee_no:
-            raise LoginError("offline_first_login", N_("no signal: the first login on this handheld must be online"))
+            raise LoginError(
+                "offline_first_login", N_("no signal: the first login on this handheld must be online")
+            )
         if cached.get("offline_failures", 0) >= MAX_OFFLINE_FAILURES:
             raise LoginError("offline_locked", N_("too many wrong passwords: log in online"))
         given = hash_password(password, bytes.fromhex(cached["salt"]), int(cached["iterations"]))
@@ -136,7 +151,9 @@ class DeviceAuth:
             raise LoginError("authentication_failed", N_("wrong login or password"))
         cached["offline_failures"] = 0
         self._save()
-        return Session(employee_no, str(cached["token"]), dict(cached["profile"]), self.device_id, offline=True)
+        return Session(
+            employee_no, str(cached["token"]), dict(cached["profile"]), self.device_id, offline=True
+        )
 
     def _load(self) -> dict[str, Any]:
         try:

@@ -76,9 +76,16 @@ def http_connect(config: Config) -> Callable[[str], Transport]:
 
 
 class Core:
-    def __init__(self, config: Config, *, connect: Callable[[str], Transport] | None = None,
-                 bus: EventBus | None = None, locate: Callable[[], Fix | None] = lambda: None,
-                 devices: Devices | None = None, live: bool | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        connect: Callable[[str], Transport] | None = None,
+        bus: EventBus | None = None,
+        locate: Callable[[], Fix | None] = lambda: None,
+        devices: Devices | None = None,
+        live: bool | None = None,
+    ) -> None:
         self.config = config
         self.connect = connect or http_connect(config)
         self.bus = bus or EventBus()
@@ -178,8 +185,9 @@ class Core:
                 report = None
             except LoginError as exc:
                 self.online = True
-                self.bus.emit("notice", message=N_("Your login has expired: log in again"),
-                              args={"code": exc.code})
+                self.bus.emit(
+                    "notice", message=N_("Your login has expired: log in again"), args={"code": exc.code}
+                )
                 report = None
             if report is not None:
                 self._announce(before, report)
@@ -200,14 +208,21 @@ class Core:
         after = {j["id"]: j for j in self.jobs()}
         # The first pull on a fresh handheld brings the whole day: that is not news, job by job.
         for job_id in (after.keys() - before.keys()) if before else ():
-            self.bus.emit("notice", message=N_("New job assigned: {address}"),
-                          args={"address": after[job_id].get("address", ""), "job_id": job_id})
+            self.bus.emit(
+                "notice",
+                message=N_("New job assigned: {address}"),
+                args={"address": after[job_id].get("address", ""), "job_id": job_id},
+            )
         for job_id in before.keys() - after.keys():
-            self.bus.emit("notice", message=N_("Job taken away: {address}"),
-                          args={"address": before[job_id].get("address", ""), "job_id": job_id})
+            self.bus.emit(
+                "notice",
+                message=N_("Job taken away: {address}"),
+                args={"address": before[job_id].get("address", ""), "job_id": job_id},
+            )
         if report.rejected:
-            self.bus.emit("notice", message=N_("{n} operations were refused: see Settings"),
-                          args={"n": report.rejected})
+            self.bus.emit(
+                "notice", message=N_("{n} operations were refused: see Settings"), args={"n": report.rejected}
+            )
         self.bus.emit("jobs")
 
     def start_background(self) -> None:
@@ -224,8 +239,12 @@ class Core:
         self._thread = threading.Thread(target=loop, name="sync", daemon=True)
         self._thread.start()
         if self.live_enabled:
-            self.live = LiveChannel(self.config.server_url, token=self._live_token, on_change=self._kick.set,
-                                    on_revoked=self._live_revoked)
+            self.live = LiveChannel(
+                self.config.server_url,
+                token=self._live_token,
+                on_change=self._kick.set,
+                on_revoked=self._live_revoked,
+            )
             self.live.start()
 
     def _live_token(self) -> str:
@@ -234,8 +253,11 @@ class Core:
         return "" if session is None or session.offline else session.token
 
     def _live_revoked(self, close_code: int, error_code: str) -> None:
-        self.bus.emit("notice", message=N_("Your login has expired: log in again"),
-                      args={"code": error_code or "not_authenticated", "close_code": close_code})
+        self.bus.emit(
+            "notice",
+            message=N_("Your login has expired: log in again"),
+            args={"code": error_code or "not_authenticated", "close_code": close_code},
+        )
 
     def stop_background(self) -> None:
         if self.live is not None:
@@ -269,7 +291,9 @@ class Core:
     def badge(self) -> Badge:
         if self.store is None or self.engine is None:
             return Badge(self.online, 0, 0, None)
-        return Badge(self.online, self.pending_count(), len(outbox.rejected(self.store)), self.engine.last_sync_at)
+        return Badge(
+            self.online, self.pending_count(), len(outbox.rejected(self.store)), self.engine.last_sync_at
+        )
 
     def pending_ops(self) -> list[outbox.OutboxOp]:
         """Queued and rejected ops (rejected ones carry the server's code and message)."""
@@ -369,8 +393,14 @@ class Core:
         self._ensure_started(job_id, where)
         for call in flow.draft.calls:
             self.actions.record_call(job_id, call.duration_s, call.outcome)
-        op_id = self.actions.record_fail(job_id, flow.draft.reason, flow.draft.note, flow.next_step(),
-                                         photos=flow.draft.photos, where=where)
+        op_id = self.actions.record_fail(
+            job_id,
+            flow.draft.reason,
+            flow.draft.note,
+            flow.next_step(),
+            photos=flow.draft.photos,
+            where=where,
+        )
         self.failure = None
         self._recorded()
         return op_id
@@ -392,4 +422,3 @@ class Core:
         self.pickup = None
         self._recorded()
         return op_id
-

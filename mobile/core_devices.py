@@ -69,8 +69,13 @@ class Devices:
         scale = LazyScale(config.scale_port, config.scale_protocol) if config.scale_port else None
         printer = NetworkPrinter(config.printer_host, config.printer_port) if config.printer_host else None
         address = (config.printer_host, config.printer_port) if config.printer_host else None
-        return cls(scale=scale, scale_model=config.scale_model or ("serial scale" if scale else ""),
-                   printer=printer, printer_address=address, camera_path=config.camera_path)
+        return cls(
+            scale=scale,
+            scale_model=config.scale_model or ("serial scale" if scale else ""),
+            printer=printer,
+            printer_address=address,
+            camera_path=config.camera_path,
+        )
 
     def camera(self) -> StillSource:
         """The desktop camera stand-in (a still image or a folder of frames); raises when there is none."""
@@ -95,8 +100,14 @@ class Devices:
 
     def pickup_flow(self, job: PickupJob, store: Store | None) -> PickupFlow:
         assert self.issuer is not None
-        return PickupFlow(job, book=self.tariff_book(store), issuer=self.issuer, scale=self.scale,
-                          scale_model=self.scale_model if self.scale is not None else "", printer=self.printer)
+        return PickupFlow(
+            job,
+            book=self.tariff_book(store),
+            issuer=self.issuer,
+            scale=self.scale,
+            scale_model=self.scale_model if self.scale is not None else "",
+            printer=self.printer,
+        )
 
     def test_scale(self) -> tuple[bool, str]:
         """(ok, what to show): a stable reading in grams, or why there is none."""
@@ -132,15 +143,26 @@ def fetch_day_data(core: Core, transport: Transport) -> None:
                 store.set_meta(TARIFF_KEY, json.dumps(reply.body["book"], ensure_ascii=False))
         elif reply.status >= 500:
             raise TransportError(f"tariffs: HTTP {reply.status}")
-    _fetch_pickup_details(store, transport, [j for j in store.jobs() if j["kind"] == "pickup"
-                                             and j["status"] not in ("completed", "failed", "cancelled")])
+    _fetch_pickup_details(
+        store,
+        transport,
+        [
+            j
+            for j in store.jobs()
+            if j["kind"] == "pickup" and j["status"] not in ("completed", "failed", "cancelled")
+        ],
+    )
     if devices.issuer is not None and devices.issuer.remaining() < LOW_WATER:
-        reply = transport.request("POST", "/api/v1/waybill-blocks",
-                                  json_body={"device_id": session.device_id, "size": BLOCK_SIZE})
+        reply = transport.request(
+            "POST", "/api/v1/waybill-blocks", json_body={"device_id": session.device_id, "size": BLOCK_SIZE}
+        )
         if reply.status == 201 and isinstance(reply.body, dict):
             body = reply.body
-            devices.issuer.add_block(block_id=int(body["id"]), first_serial=int(body["first_serial"]),
-                                     last_serial=int(body["last_serial"]))
+            devices.issuer.add_block(
+                block_id=int(body["id"]),
+                first_serial=int(body["first_serial"]),
+                last_serial=int(body["last_serial"]),
+            )
 
 
 def pickup_details(store: Store) -> dict[str, dict[str, str]]:
@@ -151,9 +173,13 @@ def pickup_details(store: Store) -> dict[str, dict[str, str]]:
 
 def _fetch_pickup_details(store: Store, transport: Transport, pickups: list[dict[str, Any]]) -> None:
     held = pickup_details(store)
-    missing = [j["shipment"]["tracking_no"] for j in pickups
-               if j["shipment"].get("tracking_no") and j["shipment"]["tracking_no"] not in held
-               and not j["shipment"].get("destination_region")]
+    missing = [
+        j["shipment"]["tracking_no"]
+        for j in pickups
+        if j["shipment"].get("tracking_no")
+        and j["shipment"]["tracking_no"] not in held
+        and not j["shipment"].get("destination_region")
+    ]
     for number in missing:
         reply = transport.request("GET", f"/api/v1/shipments/{number}")
         if reply.status >= 500:
@@ -170,13 +196,21 @@ def pickup_job(job: dict[str, Any], session: Any) -> PickupJob:
     s = job["shipment"]
     station = (session.profile.get("station") if session else None) or {}
     return PickupJob(
-        job_id=int(job["id"]), origin=str(station.get("code") or ""),
-        destination_region=str(s.get("destination_region") or ""), service_level=str(s.get("service_level") or
-                                                                                      "standard"),
-        sender=(str(s.get("sender_name") or ""), str(s.get("sender_phone") or ""),
-                str(s.get("sender_address") or job.get("address") or "")),
-        recipient=(str(s.get("recipient_name") or ""), str(s.get("recipient_phone") or ""),
-                   str(s.get("recipient_address") or "")),
-        tracking_no=str(s.get("tracking_no") or ""), cod_amount_fen=int(s.get("cod_amount_fen") or 0),
+        job_id=int(job["id"]),
+        origin=str(station.get("code") or ""),
+        destination_region=str(s.get("destination_region") or ""),
+        service_level=str(s.get("service_level") or "standard"),
+        sender=(
+            str(s.get("sender_name") or ""),
+            str(s.get("sender_phone") or ""),
+            str(s.get("sender_address") or job.get("address") or ""),
+        ),
+        recipient=(
+            str(s.get("recipient_name") or ""),
+            str(s.get("recipient_phone") or ""),
+            str(s.get("recipient_address") or ""),
+        ),
+        tracking_no=str(s.get("tracking_no") or ""),
+        cod_amount_fen=int(s.get("cod_amount_fen") or 0),
         fragile="fragile" in (s.get("handling") or []),
     )

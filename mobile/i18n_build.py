@@ -26,8 +26,14 @@ _PO_STRING = re.compile(r'^"(.*)"\s*$')
 def extract_py(source: str) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(source)):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_")
-                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("_", "N_")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             found.append(node.args[0].value)
     return found
 
@@ -53,7 +59,9 @@ def _unquote(body: str) -> str:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+    return (
+        '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+    )
 
 
 def parse_po(text: str) -> dict[str, str]:
@@ -88,10 +96,12 @@ def parse_po(text: str) -> dict[str, str]:
 
 
 def write_po(entries: dict[str, str], language: str) -> str:
-    header = entries.get("") or (f"Project-Id-Version: parcelrun\\nLanguage: {language}\\n"
-                                 "MIME-Version: 1.0\\nContent-Type: text/plain; charset=UTF-8\\n"
-                                 "Content-Transfer-Encoding: 8bit\\n").replace("\\n", "\n")
-    out = [f"# Parcelrun courier app, {language}.", "msgid \"\"", "msgstr " + _quote(header), ""]
+    header = entries.get("") or (
+        f"Project-Id-Version: parcelrun\\nLanguage: {language}\\n"
+        "MIME-Version: 1.0\\nContent-Type: text/plain; charset=UTF-8\\n"
+        "Content-Transfer-Encoding: 8bit\\n"
+    ).replace("\\n", "\n")
+    out = [f"# Parcelrun courier app, {language}.", 'msgid ""', "msgstr " + _quote(header), ""]
     for msgid, msgstr in entries.items():
         if msgid:
             out += ["msgid " + _quote(msgid), "msgstr " + _quote(msgstr), ""]
@@ -115,7 +125,9 @@ def compile_mo(entries: dict[str, str]) -> bytes:
         str_table.append((len(value), data_at + len(blob)))
         blob += value + b"\0"
     head = struct.pack("<7I", 0x950412DE, 0, n, ids_at, strs_at, 0, data_at)
-    tables = b"".join(struct.pack("<2I", *e) for e in id_table) + b"".join(struct.pack("<2I", *e) for e in str_table)
+    tables = b"".join(struct.pack("<2I", *e) for e in id_table) + b"".join(
+        struct.pack("<2I", *e) for e in str_table
+    )
     return head + tables + blob
 
 

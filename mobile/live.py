@@ -26,7 +26,10 @@ from websockets.sync.client import ClientConnection, connect
 log = logging.getLogger(__name__)
 
 STOP_CODES = (4401, 4403, 4404)  # log in again / not yours / no such feed: retrying cannot help
-FRESH_START_CODES = (4400, 4410)  # our cursor is refused or too old: reconnect without it (the pull catches up)
+FRESH_START_CODES = (
+    4400,
+    4410,
+)  # our cursor is refused or too old: reconnect without it (the pull catches up)
 
 
 def feed_url(server_url: str, token: str, cursor: int | None) -> str:
@@ -37,10 +40,19 @@ def feed_url(server_url: str, token: str, cursor: int | None) -> str:
 
 
 class LiveChannel:
-    def __init__(self, server_url: str, *, token: Callable[[], str], on_change: Callable[[], None],
-                 on_revoked: Callable[[int, str], None], base_delay_s: float = 0.5, max_delay_s: float = 60.0,
-                 ping_interval_s: float = 20.0, ping_timeout_s: float = 20.0,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        server_url: str,
+        *,
+        token: Callable[[], str],
+        on_change: Callable[[], None],
+        on_revoked: Callable[[int, str], None],
+        base_delay_s: float = 0.5,
+        max_delay_s: float = 60.0,
+        ping_interval_s: float = 20.0,
+        ping_timeout_s: float = 20.0,
+        rng: random.Random | None = None,
+    ) -> None:
         self.server_url = server_url
         self.token = token  # read at every connect: the core may have refreshed it meanwhile
         self.on_change = on_change
@@ -111,8 +123,12 @@ class LiveChannel:
         """One socket's life; returns the close code (None: network failure) and the server's error code."""
         error_code, close_code = "", None
         try:
-            with connect(feed_url(self.server_url, token, self.cursor), open_timeout=10,
-                         ping_interval=None, close_timeout=2) as ws:
+            with connect(
+                feed_url(self.server_url, token, self.cursor),
+                open_timeout=10,
+                ping_interval=None,
+                close_timeout=2,
+            ) as ws:
                 with self._lock:
                     self._ws = ws
                 if self._stop.is_set():

@@ -15,8 +15,16 @@ from typing import Any
 from mobile.store import Store
 
 # How far along its flow a job is; an op's effect never moves a job backwards.
-RANK = {"pending": 0, "assigned": 1, "accepted": 2, "started": 3, "arrived": 4, "completed": 5, "failed": 5,
-        "cancelled": 6}
+RANK = {
+    "pending": 0,
+    "assigned": 1,
+    "accepted": 2,
+    "started": 3,
+    "arrived": 4,
+    "completed": 5,
+    "failed": 5,
+    "cancelled": 6,
+}
 # kind → (job status after, shipment status after for a delivery job, for a pickup job)
 EFFECTS: dict[str, tuple[str, str | None, str | None]] = {
     "accept": ("accepted", None, None),
@@ -42,8 +50,10 @@ def apply_effect(job: dict[str, Any], kind: str, payload: dict[str, Any]) -> dic
     return out
 
 
-UNSETTLED = ("SELECT kind, payload FROM outbox WHERE job_id = ? AND (state = 'queued' OR (state = 'applied' AND "
-             "settled = 0)) ORDER BY seq")
+UNSETTLED = (
+    "SELECT kind, payload FROM outbox WHERE job_id = ? AND (state = 'queued' OR (state = 'applied' AND "
+    "settled = 0)) ORDER BY seq"
+)
 
 
 def unsettled_ops(store: Store, job_id: int) -> list[tuple[str, dict[str, Any]]]:

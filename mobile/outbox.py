@@ -34,22 +34,40 @@ class OutboxOp:
     message: str
 
     def wire(self, device_id: str) -> dict[str, Any]:
-        return {"op_id": self.op_id, "device_id": device_id, "seq": self.seq, "event_at": self.event_at,
-                "kind": self.kind, "payload": self.payload}
+        return {
+            "op_id": self.op_id,
+            "device_id": device_id,
+            "seq": self.seq,
+            "event_at": self.event_at,
+            "kind": self.kind,
+            "payload": self.payload,
+        }
 
 
 def _row(r: Any) -> OutboxOp:
-    return OutboxOp(int(r["seq"]), str(r["op_id"]), str(r["kind"]), r["job_id"], str(r["event_at"]),
-                    json.loads(r["payload"]), str(r["state"]), str(r["code"]), str(r["message"]))
+    return OutboxOp(
+        int(r["seq"]),
+        str(r["op_id"]),
+        str(r["kind"]),
+        r["job_id"],
+        str(r["event_at"]),
+        json.loads(r["payload"]),
+        str(r["state"]),
+        str(r["code"]),
+        str(r["message"]),
+    )
 
 
-def append(store: Store, *, kind: str, payload: dict[str, Any], event_at: datetime, job_id: int | None = None) -> str:
+def append(
+    store: Store, *, kind: str, payload: dict[str, Any], event_at: datetime, job_id: int | None = None
+) -> str:
     """Store an op and update the local view, in one transaction. Returns the op id."""
     op_id = str(uuid7())
     with store.tx():
         store.db.execute(
             "INSERT INTO outbox (seq, op_id, kind, job_id, event_at, payload, state) VALUES (?, ?, ?, ?, ?, ?, 'queued')",
-            (store.next_seq(), op_id, kind, job_id, event_at.isoformat(), dumps(payload)))
+            (store.next_seq(), op_id, kind, job_id, event_at.isoformat(), dumps(payload)),
+        )
         if job_id is not None:
             rebuild(store, job_id, store.server_job(job_id))
     return op_id
@@ -84,17 +102,25 @@ def record_results(store: Store, results: list[dict[str, Any]]) -> int:
             if outcome == "duplicate":
                 outcome = r.get("original", "applied")
             if outcome not in ("applied", "rejected"):
-                row = store.db.execute("UPDATE outbox SET tries = tries + 1 WHERE op_id = ? RETURNING tries",
-                                       (r.get("op_id"),)).fetchone()
+                row = store.db.execute(
+                    "UPDATE outbox SET tries = tries + 1 WHERE op_id = ? RETURNING tries", (r.get("op_id"),)
+                ).fetchone()
                 if row is None or row[0] < MAX_TRIES:
                     continue
                 # The server failed on it again and again: show it to the courier rather than retry for ever.
-                outcome, r = "rejected", {**r, "code": r.get("code") or "server_error",
-                                          "message": r.get("message") or "the server could not apply this action"}
+                outcome, r = (
+                    "rejected",
+                    {
+                        **r,
+                        "code": r.get("code") or "server_error",
+                        "message": r.get("message") or "the server could not apply this action",
+                    },
+                )
             cur = store.db.execute(
                 "UPDATE outbox SET state = ?, code = ?, message = ?, result = ?, acked_at = ? "
                 "WHERE op_id = ? AND state = 'queued' RETURNING job_id",
-                (outcome, r.get("code", ""), r.get("message", ""), dumps(r), now, r.get("op_id")))
+                (outcome, r.get("code", ""), r.get("message", ""), dumps(r), now, r.get("op_id")),
+            )
             row = cur.fetchone()
             if row is not None:
                 answered += 1
@@ -115,6 +141,7 @@ def settle(store: Store, answered_before: float) -> None:
     with store.tx():
         rows = store.db.execute(
             "UPDATE outbox SET settled = 1 WHERE state = 'applied' AND settled = 0 AND acked_at < ? RETURNING job_id",
-            (answered_before,)).fetchall()
+            (answered_before,),
+        ).fetchall()
         for job_id in {int(r[0]) for r in rows if r[0] is not None}:
             rebuild(store, job_id, store.server_job(job_id))

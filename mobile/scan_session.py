@@ -93,7 +93,9 @@ def expected_for(mode: ScanMode, jobs: Iterable[dict[str, Any]]) -> dict[str, Ex
         if mode is ScanMode.PICKUP:
             wanted = kind == "pickup" and status in _OPEN
         elif mode is ScanMode.STATION_IN:
-            wanted = (kind == "pickup" and status == "completed") or (kind == "delivery" and status == "failed")
+            wanted = (kind == "pickup" and status == "completed") or (
+                kind == "delivery" and status == "failed"
+            )
         else:
             wanted = kind == "delivery" and status in _OPEN
         if wanted and number:

@@ -109,8 +109,11 @@ class Store:
         if value is None:
             self.db.execute("DELETE FROM meta WHERE key = ?", (key,))
         else:
-            self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
-                            "value = excluded.value", (key, value))
+            self.db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "value = excluded.value",
+                (key, value),
+            )
 
     def next_seq(self) -> int:
         """The next device sequence number; call inside the transaction that stores the op."""
@@ -144,12 +147,17 @@ class Store:
         return [int(r[0]) for r in self.db.execute("SELECT id FROM jobs")]
 
     def job_ids_for_shipment(self, shipment_id: int) -> list[int]:
-        return [int(r[0]) for r in self.db.execute("SELECT id FROM jobs WHERE shipment_id = ?", (shipment_id,))]
+        return [
+            int(r[0]) for r in self.db.execute("SELECT id FROM jobs WHERE shipment_id = ?", (shipment_id,))
+        ]
 
     # reference lists ----------------------------------------------------------------------------
     def put_reference(self, name: str, version: str, data: Any) -> None:
-        self.db.execute("INSERT INTO reference (name, version, data) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE "
-                        "SET version = excluded.version, data = excluded.data", (name, version, dumps(data)))
+        self.db.execute(
+            "INSERT INTO reference (name, version, data) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE "
+            "SET version = excluded.version, data = excluded.data",
+            (name, version, dumps(data)),
+        )
 
     def reference(self, name: str) -> Any:
         row = self.db.execute("SELECT data FROM reference WHERE name = ?", (name,)).fetchone()
@@ -160,8 +168,11 @@ class Store:
 
     # attachments --------------------------------------------------------------------------------
     def put_attachment(self, sha256: str, content_type: str, data: bytes) -> None:
-        self.db.execute("INSERT INTO attachments (sha256, content_type, data) VALUES (?, ?, ?) "
-                        "ON CONFLICT (sha256) DO NOTHING", (sha256, content_type, data))
+        self.db.execute(
+            "INSERT INTO attachments (sha256, content_type, data) VALUES (?, ?, ?) "
+            "ON CONFLICT (sha256) DO NOTHING",
+            (sha256, content_type, data),
+        )
 
     def attachments_to_upload(self) -> list[tuple[str, str, bytes]]:
         rows = self.db.execute("SELECT sha256, content_type, data FROM attachments WHERE uploaded = 0")

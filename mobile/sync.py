@@ -38,8 +38,15 @@ class Reply:
 
 
 class Transport(Protocol):
-    def request(self, method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None,
-                data: bytes | None = None) -> Reply: ...
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: dict[str, Any] | None = None,
+        data: bytes | None = None,
+    ) -> Reply: ...
 
 
 @dataclass
@@ -52,9 +59,18 @@ class SyncReport:
 
 
 class SyncEngine:
-    def __init__(self, store: Store, transport: Transport, *, batch_size: int = 100, base_delay_s: float = 0.5,
-                 max_delay_s: float = 60.0, rng: random.Random | None = None,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: Store,
+        transport: Transport,
+        *,
+        batch_size: int = 100,
+        base_delay_s: float = 0.5,
+        max_delay_s: float = 60.0,
+        rng: random.Random | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.store = store
         self.transport = transport
         self.batch_size = batch_size
@@ -101,8 +117,9 @@ class SyncEngine:
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Reply:
         reply = self.transport.request(method, path, **kwargs)
-        if reply.status in (401, 403) and not (isinstance(reply.body, dict) and reply.body.get("code") in
-                                               ("wrong_device", "permission_denied")):
+        if reply.status in (401, 403) and not (
+            isinstance(reply.body, dict) and reply.body.get("code") in ("wrong_device", "permission_denied")
+        ):
             raise AuthError(str(reply.body))
         if reply.status >= 500 or reply.status in (408, 429):
             raise TransportError(f"{method} {path}: HTTP {reply.status}")
@@ -114,8 +131,10 @@ class SyncEngine:
             ops = outbox.queued(self.store, size)
             if not ops:
                 return
-            body = {"ops": [o.wire(self.store.device_id) for o in ops],
-                    "sent_at": datetime.now(UTC).isoformat()}
+            body = {
+                "ops": [o.wire(self.store.device_id) for o in ops],
+                "sent_at": datetime.now(UTC).isoformat(),
+            }
             reply = self._call("POST", "/api/v1/sync/push", json_body=body)
             if reply.status != 200:
                 # The whole request was refused (too large, unparseable): split it down to the bad op,
@@ -124,8 +143,12 @@ class SyncEngine:
                     size = max(1, size // 2)
                     continue
                 error = reply.body if isinstance(reply.body, dict) else {}
-                outbox.reject_locally(self.store, ops[0].op_id, str(error.get("code", f"http_{reply.status}")),
-                                      str(error.get("message", "the server refused this action")))
+                outbox.reject_locally(
+                    self.store,
+                    ops[0].op_id,
+                    str(error.get("code", f"http_{reply.status}")),
+                    str(error.get("message", "the server refused this action")),
+                )
                 report.rejected += 1
                 continue
             results = reply.body["results"]
@@ -138,11 +161,18 @@ class SyncEngine:
     def _upload(self, report: SyncReport) -> None:
         for sha, content_type, data in self.store.attachments_to_upload():
             if len(data) <= CHUNK:  # announce and send in one request
-                reply = self._call("PUT", f"/api/v1/sync/attachments/{sha}/chunks",
-                                   params={"offset": 0, "size": len(data), "content_type": content_type}, data=data)
+                reply = self._call(
+                    "PUT",
+                    f"/api/v1/sync/attachments/{sha}/chunks",
+                    params={"offset": 0, "size": len(data), "content_type": content_type},
+                    data=data,
+                )
             else:
-                reply = self._call("POST", "/api/v1/sync/attachments",
-                                   json_body={"sha256": sha, "size": len(data), "content_type": content_type})
+                reply = self._call(
+                    "POST",
+                    "/api/v1/sync/attachments",
+                    json_body={"sha256": sha, "size": len(data), "content_type": content_type},
+                )
             if reply.status == 409:
                 reply = Reply(200, {"received": reply.body["details"]["expected_offset"], "complete": False})
             if reply.status != 200:
@@ -150,8 +180,12 @@ class SyncEngine:
             offset = int(reply.body["received"])
             complete = bool(reply.body["complete"])
             while not complete:
-                reply = self._call("PUT", f"/api/v1/sync/attachments/{sha}/chunks", params={"offset": offset},
-                                   data=data[offset:offset + CHUNK])
+                reply = self._call(
+                    "PUT",
+                    f"/api/v1/sync/attachments/{sha}/chunks",
+                    params={"offset": offset},
+                    data=data[offset : offset + CHUNK],
+                )
                 if reply.status == 409:
                     offset = int(reply.body["details"]["expected_offset"])
                     continue

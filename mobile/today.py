@@ -15,11 +15,26 @@ from mobile.i18n import N_
 
 OPEN = frozenset({"pending", "assigned", "accepted", "started", "arrived"})
 # Theme colour names (screens map them to RGBA with sunlight contrast in mind).
-STATUS_COLOURS = {"pending": "todo", "assigned": "todo", "accepted": "todo", "started": "active",
-                  "arrived": "active", "completed": "done", "failed": "failed", "cancelled": "muted"}
-STATUS_LABELS = {"pending": N_("To do"), "assigned": N_("To do"), "accepted": N_("To do"),
-                 "started": N_("On the way"), "arrived": N_("Arrived"), "completed": N_("Done"),
-                 "failed": N_("Failed"), "cancelled": N_("Cancelled")}
+STATUS_COLOURS = {
+    "pending": "todo",
+    "assigned": "todo",
+    "accepted": "todo",
+    "started": "active",
+    "arrived": "active",
+    "completed": "done",
+    "failed": "failed",
+    "cancelled": "muted",
+}
+STATUS_LABELS = {
+    "pending": N_("To do"),
+    "assigned": N_("To do"),
+    "accepted": N_("To do"),
+    "started": N_("On the way"),
+    "arrived": N_("Arrived"),
+    "completed": N_("Done"),
+    "failed": N_("Failed"),
+    "cancelled": N_("Cancelled"),
+}
 KIND_LABELS = {"delivery": N_("Delivery"), "pickup": N_("Pickup")}
 
 
@@ -49,8 +64,15 @@ class Counts:
 def route_order(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Planned order; jobs not yet planned go last, by ETA then id. Done jobs keep their place."""
     big = 10**9
-    return sorted(jobs, key=lambda j: (j.get("planned_seq") is None, j.get("planned_seq") or big,
-                                       j.get("eta") or "~", j["id"]))
+    return sorted(
+        jobs,
+        key=lambda j: (
+            j.get("planned_seq") is None,
+            j.get("planned_seq") or big,
+            j.get("eta") or "~",
+            j["id"],
+        ),
+    )
 
 
 def _hhmm(value: str | None, tz: ZoneInfo) -> str:
@@ -70,8 +92,12 @@ def row_of(job: dict[str, Any], tz: ZoneInfo) -> Row:
     shipment = job["shipment"]
     start, end = _hhmm(job.get("window_start"), tz), _hhmm(job.get("window_end"), tz)
     eta = _hhmm(job.get("eta"), tz)
-    late = bool(job.get("eta") and job.get("window_end") and job["status"] in OPEN
-                and datetime.fromisoformat(job["eta"]) > datetime.fromisoformat(job["window_end"]))
+    late = bool(
+        job.get("eta")
+        and job.get("window_end")
+        and job["status"] in OPEN
+        and datetime.fromisoformat(job["eta"]) > datetime.fromisoformat(job["window_end"])
+    )
     return Row(
         job_id=int(job["id"]),
         seq="" if job.get("planned_seq") is None else str(job["planned_seq"]),

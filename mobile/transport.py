@@ -36,8 +36,15 @@ class HttpTransport:
             self._conn.close()
             self._conn = None
 
-    def request(self, method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None,
-                data: bytes | None = None) -> Reply:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: dict[str, Any] | None = None,
+        data: bytes | None = None,
+    ) -> Reply:
         headers = {"Authorization": f"Token {self.token}", "Accept-Encoding": "gzip"}
         body = b""
         if json_body is not None:

@@ -38,10 +38,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for name in missing:
             if name in item.keywords:
                 if REQUIRE_SERVICES:
-                    item.add_marker(pytest.mark.xfail(reason=f"{name} required but not configured", strict=True,
-                                                      run=False))
+                    item.add_marker(
+                        pytest.mark.xfail(
+                            reason=f"{name} required but not configured", strict=True, run=False
+                        )
+                    )
                 else:
-                    item.add_marker(pytest.mark.skip(reason=f"{name} not available (set DATABASE_URL/REDIS_URL)"))
+                    item.add_marker(
+                        pytest.mark.skip(reason=f"{name} not available (set DATABASE_URL/REDIS_URL)")
+                    )
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -57,4 +62,6 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if REQUIRE_SERVICES and (not _on_postgres() or not _redis_url()):
         session.exitstatus = 1
-        print("\nPARCELRUN_REQUIRE_SERVICES is set but PostgreSQL/Redis were not configured: failing the run.")
+        print(
+            "\nPARCELRUN_REQUIRE_SERVICES is set but PostgreSQL/Redis were not configured: failing the run."
+        )

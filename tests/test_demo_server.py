@@ -43,14 +43,27 @@ def demo_server(tmp_path: Path):  # type: ignore[no-untyped-def]
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env |= {"SQLITE_PATH": str(tmp_path / "demo.sqlite3"), "MEDIA_ROOT": str(tmp_path / "media")}
     py = sys.executable
-    subprocess.run([py, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True, timeout=120)
-    seed = subprocess.run([py, "manage.py", "seed_demo", "--shipments", "60"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    subprocess.run(
+        [py, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True, timeout=120
+    )
+    seed = subprocess.run(
+        [py, "manage.py", "seed_demo", "--shipments", "60"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert seed.returncode == 0, seed.stderr
     port = _free_port()
     daphne = Path(py).with_name("daphne")
-    proc = subprocess.Popen([str(daphne), "-b", "127.0.0.1", "-p", str(port), "backend.asgi:application"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [str(daphne), "-b", "127.0.0.1", "-p", str(port), "backend.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -67,8 +80,9 @@ def demo_server(tmp_path: Path):  # type: ignore[no-untyped-def]
 def test_demo_courier_logs_in_and_lists_todays_jobs(demo_server) -> None:  # type: ignore[no-untyped-def]
     base, seed_output = demo_server
     assert "E1001" in seed_output and "parcelrun-demo" in seed_output
-    status, body = _request(f"{base}/api/v1/auth/login",
-                            {"login": "E1001", "password": "parcelrun-demo", "device_id": "ci-phone"})
+    status, body = _request(
+        f"{base}/api/v1/auth/login", {"login": "E1001", "password": "parcelrun-demo", "device_id": "ci-phone"}
+    )
     assert status == 200, body
     assert isinstance(body, dict)
     status, jobs = _request(f"{base}/api/v1/me/jobs", token=str(body["token"]))

@@ -13,7 +13,15 @@ from backend.accounts.services import token_revoke
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("prefix", "user", "device_id", "created_at", "last_used_at", "revoked_at", "revoked_reason")
+    list_display = (
+        "prefix",
+        "user",
+        "device_id",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_reason",
+    )
     list_filter = (("revoked_at", admin.EmptyFieldListFilter), "created_at")
     search_fields = ("prefix", "device_id", "user__username")
     list_select_related = ("user",)

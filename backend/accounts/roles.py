@@ -37,7 +37,9 @@ def principal_of(user: Any) -> Principal:
     # A missing one-to-one raises RelatedObjectDoesNotExist, an AttributeError: getattr's default covers it.
     courier = getattr(user, "courier", None)
     if courier is not None:
-        return Principal(user_id=user.pk, role=Role.COURIER, courier_id=courier.pk, station_id=courier.station_id)
+        return Principal(
+            user_id=user.pk, role=Role.COURIER, courier_id=courier.pk, station_id=courier.station_id
+        )
     supervisor = getattr(user, "supervisor", None)
     if supervisor is not None:
         return Principal(user_id=user.pk, role=Role.SUPERVISOR, station_id=supervisor.station_id)

@@ -41,8 +41,9 @@ def execute(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
 Column = tuple[str, str, Sequence[Any]]  # (column name, PostgreSQL type, one value per row)
 
 
-def insert_unnest(table: str, columns: Sequence[Column], *, numbered: tuple[str, int] | None = None,
-                  suffix: str = "") -> list[tuple[Any, ...]]:
+def insert_unnest(
+    table: str, columns: Sequence[Column], *, numbered: tuple[str, int] | None = None, suffix: str = ""
+) -> list[tuple[Any, ...]]:
     """``INSERT INTO table … SELECT … FROM unnest(arrays)``: many rows in one statement.
 
     A column whose values are all equal goes as one scalar instead of an array: psycopg dumps an
@@ -70,10 +71,15 @@ def insert_unnest(table: str, columns: Sequence[Column], *, numbered: tuple[str,
         else:
             select.append(f"u.c{len(arrays)}")
             array_sql.append(f"%b::{pg_type}[]")
-            arrays.append([None if v is None else jsonb(v) for v in values] if pg_type == "jsonb" else list(values))
+            arrays.append(
+                [None if v is None else jsonb(v) for v in values] if pg_type == "jsonb" else list(values)
+            )
     aliases = ", ".join([f"c{i}" for i in range(len(arrays))] + ["ord"])
-    source = (f"unnest({', '.join(array_sql)}) WITH ORDINALITY AS u({aliases})" if arrays
-              else "generate_series(1, %b) AS u(ord)")
+    source = (
+        f"unnest({', '.join(array_sql)}) WITH ORDINALITY AS u({aliases})"
+        if arrays
+        else "generate_series(1, %b) AS u(ord)"
+    )
     params = [*scalars, *arrays] if arrays else [*scalars, len(columns[0][2])]
     sql = f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(select)} FROM {source} {suffix}"
     return execute(sql, params)

@@ -52,7 +52,9 @@ def clean_coordinates(lat: float, lng: float) -> tuple[float, float]:
     return lat, lng
 
 
-def clean_time_window(start: datetime | None, end: datetime | None) -> tuple[datetime | None, datetime | None]:
+def clean_time_window(
+    start: datetime | None, end: datetime | None
+) -> tuple[datetime | None, datetime | None]:
     if (start is None) != (end is None):
         raise DomainError("invalid_time_window", "a time window needs both a start and an end")
     if start is not None and end is not None:

@@ -47,8 +47,17 @@ class StationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class CourierForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Courier
-        fields = ("station", "employee_no", "name", "phone", "vehicle_type", "capacity_g", "capacity_cm3",
-                  "shift_start", "shift_end")
+        fields = (
+            "station",
+            "employee_no",
+            "name",
+            "phone",
+            "vehicle_type",
+            "capacity_g",
+            "capacity_cm3",
+            "shift_start",
+            "shift_end",
+        )
 
     def clean_phone(self) -> str:
         try:
@@ -58,8 +67,11 @@ class CourierForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class CourierCreateForm(CourierForm):
-    password = forms.CharField(widget=forms.PasswordInput, min_length=8, help_text="they log in with the "
-                               "employee number and this password")
+    password = forms.CharField(
+        widget=forms.PasswordInput,
+        min_length=8,
+        help_text="they log in with the employee number and this password",
+    )
 
     class Meta(CourierForm.Meta):
         fields = ("station", "employee_no", "name", "phone", "vehicle_type")
@@ -83,7 +95,16 @@ def _adopt(obj: Model, created: Model) -> None:
 class CourierAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = CourierForm
     add_form = CourierCreateForm
-    list_display = ("employee_no", "name", "station", "phone", "vehicle_type", "capacity_g", "duty_status", "user")
+    list_display = (
+        "employee_no",
+        "name",
+        "station",
+        "phone",
+        "vehicle_type",
+        "capacity_g",
+        "duty_status",
+        "user",
+    )
     list_filter = ("station", "duty_status", "vehicle_type")
     search_fields = ("employee_no", "name", "phone", "user__username")
     list_select_related = ("station", "user")
@@ -104,8 +125,12 @@ class CourierAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return
         data = form.cleaned_data
         courier = services.courier_create(
-            station_id=data["station"].pk, employee_no=data["employee_no"], name=data["name"],
-            phone=data["phone"], password=data["password"], vehicle_type=data["vehicle_type"],
+            station_id=data["station"].pk,
+            employee_no=data["employee_no"],
+            name=data["name"],
+            phone=data["phone"],
+            password=data["password"],
+            vehicle_type=data["vehicle_type"],
         )
         _adopt(obj, courier)
 
@@ -164,8 +189,12 @@ class SupervisorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             super().save_model(request, obj, form, change)
             return
         data = form.cleaned_data
-        supervisor = services.supervisor_create(station_id=data["station"].pk, username=data["username"],
-                                                name=data["name"], password=data["password"])
+        supervisor = services.supervisor_create(
+            station_id=data["station"].pk,
+            username=data["username"],
+            name=data["name"],
+            password=data["password"],
+        )
         _adopt(obj, supervisor)
 
 
@@ -173,8 +202,10 @@ class ZoneForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Zone
         fields = ("station", "code", "name", "courier", "address_prefixes", "postcodes")
-        help_texts = {"address_prefixes": 'JSON list, e.g. ["西湖区文三路", "西湖区教工路"]',
-                      "postcodes": 'JSON list, e.g. ["310012"]'}
+        help_texts = {
+            "address_prefixes": 'JSON list, e.g. ["西湖区文三路", "西湖区教工路"]',
+            "postcodes": 'JSON list, e.g. ["310012"]',
+        }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -72,19 +72,73 @@ ROADS: tuple[Road, ...] = (
 )
 MAX_COURIERS = len(ROADS)
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余杜叶程魏苏吕丁任沈"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余杜叶程魏苏吕丁任沈"
+)
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚英华建文辉玲燕鹏宇浩凯婷欣晨雪俊峰宁琳佳怡思远志"
 # Mainland mobile prefixes; + 8 digits makes an 11-digit number phonenumbers accepts as valid.
-MOBILE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152",
-                   "155", "156", "157", "158", "159", "180", "181", "182", "183", "185", "186", "187", "188", "189")
-COMMUNITIES = ("嘉绿苑", "翠苑一区", "翠苑二区", "文鼎苑", "星洲花园", "金都花园", "耀江文萃苑", "世贸丽晶城",
-               "府苑新村", "学院路小区", "文华苑", "古荡新村", "益乐新村", "马塍小区", "求是村")
+MOBILE_PREFIXES = (
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "180",
+    "181",
+    "182",
+    "183",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
+)
+COMMUNITIES = (
+    "嘉绿苑",
+    "翠苑一区",
+    "翠苑二区",
+    "文鼎苑",
+    "星洲花园",
+    "金都花园",
+    "耀江文萃苑",
+    "世贸丽晶城",
+    "府苑新村",
+    "学院路小区",
+    "文华苑",
+    "古荡新村",
+    "益乐新村",
+    "马塍小区",
+    "求是村",
+)
 OFFICES = ("华星科技大厦", "黄龙时代广场", "东部软件园", "数娱大厦", "浙商财富中心", "世贸中心", "紫金广场")
-MERCHANTS = (("义乌小商品旗舰店", "浙江省义乌市国际商贸城二区"), ("三只松鼠食品", "安徽省芜湖市弋江区高新区"),
-             ("深圳数码直营仓", "广东省深圳市南山区科技园南区"), ("上海服饰仓", "上海市闵行区申滨路88号"),
-             ("京东杭州仓", "杭州市余杭区仓前街道"), ("天猫超市", "杭州市萧山区空港物流园"))
-DESTINATIONS = (("上海", "上海市浦东新区张江路"), ("北京", "北京市海淀区中关村大街"), ("广东", "广东省广州市天河区体育西路"),
-                ("江苏", "江苏省南京市鼓楼区中山北路"), ("四川", "四川省成都市武侯区人民南路"), ("浙江", "浙江省宁波市鄞州区天童南路"))
+MERCHANTS = (
+    ("义乌小商品旗舰店", "浙江省义乌市国际商贸城二区"),
+    ("三只松鼠食品", "安徽省芜湖市弋江区高新区"),
+    ("深圳数码直营仓", "广东省深圳市南山区科技园南区"),
+    ("上海服饰仓", "上海市闵行区申滨路88号"),
+    ("京东杭州仓", "杭州市余杭区仓前街道"),
+    ("天猫超市", "杭州市萧山区空港物流园"),
+)
+DESTINATIONS = (
+    ("上海", "上海市浦东新区张江路"),
+    ("北京", "北京市海淀区中关村大街"),
+    ("广东", "广东省广州市天河区体育西路"),
+    ("江苏", "江苏省南京市鼓楼区中山北路"),
+    ("四川", "四川省成都市武侯区人民南路"),
+    ("浙江", "浙江省宁波市鄞州区天童南路"),
+)
 HALF_DAYS = ((9, 12), (13, 18))
 
 
@@ -102,7 +156,7 @@ def territories(couriers: int) -> list[tuple[Road, ...]]:
     if not 1 <= couriers <= MAX_COURIERS:
         raise ValueError(f"the demo district has room for 1–{MAX_COURIERS} couriers")
     n = len(ROADS)
-    return [ROADS[i * n // couriers:(i + 1) * n // couriers] for i in range(couriers)]
+    return [ROADS[i * n // couriers : (i + 1) * n // couriers] for i in range(couriers)]
 
 
 def local_part(address: str) -> str:
@@ -112,7 +166,9 @@ def local_part(address: str) -> str:
     return address
 
 
-def zone_key_for(address: str, postcode: str, zones: list[tuple[object, list[str], list[str]]]) -> object | None:
+def zone_key_for(
+    address: str, postcode: str, zones: list[tuple[object, list[str], list[str]]]
+) -> object | None:
     """The key of the first zone whose prefix matches, else the first whose postcode matches.
 
     ``zones`` holds ``(key, address_prefixes, postcodes)``. Prefixes are tried first because a
@@ -213,18 +269,36 @@ def demo_shipment(rng: random.Random, index: int, day: date, tz: ZoneInfo) -> De
     }
     if kind == "delivery":
         merchant, origin = rng.choice(MERCHANTS)
-        data |= {"sender_name": merchant, "sender_phone": mobile_phone(rng), "sender_address": origin,
-                 "recipient_name": local_name, "recipient_phone": local_phone, "recipient_address": place.address,
-                 "recipient_postcode": place.postcode, "recipient_lat": place.lat, "recipient_lng": place.lng,
-                 "promised_start": start, "promised_end": end,
-                 "delivery_code": f"{rng.randrange(10**6):06d}" if rng.random() < 0.3 else ""}
+        data |= {
+            "sender_name": merchant,
+            "sender_phone": mobile_phone(rng),
+            "sender_address": origin,
+            "recipient_name": local_name,
+            "recipient_phone": local_phone,
+            "recipient_address": place.address,
+            "recipient_postcode": place.postcode,
+            "recipient_lat": place.lat,
+            "recipient_lng": place.lng,
+            "promised_start": start,
+            "promised_end": end,
+            "delivery_code": f"{rng.randrange(10**6):06d}" if rng.random() < 0.3 else "",
+        }
     else:
         region, street = rng.choice(DESTINATIONS)
-        data |= {"sender_name": local_name, "sender_phone": local_phone, "sender_address": place.address,
-                 "sender_lat": place.lat, "sender_lng": place.lng, "recipient_name": person_name(rng),
-                 "recipient_phone": mobile_phone(rng), "recipient_address": f"{street}{rng.randint(1, 999)}号",
-                 "destination_region": region, "window_start": start, "window_end": end,
-                 "declared_value_fen": rng.choice((0, 5_000, 20_000, 80_000))}
+        data |= {
+            "sender_name": local_name,
+            "sender_phone": local_phone,
+            "sender_address": place.address,
+            "sender_lat": place.lat,
+            "sender_lng": place.lng,
+            "recipient_name": person_name(rng),
+            "recipient_phone": mobile_phone(rng),
+            "recipient_address": f"{street}{rng.randint(1, 999)}号",
+            "destination_region": region,
+            "window_start": start,
+            "window_end": end,
+            "declared_value_fen": rng.choice((0, 5_000, 20_000, 80_000)),
+        }
     return DemoShipment(index, kind, data, place, rng.random() < 0.04, rng.randrange(2**32))
 
 
@@ -247,8 +321,15 @@ class Stop:
 URGENT = timedelta(minutes=30)
 
 
-def walk(start: tuple[float, float], stops: list[Stop], depart: datetime, *, speed_m_s: float,
-         stop_s: int = 240, road_factor: float = 1.4) -> list[tuple[int, datetime]]:
+def walk(
+    start: tuple[float, float],
+    stops: list[Stop],
+    depart: datetime,
+    *,
+    speed_m_s: float,
+    stop_s: int = 240,
+    road_factor: float = 1.4,
+) -> list[tuple[int, datetime]]:
     """A nearest-neighbour walk from ``start`` that minds the customers' windows: ``(index, eta)`` in order.
 
     Next is the nearest stop whose window is open on arrival, unless a window closes within 30 minutes
@@ -258,8 +339,10 @@ def walk(start: tuple[float, float], stops: list[Stop], depart: datetime, *, spe
     left = set(range(len(stops)))
     here, clock, route = start, depart, []
     while left:
-        reach = {i: clock + timedelta(seconds=metres(here, (stops[i].lat, stops[i].lng)) * road_factor / speed_m_s)
-                 for i in left}
+        reach = {
+            i: clock + timedelta(seconds=metres(here, (stops[i].lat, stops[i].lng)) * road_factor / speed_m_s)
+            for i in left
+        }
         open_now = [i for i in left if stops[i].opens is None or stops[i].opens <= reach[i]]
         urgent = [i for i in open_now if stops[i].closes is not None and stops[i].closes - clock <= URGENT]
         if urgent:

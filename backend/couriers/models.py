@@ -47,7 +47,9 @@ class Courier(models.Model):
     employee_no = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=64)
     phone = models.CharField(max_length=20)
-    vehicle_type = models.CharField(max_length=16, choices=VehicleType.choices, default=VehicleType.E_TRICYCLE)
+    vehicle_type = models.CharField(
+        max_length=16, choices=VehicleType.choices, default=VehicleType.E_TRICYCLE
+    )
     capacity_g = models.PositiveIntegerField(default=300_000)
     capacity_cm3 = models.PositiveBigIntegerField(default=1_500_000)
     duty_status = models.CharField(max_length=16, choices=DutyStatus.choices, default=DutyStatus.OFF_DUTY)
@@ -77,7 +79,9 @@ class Zone(models.Model):
     station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="zones")
     code = models.CharField(max_length=32)
     name = models.CharField(max_length=100)
-    courier = models.ForeignKey(Courier, null=True, blank=True, on_delete=models.SET_NULL, related_name="zones")
+    courier = models.ForeignKey(
+        Courier, null=True, blank=True, on_delete=models.SET_NULL, related_name="zones"
+    )
     postcodes = models.JSONField(default=list, blank=True)
     address_prefixes = models.JSONField(default=list, blank=True)
 

@@ -52,7 +52,9 @@ def station_create(
         raise DomainError("invalid", "a station needs a code and a name")
     if Station.objects.filter(code=code).exists():
         raise DomainError("invalid", f"station code {code} is taken", field="code")
-    return Station.objects.create(code=code, name=name, address=address, lat=lat, lng=lng, time_zone=time_zone)
+    return Station.objects.create(
+        code=code, name=name, address=address, lat=lat, lng=lng, time_zone=time_zone
+    )
 
 
 def courier_username(employee_no: str) -> str:
@@ -78,7 +80,9 @@ def courier_create(
     Capacity defaults to the vehicle type's typical payload. The courier starts off duty.
     """
     if vehicle_type not in VehicleType.values:
-        raise DomainError("invalid", f"vehicle_type must be one of {VehicleType.values}", field="vehicle_type")
+        raise DomainError(
+            "invalid", f"vehicle_type must be one of {VehicleType.values}", field="vehicle_type"
+        )
     if not employee_no.strip() or not name.strip():
         raise DomainError("invalid", "a courier needs an employee number and a name")
     if Courier.objects.filter(employee_no=employee_no).exists():

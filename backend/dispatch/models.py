@@ -37,7 +37,9 @@ class AssignmentDecision(models.Model):
     job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="assignment_decisions")
     station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="+")
     courier = models.ForeignKey(Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    prev_courier = models.ForeignKey(Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    prev_courier = models.ForeignKey(
+        Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(max_length=12, choices=DecisionKind.choices)
     rule = models.CharField(max_length=24, choices=DecisionRule.choices)
     reason = models.CharField(max_length=500)
@@ -49,7 +51,10 @@ class AssignmentDecision(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["station", "-created_at"]), models.Index(fields=["job", "-created_at"])]
+        indexes = [
+            models.Index(fields=["station", "-created_at"]),
+            models.Index(fields=["job", "-created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"job {self.job_id} → {self.courier_id or 'queue'}: {self.reason}"
@@ -83,7 +88,10 @@ class PlanRun(models.Model):
     diff = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["courier", "-started_at"]), models.Index(fields=["station", "-started_at"])]
+        indexes = [
+            models.Index(fields=["courier", "-started_at"]),
+            models.Index(fields=["station", "-started_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"plan run {self.pk} ({self.trigger})"
@@ -108,7 +116,9 @@ class DispatchAlert(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["job", "kind"], condition=models.Q(resolved_at__isnull=True), name="one_open_alert_per_job_kind"
+                fields=["job", "kind"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="one_open_alert_per_job_kind",
             )
         ]
         indexes = [models.Index(fields=["station", "resolved_at"])]

@@ -35,12 +35,14 @@ def courier_get_for(principal: Principal, courier_id: int) -> Courier:
 def courier_plan_jobs(*, courier_id: int, day: date) -> list[Job]:
     """The courier's open jobs of the day in route order (unplanned last), each with ``at_risk``."""
     jobs = list(
-        Job.objects.filter(courier_id=courier_id, service_date=day, status__in=OPEN_STATUSES)
-        .order_by("planned_seq", "pk")
+        Job.objects.filter(courier_id=courier_id, service_date=day, status__in=OPEN_STATUSES).order_by(
+            "planned_seq", "pk"
+        )
     )
     risky = set(
-        DispatchAlert.objects.filter(job_id__in=[j.pk for j in jobs], kind=AlertKind.AT_RISK,
-                                     resolved_at__isnull=True).values_list("job_id", flat=True)
+        DispatchAlert.objects.filter(
+            job_id__in=[j.pk for j in jobs], kind=AlertKind.AT_RISK, resolved_at__isnull=True
+        ).values_list("job_id", flat=True)
     )
     for job in jobs:
         job.at_risk = job.pk in risky  # type: ignore[attr-defined]
@@ -48,7 +50,9 @@ def courier_plan_jobs(*, courier_id: int, day: date) -> list[Job]:
 
 
 def last_plan_run(*, courier_id: int, day: date) -> PlanRun | None:
-    return PlanRun.objects.filter(courier_id=courier_id, service_date=day).order_by("-started_at", "-pk").first()
+    return (
+        PlanRun.objects.filter(courier_id=courier_id, service_date=day).order_by("-started_at", "-pk").first()
+    )
 
 
 def decisions_for_station(*, station_id: int, job_id: int | None = None) -> QuerySet[AssignmentDecision]:
@@ -66,10 +70,16 @@ def unassigned_for_station(*, station_id: int, day: date | None = None) -> list[
     jobs = list(
         qs.select_related("shipment")
         .prefetch_related(
-            Prefetch("assignment_decisions", queryset=AssignmentDecision.objects.order_by("-created_at", "-pk"),
-                     to_attr="decisions"),
-            Prefetch("dispatch_alerts", queryset=DispatchAlert.objects.filter(resolved_at__isnull=True)
-                     .order_by("pk"), to_attr="open_alerts"),
+            Prefetch(
+                "assignment_decisions",
+                queryset=AssignmentDecision.objects.order_by("-created_at", "-pk"),
+                to_attr="decisions",
+            ),
+            Prefetch(
+                "dispatch_alerts",
+                queryset=DispatchAlert.objects.filter(resolved_at__isnull=True).order_by("pk"),
+                to_attr="open_alerts",
+            ),
         )
         .order_by("window_end", "pk")
     )

@@ -33,7 +33,9 @@ class CourierLocation(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(lat__gte=-90, lat__lte=90), name="location_lat_range"),
-            models.CheckConstraint(condition=models.Q(lng__gte=-180, lng__lte=180), name="location_lng_range"),
+            models.CheckConstraint(
+                condition=models.Q(lng__gte=-180, lng__lte=180), name="location_lng_range"
+            ),
             models.CheckConstraint(condition=models.Q(accuracy_m__gte=0), name="location_accuracy_positive"),
         ]
 

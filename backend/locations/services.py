@@ -110,7 +110,9 @@ def _live_messages(loc: CourierLocation, station_id: int) -> list[tuple[str, dic
     if shipment_id is not None:
         lat, lng = coarsen(loc.lat, loc.lng)
         coarse = {"lat": lat, "lng": lng, "precision_m": PRECISION_M, "recorded_at": recorded}
-        messages.append((shipment_group(shipment_id), envelope("tracking.courier_location", None, at, coarse)))
+        messages.append(
+            (shipment_group(shipment_id), envelope("tracking.courier_location", None, at, coarse))
+        )
     return messages
 
 
@@ -119,7 +121,9 @@ def locations_purge(*, batch: int = 5000) -> int:
     cutoff = timezone.now() - retention()
     deleted = 0
     while True:
-        ids = list(CourierLocation.objects.filter(received_at__lt=cutoff).values_list("pk", flat=True)[:batch])
+        ids = list(
+            CourierLocation.objects.filter(received_at__lt=cutoff).values_list("pk", flat=True)[:batch]
+        )
         if not ids:
             return deleted
         deleted += CourierLocation.objects.filter(pk__in=ids).delete()[0]

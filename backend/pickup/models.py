@@ -29,7 +29,9 @@ class TariffBookVersion(models.Model):
     )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["origin", "version"], name="tariff_book_version_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["origin", "version"], name="tariff_book_version_unique")
+        ]
 
     def __str__(self) -> str:
         return f"tariffs {self.origin} v{self.version} from {self.effective_date}"

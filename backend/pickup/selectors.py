@@ -23,9 +23,7 @@ def tariff_book_current(origin: str, *, on: date | None = None) -> TariffBookVer
     """The highest version for ``origin`` already in effect on ``on`` (today, station time, by default)."""
     day = on or timezone.localdate()
     return (
-        TariffBookVersion.objects.filter(origin=origin, effective_date__lte=day)
-        .order_by("-version")
-        .first()
+        TariffBookVersion.objects.filter(origin=origin, effective_date__lte=day).order_by("-version").first()
     )
 
 
@@ -54,8 +52,11 @@ def quote_for(request: QuoteRequest, *, tariff_version: int | None = None) -> tu
     """
     row = None
     if isinstance(request.origin, str):
-        row = (tariff_book_current(request.origin) if tariff_version is None
-               else tariff_book_version(request.origin, tariff_version))
+        row = (
+            tariff_book_current(request.origin)
+            if tariff_version is None
+            else tariff_book_version(request.origin, tariff_version)
+        )
     if row is None:
         try:
             quote(TariffBook([]), request)
@@ -91,4 +92,3 @@ def label_data_for(shipment: Shipment, *, piece_no: int = 1) -> LabelData:
         piece_no=piece_no,
         piece_count=shipment.pieces,
     )
-

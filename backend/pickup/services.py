@@ -51,7 +51,9 @@ def _validated_book(origin: str, book_json: object) -> TariffBook:
         raise DomainError("invalid_tariff_book", "a tariff book needs at least one tariff")
     for row in rows:
         if row["origin"] != origin:
-            raise DomainError("invalid_tariff_book", f"a tariff from {row['origin']!r} in the book of {origin!r}")
+            raise DomainError(
+                "invalid_tariff_book", f"a tariff from {row['origin']!r} in the book of {origin!r}"
+            )
         big = [k for k, v in row.items() if isinstance(v, int) and v > MAX_TARIFF_INT]
         if big:
             raise DomainError("invalid_tariff_book", f"tariff values too large: {big}")
@@ -120,8 +122,9 @@ def label_print(*, ctx: Ctx, tracking_no: str, printer_name: str) -> PrintResult
     """
     shipment = shipment_get_for(ctx.actor, tracking_no)
     printer = selectors.printer_get(station_id=shipment.station_id, name=printer_name)
-    zpl = "".join(render_zpl(selectors.label_data_for(shipment, piece_no=n))
-                  for n in range(1, shipment.pieces + 1))
+    zpl = "".join(
+        render_zpl(selectors.label_data_for(shipment, piece_no=n)) for n in range(1, shipment.pieces + 1)
+    )
     payload = zpl.encode("utf-8")
     try:
         send_zpl(printer.host, payload, port=printer.port, timeout=PRINT_TIMEOUT_S)
@@ -163,7 +166,9 @@ def pickup_complete(
         if priced and job.kind == JobKind.PICKUP:
             request = QuoteRequest(
                 origin=origin,
-                destination_region=shipment.destination_region if destination_region is None else destination_region,
+                destination_region=shipment.destination_region
+                if destination_region is None
+                else destination_region,
                 service_level=shipment.service_level if service_level is None else service_level,
                 weight_g=data.measured_weight_g,
                 length_mm=data.length_mm or 0,
@@ -184,8 +189,12 @@ def _check_price(request: QuoteRequest, price_fen: int | None, tariff_version: i
     except QuoteError as exc:
         raise DomainError(exc.code, exc.message) from None
     if price_fen != expected.total_fen:
-        details: dict[str, Any] = {"expected_total_fen": expected.total_fen, "price_fen": price_fen,
-                                   "tariff_version": row.version, "lines": expected.to_json()["lines"]}
+        details: dict[str, Any] = {
+            "expected_total_fen": expected.total_fen,
+            "price_fen": price_fen,
+            "tariff_version": row.version,
+            "lines": expected.to_json()["lines"],
+        }
         raise DomainError(
             "price_mismatch",
             f"the price should be {expected.total_fen} fen by tariff {row.origin} v{row.version}, "

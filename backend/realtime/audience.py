@@ -111,7 +111,9 @@ def _public_json(row: FeedRow) -> str | None:
     if cached is None and "scan" in row.payload:  # a hand-over scan (snapshots.scan_payload)
         p = row.payload
         public = {"tracking_no": p["tracking_no"], "status": p["status"], "scan_kind": p["scan"]["kind"]}
-        cached = row.__dict__["_public"] = json.dumps(envelope("tracking.scanned", row.cursor, row.at, public))
+        cached = row.__dict__["_public"] = json.dumps(
+            envelope("tracking.scanned", row.cursor, row.at, public)
+        )
     if cached is None:
         job = row.payload.get("job")
         shipment = job["shipment"] if job else row.payload.get("shipment")

@@ -188,16 +188,25 @@ CATALOGUE: dict[str, MessageType] = {
     "job.updated": MessageType(JobPayload, "feed", ("courier", "station"), "any progress of a job"),
     "job.planned": MessageType(JobPayload, "feed", ("courier", "station"), "route order or ETA changed"),
     "job.delivered_offline": MessageType(
-        JobDeliveredOfflinePayload, "feed", ("courier", "station"), "an offline delivery overtook a reassignment"
+        JobDeliveredOfflinePayload,
+        "feed",
+        ("courier", "station"),
+        "an offline delivery overtook a reassignment",
     ),
     "job.revoked": MessageType(JobRevokedPayload, "feed", ("courier",), "a job is no longer yours: drop it"),
-    "shipment.updated": MessageType(ShipmentPayload, "feed", ("station",), "a supervisor's decision on a shipment"),
+    "shipment.updated": MessageType(
+        ShipmentPayload, "feed", ("station",), "a supervisor's decision on a shipment"
+    ),
     "shipment.scanned": MessageType(
         ShipmentScannedPayload, "feed", ("courier", "station"), "a hand-over scan: the shipment's new status"
     ),
     "tracking.updated": MessageType(TrackingUpdatedPayload, "feed", ("shipment",), "the public view changed"),
-    "tracking.scanned": MessageType(TrackingScannedPayload, "feed", ("shipment",), "a hand-over scan (public)"),
-    "courier.location": MessageType(CourierLocationPayload, "none", ("station",), "a courier's exact position"),
+    "tracking.scanned": MessageType(
+        TrackingScannedPayload, "feed", ("shipment",), "a hand-over scan (public)"
+    ),
+    "courier.location": MessageType(
+        CourierLocationPayload, "none", ("station",), "a courier's exact position"
+    ),
     "tracking.courier_location": MessageType(
         CoarseLocationPayload, "none", ("shipment",), "where your courier roughly is (next stop only)"
     ),

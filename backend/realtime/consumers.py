@@ -99,7 +99,9 @@ class FeedConsumer(AsyncWebsocketConsumer):
                 feed=self.feed, target_id=self.audience.target_id, after=self.checked, limit=PAGE
             )
             if budget is not None and sent + len(rows) > budget:
-                raise Refusal(Close.RESYNC_REQUIRED, f"more than {budget} changes missed: fetch a fresh snapshot")
+                raise Refusal(
+                    Close.RESYNC_REQUIRED, f"more than {budget} changes missed: fetch a fresh snapshot"
+                )
             for row in rows:
                 await self.push(row)
             sent += len(rows)
@@ -175,7 +177,9 @@ class FeedConsumer(AsyncWebsocketConsumer):
             self._ack(message.get("cursor"))
             return
         command_id = message.get("id")
-        command_id = command_id if isinstance(command_id, str | int) and not isinstance(command_id, bool) else None
+        command_id = (
+            command_id if isinstance(command_id, str | int) and not isinstance(command_id, bool) else None
+        )
         try:
             result = await database_sync_to_async(execute)(
                 self.audience, str(message.get("type")), message.get("payload")
@@ -187,7 +191,9 @@ class FeedConsumer(AsyncWebsocketConsumer):
             log.exception("command %r failed", message.get("type"))
             await self.send_error(command_id, "internal_error", "the command failed; it may be retried")
             return
-        await self.send_envelope("command.ok", None, {"id": command_id, "type": message["type"], "result": result})
+        await self.send_envelope(
+            "command.ok", None, {"id": command_id, "type": message["type"], "result": result}
+        )
 
     def _ack(self, cursor: Any) -> None:
         if isinstance(cursor, bool) or not isinstance(cursor, int):
@@ -215,7 +221,9 @@ class FeedConsumer(AsyncWebsocketConsumer):
         if self.closed:
             return
         self.closed = True  # first, so nothing else is sent (or refused twice) while we close
-        await self.send_error(None, ERROR_CODE[close], message, {"close_code": int(close)}, even_if_closed=True)
+        await self.send_error(
+            None, ERROR_CODE[close], message, {"close_code": int(close)}, even_if_closed=True
+        )
         await self.close(code=int(close))
 
     async def _beat(self) -> None:

@@ -73,7 +73,9 @@ def _send_many(batch: list[tuple[list[str], dict[str, Any]]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    flat = [(group, {"type": "feed.message", "message": message}) for groups, message in batch for group in groups]
+    flat = [
+        (group, {"type": "feed.message", "message": message}) for groups, message in batch for group in groups
+    ]
     many = getattr(layer, "group_send_many", None)
 
     async def send_all() -> None:

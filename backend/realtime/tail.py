@@ -83,8 +83,12 @@ class FeedTail:
 
 def audience_keys(row: FeedRow) -> set[tuple[str, int]]:
     """Every audience a row belongs to (see ``Audience.wants``; the two must agree)."""
-    keys = {("courier", row.courier_id), ("courier", row.prev_courier_id), ("station", row.station_id),
-            ("shipment", row.shipment_id)}
+    keys = {
+        ("courier", row.courier_id),
+        ("courier", row.prev_courier_id),
+        ("station", row.station_id),
+        ("shipment", row.shipment_id),
+    }
     return {(feed, target) for feed, target in keys if target is not None}  # type: ignore[misc]
 
 

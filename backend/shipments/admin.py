@@ -111,8 +111,18 @@ class AttemptInline(ReadOnlyInline):
 
 @admin.register(Shipment)
 class ShipmentAdmin(ReadOnlyAdmin):
-    list_display = ("tracking_no", "status", "station", "service_level", "recipient_name", "recipient_address",
-                    "promised_start", "promised_end", "cod_amount_fen", "created_at")
+    list_display = (
+        "tracking_no",
+        "status",
+        "station",
+        "service_level",
+        "recipient_name",
+        "recipient_address",
+        "promised_start",
+        "promised_end",
+        "cod_amount_fen",
+        "created_at",
+    )
     list_filter = ("status", "service_level", "station")
     search_fields = ("tracking_no", "recipient_name", "recipient_phone", "sender_name", "recipient_address")
     list_select_related = ("station",)
@@ -123,8 +133,13 @@ class ShipmentAdmin(ReadOnlyAdmin):
     def _move(self, request: HttpRequest, queryset: QuerySet[Shipment], to: str, what: str) -> None:
         ctx, reason = admin_ctx(request), f"{what} {_by(request)}"
         items = list(queryset.order_by("pk").values_list("pk", "tracking_no"))
-        run_each(self, request, items,
-                 lambda pk: shipment_transition(shipment_id=pk, to=to, ctx=ctx, reason=reason), what)
+        run_each(
+            self,
+            request,
+            items,
+            lambda pk: shipment_transition(shipment_id=pk, to=to, ctx=ctx, reason=reason),
+            what,
+        )
 
     @admin.action(description="Mark selected shipments as exception")
     def mark_exception(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
@@ -137,8 +152,20 @@ class ShipmentAdmin(ReadOnlyAdmin):
 
 @admin.register(Job)
 class JobAdmin(ReadOnlyAdmin):
-    list_display = ("id", "kind", "status", "shipment", "courier", "service_date", "planned_seq", "eta",
-                    "window_start", "window_end", "attempt_count", "version")
+    list_display = (
+        "id",
+        "kind",
+        "status",
+        "shipment",
+        "courier",
+        "service_date",
+        "planned_seq",
+        "eta",
+        "window_start",
+        "window_end",
+        "attempt_count",
+        "version",
+    )
     list_filter = ("status", "kind", "service_date", "station")
     search_fields = ("shipment__tracking_no", "address", "courier__employee_no", "courier__name")
     list_select_related = ("shipment", "courier", "station")
@@ -154,20 +181,39 @@ class JobAdmin(ReadOnlyAdmin):
     @admin.action(description="Cancel selected jobs")
     def cancel_jobs(self, request: HttpRequest, queryset: QuerySet[Job]) -> None:
         ctx, reason = admin_ctx(request), f"cancelled {_by(request)}"
-        run_each(self, request, self._items(queryset),
-                 lambda pk: job_cancel(job_id=pk, ctx=ctx, reason=reason), "cancelled")
+        run_each(
+            self,
+            request,
+            self._items(queryset),
+            lambda pk: job_cancel(job_id=pk, ctx=ctx, reason=reason),
+            "cancelled",
+        )
 
     @admin.action(description="Unassign selected jobs (back to the unassigned pool)")
     def unassign_jobs(self, request: HttpRequest, queryset: QuerySet[Job]) -> None:
         ctx, reason = admin_ctx(request), f"unassigned {_by(request)}"
-        run_each(self, request, self._items(queryset),
-                 lambda pk: job_unassign(job_id=pk, ctx=ctx, reason=reason), "unassigned")
+        run_each(
+            self,
+            request,
+            self._items(queryset),
+            lambda pk: job_unassign(job_id=pk, ctx=ctx, reason=reason),
+            "unassigned",
+        )
 
 
 @admin.register(TrackingEvent)
 class TrackingEventAdmin(ReadOnlyAdmin):
-    list_display = ("id", "shipment", "kind", "status_after", "event_at", "received_at", "actor", "device_id",
-                    "station")
+    list_display = (
+        "id",
+        "shipment",
+        "kind",
+        "status_after",
+        "event_at",
+        "received_at",
+        "actor",
+        "device_id",
+        "station",
+    )
     list_filter = ("kind", "status_after", "station")
     search_fields = ("shipment__tracking_no", "device_id", "idempotency_key")
     list_select_related = ("shipment", "actor", "station")
@@ -176,7 +222,16 @@ class TrackingEventAdmin(ReadOnlyAdmin):
 
 @admin.register(DeliveryAttempt)
 class DeliveryAttemptAdmin(ReadOnlyAdmin):
-    list_display = ("id", "job", "tracking_no", "number", "succeeded", "reason_code", "next_step", "attempted_at")
+    list_display = (
+        "id",
+        "job",
+        "tracking_no",
+        "number",
+        "succeeded",
+        "reason_code",
+        "next_step",
+        "attempted_at",
+    )
     list_filter = ("succeeded", "reason_code", "next_step")
     search_fields = ("job__shipment__tracking_no", "note")
     list_select_related = ("job__shipment",)
@@ -189,8 +244,16 @@ class DeliveryAttemptAdmin(ReadOnlyAdmin):
 
 @admin.register(ProofOfDelivery)
 class ProofOfDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "job", "tracking_no", "method", "recipient_relation", "recipient_name", "captured_at",
-                    "code_verified")
+    list_display = (
+        "id",
+        "job",
+        "tracking_no",
+        "method",
+        "recipient_relation",
+        "recipient_name",
+        "captured_at",
+        "code_verified",
+    )
     list_filter = ("method", "recipient_relation", "code_verified")
     search_fields = ("job__shipment__tracking_no", "recipient_name")
     list_select_related = ("job__shipment",)

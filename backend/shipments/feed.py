@@ -143,20 +143,33 @@ def insert_block(entries: list[FeedEntry]) -> None:
     if connection.vendor == "postgresql":
         _insert_unnest(entries)
     else:
-        FeedEntry.objects.bulk_create([
-            e if isinstance(e, FeedEntry) else FeedEntry(**{f: getattr(e, f) for f in PendingEntry.__slots__})
-            for e in entries
-        ])
+        FeedEntry.objects.bulk_create(
+            [
+                e
+                if isinstance(e, FeedEntry)
+                else FeedEntry(**{f: getattr(e, f) for f in PendingEntry.__slots__})
+                for e in entries
+            ]
+        )
     publish_entries_on_commit(entries)
 
 
 def _insert_unnest(entries: list[FeedEntry]) -> None:
     # One statement with binary array parameters: far cheaper than bulk_create's VALUES list.
-    pgbulk.insert_unnest(FeedEntry._meta.db_table, [
-        (name, pg_type, [getattr(e, name) for e in entries]) for name, pg_type in _COLUMNS
-    ], numbered=("cursor", entries[0].cursor))
+    pgbulk.insert_unnest(
+        FeedEntry._meta.db_table,
+        [(name, pg_type, [getattr(e, name) for e in entries]) for name, pg_type in _COLUMNS],
+        numbered=("cursor", entries[0].cursor),
+    )
 
 
-_COLUMNS = (("kind", "text"), ("payload", "jsonb"), ("station_id", "bigint"), ("courier_id", "bigint"),
-            ("prev_courier_id", "bigint"), ("shipment_id", "bigint"), ("job_id", "bigint"),
-            ("created_at", "timestamptz"))
+_COLUMNS = (
+    ("kind", "text"),
+    ("payload", "jsonb"),
+    ("station_id", "bigint"),
+    ("courier_id", "bigint"),
+    ("prev_courier_id", "bigint"),
+    ("shipment_id", "bigint"),
+    ("job_id", "bigint"),
+    ("created_at", "timestamptz"),
+)

@@ -29,7 +29,9 @@ class Shipment(models.Model):
     # db_index=False on foreign keys whose own index is the leading column of a composite one:
     # every index is written on every insert and status change, and these would never be read.
     station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="shipments", db_index=False)
-    service_level = models.CharField(max_length=16, choices=ServiceLevel.choices, default=ServiceLevel.STANDARD)
+    service_level = models.CharField(
+        max_length=16, choices=ServiceLevel.choices, default=ServiceLevel.STANDARD
+    )
 
     sender_name = models.CharField(max_length=64)
     sender_phone = models.CharField(max_length=20)
@@ -89,8 +91,9 @@ class Job(models.Model):
     kind = models.CharField(max_length=10, choices=JobKind.choices)
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="jobs")
     station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="jobs", db_index=False)
-    courier = models.ForeignKey(Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="jobs",
-                                db_index=False)
+    courier = models.ForeignKey(
+        Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="jobs", db_index=False
+    )
     status = models.CharField(max_length=12, choices=JobStatus.choices, default=JobStatus.PENDING)
     service_date = models.DateField()
     address = models.CharField(max_length=255)
@@ -121,17 +124,30 @@ class TrackingEvent(models.Model):
     """An append-only fact. ``event_at`` is the device's clock, ``received_at`` the server's."""
 
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="events", db_index=False)
-    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.PROTECT, related_name="events",
-                            db_index=False)  # indexed below, where set (scans have no job)
+    job = models.ForeignKey(
+        Job, null=True, blank=True, on_delete=models.PROTECT, related_name="events", db_index=False
+    )  # indexed below, where set (scans have no job)
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     status_after = models.CharField(max_length=20, choices=ShipmentStatus.choices)
     # Stations and users are never deleted (PROTECT), and events are never looked up by either:
     # an index here would cost every scan an insert for nothing, and a database constraint a check
     # per row that key-share-locks the station's and the scanner's rows from every concurrent push.
-    station = models.ForeignKey(Station, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                db_index=False, db_constraint=False)
+    station = models.ForeignKey(
+        Station,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
         db_constraint=False,
     )
     device_id = models.CharField(max_length=64, blank=True)
@@ -216,16 +232,51 @@ class FeedEntry(models.Model):
     # in the transaction that wrote the rows it names, which are never deleted (PROTECT). A
     # constraint would check each of them per row at commit and key-share-lock the station's row
     # from every concurrent push (a multixact per row): a third of a station scan's database time.
-    station = models.ForeignKey(Station, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                db_index=False, db_constraint=False)
-    courier = models.ForeignKey(Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                db_index=False, db_constraint=False)
-    prev_courier = models.ForeignKey(Courier, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                     db_index=False, db_constraint=False)
-    shipment = models.ForeignKey(Shipment, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                 db_index=False, db_constraint=False)
-    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                            db_index=False, db_constraint=False)
+    station = models.ForeignKey(
+        Station,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    courier = models.ForeignKey(
+        Courier,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    prev_courier = models.ForeignKey(
+        Courier,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    shipment = models.ForeignKey(
+        Shipment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    job = models.ForeignKey(
+        Job,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField()
 
@@ -233,10 +284,16 @@ class FeedEntry(models.Model):
         # Partial where the column is often empty (a station scan has no courier and no job): a
         # row skips the indexes it would only add a NULL to, and ``courier_id = X`` still uses them.
         indexes = [
-            models.Index(fields=["courier", "cursor"], name="feed_courier_cursor",
-                         condition=models.Q(courier__isnull=False)),
-            models.Index(fields=["prev_courier", "cursor"], name="feed_prev_courier_cursor",
-                         condition=models.Q(prev_courier__isnull=False)),
+            models.Index(
+                fields=["courier", "cursor"],
+                name="feed_courier_cursor",
+                condition=models.Q(courier__isnull=False),
+            ),
+            models.Index(
+                fields=["prev_courier", "cursor"],
+                name="feed_prev_courier_cursor",
+                condition=models.Q(prev_courier__isnull=False),
+            ),
             models.Index(fields=["station", "cursor"]),
             models.Index(fields=["shipment", "cursor"]),
             models.Index(fields=["job"], name="feed_job_set", condition=models.Q(job__isnull=False)),

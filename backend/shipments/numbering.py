@@ -21,7 +21,9 @@ def reserve_serials(count: int, counter: str = "waybill") -> range:
             f"INSERT INTO {_TABLE} (name, value) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
             [counter, FIRST_SERIAL],
         )
-        cur.execute(f"UPDATE {_TABLE} SET value = value + %s WHERE name = %s RETURNING value", [count, counter])
+        cur.execute(
+            f"UPDATE {_TABLE} SET value = value + %s WHERE name = %s RETURNING value", [count, counter]
+        )
         row = cur.fetchone()
     assert row is not None
     last = int(row[0])

@@ -18,10 +18,27 @@ def _iso(value: datetime | None) -> str | None:
 
 
 # The columns shipment_snapshot reads; bulk paths fetch just these as plain rows (cheaper than models).
-SNAPSHOT_COLUMNS = ("id", "tracking_no", "status", "station_id", "service_level", "destination_region",
-                    "sender_name", "sender_phone", "sender_address", "recipient_name", "recipient_phone",
-                    "recipient_address", "promised_start", "promised_end", "cod_amount_fen", "handling", "pieces",
-                    "measured_weight_g", "price_fen")
+SNAPSHOT_COLUMNS = (
+    "id",
+    "tracking_no",
+    "status",
+    "station_id",
+    "service_level",
+    "destination_region",
+    "sender_name",
+    "sender_phone",
+    "sender_address",
+    "recipient_name",
+    "recipient_phone",
+    "recipient_address",
+    "promised_start",
+    "promised_end",
+    "cod_amount_fen",
+    "handling",
+    "pieces",
+    "measured_weight_g",
+    "price_fen",
+)
 
 
 def shipment_snapshot(s: Shipment) -> dict[str, Any]:
@@ -48,15 +65,21 @@ def shipment_snapshot(s: Shipment) -> dict[str, Any]:
     }
 
 
-def scan_payload(*, shipment_id: int, tracking_no: str, status: str, scan_kind: str, event_id: int) -> dict[str, Any]:
+def scan_payload(
+    *, shipment_id: int, tracking_no: str, status: str, scan_kind: str, event_id: int
+) -> dict[str, Any]:
     """What a scan's feed row carries: the one field a scan can change, not the whole snapshot.
 
     Station scans are the bulk of all traffic (a parcel is scanned at every hand-over) and change
     nothing but the status, so their rows carry the status and the scan; readers set that one field
     (docs/realtime.md, docs/sync-protocol.md). Every other shipment change carries the snapshot.
     """
-    return {"shipment_id": shipment_id, "tracking_no": tracking_no, "status": status,
-            "scan": {"kind": scan_kind, "event_id": event_id}}
+    return {
+        "shipment_id": shipment_id,
+        "tracking_no": tracking_no,
+        "status": status,
+        "scan": {"kind": scan_kind, "event_id": event_id},
+    }
 
 
 def shipment_public_snapshot(s: Shipment) -> dict[str, Any]:

@@ -64,15 +64,23 @@ def attachment_begin(*, user_id: int, sha256: str, size: int, content_type: str)
     """Announce an upload. Idempotent; for bytes the server already has it answers complete at once."""
     clean_sha256(sha256)
     if content_type not in TYPES:
-        raise DomainError("attachment_type_not_allowed",
-                          f"{content_type!r} is not accepted; send one of {sorted(TYPES)}")
+        raise DomainError(
+            "attachment_type_not_allowed", f"{content_type!r} is not accepted; send one of {sorted(TYPES)}"
+        )
     if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= MAX_SIZE:
-        raise DomainError("attachment_too_large", f"an attachment holds 1 byte to {MAX_SIZE // (1024 * 1024)} MB",
-                          max_size=MAX_SIZE)
+        raise DomainError(
+            "attachment_too_large",
+            f"an attachment holds 1 byte to {MAX_SIZE // (1024 * 1024)} MB",
+            max_size=MAX_SIZE,
+        )
     attachment, _ = Attachment.objects.get_or_create(
         sha256=sha256,
-        defaults={"size": size, "content_type": content_type, "created_by_id": user_id,
-                  "created_at": timezone.now()},
+        defaults={
+            "size": size,
+            "content_type": content_type,
+            "created_by_id": user_id,
+            "created_at": timezone.now(),
+        },
     )
     if attachment.size != size and not attachment.complete:
         raise DomainError("invalid", f"this attachment was announced with size {attachment.size}")
@@ -89,8 +97,9 @@ def attachment_get(sha256: str) -> AttachmentState:
 def attachment_put_chunk(*, sha256: str, offset: int, data: bytes) -> AttachmentState:
     """Store ``data`` at ``offset``. A chunk already stored is accepted again without change."""
     if not data or len(data) > MAX_CHUNK:
-        raise DomainError("attachment_too_large", f"a chunk holds 1 byte to {MAX_CHUNK // 1024} KB",
-                          max_chunk=MAX_CHUNK)
+        raise DomainError(
+            "attachment_too_large", f"a chunk holds 1 byte to {MAX_CHUNK // 1024} KB", max_chunk=MAX_CHUNK
+        )
     mismatch = ""
     with transaction.atomic():
         attachment = Attachment.objects.select_for_update().filter(sha256=clean_sha256(sha256)).first()
@@ -99,10 +108,15 @@ def attachment_put_chunk(*, sha256: str, offset: int, data: bytes) -> Attachment
         if attachment.complete or offset + len(data) <= attachment.received:
             return _state(attachment)  # a retried chunk, or bytes someone else already uploaded
         if offset != attachment.received:
-            raise DomainError("attachment_offset_mismatch", f"send from byte {attachment.received}",
-                              expected_offset=attachment.received)
+            raise DomainError(
+                "attachment_offset_mismatch",
+                f"send from byte {attachment.received}",
+                expected_offset=attachment.received,
+            )
         if offset + len(data) > attachment.size:
-            raise DomainError("attachment_too_large", f"the attachment was announced as {attachment.size} bytes")
+            raise DomainError(
+                "attachment_too_large", f"the attachment was announced as {attachment.size} bytes"
+            )
         whole = offset == 0 and len(data) == attachment.size  # a signature or photo sent in one piece
         if not whole:
             AttachmentChunk.objects.create(attachment=attachment, offset=offset, data=data)
@@ -119,8 +133,11 @@ def _finish(attachment: Attachment, blob: bytes | None = None) -> str:
     """Assemble (unless the whole ``blob`` came in one request), verify, store; returns an error code
     ("" when complete). Runs holding the row lock."""
     if blob is None:
-        chunks = AttachmentChunk.objects.filter(attachment=attachment).order_by("offset").values_list("data",
-                                                                                                      flat=True)
+        chunks = (
+            AttachmentChunk.objects.filter(attachment=attachment)
+            .order_by("offset")
+            .values_list("data", flat=True)
+        )
         blob = b"".join(bytes(c) for c in chunks)
         AttachmentChunk.objects.filter(attachment=attachment).delete()
     if hashlib.sha256(blob).hexdigest() != attachment.sha256:
@@ -145,7 +162,9 @@ def _finish(attachment: Attachment, blob: bytes | None = None) -> str:
 
 def _fulfil_refs(sha256: str) -> None:
     now = timezone.now()
-    job_ids = set(AttachmentRef.objects.filter(sha256=sha256, fulfilled_at=None).values_list("job_id", flat=True))
+    job_ids = set(
+        AttachmentRef.objects.filter(sha256=sha256, fulfilled_at=None).values_list("job_id", flat=True)
+    )
     if not job_ids:  # uploaded before the op that names it: attachments_reference marks it fulfilled
         return
     AttachmentRef.objects.filter(sha256=sha256, fulfilled_at=None).update(fulfilled_at=now)
@@ -153,21 +172,32 @@ def _fulfil_refs(sha256: str) -> None:
         AttachmentRef.objects.filter(job_id__in=job_ids, fulfilled_at=None).values_list("job_id", flat=True)
     )
     for job in Job.objects.filter(pk__in=job_ids - still_missing).order_by("pk"):
-        feed.append("proof.completed", {"job_id": job.pk, "sha256": sha256}, station_id=job.station_id,
-                    shipment_id=job.shipment_id, job_id=job.pk)
+        feed.append(
+            "proof.completed",
+            {"job_id": job.pk, "sha256": sha256},
+            station_id=job.station_id,
+            shipment_id=job.shipment_id,
+            job_id=job.pk,
+        )
 
 
 def attachments_reference(*, job_id: int, op_id: str, sha256s: list[str]) -> list[str]:
     """Record that an op's proof names these attachments; returns those still to be uploaded."""
     if not sha256s:
         return []
-    complete = set(Attachment.objects.filter(sha256__in=sha256s, complete=True).values_list("sha256", flat=True))
+    complete = set(
+        Attachment.objects.filter(sha256__in=sha256s, complete=True).values_list("sha256", flat=True)
+    )
     now = timezone.now()
     for s in dict.fromkeys(sha256s):  # with the push's other rows when a unit of work is open
-        insert(AttachmentRef(sha256=s, job_id=job_id, op_id=op_id, fulfilled_at=now if s in complete else None))
+        insert(
+            AttachmentRef(sha256=s, job_id=job_id, op_id=op_id, fulfilled_at=now if s in complete else None)
+        )
     return [s for s in dict.fromkeys(sha256s) if s not in complete]
 
 
 def proof_missing(job_id: int) -> list[str]:
     """Attachments a job's proof names that have not arrived yet (empty: the proof is complete)."""
-    return sorted(AttachmentRef.objects.filter(job_id=job_id, fulfilled_at=None).values_list("sha256", flat=True))
+    return sorted(
+        AttachmentRef.objects.filter(job_id=job_id, fulfilled_at=None).values_list("sha256", flat=True)
+    )

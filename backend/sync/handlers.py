@@ -30,8 +30,9 @@ from backend.sync.models import CallLog, DeviceState
 from backend.sync.ops import Op
 
 _WHERE = ("lat", "lng", "accuracy_m")  # allowed on every op, read by ctx_for
-_PRICING = frozenset({"destination_region", "service_level", "cod_amount_fen", "fragile", "remote_area",
-                      "tariff_version"})
+_PRICING = frozenset(
+    {"destination_region", "service_level", "cod_amount_fen", "fragile", "remote_area", "tariff_version"}
+)
 CALL_OUTCOMES = frozenset({"answered", "no_answer", "busy", "rejected", "wrong_number"})
 
 
@@ -55,8 +56,13 @@ def _int(payload: dict[str, Any], name: str, *, minimum: int = 1) -> int:
 
 # Annotation names of the service input dataclasses → the JSON types that may fill them.
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "None": (type(None),),
-    "list[str]": (list,), "datetime": (),
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "None": (type(None),),
+    "list[str]": (list,),
+    "datetime": (),
 }
 
 
@@ -68,8 +74,10 @@ def _check_types(cls: type, data: dict[str, Any], name: str) -> None:
         value = data[f.name]
         allowed = tuple(t for part in str(f.type).split("|") for t in _JSON_TYPES.get(part.strip(), ()))
         is_bool = isinstance(value, bool)
-        if not isinstance(value, allowed) or (is_bool and bool not in allowed) or (
-            isinstance(value, int) and not is_bool and abs(value) > MAX_INT
+        if (
+            not isinstance(value, allowed)
+            or (is_bool and bool not in allowed)
+            or (isinstance(value, int) and not is_bool and abs(value) > MAX_INT)
         ):
             raise malformed(f"payload.{name}.{f.name} has the wrong type or is out of range")
         if isinstance(value, list) and not all(isinstance(v, str) for v in value):
@@ -154,9 +162,12 @@ def weigh(op: Op, ctx: Ctx) -> dict[str, Any]:
     except DomainError as exc:
         # Conflict rule: a weight recorded twice (two devices, or a re-weigh) keeps the first one.
         if exc.code == "invalid_transition" and exc.details.get("current") == JobStatus.COMPLETED:
-            weight = Job.objects.filter(pk=job_id).values_list("shipment__measured_weight_g", flat=True).first()
-            raise DomainError("already_weighed", f"this pickup was already weighed at {weight} g",
-                              recorded_weight_g=weight) from None
+            weight = (
+                Job.objects.filter(pk=job_id).values_list("shipment__measured_weight_g", flat=True).first()
+            )
+            raise DomainError(
+                "already_weighed", f"this pickup was already weighed at {weight} g", recorded_weight_g=weight
+            ) from None
         raise
     return {}
 
@@ -180,8 +191,14 @@ def call_log(op: Op, ctx: Ctx) -> dict[str, Any]:
     courier_id = Job.objects.filter(pk=job_id).values_list("courier_id", flat=True).first()
     if courier_id is None or courier_id != ctx.actor.courier_id:
         raise DomainError("not_assigned_to_you", f"job {job_id} is not assigned to you", job_id=job_id)
-    CallLog.objects.create(op_id=op.op_id, job_id=job_id, courier_id=courier_id, called_at=op.event_at,
-                           duration_s=duration, outcome=outcome)
+    CallLog.objects.create(
+        op_id=op.op_id,
+        job_id=job_id,
+        courier_id=courier_id,
+        called_at=op.event_at,
+        duration_s=duration,
+        outcome=outcome,
+    )
     return {}
 
 
@@ -209,8 +226,16 @@ UNIT_KINDS = frozenset({"accept", "start", "arrive", "deliver", "fail"})
 def ctx_for(op: Op, actor: Any) -> Ctx:
     """Who/where/when of an op; coordinates are optional on every kind (``payload.lat/lng/accuracy_m``)."""
     lat, lng, accuracy_m = coords(op.payload)
-    return Ctx(actor=actor, device_id=op.device_id, event_at=op.event_at, lat=lat, lng=lng,
-               accuracy_m=accuracy_m, idempotency_key=op.op_id, key_claimed=True)
+    return Ctx(
+        actor=actor,
+        device_id=op.device_id,
+        event_at=op.event_at,
+        lat=lat,
+        lng=lng,
+        accuracy_m=accuracy_m,
+        idempotency_key=op.op_id,
+        key_claimed=True,
+    )
 
 
 _NUMBER = (int, float)

@@ -25,7 +25,9 @@ class AppliedOp(models.Model):
     """
 
     op_id = models.UUIDField(unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     device_id = models.CharField(max_length=64)
     seq = models.PositiveBigIntegerField()
     kind = models.CharField(max_length=16)
@@ -55,7 +57,9 @@ class DeviceState(models.Model):
     last_fix_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "device_id"], name="device_state_per_user_device")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "device_id"], name="device_state_per_user_device")
+        ]
 
     def __str__(self) -> str:
         return f"{self.device_id} at seq {self.max_seq}"

@@ -79,10 +79,16 @@ def _lookup_facts(op_ids: list[str]) -> dict[str, Stored]:
     if connection.vendor == "postgresql":
         rows = pgbulk.execute(_LOOKUP_FACTS, [op_ids])
     else:
-        rows = [(key, h, "status_unchanged" in details) for key, h, details in TrackingEvent.objects.filter(
-            idempotency_key__in=op_ids).values_list("idempotency_key", "op_hash", "details")]
-    return {key: Stored(h, Outcome.APPLIED, "", {"status_unchanged": True} if unchanged else {})
-            for key, h, unchanged in rows}
+        rows = [
+            (key, h, "status_unchanged" in details)
+            for key, h, details in TrackingEvent.objects.filter(idempotency_key__in=op_ids).values_list(
+                "idempotency_key", "op_hash", "details"
+            )
+        ]
+    return {
+        key: Stored(h, Outcome.APPLIED, "", {"status_unchanged": True} if unchanged else {})
+        for key, h, unchanged in rows
+    }
 
 
 def _lookup(op_ids: list[str]) -> dict[str, Stored]:
@@ -92,8 +98,10 @@ def _lookup(op_ids: list[str]) -> dict[str, Stored]:
     if connection.vendor == "postgresql":
         rows = pgbulk.execute(_LOOKUP, [op_ids])
         # Django's connections load jsonb as text (see scans_bulk), so the result may come as a string.
-        return {op_id: Stored(h, outcome, code, json.loads(result) if isinstance(result, str) else result or {})
-                for op_id, h, outcome, code, result in rows}
+        return {
+            op_id: Stored(h, outcome, code, json.loads(result) if isinstance(result, str) else result or {})
+            for op_id, h, outcome, code, result in rows
+        }
     return {
         str(op_id): Stored(h, outcome, code, result)
         for op_id, h, outcome, code, result in AppliedOp.objects.filter(op_id__in=op_ids).values_list(
@@ -106,13 +114,24 @@ Result = tuple[str, str, dict[str, Any]]  # (outcome, code, what the device was 
 
 
 def _row(o: Op, result: Result, user_id: int, device_id: str, now: datetime) -> AppliedOp:
-    return AppliedOp(op_id=o.op_id, user_id=user_id, device_id=device_id, seq=o.seq, kind=o.kind,
-                     payload_hash=o.payload_hash, outcome=result[0], code=result[1], result=result[2],
-                     event_at=o.event_at, received_at=now)
+    return AppliedOp(
+        op_id=o.op_id,
+        user_id=user_id,
+        device_id=device_id,
+        seq=o.seq,
+        kind=o.kind,
+        payload_hash=o.payload_hash,
+        outcome=result[0],
+        code=result[1],
+        result=result[2],
+        event_at=o.event_at,
+        received_at=now,
+    )
 
 
-def claim(ops: list[Op], *, user_id: int, device_id: str, now: datetime,
-          max_seq: int = 0) -> tuple[set[str], dict[str, Stored]]:
+def claim(
+    ops: list[Op], *, user_id: int, device_id: str, now: datetime, max_seq: int = 0
+) -> tuple[set[str], dict[str, Stored]]:
     """Claim the op ids not seen before; return (claimed, stored results of the others).
 
     Facts (scans) not seen before are returned as claimed without a row: their events' insert
@@ -125,22 +144,38 @@ def claim(ops: list[Op], *, user_id: int, device_id: str, now: datetime,
     postgres = connection.vendor == "postgresql"
     maybe_seen = [o for o in ops if o.seq <= max_seq or not postgres]
     stored = _lookup([o.op_id for o in maybe_seen])
-    stored.update(_lookup_facts([o.op_id for o in maybe_seen if o.kind in FACT_KINDS and o.op_id not in stored]))
+    stored.update(
+        _lookup_facts([o.op_id for o in maybe_seen if o.kind in FACT_KINDS and o.op_id not in stored])
+    )
     # Facts are claimed by their own event's insert (see the module docstring).
     facts = {o.op_id for o in ops if o.kind in FACT_KINDS and o.op_id not in stored}
     # One lock order, so two pushes cannot deadlock (canonical UUID text sorts as the UUIDs do).
-    ordered = sorted((o for o in ops if o.op_id not in stored and o.op_id not in facts), key=lambda o: o.op_id)
+    ordered = sorted(
+        (o for o in ops if o.op_id not in stored and o.op_id not in facts), key=lambda o: o.op_id
+    )
     if not ordered:
         return facts, stored
     if postgres:
-        rows = pgbulk.execute(_CLAIM, [user_id, device_id, now, [o.op_id for o in ordered], [o.seq for o in ordered],
-                                       [o.kind for o in ordered], [o.payload_hash for o in ordered],
-                                       [o.event_at for o in ordered]])
+        rows = pgbulk.execute(
+            _CLAIM,
+            [
+                user_id,
+                device_id,
+                now,
+                [o.op_id for o in ordered],
+                [o.seq for o in ordered],
+                [o.kind for o in ordered],
+                [o.payload_hash for o in ordered],
+                [o.event_at for o in ordered],
+            ],
+        )
         claimed = {row[0] for row in rows}
     else:
         # SQLite: every id was looked up above, and the push holds the database write lock (IMMEDIATE
         # transactions), so look-then-insert is safe.
-        AppliedOp.objects.bulk_create([_row(o, (Outcome.APPLIED, "", {}), user_id, device_id, now) for o in ordered])
+        AppliedOp.objects.bulk_create(
+            [_row(o, (Outcome.APPLIED, "", {}), user_id, device_id, now) for o in ordered]
+        )
         claimed = {o.op_id for o in ordered}
     # Ids a concurrent push committed between our look-up and our insert: read what it stored.
     stored.update(_lookup([o.op_id for o in ordered if o.op_id not in claimed]))
@@ -150,12 +185,16 @@ def claim(ops: list[Op], *, user_id: int, device_id: str, now: datetime,
 def outcomes(op_ids: list[str]) -> dict[str, str]:
     """op id → what the server holds for it ("applied", "rejected"…), from both records."""
     held = {str(k): v for k, v in AppliedOp.objects.filter(op_id__in=op_ids).values_list("op_id", "outcome")}
-    for key in TrackingEvent.objects.filter(idempotency_key__in=op_ids).values_list("idempotency_key", flat=True):
+    for key in TrackingEvent.objects.filter(idempotency_key__in=op_ids).values_list(
+        "idempotency_key", flat=True
+    ):
         held.setdefault(key, Outcome.APPLIED)
     return held
 
 
-def store(results: dict[str, Result], *, facts: list[Op], user_id: int, device_id: str, now: datetime) -> None:
+def store(
+    results: dict[str, Result], *, facts: list[Op], user_id: int, device_id: str, now: datetime
+) -> None:
     """Record what the push's ops were told, where it differs from the claim's up-front "applied".
 
     A claimed op's row is overwritten. A fact (scan) has no row: one is written only when it was
@@ -163,16 +202,28 @@ def store(results: dict[str, Result], *, facts: list[Op], user_id: int, device_i
     """
     fact_ids = {o.op_id for o in facts}
     # A concurrent push of the same op stored the same rejection first: keep it.
-    AppliedOp.objects.bulk_create([_row(o, results[o.op_id], user_id, device_id, now) for o in facts
-                                   if o.op_id in results and results[o.op_id][0] != Outcome.APPLIED],
-                                  ignore_conflicts=True)
+    AppliedOp.objects.bulk_create(
+        [
+            _row(o, results[o.op_id], user_id, device_id, now)
+            for o in facts
+            if o.op_id in results and results[o.op_id][0] != Outcome.APPLIED
+        ],
+        ignore_conflicts=True,
+    )
     results = {k: v for k, v in results.items() if k not in fact_ids}
     if not results:
         return
     if connection.vendor == "postgresql":
         ids = list(results)
-        pgbulk.execute(_STORE, [ids, [results[i][0] for i in ids], [results[i][1] for i in ids],
-                                [pgbulk.jsonb(results[i][2]) for i in ids]])
+        pgbulk.execute(
+            _STORE,
+            [
+                ids,
+                [results[i][0] for i in ids],
+                [results[i][1] for i in ids],
+                [pgbulk.jsonb(results[i][2]) for i in ids],
+            ],
+        )
         return
     for op_id, (outcome, code, result) in results.items():
         AppliedOp.objects.filter(op_id=op_id).update(outcome=outcome, code=code, result=result)

@@ -47,7 +47,9 @@ class BadOp:
 def payload_hash(kind: str, event_at: str, payload: Any) -> str:
     """What "the same op" means: same kind, same event time, same payload (key order ignored)."""
     try:
-        return hashlib.sha256(orjson.dumps([kind, event_at, payload], option=orjson.OPT_SORT_KEYS)).hexdigest()
+        return hashlib.sha256(
+            orjson.dumps([kind, event_at, payload], option=orjson.OPT_SORT_KEYS)
+        ).hexdigest()
     except TypeError:  # an integer past 64 bits: only json can write it
         return legacy_payload_hash(kind, event_at, payload)
 
@@ -59,7 +61,9 @@ def legacy_payload_hash(kind: str, event_at: str, payload: Any) -> str:
 
 
 def same_op(stored_hash: str, op: Op) -> bool:
-    return stored_hash == op.payload_hash or stored_hash == legacy_payload_hash(op.kind, op.raw_event_at, op.payload)
+    return stored_hash == op.payload_hash or stored_hash == legacy_payload_hash(
+        op.kind, op.raw_event_at, op.payload
+    )
 
 
 # The canonical text of a UUIDv7 (RFC 9562 variant): what handhelds send, checked without uuid.UUID.
@@ -94,8 +98,11 @@ def parse_op(index: int, raw: Any, device_id: str) -> Op | BadOp:
     if op_id is None:
         return bad("malformed_op", "op_id must be a UUIDv7 string")
     if raw.get("device_id") != device_id:
-        return bad("wrong_device", f"this op was recorded on device {raw.get('device_id')!r}, "
-                                   f"but the token belongs to {device_id!r}")
+        return bad(
+            "wrong_device",
+            f"this op was recorded on device {raw.get('device_id')!r}, "
+            f"but the token belongs to {device_id!r}",
+        )
     if not seq_ok:
         return bad("malformed_op", "seq must be a positive integer")
     kind = raw.get("kind")
@@ -107,8 +114,12 @@ def parse_op(index: int, raw: Any, device_id: str) -> Op | BadOp:
     except ValueError:
         event_at = None
     if event_at is None or event_at.tzinfo is None or not 2000 <= event_at.year <= 2100:
-        return bad("malformed_op", "event_at must be an ISO 8601 time with a time zone, between 2000 and 2100")
+        return bad(
+            "malformed_op", "event_at must be an ISO 8601 time with a time zone, between 2000 and 2100"
+        )
     payload = raw.get("payload")
     if not isinstance(payload, dict):
         return bad("malformed_op", "payload must be an object")
-    return Op(index, op_id, device_id, seq, event_at, kind, payload, payload_hash(kind, raw_at, payload), raw_at)
+    return Op(
+        index, op_id, device_id, seq, event_at, kind, payload, payload_hash(kind, raw_at, payload), raw_at
+    )

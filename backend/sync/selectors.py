@@ -23,9 +23,26 @@ from backend.shipments.transitions import JOB_OPEN
 from backend.sync.reference import reference_changed
 
 MAX_LIMIT = 1000
-_JOB_FIELDS = ("id", "kind", "status", "version", "station_id", "courier_id", "shipment_id", "service_date",
-               "address", "lat", "lng", "window_start", "window_end", "priority", "planned_seq", "eta",
-               "attempt_count", "next_step")
+_JOB_FIELDS = (
+    "id",
+    "kind",
+    "status",
+    "version",
+    "station_id",
+    "courier_id",
+    "shipment_id",
+    "service_date",
+    "address",
+    "lat",
+    "lng",
+    "window_start",
+    "window_end",
+    "priority",
+    "planned_seq",
+    "eta",
+    "attempt_count",
+    "next_step",
+)
 SCOPE_DAYS = 2  # a first pull brings open jobs plus those of the last two service days
 
 
@@ -44,7 +61,9 @@ def committed_cursor() -> int:
     return int(value or 0)
 
 
-def pull_changes(*, principal: Principal, after: int | None, limit: int, held_refs: dict[str, str]) -> PullPage:
+def pull_changes(
+    *, principal: Principal, after: int | None, limit: int, held_refs: dict[str, str]
+) -> PullPage:
     """``after=None`` asks for a snapshot of the scope (a first pull, or after ``reset``)."""
     if (after is not None and after < 0) or not 1 <= limit <= MAX_LIMIT:
         raise DomainError("invalid", f"cursor must be ≥ 0 and limit 1–{MAX_LIMIT}")
@@ -89,8 +108,10 @@ def _bootstrap(courier_id: int, head: int) -> PullPage:
 def _courier_changes(courier_id: int, after: int, limit: int) -> PullPage:
     mine = Job.objects.filter(courier_id=courier_id).values("shipment_id")
     entries = list(
-        FeedEntry.objects.filter(Q(courier_id=courier_id) | Q(prev_courier_id=courier_id) | Q(shipment_id__in=mine),
-                                 cursor__gt=after)
+        FeedEntry.objects.filter(
+            Q(courier_id=courier_id) | Q(prev_courier_id=courier_id) | Q(shipment_id__in=mine),
+            cursor__gt=after,
+        )
         .order_by("cursor")
         .values_list("cursor", "courier_id", "prev_courier_id", "job_id", "payload")[:limit]
     )
@@ -105,9 +126,17 @@ def _courier_changes(courier_id: int, after: int, limit: int) -> PullPage:
             changes.append({"c": cursor, "op": "shipment", "shipment": job["shipment"]})
         elif "shipment" in payload:
             changes.append({"c": cursor, "op": "shipment", "shipment": payload["shipment"]})
-        elif "scan" in payload:  # a scan carries the status it left, not the snapshot (snapshots.scan_payload)
-            changes.append({"c": cursor, "op": "shipment_status", "shipment_id": payload["shipment_id"],
-                            "status": payload["status"]})
+        elif (
+            "scan" in payload
+        ):  # a scan carries the status it left, not the snapshot (snapshots.scan_payload)
+            changes.append(
+                {
+                    "c": cursor,
+                    "op": "shipment_status",
+                    "shipment_id": payload["shipment_id"],
+                    "status": payload["status"],
+                }
+            )
     cursor = entries[-1][0] if entries else after
     return PullPage(cursor, len(entries) == limit, changes, {})
 

@@ -26,6 +26,6 @@ def record_seqs(max_seq: int, gaps: list[list[int]], seqs: Iterable[int]) -> tup
                 pieces = [[first, s - 1]] if s > first else []
                 if s < last:
                     pieces.append([s + 1, last])
-                ranges[i:i + 1] = pieces
+                ranges[i : i + 1] = pieces
                 break
     return max_seq, ranges[-MAX_RANGES:]

@@ -66,7 +66,9 @@ class _Batch:
         self.stored[op.op_id] = (Outcome.REJECTED, exc.code, body)
 
 
-def apply_ops(*, principal: Principal, device_id: str, raw_ops: Any, sent_at: datetime | None = None) -> PushResult:
+def apply_ops(
+    *, principal: Principal, device_id: str, raw_ops: Any, sent_at: datetime | None = None
+) -> PushResult:
     """Apply a device's batch in order; one result per op, in the same order as the ops."""
     if principal.role is Role.NONE or principal.user_id is None:
         raise DomainError("wrong_role", "only couriers and station staff push ops")
@@ -96,21 +98,32 @@ def apply_ops(*, principal: Principal, device_id: str, raw_ops: Any, sent_at: da
     return result
 
 
-def _apply(principal: Principal, device_id: str, parsed: list[Op | BadOp], sent_at: datetime | None,
-           look_up_all: bool = False) -> PushResult:
+def _apply(
+    principal: Principal,
+    device_id: str,
+    parsed: list[Op | BadOp],
+    sent_at: datetime | None,
+    look_up_all: bool = False,
+) -> PushResult:
     results: list[dict[str, Any] | None] = [None] * len(parsed)
     ops: list[Op] = []
     for p in parsed:
         if isinstance(p, BadOp):
-            results[p.index] = {"op_id": p.op_id, "outcome": Outcome.REJECTED, "code": p.code,
-                                "message": p.message, "details": {"index": p.index}}
+            results[p.index] = {
+                "op_id": p.op_id,
+                "outcome": Outcome.REJECTED,
+                "code": p.code,
+                "message": p.message,
+                "details": {"index": p.index},
+            }
         else:
             ops.append(p)
     now = timezone.now()
     assert principal.user_id is not None
     with transaction.atomic():
-        device, _ = DeviceState.objects.select_for_update().get_or_create(user_id=principal.user_id,
-                                                                          device_id=device_id)
+        device, _ = DeviceState.objects.select_for_update().get_or_create(
+            user_id=principal.user_id, device_id=device_id
+        )
         batch = _Batch(principal, device, results)
         with feed.batch():
             first: dict[str, Op] = {}
@@ -120,8 +133,13 @@ def _apply(principal: Principal, device_id: str, parsed: list[Op | BadOp], sent_
                     repeats.append(op)
                 else:
                     first[op.op_id] = op
-            claimed, seen = oplog.claim(list(first.values()), user_id=principal.user_id, device_id=device_id,
-                                        now=now, max_seq=2**63 if look_up_all else device.max_seq)
+            claimed, seen = oplog.claim(
+                list(first.values()),
+                user_id=principal.user_id,
+                device_id=device_id,
+                now=now,
+                max_seq=2**63 if look_up_all else device.max_seq,
+            )
             fresh = [op for op in first.values() if op.op_id in claimed]
             for op in first.values():
                 if op.op_id in seen:
@@ -139,11 +157,17 @@ def _apply(principal: Principal, device_id: str, parsed: list[Op | BadOp], sent_
                 r = results[first[op.op_id].index] or {}
                 original = "rejected" if r.get("outcome") == Outcome.REJECTED else r.get("outcome", "applied")
                 results[op.index] = _replayed(op, first[op.op_id].payload_hash, original, r)
-            oplog.store(batch.stored, facts=[op for op in fresh if op.kind in oplog.FACT_KINDS],
-                        user_id=principal.user_id, device_id=device_id, now=now)
+            oplog.store(
+                batch.stored,
+                facts=[op for op in fresh if op.kind in oplog.FACT_KINDS],
+                user_id=principal.user_id,
+                device_id=device_id,
+                now=now,
+            )
             oplog.release(batch.released)
-            device.max_seq, device.gaps = record_seqs(device.max_seq, device.gaps,
-                                                      [p.seq for p in parsed if p.seq is not None])
+            device.max_seq, device.gaps = record_seqs(
+                device.max_seq, device.gaps, [p.seq for p in parsed if p.seq is not None]
+            )
             device.last_push_at = now
             if sent_at is not None:
                 # Separates a wrong clock from a late upload: offline ops are old, a skewed clock is off now.
@@ -154,9 +178,13 @@ def _apply(principal: Principal, device_id: str, parsed: list[Op | BadOp], sent_
 
 def _replayed(op: Op, stored_hash: str, outcome: str, result: dict[str, Any]) -> dict[str, Any]:
     if not same_op(stored_hash, op):
-        return {"op_id": op.op_id, "outcome": Outcome.REJECTED, "code": "op_id_reused",
-                "message": "this op id was already used for a different operation; record it again",
-                "details": {}}
+        return {
+            "op_id": op.op_id,
+            "outcome": Outcome.REJECTED,
+            "code": "op_id_reused",
+            "message": "this op id was already used for a different operation; record it again",
+            "details": {},
+        }
     body = {k: v for k, v in result.items() if k not in ("op_id", "outcome")}
     return {"op_id": op.op_id, "outcome": "duplicate", "original": outcome, **body}
 
@@ -213,14 +241,20 @@ def _apply_one(batch: _Batch, op: Op, unit: UnitOfWork | None = None) -> None:
     except DataError as exc:
         # A value the database cannot hold (a name longer than its column…): the device's input, not ours.
         _undo(mark, unit)
-        batch.rejected(op, DomainError("malformed_op", f"a value in this op is too long or out of range: {exc}"))
+        batch.rejected(
+            op, DomainError("malformed_op", f"a value in this op is too long or out of range: {exc}")
+        )
     except Exception:
         # A bug of ours, not the device's: roll the op back, give its id back, tell the device to retry.
         _undo(mark, unit)
         log.exception("op %s (%s) failed", op.op_id, op.kind)
         batch.released.append(op.op_id)
-        batch.results[op.index] = {"op_id": op.op_id, "outcome": "retry", "code": "server_error",
-                                   "message": "the server could not apply this op; it will be retried"}
+        batch.results[op.index] = {
+            "op_id": op.op_id,
+            "outcome": "retry",
+            "code": "server_error",
+            "message": "the server could not apply this op; it will be retried",
+        }
 
 
 def _undo(feed_mark: int, unit: UnitOfWork | None) -> None:
@@ -232,9 +266,14 @@ def _undo(feed_mark: int, unit: UnitOfWork | None) -> None:
 def _conflict_code(exc: DomainError) -> DomainError:
     """Two devices acting on the same job: the step the second asks for was already taken."""
     d = exc.details
-    if exc.code == "invalid_transition" and d.get("entity") == "job" and d.get("current") == d.get("requested"):
-        return DomainError("already_done", f"this job is already {d.get('current')} (recorded from another device)",
-                           **d)
+    if (
+        exc.code == "invalid_transition"
+        and d.get("entity") == "job"
+        and d.get("current") == d.get("requested")
+    ):
+        return DomainError(
+            "already_done", f"this job is already {d.get('current')} (recorded from another device)", **d
+        )
     return exc
 
 
@@ -251,13 +290,23 @@ def _apply_scans(batch: _Batch, run: list[Op]) -> None:
             batch.rejected(op, exc)
             continue
         valid.append(op)
-        inputs.append(ScanInput(key=op.op_id, tracking_no=p["tracking_no"], scan_kind=p["scan_kind"],
-                                event_at=op.event_at, lat=lat, lng=lng, accuracy_m=accuracy_m,
-                                op_hash=op.payload_hash))
+        inputs.append(
+            ScanInput(
+                key=op.op_id,
+                tracking_no=p["tracking_no"],
+                scan_kind=p["scan_kind"],
+                event_at=op.event_at,
+                lat=lat,
+                lng=lng,
+                accuracy_m=accuracy_m,
+                op_hash=op.payload_hash,
+            )
+        )
     if not inputs:
         return
-    outcomes = scans_record_bulk(scans=inputs, actor=batch.principal, device_id=batch.device.device_id,
-                                 checked=True)
+    outcomes = scans_record_bulk(
+        scans=inputs, actor=batch.principal, device_id=batch.device.device_id, checked=True
+    )
     for op, out in zip(valid, outcomes, strict=True):
         if out.code:
             batch.rejected(op, DomainError(out.code, out.message))

@@ -25,8 +25,9 @@ class WaybillBlock(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(last_serial__gte=models.F("first_serial")),
-                                   name="waybill_block_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(last_serial__gte=models.F("first_serial")), name="waybill_block_not_empty"
+            ),
             models.UniqueConstraint(fields=["first_serial"], name="waybill_block_first_unique"),
         ]
         indexes = [models.Index(fields=["device_id", "closed_at"])]

@@ -28,8 +28,10 @@ def waybill_block_allocate(*, ctx: Ctx, device_id: str, size: int = 500) -> Wayb
     with transaction.atomic():
         open_blocks = WaybillBlock.objects.select_for_update().filter(device_id=device_id, closed_at=None)
         if len(open_blocks) >= MAX_OPEN_BLOCKS_PER_DEVICE:
-            raise DomainError("too_many_open_blocks",
-                              f"device {device_id} already holds {len(open_blocks)} open blocks; close one first")
+            raise DomainError(
+                "too_many_open_blocks",
+                f"device {device_id} already holds {len(open_blocks)} open blocks; close one first",
+            )
         serials = reserve_serials(size)
         return WaybillBlock.objects.create(
             device_id=device_id,
@@ -49,7 +51,9 @@ def waybill_block_for_number(*, tracking_no: str, device_id: str) -> WaybillBloc
     serial = serial_of(clean_tracking_no(tracking_no))
     block = WaybillBlock.objects.filter(first_serial__lte=serial, last_serial__gte=serial).first()
     if block is None or block.device_id != device_id:
-        raise DomainError("number_not_issued_to_device", f"{tracking_no} was not issued to device {device_id}")
+        raise DomainError(
+            "number_not_issued_to_device", f"{tracking_no} was not issued to device {device_id}"
+        )
     return block
 
 
@@ -63,7 +67,9 @@ def waybill_block_close(*, ctx: Ctx, block_id: int, used_serials: list[int]) -> 
         raise DomainError("invalid_transition", f"block {block_id} is already closed")
     outside = [s for s in used_serials if not block.first_serial <= s <= block.last_serial]
     if outside:
-        raise DomainError("invalid", f"{len(outside)} reported serials are outside the block", serials=outside[:10])
+        raise DomainError(
+            "invalid", f"{len(outside)} reported serials are outside the block", serials=outside[:10]
+        )
     used = len(set(used_serials))
     block.used_count = used
     block.void_count = block.size - used

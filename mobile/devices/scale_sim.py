@@ -229,7 +229,9 @@ class ScaleSimulator:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--protocol", choices=["mtsics", "continuous"], default="mtsics")
     parser.add_argument("--weight", type=int, default=1234, help="grams on the platform")
     parser.add_argument("--unit", choices=sorted(GRAMS_PER_UNIT), default="kg")

@@ -25,10 +25,21 @@ from mobile.rules.tracking import normalise
 
 METHODS = ("signature", "photo", "code", "station", "locker")
 RELATIONS = ("self", "family", "colleague", "guard", "locker", "station")
-METHOD_LABELS = {"signature": N_("Signature"), "photo": N_("Photo"), "code": N_("Pickup code"),
-                 "station": N_("Handed to station"), "locker": N_("Put in locker")}
-RELATION_LABELS = {"self": N_("Recipient"), "family": N_("Family"), "colleague": N_("Colleague"),
-                   "guard": N_("Guard / reception"), "locker": N_("Locker"), "station": N_("Station")}
+METHOD_LABELS = {
+    "signature": N_("Signature"),
+    "photo": N_("Photo"),
+    "code": N_("Pickup code"),
+    "station": N_("Handed to station"),
+    "locker": N_("Put in locker"),
+}
+RELATION_LABELS = {
+    "self": N_("Recipient"),
+    "family": N_("Family"),
+    "colleague": N_("Colleague"),
+    "guard": N_("Guard / reception"),
+    "locker": N_("Locker"),
+    "station": N_("Station"),
+}
 _CODE = re.compile(r"^\d{4,8}$")
 
 Fix = tuple[float, float, float | None]  # lat, lng, accuracy in metres
@@ -60,8 +71,9 @@ class ProofDraft:
 
 
 class DeliveryFlow:
-    def __init__(self, job: dict[str, Any], *, scanned: str = "",
-                 locate: Callable[[], Fix | None] = lambda: None) -> None:
+    def __init__(
+        self, job: dict[str, Any], *, scanned: str = "", locate: Callable[[], Fix | None] = lambda: None
+    ) -> None:
         if job["kind"] != "delivery":
             raise FlowError(f"job {job['id']} is a {job['kind']}, not a delivery")
         self.job = job
@@ -162,8 +174,12 @@ class DeliveryFlow:
             raise FlowError("the delivery is not confirmed")
         d = self.draft
         files = ([(d.signature_png, "image/png")] if d.method == "signature" else []) + list(d.photos)
-        proof: dict[str, Any] = {"method": d.method, "recipient_relation": d.relation,
-                                 "recipient_name": d.recipient_name, "code": d.code if d.method == "code" else ""}
+        proof: dict[str, Any] = {
+            "method": d.method,
+            "recipient_relation": d.relation,
+            "recipient_name": d.recipient_name,
+            "code": d.code if d.method == "code" else "",
+        }
         if self.cod_amount_fen:
             proof["cod_collected_fen"] = self.cod_amount_fen
         where = None

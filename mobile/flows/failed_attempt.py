@@ -40,10 +40,16 @@ NEXT_STEP_LABELS = {
     "redirect": N_("Redirect to another address"),
     "return": N_("Return to sender"),
 }
-CALL_OUTCOME_LABELS = {"answered": N_("Answered"), "no_answer": N_("No answer"), "busy": N_("Busy"),
-                       "rejected": N_("Call rejected"), "wrong_number": N_("Wrong number")}
-PHOTO_REASONS = frozenset({"not_home", "wrong_address", "access_denied", "damaged", "business_closed",
-                           "no_safe_place"})
+CALL_OUTCOME_LABELS = {
+    "answered": N_("Answered"),
+    "no_answer": N_("No answer"),
+    "busy": N_("Busy"),
+    "rejected": N_("Call rejected"),
+    "wrong_number": N_("Wrong number"),
+}
+PHOTO_REASONS = frozenset(
+    {"not_home", "wrong_address", "access_denied", "damaged", "business_closed", "no_safe_place"}
+)
 CALL_REASONS = frozenset({"not_home", "customer_rescheduled", "cod_not_ready"})
 
 
@@ -124,13 +130,19 @@ class FailedAttemptFlow:
             return self.step
         return self._go(Step.NEXT_STEP)
 
-    def choose_next(self, kind: str, *, window_start: str = "", window_end: str = "", address: str = "") -> None:
+    def choose_next(
+        self, kind: str, *, window_start: str = "", window_end: str = "", address: str = ""
+    ) -> None:
         self._tap(Step.NEXT_STEP)
         if kind not in NEXT_STEP_LABELS:
             raise FlowError(f"unknown next step {kind!r}")
         d = self.draft
-        d.next_kind, d.window_start, d.window_end, d.address = kind, window_start.strip(), window_end.strip(), \
-            address.strip()
+        d.next_kind, d.window_start, d.window_end, d.address = (
+            kind,
+            window_start.strip(),
+            window_end.strip(),
+            address.strip(),
+        )
 
     def confirm(self) -> Step:
         self._tap(Step.NEXT_STEP)

@@ -310,10 +310,16 @@ class PickupFlow:
         assert d.weight_g is not None
         labels = [
             waybill_label(
-                tracking_no=d.tracking_no, service_level=self.job.service_level,
-                destination_region=self.job.destination_region, origin=self.job.origin, weight_g=d.weight_g,
-                sender=self.job.sender, recipient=self.job.recipient, cod_amount_fen=self.job.cod_amount_fen,
-                piece_no=n, piece_count=d.pieces,
+                tracking_no=d.tracking_no,
+                service_level=self.job.service_level,
+                destination_region=self.job.destination_region,
+                origin=self.job.origin,
+                weight_g=d.weight_g,
+                sender=self.job.sender,
+                recipient=self.job.recipient,
+                cod_amount_fen=self.job.cod_amount_fen,
+                piece_no=n,
+                piece_count=d.pieces,
             )
             for n in range(1, d.pieces + 1)
         ]
@@ -332,7 +338,12 @@ class PickupFlow:
         return problems
 
     def _accept_dimensions(
-        self, *, length_mm: object = None, width_mm: object = None, height_mm: object = None, pieces: object = 1
+        self,
+        *,
+        length_mm: object = None,
+        width_mm: object = None,
+        height_mm: object = None,
+        pieces: object = 1,
     ) -> list[str]:
         problems = check_dimensions(length_mm, width_mm, height_mm, pieces)
         if not problems:
@@ -341,7 +352,10 @@ class PickupFlow:
         return problems
 
     def _accept_inspection(
-        self, *, prohibited_items_absent: object = False, declared_value_fen: object = 0,
+        self,
+        *,
+        prohibited_items_absent: object = False,
+        declared_value_fen: object = 0,
         contents_photo_sha256: object = "",
     ) -> list[str]:
         problems = check_inspection(prohibited_items_absent, declared_value_fen, contents_photo_sha256)

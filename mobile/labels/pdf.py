@@ -50,19 +50,37 @@ def render_pdf(data: LabelData) -> bytes:
             canvas.setFont(font, element.size * mm)
             canvas.drawString(element.x * mm, top(element.y + element.size * 0.88), element.text)
         elif isinstance(element, Rule):
-            canvas.rect(element.x * mm, top(element.y + element.height), element.width * mm,
-                        element.height * mm, stroke=0, fill=1)
+            canvas.rect(
+                element.x * mm,
+                top(element.y + element.height),
+                element.width * mm,
+                element.height * mm,
+                stroke=0,
+                fill=1,
+            )
         elif isinstance(element, Code128):
             bits = [b == "1" for b in code128_modules(element.data)]
             for start, length in _runs(bits):
-                canvas.rect((element.x + start * CODE128_MODULE_MM) * mm, top(element.y + element.height),
-                            length * CODE128_MODULE_MM * mm, element.height * mm, stroke=0, fill=1)
+                canvas.rect(
+                    (element.x + start * CODE128_MODULE_MM) * mm,
+                    top(element.y + element.height),
+                    length * CODE128_MODULE_MM * mm,
+                    element.height * mm,
+                    stroke=0,
+                    fill=1,
+                )
         elif isinstance(element, QRCode):
             for r, row in enumerate(qr_matrix(element.data)):
                 y = top(element.y + (r + 1) * QR_MODULE_MM)
                 for start, length in _runs(row):
-                    canvas.rect((element.x + start * QR_MODULE_MM) * mm, y, length * QR_MODULE_MM * mm,
-                                QR_MODULE_MM * mm, stroke=0, fill=1)
+                    canvas.rect(
+                        (element.x + start * QR_MODULE_MM) * mm,
+                        y,
+                        length * QR_MODULE_MM * mm,
+                        QR_MODULE_MM * mm,
+                        stroke=0,
+                        fill=1,
+                    )
     canvas.showPage()
     canvas.save()
     return out.getvalue()

@@ -32,11 +32,23 @@ def render_image(data: LabelData, dots_per_mm: int = DOTS_PER_MM) -> Image.Image
         if isinstance(element, Text):
             font = pil_font(round(element.size * k))
             # Baseline placement matches the PDF renderer, whose text is drawn on a baseline.
-            draw.text((element.x * k, (element.y + element.size * 0.88) * k), element.text, font=font,
-                      fill=0, anchor="ls")
+            draw.text(
+                (element.x * k, (element.y + element.size * 0.88) * k),
+                element.text,
+                font=font,
+                fill=0,
+                anchor="ls",
+            )
         elif isinstance(element, Rule):
-            draw.rectangle([element.x * k, element.y * k, (element.x + element.width) * k - 1,
-                            (element.y + element.height) * k - 1], fill=0)
+            draw.rectangle(
+                [
+                    element.x * k,
+                    element.y * k,
+                    (element.x + element.width) * k - 1,
+                    (element.y + element.height) * k - 1,
+                ],
+                fill=0,
+            )
         elif isinstance(element, Code128):
             # Whole dots per module: a fractional width smears bars and breaks the decode.
             module = max(1, round(CODE128_MODULE_MM * k))
@@ -50,8 +62,15 @@ def render_image(data: LabelData, dots_per_mm: int = DOTS_PER_MM) -> Image.Image
             for r, row in enumerate(qr_matrix(element.data)):
                 for c, dark in enumerate(row):
                     if dark:
-                        draw.rectangle([x0 + c * module, y0 + r * module, x0 + (c + 1) * module - 1,
-                                        y0 + (r + 1) * module - 1], fill=0)
+                        draw.rectangle(
+                            [
+                                x0 + c * module,
+                                y0 + r * module,
+                                x0 + (c + 1) * module - 1,
+                                y0 + (r + 1) * module - 1,
+                            ],
+                            fill=0,
+                        )
     return image
 
 

@@ -45,8 +45,10 @@ def render_zpl(data: LabelData, cjk_font: str = DEFAULT_CJK_FONT) -> str:
             out.append(f"{origin}^GB{w},{h},{min(w, h)}^FS")
         elif isinstance(element, Code128):
             # Mode A lets the printer switch code sets itself (subset C for the digit run).
-            out.append(f"{origin}^BY{_dots(CODE128_MODULE_MM)}^BCN,{_dots(element.height)},N,N,N,A"
-                       f"^FD{element.data}^FS")
+            out.append(
+                f"{origin}^BY{_dots(CODE128_MODULE_MM)}^BCN,{_dots(element.height)},N,N,N,A"
+                f"^FD{element.data}^FS"
+            )
         elif isinstance(element, QRCode):
             # Model 2, magnification = dots per module; "MA," = error correction M, automatic input.
             out.append(f"{origin}^BQN,2,{_dots(QR_MODULE_MM)}^FDMA,{element.data}^FS")

@@ -36,13 +36,17 @@ def check_manual_weight(weight_g: object, reason: object) -> list[str]:
 
 def check_dimensions(length_mm: object, width_mm: object, height_mm: object, pieces: object) -> list[str]:
     sides = {"length": length_mm, "width": width_mm, "height": height_mm}
-    problems = [f"{name} must be 1–{MAX_SIDE_MM} mm" for name, v in sides.items() if not _int_in(v, 1, MAX_SIDE_MM)]
+    problems = [
+        f"{name} must be 1–{MAX_SIDE_MM} mm" for name, v in sides.items() if not _int_in(v, 1, MAX_SIDE_MM)
+    ]
     if not _int_in(pieces, 1, MAX_PIECES):
         problems.append(f"pieces must be 1–{MAX_PIECES}")
     return problems
 
 
-def check_inspection(prohibited_items_absent: object, declared_value_fen: object, photo_sha256: object) -> list[str]:
+def check_inspection(
+    prohibited_items_absent: object, declared_value_fen: object, photo_sha256: object
+) -> list[str]:
     problems = []
     if prohibited_items_absent is not True:
         problems.append("confirm the parcel holds no prohibited items, or refuse the pickup")
@@ -51,8 +55,9 @@ def check_inspection(prohibited_items_absent: object, declared_value_fen: object
     elif declared_value_fen > CONTENTS_PHOTO_THRESHOLD_FEN and not (  # type: ignore[operator]
         isinstance(photo_sha256, str) and _SHA256.match(photo_sha256)
     ):
-        problems.append(f"photograph the contents: the declared value is over "
-                        f"{CONTENTS_PHOTO_THRESHOLD_FEN // 100} yuan")
+        problems.append(
+            f"photograph the contents: the declared value is over {CONTENTS_PHOTO_THRESHOLD_FEN // 100} yuan"
+        )
     return problems
 
 
@@ -82,8 +87,12 @@ def waybill_label(
         # Sorting goes by destination region; a parcel without one is sorted back at its origin.
         sort_code=destination_region or origin,
         weight_g=weight_g,
-        sender_name=sender[0], sender_phone=sender[1], sender_address=sender[2],
-        recipient_name=recipient[0], recipient_phone=recipient[1], recipient_address=recipient[2],
+        sender_name=sender[0],
+        sender_phone=sender[1],
+        sender_address=sender[2],
+        recipient_name=recipient[0],
+        recipient_phone=recipient[1],
+        recipient_address=recipient[2],
         cod_amount_fen=cod_amount_fen,
         piece_no=piece_no,
         piece_count=piece_count,

@@ -228,8 +228,9 @@ def quote(book: TariffBook, req: QuoteRequest) -> Quote:
     tariff = _find_tariff(book, req)
     _validate_parcel(tariff, req)
 
-    volumetric = volumetric_weight_g(req.length_mm, req.width_mm, req.height_mm,
-                                     tariff.volumetric_divisor_cm3_per_kg)
+    volumetric = volumetric_weight_g(
+        req.length_mm, req.width_mm, req.height_mm, tariff.volumetric_divisor_cm3_per_kg
+    )
     chargeable = chargeable_weight_g(tariff, max(req.weight_g, volumetric))
     lines = [QuoteLine("freight", "Freight", _freight_fen(tariff, chargeable))]
     if req.declared_value_fen > 0:

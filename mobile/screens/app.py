@@ -71,9 +71,15 @@ class ParcelrunApp(App):
         self.font_path = register_cjk_font()
         i18n.set_language(self.lang)
         manager = self._manager = ScreenManager(transition=NoTransition())
-        for cls, name in ((LoginScreen, "login"), (TodayScreen, "today"), (ScanScreen, "scan"),
-                          (PickupScreen, "pickup"), (DeliverScreen, "deliver"), (FailScreen, "fail"),
-                          (SettingsScreen, "settings")):
+        for cls, name in (
+            (LoginScreen, "login"),
+            (TodayScreen, "today"),
+            (ScanScreen, "scan"),
+            (PickupScreen, "pickup"),
+            (DeliverScreen, "deliver"),
+            (FailScreen, "fail"),
+            (SettingsScreen, "settings"),
+        ):
             manager.add_widget(cls(name=name, core=self.core))
         bus = self.core.bus
         for event in ("jobs", "badge", "notice", "scan", "open", "session", "language"):
@@ -190,8 +196,11 @@ class ParcelrunApp(App):
     @mainthread
     def _on_badge(self, badge: Any) -> None:
         self.online, self.pending, self.rejected = badge.online, badge.pending, badge.rejected
-        self.last_sync = "—" if badge.last_sync_at is None else datetime.fromtimestamp(
-            badge.last_sync_at, self.core.tz).strftime("%H:%M")
+        self.last_sync = (
+            "—"
+            if badge.last_sync_at is None
+            else datetime.fromtimestamp(badge.last_sync_at, self.core.tz).strftime("%H:%M")
+        )
 
     @mainthread
     def _on_notice(self, message: str, args: dict[str, Any]) -> None:
@@ -230,4 +239,3 @@ class ParcelrunApp(App):
 
     def on_stop(self) -> None:
         self.core.stop_background()
-

@@ -26,8 +26,12 @@ class FailScreen(Screen):
         self.flow = self.core.failure
         self.problems, self.evidence, self.next_kind = "", "", ""
         self.step = Step.REASON.value
-        self._chips(self.ids.reasons, "reason", [(c, REASON_LABELS.get(c, c)) for c in self.flow.reason_codes],
-                    self.choose_reason)
+        self._chips(
+            self.ids.reasons,
+            "reason",
+            [(c, REASON_LABELS.get(c, c)) for c in self.flow.reason_codes],
+            self.choose_reason,
+        )
         self._chips(self.ids.calls, "call", list(CALL_OUTCOME_LABELS.items()), self.log_call)
         self._chips(self.ids.next_steps, "next", list(NEXT_STEP_LABELS.items()), self.choose_next)
 
@@ -70,8 +74,12 @@ class FailScreen(Screen):
     def confirm(self) -> None:
         if self.next_kind:
             tz = self.core.tz
-            self.flow.choose_next(self.next_kind, window_start=local_iso(self.ids.window_start.text, tz),
-                                  window_end=local_iso(self.ids.window_end.text, tz), address=self.ids.address.text)
+            self.flow.choose_next(
+                self.next_kind,
+                window_start=local_iso(self.ids.window_start.text, tz),
+                window_end=local_iso(self.ids.window_end.text, tz),
+                address=self.ids.address.text,
+            )
         if self.flow.confirm() is Step.DONE:
             self.core.finish_fail()
             self.manager.current = "today"

@@ -59,13 +59,19 @@ class PickupScreen(Screen):
 
     def submit_dimensions(self) -> None:
         ids = self.ids
-        self.submit(length_mm=_int(ids.length_mm.text), width_mm=_int(ids.width_mm.text),
-                    height_mm=_int(ids.height_mm.text), pieces=_int(ids.pieces.text) or 1)
+        self.submit(
+            length_mm=_int(ids.length_mm.text),
+            width_mm=_int(ids.width_mm.text),
+            height_mm=_int(ids.height_mm.text),
+            pieces=_int(ids.pieces.text) or 1,
+        )
 
     def submit_inspection(self) -> None:
         yuan = self.ids.declared_value.text.strip() or "0"
-        self.submit(prohibited_items_absent=self.ids.no_prohibited.state == "down",
-                    declared_value_fen=_int(yuan) * 100 if _int(yuan) is not None else None)
+        self.submit(
+            prohibited_items_absent=self.ids.no_prohibited.state == "down",
+            declared_value_fen=_int(yuan) * 100 if _int(yuan) is not None else None,
+        )
 
     def _moved(self, step: Any, error: BaseException | None) -> None:
         flow = self.flow

@@ -51,8 +51,11 @@ class ScanScreen(Screen):
     def _counts(self) -> None:
         session = self.core.scan_session
         if session is not None:
-            self.accepted, self.remaining, self.flagged = len(session.accepted), session.remaining, \
-                len(session.flagged)
+            self.accepted, self.remaining, self.flagged = (
+                len(session.accepted),
+                session.remaining,
+                len(session.flagged),
+            )
 
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

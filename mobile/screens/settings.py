@@ -57,8 +57,10 @@ class SettingsScreen(Screen):
         try:
             self.core.logout(force=force)
         except LogoutBlocked as blocked:
-            self.logout_warning = _("{n} operations are not synced yet. Logging out now keeps them on this "
-                                    "handheld until you log in again.").format(n=blocked.pending)
+            self.logout_warning = _(
+                "{n} operations are not synced yet. Logging out now keeps them on this "
+                "handheld until you log in again."
+            ).format(n=blocked.pending)
             self.confirm_force = True
 
     def _app(self) -> Any:

@@ -31,12 +31,24 @@ class TodayScreen(Screen):
             return
         rows, counts = self.core.today()
         self.to_deliver, self.delivered, self.failed, self.pickups = (
-            counts.to_deliver, counts.delivered, counts.failed, counts.pickups)
+            counts.to_deliver,
+            counts.delivered,
+            counts.failed,
+            counts.pickups,
+        )
         self.ids.route.data = [
-            {"job_id": str(r.job_id), "seq": r.seq, "name": r.name, "address": r.address,
-             "tracking_no": r.tracking_no, "eta": r.eta, "window": r.window,
-             "status_text": _(STATUS_LABELS.get(r.status, r.status)), "kind_text": _(KIND_LABELS[r.kind]),
-             "stripe": list(colour(r.colour))}
+            {
+                "job_id": str(r.job_id),
+                "seq": r.seq,
+                "name": r.name,
+                "address": r.address,
+                "tracking_no": r.tracking_no,
+                "eta": r.eta,
+                "window": r.window,
+                "status_text": _(STATUS_LABELS.get(r.status, r.status)),
+                "kind_text": _(KIND_LABELS[r.kind]),
+                "stripe": list(colour(r.colour)),
+            }
             for r in rows
         ]
 

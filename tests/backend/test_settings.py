@@ -16,14 +16,26 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean | env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_production_profile_passes_check_deploy_with_no_warnings() -> None:
-    result = _manage("check", "--deploy", "--fail-level", "WARNING",
-                     PARCELRUN_PROFILE="production", SECRET_KEY="k" * 20 + "Zx9!pQ2@mN7#vB4$cR1%tY6^uI3&oP8*",
-                     ALLOWED_HOSTS="parcelrun.example.com")
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        PARCELRUN_PROFILE="production",
+        SECRET_KEY="k" * 20 + "Zx9!pQ2@mN7#vB4$cR1%tY6^uI3&oP8*",
+        ALLOWED_HOSTS="parcelrun.example.com",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -60,6 +72,12 @@ def test_secrets_can_come_from_a_file(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_database_url_is_parsed_for_psycopg() -> None:
     db = database_from_url("postgres://app:p%40ss@db.internal:6543/parcelrun")
     assert (db["ENGINE"], db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
-        "django.db.backends.postgresql", "parcelrun", "app", "p@ss", "db.internal", "6543")
+        "django.db.backends.postgresql",
+        "parcelrun",
+        "app",
+        "p@ss",
+        "db.internal",
+        "6543",
+    )
     with pytest.raises(EnvError):
         database_from_url("mysql://x@y/z")

@@ -77,7 +77,9 @@ class Cable:
                     self._last_request[dst] = data[:80]
                 if is_reply:
                     with self._lock:
-                        if self.replies_to_lose and self._last_request.get(src, b"").startswith(self.lose_path):
+                        if self.replies_to_lose and self._last_request.get(src, b"").startswith(
+                            self.lose_path
+                        ):
                             self.replies_to_lose -= 1
                             self.lost_replies += 1
                             self._kill(dst)

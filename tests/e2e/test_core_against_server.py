@@ -33,8 +33,13 @@ PASSWORD = "courier-pass-1"
 def server(tmp_path: Path) -> Iterator[Worker]:
     db = settings.DATABASES["default"]
     url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"  # the pytest test database
-    workers = start_workers(1, database_url=url, redis_url=settings.REDIS_URL, log_dir=tmp_path / "logs",
-                            extra_env={"FAST_PASSWORD_HASHER": "True", "MEDIA_ROOT": str(tmp_path / "media")})
+    workers = start_workers(
+        1,
+        database_url=url,
+        redis_url=settings.REDIS_URL,
+        log_dir=tmp_path / "logs",
+        extra_env={"FAST_PASSWORD_HASHER": "True", "MEDIA_ROOT": str(tmp_path / "media")},
+    )
     yield workers[0]
     stop_workers(workers)
 
@@ -103,12 +108,12 @@ def test_a_day_with_the_cable_cut_and_restored_loses_nothing(server: Worker, tmp
     assert all(o.state == "applied" for o in ops)
     assert AppliedOp.objects.filter(op_id__in=[o.op_id for o in ops]).count() == len(ops)
     assert TrackingEvent.objects.filter(idempotency_key__in=[o.op_id for o in ops]).count() == len(ops)
-    server_view = {j.pk: (j.status, j.shipment.status) for j in
-                   Job.objects.select_related("shipment").filter(courier=world["courier"])}
+    server_view = {
+        j.pk: (j.status, j.shipment.status)
+        for j in Job.objects.select_related("shipment").filter(courier=world["courier"])
+    }
     local_view = {j["id"]: (j["status"], j["shipment"]["status"]) for j in core.jobs()}
     assert local_view == server_view
     assert [server_view[j.pk][0] for j in jobs] == ["completed"] * 3 + ["failed", "completed", "assigned"]
     assert Job.objects.get(pk=jobs[3].pk).next_step == {"kind": "return"}
     cable.close()
-
-

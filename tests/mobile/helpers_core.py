@@ -117,7 +117,16 @@ def make_world(deliveries: int = 3) -> dict[str, Any]:
     courier, person = make_courier(station)
     pickup_services.tariff_book_publish(ctx=boss.ctx, origin="SZX", book_json=TABLE["tariff_book"])
     jobs = [ready_job(station, boss, courier) for _ in range(deliveries)]
-    pickup = job_assign(job_id=make_job(station, boss.ctx, "pickup", destination_region="GD").pk,
-                        courier_id=courier.pk, ctx=boss.ctx)
-    return {"station": station, "boss": boss, "courier": courier, "person": person,
-            "deliveries": jobs, "pickup": pickup}
+    pickup = job_assign(
+        job_id=make_job(station, boss.ctx, "pickup", destination_region="GD").pk,
+        courier_id=courier.pk,
+        ctx=boss.ctx,
+    )
+    return {
+        "station": station,
+        "boss": boss,
+        "courier": courier,
+        "person": person,
+        "deliveries": jobs,
+        "pickup": pickup,
+    }

@@ -11,9 +11,12 @@ import pytest
 from mobile.auth import MAX_OFFLINE_FAILURES, DeviceAuth, LoginError
 from mobile.sync import Reply, TransportError
 
-PROFILE = {"role": "courier", "user": {"id": 7, "username": "c7"},
-           "courier": {"id": 3, "employee_no": "E1001", "name": "王五"},
-           "station": {"id": 1, "code": "HZ01", "name": "西湖站", "time_zone": "Asia/Shanghai"}}
+PROFILE = {
+    "role": "courier",
+    "user": {"id": 7, "username": "c7"},
+    "courier": {"id": 3, "employee_no": "E1001", "name": "王五"},
+    "station": {"id": 1, "code": "HZ01", "name": "西湖站", "time_zone": "Asia/Shanghai"},
+}
 
 
 class Server:
@@ -25,14 +28,17 @@ class Server:
         self.seen: list[dict[str, Any]] = []
         self.issued = 0
 
-    def request(self, method: str, path: str, *, json_body: Any = None, params: Any = None,
-                data: bytes | None = None) -> Reply:
+    def request(
+        self, method: str, path: str, *, json_body: Any = None, params: Any = None, data: bytes | None = None
+    ) -> Reply:
         if not self.up:
             raise TransportError("no signal")
         assert (method, path) == ("POST", "/api/v1/auth/login")
         self.seen.append(json_body)
         if json_body["login"] != "E1001" or json_body["password"] != self.password:
-            return Reply(401, {"code": "authentication_failed", "message": "wrong login or password", "details": {}})
+            return Reply(
+                401, {"code": "authentication_failed", "message": "wrong login or password", "details": {}}
+            )
         self.issued += 1
         return Reply(200, {"token": f"tok-{self.issued}", **PROFILE})
 
@@ -42,7 +48,9 @@ def auth(tmp_path: Path) -> DeviceAuth:
     return DeviceAuth(tmp_path / "auth.json", iterations=1000)
 
 
-def test_online_login_binds_the_device_and_never_stores_the_password(auth: DeviceAuth, tmp_path: Path) -> None:
+def test_online_login_binds_the_device_and_never_stores_the_password(
+    auth: DeviceAuth, tmp_path: Path
+) -> None:
     server = Server()
     session = auth.login("E1001", "secret-1", server)
     assert (session.token, session.offline, session.station_id) == ("tok-1", False, 1)

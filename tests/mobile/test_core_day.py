@@ -52,8 +52,12 @@ def make_core(tmp_path: Path, net: Network, scale_path: str, printer_port: int) 
 
     devices.printer = NetworkPrinter("127.0.0.1", printer_port)
     devices.printer_address = ("127.0.0.1", printer_port)
-    return Core(Config(data_dir=tmp_path / "phone", pbkdf2_iterations=1000), connect=net.connect,
-                locate=lambda: HERE, devices=devices)
+    return Core(
+        Config(data_dir=tmp_path / "phone", pbkdf2_iterations=1000),
+        connect=net.connect,
+        locate=lambda: HERE,
+        devices=devices,
+    )
 
 
 def test_a_whole_day_offline_in_the_middle_loses_nothing(tmp_path: Path, world: dict[str, Any]) -> None:
@@ -150,19 +154,25 @@ def test_a_whole_day_offline_in_the_middle_loses_nothing(tmp_path: Path, world: 
         assert "New job assigned: {address}" in heard.notices()
         assert "Job taken away: {address}" in heard.notices()
 
-    server = {j.pk: j for j in Job.objects.select_related("shipment").filter(pk__in=[d1.pk, d2.pk, world["pickup"].pk])}
+    server = {
+        j.pk: j
+        for j in Job.objects.select_related("shipment").filter(pk__in=[d1.pk, d2.pk, world["pickup"].pk])
+    }
     assert (server[d1.pk].status, server[d1.pk].shipment.status) == ("completed", "delivered")
     assert (server[d2.pk].status, server[d2.pk].next_step) == ("failed", {"kind": "hold_station"})
-    assert (server[world["pickup"].pk].status, server[world["pickup"].pk].shipment.measured_weight_g) == \
-        ("completed", 2001)
+    assert (server[world["pickup"].pk].status, server[world["pickup"].pk].shipment.measured_weight_g) == (
+        "completed",
+        2001,
+    )
     assert CallLog.objects.filter(job_id=d2.pk, outcome="no_answer").count() == 1
     core.logout()
     assert core.session is None and core.auth.resumable() is None
     printer.close()
 
 
-def test_logout_with_pending_ops_needs_force_and_keeps_them_for_next_login(tmp_path: Path,
-                                                                             world: dict[str, Any]) -> None:
+def test_logout_with_pending_ops_needs_force_and_keeps_them_for_next_login(
+    tmp_path: Path, world: dict[str, Any]
+) -> None:
     net = Network()
     core = make_core(tmp_path, net, "/dev/null-scale", 9)
     core.login(world["courier"].employee_no, PASSWORD)
@@ -181,8 +191,9 @@ def test_logout_with_pending_ops_needs_force_and_keeps_them_for_next_login(tmp_p
     assert core.pending_count() == 0
 
 
-def test_a_missing_scale_is_reported_and_manual_weight_needs_a_reason(tmp_path: Path,
-                                                                      world: dict[str, Any]) -> None:
+def test_a_missing_scale_is_reported_and_manual_weight_needs_a_reason(
+    tmp_path: Path, world: dict[str, Any]
+) -> None:
     core = make_core(tmp_path, Network(), str(tmp_path / "no-such-tty"), 9)
     core.login(world["courier"].employee_no, PASSWORD)
     flow = core.begin_pickup(world["pickup"].pk)

@@ -37,7 +37,9 @@ def test_translations_keep_their_placeholders(language: str) -> None:
     fields = string.Formatter()
     for msgid, msgstr in parse_po(po_path(language).read_text(encoding="utf-8")).items():
         if msgid:
-            assert {f for _, f, _, _ in fields.parse(msgid) if f} == {f for _, f, _, _ in fields.parse(msgstr) if f}, msgid
+            assert {f for _, f, _, _ in fields.parse(msgid) if f} == {
+                f for _, f, _, _ in fields.parse(msgstr) if f
+            }, msgid
 
 
 def test_chinese_is_the_default_and_switching_works() -> None:
@@ -76,12 +78,18 @@ def test_screen_code_assigns_no_literal_words_to_what_is_shown(module: Path) -> 
     bad = []
     for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
         values: list[ast.expr] = []
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr in shown for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Attribute) and t.attr in shown for t in node.targets
+        ):
             values.append(node.value)
         if isinstance(node, ast.Call):
             values += [k.value for k in node.keywords if k.arg in shown]
         for value in values:
-            if isinstance(value, ast.Constant) and isinstance(value.value, str) and _WORDS.search(value.value):
+            if (
+                isinstance(value, ast.Constant)
+                and isinstance(value.value, str)
+                and _WORDS.search(value.value)
+            ):
                 bad.append(f"{module.name}:{value.lineno}: {value.value!r}")
     assert bad == []
 

@@ -50,8 +50,11 @@ def live_core(data_dir: Path, server_url: str, made: list[Core]) -> Core:
     return core
 
 
-def test_a_job_assigned_by_the_supervisor_shows_within_2_s(server: Worker, tmp_path: Path,  # noqa: F811
-                                                          cores: list[Core]) -> None:
+def test_a_job_assigned_by_the_supervisor_shows_within_2_s(
+    server: Worker,  # noqa: F811
+    tmp_path: Path,
+    cores: list[Core],
+) -> None:
     world = make_world(deliveries=1)
     core = live_core(tmp_path / "phone", server.http, cores)
     heard = Recorder(core.bus)
@@ -76,7 +79,9 @@ def test_a_job_assigned_by_the_supervisor_shows_within_2_s(server: Worker, tmp_p
 
 def test_a_revoked_token_stops_the_channel_with_4401(server: Worker, tmp_path: Path) -> None:  # noqa: F811
     world = make_world(deliveries=1)
-    core = Core(Config(data_dir=tmp_path / "phone", server_url=server.http, pbkdf2_iterations=1000), live=False)
+    core = Core(
+        Config(data_dir=tmp_path / "phone", server_url=server.http, pbkdf2_iterations=1000), live=False
+    )
     session = core.login(world["courier"].employee_no, PASSWORD)
     tokens_revoke_for_user(user_id=world["courier"].user_id, reason="lost handheld")
     revoked: list[tuple[int, str]] = []
@@ -87,8 +92,9 @@ def test_a_revoked_token_stops_the_channel_with_4401(server: Worker, tmp_path: P
         done.set()
 
     rings: list[int] = []
-    live = LiveChannel(server.http, token=lambda: session.token, on_change=lambda: rings.append(1),
-                       on_revoked=on_revoked)
+    live = LiveChannel(
+        server.http, token=lambda: session.token, on_change=lambda: rings.append(1), on_revoked=on_revoked
+    )
     live.start()
     assert done.wait(10)
     assert wait_for(lambda: not live.running, 2)

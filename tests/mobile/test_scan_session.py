@@ -13,8 +13,12 @@ MINE, OTHER = 1, 2
 
 
 def job(job_id: int, kind: str, status: str, serial: int, station: int = MINE) -> dict[str, Any]:
-    return {"id": job_id, "kind": kind, "status": status,
-            "shipment": {"tracking_no": make_tracking_no(serial), "station_id": station}}
+    return {
+        "id": job_id,
+        "kind": kind,
+        "status": status,
+        "shipment": {"tracking_no": make_tracking_no(serial), "station_id": station},
+    }
 
 
 DAY = [
@@ -28,12 +32,15 @@ DAY = [
 ]
 
 
-@pytest.mark.parametrize(("mode", "job_ids"), [
-    (ScanMode.LOADED_OUT, {1, 2, 7}),
-    (ScanMode.DELIVERY, {1, 2, 7}),
-    (ScanMode.PICKUP, {5}),
-    (ScanMode.STATION_IN, {4, 6}),
-])
+@pytest.mark.parametrize(
+    ("mode", "job_ids"),
+    [
+        (ScanMode.LOADED_OUT, {1, 2, 7}),
+        (ScanMode.DELIVERY, {1, 2, 7}),
+        (ScanMode.PICKUP, {5}),
+        (ScanMode.STATION_IN, {4, 6}),
+    ],
+)
 def test_each_mode_expects_its_own_parcels(mode: ScanMode, job_ids: set[int]) -> None:
     assert {e.job_id for e in expected_for(mode, DAY).values()} == job_ids
 

@@ -86,8 +86,13 @@ def test_a_process_killed_mid_issue_never_causes_a_repeat(tmp_path: Path) -> Non
     issuer(path).add_block(block_id=1, first_serial=1, last_serial=10**6)
     handed_out: list[str] = []
     for _ in range(3):
-        child = subprocess.Popen([sys.executable, "-c", _CHILD, str(path)], stdout=subprocess.PIPE, text=True,
-                                 cwd=ROOT, env=os.environ | {"PYTHONPATH": str(ROOT)})
+        child = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, str(path)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=os.environ | {"PYTHONPATH": str(ROOT)},
+        )
         assert child.stdout is not None
         handed_out.append(child.stdout.readline().strip())  # it is running and issuing
         time.sleep(0.1)

@@ -17,11 +17,19 @@ HERE = (30.28, 120.13, 6.0)
 
 
 def make_core(data_dir: Path, net: Network, *, scale_path: str, printer_port: int, camera: str) -> Core:
-    devices = Devices(scale=LazyScale(scale_path, "mtsics"), scale_model="SimScale MT",
-                      printer=NetworkPrinter("127.0.0.1", printer_port), printer_address=("127.0.0.1", printer_port),
-                      camera_path=camera)
-    return Core(Config(data_dir=data_dir, pbkdf2_iterations=1000), connect=net.connect, locate=lambda: HERE,
-                devices=devices)
+    devices = Devices(
+        scale=LazyScale(scale_path, "mtsics"),
+        scale_model="SimScale MT",
+        printer=NetworkPrinter("127.0.0.1", printer_port),
+        printer_address=("127.0.0.1", printer_port),
+        camera_path=camera,
+    )
+    return Core(
+        Config(data_dir=data_dir, pbkdf2_iterations=1000),
+        connect=net.connect,
+        locate=lambda: HERE,
+        devices=devices,
+    )
 
 
 @contextmanager

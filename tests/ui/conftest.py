@@ -17,9 +17,15 @@ import pytest
 from bench.xvfb import start_xvfb
 
 _kivy_home = tempfile.mkdtemp(prefix="parcelrun-kivy-")
-for name, value in {"KIVY_NO_ARGS": "1", "KIVY_NO_CONFIG": "1", "KIVY_NO_FILELOG": "1",
-                    "KIVY_HOME": _kivy_home, "KIVY_CLIPBOARD": "sdl2", "KIVY_METRICS_DENSITY": "2",
-                    "KIVY_LOG_MODE": "PYTHON"}.items():
+for name, value in {
+    "KIVY_NO_ARGS": "1",
+    "KIVY_NO_CONFIG": "1",
+    "KIVY_NO_FILELOG": "1",
+    "KIVY_HOME": _kivy_home,
+    "KIVY_CLIPBOARD": "sdl2",
+    "KIVY_METRICS_DENSITY": "2",
+    "KIVY_LOG_MODE": "PYTHON",
+}.items():
     os.environ.setdefault(name, value)
 
 SCREENSHOTS = Path(os.environ.get("PARCELRUN_SCREENSHOTS", Path(__file__).parent / "screenshots"))

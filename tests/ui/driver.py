@@ -47,8 +47,9 @@ class Driver:
         while parent is not None and parent is not parent.parent:
             if type(parent).__name__ == "ScrollView":  # scrolled out of view is not tappable
                 left, bottom = parent.to_window(parent.x, parent.y)
-                assert left <= x <= left + parent.width and bottom <= y <= bottom + parent.height, \
+                assert left <= x <= left + parent.width and bottom <= y <= bottom + parent.height, (
                     f"{widget} is scrolled out of view"
+                )
             parent = parent.parent
         touch = UnitTestTouch(x, y)
         touch.touch_down()

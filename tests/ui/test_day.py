@@ -48,8 +48,9 @@ def test_a_day_through_the_ui(window: Any, screenshots: Path, tmp_path: Path, la
     numbers = [j.shipment.tracking_no for j in (d1, d2, d3)]
     camera = label_image(tmp_path / "frame.png", numbers[1])
     with ScaleSimulator("mtsics", weight_g=2001) as sim:
-        core = make_core(tmp_path / "phone", net, scale_path=sim.device_path, printer_port=printer.port,
-                         camera=camera)
+        core = make_core(
+            tmp_path / "phone", net, scale_path=sim.device_path, printer_port=printer.port, camera=camera
+        )
         with running_app(core, screenshots, language) as ui:
             app = ui.app
 
@@ -80,7 +81,9 @@ def test_a_day_through_the_ui(window: Any, screenshots: Path, tmp_path: Path, la
             ui.scan(numbers[0].lower(), enter=False)  # no terminator: the inter-key timeout ends it
             assert scan.ids.verdict.text == tr("Already scanned") and scan.tint == list(colour("info"))
             ui.scan(numbers[2][:-1] + str((int(numbers[2][-1]) + 1) % 10))
-            assert scan.ids.verdict.text == tr("Bad check digit: scan again") and scan.tint == list(colour("error"))
+            assert scan.ids.verdict.text == tr("Bad check digit: scan again") and scan.tint == list(
+                colour("error")
+            )
             assert (scan.accepted, scan.remaining, scan.flagged) == (3, 0, 2)
             assert app.feedback_log[-1] == ("error", "error", 400)
             shot("3_scan_flagged")

@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.ui, pytest.mark.django_db]
 def luminance(rgb: tuple[float, ...]) -> float:
     def channel(c: float) -> float:
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
     r, g, b = (channel(c) for c in rgb[:3])
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
@@ -26,7 +27,9 @@ def contrast(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-@pytest.mark.parametrize("name", ["primary", "done", "failed", "muted", "active", "late", "ok", "error", "warning"])
+@pytest.mark.parametrize(
+    "name", ["primary", "done", "failed", "muted", "active", "late", "ok", "error", "warning"]
+)
 def test_white_text_on_every_action_and_status_colour_reads_in_sunlight(name: str) -> None:
     assert contrast((1, 1, 1), colour(name)) >= 4.5  # WCAG AA for normal text
 
@@ -40,13 +43,21 @@ def visible_targets(screen: Any) -> list[Any]:
     from kivy.uix.button import Button
     from kivy.uix.textinput import TextInput
 
-    return [w for w in screen.walk(restrict=True) if isinstance(w, Button | TextInput)
-            and w.opacity > 0 and w.height > 0 and w.width > 1 and w.get_root_window() is not None]
+    return [
+        w
+        for w in screen.walk(restrict=True)
+        if isinstance(w, Button | TextInput)
+        and w.opacity > 0
+        and w.height > 0
+        and w.width > 1
+        and w.get_root_window() is not None
+    ]
 
 
 @pytest.mark.parametrize("size", [(720, 1280), (1080, 2340)], ids=["720x1280", "1080x2340"])
-def test_targets_reach_and_layout_on_both_phone_sizes(window: Any, screenshots: Path, tmp_path: Path,
-                                                      size: tuple[int, int]) -> None:
+def test_targets_reach_and_layout_on_both_phone_sizes(
+    window: Any, screenshots: Path, tmp_path: Path, size: tuple[int, int]
+) -> None:
     from kivy.metrics import dp
 
     world = make_world()
@@ -74,6 +85,8 @@ def test_targets_reach_and_layout_on_both_phone_sizes(window: Any, screenshots: 
                 app.go(name)
                 ui.frames(3)
                 widget = ui.ids(name)[button]
-                assert widget.to_window(*widget.center)[1] < size[1] / 3, f"{name}.{button} out of thumb reach"
+                assert widget.to_window(*widget.center)[1] < size[1] / 3, (
+                    f"{name}.{button} out of thumb reach"
+                )
     finally:
         window.size = original

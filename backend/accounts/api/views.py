@@ -95,7 +95,9 @@ class LoginApi(APIView):
 class LogoutApi(APIView):
     permission_classes = [IsStaffOrCourier]
 
-    @extend_schema(operation_id="auth_logout", request=None, responses={204: None, **error_responses(401, 403)})
+    @extend_schema(
+        operation_id="auth_logout", request=None, responses={204: None, **error_responses(401, 403)}
+    )
     def post(self, request: Request) -> Response:
         services.token_revoke(token=request.auth, reason="logged out")
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -37,8 +37,17 @@ class StationCouriersApi(APIView):
             ref_name = "StationCouriersOutput"
             model = Courier
             fields = [
-                "id", "employee_no", "name", "phone", "vehicle_type", "duty_status",
-                "shift_start", "shift_end", "open_jobs", "completed_jobs", "failed_jobs",
+                "id",
+                "employee_no",
+                "name",
+                "phone",
+                "vehicle_type",
+                "duty_status",
+                "shift_start",
+                "shift_end",
+                "open_jobs",
+                "completed_jobs",
+                "failed_jobs",
             ]
 
     @extend_schema(

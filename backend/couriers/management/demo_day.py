@@ -34,8 +34,16 @@ from backend.shipments.services.planning import job_set_plan
 DAY_STARTS = time(8, 30)
 STOP_MINUTES = 4
 SPEED_M_S = {VehicleType.VAN: 5.5, VehicleType.E_TRICYCLE: 4.2}
-DELIVERY_FAILURES = ("not_home", "not_home", "not_home", "refused", "access_denied", "customer_rescheduled",
-                     "no_safe_place", "wrong_address")
+DELIVERY_FAILURES = (
+    "not_home",
+    "not_home",
+    "not_home",
+    "refused",
+    "access_denied",
+    "customer_rescheduled",
+    "no_safe_place",
+    "wrong_address",
+)
 PICKUP_FAILURES = ("business_closed", "customer_rescheduled", "not_home")
 NEXT_STEPS = ("retry", "retry", "new_window", "hold_station")
 
@@ -55,8 +63,9 @@ class DayPlan:
     steps: dict[int, Step] = field(default_factory=dict)  # by DemoShipment.index
 
 
-def plan_day(station: Station, crew: list[Courier], zones: list[Zone], rows: list[demo.DemoShipment],
-             day: date) -> DayPlan:
+def plan_day(
+    station: Station, crew: list[Courier], zones: list[Zone], rows: list[demo.DemoShipment], day: date
+) -> DayPlan:
     """Assign by territory, order each courier's stops by a nearest-neighbour walk from the station,
     and make the first part of each route done (the day is under way), the next stop in progress."""
     tz = ZoneInfo(station.time_zone)
@@ -64,7 +73,9 @@ def plan_day(station: Station, crew: list[Courier], zones: list[Zone], rows: lis
     plan = DayPlan()
     mine: dict[int, list[demo.DemoShipment]] = {c.pk: [] for c in crew}
     for row in rows:
-        owner = None if row.leave_unassigned else demo.zone_key_for(row.place.address, row.place.postcode, keys)
+        owner = (
+            None if row.leave_unassigned else demo.zone_key_for(row.place.address, row.place.postcode, keys)
+        )
         plan.steps[row.index] = Step(courier_id=owner if owner in mine else None)
         if owner in mine:
             mine[owner].append(row)  # type: ignore[index]
@@ -100,15 +111,19 @@ def _window(row: demo.DemoShipment) -> tuple[datetime | None, datetime | None]:
 
 
 def _courier_ctx(courier: Courier, place: demo.Place | None = None) -> Ctx:
-    actor = Principal(user_id=courier.user_id, role=Role.COURIER, courier_id=courier.pk,
-                      station_id=courier.station_id)
+    actor = Principal(
+        user_id=courier.user_id, role=Role.COURIER, courier_id=courier.pk, station_id=courier.station_id
+    )
     if place is None:
         return Ctx(actor=actor, device_id=f"demo-{courier.employee_no}")
-    return Ctx(actor=actor, device_id=f"demo-{courier.employee_no}", lat=place.lat, lng=place.lng, accuracy_m=8.0)
+    return Ctx(
+        actor=actor, device_id=f"demo-{courier.employee_no}", lat=place.lat, lng=place.lng, accuracy_m=8.0
+    )
 
 
-def play_shipment(station: Station, row: demo.DemoShipment, step: Step, staff: Ctx,
-                  crew: dict[int, Courier]) -> None:
+def play_shipment(
+    station: Station, row: demo.DemoShipment, step: Step, staff: Ctx, crew: dict[int, Courier]
+) -> None:
     job = shipment_create(station_id=station.pk, data=ShipmentInput.from_dict(dict(row.fields)), ctx=staff)
     if row.kind == "delivery":
         scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=staff)
@@ -133,8 +148,13 @@ def play_shipment(station: Station, row: demo.DemoShipment, step: Step, staff: C
     if step.outcome == "failed":
         reasons = DELIVERY_FAILURES + (("cod_not_ready",) if row.fields["cod_amount_fen"] else ())
         reason = pick.choice(reasons if row.kind == "delivery" else PICKUP_FAILURES)
-        job_fail(job_id=job.pk, ctx=at_door, reason_code=reason, next_step={"kind": pick.choice(NEXT_STEPS)},
-                 photo_sha256=[demo.fake_sha256(row.index, "door")])
+        job_fail(
+            job_id=job.pk,
+            ctx=at_door,
+            reason_code=reason,
+            next_step={"kind": pick.choice(NEXT_STEPS)},
+            photo_sha256=[demo.fake_sha256(row.index, "door")],
+        )
     elif row.kind == "pickup":
         job_complete_pickup(job_id=job.pk, ctx=at_door, data=_pickup(row, pick))
     else:
@@ -146,11 +166,18 @@ def _pickup(row: demo.DemoShipment, pick: random.Random) -> PickupInput:
     weight = max(50, round(declared * pick.uniform(0.9, 1.1)))
     started_kg = -(-weight // 1000)
     return PickupInput(
-        measured_weight_g=weight, weight_source="scale", scale_model="PR-S30", pieces=1,
-        length_mm=pick.randint(150, 600), width_mm=pick.randint(100, 400), height_mm=pick.randint(50, 300),
+        measured_weight_g=weight,
+        weight_source="scale",
+        scale_model="PR-S30",
+        pieces=1,
+        length_mm=pick.randint(150, 600),
+        width_mm=pick.randint(100, 400),
+        height_mm=pick.randint(50, 300),
         declared_value_fen=int(row.fields.get("declared_value_fen") or 0),  # type: ignore[call-overload]
-        prohibited_items_absent=True, contents_photo_sha256=demo.fake_sha256(row.index, "contents"),
-        price_fen=1200 + 200 * (started_kg - 1), payment_method=pick.choice(("wechat", "alipay", "cash")),
+        prohibited_items_absent=True,
+        contents_photo_sha256=demo.fake_sha256(row.index, "contents"),
+        price_fen=1200 + 200 * (started_kg - 1),
+        payment_method=pick.choice(("wechat", "alipay", "cash")),
     )
 
 
@@ -159,10 +186,27 @@ def _proof(row: demo.DemoShipment, pick: random.Random) -> ProofInput:
     where = {"lat": row.place.lat, "lng": row.place.lng, "accuracy_m": 8.0, "cod_collected_fen": cod}
     code = str(row.fields.get("delivery_code") or "")
     if code:
-        return ProofInput(method="code", recipient_relation="self", recipient_name=str(row.fields["recipient_name"]),
-                          code=code, **where)  # type: ignore[arg-type]
-    method, relation = pick.choice((("signature", "self"), ("signature", "family"), ("photo", "guard"),
-                                    ("photo", "colleague"), ("locker", "locker")))
+        return ProofInput(
+            method="code",
+            recipient_relation="self",
+            recipient_name=str(row.fields["recipient_name"]),
+            code=code,
+            **where,
+        )  # type: ignore[arg-type]
+    method, relation = pick.choice(
+        (
+            ("signature", "self"),
+            ("signature", "family"),
+            ("photo", "guard"),
+            ("photo", "colleague"),
+            ("locker", "locker"),
+        )
+    )
     media = [] if method == "locker" else [demo.fake_sha256(row.index, method)]
-    return ProofInput(method=method, recipient_relation=relation, recipient_name=str(row.fields["recipient_name"]),
-                      media_sha256=media, **where)  # type: ignore[arg-type]
+    return ProofInput(
+        method=method,
+        recipient_relation=relation,
+        recipient_name=str(row.fields["recipient_name"]),
+        media_sha256=media,
+        **where,
+    )  # type: ignore[arg-type]

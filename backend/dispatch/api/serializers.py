@@ -12,8 +12,13 @@ from backend.shipments.models import Job
 COURIER_ID = OpenApiParameter(
     "courier_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, OpenApiParameter.PATH
 )
-DATE = OpenApiParameter("date", {"type": "string", "format": "date"}, OpenApiParameter.QUERY, required=False,
-                        description="YYYY-MM-DD; default: today at the station")
+DATE = OpenApiParameter(
+    "date",
+    {"type": "string", "format": "date"},
+    OpenApiParameter.QUERY,
+    required=False,
+    description="YYYY-MM-DD; default: today at the station",
+)
 
 
 class DispatchDayInput(serializers.Serializer):
@@ -28,13 +33,28 @@ class DispatchJobVersion(serializers.Serializer):
 class PlanRunOutput(serializers.ModelSerializer):
     station_id = serializers.IntegerField()
     courier_id = serializers.IntegerField(allow_null=True)
-    diff = serializers.DictField(help_text="per-courier diff: sequence, moved, added, removed, at_risk, late, eta")
+    diff = serializers.DictField(
+        help_text="per-courier diff: sequence, moved, added, removed, at_risk, late, eta"
+    )
 
     class Meta:
         model = PlanRun
         fields = [
-            "id", "station_id", "courier_id", "service_date", "trigger", "seed", "started_at", "finished_at",
-            "cost_before", "cost_after", "reordered", "applied", "outcome", "jobs_written", "diff",
+            "id",
+            "station_id",
+            "courier_id",
+            "service_date",
+            "trigger",
+            "seed",
+            "started_at",
+            "finished_at",
+            "cost_before",
+            "cost_after",
+            "reordered",
+            "applied",
+            "outcome",
+            "jobs_written",
+            "diff",
         ]
         read_only_fields = fields
 
@@ -47,8 +67,19 @@ class DecisionOutput(serializers.ModelSerializer):
 
     class Meta:
         model = AssignmentDecision
-        fields = ["id", "job_id", "courier", "prev_courier", "kind", "rule", "reason", "added_m", "added_s",
-                  "actor_id", "created_at"]
+        fields = [
+            "id",
+            "job_id",
+            "courier",
+            "prev_courier",
+            "kind",
+            "rule",
+            "reason",
+            "added_m",
+            "added_s",
+            "actor_id",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -57,8 +88,20 @@ class PlanStopOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Job
-        fields = ["id", "kind", "status", "version", "planned_seq", "eta", "window_start", "window_end",
-                  "address", "lat", "lng", "at_risk"]
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "version",
+            "planned_seq",
+            "eta",
+            "window_start",
+            "window_end",
+            "address",
+            "lat",
+            "lng",
+            "at_risk",
+        ]
         read_only_fields = fields
 
 
@@ -76,8 +119,21 @@ class UnassignedOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Job
-        fields = ["id", "kind", "status", "version", "service_date", "address", "lat", "lng", "window_start",
-                  "window_end", "tracking_no", "last_reason", "alert"]
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "version",
+            "service_date",
+            "address",
+            "lat",
+            "lng",
+            "window_start",
+            "window_end",
+            "tracking_no",
+            "last_reason",
+            "alert",
+        ]
         read_only_fields = fields
 
 
@@ -94,4 +150,6 @@ class PreviewOutput(serializers.Serializer):
     courier_id = serializers.IntegerField()
     token = serializers.CharField(help_text="send back with the apply call: refused if the proposal changed")
     moves = MoveOutput(many=True)
-    kept = serializers.ListField(child=serializers.IntegerField(), help_text="jobs that stay with the courier")
+    kept = serializers.ListField(
+        child=serializers.IntegerField(), help_text="jobs that stay with the courier"
+    )

@@ -45,22 +45,35 @@ class StationPlanApi(APIView):
 
     class InputSerializer(DispatchDayInput):
         seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
-        max_iterations = serializers.IntegerField(min_value=1, max_value=20_000, required=False,
-                                                  help_text="reproducible budget (default 2000)")
-        time_limit_s = serializers.FloatField(min_value=1, max_value=120, required=False,
-                                              help_text="wall-clock budget instead: not reproducible")
+        max_iterations = serializers.IntegerField(
+            min_value=1, max_value=20_000, required=False, help_text="reproducible budget (default 2000)"
+        )
+        time_limit_s = serializers.FloatField(
+            min_value=1,
+            max_value=120,
+            required=False,
+            help_text="wall-clock budget instead: not reproducible",
+        )
 
         class Meta:
             ref_name = "DispatchStationPlanInput"
 
-    @extend_schema(operation_id="dispatch_station_plan", parameters=[STATION_CODE], request=InputSerializer,
-                   responses={200: PlanRunOutput, **ERRORS})
+    @extend_schema(
+        operation_id="dispatch_station_plan",
+        parameters=[STATION_CODE],
+        request=InputSerializer,
+        responses={200: PlanRunOutput, **ERRORS},
+    )
     def post(self, request: Request, code: str) -> Response:
         data = _valid(self.InputSerializer, request.data)
         station = station_get_for_staff(principal(request), code)
         run = services.station_plan(
-            station_id=station.pk, ctx=ctx_from(request, {}, keyed=False), day=data.get("date"), seed=data["seed"],
-            max_iterations=data.get("max_iterations"), time_limit_s=data.get("time_limit_s"),
+            station_id=station.pk,
+            ctx=ctx_from(request, {}, keyed=False),
+            day=data.get("date"),
+            seed=data["seed"],
+            max_iterations=data.get("max_iterations"),
+            time_limit_s=data.get("time_limit_s"),
         )
         return Response(PlanRunOutput(run).data)
 
@@ -75,13 +88,21 @@ class CourierReplanApi(APIView):
         class Meta:
             ref_name = "DispatchReplanInput"
 
-    @extend_schema(operation_id="dispatch_courier_replan", parameters=[COURIER_ID], request=InputSerializer,
-                   responses={200: PlanRunOutput, **ERRORS})
+    @extend_schema(
+        operation_id="dispatch_courier_replan",
+        parameters=[COURIER_ID],
+        request=InputSerializer,
+        responses={200: PlanRunOutput, **ERRORS},
+    )
     def post(self, request: Request, courier_id: int) -> Response:
         data = _valid(self.InputSerializer, request.data)
         courier = courier_get_for_staff(principal(request), courier_id)
-        run = services.courier_replan(courier_id=courier.pk, trigger=data["reason"], seed=data["seed"],
-                                      ctx=ctx_from(request, {}, keyed=False))
+        run = services.courier_replan(
+            courier_id=courier.pk,
+            trigger=data["reason"],
+            seed=data["seed"],
+            ctx=ctx_from(request, {}, keyed=False),
+        )
         return Response(PlanRunOutput(run).data)
 
 
@@ -90,14 +111,18 @@ class CourierPlanApi(APIView):
 
     permission_classes = [IsStaffOrCourier]
 
-    @extend_schema(operation_id="dispatch_courier_plan", parameters=[COURIER_ID, DATE],
-                   responses={200: CourierPlanOutput, **READ_ERRORS})
+    @extend_schema(
+        operation_id="dispatch_courier_plan",
+        parameters=[COURIER_ID, DATE],
+        responses={200: CourierPlanOutput, **READ_ERRORS},
+    )
     def get(self, request: Request, courier_id: int) -> Response:
         data = _valid(DispatchDayInput, request.query_params)
         courier = selectors.courier_get_for(principal(request), courier_id)
         day = data.get("date") or station_today(courier.station)
         body = {
-            "courier": courier, "date": day,
+            "courier": courier,
+            "date": day,
             "stops": selectors.courier_plan_jobs(courier_id=courier.pk, day=day),
             "last_run": selectors.last_plan_run(courier_id=courier.pk, day=day),
         }
@@ -114,20 +139,28 @@ class StationDecisionsApi(APIView):
         class Meta:
             ref_name = "DispatchDecisionsFilter"
 
-    @extend_schema(operation_id="dispatch_station_decisions", parameters=[STATION_CODE, FilterSerializer],
-                   responses={200: DecisionOutput(many=True), **READ_ERRORS})
+    @extend_schema(
+        operation_id="dispatch_station_decisions",
+        parameters=[STATION_CODE, FilterSerializer],
+        responses={200: DecisionOutput(many=True), **READ_ERRORS},
+    )
     def get(self, request: Request, code: str) -> Response:
         data = _valid(self.FilterSerializer, request.query_params)
         station = station_get_for_staff(principal(request), code)
-        rows = selectors.decisions_for_station(station_id=station.pk, job_id=data.get("job_id"))[: data["limit"]]
+        rows = selectors.decisions_for_station(station_id=station.pk, job_id=data.get("job_id"))[
+            : data["limit"]
+        ]
         return Response(DecisionOutput(rows, many=True).data)
 
 
 class StationUnassignedApi(APIView):
     permission_classes = [IsStationStaff]
 
-    @extend_schema(operation_id="dispatch_station_unassigned", parameters=[STATION_CODE, DATE],
-                   responses={200: UnassignedOutput(many=True), **READ_ERRORS})
+    @extend_schema(
+        operation_id="dispatch_station_unassigned",
+        parameters=[STATION_CODE, DATE],
+        responses={200: UnassignedOutput(many=True), **READ_ERRORS},
+    )
     def get(self, request: Request, code: str) -> Response:
         data = _valid(DispatchDayInput, request.query_params)
         station = station_get_for_staff(principal(request), code)
@@ -138,8 +171,12 @@ class StationUnassignedApi(APIView):
 class JobAutoAssignApi(APIView):
     permission_classes = [IsStationStaff]
 
-    @extend_schema(operation_id="dispatch_job_auto_assign", parameters=[JOB_ID], request=None,
-                   responses={200: DecisionOutput, **ERRORS})
+    @extend_schema(
+        operation_id="dispatch_job_auto_assign",
+        parameters=[JOB_ID],
+        request=None,
+        responses={200: DecisionOutput, **ERRORS},
+    )
     def post(self, request: Request, job_id: int) -> Response:
         job = visible_job(principal(request), job_id)
         decision = services.auto_assign(job_id=job.pk, ctx=ctx_from(request, {}, keyed=False))
@@ -159,19 +196,25 @@ class ReassignmentsApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         jobs = JobOutput(many=True)
-        at_risk = serializers.ListField(child=serializers.IntegerField(),
-                                        help_text="placed last: the receiving route cannot meet their windows")
+        at_risk = serializers.ListField(
+            child=serializers.IntegerField(),
+            help_text="placed last: the receiving route cannot meet their windows",
+        )
 
         class Meta:
             ref_name = "DispatchReassignOutput"
 
-    @extend_schema(operation_id="dispatch_reassign", request=InputSerializer, responses={200: OutputSerializer, **ERRORS})
+    @extend_schema(
+        operation_id="dispatch_reassign", request=InputSerializer, responses={200: OutputSerializer, **ERRORS}
+    )
     def post(self, request: Request) -> Response:
         data = _valid(self.InputSerializer, request.data)
         courier = courier_get_for_staff(principal(request), data["to_courier_id"])
         jobs, at_risk = services.reassign_jobs(
-            jobs=[services.JobVersion(j["id"], j["version"]) for j in data["jobs"]], to_courier_id=courier.pk,
-            reason=data["reason"], ctx=ctx_from(request, {}, keyed=False),
+            jobs=[services.JobVersion(j["id"], j["version"]) for j in data["jobs"]],
+            to_courier_id=courier.pk,
+            reason=data["reason"],
+            ctx=ctx_from(request, {}, keyed=False),
         )
         return Response(self.OutputSerializer({"jobs": jobs, "at_risk": at_risk}).data)
 
@@ -179,11 +222,16 @@ class ReassignmentsApi(APIView):
 class CourierUnavailablePreviewApi(APIView):
     permission_classes = [IsStationStaff]
 
-    @extend_schema(operation_id="dispatch_courier_unavailable_preview", parameters=[COURIER_ID],
-                   responses={200: PreviewOutput, **READ_ERRORS})
+    @extend_schema(
+        operation_id="dispatch_courier_unavailable_preview",
+        parameters=[COURIER_ID],
+        responses={200: PreviewOutput, **READ_ERRORS},
+    )
     def get(self, request: Request, courier_id: int) -> Response:
         courier = courier_get_for_staff(principal(request), courier_id)
-        preview = services.courier_unavailable_preview(courier_id=courier.pk, ctx=ctx_from(request, {}, keyed=False))
+        preview = services.courier_unavailable_preview(
+            courier_id=courier.pk, ctx=ctx_from(request, {}, keyed=False)
+        )
         return Response(PreviewOutput(preview).data)
 
 
@@ -192,20 +240,29 @@ class CourierUnavailableApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=200)
-        jobs = DispatchJobVersion(many=True, max_length=500,  # type: ignore[call-arg]
-                                  help_text="every job of the preview with the version it showed")
+        jobs = DispatchJobVersion(
+            many=True,
+            max_length=500,  # type: ignore[call-arg]
+            help_text="every job of the preview with the version it showed",
+        )
         preview_token = serializers.CharField(max_length=64, required=False)
 
         class Meta:
             ref_name = "DispatchUnavailableInput"
 
-    @extend_schema(operation_id="dispatch_courier_unavailable", parameters=[COURIER_ID], request=InputSerializer,
-                   responses={200: PreviewOutput, **ERRORS})
+    @extend_schema(
+        operation_id="dispatch_courier_unavailable",
+        parameters=[COURIER_ID],
+        request=InputSerializer,
+        responses={200: PreviewOutput, **ERRORS},
+    )
     def post(self, request: Request, courier_id: int) -> Response:
         data = _valid(self.InputSerializer, request.data)
         courier = courier_get_for_staff(principal(request), courier_id)
         applied = services.courier_unavailable_apply(
-            courier_id=courier.pk, reason=data["reason"], preview_token=data.get("preview_token"),
+            courier_id=courier.pk,
+            reason=data["reason"],
+            preview_token=data.get("preview_token"),
             jobs=[services.JobVersion(j["id"], j["version"]) for j in data["jobs"]],
             ctx=ctx_from(request, {}, keyed=False),
         )

@@ -48,8 +48,11 @@ def groups_of(data: pyvrp.ProblemData, seed: int = 0, size: int = GROUP_SIZE) ->
             if (label == j).any():
                 centres[j] = xy[label == j].mean(0)
     label = ((xy[:, None, :] - centres[None, :, :]) ** 2).sum(-1).argmin(1)
-    grouped = [_along_main_axis([open_ids[i] for i in np.flatnonzero(label == j)], xy, open_ids)
-               for j in range(k) if (label == j).any()]
+    grouped = [
+        _along_main_axis([open_ids[i] for i in np.flatnonzero(label == j)], xy, open_ids)
+        for j in range(k)
+        if (label == j).any()
+    ]
     return grouped + singles
 
 
@@ -104,14 +107,19 @@ def coarse_data(
         for j, g in enumerate(groups)
     ]
     return data.replace(
-        locations=[pyvrp.Location(x=p.x, y=p.y) for p in points], clients=merged,
-        distance_matrices=dists, duration_matrices=durs,
+        locations=[pyvrp.Location(x=p.x, y=p.y) for p in points],
+        clients=merged,
+        distance_matrices=dists,
+        duration_matrices=durs,
     )
 
 
 def _path(
-    clients: list[pyvrp.Client], locations: list[pyvrp.Location], group: Sequence[int],
-    matrix: MatrixProvider, profile: str,
+    clients: list[pyvrp.Client],
+    locations: list[pyvrp.Location],
+    group: Sequence[int],
+    matrix: MatrixProvider,
+    profile: str,
 ) -> tuple[int, int]:
     if len(group) < 2:
         return 0, 0
@@ -124,11 +132,16 @@ def _legs(m: IntMatrix, n: int) -> int:
     return int(sum(int(m[i, i + 1]) for i in range(n - 1)))
 
 
-def expand(coarse: pyvrp.Solution, data: pyvrp.ProblemData, groups: Sequence[Sequence[int]]) -> pyvrp.Solution:
+def expand(
+    coarse: pyvrp.Solution, data: pyvrp.ProblemData, groups: Sequence[Sequence[int]]
+) -> pyvrp.Solution:
     """The coarse routes on the real clients, each group's members in their stored order."""
     routes = [
-        pyvrp.Route(data, [i for act in route.schedule() if act.is_client() for i in groups[act.idx]],
-                    route.vehicle_type())
+        pyvrp.Route(
+            data,
+            [i for act in route.schedule() if act.is_client() for i in groups[act.idx]],
+            route.vehicle_type(),
+        )
         for route in coarse.routes()
     ]
     return pyvrp.Solution(data, routes)

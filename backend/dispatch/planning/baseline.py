@@ -50,6 +50,7 @@ def _nearest_route(
 
 def _two_opt(v: Vehicle, stops: list[Stop], route: list[int], dist: IntMatrix, dur: IntMatrix) -> list[int]:
     """Reverse segments while that shortens the route and keeps it feasible (first improvement)."""
+
     def path(r: list[int]) -> list[int]:
         return [0, *(k + 2 for k in r), 1]
 
@@ -59,10 +60,15 @@ def _two_opt(v: Vehicle, stops: list[Stop], route: list[int], dist: IntMatrix, d
         for i in range(len(route) - 1):
             for j in range(i + 1, len(route)):
                 p = path(route)
-                delta = dist[p[i], p[j + 1]] + dist[p[i + 1], p[j + 2]] - dist[p[i], p[i + 1]] - dist[p[j + 1], p[j + 2]]
+                delta = (
+                    dist[p[i], p[j + 1]]
+                    + dist[p[i + 1], p[j + 2]]
+                    - dist[p[i], p[i + 1]]
+                    - dist[p[j + 1], p[j + 2]]
+                )
                 if delta >= 0:
                     continue
-                trial = route[:i] + route[i:j + 1][::-1] + route[j + 1:]
+                trial = route[:i] + route[i : j + 1][::-1] + route[j + 1 :]
                 legs = legs_from_matrix(path(trial), dist, dur)
                 if simulate(v, [stops[k] for k in trial], *legs).feasible:
                     route, improved = trial, True
@@ -77,7 +83,9 @@ def nearest_neighbour_2opt(request: PlanRequest, matrix: MatrixProvider) -> Plan
         points = [v.start_point, v.depot, *(s.point for s in stops)]
         dist, dur = matrix.matrix(points, v.profile)
         order = _two_opt(v, stops, _nearest_route(v, stops, free, dist, dur, home=1, here=0), dist, dur)
-        ev = simulate(v, [stops[k] for k in order], *legs_from_matrix([0, *(k + 2 for k in order), 1], dist, dur))
+        ev = simulate(
+            v, [stops[k] for k in order], *legs_from_matrix([0, *(k + 2 for k in order), 1], dist, dur)
+        )
         routes.append(RoutePlan(v.id, ev.visits, v.start_time, ev.end_time, ev.distance, ev.duration))
     cost = sum(request.distance_cost * r.distance + request.duration_cost * r.duration for r in routes)
     return Plan(tuple(routes), tuple(s.id for s, f in zip(stops, free, strict=True) if f), cost)

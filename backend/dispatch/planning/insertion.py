@@ -77,9 +77,16 @@ def route_state(
     wait_after = np.concatenate([np.cumsum(wait[::-1])[::-1][1:], [0]])
     loads = leg_loads(vehicle, stops) + np.array(onboard, dtype=np.int64)
     return RouteState(
-        vehicle=vehicle, stops=tuple(stops), points=points, departure=(start + service)[:-1],
-        start=start, tw_start=tw_a, latest=latest, wait_after=wait_after,
-        leg_dist=leg_dist, leg_dur=leg_dur,
+        vehicle=vehicle,
+        stops=tuple(stops),
+        points=points,
+        departure=(start + service)[:-1],
+        start=start,
+        tw_start=tw_a,
+        latest=latest,
+        wait_after=wait_after,
+        leg_dist=leg_dist,
+        leg_dur=leg_dur,
         prefix_max=np.maximum.accumulate(loads, axis=0),
         suffix_max=np.maximum.accumulate(loads[::-1], axis=0)[::-1],
         capacity=np.array(vehicle.capacity, dtype=np.int64),

@@ -78,7 +78,10 @@ def _solve_part(args: tuple[PlanRequest, MatrixProvider, float | None, int | Non
         profiles = sorted({v.profile for v in request.vehicles})  # build_data's profile order
         # The coarse search also ends once it stops improving, as it does within a long budget.
         coarse, penalties = iterated_local_search(
-            coarse_data(data, groups, matrix, profiles), coarse_budget, seed=seed, patience=COARSE_PATIENCE,
+            coarse_data(data, groups, matrix, profiles),
+            coarse_budget,
+            seed=seed,
+            patience=COARSE_PATIENCE,
         )
         init = expand(coarse, data, groups)
     best, _ = iterated_local_search(data, fine_budget, seed=seed, initial_solution=init, penalties=penalties)
@@ -139,7 +142,9 @@ def _repair(
     states = {vid: route_state(vehicles[vid], seq, matrix) for vid, seq in seqs.items()}
     unassigned = []
     for stop in leftovers:
-        ins = cheapest_insertion(stop, list(states.values()), matrix, request.distance_cost, request.duration_cost)
+        ins = cheapest_insertion(
+            stop, list(states.values()), matrix, request.distance_cost, request.duration_cost
+        )
         if ins is None:
             unassigned.append(stop.id)
             continue

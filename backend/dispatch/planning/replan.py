@@ -69,8 +69,8 @@ def moved_stops(old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
     for i, p in enumerate(positions):
         k = bisect.bisect_left(tail_pos, p)
         parent[i] = tails[k - 1] if k else -1
-        tails[k:k + 1] = [i]
-        tail_pos[k:k + 1] = [p]
+        tails[k : k + 1] = [i]
+        tail_pos[k : k + 1] = [p]
     keep: set[str] = set()
     i = tails[-1] if tails else -1
     while i >= 0:
@@ -115,17 +115,26 @@ def replan_courier(
 
     history = tuple(replace(stops[s], done=True) for s in vehicle.done_stop_ids)
     request = PlanRequest(
-        stops=history + tuple(repaired) + tuple(unfitted), vehicles=(vehicle,),
-        distance_cost=distance_cost, duration_cost=duration_cost,
+        stops=history + tuple(repaired) + tuple(unfitted),
+        vehicles=(vehicle,),
+        distance_cost=distance_cost,
+        duration_cost=duration_cost,
     )
     plan = solve(
-        request, matrix, time_limit_s=time_limit_s, max_iterations=max_iterations, seed=seed,
+        request,
+        matrix,
+        time_limit_s=time_limit_s,
+        max_iterations=max_iterations,
+        seed=seed,
         initial_routes={vehicle.id: [s.id for s in repaired]} if repaired else None,
     )
     by_id = {s.id: s for s in request.stops}
     fresh_stops = [by_id[s] for s in plan.route(vehicle.id).stop_ids]
     fresh = evaluate(vehicle, fresh_stops, matrix, onboard)
-    cur_cost, new_cost = _cost(current, distance_cost, duration_cost), _cost(fresh, distance_cost, duration_cost)
+    cur_cost, new_cost = (
+        _cost(current, distance_cost, duration_cost),
+        _cost(fresh, distance_cost, duration_cost),
+    )
 
     take_fresh = fresh.feasible and (
         not current.feasible
@@ -151,6 +160,11 @@ def replan_courier(
         new_eta={v.stop_id: v.arrival for v in route.visits},
     )
     return ReplanResult(
-        done=tuple(vehicle.done_stop_ids), sequence=sequence, route=route, reordered=take_fresh,
-        current_cost=cur_cost, fresh_cost=new_cost, diff=diff,
+        done=tuple(vehicle.done_stop_ids),
+        sequence=sequence,
+        route=route,
+        reordered=take_fresh,
+        current_cost=cur_cost,
+        fresh_cost=new_cost,
+        diff=diff,
     )

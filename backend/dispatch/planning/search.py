@@ -133,7 +133,11 @@ def iterated_local_search(
 
 
 def _record_to_record(
-    pm: PenaltyManager, ls: LocalSearch, curr: pyvrp.Solution, budget: Budget, patience: int | None,
+    pm: PenaltyManager,
+    ls: LocalSearch,
+    curr: pyvrp.Solution,
+    budget: Budget,
+    patience: int | None,
     band: float,
 ) -> pyvrp.Solution:
     best = curr

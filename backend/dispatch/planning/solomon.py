@@ -46,16 +46,26 @@ def read_solomon(path: str | Path) -> SolomonInstance:
     depot = Point(depot_row[1], depot_row[2])
     stops = tuple(
         Stop(
-            id=str(int(r[0])), kind="delivery", x=r[1], y=r[2], weight_g=int(r[3]),
-            tw_start=int(r[4]) * SCALE, tw_end=int(r[5]) * SCALE, service_s=int(r[6]) * SCALE,
+            id=str(int(r[0])),
+            kind="delivery",
+            x=r[1],
+            y=r[2],
+            weight_g=int(r[3]),
+            tw_start=int(r[4]) * SCALE,
+            tw_end=int(r[5]) * SCALE,
+            service_s=int(r[6]) * SCALE,
         )
         for r in customers
     )
     vehicles = tuple(
         Vehicle(
-            id=f"v{k + 1}", capacity_weight_g=capacity, capacity_volume_cm3=NO_VOLUME_LIMIT,
-            shift_start=int(depot_row[4]) * SCALE, shift_end=int(depot_row[5]) * SCALE,
-            depot=depot, profile="planar",
+            id=f"v{k + 1}",
+            capacity_weight_g=capacity,
+            capacity_volume_cm3=NO_VOLUME_LIMIT,
+            shift_start=int(depot_row[4]) * SCALE,
+            shift_end=int(depot_row[5]) * SCALE,
+            depot=depot,
+            profile="planar",
         )
         for k in range(n_vehicles)
     )

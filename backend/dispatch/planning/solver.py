@@ -47,7 +47,9 @@ def _prize(dist: Sequence[IntMatrix], dur: Sequence[IntMatrix], request: PlanReq
     return 4 * worst + 1_000
 
 
-def build_data(request: PlanRequest, matrix: MatrixProvider) -> tuple[pyvrp.ProblemData, list[Stop], list[list[str]]]:
+def build_data(
+    request: PlanRequest, matrix: MatrixProvider
+) -> tuple[pyvrp.ProblemData, list[Stop], list[list[str]]]:
     """Translate a request into PyVRP data. Returns the data, the planned stops (client order) and,
     per vehicle type, the ids of the vehicles it stands for."""
     stops = [s for s in request.stops if not s.done]
@@ -66,15 +68,26 @@ def build_data(request: PlanRequest, matrix: MatrixProvider) -> tuple[pyvrp.Prob
     groups: dict[tuple[object, ...], list[str]] = defaultdict(list)
     for v in request.vehicles:
         key = (
-            tuple(_remaining_capacity(v, by_id)), v.start_time, v.shift_end,
-            depot_points.index(v.start_point), depot_points.index(v.depot), profiles.index(v.profile),
+            tuple(_remaining_capacity(v, by_id)),
+            v.start_time,
+            v.shift_end,
+            depot_points.index(v.start_point),
+            depot_points.index(v.depot),
+            profiles.index(v.profile),
         )
         groups[key].append(v.id)
     vehicle_types = [
         pyvrp.VehicleType(
-            num_available=len(ids), capacity=list(key[0]), start_depot=key[3], end_depot=key[4],  # type: ignore[arg-type]
-            tw_early=key[1], tw_late=key[2], start_late=key[1], profile=key[5],  # type: ignore[arg-type]
-            unit_distance_cost=request.distance_cost, unit_duration_cost=request.duration_cost,
+            num_available=len(ids),
+            capacity=list(key[0]),
+            start_depot=key[3],
+            end_depot=key[4],  # type: ignore[arg-type]
+            tw_early=key[1],
+            tw_late=key[2],
+            start_late=key[1],
+            profile=key[5],  # type: ignore[arg-type]
+            unit_distance_cost=request.distance_cost,
+            unit_duration_cost=request.duration_cost,
             name=",".join(ids),
         )
         for key, ids in groups.items()
@@ -82,9 +95,15 @@ def build_data(request: PlanRequest, matrix: MatrixProvider) -> tuple[pyvrp.Prob
     prize = _prize(dist, dur, request) if request.allow_unassigned else 0
     clients = [
         pyvrp.Client(
-            location=len(depot_points) + i, delivery=list(s.delivery), pickup=list(s.pickup),
-            service_duration=s.service_s, tw_early=s.tw_start, tw_late=s.tw_end,
-            prize=prize, required=not request.allow_unassigned, name=s.id,
+            location=len(depot_points) + i,
+            delivery=list(s.delivery),
+            pickup=list(s.pickup),
+            service_duration=s.service_s,
+            tw_early=s.tw_start,
+            tw_late=s.tw_end,
+            prize=prize,
+            required=not request.allow_unassigned,
+            name=s.id,
         )
         for i, s in enumerate(stops)
     ]
@@ -153,8 +172,12 @@ def solve(
         return to_plan(request, pyvrp.Solution(data, []), stops, type_ids)
     init = _initial_solution(data, stops, type_ids, initial_routes) if initial_routes else None
     result = pyvrp.solve(
-        data, stopping_criterion(time_limit_s, max_iterations), seed=seed,
-        collect_stats=False, display=False, initial_solution=init,
+        data,
+        stopping_criterion(time_limit_s, max_iterations),
+        seed=seed,
+        collect_stats=False,
+        display=False,
+        initial_solution=init,
     )
     return to_plan(request, result.best, stops, type_ids)
 
@@ -171,5 +194,3 @@ def _initial_solution(
         if any(s in client for s in seq)
     ]
     return pyvrp.Solution(data, built)
-
-

@@ -50,7 +50,9 @@ class Choice:
 
 def territory_of(job: Job) -> Zone | None:
     """The zone (with an owner) that claims the job's address: longest prefix, then postcode."""
-    zones = list(Zone.objects.filter(station_id=job.station_id, courier__isnull=False).select_related("courier"))
+    zones = list(
+        Zone.objects.filter(station_id=job.station_id, courier__isnull=False).select_related("courier")
+    )
     by_prefix = [(len(p), z.pk, z) for z in zones for p in z.address_prefixes if job.address.startswith(p)]
     if by_prefix:
         return max(by_prefix, key=lambda t: (t[0], -t[1]))[2]
@@ -59,7 +61,9 @@ def territory_of(job: Job) -> Zone | None:
 
 
 def on_duty_couriers(station_id: int, exclude: int | None = None) -> list[Courier]:
-    qs = Courier.objects.filter(station_id=station_id, duty_status=DutyStatus.ON_DUTY).select_related("station")
+    qs = Courier.objects.filter(station_id=station_id, duty_status=DutyStatus.ON_DUTY).select_related(
+        "station"
+    )
     return list(qs.exclude(pk=exclude).order_by("pk") if exclude else qs.order_by("pk"))
 
 
@@ -77,7 +81,9 @@ def choose(stop: Stop | None, zone: Zone | None, days: dict[int, CourierDay]) ->
         if day is None:
             note = f"territory owner {owner.employee_no} is not on duty"
         elif stop is None:
-            return Choice(owner, DecisionRule.TERRITORY, f"territory owner ({zone.code}); no coordinates, not routed")
+            return Choice(
+                owner, DecisionRule.TERRITORY, f"territory owner ({zone.code}); no coordinates, not routed"
+            )
         else:
             ins = cheapest_insertion(stop, [state_of(day)], MATRIX)
             if ins is not None:
@@ -85,13 +91,22 @@ def choose(stop: Stop | None, zone: Zone | None, days: dict[int, CourierDay]) ->
                 return Choice(owner, DecisionRule.TERRITORY, reason, ins)
             note = f"territory owner {owner.employee_no} cannot fit it (window, capacity or shift end)"
     if stop is None:
-        return Choice(None, DecisionRule.QUEUED, f"{QUEUED} (no coordinates to route it{'; ' + note if note else ''})")
+        return Choice(
+            None, DecisionRule.QUEUED, f"{QUEUED} (no coordinates to route it{'; ' + note if note else ''})"
+        )
     ins = cheapest_insertion(stop, [state_of(d) for d in days.values()], MATRIX) if days else None
     if ins is None:
-        why = note or ("no courier on duty" if not days else "no route can meet its window, capacity or shift end")
+        why = note or (
+            "no courier on duty" if not days else "no route can meet its window, capacity or shift end"
+        )
         return Choice(None, DecisionRule.QUEUED, f"{QUEUED} ({why})")
     reason = f"cheapest feasible insertion, {km_min(ins.added_distance, ins.added_duration)}"
-    return Choice(days[int(ins.vehicle_id)].courier, DecisionRule.INSERTION, reason + (f" ({note})" if note else ""), ins)
+    return Choice(
+        days[int(ins.vehicle_id)].courier,
+        DecisionRule.INSERTION,
+        reason + (f" ({note})" if note else ""),
+        ins,
+    )
 
 
 def auto_assign(*, job_id: int, ctx: Ctx | None = None, now: datetime | None = None) -> AssignmentDecision:
@@ -107,25 +122,53 @@ def auto_assign(*, job_id: int, ctx: Ctx | None = None, now: datetime | None = N
         raise DomainError("not_found", f"job {job_id} not found")
     require_station_staff(ctx, job.station_id)
     if job.status != JobStatus.PENDING:
-        raise DomainError("invalid_transition", f"job {job.pk} is {job.status}; only an unassigned job is "
-                          "assigned automatically", entity="job", current=job.status, requested="assigned")
-    days = {d.courier.pk: d for d in build_days(on_duty_couriers(job.station_id), job.station, job.service_date, now)}
+        raise DomainError(
+            "invalid_transition",
+            f"job {job.pk} is {job.status}; only an unassigned job is assigned automatically",
+            entity="job",
+            current=job.status,
+            requested="assigned",
+        )
+    days = {
+        d.courier.pk: d
+        for d in build_days(on_duty_couriers(job.station_id), job.station, job.service_date, now)
+    }
     stop = job_stop(job, DayClock.of(job.station, job.service_date))
     choice = choose(stop, territory_of(job), days)
     ins = choice.insertion
     added = (ins.added_distance, ins.added_duration) if ins else (None, None)
     with transaction.atomic():
         if choice.courier is None:
-            decision = decision_record(job=job, courier_id=None, prev_courier_id=None, kind=DecisionKind.AUTO,
-                                       rule=choice.rule, reason=choice.reason, ctx=ctx)
+            decision = decision_record(
+                job=job,
+                courier_id=None,
+                prev_courier_id=None,
+                kind=DecisionKind.AUTO,
+                rule=choice.rule,
+                reason=choice.reason,
+                ctx=ctx,
+            )
             alert_raise(job=job, kind=AlertKind.UNASSIGNABLE, message=choice.reason)
             return decision
-        assigned = job_assign(job_id=job.pk, courier_id=choice.courier.pk, ctx=ctx, reason=choice.reason,
-                              expected_version=job.version)
+        assigned = job_assign(
+            job_id=job.pk,
+            courier_id=choice.courier.pk,
+            ctx=ctx,
+            reason=choice.reason,
+            expected_version=job.version,
+        )
         place(days[choice.courier.pk], assigned, stop, ins.position if ins else None, ctx)
-        decision = decision_record(job=assigned, courier_id=choice.courier.pk, prev_courier_id=None,
-                                   kind=DecisionKind.AUTO, rule=choice.rule, reason=choice.reason, ctx=ctx,
-                                   added_m=added[0], added_s=added[1])
+        decision = decision_record(
+            job=assigned,
+            courier_id=choice.courier.pk,
+            prev_courier_id=None,
+            kind=DecisionKind.AUTO,
+            rule=choice.rule,
+            reason=choice.reason,
+            ctx=ctx,
+            added_m=added[0],
+            added_s=added[1],
+        )
         alerts_resolve([job.pk], AlertKind.UNASSIGNABLE)
         replan_soon(courier_id=choice.courier.pk, trigger=f"job {job.pk} assigned")
     return decision

@@ -12,7 +12,7 @@ from backend.shipments.models import Job
 
 
 def km_min(added_m: int, added_s: int) -> str:
-    """"+1.4 km, +6 min": how a detour reads to a supervisor."""
+    """ "+1.4 km, +6 min": how a detour reads to a supervisor."""
     return f"+{added_m / 1000:.1f} km, +{round(added_s / 60)} min"
 
 
@@ -29,9 +29,17 @@ def decision_record(
     added_s: int | None = None,
 ) -> AssignmentDecision:
     return AssignmentDecision.objects.create(
-        job=job, station_id=job.station_id, courier_id=courier_id, prev_courier_id=prev_courier_id,
-        kind=kind, rule=rule, reason=reason[:500], added_m=added_m, added_s=added_s,
-        actor_id=ctx.actor.user_id, created_at=timezone.now(),
+        job=job,
+        station_id=job.station_id,
+        courier_id=courier_id,
+        prev_courier_id=prev_courier_id,
+        kind=kind,
+        rule=rule,
+        reason=reason[:500],
+        added_m=added_m,
+        added_s=added_s,
+        actor_id=ctx.actor.user_id,
+        created_at=timezone.now(),
     )
 
 
@@ -43,7 +51,11 @@ def alert_raise(*, job: Job, kind: AlertKind, message: str, courier_id: int | No
         alert.save(update_fields=["message", "courier"])
         return alert
     return DispatchAlert.objects.create(
-        station_id=job.station_id, job=job, courier_id=courier_id, kind=kind, message=message[:500],
+        station_id=job.station_id,
+        job=job,
+        courier_id=courier_id,
+        kind=kind,
+        message=message[:500],
         created_at=timezone.now(),
     )
 

@@ -65,9 +65,7 @@ def replan_soon(*, courier_id: int, trigger: str) -> Tick:
         state.triggers = [trigger]
         state.save(update_fields=["due_at", "generation", "triggers"])
         due, generation = state.due_at, state.generation
-        transaction.on_commit(
-            lambda: replan_courier.apply_async((courier_id, trigger, generation), eta=due)
-        )
+        transaction.on_commit(lambda: replan_courier.apply_async((courier_id, trigger, generation), eta=due))
     return Tick.SCHEDULED
 
 

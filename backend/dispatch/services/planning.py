@@ -62,7 +62,9 @@ def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx) -> int:
 
 def load_day(courier: Courier, day: date, now: datetime) -> CourierDay:
     jobs = day_jobs([courier.pk], day)[courier.pk]
-    return build_day(courier, courier.station, day, now, jobs, recent_pings([courier.pk], now).get(courier.pk))
+    return build_day(
+        courier, courier.station, day, now, jobs, recent_pings([courier.pk], now).get(courier.pk)
+    )
 
 
 def courier_get(courier_id: int) -> Courier:
@@ -75,7 +77,9 @@ def courier_get(courier_id: int) -> Courier:
 def _previous_sequence(courier_id: int, day: date) -> list[int]:
     last = (
         PlanRun.objects.filter(courier_id=courier_id, service_date=day, applied=True)
-        .order_by("-started_at", "-pk").values_list("diff", flat=True).first()
+        .order_by("-started_at", "-pk")
+        .values_list("diff", flat=True)
+        .first()
     )
     return list((last or {}).get("sequence", []))
 
@@ -106,8 +110,14 @@ def courier_replan(
     courier = courier_get(courier_id)
     now = now or timezone.now()
     day = day or station_today(courier.station, now)
-    run = PlanRun(station_id=courier.station_id, courier=courier, service_date=day, trigger=trigger[:200],
-                  seed=seed, started_at=timezone.now())
+    run = PlanRun(
+        station_id=courier.station_id,
+        courier=courier,
+        service_date=day,
+        trigger=trigger[:200],
+        seed=seed,
+        started_at=timezone.now(),
+    )
     cday = load_day(courier, day, now)
     if not cday.remaining:
         with transaction.atomic():
@@ -115,13 +125,29 @@ def courier_replan(
         return _finish(run, {"sequence": [int(j.pk) for j in cday.unlocated]}, applied=True)
     if cday.vehicle.start_time < cday.vehicle.shift_end:
         result = replan_courier(
-            cday.vehicle, cday.stops, MATRIX, new_stops=[cday.stops[s] for s in cday.new],
-            threshold=THRESHOLD, max_iterations=max_iterations, seed=seed,
+            cday.vehicle,
+            cday.stops,
+            MATRIX,
+            new_stops=[cday.stops[s] for s in cday.new],
+            threshold=THRESHOLD,
+            max_iterations=max_iterations,
+            seed=seed,
         )
         sequence, unserved, reordered = list(result.sequence), list(result.diff.unassigned), result.reordered
-        moved, added, costs = list(result.diff.moved), list(result.diff.added), (result.current_cost, result.fresh_cost)
+        moved, added, costs = (
+            list(result.diff.moved),
+            list(result.diff.added),
+            (result.current_cost, result.fresh_cost),
+        )
     else:  # the shift is over: nothing can be planned any more; keep the order, flag every stop
-        sequence, unserved, reordered, moved, added, costs = [], cday.remaining, False, [], list(cday.new), (0, 0)
+        sequence, unserved, reordered, moved, added, costs = (
+            [],
+            cday.remaining,
+            False,
+            [],
+            list(cday.new),
+            (0, 0),
+        )
     order = [*sequence, *unserved]
     route = route_of(cday, order)
     old_route = route_of(cday, cday.order)
@@ -159,12 +185,20 @@ def courier_replan(
 def _flag_at_risk(cday: CourierDay, unserved: Sequence[str], fine: Sequence[str]) -> None:
     who = cday.courier.employee_no
     for s in unserved:
-        alert_raise(job=cday.jobs[s], kind=AlertKind.AT_RISK, courier_id=cday.courier.pk,
-                    message=f"{who}'s route cannot serve this job within its window, capacity or shift")
+        alert_raise(
+            job=cday.jobs[s],
+            kind=AlertKind.AT_RISK,
+            courier_id=cday.courier.pk,
+            message=f"{who}'s route cannot serve this job within its window, capacity or shift",
+        )
     for s in cday.late:
         if s not in unserved:
-            alert_raise(job=cday.jobs[s], kind=AlertKind.AT_RISK, courier_id=cday.courier.pk,
-                        message=f"{who} can no longer make this job's window: it will be served late")
+            alert_raise(
+                job=cday.jobs[s],
+                kind=AlertKind.AT_RISK,
+                courier_id=cday.courier.pk,
+                message=f"{who} can no longer make this job's window: it will be served late",
+            )
     alerts_resolve([int(s) for s in fine], AlertKind.AT_RISK)
 
 
@@ -180,7 +214,9 @@ def _finish(run: PlanRun, diff: dict[str, Any], *, applied: bool, conflict: bool
     return run
 
 
-def courier_refresh_etas(*, courier_id: int, ctx: Ctx | None = None, now: datetime | None = None) -> tuple[int, bool]:
+def courier_refresh_etas(
+    *, courier_id: int, ctx: Ctx | None = None, now: datetime | None = None
+) -> tuple[int, bool]:
     """Recompute the remaining ETAs from where the courier is now, keeping the order.
 
     For "the courier arrived / completed a stop" and the periodic check. Returns (jobs written,
@@ -195,8 +231,9 @@ def courier_refresh_etas(*, courier_id: int, ctx: Ctx | None = None, now: dateti
     with transaction.atomic():
         written = write_order(cday, order, ctx)
     flagged = set(
-        DispatchAlert.objects.filter(job_id__in=[int(s) for s in cday.late], kind=AlertKind.AT_RISK,
-                                     resolved_at__isnull=True).values_list("job_id", flat=True)
+        DispatchAlert.objects.filter(
+            job_id__in=[int(s) for s in cday.late], kind=AlertKind.AT_RISK, resolved_at__isnull=True
+        ).values_list("job_id", flat=True)
     )
     newly_late = [s for s in cday.late if int(s) not in flagged]
     return written, bool(newly_late) or not route_of(cday, order).feasible

@@ -51,31 +51,43 @@ def clean_reason(reason: str) -> str:
     return reason
 
 
-def job_conflict(job: Job | None, job_id: int, version: int, to_courier_id: int | None) -> dict[str, object] | None:
+def job_conflict(
+    job: Job | None, job_id: int, version: int, to_courier_id: int | None
+) -> dict[str, object] | None:
     """Why this job cannot be moved as the supervisor saw it, or None."""
     if job is None:
         return {"job_id": job_id, "code": "not_found", "message": f"job {job_id} not found"}
     base: dict[str, object] = {"job_id": job_id, "current_version": job.version, "current_status": job.status}
     if job.status == JobStatus.COMPLETED:
-        return {**base, "code": "already_done",
-                "message": f"job {job_id} was already completed by courier {job.courier_id}; the completion stands"}
+        return {
+            **base,
+            "code": "already_done",
+            "message": f"job {job_id} was already completed by courier {job.courier_id}; the completion stands",
+        }
     if job.status == JobStatus.CANCELLED:
         return {**base, "code": "job_closed", "message": f"job {job_id} was cancelled"}
     if job.version != version:
-        return {**base, "code": "version_conflict",
-                "message": f"job {job_id} changed since you loaded it (version {version}, now {job.version})"}
+        return {
+            **base,
+            "code": "version_conflict",
+            "message": f"job {job_id} changed since you loaded it (version {version}, now {job.version})",
+        }
     if not job_can(job.status, JobStatus.ASSIGNED) or (
         to_courier_id is not None and job.courier_id == to_courier_id and job.status == JobStatus.ASSIGNED
     ):
-        return {**base, "code": "invalid_transition",
-                "message": f"job {job_id} is {job.status} and cannot be given to this courier"}
+        return {
+            **base,
+            "code": "invalid_transition",
+            "message": f"job {job_id} is {job.status} and cannot be given to this courier",
+        }
     return None
 
 
 def raise_conflicts(conflicts: list[dict[str, object]], total: int) -> None:
     if conflicts:
         raise DomainError(
-            "reassign_conflict", f"{len(conflicts)} of {total} jobs cannot be moved; nothing was changed",
+            "reassign_conflict",
+            f"{len(conflicts)} of {total} jobs cannot be moved; nothing was changed",
             conflicts=conflicts,
         )
 
@@ -109,8 +121,12 @@ def place_many(day: CourierDay, jobs: Sequence[Job], ctx: Ctx) -> list[int]:
         order.insert(ins.position if ins else len(order), stop.id)
         if ins is None:
             at_risk.append(job.pk)
-            alert_raise(job=job, kind=AlertKind.AT_RISK, courier_id=day.courier.pk,
-                        message=f"reassigned to {day.courier.employee_no}, whose route cannot meet its window")
+            alert_raise(
+                job=job,
+                kind=AlertKind.AT_RISK,
+                courier_id=day.courier.pk,
+                message=f"reassigned to {day.courier.employee_no}, whose route cannot meet its window",
+            )
     write_order(day, order, ctx)
     return at_risk
 
@@ -139,25 +155,43 @@ def reassign_jobs(
         locked = lock_jobs(ids)
         for job in locked.values():
             require_station_staff(ctx, job.station_id)
-        conflicts = [c for jv in jobs if (c := job_conflict(locked.get(jv.job_id), jv.job_id, jv.version, to.pk))]
+        conflicts = [
+            c for jv in jobs if (c := job_conflict(locked.get(jv.job_id), jv.job_id, jv.version, to.pk))
+        ]
         conflicts += [
-            {"job_id": j.pk, "code": "courier_other_station", "message": f"job {j.pk} belongs to another station"}
-            for j in locked.values() if j.station_id != to.station_id
+            {
+                "job_id": j.pk,
+                "code": "courier_other_station",
+                "message": f"job {j.pk} belongs to another station",
+            }
+            for j in locked.values()
+            if j.station_id != to.station_id
         ]
         raise_conflicts(conflicts, len(jobs))
         days = {d: load_day(to, d, now) for d in sorted({locked[i].service_date for i in ids})}
         moved: list[Job] = []
         for jv in sorted(jobs, key=lambda jv: jv.job_id):
             job = locked[jv.job_id]
-            assigned = job_assign(job_id=job.pk, courier_id=to.pk, ctx=ctx, reason=reason, expected_version=jv.version)
-            decision_record(job=assigned, courier_id=to.pk, prev_courier_id=job.courier_id, kind=DecisionKind.SUPERVISOR,
-                            rule=DecisionRule.SUPERVISOR, reason=reason, ctx=ctx)
+            assigned = job_assign(
+                job_id=job.pk, courier_id=to.pk, ctx=ctx, reason=reason, expected_version=jv.version
+            )
+            decision_record(
+                job=assigned,
+                courier_id=to.pk,
+                prev_courier_id=job.courier_id,
+                kind=DecisionKind.SUPERVISOR,
+                rule=DecisionRule.SUPERVISOR,
+                reason=reason,
+                ctx=ctx,
+            )
             moved.append(assigned)
         at_risk: list[int] = []
         for service_date, day in days.items():
             at_risk += place_many(day, [j for j in moved if j.service_date == service_date], ctx)
         alerts_resolve([j.pk for j in moved], AlertKind.UNASSIGNABLE)
-        givers = {(j.courier_id, j.service_date) for j in locked.values() if j.courier_id not in (None, to.pk)}
+        givers = {
+            (j.courier_id, j.service_date) for j in locked.values() if j.courier_id not in (None, to.pk)
+        }
         close_gaps(givers, now, ctx)
         for courier_id in sorted({to.pk, *(c for c, _ in givers)}):
             replan_soon(courier_id=courier_id, trigger="reassignment")

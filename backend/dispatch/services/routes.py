@@ -78,8 +78,10 @@ def stop_id(job_id: int) -> str:
 
 def _volume_cm3(job: Job) -> int:
     s = job.shipment
-    for dims in ((s.measured_length_mm, s.measured_width_mm, s.measured_height_mm),
-                 (s.declared_length_mm, s.declared_width_mm, s.declared_height_mm)):
+    for dims in (
+        (s.measured_length_mm, s.measured_width_mm, s.measured_height_mm),
+        (s.declared_length_mm, s.declared_width_mm, s.declared_height_mm),
+    ):
         if all(dims):
             length, width, height = (int(d) for d in dims)  # type: ignore[arg-type]
             return max(1, length * width * height // 1000)
@@ -125,7 +127,11 @@ class CourierDay:
 
 
 def _position(
-    courier: Courier, station: Station, clock: DayClock, now: datetime, done: list[Job],
+    courier: Courier,
+    station: Station,
+    clock: DayClock,
+    now: datetime,
+    done: list[Job],
     ping: CourierLocation | None,
 ) -> Point:
     arrived = [j for j in done if j.status == JobStatus.ARRIVED and j.lat is not None]
@@ -141,7 +147,11 @@ def _position(
 
 
 def build_day(
-    courier: Courier, station: Station, day: date, now: datetime, jobs: Iterable[Job],
+    courier: Courier,
+    station: Station,
+    day: date,
+    now: datetime,
+    jobs: Iterable[Job],
     ping: CourierLocation | None = None,
 ) -> CourierDay:
     """Turn a courier's jobs of ``day`` (shipment loaded) into a planning vehicle and stops."""
@@ -159,8 +169,12 @@ def build_day(
         if stop is not None:
             stops[stop.id] = stop
     vehicle = Vehicle(
-        id=str(courier.pk), capacity_weight_g=courier.capacity_g, capacity_volume_cm3=courier.capacity_cm3,
-        shift_start=shift_start, shift_end=shift_end, depot=depot,
+        id=str(courier.pk),
+        capacity_weight_g=courier.capacity_g,
+        capacity_volume_cm3=courier.capacity_cm3,
+        shift_start=shift_start,
+        shift_end=shift_end,
+        depot=depot,
         profile=PROFILE.get(VehicleType(courier.vehicle_type), "e-tricycle"),
         position=_position(courier, station, clock, now, done, ping) if live else None,
         position_time=t_now if live else None,
@@ -178,8 +192,15 @@ def build_day(
         (order if j.planned_seq is not None else new).append(stop.id)
     stops, late = _lift_missed_windows(vehicle, stops, order + new)
     return CourierDay(
-        courier=courier, clock=clock, vehicle=replace(vehicle, sequence=tuple(order)), stops=stops,
-        jobs={stop_id(j.pk): j for j in jobs}, order=order, new=new, unlocated=unlocated, late=late,
+        courier=courier,
+        clock=clock,
+        vehicle=replace(vehicle, sequence=tuple(order)),
+        stops=stops,
+        jobs={stop_id(j.pk): j for j in jobs},
+        order=order,
+        new=new,
+        unlocated=unlocated,
+        late=late,
     )
 
 
@@ -190,7 +211,9 @@ def _lift_missed_windows(
         return stops, ()
     _, dur = MATRIX.table([vehicle.start_point], [stops[s].point for s in remaining], vehicle.profile)
     late = tuple(
-        s for s, travel in zip(remaining, dur[0], strict=True) if vehicle.start_time + int(travel) > stops[s].tw_end
+        s
+        for s, travel in zip(remaining, dur[0], strict=True)
+        if vehicle.start_time + int(travel) > stops[s].tw_end
     )
     lifted = {**stops, **{s: replace(stops[s], tw_end=OPEN_END) for s in late}}
     return lifted, late
@@ -216,7 +239,9 @@ def recent_pings(courier_ids: Sequence[int], now: datetime) -> dict[int, Courier
     return latest
 
 
-def build_days(couriers: Sequence[Courier], station: Station, day: date, now: datetime | None = None) -> list[CourierDay]:
+def build_days(
+    couriers: Sequence[Courier], station: Station, day: date, now: datetime | None = None
+) -> list[CourierDay]:
     """:func:`build_day` for many couriers of one station with two queries in all."""
     now = now or timezone.now()
     ids = [c.pk for c in couriers]

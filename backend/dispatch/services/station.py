@@ -34,7 +34,9 @@ from backend.shipments.services import job_assign, job_unassign
 from backend.shipments.services.recording import require_station_staff
 from backend.shipments.states import JobStatus
 
-STATION_ITERATIONS = 2000  # default budget: reproducible (same seed → same plan) and ~seconds for a small station
+STATION_ITERATIONS = (
+    2000  # default budget: reproducible (same seed → same plan) and ~seconds for a small station
+)
 PARTITION_ABOVE = 1500
 
 
@@ -65,12 +67,16 @@ def station_plan(
     day = day or station_today(station, now)
     if max_iterations is None and time_limit_s is None:
         max_iterations = STATION_ITERATIONS
-    run = PlanRun.objects.create(station=station, service_date=day, trigger="station plan", seed=seed,
-                                 started_at=timezone.now())
+    run = PlanRun.objects.create(
+        station=station, service_date=day, trigger="station plan", seed=seed, started_at=timezone.now()
+    )
     days = [d for d in build_days(on_duty_couriers(station.pk), station, day, now) if _fresh(d)]
     clock = DayClock.of(station, day)
-    pending = (Job.objects.filter(station=station, service_date=day, status=JobStatus.PENDING)
-               .select_related("shipment").order_by("pk"))
+    pending = (
+        Job.objects.filter(station=station, service_date=day, status=JobStatus.PENDING)
+        .select_related("shipment")
+        .order_by("pk")
+    )
     jobs = {stop_id(j.pk): j for j in pending} | {s: d.jobs[s] for d in days for s in d.remaining}
     stops = {s: d.stops[s] for d in days for s in d.remaining}
     stops |= {s: stop for s, j in jobs.items() if s not in stops and (stop := job_stop(j, clock)) is not None}
@@ -78,16 +84,20 @@ def station_plan(
     if not days:
         plan = None
     elif len(stops) > PARTITION_ABOVE:
-        plan = solve_partitioned(request, MATRIX, n_groups=2, time_limit_s=time_limit_s,
-                                 max_iterations=max_iterations, seed=seed)
+        plan = solve_partitioned(
+            request, MATRIX, n_groups=2, time_limit_s=time_limit_s, max_iterations=max_iterations, seed=seed
+        )
     else:
         plan = solve(request, MATRIX, time_limit_s=time_limit_s, max_iterations=max_iterations, seed=seed)
     routes = {int(r.vehicle_id): r.stop_ids for r in plan.routes} if plan else {}
     unserved = list(plan.unassigned) if plan else [s for s in stops]
     run.cost_before = sum(route_of(d, d.order).distance for d in days)
     run.cost_after = plan.cost if plan else 0
-    run.diff = {"routes": {str(c): [int(s) for s in r] for c, r in routes.items()},
-                "unassigned": sorted(int(s) for s in unserved), "feasible": bool(plan and plan.feasible)}
+    run.diff = {
+        "routes": {str(c): [int(s) for s in r] for c, r in routes.items()},
+        "unassigned": sorted(int(s) for s in unserved),
+        "feasible": bool(plan and plan.feasible),
+    }
     try:
         with transaction.atomic():
             run.jobs_written = _write(run, days, routes, unserved, jobs, ctx, now)
@@ -95,8 +105,11 @@ def station_plan(
         run.outcome, run.finished_at = PlanRun.Outcome.CONFLICT, timezone.now()
         run.save()
         if exc.code == "version_conflict":
-            raise DomainError("version_conflict", "a job changed while the plan was computed; plan again",
-                              plan_run_id=run.pk) from exc
+            raise DomainError(
+                "version_conflict",
+                "a job changed while the plan was computed; plan again",
+                plan_run_id=run.pk,
+            ) from exc
         raise
     run.applied = True
     run.outcome = PlanRun.Outcome.APPLIED if run.jobs_written else PlanRun.Outcome.UNCHANGED
@@ -106,8 +119,13 @@ def station_plan(
 
 
 def _write(
-    run: PlanRun, days: list[CourierDay], routes: dict[int, list[str]], unserved: list[str],
-    jobs: dict[str, Job], ctx: Ctx, now: datetime,
+    run: PlanRun,
+    days: list[CourierDay],
+    routes: dict[int, list[str]],
+    unserved: list[str],
+    jobs: dict[str, Job],
+    ctx: Ctx,
+    now: datetime,
 ) -> int:
     written = 0
     for cid, order in routes.items():
@@ -115,11 +133,22 @@ def _write(
             job = jobs[s]
             if job.courier_id == cid and job.status != JobStatus.PENDING:
                 continue
-            assigned = job_assign(job_id=job.pk, courier_id=cid, ctx=ctx, reason=f"station plan #{run.pk}",
-                                  expected_version=job.version)
-            decision_record(job=assigned, courier_id=cid, prev_courier_id=job.courier_id, kind=DecisionKind.AUTO,
-                            rule=DecisionRule.STATION_PLAN, reason=f"station plan #{run.pk}: best route for the day",
-                            ctx=ctx)
+            assigned = job_assign(
+                job_id=job.pk,
+                courier_id=cid,
+                ctx=ctx,
+                reason=f"station plan #{run.pk}",
+                expected_version=job.version,
+            )
+            decision_record(
+                job=assigned,
+                courier_id=cid,
+                prev_courier_id=job.courier_id,
+                kind=DecisionKind.AUTO,
+                rule=DecisionRule.STATION_PLAN,
+                reason=f"station plan #{run.pk}: best route for the day",
+                ctx=ctx,
+            )
             written += 1
         alerts_resolve([int(s) for s in order], AlertKind.UNASSIGNABLE)
     for s in unserved:
@@ -128,8 +157,15 @@ def _write(
         if job.status != JobStatus.PENDING:
             job = job_unassign(job_id=job.pk, ctx=ctx, reason=reason, expected_version=job.version)
             written += 1
-        decision_record(job=job, courier_id=None, prev_courier_id=jobs[s].courier_id, kind=DecisionKind.AUTO,
-                        rule=DecisionRule.QUEUED, reason=reason, ctx=ctx)
+        decision_record(
+            job=job,
+            courier_id=None,
+            prev_courier_id=jobs[s].courier_id,
+            kind=DecisionKind.AUTO,
+            rule=DecisionRule.QUEUED,
+            reason=reason,
+            ctx=ctx,
+        )
         alert_raise(job=job, kind=AlertKind.UNASSIGNABLE, message=reason)
     for d in days:  # re-read: assignments above cleared places and bumped versions
         fresh = load_day(d.courier, d.clock.origin.date(), now)

@@ -85,13 +85,23 @@ def courier_unavailable_preview(*, courier_id: int, ctx: Ctx, now: datetime | No
     now = now or timezone.now()
     today = station_today(courier.station, now)
     mine = load_day(courier, today, now)
-    days = {d.courier.pk: d for d in build_days(on_duty_couriers(courier.station_id, exclude=courier.pk),
-                                                  courier.station, today, now)}
+    days = {
+        d.courier.pk: d
+        for d in build_days(
+            on_duty_couriers(courier.station_id, exclude=courier.pk), courier.station, today, now
+        )
+    }
     routes = {cid: list(d.remaining) for cid, d in days.items()}
     states: dict[int, RouteState] = {cid: _state(d, routes[cid]) for cid, d in days.items()}
     movable = [j for j in mine.jobs.values() if j.status in REMAINING]
-    movable.sort(key=lambda j: (mine.stops.get(stop_id(j.pk), _OPEN).tw_end, j.planned_seq is None,
-                                j.planned_seq or 0, j.pk))
+    movable.sort(
+        key=lambda j: (
+            mine.stops.get(stop_id(j.pk), _OPEN).tw_end,
+            j.planned_seq is None,
+            j.planned_seq or 0,
+            j.pk,
+        )
+    )
     moves: list[Move] = []
     kept = [j.pk for j in mine.jobs.values() if j.status == JobStatus.ARRIVED]
     for job in movable:
@@ -111,16 +121,28 @@ def courier_unavailable_preview(*, courier_id: int, ctx: Ctx, now: datetime | No
             moves.append(Move(job.pk, job.version, None, f"{QUEUED} ({why})"))
     kept.sort()
     touched = {m.to_courier_id for m in moves if m.to_courier_id is not None}
-    return Preview(courier.pk, tuple(moves), tuple(kept), _token(courier.pk, moves, kept),
-                   {cid: routes[cid] for cid in sorted(touched)})
+    return Preview(
+        courier.pk,
+        tuple(moves),
+        tuple(kept),
+        _token(courier.pk, moves, kept),
+        {cid: routes[cid] for cid in sorted(touched)},
+    )
 
 
 def _state(day: CourierDay, order: list[str]) -> RouteState:
-    return route_state(day.vehicle, [day.stops[s] for s in order], MATRIX, onboard_load(day.vehicle, day.stops))
+    return route_state(
+        day.vehicle, [day.stops[s] for s in order], MATRIX, onboard_load(day.vehicle, day.stops)
+    )
 
 
 def courier_unavailable_apply(
-    *, courier_id: int, reason: str, jobs: Sequence[JobVersion], ctx: Ctx, preview_token: str | None = None,
+    *,
+    courier_id: int,
+    reason: str,
+    jobs: Sequence[JobVersion],
+    ctx: Ctx,
+    preview_token: str | None = None,
     now: datetime | None = None,
 ) -> Preview:
     """Apply the redistribution the supervisor previewed (see the module docstring)."""
@@ -134,20 +156,44 @@ def courier_unavailable_apply(
         preview = courier_unavailable_preview(courier_id=courier_id, ctx=ctx, now=now)
         previewed = {m.job_id: m.version for m in preview.moves}
         conflicts = [c for jid, v in expected.items() if (c := job_conflict(locked.get(jid), jid, v, None))]
-        conflicts += [{"job_id": jid, "code": "version_conflict", "current_version": locked[jid].version,
-                       "message": f"job {jid} is no longer on this courier's list"}
-                      for jid in expected if jid in locked and jid not in previewed and jid not in preview.kept
-                      and not any(c["job_id"] == jid for c in conflicts)]
-        conflicts += [{"job_id": jid, "code": "version_conflict", "current_version": v,
-                       "message": f"job {jid} was given to this courier after you loaded the list"}
-                      for jid, v in sorted(previewed.items()) if jid not in expected]
+        conflicts += [
+            {
+                "job_id": jid,
+                "code": "version_conflict",
+                "current_version": locked[jid].version,
+                "message": f"job {jid} is no longer on this courier's list",
+            }
+            for jid in expected
+            if jid in locked
+            and jid not in previewed
+            and jid not in preview.kept
+            and not any(c["job_id"] == jid for c in conflicts)
+        ]
+        conflicts += [
+            {
+                "job_id": jid,
+                "code": "version_conflict",
+                "current_version": v,
+                "message": f"job {jid} was given to this courier after you loaded the list",
+            }
+            for jid, v in sorted(previewed.items())
+            if jid not in expected
+        ]
         raise_conflicts(conflicts, len(set(expected) | set(previewed)))
         if preview_token is not None and preview_token != preview.token:
-            raise DomainError("preview_stale", "the other couriers' routes changed since the preview; preview again",
-                              token=preview.token)
+            raise DomainError(
+                "preview_stale",
+                "the other couriers' routes changed since the preview; preview again",
+                token=preview.token,
+            )
         courier = courier_set_duty(courier_id=courier_id, duty_status=DutyStatus.UNAVAILABLE)
         for m in preview.moves:
-            _apply_move(m, locked[m.job_id].courier_id, f"{reason} — {courier.employee_no} unavailable; {m.reason}", ctx)
+            _apply_move(
+                m,
+                locked[m.job_id].courier_id,
+                f"{reason} — {courier.employee_no} unavailable; {m.reason}",
+                ctx,
+            )
         for cid, order in preview.routes.items():
             day = load_day(courier_get(cid), station_today(courier.station, now), now)
             present = [s for s in order if s in day.stops and not day.stops[s].done]
@@ -158,10 +204,20 @@ def courier_unavailable_apply(
 
 def _apply_move(m: Move, prev: int | None, reason: str, ctx: Ctx) -> None:
     if m.to_courier_id is not None:
-        job = job_assign(job_id=m.job_id, courier_id=m.to_courier_id, ctx=ctx, reason=reason, expected_version=m.version)
+        job = job_assign(
+            job_id=m.job_id, courier_id=m.to_courier_id, ctx=ctx, reason=reason, expected_version=m.version
+        )
     else:
         job = job_unassign(job_id=m.job_id, ctx=ctx, reason=reason, expected_version=m.version)
         alert_raise(job=job, kind=AlertKind.UNASSIGNABLE, message=m.reason)
-    decision_record(job=job, courier_id=m.to_courier_id, prev_courier_id=prev, kind=DecisionKind.SUPERVISOR,
-                    rule=DecisionRule.COURIER_UNAVAILABLE if m.to_courier_id else DecisionRule.QUEUED,
-                    reason=reason, ctx=ctx, added_m=m.added_m, added_s=m.added_s)
+    decision_record(
+        job=job,
+        courier_id=m.to_courier_id,
+        prev_courier_id=prev,
+        kind=DecisionKind.SUPERVISOR,
+        rule=DecisionRule.COURIER_UNAVAILABLE if m.to_courier_id else DecisionRule.QUEUED,
+        reason=reason,
+        ctx=ctx,
+        added_m=m.added_m,
+        added_s=m.added_s,
+    )

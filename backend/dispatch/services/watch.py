@@ -20,7 +20,9 @@ def watch_couriers(*, now: datetime | None = None) -> int:
     asked = 0
     ids = (
         Courier.objects.filter(duty_status=DutyStatus.ON_DUTY, jobs__status__in=REMAINING)
-        .values_list("pk", flat=True).distinct().order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
+        .order_by("pk")
     )
     for courier_id in ids:
         try:

@@ -45,8 +45,13 @@ class LocationRecordApi(APIView):
     @extend_schema(
         operation_id="location_record",
         request=LocationInput,
-        responses={201: OutputSerializer, 400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer,
-                   429: ErrorSerializer},
+        responses={
+            201: OutputSerializer,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+            429: ErrorSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
         fields = parse_location(request.data)

@@ -24,12 +24,21 @@ from backend.shipments.context import Ctx
 from backend.shipments.selectors import shipment_get_for
 from mobile.rules.pricing import QuoteError
 
-ORIGIN = OpenApiParameter("origin", {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,16}$"}, OpenApiParameter.PATH,
-                          description="the origin station's code")
-LABEL_FORMAT = OpenApiParameter("format", {"type": "string", "enum": sorted(labels.CONTENT_TYPES)},
-                                OpenApiParameter.QUERY, required=True)
-PIECE = OpenApiParameter("piece", {"type": "integer", "minimum": 1, "maximum": 999}, OpenApiParameter.QUERY,
-                         description="which piece of a multi-piece shipment (default 1)")
+ORIGIN = OpenApiParameter(
+    "origin",
+    {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,16}$"},
+    OpenApiParameter.PATH,
+    description="the origin station's code",
+)
+LABEL_FORMAT = OpenApiParameter(
+    "format", {"type": "string", "enum": sorted(labels.CONTENT_TYPES)}, OpenApiParameter.QUERY, required=True
+)
+PIECE = OpenApiParameter(
+    "piece",
+    {"type": "integer", "minimum": 1, "maximum": 999},
+    OpenApiParameter.QUERY,
+    description="which piece of a multi-piece shipment (default 1)",
+)
 
 
 class QuoteLineOutput(serializers.Serializer):
@@ -71,8 +80,11 @@ class QuoteApi(APIView):
         class Meta:
             ref_name = "QuoteInput"
 
-    @extend_schema(operation_id="quote_create", request=InputSerializer,
-                   responses={200: QuoteOutput, **error_responses(400, 401, 403)})
+    @extend_schema(
+        operation_id="quote_create",
+        request=InputSerializer,
+        responses={200: QuoteOutput, **error_responses(400, 401, 403)},
+    )
     def post(self, request: Request) -> Response:
         try:
             quote, book = selectors.quote_for(selectors.quote_request_from(request.data))
@@ -97,28 +109,38 @@ class TariffBookApi(APIView):
         return [IsStationStaff() if self.request.method == "POST" else IsStaffOrCourier()]
 
     class PublishInput(serializers.Serializer):
-        book = serializers.JSONField(help_text="as TariffBook.to_json(): {\"version\", \"tariffs\": [...]}")
+        book = serializers.JSONField(help_text='as TariffBook.to_json(): {"version", "tariffs": [...]}')
         effective_date = serializers.DateField(required=False, help_text="default today; never in the past")
 
         class Meta:
             ref_name = "TariffPublishInput"
 
-    @extend_schema(operation_id="tariff_book_current", parameters=[ORIGIN],
-                   responses={200: TariffBookOutput, **error_responses(401, 403, 404)})
+    @extend_schema(
+        operation_id="tariff_book_current",
+        parameters=[ORIGIN],
+        responses={200: TariffBookOutput, **error_responses(401, 403, 404)},
+    )
     def get(self, request: Request, origin: str) -> Response:
         row = selectors.tariff_book_current(origin)
         if row is None:
             raise DomainError("not_found", f"no tariff book in effect for {origin!r}")
         return Response(TariffBookOutput(row).data)
 
-    @extend_schema(operation_id="tariff_book_publish", parameters=[ORIGIN], request=PublishInput,
-                   responses={201: TariffBookOutput, **error_responses(400, 401, 403, 404)})
+    @extend_schema(
+        operation_id="tariff_book_publish",
+        parameters=[ORIGIN],
+        request=PublishInput,
+        responses={201: TariffBookOutput, **error_responses(400, 401, 403, 404)},
+    )
     def post(self, request: Request, origin: str) -> Response:
         data = self.PublishInput(data=request.data)
         data.is_valid(raise_exception=True)
-        row = services.tariff_book_publish(ctx=Ctx(actor=principal(request)), origin=origin,
-                                           book_json=data.validated_data["book"],
-                                           effective_date=data.validated_data.get("effective_date"))
+        row = services.tariff_book_publish(
+            ctx=Ctx(actor=principal(request)),
+            origin=origin,
+            book_json=data.validated_data["book"],
+            effective_date=data.validated_data.get("effective_date"),
+        )
         return Response(TariffBookOutput(row).data, status=status.HTTP_201_CREATED)
 
 
@@ -144,7 +166,8 @@ class ShipmentLabelApi(APIView):
         piece = serializers.IntegerField(min_value=1, max_value=999, default=1)
 
     @extend_schema(
-        operation_id="shipment_label", parameters=[TRACKING_NO, LABEL_FORMAT, PIECE],
+        operation_id="shipment_label",
+        parameters=[TRACKING_NO, LABEL_FORMAT, PIECE],
         responses={
             (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="ZPL II"),
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
@@ -182,12 +205,22 @@ class ShipmentPrintApi(APIView):
         class Meta:
             ref_name = "ShipmentPrintInput"
 
-    @extend_schema(operation_id="shipment_print", parameters=[TRACKING_NO], request=InputSerializer,
-                   responses={200: PrintOutput, **error_responses(400, 401, 403, 404, 409, 503)})
+    @extend_schema(
+        operation_id="shipment_print",
+        parameters=[TRACKING_NO],
+        request=InputSerializer,
+        responses={200: PrintOutput, **error_responses(400, 401, 403, 404, 409, 503)},
+    )
     def post(self, request: Request, tracking_no: str) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.label_print(ctx=Ctx(actor=principal(request)), tracking_no=tracking_no,
-                                      printer_name=data.validated_data["printer"])
-        return Response(PrintOutput({"printer": result.printer.name, "bytes_sent": result.bytes_sent,
-                                     "labels": result.labels}).data)
+        result = services.label_print(
+            ctx=Ctx(actor=principal(request)),
+            tracking_no=tracking_no,
+            printer_name=data.validated_data["printer"],
+        )
+        return Response(
+            PrintOutput(
+                {"printer": result.printer.name, "bytes_sent": result.bytes_sent, "labels": result.labels}
+            ).data
+        )

@@ -24,7 +24,9 @@ class ActionInput(serializers.Serializer):
     """What every lifecycle action may carry besides its own fields."""
 
     version = serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_INT,
+        required=False,
+        min_value=1,
+        max_value=MAX_INT,
         help_text="the job version you acted on; a mismatch is refused with version_conflict",
     )
     event_at = DateTimeField(required=False, help_text="the device's clock when it happened")
@@ -75,6 +77,7 @@ def applying(ctx: Ctx) -> Iterator[None]:
         if ctx.idempotency_key is None or not selectors.operation_recorded(ctx.idempotency_key):
             raise
         raise DomainError(
-            "duplicate_operation", f"operation {ctx.idempotency_key} was already recorded",
+            "duplicate_operation",
+            f"operation {ctx.idempotency_key} was already recorded",
             idempotency_key=ctx.idempotency_key,
         ) from exc

@@ -115,7 +115,9 @@ class JobUnassignApi(_StaffJobApi):
         data = self.validated(request, job_id, UnassignBody)
         ctx = ctx_from(request, data)
         with applying(ctx):
-            job = services.job_unassign(job_id=job_id, ctx=ctx, reason=data["reason"], expected_version=data.get("version"))
+            job = services.job_unassign(
+                job_id=job_id, ctx=ctx, reason=data["reason"], expected_version=data.get("version")
+            )
         return Response(JobOutput(job).data)
 
 
@@ -130,5 +132,7 @@ class JobCancelApi(_StaffJobApi):
         data = self.validated(request, job_id, CancelBody)
         ctx = ctx_from(request, data)
         with applying(ctx):
-            job = services.job_cancel(job_id=job_id, ctx=ctx, reason=data["reason"], expected_version=data.get("version"))
+            job = services.job_cancel(
+                job_id=job_id, ctx=ctx, reason=data["reason"], expected_version=data.get("version")
+            )
         return Response(JobOutput(job).data)

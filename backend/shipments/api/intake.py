@@ -52,13 +52,19 @@ class ShipmentRow(serializers.Serializer):
     window_start = DateTimeField(required=False, allow_null=True)
     window_end = DateTimeField(required=False, allow_null=True)
     service_date = DateField(required=False, allow_null=True)
-    declared_value_fen = serializers.IntegerField(min_value=0, max_value=MAX_BIGINT, required=False, default=0)
+    declared_value_fen = serializers.IntegerField(
+        min_value=0, max_value=MAX_BIGINT, required=False, default=0
+    )
     cod_amount_fen = serializers.IntegerField(min_value=0, max_value=MAX_BIGINT, required=False, default=0)
     handling = serializers.ListField(
-        child=serializers.ChoiceField(choices=HandlingFlag.choices), max_length=len(HandlingFlag),
-        required=False, default=list,
+        child=serializers.ChoiceField(choices=HandlingFlag.choices),
+        max_length=len(HandlingFlag),
+        required=False,
+        default=list,
     )
-    declared_weight_g = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False, allow_null=True)
+    declared_weight_g = serializers.IntegerField(
+        min_value=1, max_value=MAX_INT, required=False, allow_null=True
+    )
     pieces = serializers.IntegerField(min_value=1, max_value=999, required=False, default=1)
     priority = serializers.IntegerField(min_value=-100, max_value=100, required=False, default=0)
     delivery_code = serializers.CharField(max_length=8, required=False, allow_blank=True, default="")
@@ -75,13 +81,18 @@ class RowsField(serializers.ListField):
         self.run_validators(rows)  # the size limits first: counting 5,000 rows is cheap, checking them is not
         checked = [ShipmentRow(data=row) for row in rows]
         errors = {
-            str(i): {"code": "invalid", "message": "the row does not have the right shape", "fields": c.errors}
+            str(i): {
+                "code": "invalid",
+                "message": "the row does not have the right shape",
+                "fields": c.errors,
+            }
             for i, c in enumerate(checked)
             if not c.is_valid()
         }
         if errors:
-            raise DomainError("invalid", f"{len(errors)} of {len(rows)} rows are invalid; nothing was created",
-                              rows=errors)
+            raise DomainError(
+                "invalid", f"{len(errors)} of {len(rows)} rows are invalid; nothing was created", rows=errors
+            )
         return [ShipmentInput(**c.validated_data) for c in checked]
 
 
@@ -100,7 +111,9 @@ class ShipmentCreateApi(APIView):
         data.is_valid(raise_exception=True)
         ctx = ctx_from(request, {})
         with applying(ctx):
-            job = services.shipment_create(station_id=station.pk, data=ShipmentInput(**data.validated_data), ctx=ctx)
+            job = services.shipment_create(
+                station_id=station.pk, data=ShipmentInput(**data.validated_data), ctx=ctx
+            )
         return Response(JobOutput(job).data, status=status.HTTP_201_CREATED)
 
 
@@ -133,5 +146,6 @@ class ShipmentBulkApi(APIView):
         jobs = services.shipments_create_bulk(
             station_id=station.pk, rows=data.validated_data["rows"], ctx=ctx_from(request, {}, keyed=False)
         )
-        return Response(self.OutputSerializer({"created": len(jobs), "jobs": jobs}).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            self.OutputSerializer({"created": len(jobs), "jobs": jobs}).data, status=status.HTTP_201_CREATED
+        )

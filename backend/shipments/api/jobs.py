@@ -78,7 +78,9 @@ class JobDetailApi(APIView):
     permission_classes = [IsStaffOrCourier]
 
     @extend_schema(
-        operation_id="job_detail", parameters=[JOB_ID], responses={200: JobOutput, **error_responses(401, 403, 404)}
+        operation_id="job_detail",
+        parameters=[JOB_ID],
+        responses={200: JobOutput, **error_responses(401, 403, 404)},
     )
     def get(self, request: Request, job_id: int) -> Response:
         return Response(JobOutput(visible_job(principal(request), job_id)).data)
@@ -99,8 +101,9 @@ class _JobActionApi(APIView):
         visible_job(principal(request), job_id)
         ctx = ctx_from(request, data.validated_data)
         with applying(ctx):
-            job = self.act(job_id=job_id, ctx=ctx, data=data.validated_data,
-                           version=data.validated_data.get("version"))
+            job = self.act(
+                job_id=job_id, ctx=ctx, data=data.validated_data, version=data.validated_data.get("version")
+            )
         return Response(JobOutput(job).data)
 
 
@@ -149,7 +152,9 @@ class PickupBody(ActionInput):
     width_mm = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False, allow_null=True)
     height_mm = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False, allow_null=True)
     pieces = serializers.IntegerField(min_value=1, max_value=999, required=False, default=1)
-    declared_value_fen = serializers.IntegerField(min_value=0, max_value=MAX_BIGINT, required=False, default=0)
+    declared_value_fen = serializers.IntegerField(
+        min_value=0, max_value=MAX_BIGINT, required=False, default=0
+    )
     prohibited_items_absent = serializers.BooleanField()
     contents_photo_sha256 = serializers.RegexField(SHA256, required=False, default="")
     price_fen = serializers.IntegerField(min_value=0, max_value=MAX_BIGINT, required=False, allow_null=True)
@@ -177,7 +182,9 @@ class DeliverBody(ActionInput):
     media_sha256 = serializers.ListField(
         child=serializers.RegexField(SHA256), max_length=10, required=False, default=list
     )
-    code = serializers.CharField(max_length=8, required=False, default="", help_text="the recipient's pickup code")
+    code = serializers.CharField(
+        max_length=8, required=False, default="", help_text="the recipient's pickup code"
+    )
     captured_at = DateTimeField(required=False, allow_null=True)
     cod_collected_fen = serializers.IntegerField(min_value=0, max_value=MAX_BIGINT, required=False, default=0)
 
@@ -243,4 +250,3 @@ class JobFailApi(_JobActionApi):
             photo_sha256=data["photo_sha256"],
             expected_version=version,
         )
-

@@ -21,12 +21,24 @@ from mobile.rules.privacy import mask_name, mask_phone
 
 # What a recipient may see of the history. Dispatch internals (who got the job, reassignments,
 # acceptance, sorting) stay inside: they say nothing useful and hint at staffing.
-PUBLIC_EVENTS = frozenset({
-    EventKind.CREATED, EventKind.PICKUP_SCAN, EventKind.STATION_IN, EventKind.LOADED_OUT,
-    EventKind.JOB_STARTED, EventKind.JOB_ARRIVED, EventKind.DELIVERY_ATTEMPT, EventKind.PICKUP_FAILED,
-    EventKind.DELIVERED, EventKind.HELD, EventKind.EXCEPTION, EventKind.RETURNING, EventKind.RETURNED,
-    EventKind.CANCELLED,
-})
+PUBLIC_EVENTS = frozenset(
+    {
+        EventKind.CREATED,
+        EventKind.PICKUP_SCAN,
+        EventKind.STATION_IN,
+        EventKind.LOADED_OUT,
+        EventKind.JOB_STARTED,
+        EventKind.JOB_ARRIVED,
+        EventKind.DELIVERY_ATTEMPT,
+        EventKind.PICKUP_FAILED,
+        EventKind.DELIVERED,
+        EventKind.HELD,
+        EventKind.EXCEPTION,
+        EventKind.RETURNING,
+        EventKind.RETURNED,
+        EventKind.CANCELLED,
+    }
+)
 
 
 class PublicEvent(serializers.Serializer):
@@ -97,7 +109,9 @@ class ReasonCodesApi(APIView):
         class Meta:
             ref_name = "ReasonCodesOutput"
 
-    @extend_schema(operation_id="reason_codes", responses={200: OutputSerializer, **error_responses(401, 403)})
+    @extend_schema(
+        operation_id="reason_codes", responses={200: OutputSerializer, **error_responses(401, 403)}
+    )
     def get(self, request: Request) -> Response:
         body = {
             "reason_codes": [{"code": c.value, "label": c.label} for c in ReasonCode],

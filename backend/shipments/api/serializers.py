@@ -18,7 +18,9 @@ MAX_ID = 2**63 - 1  # bigint primary keys
 MAX_INT = 2**31 - 1  # Postgres integer columns (versions, grams, millimetres)
 MAX_BIGINT = 2**63 - 1  # Postgres bigint columns (money in fen)
 
-JOB_ID = OpenApiParameter("job_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, OpenApiParameter.PATH)
+JOB_ID = OpenApiParameter(
+    "job_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, OpenApiParameter.PATH
+)
 STATION_CODE = OpenApiParameter(
     "code", {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,16}$"}, OpenApiParameter.PATH
 )
@@ -59,10 +61,23 @@ class ShipmentSummary(serializers.ModelSerializer):
     class Meta:
         model = Shipment
         fields = [
-            "id", "tracking_no", "status", "service_level",
-            "sender_name", "sender_phone", "recipient_name", "recipient_phone", "recipient_address",
-            "promised_start", "promised_end", "cod_amount_fen", "handling", "pieces",
-            "declared_weight_g", "measured_weight_g", "price_fen",
+            "id",
+            "tracking_no",
+            "status",
+            "service_level",
+            "sender_name",
+            "sender_phone",
+            "recipient_name",
+            "recipient_phone",
+            "recipient_address",
+            "promised_start",
+            "promised_end",
+            "cod_amount_fen",
+            "handling",
+            "pieces",
+            "declared_weight_g",
+            "measured_weight_g",
+            "price_fen",
         ]
         read_only_fields = fields
 
@@ -80,9 +95,24 @@ class JobOutput(serializers.ModelSerializer):
     class Meta:
         model = Job
         fields = [
-            "id", "kind", "status", "version", "station_id", "courier_id", "service_date", "address",
-            "lat", "lng", "window_start", "window_end", "priority", "planned_seq", "eta",
-            "attempt_count", "next_step", "shipment",
+            "id",
+            "kind",
+            "status",
+            "version",
+            "station_id",
+            "courier_id",
+            "service_date",
+            "address",
+            "lat",
+            "lng",
+            "window_start",
+            "window_end",
+            "priority",
+            "planned_seq",
+            "eta",
+            "attempt_count",
+            "next_step",
+            "shipment",
         ]
         read_only_fields = fields
 
@@ -101,8 +131,19 @@ class EventOutput(serializers.ModelSerializer):
     class Meta:
         model = TrackingEvent
         fields = [
-            "id", "kind", "status_after", "job_id", "station_id", "actor_id", "device_id",
-            "event_at", "received_at", "lat", "lng", "accuracy_m", "details",
+            "id",
+            "kind",
+            "status_after",
+            "job_id",
+            "station_id",
+            "actor_id",
+            "device_id",
+            "event_at",
+            "received_at",
+            "lat",
+            "lng",
+            "accuracy_m",
+            "details",
         ]
         read_only_fields = fields
 
@@ -114,8 +155,19 @@ class ShipmentDetail(ShipmentSummary):
     class Meta(ShipmentSummary.Meta):
         fields = [
             *ShipmentSummary.Meta.fields,
-            "station_id", "station_code", "sender_address", "recipient_postcode", "destination_region",
-            "declared_value_fen", "measured_length_mm", "measured_width_mm", "measured_height_mm",
-            "weight_source", "payment_method", "created_at", "updated_at", "events",
+            "station_id",
+            "station_code",
+            "sender_address",
+            "recipient_postcode",
+            "destination_region",
+            "declared_value_fen",
+            "measured_length_mm",
+            "measured_width_mm",
+            "measured_height_mm",
+            "weight_source",
+            "payment_method",
+            "created_at",
+            "updated_at",
+            "events",
         ]
         read_only_fields = fields

@@ -35,7 +35,9 @@ class ShipmentTransitionApi(APIView):
     permission_classes = [IsStationStaff]
 
     class InputSerializer(serializers.Serializer):
-        to = serializers.ChoiceField(choices=[c for c in ShipmentStatus.choices if c[0] != ShipmentStatus.CREATED])
+        to = serializers.ChoiceField(
+            choices=[c for c in ShipmentStatus.choices if c[0] != ShipmentStatus.CREATED]
+        )
         reason = serializers.CharField(max_length=200)
 
         class Meta:
@@ -55,7 +57,10 @@ class ShipmentTransitionApi(APIView):
         ctx = ctx_from(request, {})
         with applying(ctx):
             services.shipment_transition(
-                shipment_id=shipment.pk, to=data.validated_data["to"], ctx=ctx, reason=data.validated_data["reason"]
+                shipment_id=shipment.pk,
+                to=data.validated_data["to"],
+                ctx=ctx,
+                reason=data.validated_data["reason"],
             )
         return Response(ShipmentDetail(selectors.shipment_get_for(who, tracking_no)).data)
 

@@ -9,7 +9,9 @@ urlpatterns = [
     path("jobs/<int:job_id>/accept", jobs.JobAcceptApi.as_view(), name="job-accept"),
     path("jobs/<int:job_id>/start", jobs.JobStartApi.as_view(), name="job-start"),
     path("jobs/<int:job_id>/arrive", jobs.JobArriveApi.as_view(), name="job-arrive"),
-    path("jobs/<int:job_id>/complete-pickup", jobs.JobCompletePickupApi.as_view(), name="job-complete-pickup"),
+    path(
+        "jobs/<int:job_id>/complete-pickup", jobs.JobCompletePickupApi.as_view(), name="job-complete-pickup"
+    ),
     path("jobs/<int:job_id>/deliver", jobs.JobDeliverApi.as_view(), name="job-deliver"),
     path("jobs/<int:job_id>/fail", jobs.JobFailApi.as_view(), name="job-fail"),
     # supervisor
@@ -26,7 +28,9 @@ urlpatterns = [
     path("scans", shipments.ScanApi.as_view(), name="scans"),
     # intake
     path("stations/<str:code>/shipments", intake.ShipmentCreateApi.as_view(), name="station-shipments"),
-    path("stations/<str:code>/shipments/bulk", intake.ShipmentBulkApi.as_view(), name="station-shipments-bulk"),
+    path(
+        "stations/<str:code>/shipments/bulk", intake.ShipmentBulkApi.as_view(), name="station-shipments-bulk"
+    ),
     # public and reference
     path("track/<str:tracking_no>", public.TrackingApi.as_view(), name="track-public"),
     path("reason-codes", public.ReasonCodesApi.as_view(), name="reason-codes"),

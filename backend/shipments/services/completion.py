@@ -144,8 +144,18 @@ def job_complete_pickup(
     shipment.payment_method = data.payment_method
     save_shipment(
         shipment,
-        ["status", "measured_weight_g", "measured_length_mm", "measured_width_mm", "measured_height_mm",
-         "weight_source", "pieces", "declared_value_fen", "price_fen", "payment_method"],
+        [
+            "status",
+            "measured_weight_g",
+            "measured_length_mm",
+            "measured_width_mm",
+            "measured_height_mm",
+            "weight_source",
+            "pieces",
+            "declared_value_fen",
+            "price_fen",
+            "payment_method",
+        ],
     )
     job.status = JobStatus.COMPLETED
     job.attempt_count += 1
@@ -174,24 +184,33 @@ def job_deliver(*, job_id: int, ctx: Ctx, proof: ProofInput, expected_version: i
     transitions.check_shipment(shipment.status, ShipmentStatus.DELIVERED)
     proof.validate(cod_amount_fen=shipment.cod_amount_fen, delivery_code=shipment.delivery_code)
     captured_at = proof.captured_at or ctx.event_at or timezone.now()
-    insert(ProofOfDelivery(
-        job=job,
-        method=proof.method,
-        recipient_name=proof.recipient_name,
-        recipient_relation=proof.recipient_relation,
-        lat=proof.lat,
-        lng=proof.lng,
-        accuracy_m=proof.accuracy_m,
-        captured_at=captured_at,
-        media_sha256=list(proof.media_sha256),
-        code_verified=proof.method == ProofMethod.CODE and bool(shipment.delivery_code),
-    ))
+    insert(
+        ProofOfDelivery(
+            job=job,
+            method=proof.method,
+            recipient_name=proof.recipient_name,
+            recipient_relation=proof.recipient_relation,
+            lat=proof.lat,
+            lng=proof.lng,
+            accuracy_m=proof.accuracy_m,
+            captured_at=captured_at,
+            media_sha256=list(proof.media_sha256),
+            code_verified=proof.method == ProofMethod.CODE and bool(shipment.delivery_code),
+        )
+    )
     job.status = JobStatus.COMPLETED
     job.attempt_count += 1
     save_job(job, ["status", "attempt_count"])
-    insert(DeliveryAttempt(
-        job=job, number=job.attempt_count, succeeded=True, attempted_at=captured_at, lat=proof.lat, lng=proof.lng
-    ))
+    insert(
+        DeliveryAttempt(
+            job=job,
+            number=job.attempt_count,
+            succeeded=True,
+            attempted_at=captured_at,
+            lat=proof.lat,
+            lng=proof.lng,
+        )
+    )
     shipment.status = ShipmentStatus.DELIVERED
     save_shipment(shipment, ["status"])
     record_event(
@@ -236,20 +255,24 @@ def job_fail(
     job.attempt_count += 1
     job.next_step = step
     save_job(job, ["status", "attempt_count", "next_step"])
-    insert(DeliveryAttempt(
-        job=job,
-        number=job.attempt_count,
-        succeeded=False,
-        reason_code=reason_code,
-        note=note[:500],
-        next_step=str(step.get("kind", "")),
-        attempted_at=ctx.event_at or timezone.now(),
-        lat=ctx.lat,
-        lng=ctx.lng,
-        photo_sha256=list(photo_sha256 or []),
-    ))
+    insert(
+        DeliveryAttempt(
+            job=job,
+            number=job.attempt_count,
+            succeeded=False,
+            reason_code=reason_code,
+            note=note[:500],
+            next_step=str(step.get("kind", "")),
+            attempted_at=ctx.event_at or timezone.now(),
+            lat=ctx.lat,
+            lng=ctx.lng,
+            photo_sha256=list(photo_sha256 or []),
+        )
+    )
     kind = EventKind.DELIVERY_ATTEMPT if job.kind == JobKind.DELIVERY else EventKind.PICKUP_FAILED
-    record_event(ctx, shipment=shipment, job=job, kind=kind, details={"reason": reason_code, "next_step": step})
+    record_event(
+        ctx, shipment=shipment, job=job, kind=kind, details={"reason": reason_code, "next_step": step}
+    )
     feed_job("job.updated", job)
     replan_after_commit(job.courier_id, "failed attempt")
     return job

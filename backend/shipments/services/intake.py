@@ -168,9 +168,12 @@ def shipments_create_bulk(*, station_id: int, rows: list[ShipmentInput], ctx: Ct
     taken = set(Shipment.objects.filter(tracking_no__in=seen - {""}).values_list("tracking_no", flat=True))
     for i, row in enumerate(rows):
         if row.tracking_no in taken:
-            errors.setdefault(str(i), {"code": "duplicate_tracking_no", "message": f"{row.tracking_no} exists"})
+            errors.setdefault(
+                str(i), {"code": "duplicate_tracking_no", "message": f"{row.tracking_no} exists"}
+            )
     if errors:
-        raise DomainError("invalid", f"{len(errors)} of {len(rows)} rows are invalid; nothing was created",
-                          rows=errors)
+        raise DomainError(
+            "invalid", f"{len(errors)} of {len(rows)} rows are invalid; nothing was created", rows=errors
+        )
     station = Station.objects.get(pk=station_id)
     return [_create_one(row, station, ctx) for row in rows]

@@ -74,7 +74,9 @@ def job_unassign(*, job_id: int, ctx: Ctx, reason: str, expected_version: int | 
     job.planned_seq = None
     job.eta = None
     save_job(job, ["courier", "status", "planned_seq", "eta"])
-    record_event(ctx, shipment=job.shipment, job=job, kind=EventKind.JOB_UNASSIGNED, details={"reason": reason})
+    record_event(
+        ctx, shipment=job.shipment, job=job, kind=EventKind.JOB_UNASSIGNED, details={"reason": reason}
+    )
     feed_job("job.unassigned", job, prev_courier_id=prev)
     replan_after_commit(prev, "job unassigned")
     return job
@@ -132,6 +134,8 @@ def job_cancel(*, job_id: int, ctx: Ctx, reason: str, expected_version: int | No
     transitions.check_job(job.status, JobStatus.CANCELLED)
     job.status = JobStatus.CANCELLED
     save_job(job, ["status"])
-    record_event(ctx, shipment=job.shipment, job=job, kind=EventKind.JOB_CANCELLED, details={"reason": reason})
+    record_event(
+        ctx, shipment=job.shipment, job=job, kind=EventKind.JOB_CANCELLED, details={"reason": reason}
+    )
     feed_job("job.updated", job)
     return job

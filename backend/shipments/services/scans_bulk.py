@@ -111,14 +111,20 @@ def scans_record_bulk(
         try:
             numbers[i] = clean_tracking_no(s.tracking_no)
             if s.scan_kind not in SCAN_TARGET:
-                raise DomainError("invalid", f"unknown scan kind {s.scan_kind!r}; use one of {sorted(SCAN_TARGET)}")
+                raise DomainError(
+                    "invalid", f"unknown scan kind {s.scan_kind!r}; use one of {sorted(SCAN_TARGET)}"
+                )
         except DomainError as exc:
             numbers.pop(i, None)
             outcomes[i] = ScanOutcome(s.key, exc.code, exc.message)
     locked = _lock_shipments(set(numbers.values()))
-    held: set[str] = set() if checked else set(
-        TrackingEvent.objects.filter(idempotency_key__in=[scans[i].key for i in numbers]).values_list(
-            "idempotency_key", flat=True
+    held: set[str] = (
+        set()
+        if checked
+        else set(
+            TrackingEvent.objects.filter(idempotency_key__in=[scans[i].key for i in numbers]).values_list(
+                "idempotency_key", flat=True
+            )
         )
     )
     now = timezone.now()
@@ -135,29 +141,58 @@ def scans_record_bulk(
             outcomes[i] = ScanOutcome(s.key, "permission_denied", f"{numbers[i]} belongs to another station")
             continue
         if s.key in held:
-            outcomes[i] = ScanOutcome(s.key, "duplicate_operation", f"operation {s.key} was already recorded",
-                                      duplicate=True)
+            outcomes[i] = ScanOutcome(
+                s.key, "duplicate_operation", f"operation {s.key} was already recorded", duplicate=True
+            )
             continue
         held.add(s.key)
         details = _apply_status(shipment, SCAN_TARGET[s.scan_kind], changed)
         skew = (now - s.event_at).total_seconds()
         if abs(skew) > CLOCK_SKEW_FLAG_S:
             details["clock_skew_s"] = round(skew)
-        events.append(_Event(shipment.pk, s.scan_kind, shipment.status, shipment.station_id, actor.user_id,
-                             device_id, s.event_at, now, s.lat, s.lng, s.accuracy_m, s.key, s.op_hash, details))
+        events.append(
+            _Event(
+                shipment.pk,
+                s.scan_kind,
+                shipment.status,
+                shipment.station_id,
+                actor.user_id,
+                device_id,
+                s.event_at,
+                now,
+                s.lat,
+                s.lng,
+                s.accuracy_m,
+                s.key,
+                s.op_hash,
+                details,
+            )
+        )
         outcomes[i] = ScanOutcome(s.key, status_unchanged=bool(details.get("status_unchanged")))
     if changed:
         _save_statuses(list(changed.values()), now)
     ids = _insert_events(events)
     by_id = {sh.pk: sh for sh in locked.values()}
-    feed.append_many([
-        # status_after: each row carries the status right after its own scan.
-        feed.PendingEntry(kind="shipment.scanned", station_id=e.station_id, shipment_id=e.shipment_id,
-                          created_at=now, courier_id=by_id[e.shipment_id].holder,
-                          payload=scan_payload(shipment_id=e.shipment_id, tracking_no=by_id[e.shipment_id].tracking_no,
-                                               status=e.status_after, scan_kind=e.kind, event_id=pk))
-        for e, pk in zip(events, ids, strict=True)
-    ])
+    feed.append_many(
+        [
+            # status_after: each row carries the status right after its own scan.
+            feed.PendingEntry(
+                kind="shipment.scanned",
+                station_id=e.station_id,
+                shipment_id=e.shipment_id,
+                created_at=now,
+                courier_id=by_id[e.shipment_id].holder,
+                payload=scan_payload(
+                    shipment_id=e.shipment_id,
+                    tracking_no=by_id[e.shipment_id].tracking_no,
+                    status=e.status_after,
+                    scan_kind=e.kind,
+                    event_id=pk,
+                ),
+            )
+            for e, pk in zip(events, ids, strict=True)
+        ]
+    )
     return [outcomes[i] for i in range(len(scans))]
 
 
@@ -168,7 +203,9 @@ def _lock_shipments(numbers: set[str]) -> dict[str, Any]:
     if connection.vendor != "postgresql":
         qs = Shipment.objects.select_for_update().filter(tracking_no__in=numbers).order_by("pk")
         locked = {sh.tracking_no: sh for sh in qs.only("id", "tracking_no", "status", "station_id")}
-        open_jobs = Job.objects.filter(shipment__in=locked.values(), status__in=JOB_OPEN, courier__isnull=False)
+        open_jobs = Job.objects.filter(
+            shipment__in=locked.values(), status__in=JOB_OPEN, courier__isnull=False
+        )
         holders = dict(open_jobs.order_by("pk").values_list("shipment_id", "courier_id"))
         for sh in locked.values():
             sh.holder = holders.get(sh.pk)
@@ -180,9 +217,15 @@ def _lock_shipments(numbers: set[str]) -> dict[str, Any]:
         f"SELECT s.id, s.tracking_no, s.status, s.station_id, (SELECT j.courier_id FROM {Job._meta.db_table} j "
         "WHERE j.shipment_id = s.id AND j.status = ANY(%b::text[]) AND j.courier_id IS NOT NULL "
         f"ORDER BY j.id DESC LIMIT 1) FROM {Shipment._meta.db_table} s WHERE s.tracking_no = ANY(%b) "
-        "ORDER BY s.id FOR UPDATE OF s", [[str(s) for s in JOB_OPEN], list(numbers)])
-    return {number: SimpleNamespace(pk=pk, tracking_no=number, status=status, station_id=station_id, holder=holder)
-            for pk, number, status, station_id, holder in rows}
+        "ORDER BY s.id FOR UPDATE OF s",
+        [[str(s) for s in JOB_OPEN], list(numbers)],
+    )
+    return {
+        number: SimpleNamespace(
+            pk=pk, tracking_no=number, status=status, station_id=station_id, holder=holder
+        )
+        for pk, number, status, station_id, holder in rows
+    }
 
 
 def _apply_status(shipment: Shipment, target: str | None, changed: dict[int, Shipment]) -> dict[str, Any]:
@@ -209,9 +252,20 @@ def _save_statuses(shipments: list[Shipment], now: datetime) -> None:
 
 
 _EVENT_TYPES = {
-    "shipment_id": "bigint", "kind": "text", "status_after": "text", "station_id": "bigint", "actor_id": "int",
-    "device_id": "text", "event_at": "timestamptz", "received_at": "timestamptz", "lat": "float8", "lng": "float8",
-    "accuracy_m": "float8", "idempotency_key": "text", "op_hash": "text", "details": "jsonb",
+    "shipment_id": "bigint",
+    "kind": "text",
+    "status_after": "text",
+    "station_id": "bigint",
+    "actor_id": "int",
+    "device_id": "text",
+    "event_at": "timestamptz",
+    "received_at": "timestamptz",
+    "lat": "float8",
+    "lng": "float8",
+    "accuracy_m": "float8",
+    "idempotency_key": "text",
+    "op_hash": "text",
+    "details": "jsonb",
 }
 
 
@@ -226,7 +280,8 @@ def _insert_events(events: list[_Event]) -> list[int]:
     rows = pgbulk.insert_unnest(
         TrackingEvent._meta.db_table,
         [(name, _EVENT_TYPES[name], [getattr(e, name) for e in events]) for name in _Event.__slots__],
-        suffix="ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key")
+        suffix="ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key",
+    )
     ids = {key: pk for pk, key in rows}
     if len(ids) != len(events):
         # Another transaction committed one of these keys after the caller looked: roll back, retry.

@@ -86,8 +86,15 @@ def scan(*, tracking_no: str, scan_kind: str, ctx: Ctx) -> TrackingEvent:
         else:
             details = {"status_unchanged": True, "status_was": shipment.status}
     event = record_event(ctx, shipment=shipment, kind=scan_kind, details=details)
-    feed_shipment("shipment.scanned", shipment, scan_payload(
-        shipment_id=shipment.pk, tracking_no=shipment.tracking_no, status=shipment.status, scan_kind=scan_kind,
-        event_id=event.pk))
+    feed_shipment(
+        "shipment.scanned",
+        shipment,
+        scan_payload(
+            shipment_id=shipment.pk,
+            tracking_no=shipment.tracking_no,
+            status=shipment.status,
+            scan_kind=scan_kind,
+            event_id=event.pk,
+        ),
+    )
     return event
-

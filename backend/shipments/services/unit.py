@@ -116,7 +116,7 @@ class UnitOfWork:
             t.instance.__dict__.update(t.state)
             if t.was_clean:  # its values are back: nothing to write for it
                 self.dirty.pop(key, None)
-        del self.inserts[self._mark.inserts:]
+        del self.inserts[self._mark.inserts :]
         self._mark = None
 
     def _remember(self, instance: models.Model) -> None:
@@ -165,8 +165,11 @@ def _update_rows(model: type[models.Model], rows: list[models.Model], names: lis
     sets = ", ".join(f'"{c}" = v."{c}"' for c in cols)
     arrays = ", ".join(f"%b::{t}[]" for t in [pk_type, *types])
     names_sql = ", ".join(f'"{c}"' for c in [pk_col, *cols])
-    pgbulk.execute(f'UPDATE "{table}" AS t SET {sets} FROM unnest({arrays}) AS v({names_sql}) '
-                   f'WHERE t."{pk_col}" = v."{pk_col}"', params)
+    pgbulk.execute(
+        f'UPDATE "{table}" AS t SET {sets} FROM unnest({arrays}) AS v({names_sql}) '
+        f'WHERE t."{pk_col}" = v."{pk_col}"',
+        params,
+    )
 
 
 def current() -> UnitOfWork | None:

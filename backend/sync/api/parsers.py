@@ -24,10 +24,14 @@ class BatchJSONParser(BaseParser):
 
     media_type = "application/json"
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(
+        self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None
+    ) -> Any:
         raw = stream.read(MAX_BODY + 1) if stream is not None else b""
         if len(raw) > MAX_BODY:
-            raise DomainError("payload_too_large", f"a request body holds at most {MAX_BODY // 1024 // 1024} MB")
+            raise DomainError(
+                "payload_too_large", f"a request body holds at most {MAX_BODY // 1024 // 1024} MB"
+            )
         request = (parser_context or {}).get("request")
         encoding = request.META.get("HTTP_CONTENT_ENCODING", "") if request is not None else ""
         if encoding == "gzip":
@@ -39,7 +43,9 @@ class BatchJSONParser(BaseParser):
             if len(raw) > MAX_JSON or inflater.unconsumed_tail:
                 raise DomainError("payload_too_large", "the decompressed body is too large")
         elif encoding not in ("", "identity"):
-            raise DomainError("unsupported_media_type", f"Content-Encoding {encoding!r} is not supported; use gzip")
+            raise DomainError(
+                "unsupported_media_type", f"Content-Encoding {encoding!r} is not supported; use gzip"
+            )
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -54,7 +60,9 @@ class ChunkParser(BaseParser):
     media_type = "application/octet-stream"
     max_bytes = 512 * 1024
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(
+        self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None
+    ) -> Any:
         data = stream.read(self.max_bytes + 1) if stream is not None else b""
         if len(data) > self.max_bytes:
             raise DomainError("attachment_too_large", f"a chunk holds at most {self.max_bytes // 1024} KB")

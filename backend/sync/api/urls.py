@@ -7,5 +7,9 @@ urlpatterns = [
     path("sync/pull", views.PullApi.as_view(), name="sync-pull"),
     path("sync/attachments", views.AttachmentBeginApi.as_view(), name="sync-attachments"),
     path("sync/attachments/<str:sha256>", views.AttachmentApi.as_view(), name="sync-attachment"),
-    path("sync/attachments/<str:sha256>/chunks", views.AttachmentChunkApi.as_view(), name="sync-attachment-chunks"),
+    path(
+        "sync/attachments/<str:sha256>/chunks",
+        views.AttachmentChunkApi.as_view(),
+        name="sync-attachment-chunks",
+    ),
 ]

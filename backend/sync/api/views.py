@@ -59,47 +59,82 @@ class PushApi(APIView):
     parser_classes = [BatchJSONParser]
 
     class InputSerializer(serializers.Serializer):
-        ops = OpsField(child=serializers.DictField(), allow_empty=False, max_length=MAX_OPS,
-                       help_text="ops in device order")
+        ops = OpsField(
+            child=serializers.DictField(),
+            allow_empty=False,
+            max_length=MAX_OPS,
+            help_text="ops in device order",
+        )
         sent_at = DateTimeField(required=False, help_text="the device clock when it sent the batch")
 
-    @extend_schema(operation_id="sync_push", request=InputSerializer,
-                   responses={200: dict, **error_responses(400, 401, 403, 413, 415)})
+    @extend_schema(
+        operation_id="sync_push",
+        request=InputSerializer,
+        responses={200: dict, **error_responses(400, 401, 403, 413, 415)},
+    )
     def post(self, request: Request) -> HttpResponse:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = apply_ops(principal=principal(request), device_id=_device_id(request),
-                           raw_ops=data.validated_data["ops"], sent_at=data.validated_data.get("sent_at"))
-        return render(request, {
-            "results": result.results,
-            "device": {"max_seq": result.max_seq, "gaps": result.gaps},
-            "clock_offset_s": result.clock_offset_s,
-            "server_time": timezone.now().isoformat(),
-        })
+        result = apply_ops(
+            principal=principal(request),
+            device_id=_device_id(request),
+            raw_ops=data.validated_data["ops"],
+            sent_at=data.validated_data.get("sent_at"),
+        )
+        return render(
+            request,
+            {
+                "results": result.results,
+                "device": {"max_seq": result.max_seq, "gaps": result.gaps},
+                "clock_offset_s": result.clock_offset_s,
+                "server_time": timezone.now().isoformat(),
+            },
+        )
 
 
 class PullApi(APIView):
     permission_classes = [IsStaffOrCourier]
 
     class FilterSerializer(serializers.Serializer):
-        cursor = serializers.IntegerField(min_value=0, max_value=2**62, required=False,
-                                          help_text="the cursor of your last pull; leave out for a snapshot")
+        cursor = serializers.IntegerField(
+            min_value=0,
+            max_value=2**62,
+            required=False,
+            help_text="the cursor of your last pull; leave out for a snapshot",
+        )
         limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=500)
-        refs = serializers.RegexField(r"^([a-z_]{1,32}:[0-9a-f]{1,64})?(,[a-z_]{1,32}:[0-9a-f]{1,64})*\Z",
-                                      required=False, default="", allow_blank=True,
-                                      help_text="reference lists held, as name:version,name:version")
+        refs = serializers.RegexField(
+            r"^([a-z_]{1,32}:[0-9a-f]{1,64})?(,[a-z_]{1,32}:[0-9a-f]{1,64})*\Z",
+            required=False,
+            default="",
+            allow_blank=True,
+            help_text="reference lists held, as name:version,name:version",
+        )
 
-    @extend_schema(operation_id="sync_pull", parameters=[FilterSerializer],
-                   responses={200: dict, **error_responses(400, 401, 403)})
+    @extend_schema(
+        operation_id="sync_pull",
+        parameters=[FilterSerializer],
+        responses={200: dict, **error_responses(400, 401, 403)},
+    )
     def get(self, request: Request) -> HttpResponse:
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         v = params.validated_data
         held = dict(item.split(":", 1) for item in v["refs"].split(",") if item)
-        page = pull_changes(principal=principal(request), after=v.get("cursor"), limit=v["limit"], held_refs=held)
-        return render(request, {"cursor": page.cursor, "more": page.more, "reset": page.reset,
-                                "changes": page.changes, "reference": page.reference,
-                                "server_time": timezone.now().isoformat()})
+        page = pull_changes(
+            principal=principal(request), after=v.get("cursor"), limit=v["limit"], held_refs=held
+        )
+        return render(
+            request,
+            {
+                "cursor": page.cursor,
+                "more": page.more,
+                "reset": page.reset,
+                "changes": page.changes,
+                "reference": page.reference,
+                "server_time": timezone.now().isoformat(),
+            },
+        )
 
 
 class AttachmentOutput(serializers.Serializer):
@@ -121,8 +156,11 @@ class AttachmentBeginApi(APIView):
         size = serializers.IntegerField(min_value=1, max_value=2**31)
         content_type = serializers.CharField(max_length=64)
 
-    @extend_schema(operation_id="sync_attachment_begin", request=BeginInputSerializer,
-                   responses={200: AttachmentOutput, **error_responses(400, 401, 403, 413, 415)})
+    @extend_schema(
+        operation_id="sync_attachment_begin",
+        request=BeginInputSerializer,
+        responses={200: AttachmentOutput, **error_responses(400, 401, 403, 413, 415)},
+    )
     def post(self, request: Request) -> HttpResponse:
         data = self.BeginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -133,7 +171,9 @@ class AttachmentBeginApi(APIView):
 class AttachmentApi(APIView):
     permission_classes = [IsStaffOrCourier]
 
-    @extend_schema(operation_id="sync_attachment", responses={200: AttachmentOutput, **error_responses(400, 401, 404)})
+    @extend_schema(
+        operation_id="sync_attachment", responses={200: AttachmentOutput, **error_responses(400, 401, 404)}
+    )
     def get(self, request: Request, sha256: str) -> HttpResponse:
         return _state(request, attachments.attachment_get(sha256))
 
@@ -144,13 +184,20 @@ class AttachmentChunkApi(APIView):
 
     class FilterSerializer(serializers.Serializer):
         offset = serializers.IntegerField(min_value=0, max_value=2**31)
-        size = serializers.IntegerField(min_value=1, max_value=2**31, required=False,
-                                        help_text="with content_type: announce and upload in one request")
+        size = serializers.IntegerField(
+            min_value=1,
+            max_value=2**31,
+            required=False,
+            help_text="with content_type: announce and upload in one request",
+        )
         content_type = serializers.CharField(max_length=64, required=False)
 
-    @extend_schema(operation_id="sync_attachment_chunk", request={"application/octet-stream": bytes},
-                   parameters=[FilterSerializer],
-                   responses={200: AttachmentOutput, **error_responses(400, 401, 404, 409, 413, 415, 422)})
+    @extend_schema(
+        operation_id="sync_attachment_chunk",
+        request={"application/octet-stream": bytes},
+        parameters=[FilterSerializer],
+        responses={200: AttachmentOutput, **error_responses(400, 401, 404, 409, 413, 415, 422)},
+    )
     def put(self, request: Request, sha256: str) -> HttpResponse:
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -160,6 +207,7 @@ class AttachmentChunkApi(APIView):
             raise DomainError("unsupported_media_type", "send the chunk as application/octet-stream")
         if "size" in v and "content_type" in v:  # a small file in one round trip (the usual signature)
             assert request.user.pk is not None
-            attachments.attachment_begin(user_id=request.user.pk, sha256=sha256, size=v["size"],
-                                         content_type=v["content_type"])
+            attachments.attachment_begin(
+                user_id=request.user.pk, sha256=sha256, size=v["size"], content_type=v["content_type"]
+            )
         return _state(request, attachments.attachment_put_chunk(sha256=sha256, offset=v["offset"], data=data))

@@ -25,8 +25,19 @@ class BlockOutput(serializers.ModelSerializer[WaybillBlock]):
 
     class Meta:
         model = WaybillBlock
-        fields = ["id", "device_id", "first_serial", "last_serial", "size", "first_tracking_no",
-                  "last_tracking_no", "allocated_at", "closed_at", "used_count", "void_count"]
+        fields = [
+            "id",
+            "device_id",
+            "first_serial",
+            "last_serial",
+            "size",
+            "first_tracking_no",
+            "last_tracking_no",
+            "allocated_at",
+            "closed_at",
+            "used_count",
+            "void_count",
+        ]
 
     def get_first_tracking_no(self, block: WaybillBlock) -> str:
         return make_tracking_no(block.first_serial)
@@ -42,14 +53,19 @@ class WaybillBlocksApi(APIView):
         device_id = serializers.CharField(max_length=64)
         size = serializers.IntegerField(min_value=1, max_value=services.MAX_BLOCK, default=500)
 
-    @extend_schema(operation_id="waybill_blocks_list", responses={200: BlockOutput(many=True),
-                                                                   **error_responses(401, 403)})
+    @extend_schema(
+        operation_id="waybill_blocks_list",
+        responses={200: BlockOutput(many=True), **error_responses(401, 403)},
+    )
     def get(self, request: Request) -> Response:
         blocks = selectors.open_blocks_for_user(user_id=principal(request).user_id)
         return Response(BlockOutput(blocks, many=True).data)
 
-    @extend_schema(operation_id="waybill_blocks_allocate", request=AllocateInput,
-                   responses={201: BlockOutput, **error_responses(400, 401, 403, 409)})
+    @extend_schema(
+        operation_id="waybill_blocks_allocate",
+        request=AllocateInput,
+        responses={201: BlockOutput, **error_responses(400, 401, 403, 409)},
+    )
     def post(self, request: Request) -> Response:
         data = self.AllocateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -65,11 +81,18 @@ class WaybillBlockCloseApi(APIView):
             child=serializers.IntegerField(min_value=1, max_value=MAX_SERIAL), max_length=services.MAX_BLOCK
         )
 
-    @extend_schema(operation_id="waybill_block_close", parameters=[BLOCK_ID], request=CloseInput,
-                   responses={200: BlockOutput, **error_responses(400, 401, 403, 404, 409)})
+    @extend_schema(
+        operation_id="waybill_block_close",
+        parameters=[BLOCK_ID],
+        request=CloseInput,
+        responses={200: BlockOutput, **error_responses(400, 401, 403, 404, 409)},
+    )
     def post(self, request: Request, block_id: int) -> Response:
         data = self.CloseInput(data=request.data)
         data.is_valid(raise_exception=True)
-        block = services.waybill_block_close(ctx=Ctx(actor=principal(request)), block_id=block_id,
-                                             used_serials=data.validated_data["used_serials"])
+        block = services.waybill_block_close(
+            ctx=Ctx(actor=principal(request)),
+            block_id=block_id,
+            used_serials=data.validated_data["used_serials"],
+        )
         return Response(BlockOutput(block).data)

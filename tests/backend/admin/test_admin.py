@@ -24,8 +24,17 @@ from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person
 
 OUR_APPS = ("accounts", "couriers", "shipments")
-READ_ONLY = ("shipment", "job", "trackingevent", "deliveryattempt", "proofofdelivery", "feedentry", "feedcounter",
-             "serialcounter", "apitoken")
+READ_ONLY = (
+    "shipment",
+    "job",
+    "trackingevent",
+    "deliveryattempt",
+    "proofofdelivery",
+    "feedentry",
+    "feedcounter",
+    "serialcounter",
+    "apitoken",
+)
 
 
 @pytest.fixture
@@ -44,8 +53,9 @@ def url(model: type[Model], view: str, *args: object) -> str:
 
 
 def act(browser: Client, model: type[Model], action: str, *pks: int) -> list[tuple[int, str]]:
-    response = browser.post(url(model, "changelist"), {"action": action, "_selected_action": [str(p) for p in pks]},
-                            follow=True)
+    response = browser.post(
+        url(model, "changelist"), {"action": action, "_selected_action": [str(p) for p in pks]}, follow=True
+    )
     assert response.status_code == 200
     return [(m.level, m.message) for m in response.context["messages"]]
 
@@ -53,9 +63,19 @@ def act(browser: Client, model: type[Model], action: str, *pks: int) -> list[tup
 def test_every_model_of_ours_is_registered() -> None:
     names = {f"{m._meta.app_label}.{m.__name__}" for m in ours()}
     assert names == {
-        "accounts.ApiToken", "couriers.Station", "couriers.Courier", "couriers.Supervisor", "couriers.Zone",
-        "shipments.Shipment", "shipments.Job", "shipments.TrackingEvent", "shipments.DeliveryAttempt",
-        "shipments.ProofOfDelivery", "shipments.FeedEntry", "shipments.FeedCounter", "shipments.SerialCounter",
+        "accounts.ApiToken",
+        "couriers.Station",
+        "couriers.Courier",
+        "couriers.Supervisor",
+        "couriers.Zone",
+        "shipments.Shipment",
+        "shipments.Job",
+        "shipments.TrackingEvent",
+        "shipments.DeliveryAttempt",
+        "shipments.ProofOfDelivery",
+        "shipments.FeedEntry",
+        "shipments.FeedCounter",
+        "shipments.SerialCounter",
     }
 
 
@@ -74,7 +94,9 @@ def test_every_changelist_search_and_change_page_renders(browser: Client) -> Non
 
 
 @pytest.mark.django_db
-def test_shipments_cannot_be_added_edited_or_deleted(browser: Client, station: Station, supervisor: Person) -> None:
+def test_shipments_cannot_be_added_edited_or_deleted(
+    browser: Client, station: Station, supervisor: Person
+) -> None:
     job = make_job(station, supervisor.ctx)
     shipment = job.shipment
     assert browser.post(url(Shipment, "add"), {"tracking_no": "PR000000000018"}).status_code == 403
@@ -89,8 +111,9 @@ def test_shipments_cannot_be_added_edited_or_deleted(browser: Client, station: S
 
 
 @pytest.mark.django_db
-def test_cancel_action_cancels_through_the_service(browser: Client, station: Station, supervisor: Person,
-                                                   admin: Person) -> None:
+def test_cancel_action_cancels_through_the_service(
+    browser: Client, station: Station, supervisor: Person, admin: Person
+) -> None:
     job = make_job(station, supervisor.ctx)
     events, feed = TrackingEvent.objects.count(), FeedEntry.objects.count()
 
@@ -116,7 +139,10 @@ def test_a_job_that_cannot_be_cancelled_is_reported_and_left_alone(
     messages = act(browser, Job, "cancel_jobs", done.pk, open_.pk)
 
     assert messages[0][0] == constants.ERROR
-    assert f"job #{done.pk} ({done.shipment.tracking_no})" in messages[0][1] and "(invalid_transition)" in messages[0][1]
+    assert (
+        f"job #{done.pk} ({done.shipment.tracking_no})" in messages[0][1]
+        and "(invalid_transition)" in messages[0][1]
+    )
     assert messages[1] == (constants.SUCCESS, "cancelled: 1")
     assert Job.objects.get(pk=open_.pk).status == "cancelled"
     assert (TrackingEvent.objects.count(), FeedEntry.objects.count()) == (events + 1, feed + 1)
@@ -124,7 +150,10 @@ def test_a_job_that_cannot_be_cancelled_is_reported_and_left_alone(
 
 @pytest.mark.django_db
 def test_unassign_action_returns_the_job_to_the_pool(
-    browser: Client, station: Station, supervisor: Person, courier: tuple[Courier, Person],
+    browser: Client,
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
     make_jobs: Callable[..., list[Job]],
 ) -> None:
     c, _ = courier
@@ -137,7 +166,10 @@ def test_unassign_action_returns_the_job_to_the_pool(
     assigned.refresh_from_db()
     assert (assigned.status, assigned.courier_id) == ("pending", None)
     assert FeedEntry.objects.get(job=assigned, kind="job.unassigned").prev_courier_id == c.pk
-    assert (Job.objects.get(pk=closed.pk).status, Job.objects.get(pk=closed.pk).courier_id) == ("cancelled", c.pk)
+    assert (Job.objects.get(pk=closed.pk).status, Job.objects.get(pk=closed.pk).courier_id) == (
+        "cancelled",
+        c.pk,
+    )
     assert [level for level, _ in messages] == [constants.ERROR, constants.SUCCESS]
 
 
@@ -155,7 +187,9 @@ def test_shipment_actions_hold_and_mark_exception_via_shipment_transition(
     assert Shipment.objects.get(pk=fresh.pk).status == "created"  # created → held is not in the table
     assert [level for level, _ in messages] == [constants.ERROR, constants.SUCCESS]
 
-    assert act(browser, Shipment, "mark_exception", fresh.pk) == [(constants.SUCCESS, "marked as exception: 1")]
+    assert act(browser, Shipment, "mark_exception", fresh.pk) == [
+        (constants.SUCCESS, "marked as exception: 1")
+    ]
     assert TrackingEvent.objects.get(shipment=fresh, kind="exception").status_after == "exception"
 
 
@@ -169,12 +203,22 @@ def test_revoke_action_revokes_live_tokens(browser: Client, courier: tuple[Couri
 
 @pytest.mark.django_db
 def test_adding_a_courier_creates_the_login_through_the_service(browser: Client, station: Station) -> None:
-    form = {"station": station.pk, "employee_no": "E9001", "name": "新人", "phone": "13912345678",
-            "vehicle_type": "e_bike", "password": "long-enough-1"}
+    form = {
+        "station": station.pk,
+        "employee_no": "E9001",
+        "name": "新人",
+        "phone": "13912345678",
+        "vehicle_type": "e_bike",
+        "password": "long-enough-1",
+    }
     response = browser.post(url(Courier, "add"), form)
     assert response.status_code == 302
     courier = Courier.objects.get(employee_no="E9001")
-    assert (courier.phone, courier.capacity_g, courier.user.username) == ("+8613912345678", 60_000, "courier-e9001")
+    assert (courier.phone, courier.capacity_g, courier.user.username) == (
+        "+8613912345678",
+        60_000,
+        "courier-e9001",
+    )
     assert courier.user.check_password("long-enough-1")
 
     bad = browser.post(url(Courier, "add"), form | {"employee_no": "E9002", "phone": "12345"})
@@ -183,17 +227,27 @@ def test_adding_a_courier_creates_the_login_through_the_service(browser: Client,
 
 
 @pytest.mark.django_db
-def test_adding_a_supervisor_and_editing_a_courier(browser: Client, station: Station,
-                                                   courier: tuple[Courier, Person]) -> None:
+def test_adding_a_supervisor_and_editing_a_courier(
+    browser: Client, station: Station, courier: tuple[Courier, Person]
+) -> None:
     form = {"station": station.pk, "name": "周站长", "username": "zhou", "password": "long-enough-1"}
     assert browser.post(url(Supervisor, "add"), form).status_code == 302
     assert login(login="zhou", password="long-enough-1", device_id="d")[2].role is Role.SUPERVISOR
     assert browser.post(url(Supervisor, "add"), form).context["adminform"].form.errors.keys() == {"username"}
 
     c = courier[0]
-    edit = {"station": station.pk, "employee_no": c.employee_no, "name": "改名", "phone": "18912345678",
-            "vehicle_type": "van", "capacity_g": 900_000, "capacity_cm3": 5_000_000, "shift_start": "07:00",
-            "shift_end": "19:00", "duty_status": "off_duty"}
+    edit = {
+        "station": station.pk,
+        "employee_no": c.employee_no,
+        "name": "改名",
+        "phone": "18912345678",
+        "vehicle_type": "van",
+        "capacity_g": 900_000,
+        "capacity_cm3": 5_000_000,
+        "shift_start": "07:00",
+        "shift_end": "19:00",
+        "duty_status": "off_duty",
+    }
     assert browser.post(url(Courier, "change", c.pk), edit).status_code == 302
     c.refresh_from_db()
     assert (c.name, c.phone, c.capacity_g) == ("改名", "+8618912345678", 900_000)
@@ -206,8 +260,14 @@ def test_adding_a_supervisor_and_editing_a_courier(browser: Client, station: Sta
 def test_a_zone_cannot_go_to_a_courier_of_another_station(
     browser: Client, other_station: Station, courier: tuple[Courier, Person]
 ) -> None:
-    form = {"station": other_station.pk, "code": "Z9", "name": "片区", "courier": courier[0].pk,
-            "address_prefixes": '["西湖区文三路"]', "postcodes": '["310012"]'}
+    form = {
+        "station": other_station.pk,
+        "code": "Z9",
+        "name": "片区",
+        "courier": courier[0].pk,
+        "address_prefixes": '["西湖区文三路"]',
+        "postcodes": '["310012"]',
+    }
     response = browser.post(url(Zone, "add"), form)
     assert response.status_code == 200 and "courier" in response.context["adminform"].form.errors
     assert not Zone.objects.exists()

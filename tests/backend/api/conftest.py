@@ -28,7 +28,9 @@ class Api:
     def post(
         self, url: str, body: Any = None, as_: Person | None = None, headers: dict[str, str] | None = None
     ) -> Any:
-        return self.client.post(url, body if body is not None else {}, format="json", **self._auth(as_, headers))
+        return self.client.post(
+            url, body if body is not None else {}, format="json", **self._auth(as_, headers)
+        )
 
 
 @pytest.fixture

@@ -84,8 +84,12 @@ def build_world() -> World:
 
 
 # An expectation is "200", "404", or "403w" / "403p" for 403 with wrong_role / permission_denied.
-CODES = {"403w": (403, "wrong_role"), "403p": (403, "permission_denied"), "404": (404, "not_found"),
-         "401": (401, "not_authenticated")}
+CODES = {
+    "403w": (403, "wrong_role"),
+    "403p": (403, "permission_denied"),
+    "404": (404, "not_found"),
+    "401": (401, "not_authenticated"),
+}
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,9 @@ def as_token(key: str) -> Person:
     return type("Caller", (), {"auth": {"HTTP_AUTHORIZATION": f"Token {key}"}})()  # type: ignore[return-value]
 
 
-def test_a_courier_logs_in_with_their_employee_number(api: Api, courier: tuple[Courier, Person],
-                                                      station: Station) -> None:
+def test_a_courier_logs_in_with_their_employee_number(
+    api: Api, courier: tuple[Courier, Person], station: Station
+) -> None:
     c, _ = courier
     r = login(api, c.employee_no, "courier-pass-1")
     assert r.status_code == 200, r.json()
@@ -55,7 +56,9 @@ def test_a_wrong_password_is_401_authentication_failed(api: Api, courier: tuple[
     assert set(r.json()) == {"code", "message", "details"}
 
 
-def test_logging_in_again_on_the_same_device_replaces_its_token(api: Api, courier: tuple[Courier, Person]) -> None:
+def test_logging_in_again_on_the_same_device_replaces_its_token(
+    api: Api, courier: tuple[Courier, Person]
+) -> None:
     c, _ = courier
     first = login(api, c.employee_no, "courier-pass-1", "phone-1").json()["token"]
     other_device = login(api, c.employee_no, "courier-pass-1", "tablet-9").json()["token"]
@@ -73,8 +76,9 @@ def test_logout_revokes_the_token_used(api: Api, courier: tuple[Courier, Person]
     assert r.json()["code"] in ("token_revoked", "authentication_failed")
 
 
-def test_the_token_list_shows_only_my_live_tokens(api: Api, courier: tuple[Courier, Person],
-                                                  other_courier: tuple[Courier, Person]) -> None:
+def test_the_token_list_shows_only_my_live_tokens(
+    api: Api, courier: tuple[Courier, Person], other_courier: tuple[Courier, Person]
+) -> None:
     c, person = courier
     login(api, c.employee_no, "courier-pass-1", "phone-2")
     r = api.get("/api/v1/auth/tokens", person)
@@ -113,8 +117,9 @@ def test_a_supervisor_cuts_off_a_lost_handheld(
     assert ApiToken.objects.get(user=c.user).revoked_reason == "handheld lost"
 
 
-def test_revoking_one_device_leaves_the_others(api: Api, courier: tuple[Courier, Person],
-                                               supervisor: Person) -> None:
+def test_revoking_one_device_leaves_the_others(
+    api: Api, courier: tuple[Courier, Person], supervisor: Person
+) -> None:
     c, person = courier
     spare = login(api, c.employee_no, "courier-pass-1", "spare").json()["token"]
     body = {"reason": "spare stolen", "device_id": "spare"}

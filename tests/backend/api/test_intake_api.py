@@ -17,9 +17,16 @@ pytestmark = pytest.mark.django_db
 
 def row(**overrides: Any) -> dict[str, Any]:
     data = {
-        "kind": "delivery", "sender_name": "张三", "sender_phone": "138 1234 5678", "sender_address": "杭州市文三路1号",
-        "recipient_name": "李四", "recipient_phone": "13912345678", "recipient_address": "杭州市教工路2号",
-        "service_date": "2026-11-24", "handling": ["fragile"], "cod_amount_fen": 2500,
+        "kind": "delivery",
+        "sender_name": "张三",
+        "sender_phone": "138 1234 5678",
+        "sender_address": "杭州市文三路1号",
+        "recipient_name": "李四",
+        "recipient_phone": "13912345678",
+        "recipient_address": "杭州市教工路2号",
+        "service_date": "2026-11-24",
+        "handling": ["fragile"],
+        "cod_amount_fen": 2500,
     }
     data.update(overrides)
     return data
@@ -33,7 +40,11 @@ def test_one_shipment_is_taken_in_with_its_first_job(api: Api, station: Station,
     assert (body["kind"], body["status"], body["courier_id"]) == ("delivery", "pending", None)
     assert body["shipment"]["tracking_no"] == tn
     shipment = Shipment.objects.get(tracking_no=tn)
-    assert (shipment.sender_phone, shipment.station_id, shipment.handling) == ("+8613812345678", station.pk, ["fragile"])
+    assert (shipment.sender_phone, shipment.station_id, shipment.handling) == (
+        "+8613812345678",
+        station.pk,
+        ["fragile"],
+    )
     again = api.post(f"/api/v1/stations/{station.code}/shipments", row(tracking_no=tn), as_=supervisor)
     assert (again.status_code, again.json()["code"]) == (409, "duplicate_tracking_no")
 
@@ -45,21 +56,27 @@ def test_a_number_is_issued_when_none_is_given(api: Api, station: Station, admin
     assert r.json()["address"] == "杭州市文三路1号"  # a pickup goes to the sender
 
 
-@pytest.mark.parametrize("overrides,code", [
-    ({"recipient_phone": "12"}, "invalid_phone"),
-    ({"tracking_no": "PR000000000011"}, "invalid_tracking_no"),
-    ({"cod_amount_fen": 2**64}, "invalid"),
-    ({"declared_weight_g": 2**31}, "invalid"),
-    ({"pieces": 0}, "invalid"),
-    ({"handling": ["explosive"]}, "invalid"),
-    ({"sender_lat": 30.1}, "invalid_coordinates"),
-    ({"window_start": "2026-11-24T12:00:00+08:00", "window_end": "2026-11-24T10:00:00+08:00"},
-     "invalid_time_window"),
-    ({"sender_name": "   "}, "invalid"),
-    ({"sender_name": "a\x00b"}, "invalid"),
-])
-def test_bad_rows_are_refused_with_their_code(api: Api, station: Station, supervisor: Person,
-                                              overrides: dict[str, Any], code: str) -> None:
+@pytest.mark.parametrize(
+    "overrides,code",
+    [
+        ({"recipient_phone": "12"}, "invalid_phone"),
+        ({"tracking_no": "PR000000000011"}, "invalid_tracking_no"),
+        ({"cod_amount_fen": 2**64}, "invalid"),
+        ({"declared_weight_g": 2**31}, "invalid"),
+        ({"pieces": 0}, "invalid"),
+        ({"handling": ["explosive"]}, "invalid"),
+        ({"sender_lat": 30.1}, "invalid_coordinates"),
+        (
+            {"window_start": "2026-11-24T12:00:00+08:00", "window_end": "2026-11-24T10:00:00+08:00"},
+            "invalid_time_window",
+        ),
+        ({"sender_name": "   "}, "invalid"),
+        ({"sender_name": "a\x00b"}, "invalid"),
+    ],
+)
+def test_bad_rows_are_refused_with_their_code(
+    api: Api, station: Station, supervisor: Person, overrides: dict[str, Any], code: str
+) -> None:
     r = api.post(f"/api/v1/stations/{station.code}/shipments", row(**overrides), as_=supervisor)
     assert (r.status_code, r.json()["code"]) == (400, code), r.json()
     assert not Shipment.objects.exists()
@@ -99,8 +116,9 @@ def test_an_empty_or_oversized_manifest_is_refused(api: Api, station: Station, s
     assert api.post(url, {"rows": "all of them"}, as_=supervisor).status_code == 400
 
 
-def test_intake_is_for_the_stations_staff(api: Api, station: Station, courier: tuple[Courier, Person],
-                                          other_supervisor: Person) -> None:
+def test_intake_is_for_the_stations_staff(
+    api: Api, station: Station, courier: tuple[Courier, Person], other_supervisor: Person
+) -> None:
     url = f"/api/v1/stations/{station.code}/shipments"
     r = api.post(url, row(), as_=courier[1])
     assert (r.status_code, r.json()["code"]) == (403, "wrong_role")
@@ -120,5 +138,7 @@ def test_a_retried_intake_with_the_same_key_creates_one_shipment(
     assert (again.status_code, again.json()["code"]) == (409, "duplicate_operation")
     assert Shipment.objects.count() == 1
     # A manifest records one event per row, so a key cannot name it: it is ignored there.
-    bulk = api.post(f"{url}/bulk", {"rows": [row(), row()]}, as_=supervisor, headers={"Idempotency-Key": "m-1"})
+    bulk = api.post(
+        f"{url}/bulk", {"rows": [row(), row()]}, as_=supervisor, headers={"Idempotency-Key": "m-1"}
+    )
     assert (bulk.status_code, Shipment.objects.count()) == (201, 3)

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 SHA = "0f" * 32
 
 
-def assigned(station: Station, supervisor: Person, courier: Courier, kind: str = "delivery", **kw: object) -> Job:
+def assigned(
+    station: Station, supervisor: Person, courier: Courier, kind: str = "delivery", **kw: object
+) -> Job:
     job = make_job(station, supervisor.ctx, kind, **kw)
     if kind == "delivery":
         scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=supervisor.ctx)
@@ -28,7 +30,10 @@ def assigned(station: Station, supervisor: Person, courier: Courier, kind: str =
 
 
 def test_my_day_defaults_to_today_at_the_station_and_follows_the_plan(
-    api: Api, station: Station, supervisor: Person, courier: tuple[Courier, Person],
+    api: Api,
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
     other_courier: tuple[Courier, Person],
 ) -> None:
     c, person = courier
@@ -65,7 +70,13 @@ def test_a_delivery_goes_accept_start_arrive_deliver(
         r = api.post(f"{url}/{action}", {}, as_=person)
         assert (r.status_code, r.json()["status"]) == (200, status)
     assert api.get(url, person).json()["shipment"]["status"] == "out_for_delivery"
-    proof = {"method": "photo", "recipient_relation": "family", "media_sha256": [SHA], "lat": 30.2, "lng": 120.1}
+    proof = {
+        "method": "photo",
+        "recipient_relation": "family",
+        "media_sha256": [SHA],
+        "lat": 30.2,
+        "lng": 120.1,
+    }
     r = api.post(f"{url}/deliver", proof, as_=person)
     assert r.status_code == 200
     assert (r.json()["status"], r.json()["shipment"]["status"]) == ("completed", "delivered")
@@ -105,9 +116,15 @@ def test_a_failed_attempt_records_reason_and_next_step(
     c, person = courier
     job = assigned(station, supervisor, c)
     api.post(f"/api/v1/jobs/{job.pk}/start", {}, as_=person)
-    body = {"reason_code": "not_home", "note": "no answer",
-            "next_step": {"kind": "new_window", "window_start": "2026-11-25T14:00:00+08:00",
-                          "window_end": "2026-11-25T16:00:00+08:00"}}
+    body = {
+        "reason_code": "not_home",
+        "note": "no answer",
+        "next_step": {
+            "kind": "new_window",
+            "window_start": "2026-11-25T14:00:00+08:00",
+            "window_end": "2026-11-25T16:00:00+08:00",
+        },
+    }
     r = api.post(f"/api/v1/jobs/{job.pk}/fail", body, as_=person)
     assert r.status_code == 200, r.json()
     assert r.json()["status"] == "failed"
@@ -124,17 +141,29 @@ def test_unknown_reason_wrong_kind_and_missing_proof_have_their_codes(
     api.post(f"/api/v1/jobs/{job.pk}/start", {}, as_=person)
     r = api.post(f"/api/v1/jobs/{job.pk}/fail", {"reason_code": "aliens"}, as_=person)
     assert (r.status_code, r.json()["code"]) == (400, "unknown_reason_code")
-    pickup_body = {"measured_weight_g": 900, "weight_source": "manual", "manual_reason": "scale broken",
-                   "prohibited_items_absent": True}
+    pickup_body = {
+        "measured_weight_g": 900,
+        "weight_source": "manual",
+        "manual_reason": "scale broken",
+        "prohibited_items_absent": True,
+    }
     r = api.post(f"/api/v1/jobs/{job.pk}/complete-pickup", pickup_body, as_=person)
     assert (r.status_code, r.json()["code"]) == (409, "wrong_job_kind")
-    r = api.post(f"/api/v1/jobs/{job.pk}/deliver", {"method": "photo", "recipient_relation": "self"}, as_=person)
+    r = api.post(
+        f"/api/v1/jobs/{job.pk}/deliver", {"method": "photo", "recipient_relation": "self"}, as_=person
+    )
     assert (r.status_code, r.json()["code"]) == (400, "proof_incomplete")
-    r = api.post(f"/api/v1/jobs/{job.pk}/deliver", {"method": "code", "recipient_relation": "self",
-                                                   "code": "0000"}, as_=person)
+    r = api.post(
+        f"/api/v1/jobs/{job.pk}/deliver",
+        {"method": "code", "recipient_relation": "self", "code": "0000"},
+        as_=person,
+    )
     assert (r.status_code, r.json()["code"]) == (400, "proof_incomplete")
-    r = api.post(f"/api/v1/jobs/{job.pk}/deliver", {"method": "code", "recipient_relation": "self",
-                                                   "code": "4321"}, as_=person)
+    r = api.post(
+        f"/api/v1/jobs/{job.pk}/deliver",
+        {"method": "code", "recipient_relation": "self", "code": "4321"},
+        as_=person,
+    )
     assert (r.status_code, r.json()["shipment"]["status"]) == (200, "delivered")
 
 
@@ -144,25 +173,41 @@ def test_a_pickup_is_weighed_and_completed(
     c, person = courier
     job = assigned(station, supervisor, c, kind="pickup")
     api.post(f"/api/v1/jobs/{job.pk}/start", {}, as_=person)
-    body = {"measured_weight_g": 2350, "weight_source": "scale", "scale_model": "ACS-30",
-            "length_mm": 300, "width_mm": 200, "height_mm": 150, "prohibited_items_absent": True,
-            "price_fen": 1800, "payment_method": "wechat"}
+    body = {
+        "measured_weight_g": 2350,
+        "weight_source": "scale",
+        "scale_model": "ACS-30",
+        "length_mm": 300,
+        "width_mm": 200,
+        "height_mm": 150,
+        "prohibited_items_absent": True,
+        "price_fen": 1800,
+        "payment_method": "wechat",
+    }
     r = api.post(f"/api/v1/jobs/{job.pk}/complete-pickup", body, as_=person)
     assert r.status_code == 200, r.json()
     shipment = r.json()["shipment"]
-    assert (shipment["status"], shipment["measured_weight_g"], shipment["price_fen"]) == ("picked_up", 2350, 1800)
+    assert (shipment["status"], shipment["measured_weight_g"], shipment["price_fen"]) == (
+        "picked_up",
+        2350,
+        1800,
+    )
 
 
-@pytest.mark.parametrize("body", [
-    {"version": 2**40},  # past a Postgres integer: refused at the edge, not by the driver
-    {"version": "one"},
-    {"lat": 91, "lng": 0},
-    {"lat": 30.0},
-    {"event_at": "1970-01-01T00:00:00Z"},
-    {"event_at": "yesterday"},
-])
-def test_bad_input_is_400_never_500(api: Api, station: Station, supervisor: Person,
-                                    courier: tuple[Courier, Person], body: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"version": 2**40},  # past a Postgres integer: refused at the edge, not by the driver
+        {"version": "one"},
+        {"lat": 91, "lng": 0},
+        {"lat": 30.0},
+        {"event_at": "1970-01-01T00:00:00Z"},
+        {"event_at": "yesterday"},
+    ],
+)
+def test_bad_input_is_400_never_500(
+    api: Api, station: Station, supervisor: Person, courier: tuple[Courier, Person], body: dict[str, object]
+) -> None:
     c, person = courier
     job = assigned(station, supervisor, c)
     r = api.post(f"/api/v1/jobs/{job.pk}/accept", body, as_=person)
@@ -182,7 +227,10 @@ def test_non_json_and_huge_ids_are_4xx(api: Api, courier: tuple[Courier, Person]
 
 
 def test_a_courier_cannot_touch_another_couriers_job(
-    api: Api, station: Station, supervisor: Person, courier: tuple[Courier, Person],
+    api: Api,
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
     other_courier: tuple[Courier, Person],
 ) -> None:
     job = assigned(station, supervisor, other_courier[0])

@@ -22,11 +22,20 @@ from tests.backend.api.matrix import ROLES, Row, World, build_world
 
 SHA = "ab" * 32
 NEW_SHIPMENT = {
-    "kind": "delivery", "sender_name": "张三", "sender_phone": "13812345678", "sender_address": "杭州市文三路1号",
-    "recipient_name": "李四", "recipient_phone": "13912345678", "recipient_address": "杭州市教工路2号",
+    "kind": "delivery",
+    "sender_name": "张三",
+    "sender_phone": "13812345678",
+    "sender_address": "杭州市文三路1号",
+    "recipient_name": "李四",
+    "recipient_phone": "13912345678",
+    "recipient_address": "杭州市教工路2号",
 }
-PICKUP_DONE = {"measured_weight_g": 1200, "weight_source": "scale", "scale_model": "ACS-30",
-               "prohibited_items_absent": True}
+PICKUP_DONE = {
+    "measured_weight_g": 1200,
+    "weight_source": "scale",
+    "scale_model": "ACS-30",
+    "prohibited_items_absent": True,
+}
 
 
 def _job(w: World) -> str:
@@ -35,58 +44,109 @@ def _job(w: World) -> str:
 
 MATRIX: dict[str, Row] = {
     # accounts                                   anon courier_own courier_other sup_own sup_other admin
-    "auth-login": Row("post", lambda w: "/api/v1/auth/login", "200 200 200 200 200 200",
-                      body=lambda w: {"login": w.courier.employee_no, "password": "courier-pass-1",
-                                      "device_id": "matrix"}),
+    "auth-login": Row(
+        "post",
+        lambda w: "/api/v1/auth/login",
+        "200 200 200 200 200 200",
+        body=lambda w: {"login": w.courier.employee_no, "password": "courier-pass-1", "device_id": "matrix"},
+    ),
     "auth-logout": Row("post", lambda w: "/api/v1/auth/logout", "401 204 204 204 204 204"),
     "auth-me": Row("get", lambda w: "/api/v1/auth/me", "401 200 200 200 200 200"),
     "auth-tokens": Row("get", lambda w: "/api/v1/auth/tokens", "401 200 200 200 200 200"),
     "auth-token-revoke": Row(
-        "post", lambda w: f"/api/v1/auth/tokens/{ApiToken.objects.get(user=w.courier.user).pk}/revoke",
-        "401 200 404 200 404 200"),
+        "post",
+        lambda w: f"/api/v1/auth/tokens/{ApiToken.objects.get(user=w.courier.user).pk}/revoke",
+        "401 200 404 200 404 200",
+    ),
     # couriers
-    "courier-revoke-tokens": Row("post", lambda w: f"/api/v1/couriers/{w.courier.pk}/revoke-tokens",
-                                 "401 403w 403w 200 404 200", body=lambda w: {"reason": "lost"}),
-    "station-couriers": Row("get", lambda w: f"/api/v1/stations/{w.station.code}/couriers",
-                            "401 403w 403w 200 403p 200"),
+    "courier-revoke-tokens": Row(
+        "post",
+        lambda w: f"/api/v1/couriers/{w.courier.pk}/revoke-tokens",
+        "401 403w 403w 200 404 200",
+        body=lambda w: {"reason": "lost"},
+    ),
+    "station-couriers": Row(
+        "get", lambda w: f"/api/v1/stations/{w.station.code}/couriers", "401 403w 403w 200 403p 200"
+    ),
     # courier's day and job actions
     "me-jobs": Row("get", lambda w: "/api/v1/me/jobs", "401 200 200 403w 403w 403w"),
     "job-detail": Row("get", _job, "401 200 404 200 404 200"),
     "job-accept": Row("post", lambda w: _job(w) + "/accept", "401 200 404 200 404 200"),
     "job-start": Row("post", lambda w: _job(w) + "/start", "401 200 404 200 404 200"),
-    "job-arrive": Row("post", lambda w: _job(w) + "/arrive", "401 200 404 200 404 200",
-                      setup=lambda w: w.start(w.delivery)),
-    "job-complete-pickup": Row("post", lambda w: f"/api/v1/jobs/{w.pickup.pk}/complete-pickup",
-                               "401 200 404 200 404 200", body=lambda w: PICKUP_DONE,
-                               setup=lambda w: w.start(w.pickup)),
-    "job-deliver": Row("post", lambda w: _job(w) + "/deliver", "401 200 404 200 404 200",
-                       body=lambda w: {"method": "photo", "recipient_relation": "self", "media_sha256": [SHA]},
-                       setup=lambda w: w.start(w.delivery)),
-    "job-fail": Row("post", lambda w: _job(w) + "/fail", "401 200 404 200 404 200",
-                    body=lambda w: {"reason_code": "not_home", "next_step": {"kind": "retry"}},
-                    setup=lambda w: w.start(w.delivery)),
+    "job-arrive": Row(
+        "post", lambda w: _job(w) + "/arrive", "401 200 404 200 404 200", setup=lambda w: w.start(w.delivery)
+    ),
+    "job-complete-pickup": Row(
+        "post",
+        lambda w: f"/api/v1/jobs/{w.pickup.pk}/complete-pickup",
+        "401 200 404 200 404 200",
+        body=lambda w: PICKUP_DONE,
+        setup=lambda w: w.start(w.pickup),
+    ),
+    "job-deliver": Row(
+        "post",
+        lambda w: _job(w) + "/deliver",
+        "401 200 404 200 404 200",
+        body=lambda w: {"method": "photo", "recipient_relation": "self", "media_sha256": [SHA]},
+        setup=lambda w: w.start(w.delivery),
+    ),
+    "job-fail": Row(
+        "post",
+        lambda w: _job(w) + "/fail",
+        "401 200 404 200 404 200",
+        body=lambda w: {"reason_code": "not_home", "next_step": {"kind": "retry"}},
+        setup=lambda w: w.start(w.delivery),
+    ),
     # supervisor's desk
-    "station-jobs": Row("get", lambda w: f"/api/v1/stations/{w.station.code}/jobs", "401 403w 403w 200 403p 200"),
-    "job-assign": Row("post", lambda w: _job(w) + "/assign", "401 403w 403w 200 404 200",
-                      body=lambda w: {"courier_id": w.other_courier.pk, "reason": "rebalance"}),
+    "station-jobs": Row(
+        "get", lambda w: f"/api/v1/stations/{w.station.code}/jobs", "401 403w 403w 200 403p 200"
+    ),
+    "job-assign": Row(
+        "post",
+        lambda w: _job(w) + "/assign",
+        "401 403w 403w 200 404 200",
+        body=lambda w: {"courier_id": w.other_courier.pk, "reason": "rebalance"},
+    ),
     "job-unassign": Row("post", lambda w: _job(w) + "/unassign", "401 403w 403w 200 404 200"),
-    "job-cancel": Row("post", lambda w: _job(w) + "/cancel", "401 403w 403w 200 404 200",
-                      body=lambda w: {"reason": "sender called"}),
-    "shipment-detail": Row("get", lambda w: f"/api/v1/shipments/{w.delivery.shipment.tracking_no}",
-                           "401 200 404 200 404 200"),
-    "shipment-transition": Row("post", lambda w: f"/api/v1/shipments/{w.delivery.shipment.tracking_no}/transition",
-                               "401 403w 403w 200 404 200", body=lambda w: {"to": "held", "reason": "customer"}),
+    "job-cancel": Row(
+        "post",
+        lambda w: _job(w) + "/cancel",
+        "401 403w 403w 200 404 200",
+        body=lambda w: {"reason": "sender called"},
+    ),
+    "shipment-detail": Row(
+        "get", lambda w: f"/api/v1/shipments/{w.delivery.shipment.tracking_no}", "401 200 404 200 404 200"
+    ),
+    "shipment-transition": Row(
+        "post",
+        lambda w: f"/api/v1/shipments/{w.delivery.shipment.tracking_no}/transition",
+        "401 403w 403w 200 404 200",
+        body=lambda w: {"to": "held", "reason": "customer"},
+    ),
     # any courier of the station may scan its parcels (sorting, loading), not another station's staff
-    "scans": Row("post", lambda w: "/api/v1/scans", "401 201 201 201 403p 201",
-                 body=lambda w: {"tracking_no": w.delivery.shipment.tracking_no, "kind": "sorted"}),
+    "scans": Row(
+        "post",
+        lambda w: "/api/v1/scans",
+        "401 201 201 201 403p 201",
+        body=lambda w: {"tracking_no": w.delivery.shipment.tracking_no, "kind": "sorted"},
+    ),
     # intake
-    "station-shipments": Row("post", lambda w: f"/api/v1/stations/{w.station.code}/shipments",
-                             "401 403w 403w 201 403p 201", body=lambda w: NEW_SHIPMENT),
-    "station-shipments-bulk": Row("post", lambda w: f"/api/v1/stations/{w.station.code}/shipments/bulk",
-                                  "401 403w 403w 201 403p 201", body=lambda w: {"rows": [NEW_SHIPMENT]}),
+    "station-shipments": Row(
+        "post",
+        lambda w: f"/api/v1/stations/{w.station.code}/shipments",
+        "401 403w 403w 201 403p 201",
+        body=lambda w: NEW_SHIPMENT,
+    ),
+    "station-shipments-bulk": Row(
+        "post",
+        lambda w: f"/api/v1/stations/{w.station.code}/shipments/bulk",
+        "401 403w 403w 201 403p 201",
+        body=lambda w: {"rows": [NEW_SHIPMENT]},
+    ),
     # public and reference
-    "track-public": Row("get", lambda w: f"/api/v1/track/{w.delivery.shipment.tracking_no}",
-                        "200 200 200 200 200 200"),
+    "track-public": Row(
+        "get", lambda w: f"/api/v1/track/{w.delivery.shipment.tracking_no}", "200 200 200 200 200 200"
+    ),
     "reason-codes": Row("get", lambda w: "/api/v1/reason-codes", "401 200 200 200 200 200"),
 }
 
@@ -134,7 +194,8 @@ def test_every_api_route_has_a_matrix_row() -> None:
     unnamed = [route for route, name in routes if not name]
     assert not unnamed, f"name these routes so the matrix can refer to them: {unnamed}"
     missing = sorted(
-        f"{name} ({route})" for route, name in routes
+        f"{name} ({route})"
+        for route, name in routes
         if name not in ROWS and not name.startswith(EXEMPT_PREFIXES)  # type: ignore[union-attr]
     )
     assert not missing, f"routes without a permission-matrix row: {missing}"

@@ -40,16 +40,18 @@ def seed(station: Station, supervisor: Person, courier: Courier, n: int) -> None
 
 
 @pytest.mark.parametrize("n", SIZES)
-def test_the_couriers_day(n: int, api: Api, station: Station, supervisor: Person,
-                          courier: tuple[Courier, Person]) -> None:
+def test_the_couriers_day(
+    n: int, api: Api, station: Station, supervisor: Person, courier: tuple[Courier, Person]
+) -> None:
     seed(station, supervisor, courier[0], n)
     # token, the station (for "today" in its time zone), the jobs with their shipments
     assert queries(api, "/api/v1/me/jobs", courier[1]) == 3
 
 
 @pytest.mark.parametrize("n", SIZES)
-def test_the_station_job_list(n: int, api: Api, station: Station, supervisor: Person,
-                              courier: tuple[Courier, Person]) -> None:
+def test_the_station_job_list(
+    n: int, api: Api, station: Station, supervisor: Person, courier: tuple[Courier, Person]
+) -> None:
     seed(station, supervisor, courier[0], n)
     # token, the station by code, the count, the page with shipment and courier joined
     assert queries(api, f"/api/v1/stations/{station.code}/jobs", supervisor, page_size=50) == 4

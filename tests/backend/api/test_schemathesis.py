@@ -67,7 +67,9 @@ def _real_params(world: World, case: Any) -> None:
 
 
 def _token(world: World, role: str) -> str:
-    user = {"courier": world.courier.user, "supervisor": world.supervisor.user, "admin": world.admin.user}[role]
+    user = {"courier": world.courier.user, "supervisor": world.supervisor.user, "admin": world.admin.user}[
+        role
+    ]
     # A fresh token per call: a generated logout or revoke must not starve the calls after it.
     return token_issue(user, f"fuzz-{role}")[1]
 
@@ -76,7 +78,11 @@ def _token(world: World, role: str) -> str:
 @settings(
     max_examples=8,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
 )
 def test_api_conforms_to_its_schema(case: Any, world: World) -> None:
     # Callers rotate through the roles, and every other round uses real ids. (Hypothesis-drawn

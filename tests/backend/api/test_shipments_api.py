@@ -59,13 +59,19 @@ def test_the_station_list_is_paginated_and_refuses_bad_filters(
 
 
 def test_assign_reassign_unassign_and_cancel(
-    api: Api, station: Station, supervisor: Person, courier: tuple[Courier, Person],
-    other_courier: tuple[Courier, Person], other_station: Station,
+    api: Api,
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    other_courier: tuple[Courier, Person],
+    other_station: Station,
 ) -> None:
     c, _ = courier
     job = make_job(station, supervisor.ctx)
     url = f"/api/v1/jobs/{job.pk}"
-    r = api.post(f"{url}/assign", {"courier_id": c.pk, "reason": "zone", "version": job.version}, as_=supervisor)
+    r = api.post(
+        f"{url}/assign", {"courier_id": c.pk, "reason": "zone", "version": job.version}, as_=supervisor
+    )
     assert (r.status_code, r.json()["status"], r.json()["courier_id"]) == (200, "assigned", c.pk)
     r = api.post(f"{url}/assign", {"courier_id": other_courier[0].pk}, as_=supervisor)
     assert r.json()["courier_id"] == other_courier[0].pk
@@ -85,10 +91,15 @@ def test_assign_reassign_unassign_and_cancel(
 
 
 def test_shipment_detail_shows_history_to_staff_and_to_its_courier_only(
-    api: Api, station: Station, supervisor: Person, courier: tuple[Courier, Person],
+    api: Api,
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
     other_courier: tuple[Courier, Person],
 ) -> None:
-    job = job_assign(job_id=make_job(station, supervisor.ctx).pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
+    job = job_assign(
+        job_id=make_job(station, supervisor.ctx).pk, courier_id=courier[0].pk, ctx=supervisor.ctx
+    )
     url = f"/api/v1/shipments/{job.shipment.tracking_no}"
     r = api.get(url, supervisor)
     assert r.status_code == 200
@@ -134,16 +145,25 @@ def test_scans_move_the_status_and_late_scans_are_kept(
 
 
 def test_station_couriers_show_duty_and_todays_counts(
-    api: Api, station: Station, supervisor: Person, courier: tuple[Courier, Person],
+    api: Api,
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
     other_courier: tuple[Courier, Person],
 ) -> None:
     c, _ = courier
     today = station_today(station)
     for _ in range(2):
-        job_assign(job_id=make_job(station, supervisor.ctx, service_date=today).pk, courier_id=c.pk,
-                   ctx=supervisor.ctx)
-    job_assign(job_id=make_job(station, supervisor.ctx, service_date=today.replace(year=2031)).pk,
-               courier_id=c.pk, ctx=supervisor.ctx)
+        job_assign(
+            job_id=make_job(station, supervisor.ctx, service_date=today).pk,
+            courier_id=c.pk,
+            ctx=supervisor.ctx,
+        )
+    job_assign(
+        job_id=make_job(station, supervisor.ctx, service_date=today.replace(year=2031)).pk,
+        courier_id=c.pk,
+        ctx=supervisor.ctx,
+    )
     r = api.get(f"/api/v1/stations/{station.code}/couriers", supervisor)
     assert r.status_code == 200
     rows = {row["employee_no"]: row for row in r.json()}

@@ -20,8 +20,13 @@ def test_the_public_view_is_masked_and_shows_only_public_events(
     api: Api, station: Station, supervisor: Person, courier: tuple[Courier, Person]
 ) -> None:
     c, person = courier
-    job = make_job(station, supervisor.ctx, recipient_name="张三丰", recipient_phone="13812345678",
-                   recipient_address="杭州市西湖区教工路88号3幢501")
+    job = make_job(
+        station,
+        supervisor.ctx,
+        recipient_name="张三丰",
+        recipient_phone="13812345678",
+        recipient_address="杭州市西湖区教工路88号3幢501",
+    )
     scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=supervisor.ctx)
     scan(tracking_no=job.shipment.tracking_no, scan_kind="sorted", ctx=supervisor.ctx)
     job_assign(job_id=job.pk, courier_id=c.pk, ctx=supervisor.ctx)
@@ -52,7 +57,9 @@ def test_tracking_needs_no_login_and_ignores_a_stale_token(
     api: Api, station: Station, supervisor: Person
 ) -> None:
     job = make_job(station, supervisor.ctx)
-    r = api.client.get(f"/api/v1/track/{job.shipment.tracking_no}", HTTP_AUTHORIZATION="Token revoked-long-ago")
+    r = api.client.get(
+        f"/api/v1/track/{job.shipment.tracking_no}", HTTP_AUTHORIZATION="Token revoked-long-ago"
+    )
     assert r.status_code == 200
     spaced = job.shipment.tracking_no[:6] + "-" + job.shipment.tracking_no[6:]
     assert api.get(f"/api/v1/track/{spaced.lower()}").json()["tracking_no"] == job.shipment.tracking_no

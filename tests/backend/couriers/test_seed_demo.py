@@ -34,8 +34,18 @@ def seed(**options: object) -> str:
 
 
 def counts() -> dict[str, int]:
-    models = (Station, Courier, Zone, User, Shipment, Job, TrackingEvent, FeedEntry, DeliveryAttempt,
-              ProofOfDelivery)
+    models = (
+        Station,
+        Courier,
+        Zone,
+        User,
+        Shipment,
+        Job,
+        TrackingEvent,
+        FeedEntry,
+        DeliveryAttempt,
+        ProofOfDelivery,
+    )
     return {m.__name__: m.objects.count() for m in models}
 
 
@@ -88,7 +98,9 @@ def test_defaults_build_a_full_consistent_station() -> None:
     assert mix["assigned"] + mix["accepted"] > len(jobs) / 2
     assert 0 < mix["pending"] < len(jobs) / 10
     assert f"{len(jobs)} jobs" in output
-    assert "E1001" in output and "supervisor / parcelrun-demo" in output and "admin / parcelrun-demo" in output
+    assert (
+        "E1001" in output and "supervisor / parcelrun-demo" in output and "admin / parcelrun-demo" in output
+    )
 
 
 @pytest.mark.django_db
@@ -111,9 +123,13 @@ def test_history_is_what_the_services_write() -> None:
     assert ProofOfDelivery.objects.filter(job__in=delivered).count() == delivered.count()
     assert set(Shipment.objects.filter(jobs__in=delivered).values_list("status", flat=True)) == {"delivered"}
     failed = Job.objects.filter(status=JobStatus.FAILED)
-    reasons = DeliveryAttempt.objects.filter(job__in=failed, succeeded=False).values_list("reason_code", flat=True)
+    reasons = DeliveryAttempt.objects.filter(job__in=failed, succeeded=False).values_list(
+        "reason_code", flat=True
+    )
     assert failed.count() == len(reasons) and set(reasons) <= set(ReasonCode.values)
-    started = Job.objects.filter(kind="delivery", status=JobStatus.STARTED).values_list("shipment__status", flat=True)
+    started = Job.objects.filter(kind="delivery", status=JobStatus.STARTED).values_list(
+        "shipment__status", flat=True
+    )
     assert set(started) <= {ShipmentStatus.OUT_FOR_DELIVERY}
 
 
@@ -138,7 +154,9 @@ def test_running_twice_changes_nothing_and_still_prints_the_logins() -> None:
     output = seed(date=DAY.isoformat(), shipments=40)
     assert counts() == before
     assert "already there" in output
-    assert "E1001" in output and "supervisor / parcelrun-demo" in output and "admin / parcelrun-demo" in output
+    assert (
+        "E1001" in output and "supervisor / parcelrun-demo" in output and "admin / parcelrun-demo" in output
+    )
     number = output.split("Public tracking number: ")[1].split()[0]
     assert is_valid_tracking_no(number) and Shipment.objects.filter(tracking_no=number).exists()
 
@@ -159,7 +177,9 @@ def test_another_day_adds_that_days_shipments_to_the_same_station() -> None:
     seed(date="2026-11-25", shipments=10)
     assert Station.objects.count() == 1 and Courier.objects.count() == 8
     assert dict(Job.objects.values_list("service_date").annotate(n=Count("pk"))) == {
-        DAY: 10, date(2026, 11, 25): 10}
+        DAY: 10,
+        date(2026, 11, 25): 10,
+    }
 
 
 @pytest.mark.django_db
@@ -172,8 +192,10 @@ def test_without_a_date_the_work_is_for_today_in_the_station_zone() -> None:
 @pytest.mark.django_db
 def test_the_printed_logins_work() -> None:
     seed(date=DAY.isoformat(), shipments=0)
-    roles = {name: login(login=name, password="parcelrun-demo", device_id="t")[2].role
-             for name in ("E1001", "supervisor", "admin")}
+    roles = {
+        name: login(login=name, password="parcelrun-demo", device_id="t")[2].role
+        for name in ("E1001", "supervisor", "admin")
+    }
     assert roles == {"E1001": Role.COURIER, "supervisor": Role.SUPERVISOR, "admin": Role.ADMIN}
 
 
@@ -183,14 +205,19 @@ def test_couriers_option_sets_the_crew_and_territories() -> None:
     assert Courier.objects.count() == 10 and Zone.objects.filter(courier__isnull=False).count() == 10
     assert Zone.objects.get(code="Z10").courier.employee_no == "E1010"
     assert set(Job.objects.exclude(courier=None).values_list("courier", flat=True)) <= set(
-        Courier.objects.values_list("pk", flat=True))
+        Courier.objects.values_list("pk", flat=True)
+    )
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("options", "message"),
-    [({"couriers": 0}, "--couriers"), ({"couriers": 17}, "--couriers"), ({"shipments": -1}, "--shipments"),
-     ({"date": "24/11/2026"}, "--date")],
+    [
+        ({"couriers": 0}, "--couriers"),
+        ({"couriers": 17}, "--couriers"),
+        ({"shipments": -1}, "--shipments"),
+        ({"date": "24/11/2026"}, "--date"),
+    ],
 )
 def test_bad_options_are_refused_before_writing(options: dict[str, object], message: str) -> None:
     with pytest.raises(CommandError, match=message):

@@ -22,17 +22,30 @@ NOW = at(8, 50)
 
 
 def test_the_territory_owner_on_duty_gets_the_job_even_when_another_route_is_closer(
-    station: Station, supervisor: Person, courier: tuple[Courier, Person], other_courier: tuple[Courier, Person]
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    other_courier: tuple[Courier, Person],
 ) -> None:
     owner, other = courier[0], other_courier[0]
-    zone_create(station_id=station.pk, code="Z1", name="教工路", address_prefixes=["杭州市西湖区教工路"],
-                postcodes=[], courier_id=owner.pk)
+    zone_create(
+        station_id=station.pk,
+        code="Z1",
+        name="教工路",
+        address_prefixes=["杭州市西湖区教工路"],
+        postcodes=[],
+        courier_id=owner.pk,
+    )
     given_to(job_at(station, supervisor.ctx, 3.0, address="杭州市西湖区文一路9号"), other, supervisor.ctx)
     job = job_at(station, supervisor.ctx, 3.0, address="杭州市西湖区教工路12号")
 
     decision = auto_assign(job_id=job.pk, now=NOW)
 
-    assert (decision.courier_id, decision.kind, decision.rule) == (owner.pk, DecisionKind.AUTO, DecisionRule.TERRITORY)
+    assert (decision.courier_id, decision.kind, decision.rule) == (
+        owner.pk,
+        DecisionKind.AUTO,
+        DecisionRule.TERRITORY,
+    )
     assert decision.reason == "territory owner (Z1), +7.8 km, +34 min"  # 31 min riding + 3 at the door
     assert (decision.added_m, decision.actor_id) == (7_800, None)
     job = refresh(job)
@@ -43,37 +56,61 @@ def test_the_territory_owner_on_duty_gets_the_job_even_when_another_route_is_clo
 
 
 def test_a_delivery_postcode_names_the_territory_when_no_prefix_matches(
-    station: Station, supervisor: Person, courier: tuple[Courier, Person], other_courier: tuple[Courier, Person]
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    other_courier: tuple[Courier, Person],
 ) -> None:
-    zone_create(station_id=station.pk, code="P", name="邮编", address_prefixes=[], postcodes=["310012"],
-                courier_id=other_courier[0].pk)
+    zone_create(
+        station_id=station.pk,
+        code="P",
+        name="邮编",
+        address_prefixes=[],
+        postcodes=["310012"],
+        courier_id=other_courier[0].pk,
+    )
     job = job_at(station, supervisor.ctx, 1.0, postcode="310012")
     assert auto_assign(job_id=job.pk, now=NOW).courier_id == other_courier[0].pk
 
 
 def test_an_owner_off_duty_hands_over_to_the_cheapest_feasible_insertion_and_says_why(
-    station: Station, supervisor: Person, courier: tuple[Courier, Person], other_courier: tuple[Courier, Person]
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    other_courier: tuple[Courier, Person],
 ) -> None:
     owner, other = courier[0], other_courier[0]
-    zone_create(station_id=station.pk, code="Z1", name="教工路", address_prefixes=["杭州市西湖区教工路"],
-                postcodes=[], courier_id=owner.pk)
+    zone_create(
+        station_id=station.pk,
+        code="Z1",
+        name="教工路",
+        address_prefixes=["杭州市西湖区教工路"],
+        postcodes=[],
+        courier_id=owner.pk,
+    )
     courier_set_duty(courier_id=owner.pk, duty_status=DutyStatus.OFF_DUTY)
     job = job_at(station, supervisor.ctx, 2.0, address="杭州市西湖区教工路3号")
 
     decision = auto_assign(job_id=job.pk, now=NOW)
 
     assert (decision.courier_id, decision.rule) == (other.pk, DecisionRule.INSERTION)
-    assert decision.reason == (f"cheapest feasible insertion, +5.2 km, +24 min "
-                               f"(territory owner {owner.employee_no} is not on duty)")
+    assert decision.reason == (
+        f"cheapest feasible insertion, +5.2 km, +24 min (territory owner {owner.employee_no} is not on duty)"
+    )
 
 
 def test_a_job_never_goes_where_its_window_cannot_be_met_while_another_courier_can_meet_it(
-    station: Station, supervisor: Person, courier: tuple[Courier, Person], other_courier: tuple[Courier, Person]
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    other_courier: tuple[Courier, Person],
 ) -> None:
     near, far = courier, other_courier[0]
     # `near` stands 2 km east and must be 5 km west between 09:30 and 09:40: the new job, 3 km east,
     # is 1 km from them (a naive nearest choice), but serving it makes them miss that window.
-    standing_at(given_to(job_at(station, supervisor.ctx, 2.0, kind="pickup"), near[0], supervisor.ctx), near[1].ctx)
+    standing_at(
+        given_to(job_at(station, supervisor.ctx, 2.0, kind="pickup"), near[0], supervisor.ctx), near[1].ctx
+    )
     given_to(job_at(station, supervisor.ctx, -5.0, window=(at(9, 30), at(9, 40))), near[0], supervisor.ctx)
     job = job_at(station, supervisor.ctx, 3.0, window=(at(9, 0), at(9, 40)))
 
@@ -84,7 +121,10 @@ def test_a_job_never_goes_where_its_window_cannot_be_met_while_another_courier_c
 
 
 def test_capacity_sends_a_heavy_parcel_to_the_courier_who_still_has_room(
-    station: Station, supervisor: Person, courier: tuple[Courier, Person], other_courier: tuple[Courier, Person]
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    other_courier: tuple[Courier, Person],
 ) -> None:
     full, roomy = courier[0], other_courier[0]
     Courier.objects.filter(pk=full.pk).update(capacity_g=5_000)
@@ -96,7 +136,10 @@ def test_capacity_sends_a_heavy_parcel_to_the_courier_who_still_has_room(
 
 
 def test_nobody_able_to_be_back_by_shift_end_queues_the_job_with_an_alert(
-    station: Station, supervisor: Person, courier: tuple[Courier, Person], other_courier: tuple[Courier, Person]
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    other_courier: tuple[Courier, Person],
 ) -> None:
     Courier.objects.filter(pk__in=[courier[0].pk, other_courier[0].pk]).update(shift_end=time(9, 10))
     job = job_at(station, supervisor.ctx, 4.0)  # 2 × 5.2 km = 42 min of riding: back 09:35 at best
@@ -104,8 +147,9 @@ def test_nobody_able_to_be_back_by_shift_end_queues_the_job_with_an_alert(
     decision = auto_assign(job_id=job.pk, now=NOW)
 
     assert (decision.courier_id, decision.rule) == (None, DecisionRule.QUEUED)
-    assert decision.reason == ("no feasible courier: queued for a supervisor "
-                               "(no route can meet its window, capacity or shift end)")
+    assert decision.reason == (
+        "no feasible courier: queued for a supervisor (no route can meet its window, capacity or shift end)"
+    )
     assert refresh(job).status == JobStatus.PENDING
     alert = DispatchAlert.objects.get(job=job)
     assert (alert.kind, alert.resolved_at, alert.message) == (AlertKind.UNASSIGNABLE, None, decision.reason)
@@ -125,22 +169,32 @@ def test_a_queued_job_is_placed_once_a_courier_can_take_it_and_its_alert_closes(
 
     assert DispatchAlert.objects.get(job=job).resolved_at is not None
     assert [d.courier_id for d in AssignmentDecision.objects.filter(job=job).order_by("pk")] == [
-        None, None, courier[0].pk]
+        None,
+        None,
+        courier[0].pk,
+    ]
     assert AssignmentDecision.objects.filter(job=job).last().actor_id == supervisor.user.pk  # type: ignore[union-attr]
 
 
 def test_a_job_without_coordinates_goes_to_its_territory_owner_unrouted_or_else_to_the_queue(
     station: Station, supervisor: Person, courier: tuple[Courier, Person]
 ) -> None:
-    zone_create(station_id=station.pk, code="Z1", name="教工路", address_prefixes=["杭州市西湖区教工路"],
-                postcodes=[], courier_id=courier[0].pk)
+    zone_create(
+        station_id=station.pk,
+        code="Z1",
+        name="教工路",
+        address_prefixes=["杭州市西湖区教工路"],
+        postcodes=[],
+        courier_id=courier[0].pk,
+    )
     owned = job_at(station, supervisor.ctx, address="杭州市西湖区教工路1号", located=False)
     stray = job_at(station, supervisor.ctx, address="杭州市滨江区江南大道1号", located=False)
 
     assert auto_assign(job_id=owned.pk, now=NOW).reason == "territory owner (Z1); no coordinates, not routed"
     assert (refresh(owned).planned_seq, refresh(owned).eta) == (0, None)
     assert auto_assign(job_id=stray.pk, now=NOW).reason == (
-        "no feasible courier: queued for a supervisor (no coordinates to route it)")
+        "no feasible courier: queued for a supervisor (no coordinates to route it)"
+    )
 
 
 def test_only_a_pending_job_is_assigned_automatically(

@@ -112,7 +112,9 @@ def test_done_stops_stay_fixed_and_the_route_starts_where_the_courier_stands(
     station: Station, supervisor: Person, courier: tuple[Courier, Person]
 ) -> None:
     c, person = courier
-    here = standing_at(given_to(job_at(station, supervisor.ctx, 2.0, kind="pickup"), c, supervisor.ctx), person.ctx)
+    here = standing_at(
+        given_to(job_at(station, supervisor.ctx, 2.0, kind="pickup"), c, supervisor.ctx), person.ctx
+    )
     rest = line_east(station, supervisor, c, [2.5, -1.0])
     job_set_plan(job_id=here.pk, planned_seq=0, eta=None, ctx=supervisor.ctx)
     here = refresh(here)
@@ -128,7 +130,9 @@ def test_done_stops_stay_fixed_and_the_route_starts_where_the_courier_stands(
 def test_a_window_already_missed_is_served_late_and_raises_an_at_risk_alert(
     station: Station, supervisor: Person, courier: tuple[Courier, Person]
 ) -> None:
-    missed = given_to(job_at(station, supervisor.ctx, 2.0, window=(at(8, 0), at(8, 30))), courier[0], supervisor.ctx)
+    missed = given_to(
+        job_at(station, supervisor.ctx, 2.0, window=(at(8, 0), at(8, 30))), courier[0], supervisor.ctx
+    )
     fine = given_to(job_at(station, supervisor.ctx, 1.0), courier[0], supervisor.ctx)
 
     run = courier_replan(courier_id=courier[0].pk, trigger="test", now=at(9, 0))
@@ -163,7 +167,10 @@ def test_an_eta_refresh_reports_a_courier_falling_behind(
 
 
 def test_a_station_plan_spreads_the_pending_jobs_and_is_reproducible_with_a_seed(
-    station: Station, supervisor: Person, courier: tuple[Courier, Person], other_courier: tuple[Courier, Person]
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    other_courier: tuple[Courier, Person],
 ) -> None:
     east = [job_at(station, supervisor.ctx, km, window=(at(8, 0), at(8, 45))) for km in (1.0, 2.0, 3.0)]
     west = [job_at(station, supervisor.ctx, -km, window=(at(8, 0), at(8, 45))) for km in (1.0, 2.0, 3.0)]
@@ -174,7 +181,9 @@ def test_a_station_plan_spreads_the_pending_jobs_and_is_reproducible_with_a_seed
     owners = {refresh(j).courier_id for j in east}, {refresh(j).courier_id for j in west}
     assert len(owners[0]) == 1 and len(owners[1]) == 1 and owners[0] != owners[1]  # one side each
     assert all(refresh(j).status == JobStatus.ASSIGNED and refresh(j).eta is not None for j in east + west)
-    assert {d.rule for j in east for d in refresh(j).assignment_decisions.all()} == {DecisionRule.STATION_PLAN}
+    assert {d.rule for j in east for d in refresh(j).assignment_decisions.all()} == {
+        DecisionRule.STATION_PLAN
+    }
 
     for j in east + west:
         job_unassign(job_id=j.pk, ctx=supervisor.ctx, reason="again")
@@ -183,7 +192,10 @@ def test_a_station_plan_spreads_the_pending_jobs_and_is_reproducible_with_a_seed
 
 
 def test_a_station_plan_leaves_couriers_who_set_off_alone_and_queues_what_nobody_can_serve(
-    station: Station, supervisor: Person, courier: tuple[Courier, Person], other_courier: tuple[Courier, Person]
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    other_courier: tuple[Courier, Person],
 ) -> None:
     c, person = courier
     standing_at(given_to(job_at(station, supervisor.ctx, 1.0, kind="pickup"), c, supervisor.ctx), person.ctx)
@@ -209,6 +221,9 @@ def test_after_the_shift_end_a_replan_keeps_the_order_and_flags_every_stop(
 
     run = courier_replan(courier_id=courier[0].pk, trigger="evening", now=at(21, 0))
 
-    assert (run.diff["sequence"], run.diff["at_risk"], run.reordered) == ([j.pk for j in jobs], [j.pk for j in jobs],
-                                                                           False)
+    assert (run.diff["sequence"], run.diff["at_risk"], run.reordered) == (
+        [j.pk for j in jobs],
+        [j.pk for j in jobs],
+        False,
+    )
     assert DispatchAlert.objects.filter(kind=AlertKind.AT_RISK, resolved_at__isnull=True).count() == 2

@@ -45,15 +45,15 @@ def test_auto_assign_answers_the_decision_and_the_desk_lists_it(
     assert (body["job_id"], body["rule"], body["kind"]) == (job.pk, "insertion", "auto")
     assert body["courier"]["id"] in (courier[0].pk, Courier.objects.exclude(pk=courier[0].pk).get().pk)
     assert body["reason"].startswith("cheapest feasible insertion, +2.6 km, +")
-    listed = api.get(f"/api/v1/stations/{station.code}/assignment-decisions", supervisor, job_id=job.pk).json()
+    listed = api.get(
+        f"/api/v1/stations/{station.code}/assignment-decisions", supervisor, job_id=job.pk
+    ).json()
     assert [d["reason"] for d in listed] == [body["reason"]]
     again = api.post(f"/api/v1/jobs/{job.pk}/auto-assign", as_=supervisor)
     assert (again.status_code, again.json()["code"]) == (409, "invalid_transition")
 
 
-def test_the_unassigned_queue_shows_why_and_the_alert(
-    api: Api, station: Station, supervisor: Person
-) -> None:
+def test_the_unassigned_queue_shows_why_and_the_alert(api: Api, station: Station, supervisor: Person) -> None:
     Courier.objects.update(duty_status=DutyStatus.OFF_DUTY)
     job = today_job(station, supervisor, 1.0)
     api.post(f"/api/v1/jobs/{job.pk}/auto-assign", as_=supervisor)
@@ -65,7 +65,10 @@ def test_the_unassigned_queue_shows_why_and_the_alert(
 
 
 def test_a_courier_reads_their_plan_with_etas_and_the_last_diff(
-    api: Api, station: Station, supervisor: Person, courier: tuple[Courier, Person],
+    api: Api,
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
     other_courier: tuple[Courier, Person],
 ) -> None:
     c, person = courier
@@ -85,37 +88,56 @@ def test_a_courier_reads_their_plan_with_etas_and_the_last_diff(
 
 
 def test_a_stale_reassignment_is_409_with_each_job_explained(
-    api: Api, station: Station, supervisor: Person, courier: tuple[Courier, Person],
+    api: Api,
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
     other_courier: tuple[Courier, Person],
 ) -> None:
     job = given_to(today_job(station, supervisor, 1.0), courier[0], supervisor.ctx)
-    body = {"jobs": [{"id": job.pk, "version": job.version - 1}], "to_courier_id": other_courier[0].pk,
-            "reason": "rebalance"}
+    body = {
+        "jobs": [{"id": job.pk, "version": job.version - 1}],
+        "to_courier_id": other_courier[0].pk,
+        "reason": "rebalance",
+    }
 
     r = api.post("/api/v1/reassignments", body, as_=supervisor)
 
     assert (r.status_code, r.json()["code"]) == (409, "reassign_conflict")
-    assert [(c["job_id"], c["code"]) for c in r.json()["details"]["conflicts"]] == [(job.pk, "version_conflict")]
-    assert api.post("/api/v1/reassignments", {**body, "reason": ""}, as_=supervisor).json()["code"] == "invalid"
+    assert [(c["job_id"], c["code"]) for c in r.json()["details"]["conflicts"]] == [
+        (job.pk, "version_conflict")
+    ]
+    assert (
+        api.post("/api/v1/reassignments", {**body, "reason": ""}, as_=supervisor).json()["code"] == "invalid"
+    )
     assert api.post("/api/v1/reassignments", {**body, "jobs": []}, as_=supervisor).status_code == 400
 
-    ok = api.post("/api/v1/reassignments", {**body, "jobs": [{"id": job.pk, "version": job.version}]}, as_=supervisor)
+    ok = api.post(
+        "/api/v1/reassignments", {**body, "jobs": [{"id": job.pk, "version": job.version}]}, as_=supervisor
+    )
     assert ok.status_code == 200, ok.json()
     assert ok.json()["jobs"][0]["courier_id"] == other_courier[0].pk
     assert AssignmentDecision.objects.get(job=job).actor_id == supervisor.user.pk
 
 
 def test_courier_unavailable_preview_then_apply_and_a_stale_token_is_refused(
-    api: Api, station: Station, supervisor: Person, courier: tuple[Courier, Person],
+    api: Api,
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
     other_courier: tuple[Courier, Person],
 ) -> None:
     gone, taker = courier[0], other_courier[0]
     job = given_to(today_job(station, supervisor, 1.0), gone, supervisor.ctx)
     preview = api.get(f"/api/v1/couriers/{gone.pk}/unavailable-preview", supervisor).json()
     assert [(m["job_id"], m["version"], m["to_courier_id"]) for m in preview["moves"]] == [
-        (job.pk, refresh(job).version, taker.pk)]
-    body = {"reason": "sick", "preview_token": preview["token"],
-            "jobs": [{"id": m["job_id"], "version": m["version"]} for m in preview["moves"]]}
+        (job.pk, refresh(job).version, taker.pk)
+    ]
+    body = {
+        "reason": "sick",
+        "preview_token": preview["token"],
+        "jobs": [{"id": m["job_id"], "version": m["version"]} for m in preview["moves"]],
+    }
 
     courier_set_duty(courier_id=taker.pk, duty_status=DutyStatus.ON_BREAK)
     stale = api.post(f"/api/v1/couriers/{gone.pk}/unavailable", body, as_=supervisor)
@@ -134,7 +156,11 @@ def test_a_station_plan_runs_with_a_budget_and_bad_budgets_are_400(
     today_job(station, supervisor, 1.0)
     r = api.post(f"/api/v1/stations/{station.code}/plan", {"seed": 1, "max_iterations": 100}, as_=supervisor)
     assert r.status_code == 200, r.json()
-    assert (r.json()["outcome"], r.json()["courier_id"], r.json()["diff"]["unassigned"]) == ("applied", None, [])
+    assert (r.json()["outcome"], r.json()["courier_id"], r.json()["diff"]["unassigned"]) == (
+        "applied",
+        None,
+        [],
+    )
     bad = api.post(f"/api/v1/stations/{station.code}/plan", {"max_iterations": 0}, as_=supervisor)
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid")
     assert "max_iterations" in bad.json()["details"]["fields"]

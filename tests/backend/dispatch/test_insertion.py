@@ -17,12 +17,21 @@ MATRIX = EuclideanMatrix(scale=1)
 
 
 def courier(vid: str, x: float, *, weight: int = 100, shift_end: int = 10_000, at: int = 0) -> Vehicle:
-    return Vehicle(vid, weight, 1000, 0, shift_end, Point(x, 0), profile="planar",
-                   position=Point(x, 0), position_time=at)
+    return Vehicle(
+        vid, weight, 1000, 0, shift_end, Point(x, 0), profile="planar", position=Point(x, 0), position_time=at
+    )
 
 
-def stop(sid: str, x: float, y: float = 0, kind: StopKind = "pickup", a: int = 0, b: int = 10_000,
-         w: int = 1, service: int = 0) -> Stop:
+def stop(
+    sid: str,
+    x: float,
+    y: float = 0,
+    kind: StopKind = "pickup",
+    a: int = 0,
+    b: int = 10_000,
+    w: int = 1,
+    service: int = 0,
+) -> Stop:
     return Stop(sid, kind, x, y, tw_start=a, tw_end=b, service_s=service, weight_g=w)
 
 
@@ -55,7 +64,10 @@ def test_capacity_sends_the_stop_to_a_van_with_room_or_nowhere() -> None:
 def test_a_delivery_must_fit_from_the_station_a_pickup_after_it() -> None:
     v = courier("a", 0, weight=100)
     route = [stop("d", 10, kind="delivery", w=60), stop("p", 20, w=60)]  # 60 on board, then 60 again
-    assert cheapest_insertion(stop("d2", 15, kind="delivery", w=50), [route_state(v, route, MATRIX)], MATRIX) is None
+    assert (
+        cheapest_insertion(stop("d2", 15, kind="delivery", w=50), [route_state(v, route, MATRIX)], MATRIX)
+        is None
+    )
     ins = cheapest_insertion(stop("p2", 15, w=40), [route_state(v, route, MATRIX)], MATRIX)
     assert ins is not None and ins.position == 1  # after the delivery has left the van
     assert evaluate(v, [route[0], stop("p2", 15, w=40), route[1]], MATRIX).feasible
@@ -64,7 +76,9 @@ def test_a_delivery_must_fit_from_the_station_a_pickup_after_it() -> None:
 def test_the_shift_end_rules_out_a_courier_who_could_not_get_home() -> None:
     short = courier("short", 0, shift_end=300)  # 200 m out and back is 400 s
     long = courier("long", 600, shift_end=10_000)
-    ins = cheapest_insertion(stop("new", 200), [route_state(short, [], MATRIX), route_state(long, [], MATRIX)], MATRIX)
+    ins = cheapest_insertion(
+        stop("new", 200), [route_state(short, [], MATRIX), route_state(long, [], MATRIX)], MATRIX
+    )
     assert ins is not None and ins.vehicle_id == "long"
 
 
@@ -75,7 +89,7 @@ def test_added_distance_and_duration_match_a_recomputation() -> None:
     ins = cheapest_insertion(new, [route_state(v, route, MATRIX)], MATRIX, distance_cost=1, duration_cost=1)
     assert ins is not None
     before = evaluate(v, route, MATRIX)
-    after = evaluate(v, [*route[: ins.position], new, *route[ins.position:]], MATRIX)
+    after = evaluate(v, [*route[: ins.position], new, *route[ins.position :]], MATRIX)
     assert after.distance - before.distance == ins.added_distance
     assert after.duration - before.duration == ins.added_duration
     assert ins.cost == ins.added_distance + ins.added_duration
@@ -86,16 +100,39 @@ coord = st.integers(-500, 500)
 
 @st.composite
 def scenario(draw: st.DrawFn) -> tuple[Vehicle, list[Stop], Stop]:
-    v = courier("a", 0, weight=draw(st.integers(5, 40)), shift_end=draw(st.integers(1000, 8000)),
-                at=draw(st.integers(0, 500)))
+    v = courier(
+        "a",
+        0,
+        weight=draw(st.integers(5, 40)),
+        shift_end=draw(st.integers(1000, 8000)),
+        at=draw(st.integers(0, 500)),
+    )
     stops = []
     for i in range(draw(st.integers(0, 7))):
         a = draw(st.integers(0, 4000))
-        stops.append(stop(f"s{i}", draw(coord), draw(coord), draw(st.sampled_from(["pickup", "delivery"])),
-                          a, a + draw(st.integers(0, 6000)), draw(st.integers(1, 10)), draw(st.integers(0, 120))))
+        stops.append(
+            stop(
+                f"s{i}",
+                draw(coord),
+                draw(coord),
+                draw(st.sampled_from(["pickup", "delivery"])),
+                a,
+                a + draw(st.integers(0, 6000)),
+                draw(st.integers(1, 10)),
+                draw(st.integers(0, 120)),
+            )
+        )
     a = draw(st.integers(0, 5000))
-    new = stop("new", draw(coord), draw(coord), draw(st.sampled_from(["pickup", "delivery"])),
-               a, a + draw(st.integers(0, 3000)), draw(st.integers(1, 10)), draw(st.integers(0, 120)))
+    new = stop(
+        "new",
+        draw(coord),
+        draw(coord),
+        draw(st.sampled_from(["pickup", "delivery"])),
+        a,
+        a + draw(st.integers(0, 3000)),
+        draw(st.integers(1, 10)),
+        draw(st.integers(0, 120)),
+    )
     return v, stops, new
 
 
@@ -113,7 +150,7 @@ def test_insertion_agrees_with_brute_force_resimulation(case: tuple[Vehicle, lis
     if ins is not None:
         # Whatever it returns, re-simulating shows every window, the shift end and capacity met
         # (a route that was already late stays late only where it already was).
-        after = evaluate(v, [*route[: ins.position], new, *route[ins.position:]], MATRIX)
+        after = evaluate(v, [*route[: ins.position], new, *route[ins.position :]], MATRIX)
         assert after.lateness <= existing.lateness
         if existing.feasible:
             assert after.feasible

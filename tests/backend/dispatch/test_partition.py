@@ -38,14 +38,29 @@ def city_day(couriers: int = 6, per_courier: int = 25, seed: int = 3) -> PlanReq
     for i in range(couriers * per_courier):
         kind = "delivery" if rng.random() < 0.6 else "pickup"
         start = rng.randrange(0, SHIFT - 3600, 900) if rng.random() < 0.2 else 0
-        stops.append(Stop(
-            f"s{i}", kind, STATION.x + rng.uniform(-0.03, 0.03), STATION.y + rng.uniform(-0.02, 0.02),
-            tw_start=start, tw_end=start + 3600 if start else SHIFT, service_s=120,
-            weight_g=rng.randint(500, 4000), volume_cm3=rng.randint(1000, 8000),
-        ))
+        stops.append(
+            Stop(
+                f"s{i}",
+                kind,
+                STATION.x + rng.uniform(-0.03, 0.03),
+                STATION.y + rng.uniform(-0.02, 0.02),
+                tw_start=start,
+                tw_end=start + 3600 if start else SHIFT,
+                service_s=120,
+                weight_g=rng.randint(500, 4000),
+                volume_cm3=rng.randint(1000, 8000),
+            )
+        )
     vehicles = tuple(
-        Vehicle(f"c{k}", 60_000 if k % 3 == 2 else 150_000, 400_000 if k % 3 == 2 else 1_000_000,
-                0, SHIFT, STATION, profile="e-tricycle" if k % 3 == 2 else "van")
+        Vehicle(
+            f"c{k}",
+            60_000 if k % 3 == 2 else 150_000,
+            400_000 if k % 3 == 2 else 1_000_000,
+            0,
+            SHIFT,
+            STATION,
+            profile="e-tricycle" if k % 3 == 2 else "van",
+        )
         for k in range(couriers)
     )
     return PlanRequest(stops=tuple(stops), vehicles=vehicles)
@@ -138,7 +153,9 @@ def test_only_stops_open_all_day_are_grouped_and_each_stop_is_in_one_group() -> 
     assert len(groups) < len(stops) / 2  # ~5 open stops per group, 20 % of stops have a window
     for g in (g for g in groups if len(g) > 1):
         assert all(stops[i].tw_start == 0 and stops[i].tw_end == SHIFT for i in g)
-    assert {i for g in groups if len(g) == 1 for i in g} >= {i for i, s in enumerate(stops) if s.tw_end < SHIFT}
+    assert {i for g in groups if len(g) == 1 for i in g} >= {
+        i for i, s in enumerate(stops) if s.tw_end < SHIFT
+    }
 
 
 def test_the_coarse_copy_keeps_each_groups_work_load_and_prize() -> None:

@@ -56,8 +56,12 @@ def test_the_threshold_is_configurable() -> None:
 
 def test_done_stops_stay_fixed_and_planning_starts_at_the_courier() -> None:
     stops = line_stops([500, 1000, 2000, 3000])
-    v = courier(["s500", "s1000", "s3000", "s2000"], done_stop_ids=("s500", "s1000"),
-                position=Point(1000, 0), position_time=1500)
+    v = courier(
+        ["s500", "s1000", "s3000", "s2000"],
+        done_stop_ids=("s500", "s1000"),
+        position=Point(1000, 0),
+        position_time=1500,
+    )
     res = replan_courier(v, stops, MATRIX, max_iterations=300)
     assert res.done == ("s500", "s1000")
     assert set(res.sequence) == {"s2000", "s3000"}
@@ -89,4 +93,6 @@ def test_moved_stops_is_the_smallest_set_to_move() -> None:
     assert moved_stops(["a", "b", "c", "d"], ["a", "b", "c", "d"]) == ()
     assert moved_stops(["a", "b", "c", "d"], ["d", "a", "b", "c"]) == ("d",)
     assert len(moved_stops(["a", "b", "c", "d"], ["d", "c", "b", "a"])) == 3
-    assert moved_stops(["a", "x", "b"], ["b", "a"]) == ("b",) or moved_stops(["a", "x", "b"], ["b", "a"]) == ("a",)
+    assert moved_stops(["a", "x", "b"], ["b", "a"]) == ("b",) or moved_stops(["a", "x", "b"], ["b", "a"]) == (
+        "a",
+    )

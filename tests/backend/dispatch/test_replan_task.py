@@ -30,8 +30,10 @@ ROOT = Path(__file__).resolve().parents[3]
 def zigzag(station: Station, supervisor: Person, courier: Courier, day: object = None) -> list[Job]:
     """Four stops 1–4 km east planned as 4, 1, 3, 2 km: a re-plan that reorders saves ≥ 5 % and ≥ 1 km."""
     kw = {"day": day} if day else {}
-    jobs = [given_to(job_at(station, supervisor.ctx, km, **kw), courier, supervisor.ctx)  # type: ignore[arg-type]
-            for km in (1.0, 2.0, 3.0, 4.0)]
+    jobs = [
+        given_to(job_at(station, supervisor.ctx, km, **kw), courier, supervisor.ctx)  # type: ignore[arg-type]
+        for km in (1.0, 2.0, 3.0, 4.0)
+    ]
     for seq, i in enumerate([3, 0, 2, 1]):
         job_set_plan(job_id=jobs[i].pk, planned_seq=seq, eta=None, ctx=supervisor.ctx)
     return jobs
@@ -39,13 +41,17 @@ def zigzag(station: Station, supervisor: Person, courier: Courier, day: object =
 
 @pytest.mark.django_db
 def test_triggers_within_the_window_coalesce_and_the_scheduled_run_happens_once(
-    station: Station, supervisor: Person, courier: tuple[Courier, Person],
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
     django_capture_on_commit_callbacks: object,
 ) -> None:
     c = courier[0]
     jobs = zigzag(station, supervisor, c)
     with django_capture_on_commit_callbacks() as sent:  # type: ignore[operator]
-        ticks = [replan_soon(courier_id=c.pk, trigger=t) for t in ("new pickup", "failed attempt", "new pickup")]
+        ticks = [
+            replan_soon(courier_id=c.pk, trigger=t) for t in ("new pickup", "failed attempt", "new pickup")
+        ]
     assert ticks == [Tick.SCHEDULED, Tick.COALESCED, Tick.COALESCED]
     assert len(sent) == 1  # one task sent, after commit
     state = ReplanState.objects.get(courier=c)
@@ -62,7 +68,10 @@ def test_triggers_within_the_window_coalesce_and_the_scheduled_run_happens_once(
 
 @pytest.mark.django_db
 def test_the_watch_asks_a_replan_only_for_couriers_falling_behind(
-    station: Station, supervisor: Person, courier: tuple[Courier, Person], other_courier: tuple[Courier, Person],
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    other_courier: tuple[Courier, Person],
     django_capture_on_commit_callbacks: object,
 ) -> None:
     given_to(job_at(station, supervisor.ctx, 2.0, window=(at(9, 0), at(9, 30))), courier[0], supervisor.ctx)
@@ -70,7 +79,9 @@ def test_the_watch_asks_a_replan_only_for_couriers_falling_behind(
     with django_capture_on_commit_callbacks():  # type: ignore[operator]
         assert watch_couriers(now=at(9, 0)) == 0
         assert watch_couriers(now=at(9, 25)) == 1
-    assert list(ReplanState.objects.values_list("courier_id", "triggers")) == [(courier[0].pk, ["falling behind"])]
+    assert list(ReplanState.objects.values_list("courier_id", "triggers")) == [
+        (courier[0].pk, ["falling behind"])
+    ]
 
 
 def _database_url() -> str:
@@ -80,23 +91,46 @@ def _database_url() -> str:
 
 
 def _celery_env() -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL,
-            "DJANGO_SETTINGS_MODULE": "backend.settings", "REPLAN_DEBOUNCE_S": "2"}
+    return {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "DJANGO_SETTINGS_MODULE": "backend.settings",
+        "REPLAN_DEBOUNCE_S": "2",
+    }
 
 
 # The Celery client side also runs in subprocesses: kombu's Redis transport registers after-fork
 # hooks in the process that uses it, and a later fork (the partitioned solver's process pool in
 # the same pytest run) then hangs in them.
-SEND = "import django; django.setup(); from backend.dispatch.tasks import replan_courier as t; " \
-       "[t.delay({courier}, f'trigger {{i}}') for i in range(5)]"
+SEND = (
+    "import django; django.setup(); from backend.dispatch.tasks import replan_courier as t; "
+    "[t.delay({courier}, f'trigger {{i}}') for i in range(5)]"
+)
 
 
 @pytest.fixture
 def worker() -> object:
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "celery"), "-A", "backend", "worker", "--pool=solo", "-l", "info",
-         "--purge", "--without-gossip", "--without-mingle", "-n", f"replan-test-{os.getpid()}@%h"],
-        cwd=ROOT, env=_celery_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "backend",
+            "worker",
+            "--pool=solo",
+            "-l",
+            "info",
+            "--purge",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"replan-test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=_celery_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         seen = []
@@ -128,8 +162,9 @@ def test_a_burst_of_triggers_gives_one_replan_in_a_real_worker(
     jobs = zigzag(station, supervisor, c, day=station_today(station))
     started = clock.monotonic()
 
-    subprocess.run([sys.executable, "-c", SEND.format(courier=c.pk)], cwd=ROOT, env=_celery_env(), check=True,
-                   timeout=30)
+    subprocess.run(
+        [sys.executable, "-c", SEND.format(courier=c.pk)], cwd=ROOT, env=_celery_env(), check=True, timeout=30
+    )
 
     while not PlanRun.objects.filter(courier=c).exists():
         assert clock.monotonic() - started < 20, "no re-plan ran within 20 s"

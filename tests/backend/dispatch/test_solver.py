@@ -21,7 +21,9 @@ def van(vid: str, weight: int = 100, volume: int = 100, shift_end: int = 10_000)
 def small_day() -> PlanRequest:
     stops = (
         Stop("d1", "delivery", 300, 0, tw_start=0, tw_end=400, service_s=30, weight_g=40, volume_cm3=10),
-        Stop("d2", "delivery", 300, 300, tw_start=1000, tw_end=1200, service_s=30, weight_g=40, volume_cm3=10),
+        Stop(
+            "d2", "delivery", 300, 300, tw_start=1000, tw_end=1200, service_s=30, weight_g=40, volume_cm3=10
+        ),
         Stop("d3", "delivery", -300, 0, tw_start=0, tw_end=2000, service_s=30, weight_g=40, volume_cm3=10),
         Stop("d4", "delivery", -300, 300, tw_start=500, tw_end=700, service_s=30, weight_g=40, volume_cm3=10),
         Stop("p1", "pickup", 0, 400, tw_start=0, tw_end=3000, service_s=60, weight_g=30, volume_cm3=40),
@@ -70,8 +72,10 @@ def test_volume_alone_can_bind() -> None:
 def test_pickups_and_deliveries_share_one_route_deliveries_first_when_the_van_is_full() -> None:
     # 100 g loaded at the station; a pickup before both deliveries would overload the van.
     stops = (
-        Stop("p1", "pickup", 100, 0, weight_g=50), Stop("p2", "pickup", 200, 0, weight_g=50),
-        Stop("d1", "delivery", 300, 0, weight_g=50), Stop("d2", "delivery", 400, 0, weight_g=50),
+        Stop("p1", "pickup", 100, 0, weight_g=50),
+        Stop("p2", "pickup", 200, 0, weight_g=50),
+        Stop("d1", "delivery", 300, 0, weight_g=50),
+        Stop("d2", "delivery", 400, 0, weight_g=50),
     )
     plan = solve(PlanRequest(stops, (van("a"),)), MATRIX, max_iterations=300)
     (route,) = plan.routes
@@ -117,10 +121,23 @@ def test_route_cost_recomputes_the_plan_cost_from_the_matrix() -> None:
 
 
 def test_a_live_courier_starts_where_and_when_it_is() -> None:
-    courier = Vehicle("a", 100, 100, 0, 10_000, DEPOT, profile="planar",
-                      position=Point(500, 0), position_time=2000, done_stop_ids=("old",))
-    stops = (Stop("old", "pickup", 500, 0, weight_g=90, done=True), Stop("next", "delivery", 600, 0, weight_g=5),
-             Stop("heavy", "pickup", 700, 0, weight_g=20))
+    courier = Vehicle(
+        "a",
+        100,
+        100,
+        0,
+        10_000,
+        DEPOT,
+        profile="planar",
+        position=Point(500, 0),
+        position_time=2000,
+        done_stop_ids=("old",),
+    )
+    stops = (
+        Stop("old", "pickup", 500, 0, weight_g=90, done=True),
+        Stop("next", "delivery", 600, 0, weight_g=5),
+        Stop("heavy", "pickup", 700, 0, weight_g=20),
+    )
     plan = solve(PlanRequest(stops, (courier,)), MATRIX, max_iterations=200)
     # 90 g picked up at "old" is still on board: only 10 g of room left, so "heavy" cannot come.
     assert plan.unassigned == ("heavy",)
@@ -131,8 +148,16 @@ def test_a_partitioned_day_serves_every_stop_once_within_all_constraints() -> No
     from backend.dispatch.planning.partition import solve_partitioned
 
     stops = tuple(
-        Stop(f"s{i}", "delivery" if i % 3 else "pickup", 400 * ((i * 7) % 11 - 5), 400 * ((i * 5) % 9 - 4),
-             tw_start=0 if i % 5 else 3000, tw_end=9000 if i % 5 else 6600, service_s=60, weight_g=10)
+        Stop(
+            f"s{i}",
+            "delivery" if i % 3 else "pickup",
+            400 * ((i * 7) % 11 - 5),
+            400 * ((i * 5) % 9 - 4),
+            tw_start=0 if i % 5 else 3000,
+            tw_end=9000 if i % 5 else 6600,
+            service_s=60,
+            weight_g=10,
+        )
         for i in range(40)
     )
     request = PlanRequest(stops, tuple(van(f"v{k}", weight=200, shift_end=20_000) for k in range(4)))

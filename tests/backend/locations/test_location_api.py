@@ -36,8 +36,13 @@ def test_a_courier_posts_a_ping_and_a_second_one_is_rate_limited(courier) -> Non
 
 def test_bad_input_is_a_400_with_a_code_never_a_500(courier) -> None:  # type: ignore[no-untyped-def]
     client = APIClient()
-    for body in ({**_body(), "lat": "north"}, {**_body(), "lat": 95}, {**_body(), "accuracy_m": "NaN"},
-                 {"lat": 1}, {**_body(), "recorded_at": "yesterday"}):
+    for body in (
+        {**_body(), "lat": "north"},
+        {**_body(), "lat": 95},
+        {**_body(), "accuracy_m": "NaN"},
+        {"lat": 1},
+        {**_body(), "recorded_at": "yesterday"},
+    ):
         response = client.post(URL, body, format="json", **courier[1].auth)
         assert response.status_code == 400, (body, response.content)
         assert response.json()["code"] in ("invalid", "invalid_coordinates")

@@ -16,8 +16,12 @@ from backend.shipments.context import Ctx
 
 
 def _ping(ctx: Ctx, **overrides: object) -> CourierLocation:
-    fields: dict[str, object] = {"lat": 30.2741, "lng": 120.1551, "accuracy_m": 12.0,
-                                 "recorded_at": timezone.now() - timedelta(seconds=2)}
+    fields: dict[str, object] = {
+        "lat": 30.2741,
+        "lng": 120.1551,
+        "accuracy_m": 12.0,
+        "recorded_at": timezone.now() - timedelta(seconds=2),
+    }
     fields.update(overrides)
     return location_record(ctx=ctx, **fields)  # type: ignore[arg-type]
 
@@ -27,7 +31,12 @@ def test_a_courier_ping_is_kept_with_our_receive_time(courier) -> None:  # type:
     loc = _ping(person.ctx)
     saved = CourierLocation.objects.get(pk=loc.pk)
     assert (saved.courier_id, saved.device_id, saved.lat, saved.lng, saved.accuracy_m) == (
-        c.pk, person.ctx.device_id, 30.2741, 120.1551, 12.0)
+        c.pk,
+        person.ctx.device_id,
+        30.2741,
+        120.1551,
+        12.0,
+    )
     assert abs((saved.received_at - timezone.now()).total_seconds()) < 5
 
 
@@ -71,7 +80,8 @@ def test_one_ping_per_device_every_five_seconds(courier) -> None:  # type: ignor
     other_device = Ctx(actor=person.principal, device_id="second-phone")
     _ping(other_device)  # the limit is per device
     CourierLocation.objects.filter(device_id=person.ctx.device_id).update(
-        received_at=timezone.now() - timedelta(seconds=6))
+        received_at=timezone.now() - timedelta(seconds=6)
+    )
     _ping(person.ctx)  # and it passes after the interval
     assert CourierLocation.objects.filter(courier=c).count() == 3
 
@@ -83,7 +93,9 @@ def test_the_purge_forgets_pings_older_than_the_retention(courier, settings) -> 
     CourierLocation.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(hours=25))
     assert locations_purge(batch=1) == 1
     assert list(CourierLocation.objects.values_list("pk", flat=True)) == [fresh.pk]
-    assert purge_old_locations.apply().get() == 0  # the Celery task calls the same service; a rerun is a no-op
+    assert (
+        purge_old_locations.apply().get() == 0
+    )  # the Celery task calls the same service; a rerun is a no-op
 
 
 def test_coarsening_keeps_a_customer_within_a_grid_cell_not_on_the_doorstep() -> None:

@@ -26,9 +26,13 @@ def _publish(w: World) -> None:
 
 def _picked_up(w: World) -> None:
     w.start(w.pickup)
-    job_complete_pickup(job_id=w.pickup.pk, ctx=w.courier_person.ctx,
-                        data=PickupInput(measured_weight_g=1200, weight_source="scale", scale_model="ACS-30",
-                                         prohibited_items_absent=True))
+    job_complete_pickup(
+        job_id=w.pickup.pk,
+        ctx=w.courier_person.ctx,
+        data=PickupInput(
+            measured_weight_g=1200, weight_source="scale", scale_model="ACS-30", prohibited_items_absent=True
+        ),
+    )
 
 
 def _picked_up_with_dead_printer(w: World) -> None:
@@ -48,17 +52,32 @@ def _shipment(w: World) -> str:
 
 ROWS: dict[str, Row] = {
     # any signed-in role prices a parcel and downloads a book; only the station's desk publishes one
-    "pickup-quotes": Row("post", lambda w: "/api/v1/quotes", "401 200 200 200 200 200", body=_quote,
-                         setup=_publish),
-    "pickup-tariffs": Row("get", lambda w: f"/api/v1/tariffs/{w.station.code}", "401 200 200 200 200 200",
-                          setup=_publish),
-    "pickup-tariffs-publish": Row("post", lambda w: f"/api/v1/tariffs/{w.station.code}",
-                                  "401 403w 403w 201 403p 201", body=lambda w: {"book": _book(w)}),
+    "pickup-quotes": Row(
+        "post", lambda w: "/api/v1/quotes", "401 200 200 200 200 200", body=_quote, setup=_publish
+    ),
+    "pickup-tariffs": Row(
+        "get", lambda w: f"/api/v1/tariffs/{w.station.code}", "401 200 200 200 200 200", setup=_publish
+    ),
+    "pickup-tariffs-publish": Row(
+        "post",
+        lambda w: f"/api/v1/tariffs/{w.station.code}",
+        "401 403w 403w 201 403p 201",
+        body=lambda w: {"book": _book(w)},
+    ),
     # The label and printing follow shipment visibility. The matrix reads JSON bodies, so the label row asks
     # for a piece the shipment lacks: that 400 comes after the visibility check, the 404s before it (the
     # 200s are in test_labels_api). 503 shows the caller got as far as the printer.
-    "pickup-shipment-label": Row("get", lambda w: _shipment(w) + "/label?format=png&piece=9",
-                                 "401 400 404 400 404 400", setup=_picked_up),
-    "pickup-shipment-print": Row("post", lambda w: _shipment(w) + "/print", "401 503 404 503 404 503",
-                                 body=lambda w: {"printer": "desk"}, setup=_picked_up_with_dead_printer),
+    "pickup-shipment-label": Row(
+        "get",
+        lambda w: _shipment(w) + "/label?format=png&piece=9",
+        "401 400 404 400 404 400",
+        setup=_picked_up,
+    ),
+    "pickup-shipment-print": Row(
+        "post",
+        lambda w: _shipment(w) + "/print",
+        "401 503 404 503 404 503",
+        body=lambda w: {"printer": "desk"},
+        setup=_picked_up_with_dead_printer,
+    ),
 }

@@ -45,7 +45,9 @@ def szx_book(szx: Station, szx_supervisor: Person) -> TariffBookVersion:
     return services.tariff_book_publish(ctx=szx_supervisor.ctx, origin="SZX", book_json=TABLE["tariff_book"])
 
 
-def started_pickup(station: Station, staff: Person, courier: tuple[Courier, Person], **shipment: object) -> Job:
+def started_pickup(
+    station: Station, staff: Person, courier: tuple[Courier, Person], **shipment: object
+) -> Job:
     """A pickup job assigned to ``courier``, accepted and started: ready to be completed at the door."""
     job = make_job(station, staff.ctx, "pickup", **shipment)
     job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=staff.ctx)

@@ -26,16 +26,18 @@ def decoded(image: Image.Image) -> dict[str, str]:
 
 @pytest.fixture
 def job(szx: Station, szx_supervisor: Person, szx_courier: tuple[Any, Person]) -> Job:
-    return started_pickup(szx, szx_supervisor, szx_courier, destination_region="GD", declared_weight_g=1234,
-                          pieces=2)
+    return started_pickup(
+        szx, szx_supervisor, szx_courier, destination_region="GD", declared_weight_g=1234, pieces=2
+    )
 
 
 def _label(api: Api, job: Job, fmt: str, as_: Person, **params: Any) -> Any:
     return api.get(f"/api/v1/shipments/{job.shipment.tracking_no}/label", as_, format=fmt, **params)
 
 
-def test_png_decodes_to_the_tracking_number_as_code128_and_qr(api: Api, job: Job,
-                                                              szx_courier: tuple[Any, Person]) -> None:
+def test_png_decodes_to_the_tracking_number_as_code128_and_qr(
+    api: Api, job: Job, szx_courier: tuple[Any, Person]
+) -> None:
     response = _label(api, job, "png", szx_courier[1])
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
@@ -45,15 +47,18 @@ def test_png_decodes_to_the_tracking_number_as_code128_and_qr(api: Api, job: Job
     assert decoded(image) == {"Code128": number, "QRCode": number}
 
 
-def test_pdf_rendered_with_pdftoppm_decodes_to_the_tracking_number(api: Api, job: Job, szx_supervisor: Person,
-                                                                   tmp_path: Path) -> None:
+def test_pdf_rendered_with_pdftoppm_decodes_to_the_tracking_number(
+    api: Api, job: Job, szx_supervisor: Person, tmp_path: Path
+) -> None:
     assert shutil.which("pdftoppm"), "pdftoppm missing: apt-get install -y poppler-utils poppler-data"
     response = _label(api, job, "pdf", szx_supervisor, piece=2)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     (tmp_path / "label.pdf").write_bytes(response.content)
-    subprocess.run(["pdftoppm", "-r", "203", "-png", "-singlefile", tmp_path / "label.pdf", tmp_path / "page"],
-                   check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "203", "-png", "-singlefile", tmp_path / "label.pdf", tmp_path / "page"],
+        check=True,
+    )
     number = job.shipment.tracking_no
     assert decoded(Image.open(tmp_path / "page.png").convert("L")) == {"Code128": number, "QRCode": number}
 
@@ -69,13 +74,17 @@ def test_zpl_is_text_with_the_printer_drawn_barcodes(api: Api, job: Job, admin: 
     assert "^FH_^FD1/2^FS" in zpl  # piece 1 of 2
 
 
-@pytest.mark.parametrize(("params", "status", "code"), [
-    ({"format": "gif"}, 400, "invalid"),
-    ({}, 400, "invalid"),
-    ({"format": "png", "piece": 3}, 400, "invalid"),
-])
-def test_bad_query_is_a_400(params: dict[str, Any], status: int, code: str, api: Api, job: Job,
-                            szx_supervisor: Person) -> None:
+@pytest.mark.parametrize(
+    ("params", "status", "code"),
+    [
+        ({"format": "gif"}, 400, "invalid"),
+        ({}, 400, "invalid"),
+        ({"format": "png", "piece": 3}, 400, "invalid"),
+    ],
+)
+def test_bad_query_is_a_400(
+    params: dict[str, Any], status: int, code: str, api: Api, job: Job, szx_supervisor: Person
+) -> None:
     response = api.get(f"/api/v1/shipments/{job.shipment.tracking_no}/label", szx_supervisor, **params)
     assert (response.status_code, response.json()["code"]) == (status, code)
 

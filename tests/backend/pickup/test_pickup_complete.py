@@ -23,8 +23,16 @@ from tests.backend.pickup.conftest import TABLE, started_pickup
 from tests.fixtures.people import Person
 
 # SZX → GD standard: 2001 g in a 10 cm cube is the third step: 1000 + 2 × 200 fen.
-AT_THE_DOOR = {"measured_weight_g": 2001, "weight_source": "scale", "scale_model": "ACS-30", "length_mm": 100,
-               "width_mm": 100, "height_mm": 100, "prohibited_items_absent": True, "payment_method": "cash"}
+AT_THE_DOOR = {
+    "measured_weight_g": 2001,
+    "weight_source": "scale",
+    "scale_model": "ACS-30",
+    "length_mm": 100,
+    "width_mm": 100,
+    "height_mm": 100,
+    "prohibited_items_absent": True,
+    "payment_method": "cash",
+}
 
 
 @pytest.fixture
@@ -42,8 +50,9 @@ def _written(job: Job) -> tuple[str, str, int, int]:
 def test_the_handhelds_price_is_accepted_and_the_pickup_recorded(
     job: Job, szx_book: TariffBookVersion, szx_courier: tuple[Any, Person]
 ) -> None:
-    done = services.pickup_complete(job_id=job.pk, ctx=szx_courier[1].ctx,
-                                    data=PickupInput(**AT_THE_DOOR, price_fen=1400))
+    done = services.pickup_complete(
+        job_id=job.pk, ctx=szx_courier[1].ctx, data=PickupInput(**AT_THE_DOOR, price_fen=1400)
+    )
     assert done.status == JobStatus.COMPLETED
     job.shipment.refresh_from_db()
     assert (job.shipment.status, job.shipment.price_fen) == (ShipmentStatus.PICKED_UP, 1400)
@@ -57,8 +66,9 @@ def test_a_different_price_is_refused_and_nothing_is_written(
 ) -> None:
     before = _written(job)
     with pytest.raises(DomainError) as exc:
-        services.pickup_complete(job_id=job.pk, ctx=szx_courier[1].ctx,
-                                 data=PickupInput(**AT_THE_DOOR, price_fen=price))
+        services.pickup_complete(
+            job_id=job.pk, ctx=szx_courier[1].ctx, data=PickupInput(**AT_THE_DOOR, price_fen=price)
+        )
     assert exc.value.code == "price_mismatch"
     assert exc.value.status == 409
     assert exc.value.details["expected_total_fen"] == 1400
@@ -72,7 +82,9 @@ def test_a_parcel_the_rules_refuse_is_refused_with_their_code(
     before = _written(job)
     too_heavy = AT_THE_DOOR | {"measured_weight_g": 50_001}
     with pytest.raises(DomainError) as exc:
-        services.pickup_complete(job_id=job.pk, ctx=szx_courier[1].ctx, data=PickupInput(**too_heavy, price_fen=1))
+        services.pickup_complete(
+            job_id=job.pk, ctx=szx_courier[1].ctx, data=PickupInput(**too_heavy, price_fen=1)
+        )
     assert (exc.value.code, exc.value.status) == ("weight_over_limit", 400)
     assert _written(job) == before
 
@@ -80,11 +92,16 @@ def test_a_parcel_the_rules_refuse_is_refused_with_their_code(
 def test_the_surcharges_come_from_the_shipment_unless_the_handheld_says(
     szx: Station, szx_supervisor: Person, szx_courier: tuple[Any, Person], szx_book: TariffBookVersion
 ) -> None:
-    fragile = started_pickup(szx, szx_supervisor, szx_courier, destination_region="GD", handling=["fragile"],
-                             cod_amount_fen=5000)
+    fragile = started_pickup(
+        szx, szx_supervisor, szx_courier, destination_region="GD", handling=["fragile"], cod_amount_fen=5000
+    )
     # 1400 freight + 300 fragile + 200 COD fee (minimum) + 500 remote area
-    services.pickup_complete(job_id=fragile.pk, ctx=szx_courier[1].ctx, remote_area=True,
-                             data=PickupInput(**AT_THE_DOOR, price_fen=2400))
+    services.pickup_complete(
+        job_id=fragile.pk,
+        ctx=szx_courier[1].ctx,
+        remote_area=True,
+        data=PickupInput(**AT_THE_DOOR, price_fen=2400),
+    )
     fragile.shipment.refresh_from_db()
     assert fragile.shipment.price_fen == 2400
 
@@ -96,15 +113,22 @@ def test_the_version_the_handheld_priced_with_is_honoured(
     dearer["tariffs"][0]["step_price_fen"] = 300
     services.tariff_book_publish(ctx=szx_supervisor.ctx, origin="SZX", book_json=dearer)
     with pytest.raises(DomainError) as exc:  # the current book (v2) says 1600
-        services.pickup_complete(job_id=job.pk, ctx=szx_courier[1].ctx,
-                                 data=PickupInput(**AT_THE_DOOR, price_fen=1400))
+        services.pickup_complete(
+            job_id=job.pk, ctx=szx_courier[1].ctx, data=PickupInput(**AT_THE_DOOR, price_fen=1400)
+        )
     assert exc.value.details["expected_total_fen"] == 1600
-    services.pickup_complete(job_id=job.pk, ctx=szx_courier[1].ctx, tariff_version=szx_book.version,
-                             data=PickupInput(**AT_THE_DOOR, price_fen=1400))
+    services.pickup_complete(
+        job_id=job.pk,
+        ctx=szx_courier[1].ctx,
+        tariff_version=szx_book.version,
+        data=PickupInput(**AT_THE_DOOR, price_fen=1400),
+    )
 
 
 def test_without_a_tariff_book_the_price_is_taken_as_given(job: Job, szx_courier: tuple[Any, Person]) -> None:
-    services.pickup_complete(job_id=job.pk, ctx=szx_courier[1].ctx, data=PickupInput(**AT_THE_DOOR, price_fen=777))
+    services.pickup_complete(
+        job_id=job.pk, ctx=szx_courier[1].ctx, data=PickupInput(**AT_THE_DOOR, price_fen=777)
+    )
     job.shipment.refresh_from_db()
     assert job.shipment.price_fen == 777
 
@@ -114,11 +138,15 @@ def test_the_handheld_flow_payload_completes_on_the_server(
 ) -> None:
     book = TariffBook.from_json(szx_book.book)  # as downloaded with the day's data
     shipment = job.shipment
-    pickup_job = PickupJob(job_id=job.pk, origin="SZX", destination_region="GD", service_level="standard",
-                           sender=(shipment.sender_name, shipment.sender_phone, shipment.sender_address),
-                           recipient=(shipment.recipient_name, shipment.recipient_phone,
-                                      shipment.recipient_address),
-                           tracking_no=shipment.tracking_no)
+    pickup_job = PickupJob(
+        job_id=job.pk,
+        origin="SZX",
+        destination_region="GD",
+        service_level="standard",
+        sender=(shipment.sender_name, shipment.sender_phone, shipment.sender_address),
+        recipient=(shipment.recipient_name, shipment.recipient_phone, shipment.recipient_address),
+        tracking_no=shipment.tracking_no,
+    )
     flow = PickupFlow(pickup_job, book=book, issuer=WaybillIssuer(JsonFileBlockStore(tmp_path / "w.json")))
     flow.start()
     flow.submit(weight_g=3500, reason="scale battery flat")
@@ -127,8 +155,12 @@ def test_the_handheld_flow_payload_completes_on_the_server(
     flow.submit(payment_method="wechat")
     assert flow.submit(print_label=False) is Step.DONE
     payload = flow.payload()
-    services.pickup_complete(job_id=payload["job_id"], ctx=szx_courier[1].ctx,
-                             data=PickupInput(**payload["pickup"]), **payload["pricing"])
+    services.pickup_complete(
+        job_id=payload["job_id"],
+        ctx=szx_courier[1].ctx,
+        data=PickupInput(**payload["pickup"]),
+        **payload["pricing"],
+    )
     shipment.refresh_from_db()
     assert (shipment.price_fen, shipment.weight_source) == (1600, "manual:scale battery flat")
 

@@ -56,8 +56,9 @@ def printer() -> Iterator[FakePrinter]:
 
 @pytest.fixture
 def job(szx: Station, szx_supervisor: Person, szx_courier: tuple[Any, Person]) -> Job:
-    return started_pickup(szx, szx_supervisor, szx_courier, destination_region="GD", declared_weight_g=2500,
-                          pieces=2)
+    return started_pickup(
+        szx, szx_supervisor, szx_courier, destination_region="GD", declared_weight_g=2500, pieces=2
+    )
 
 
 def _free_port() -> int:
@@ -66,13 +67,19 @@ def _free_port() -> int:
 
 
 def test_the_printer_receives_exactly_the_zpl_of_every_piece(
-    api: Api, job: Job, printer: FakePrinter, szx: Station, szx_supervisor: Person,
+    api: Api,
+    job: Job,
+    printer: FakePrinter,
+    szx: Station,
+    szx_supervisor: Person,
     szx_courier: tuple[Any, Person],
 ) -> None:
-    services.printer_save(ctx=szx_supervisor.ctx, station_id=szx.pk, name="desk", host="127.0.0.1",
-                          port=printer.port)
-    response = api.post(f"/api/v1/shipments/{job.shipment.tracking_no}/print", {"printer": "desk"},
-                        as_=szx_courier[1])
+    services.printer_save(
+        ctx=szx_supervisor.ctx, station_id=szx.pk, name="desk", host="127.0.0.1", port=printer.port
+    )
+    response = api.post(
+        f"/api/v1/shipments/{job.shipment.tracking_no}/print", {"printer": "desk"}, as_=szx_courier[1]
+    )
     assert response.status_code == 200, response.json()
     assert printer.received.wait(5)
     shipment = job.shipment
@@ -83,12 +90,15 @@ def test_the_printer_receives_exactly_the_zpl_of_every_piece(
     assert expected.count(b"^XA") == 2 and f"^FD{shipment.tracking_no}^FS".encode() in expected
 
 
-def test_an_unreachable_printer_is_a_503_printer_unreachable(api: Api, job: Job, szx: Station,
-                                                             szx_supervisor: Person) -> None:
-    services.printer_save(ctx=szx_supervisor.ctx, station_id=szx.pk, name="off", host="127.0.0.1",
-                          port=_free_port())
-    response = api.post(f"/api/v1/shipments/{job.shipment.tracking_no}/print", {"printer": "off"},
-                        as_=szx_supervisor)
+def test_an_unreachable_printer_is_a_503_printer_unreachable(
+    api: Api, job: Job, szx: Station, szx_supervisor: Person
+) -> None:
+    services.printer_save(
+        ctx=szx_supervisor.ctx, station_id=szx.pk, name="off", host="127.0.0.1", port=_free_port()
+    )
+    response = api.post(
+        f"/api/v1/shipments/{job.shipment.tracking_no}/print", {"printer": "off"}, as_=szx_supervisor
+    )
     body = response.json()
     assert (response.status_code, body["code"]) == (503, "printer_unreachable")
     assert set(body) == {"code", "message", "details"}
@@ -100,13 +110,15 @@ def test_unknown_printer_and_other_stations_printers_are_404(
 ) -> None:
     services.printer_save(ctx=admin.ctx, station_id=other_station.pk, name="theirs", host="127.0.0.1")
     for name in ("nope", "theirs"):
-        response = api.post(f"/api/v1/shipments/{job.shipment.tracking_no}/print", {"printer": name},
-                            as_=szx_supervisor)
+        response = api.post(
+            f"/api/v1/shipments/{job.shipment.tracking_no}/print", {"printer": name}, as_=szx_supervisor
+        )
         assert (response.status_code, response.json()["code"]) == (404, "not_found")
 
 
-def test_only_station_staff_configure_printers(szx: Station, szx_courier: tuple[Any, Person],
-                                               other_station: Station) -> None:
+def test_only_station_staff_configure_printers(
+    szx: Station, szx_courier: tuple[Any, Person], other_station: Station
+) -> None:
     from backend.common.errors import DomainError
 
     with pytest.raises(DomainError) as exc:

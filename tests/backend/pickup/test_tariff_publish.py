@@ -28,7 +28,9 @@ def _with_row(**changes: Any) -> dict[str, Any]:
     return book
 
 
-def test_publish_stores_the_book_as_to_json_with_the_new_version(szx: Station, szx_supervisor: Person) -> None:
+def test_publish_stores_the_book_as_to_json_with_the_new_version(
+    szx: Station, szx_supervisor: Person
+) -> None:
     first = services.tariff_book_publish(ctx=szx_supervisor.ctx, origin="SZX", book_json=BOOK)
     second = services.tariff_book_publish(ctx=szx_supervisor.ctx, origin="SZX", book_json=BOOK)
     assert (first.version, second.version) == (1, 2)
@@ -43,21 +45,25 @@ def test_publish_appends_a_station_feed_row(szx: Station, szx_supervisor: Person
     assert (entry.station_id, entry.payload) == (szx.pk, {"origin": "SZX", "version": row.version})
 
 
-@pytest.mark.parametrize(("book", "why"), [
-    ({"tariffs": []}, "at least one"),
-    ([BOOK], "JSON object"),
-    ({"version": "x"}, "tariffs"),
-    (_with_row(step_g=0), "step_g"),
-    (_with_row(first_price_fen=-1), "first_price_fen"),
-    (_with_row(first_price_fen=1.5), "first_price_fen"),
-    (_with_row(first_price_fen=2**40), "too large"),
-    (_with_row(colour="red"), "colour"),
-    (_with_row(origin="PEK"), "PEK"),
-    ({"tariffs": [BOOK["tariffs"][0], BOOK["tariffs"][0]]}, "duplicate"),
-    ({"tariffs": ["not a row"]}, "tariff"),
-])
-def test_a_bad_book_is_refused_and_nothing_is_stored(book: Any, why: str, szx: Station,
-                                                     szx_supervisor: Person) -> None:
+@pytest.mark.parametrize(
+    ("book", "why"),
+    [
+        ({"tariffs": []}, "at least one"),
+        ([BOOK], "JSON object"),
+        ({"version": "x"}, "tariffs"),
+        (_with_row(step_g=0), "step_g"),
+        (_with_row(first_price_fen=-1), "first_price_fen"),
+        (_with_row(first_price_fen=1.5), "first_price_fen"),
+        (_with_row(first_price_fen=2**40), "too large"),
+        (_with_row(colour="red"), "colour"),
+        (_with_row(origin="PEK"), "PEK"),
+        ({"tariffs": [BOOK["tariffs"][0], BOOK["tariffs"][0]]}, "duplicate"),
+        ({"tariffs": ["not a row"]}, "tariff"),
+    ],
+)
+def test_a_bad_book_is_refused_and_nothing_is_stored(
+    book: Any, why: str, szx: Station, szx_supervisor: Person
+) -> None:
     with pytest.raises(DomainError) as exc:
         services.tariff_book_publish(ctx=szx_supervisor.ctx, origin="SZX", book_json=book)
     assert exc.value.code == "invalid_tariff_book"
@@ -68,13 +74,23 @@ def test_a_bad_book_is_refused_and_nothing_is_stored(book: Any, why: str, szx: S
 
 def test_a_back_dated_book_is_refused(szx: Station, szx_supervisor: Person) -> None:
     with pytest.raises(DomainError) as exc:
-        services.tariff_book_publish(ctx=szx_supervisor.ctx, origin="SZX", book_json=BOOK,
-                                     effective_date=timezone.localdate() - timedelta(days=1))
+        services.tariff_book_publish(
+            ctx=szx_supervisor.ctx,
+            origin="SZX",
+            book_json=BOOK,
+            effective_date=timezone.localdate() - timedelta(days=1),
+        )
     assert exc.value.code == "invalid_tariff_book"
 
 
-def test_roles_over_the_api(api: Api, szx: Station, szx_supervisor: Person, szx_courier: tuple[Any, Person],
-                            admin: Person, other_station: Station) -> None:
+def test_roles_over_the_api(
+    api: Api,
+    szx: Station,
+    szx_supervisor: Person,
+    szx_courier: tuple[Any, Person],
+    admin: Person,
+    other_station: Station,
+) -> None:
     url = "/api/v1/tariffs/SZX"
     other_supervisor = make_supervisor(other_station)
     assert api.post(url, {"book": BOOK}).status_code == 401

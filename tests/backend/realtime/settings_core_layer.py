@@ -7,4 +7,6 @@ layer's connection pool, so that test runs against both layers.
 from backend.settings import *  # noqa: F403
 from backend.settings import REDIS_URL
 
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+CHANNEL_LAYERS = {
+    "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+}

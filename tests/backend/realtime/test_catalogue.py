@@ -49,8 +49,13 @@ def test_client_commands_are_documented_with_valid_examples() -> None:
         assert example["type"] == type_ and problems == []
 
 
-REVOKED = {"type": "job.revoked", "v": 1, "cursor": 9, "at": "2026-11-24T09:05:00+00:00",
-           "payload": {"job_id": 7, "version": 4, "reason": "reassigned"}}
+REVOKED = {
+    "type": "job.revoked",
+    "v": 1,
+    "cursor": 9,
+    "at": "2026-11-24T09:05:00+00:00",
+    "payload": {"job_id": 7, "version": 4, "reason": "reassigned"},
+}
 
 
 @pytest.mark.parametrize(
@@ -61,7 +66,10 @@ REVOKED = {"type": "job.revoked", "v": 1, "cursor": 9, "at": "2026-11-24T09:05:0
         ({"cursor": True}, "cursor must be a non-negative integer"),
         ({"at": "2026-11-24T09:05:00"}, "at has no time zone"),
         ({"at": "yesterday"}, "not an ISO 8601 time"),
-        ({"payload": {"job_id": 7, "version": 4, "reason": "reassigned", "job": {}}}, "payload.job: not in the catalogue"),
+        (
+            {"payload": {"job_id": 7, "version": 4, "reason": "reassigned", "job": {}}},
+            "payload.job: not in the catalogue",
+        ),
         ({"payload": {"job_id": 7, "reason": "reassigned"}}, "payload.version: missing"),
         ({"payload": {"job_id": "7", "version": 4, "reason": "reassigned"}}, "payload.job_id: expected int"),
         ({"payload": {"job_id": 7, "version": 4, "reason": "lost"}}, "is not one of"),
@@ -77,7 +85,12 @@ def test_unknown_types_and_non_envelopes_are_refused() -> None:
         validate({**REVOKED, "type": "job.teleported"})
     with pytest.raises(CatalogueError, match="not an envelope"):
         validate({**REVOKED, "extra": 1})
-    location = {"type": "courier.location", "v": 1, "cursor": 5, "at": "2026-11-24T09:05:00+00:00",
-                "payload": {"courier_id": 3, "lat": 30.0, "lng": 120.0, "accuracy_m": 5, "recorded_at": "x"}}
+    location = {
+        "type": "courier.location",
+        "v": 1,
+        "cursor": 5,
+        "at": "2026-11-24T09:05:00+00:00",
+        "payload": {"courier_id": 3, "lat": 30.0, "lng": 120.0, "accuracy_m": 5, "recorded_at": "x"},
+    }
     with pytest.raises(CatalogueError, match="cursor must be null"):
         validate(location)

@@ -42,8 +42,11 @@ async def test_reassign_over_the_socket_is_the_assign_service(station, courier, 
     assert sorted(_types(replies)) == ["command.ok", "job.assigned"]
     ok = next(m for m in replies if m["type"] == "command.ok")
     moved = await run(Job.objects.get)(pk=job.pk)
-    assert ok["payload"] == {"id": 7, "type": "job.reassign",
-                             "result": {"job_id": job.pk, "version": moved.version, "courier_id": y.pk}}
+    assert ok["payload"] == {
+        "id": 7,
+        "type": "job.reassign",
+        "result": {"job_id": job.pk, "version": moved.version, "courier_id": y.pk},
+    }
     assert moved.courier_id == y.pk
     assert _types(await xs.drain()) == ["job.revoked"]
     assert _types(await ys.drain()) == ["job.assigned"]
@@ -54,8 +57,9 @@ async def test_reassign_over_the_socket_is_the_assign_service(station, courier, 
 async def test_bad_commands_get_an_error_and_the_socket_stays_open(station, courier, supervisor):  # type: ignore[no-untyped-def]
     job = await run(make_job)(station, supervisor.ctx)
     xs = await _open(feed_path("/ws/courier/", token=courier[1].token))
-    customer = await _open(feed_path(f"/ws/shipment/{job.shipment.tracking_no}/",
-                                     token=link_issue(shipment_id=job.shipment_id)))
+    customer = await _open(
+        feed_path(f"/ws/shipment/{job.shipment.tracking_no}/", token=link_issue(shipment_id=job.shipment_id))
+    )
     await xs.comm.send_to(text_data="{not json")
     assert (await xs.receive())["payload"]["code"] == "parse_error"
     await xs.send({"type": "teleport", "payload": {}})
@@ -82,23 +86,42 @@ async def test_location_pings_reach_the_station_exactly_and_the_next_customer_co
     await run(job_start)(job_id=started.pk, ctx=x_person.ctx)
     xs = await _open(feed_path("/ws/courier/", token=x_person.token))
     sup = await _open(feed_path(f"/ws/station/{station.code}/", token=supervisor.token))
-    next_customer = await _open(feed_path(f"/ws/shipment/{started.shipment.tracking_no}/",
-                                          token=link_issue(shipment_id=started.shipment_id)))
-    later_customer = await _open(feed_path(f"/ws/shipment/{waiting.shipment.tracking_no}/",
-                                           token=link_issue(shipment_id=waiting.shipment_id)))
+    next_customer = await _open(
+        feed_path(
+            f"/ws/shipment/{started.shipment.tracking_no}/", token=link_issue(shipment_id=started.shipment_id)
+        )
+    )
+    later_customer = await _open(
+        feed_path(
+            f"/ws/shipment/{waiting.shipment.tracking_no}/", token=link_issue(shipment_id=waiting.shipment_id)
+        )
+    )
 
-    fix = {"lat": 30.274085, "lng": 120.155070, "accuracy_m": 8.5, "recorded_at": datetime.now(UTC).isoformat()}
+    fix = {
+        "lat": 30.274085,
+        "lng": 120.155070,
+        "accuracy_m": 8.5,
+        "recorded_at": datetime.now(UTC).isoformat(),
+    }
     await xs.send({"type": "location.ping", "id": "p1", "payload": fix})
     ok = await xs.receive()
     assert ok["type"] == "command.ok" and ok["payload"]["id"] == "p1"
     [exact] = await sup.drain()
     assert exact["type"] == "courier.location"
-    assert exact["payload"] == {"courier_id": x.pk, "lat": fix["lat"], "lng": fix["lng"], "accuracy_m": 8.5,
-                                "recorded_at": exact["payload"]["recorded_at"]}
+    assert exact["payload"] == {
+        "courier_id": x.pk,
+        "lat": fix["lat"],
+        "lng": fix["lng"],
+        "accuracy_m": 8.5,
+        "recorded_at": exact["payload"]["recorded_at"],
+    }
     [coarse] = await next_customer.drain()
     assert coarse["type"] == "tracking.courier_location" and coarse["payload"]["precision_m"] == 150
     assert (coarse["payload"]["lat"], coarse["payload"]["lng"]) != (fix["lat"], fix["lng"])
-    assert abs(coarse["payload"]["lat"] - fix["lat"]) < 0.0015 and abs(coarse["payload"]["lng"] - fix["lng"]) < 0.0015
+    assert (
+        abs(coarse["payload"]["lat"] - fix["lat"]) < 0.0015
+        and abs(coarse["payload"]["lng"] - fix["lng"]) < 0.0015
+    )
     assert await later_customer.drain() == []
 
     await xs.send({"type": "location.ping", "id": "p2", "payload": fix})

@@ -85,8 +85,12 @@ async def test_replaying_messages_onto_stale_snapshots_equals_a_fresh_fetch(  # 
     sockets = {
         "courier": Socket(feed_path("/ws/courier/", token=xp.token)),
         "station": Socket(feed_path(f"/ws/station/{station.code}/", token=supervisor.token)),
-        "customer": Socket(feed_path(f"/ws/shipment/{delivered.shipment.tracking_no}/",
-                                     token=link_issue(shipment_id=delivered.shipment_id))),
+        "customer": Socket(
+            feed_path(
+                f"/ws/shipment/{delivered.shipment.tracking_no}/",
+                token=link_issue(shipment_id=delivered.shipment_id),
+            )
+        ),
     }
     for sock in sockets.values():
         assert (await sock.open())["type"] == "session.ready"
@@ -102,8 +106,12 @@ async def test_replaying_messages_onto_stale_snapshots_equals_a_fresh_fetch(  # 
     [fresh_job] = await run(_at_station_and_assigned)(station, supervisor, x.pk, 1)
     unassigned = await run(make_job)(station, supervisor.ctx)
     await run(scan)(tracking_no=unassigned.shipment.tracking_no, scan_kind="station_in", ctx=supervisor.ctx)
-    await run(shipment_transition)(shipment_id=unassigned.shipment_id, to="held", ctx=supervisor.ctx,
-                                   reason="recipient asked to collect it")
+    await run(shipment_transition)(
+        shipment_id=unassigned.shipment_id,
+        to="held",
+        ctx=supervisor.ctx,
+        reason="recipient asked to collect it",
+    )
 
     received = {name: await sock.drain() for name, sock in sockets.items()}
     for sock in sockets.values():
@@ -123,12 +131,22 @@ async def test_replaying_messages_onto_stale_snapshots_equals_a_fresh_fetch(  # 
     assert stale["customer"] == await run(public_view)(delivered.shipment_id)
     # The scenario exercised what it claims to (a contract test that applied nothing proves nothing).
     assert [m["type"] for m in received["courier"]] == [
-        "shipment.scanned", "job.updated", "job.updated", "job.updated", "job.updated", "job.revoked", "job.assigned"
+        "shipment.scanned",
+        "job.updated",
+        "job.updated",
+        "job.updated",
+        "job.updated",
+        "job.revoked",
+        "job.assigned",
     ]
     assert received["courier"][0]["payload"]["status"] == "out_for_delivery"
     assert [m["type"] for m in received["customer"]][:1] == ["tracking.scanned"]
     assert {m["type"] for m in received["station"]} >= {
-        "job.updated", "job.assigned", "job.created", "shipment.scanned", "shipment.updated"
+        "job.updated",
+        "job.assigned",
+        "job.created",
+        "shipment.scanned",
+        "shipment.updated",
     }
     assert fresh_job.pk in stale["courier"] and moved.pk not in stale["courier"]
     assert stale["customer"]["status"] == "delivered"
@@ -144,8 +162,9 @@ async def test_a_supervisors_decision_on_a_shipment_reaches_the_courier_holding_
     stale = await run(courier_day)(x.pk)
     sock = Socket(feed_path("/ws/courier/", token=xp.token))
     assert (await sock.open())["type"] == "session.ready"
-    await run(shipment_transition)(shipment_id=job.shipment_id, to="held", ctx=supervisor.ctx,
-                                   reason="recipient asked to collect it")
+    await run(shipment_transition)(
+        shipment_id=job.shipment_id, to="held", ctx=supervisor.ctx, reason="recipient asked to collect it"
+    )
     for message in await sock.drain():
         apply(stale, message)
     await sock.close()

@@ -34,10 +34,15 @@ async def test_each_audience_sees_its_own_view_of_an_assignment_and_a_reassignme
     xs = await _open(feed_path("/ws/courier/", token=x_person.token))
     ys = await _open(feed_path("/ws/courier/", token=y_person.token))
     sup = await _open(feed_path(f"/ws/station/{station.code}/", token=supervisor.token))
-    customer = await _open(feed_path(f"/ws/shipment/{job.shipment.tracking_no}/",
-                                     token=link_issue(shipment_id=job.shipment_id)))
-    bystander = await _open(feed_path(f"/ws/shipment/{bystander_job.shipment.tracking_no}/",
-                                      token=link_issue(shipment_id=bystander_job.shipment_id)))
+    customer = await _open(
+        feed_path(f"/ws/shipment/{job.shipment.tracking_no}/", token=link_issue(shipment_id=job.shipment_id))
+    )
+    bystander = await _open(
+        feed_path(
+            f"/ws/shipment/{bystander_job.shipment.tracking_no}/",
+            token=link_issue(shipment_id=bystander_job.shipment_id),
+        )
+    )
 
     await assign(job.pk, x.pk, supervisor)
     [got_x] = await xs.drain()
@@ -83,10 +88,14 @@ async def test_reconnecting_with_the_last_cursor_replays_exactly_what_was_missed
     assert _types(replay) == ["job.assigned", "job.revoked", "session.ready"]
     assert replay[0]["payload"]["job"]["id"] == second.pk and replay[1]["payload"]["job_id"] == first.pk
     assert replay[2]["payload"]["replayed"] == 2
-    expected = await run(lambda: list(
-        FeedEntry.objects.filter(cursor__gt=seen["cursor"]).exclude(job_id=elsewhere.pk)
-        .order_by("cursor").values_list("cursor", flat=True)
-    ))()
+    expected = await run(
+        lambda: list(
+            FeedEntry.objects.filter(cursor__gt=seen["cursor"])
+            .exclude(job_id=elsewhere.pk)
+            .order_by("cursor")
+            .values_list("cursor", flat=True)
+        )
+    )()
     assert [m["cursor"] for m in replay[:2]] == expected
     assert replay[2]["cursor"] == await head()
     assert await back.drain() == []  # the doorbells of the missed changes rang before we joined

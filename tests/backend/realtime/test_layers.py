@@ -25,11 +25,13 @@ def test_group_send_many_reaches_every_member_in_order_and_only_members() -> Non
             await receiver.group_add("shipment.2", a)
             await receiver.group_add("shipment.2", b)
             await asyncio.sleep(0.1)  # the subscription reaches Redis before the publish
-            await sender.group_send_many([
-                ("shipment.1", {"type": "feed.message", "n": 1}),
-                ("shipment.3", {"type": "feed.message", "n": 99}),  # nobody listens: nothing arrives
-                ("shipment.2", {"type": "feed.message", "n": 2}),
-            ])
+            await sender.group_send_many(
+                [
+                    ("shipment.1", {"type": "feed.message", "n": 1}),
+                    ("shipment.3", {"type": "feed.message", "n": 99}),  # nobody listens: nothing arrives
+                    ("shipment.2", {"type": "feed.message", "n": 2}),
+                ]
+            )
             got_a = [await asyncio.wait_for(receiver.receive(a), 2) for _ in range(2)]
             got_b = await asyncio.wait_for(receiver.receive(b), 2)
             assert [m["n"] for m in got_a] == [1, 2]

@@ -37,8 +37,13 @@ def _database_url() -> str:
 
 
 def _start(tmp_path: Path, settings_module: str = "backend.settings") -> list[Worker]:
-    return start_workers(2, database_url=_database_url(), redis_url=settings.REDIS_URL, log_dir=tmp_path,
-                         extra_env={"DJANGO_SETTINGS_MODULE": settings_module})
+    return start_workers(
+        2,
+        database_url=_database_url(),
+        redis_url=settings.REDIS_URL,
+        log_dir=tmp_path,
+        extra_env={"DJANGO_SETTINGS_MODULE": settings_module},
+    )
 
 
 @pytest.fixture
@@ -49,7 +54,9 @@ def workers(transactional_db: None, tmp_path: Path) -> Iterator[list[Worker]]:
 
 
 @pytest.fixture(params=["pubsub", "core"])
-def any_layer_workers(request: pytest.FixtureRequest, transactional_db: None, tmp_path: Path) -> Iterator[list[Worker]]:
+def any_layer_workers(
+    request: pytest.FixtureRequest, transactional_db: None, tmp_path: Path
+) -> Iterator[list[Worker]]:
     module = "backend.settings" if request.param == "pubsub" else "tests.backend.realtime.settings_core_layer"
     started = _start(tmp_path, module)
     yield started
@@ -57,7 +64,9 @@ def any_layer_workers(request: pytest.FixtureRequest, transactional_db: None, tm
 
 
 async def _open(worker: Worker, path: str, **params: Any) -> tuple[ClientConnection, dict[str, Any]]:
-    ws = await connect(f"{worker.ws}{path}?{urlencode(params)}", proxy=None, compression=None, open_timeout=30)
+    ws = await connect(
+        f"{worker.ws}{path}?{urlencode(params)}", proxy=None, compression=None, open_timeout=30
+    )
     return ws, await _next(ws)
 
 
@@ -77,8 +86,11 @@ async def _quiet(ws: ClientConnection, seconds: float = 0.5) -> list[dict[str, A
 
 
 async def _reassign(ws: ClientConnection, job_id: int, courier_id: int) -> None:
-    await ws.send(json.dumps({"type": "job.reassign", "id": job_id, "payload": {"job_id": job_id,
-                                                                                "courier_id": courier_id}}))
+    await ws.send(
+        json.dumps(
+            {"type": "job.reassign", "id": job_id, "payload": {"job_id": job_id, "courier_id": courier_id}}
+        )
+    )
 
 
 async def test_a_change_committed_on_one_worker_reaches_a_socket_on_the_other_and_gaps_replay_once(  # type: ignore[no-untyped-def]
@@ -108,20 +120,28 @@ async def test_a_change_committed_on_one_worker_reaches_a_socket_on_the_other_an
 
     back, first = await _open(b, "/ws/courier/", token=xp.token, cursor=last)
     replay = [first, await _next(back), await _next(back), await _next(back)]
-    assert [(m["type"], m["payload"].get("job", {}).get("id", m["payload"].get("job_id"))) for m in replay] == [
-        ("job.assigned", jobs[1].pk), ("job.assigned", jobs[2].pk), ("job.revoked", jobs[0].pk),
-        ("session.ready", None)]
+    assert [
+        (m["type"], m["payload"].get("job", {}).get("id", m["payload"].get("job_id"))) for m in replay
+    ] == [
+        ("job.assigned", jobs[1].pk),
+        ("job.assigned", jobs[2].pk),
+        ("job.revoked", jobs[0].pk),
+        ("session.ready", None),
+    ]
     assert replay[3]["payload"]["replayed"] == 3
-    assert [m["cursor"] for m in replay[:3]] == sorted(m["cursor"] for m in missed if m["cursor"] > last
-                                                        and m["payload"]["job"]["id"] != jobs[3].pk)
+    assert [m["cursor"] for m in replay[:3]] == sorted(
+        m["cursor"] for m in missed if m["cursor"] > last and m["payload"]["job"]["id"] != jobs[3].pk
+    )
     assert await _quiet(back) == []  # exactly once: nothing arrives again live
 
     # REST on worker A, socket on worker B: a location ping reaches the supervisor on the other worker.
     sup_b, _ = await _open(b, f"/ws/station/{station.code}/", token=supervisor.token)
     async with httpx.AsyncClient(base_url=a.http) as http:
-        response = await http.post("/api/v1/locations", headers={"Authorization": f"Token {xp.token}"},
-                                   json={"lat": 30.27, "lng": 120.15, "accuracy_m": 5,
-                                         "recorded_at": datetime.now(UTC).isoformat()})
+        response = await http.post(
+            "/api/v1/locations",
+            headers={"Authorization": f"Token {xp.token}"},
+            json={"lat": 30.27, "lng": 120.15, "accuracy_m": 5, "recorded_at": datetime.now(UTC).isoformat()},
+        )
     assert response.status_code == 201, response.text
     location = await _next(sup_b)
     assert (location["type"], location["payload"]["courier_id"]) == ("courier.location", x.pk)
@@ -155,7 +175,9 @@ async def test_hundreds_of_sockets_connect_at_once_and_all_receive(any_layer_wor
     station_types = [[m["type"] for m in got] for i, got in enumerate(received) if i % 2 == 0]
     assert station_types == [["job.assigned"]] * 160
     customers = {i: [m["type"] for m in got] for i, got in enumerate(received) if i % 2}
-    assert {i: t for i, t in customers.items() if t} == {i: ["tracking.updated"] for i in customers if i % 40 == 1}
+    assert {i: t for i, t in customers.items() if t} == {
+        i: ["tracking.updated"] for i in customers if i % 40 == 1
+    }
     await asyncio.gather(*(ws.close() for ws, _ in sockets))  # a disconnect storm: 320 group_discards at once
     await asyncio.sleep(1)
     for worker in workers:

@@ -66,8 +66,9 @@ def test_supervisor_reassign_races_courier_start(station, supervisor, courier, o
     job = svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
     actions = [
         lambda: svc.job_start(job_id=job.pk, ctx=courier[1].ctx, expected_version=job.version),
-        lambda: svc.job_assign(job_id=job.pk, courier_id=other_courier[0].pk, ctx=supervisor.ctx,
-                               expected_version=job.version),
+        lambda: svc.job_assign(
+            job_id=job.pk, courier_id=other_courier[0].pk, ctx=supervisor.ctx, expected_version=job.version
+        ),
     ]
     wins, losses = _race(2, lambda i: actions[i]())
     assert len(wins) == 1 and len(losses) == 1

@@ -23,7 +23,8 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, ...]]
 
 
 def test_failed_attempt_and_reassignment_ask_for_replans_after_commit(  # type: ignore[no-untyped-def]
-        settings, sent, station, supervisor, courier, other_courier, django_capture_on_commit_callbacks) -> None:
+    settings, sent, station, supervisor, courier, other_courier, django_capture_on_commit_callbacks
+) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = False
     job = make_job(station, supervisor.ctx)
     svc.scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=supervisor.ctx)
@@ -47,8 +48,14 @@ def test_failed_attempt_and_reassignment_ask_for_replans_after_commit(  # type: 
     ]
 
 
-def test_nothing_is_sent_without_a_broker(settings, sent, station, supervisor, courier,  # type: ignore[no-untyped-def]
-                                          django_capture_on_commit_callbacks) -> None:
+def test_nothing_is_sent_without_a_broker(
+    settings,
+    sent,
+    station,
+    supervisor,
+    courier,  # type: ignore[no-untyped-def]
+    django_capture_on_commit_callbacks,
+) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True
     job = make_job(station, supervisor.ctx)
     with django_capture_on_commit_callbacks(execute=True):
@@ -66,7 +73,9 @@ def sent_tx(settings: object, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str
 
 
 @pytest.mark.django_db(transaction=True)
-def test_one_followup_per_task_and_courier_per_unit_of_work(sent_tx: list[tuple[str, tuple[object, ...]]]) -> None:
+def test_one_followup_per_task_and_courier_per_unit_of_work(
+    sent_tx: list[tuple[str, tuple[object, ...]]],
+) -> None:
     with transaction.atomic(), unit_of_work():
         for _ in range(3):
             refresh_etas_after_commit(7)
@@ -77,7 +86,9 @@ def test_one_followup_per_task_and_courier_per_unit_of_work(sent_tx: list[tuple[
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_followup_of_a_rolled_back_savepoint_is_asked_again(sent_tx: list[tuple[str, tuple[object, ...]]]) -> None:
+def test_a_followup_of_a_rolled_back_savepoint_is_asked_again(
+    sent_tx: list[tuple[str, tuple[object, ...]]],
+) -> None:
     with transaction.atomic(), unit_of_work():
         try:
             with transaction.atomic(), unit_of_work():

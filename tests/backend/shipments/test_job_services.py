@@ -40,7 +40,9 @@ def test_a_courier_cannot_assign(station, supervisor, courier) -> None:  # type:
     assert exc.value.code == "wrong_role"
 
 
-def test_a_supervisor_of_another_station_cannot_assign(station, supervisor, other_supervisor, courier) -> None:  # type: ignore[no-untyped-def]
+def test_a_supervisor_of_another_station_cannot_assign(
+    station, supervisor, other_supervisor, courier
+) -> None:  # type: ignore[no-untyped-def]
     job = make_job(station, supervisor.ctx)
     with pytest.raises(DomainError) as exc:
         svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=other_supervisor.ctx)
@@ -59,7 +61,9 @@ def test_assigning_a_courier_of_another_station_is_refused(station, other_statio
 
 def test_stale_version_is_a_conflict(started_delivery, courier) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(DomainError) as exc:
-        svc.job_arrive(job_id=started_delivery.pk, ctx=courier[1].ctx, expected_version=started_delivery.version - 1)
+        svc.job_arrive(
+            job_id=started_delivery.pk, ctx=courier[1].ctx, expected_version=started_delivery.version - 1
+        )
     assert exc.value.code == "version_conflict"
     assert exc.value.details["current_version"] == started_delivery.version
 
@@ -83,7 +87,9 @@ def test_delivery_needs_cod_and_the_right_code(started_delivery, courier) -> Non
 
 
 def test_signature_without_image_is_incomplete(started_delivery, courier) -> None:  # type: ignore[no-untyped-def]
-    proof = ProofInput(method="signature", recipient_relation="self", recipient_name="李四", cod_collected_fen=5000)
+    proof = ProofInput(
+        method="signature", recipient_relation="self", recipient_name="李四", cod_collected_fen=5000
+    )
     with pytest.raises(DomainError) as exc:
         svc.job_deliver(job_id=started_delivery.pk, ctx=courier[1].ctx, proof=proof)
     assert exc.value.code == "proof_incomplete"
@@ -91,8 +97,13 @@ def test_signature_without_image_is_incomplete(started_delivery, courier) -> Non
 
 def test_failed_attempt_records_reason_and_next_step(started_delivery, courier) -> None:  # type: ignore[no-untyped-def]
     step = {"kind": "new_window", "start": "2026-11-24T18:00:00+08:00", "end": "2026-11-24T20:00:00+08:00"}
-    job = svc.job_fail(job_id=started_delivery.pk, ctx=courier[1].ctx, reason_code="not_home", next_step=step,
-                       note="按门铃无人")
+    job = svc.job_fail(
+        job_id=started_delivery.pk,
+        ctx=courier[1].ctx,
+        reason_code="not_home",
+        next_step=step,
+        note="按门铃无人",
+    )
     assert job.attempt_count == 1 and job.next_step == step
     attempt = DeliveryAttempt.objects.get(job=job)
     assert (attempt.reason_code, attempt.next_step, attempt.succeeded) == ("not_home", "new_window", False)
@@ -106,9 +117,18 @@ def test_pickup_completion_records_the_measurement(station, supervisor, courier)
     job = make_job(station, supervisor.ctx, "pickup")
     svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
     svc.job_start(job_id=job.pk, ctx=courier[1].ctx)
-    data = PickupInput(measured_weight_g=2350, weight_source="manual", manual_reason="scale battery flat",
-                       length_mm=300, width_mm=200, height_mm=150, pieces=2, prohibited_items_absent=True,
-                       price_fen=1800, payment_method="wechat")
+    data = PickupInput(
+        measured_weight_g=2350,
+        weight_source="manual",
+        manual_reason="scale battery flat",
+        length_mm=300,
+        width_mm=200,
+        height_mm=150,
+        pieces=2,
+        prohibited_items_absent=True,
+        price_fen=1800,
+        payment_method="wechat",
+    )
     svc.job_complete_pickup(job_id=job.pk, ctx=courier[1].ctx, data=data)
     shipment = Shipment.objects.get(pk=job.shipment_id)
     assert shipment.status == ShipmentStatus.PICKED_UP
@@ -130,8 +150,12 @@ def test_pickup_completion_records_the_measurement(station, supervisor, courier)
 def test_pickup_inspection_rules(change, code, station, supervisor, courier) -> None:  # type: ignore[no-untyped-def]
     job = make_job(station, supervisor.ctx, "pickup")
     svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
-    base = {"measured_weight_g": 1000, "weight_source": "scale", "scale_model": "sim",
-            "prohibited_items_absent": True} | change
+    base = {
+        "measured_weight_g": 1000,
+        "weight_source": "scale",
+        "scale_model": "sim",
+        "prohibited_items_absent": True,
+    } | change
     with pytest.raises(DomainError) as exc:
         svc.job_complete_pickup(job_id=job.pk, ctx=courier[1].ctx, data=PickupInput(**base))
     assert exc.value.code == code
@@ -150,8 +174,11 @@ def test_scans_are_facts_even_out_of_order(station, supervisor, courier) -> None
     assert again.status_after == ShipmentStatus.AT_STATION
     svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
     svc.job_start(job_id=job.pk, ctx=courier[1].ctx)
-    svc.job_deliver(job_id=job.pk, ctx=courier[1].ctx,
-                    proof=ProofInput(method="photo", recipient_relation="guard", media_sha256=["b" * 64]))
+    svc.job_deliver(
+        job_id=job.pk,
+        ctx=courier[1].ctx,
+        proof=ProofInput(method="photo", recipient_relation="guard", media_sha256=["b" * 64]),
+    )
     # … but a scan after delivery is kept as a fact without moving a delivered parcel.
     stale = svc.scan(tracking_no=number, scan_kind="loaded_out", ctx=courier[1].ctx)
     assert stale.details == {"status_unchanged": True, "status_was": "delivered"}
@@ -182,8 +209,13 @@ def test_idempotency_key_is_recorded_once(station, supervisor) -> None:  # type:
     assert TrackingEvent.objects.filter(idempotency_key="op-1").count() == 1
 
 
-def test_changes_are_published_only_after_commit(station, supervisor, courier, settings,  # type: ignore[no-untyped-def]
-                                                 django_capture_on_commit_callbacks) -> None:
+def test_changes_are_published_only_after_commit(
+    station,
+    supervisor,
+    courier,
+    settings,  # type: ignore[no-untyped-def]
+    django_capture_on_commit_callbacks,
+) -> None:
     from asgiref.sync import async_to_sync
 
     # The in-process layer lets a sync test hold a channel; the Redis layers are covered in realtime tests.

@@ -41,10 +41,15 @@ def test_it_sets_the_plan_bumps_the_version_and_appends_one_feed_row(
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("kwargs", "code"),
-    [({"planned_seq": -1}, "invalid"), ({"eta": datetime(2026, 11, 24, 10, 0)}, "invalid"),  # noqa: DTZ001
-     ({"expected_version": 99}, "version_conflict")],
+    [
+        ({"planned_seq": -1}, "invalid"),
+        ({"eta": datetime(2026, 11, 24, 10, 0)}, "invalid"),  # noqa: DTZ001
+        ({"expected_version": 99}, "version_conflict"),
+    ],
 )
-def test_it_refuses_bad_plans(station: Station, supervisor: Person, kwargs: dict[str, object], code: str) -> None:
+def test_it_refuses_bad_plans(
+    station: Station, supervisor: Person, kwargs: dict[str, object], code: str
+) -> None:
     job = make_job(station, supervisor.ctx)
     args: dict[str, object] = {"job_id": job.pk, "planned_seq": 1, "eta": ETA, "ctx": supervisor.ctx} | kwargs
     with pytest.raises(DomainError) as exc:

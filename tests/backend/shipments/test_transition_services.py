@@ -27,16 +27,24 @@ from tests.fixtures.jobs import make_job
 # The shipment status that goes with each job status, per job kind.
 _CONSISTENT: dict[str, dict[J, S]] = {
     JobKind.DELIVERY: {
-        J.PENDING: S.AT_STATION, J.ASSIGNED: S.AT_STATION, J.ACCEPTED: S.AT_STATION,
-        J.STARTED: S.OUT_FOR_DELIVERY, J.ARRIVED: S.OUT_FOR_DELIVERY, J.COMPLETED: S.DELIVERED,
-        J.FAILED: S.DELIVERY_FAILED, J.CANCELLED: S.AT_STATION,
+        J.PENDING: S.AT_STATION,
+        J.ASSIGNED: S.AT_STATION,
+        J.ACCEPTED: S.AT_STATION,
+        J.STARTED: S.OUT_FOR_DELIVERY,
+        J.ARRIVED: S.OUT_FOR_DELIVERY,
+        J.COMPLETED: S.DELIVERED,
+        J.FAILED: S.DELIVERY_FAILED,
+        J.CANCELLED: S.AT_STATION,
     },
     JobKind.PICKUP: {status: S.CREATED for status in J} | {J.COMPLETED: S.PICKED_UP},
 }
 
-PICKUP = PickupInput(measured_weight_g=1234, weight_source="scale", scale_model="MT-SICS sim",
-                     prohibited_items_absent=True)
-PROOF = ProofInput(method="signature", recipient_relation="self", recipient_name="李四", media_sha256=["a" * 64])
+PICKUP = PickupInput(
+    measured_weight_g=1234, weight_source="scale", scale_model="MT-SICS sim", prohibited_items_absent=True
+)
+PROOF = ProofInput(
+    method="signature", recipient_relation="self", recipient_name="李四", media_sha256=["a" * 64]
+)
 
 
 def _put_job_in(job: Job, status: J, courier: Courier) -> None:
@@ -65,8 +73,9 @@ def _service_for(to: J, kind: str, other: Courier) -> Callable[[int, Ctx], Job]:
 
 @pytest.mark.parametrize("kind", [JobKind.DELIVERY, JobKind.PICKUP])
 @pytest.mark.parametrize("current,to", list(itertools.product(list(J), repeat=2)))
-def test_job_pair_through_its_service(kind: str, current: J, to: J, station: Station, admin, courier,
-                                      other_courier) -> None:  # type: ignore[no-untyped-def]
+def test_job_pair_through_its_service(
+    kind: str, current: J, to: J, station: Station, admin, courier, other_courier
+) -> None:  # type: ignore[no-untyped-def]
     job = make_job(station, admin.ctx, kind)
     _put_job_in(job, current, courier[0])
     before = (TrackingEvent.objects.count(), FeedEntry.objects.count())
@@ -95,7 +104,9 @@ def test_shipment_pair_through_its_service(current: S, to: S, station: Station, 
     Shipment.objects.filter(pk=job.shipment_id).update(status=current)
     before = (TrackingEvent.objects.count(), FeedEntry.objects.count())
     if to in SHIPMENT_ALLOWED[current]:
-        shipment = svc.shipment_transition(shipment_id=job.shipment_id, to=to, ctx=supervisor.ctx, reason="test")
+        shipment = svc.shipment_transition(
+            shipment_id=job.shipment_id, to=to, ctx=supervisor.ctx, reason="test"
+        )
         assert Shipment.objects.get(pk=shipment.pk).status == to
         assert (TrackingEvent.objects.count(), FeedEntry.objects.count()) == (before[0] + 1, before[1] + 1)
         event = TrackingEvent.objects.order_by("-pk").first()

@@ -37,7 +37,11 @@ def test_job_pairs_follow_the_table(current: str, to: str) -> None:
 def test_every_status_has_a_row_and_terminal_states_lead_nowhere() -> None:
     assert set(transitions.SHIPMENT_ALLOWED) == set(ShipmentStatus)
     assert set(transitions.JOB_ALLOWED) == set(JobStatus)
-    assert {ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED, ShipmentStatus.CANCELLED} == transitions.SHIPMENT_TERMINAL
+    assert {
+        ShipmentStatus.DELIVERED,
+        ShipmentStatus.RETURNED,
+        ShipmentStatus.CANCELLED,
+    } == transitions.SHIPMENT_TERMINAL
     assert JobStatus.COMPLETED not in transitions.JOB_OPEN and JobStatus.CANCELLED not in transitions.JOB_OPEN
 
 

@@ -19,8 +19,16 @@ def device_of(person: Person) -> str:
     return f"device-{person.user.pk}"  # what tests.fixtures.people issues the token for
 
 
-def op(person: Person, kind: str, payload: dict[str, Any], *, seq: int | None = None,
-       event_at: datetime | None = None, op_id: str | None = None, device: str | None = None) -> dict[str, Any]:
+def op(
+    person: Person,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    seq: int | None = None,
+    event_at: datetime | None = None,
+    op_id: str | None = None,
+    device: str | None = None,
+) -> dict[str, Any]:
     return {
         "op_id": op_id or str(uuid7()),
         "device_id": device or device_of(person),
@@ -32,8 +40,12 @@ def op(person: Person, kind: str, payload: dict[str, Any], *, seq: int | None = 
 
 
 def proof(**overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {"method": "signature", "recipient_relation": "self", "recipient_name": "李四",
-                            "media_sha256": ["a" * 64]}
+    data: dict[str, Any] = {
+        "method": "signature",
+        "recipient_relation": "self",
+        "recipient_name": "李四",
+        "media_sha256": ["a" * 64],
+    }
     data.update(overrides)
     return data
 

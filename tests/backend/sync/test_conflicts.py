@@ -15,8 +15,9 @@ from tests.backend.sync.helpers import device_of, minutes_ago, op, outcomes, pro
 pytestmark = pytest.mark.django_db
 
 
-def test_a_delivery_recorded_offline_beats_a_later_reassignment(station, courier, other_courier,
-                                                                supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_a_delivery_recorded_offline_beats_a_later_reassignment(
+    station, courier, other_courier, supervisor
+) -> None:  # type: ignore[no-untyped-def]
     (mine, me), (theirs, them) = courier, other_courier
     job = ready_job(station, supervisor, mine)
     push(me, [op(me, "start", {"job_id": job.pk}, event_at=minutes_ago(30))])
@@ -35,8 +36,9 @@ def test_a_delivery_recorded_offline_beats_a_later_reassignment(station, courier
     assert pull(them, cursor_them)["changes"] == [{"c": alert.cursor, "op": "revoke", "job_id": job.pk}]
 
 
-def test_a_delivery_recorded_after_the_reassignment_is_refused(station, courier, other_courier,
-                                                               supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_a_delivery_recorded_after_the_reassignment_is_refused(
+    station, courier, other_courier, supervisor
+) -> None:  # type: ignore[no-untyped-def]
     (mine, me), (theirs, _) = courier, other_courier
     job = ready_job(station, supervisor, mine)
     push(me, [op(me, "start", {"job_id": job.pk})])
@@ -49,14 +51,18 @@ def test_a_delivery_recorded_after_the_reassignment_is_refused(station, courier,
     assert (job.status, job.courier_id) == ("assigned", theirs.pk)
 
 
-def test_an_offline_delivery_loses_to_a_delivery_already_made(station, courier, other_courier,
-                                                              supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_an_offline_delivery_loses_to_a_delivery_already_made(
+    station, courier, other_courier, supervisor
+) -> None:  # type: ignore[no-untyped-def]
     (mine, me), (theirs, them) = courier, other_courier
     job = ready_job(station, supervisor, mine)
     push(me, [op(me, "start", {"job_id": job.pk}, event_at=minutes_ago(20))])
     recorded = timezone.now()
     job_assign(job_id=job.pk, courier_id=theirs.pk, ctx=supervisor.ctx)
-    push(them, [op(them, "start", {"job_id": job.pk}), op(them, "deliver", {"job_id": job.pk, "proof": proof()})])
+    push(
+        them,
+        [op(them, "start", {"job_id": job.pk}), op(them, "deliver", {"job_id": job.pk, "proof": proof()})],
+    )
     body = push(me, [op(me, "deliver", {"job_id": job.pk, "proof": proof()}, event_at=recorded)])
     assert outcomes(body) == [("rejected", "job_closed")]
     assert Job.objects.get(pk=job.pk).courier_id == theirs.pk
@@ -76,8 +82,13 @@ def test_two_devices_of_one_courier_taking_the_same_step(station, courier, super
 def test_a_weight_recorded_twice_keeps_the_first(station, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
     mine, me = courier
     job = ready_job(station, supervisor, mine, kind="pickup")
-    weigh = {"job_id": job.pk, "measured_weight_g": 1200, "weight_source": "scale", "scale_model": "T1",
-             "prohibited_items_absent": True}
+    weigh = {
+        "job_id": job.pk,
+        "measured_weight_g": 1200,
+        "weight_source": "scale",
+        "scale_model": "T1",
+        "prohibited_items_absent": True,
+    }
     push(me, [op(me, "start", {"job_id": job.pk})])
     assert outcomes(push(me, [op(me, "weigh", weigh)])) == [("applied", "")]
     body = push(me, [op(me, "weigh", {**weigh, "measured_weight_g": 1350})])
@@ -91,7 +102,9 @@ def test_scans_are_facts_kept_with_both_times_even_out_of_order(station, courier
     job = ready_job(station, supervisor, mine)
     push(me, [op(me, "start", {"job_id": job.pk}), op(me, "deliver", {"job_id": job.pk, "proof": proof()})])
     late_at = minutes_ago(90)  # a station-in scan from this morning, uploaded after the delivery
-    late = op(me, "scan", {"tracking_no": job.shipment.tracking_no, "scan_kind": "station_in"}, event_at=late_at)
+    late = op(
+        me, "scan", {"tracking_no": job.shipment.tracking_no, "scan_kind": "station_in"}, event_at=late_at
+    )
     body = push(me, [late])
     assert body["results"] == [{"op_id": late["op_id"], "outcome": "applied", "status_unchanged": True}]
     event = TrackingEvent.objects.get(idempotency_key=late["op_id"])

@@ -28,7 +28,9 @@ def _writer(station_id: int, seed: int, errors: list[BaseException]) -> None:
     try:
         for i in range(WRITES_EACH):
             with transaction.atomic():
-                with connection.cursor() as cur:  # take an id from a sequence early, like a service's event row
+                with (
+                    connection.cursor() as cur
+                ):  # take an id from a sequence early, like a service's event row
                     cur.execute("SELECT nextval(pg_get_serial_sequence('shipments_feedentry', 'id'))")
                 time.sleep(rng.random() * 0.004)
                 if i % 5 == 0:
@@ -49,8 +51,11 @@ def _reader(station_id: int, stop: threading.Event, seen: list[int], errors: lis
     try:
         while True:
             done = stop.is_set()
-            rows = list(FeedEntry.objects.filter(station_id=station_id, cursor__gt=cursor).order_by("cursor")
-                        .values_list("cursor", flat=True)[:37])
+            rows = list(
+                FeedEntry.objects.filter(station_id=station_id, cursor__gt=cursor)
+                .order_by("cursor")
+                .values_list("cursor", flat=True)[:37]
+            )
             for c in rows:
                 assert c == cursor + 1, f"reader jumped from {cursor} to {c}"
                 cursor = c
@@ -68,7 +73,9 @@ def test_readers_see_every_change_once_while_writers_commit_out_of_order() -> No
     errors: list[BaseException] = []
     stop = threading.Event()
     seen: list[list[int]] = [[] for _ in range(READERS)]
-    readers = [threading.Thread(target=_reader, args=(station.pk, stop, seen[i], errors)) for i in range(READERS)]
+    readers = [
+        threading.Thread(target=_reader, args=(station.pk, stop, seen[i], errors)) for i in range(READERS)
+    ]
     writers = [threading.Thread(target=_writer, args=(station.pk, i, errors)) for i in range(WRITERS)]
     for t in readers + writers:
         t.start()

@@ -25,8 +25,9 @@ def test_a_first_pull_is_a_snapshot_of_my_jobs(station, courier, other_courier, 
     assert set(body["reference"]) == {"reason_codes", "next_steps"}
 
 
-def test_changes_after_the_cursor_include_revocations_and_scans(station, courier, other_courier,
-                                                                supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_changes_after_the_cursor_include_revocations_and_scans(
+    station, courier, other_courier, supervisor
+) -> None:  # type: ignore[no-untyped-def]
     (mine, me), (theirs, _) = courier, other_courier
     kept, moved, dropped = (ready_job(station, supervisor, mine) for _ in range(3))
     cursor = pull(me)["cursor"]
@@ -35,13 +36,21 @@ def test_changes_after_the_cursor_include_revocations_and_scans(station, courier
     job_unassign(job_id=dropped.pk, ctx=supervisor.ctx, reason="rain")
     scan(tracking_no=kept.shipment.tracking_no, scan_kind="sorted", ctx=supervisor.ctx)
     body = pull(me, cursor)
-    assert [(c["op"], c.get("job", {}).get("id") or c.get("job_id") or c["shipment_id"])
-            for c in body["changes"]] == [
-        ("job", kept.pk), ("revoke", moved.pk), ("revoke", dropped.pk), ("shipment_status", kept.shipment_id)]
+    assert [
+        (c["op"], c.get("job", {}).get("id") or c.get("job_id") or c["shipment_id"]) for c in body["changes"]
+    ] == [
+        ("job", kept.pk),
+        ("revoke", moved.pk),
+        ("revoke", dropped.pk),
+        ("shipment_status", kept.shipment_id),
+    ]
     assert body["changes"][0]["job"]["status"] == "started"
     # A scan carries the status it left, not the whole shipment (started: out for delivery).
     assert {k: v for k, v in body["changes"][3].items() if k != "c"} == {
-        "op": "shipment_status", "shipment_id": kept.shipment_id, "status": "out_for_delivery"}
+        "op": "shipment_status",
+        "shipment_id": kept.shipment_id,
+        "status": "out_for_delivery",
+    }
     assert pull(me, body["cursor"])["changes"] == []
 
 
@@ -61,7 +70,9 @@ def test_pages_follow_each_other_without_loss(station, courier, supervisor) -> N
 
 def _pull_queries(person, cursor: int | None) -> int:  # type: ignore[no-untyped-def]
     with CaptureQueriesContext(connection) as ctx:
-        response = APIClient().get("/api/v1/sync/pull", {} if cursor is None else {"cursor": cursor}, **person.auth)
+        response = APIClient().get(
+            "/api/v1/sync/pull", {} if cursor is None else {"cursor": cursor}, **person.auth
+        )
     assert response.status_code == 200
     return len(ctx.captured_queries)
 

@@ -34,7 +34,11 @@ def test_a_rejected_op_replayed_is_a_duplicate_with_its_reason(job, courier) -> 
     arrive = op(person, "arrive", {"job_id": job.pk})  # not started yet: refused by the transition table
     assert outcomes(push(person, [arrive])) == [("rejected", "invalid_transition")]
     again = push(person, [arrive])["results"][0]
-    assert (again["outcome"], again["original"], again["code"]) == ("duplicate", "rejected", "invalid_transition")
+    assert (again["outcome"], again["original"], again["code"]) == (
+        "duplicate",
+        "rejected",
+        "invalid_transition",
+    )
     assert again["message"] == "a job cannot go from assigned to arrived"
 
 
@@ -55,8 +59,9 @@ def test_the_same_op_twice_in_one_batch_is_applied_once(job, courier) -> None:  
     assert TrackingEvent.objects.filter(idempotency_key=start["op_id"]).count() == 1
 
 
-def test_bad_ops_are_rejected_with_codes_and_the_rest_applies(job, courier, other_courier, station,
-                                                              supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_bad_ops_are_rejected_with_codes_and_the_rest_applies(
+    job, courier, other_courier, station, supervisor
+) -> None:  # type: ignore[no-untyped-def]
     person = courier[1]
     theirs = ready_job(station, supervisor, other_courier[0])
     ops = [
@@ -122,7 +127,10 @@ def test_wrong_types_and_sizes_inside_a_payload_are_refused_not_retried(job, cou
         op(person, "start", {"job_id": job.pk}),
         op(person, "deliver", {"job_id": job.pk, "proof": proof()}),
     ]
-    assert outcomes(push(person, ops)) == [("rejected", "malformed_op")] * 4 + [("applied", ""), ("applied", "")]
+    assert outcomes(push(person, ops)) == [("rejected", "malformed_op")] * 4 + [
+        ("applied", ""),
+        ("applied", ""),
+    ]
 
 
 @pytest.mark.postgres
@@ -130,9 +138,11 @@ def test_a_value_the_database_cannot_hold_is_refused_not_retried(job, courier) -
     from tests.backend.sync.helpers import proof
 
     person = courier[1]
-    ops = [op(person, "start", {"job_id": job.pk}),
-           op(person, "deliver", {"job_id": job.pk, "proof": proof(recipient_name="名" * 65)}),
-           op(person, "deliver", {"job_id": job.pk, "proof": proof()})]
+    ops = [
+        op(person, "start", {"job_id": job.pk}),
+        op(person, "deliver", {"job_id": job.pk, "proof": proof(recipient_name="名" * 65)}),
+        op(person, "deliver", {"job_id": job.pk, "proof": proof()}),
+    ]
     body = push(person, ops)
     assert outcomes(body) == [("applied", ""), ("rejected", "malformed_op"), ("applied", "")]
 
@@ -145,7 +155,10 @@ def test_a_replayed_batch_mixed_with_new_ops_answers_each_op(job, courier) -> No
     arrive = op(person, "arrive", {"job_id": job.pk}, seq=3)
     body = push(person, [early, start, arrive])
     assert [(r["outcome"], r.get("original"), r.get("code")) for r in body["results"]] == [
-        ("duplicate", "rejected", "invalid_transition"), ("duplicate", "applied", None), ("applied", None, None)]
+        ("duplicate", "rejected", "invalid_transition"),
+        ("duplicate", "applied", None),
+        ("applied", None, None),
+    ]
     assert TrackingEvent.objects.filter(idempotency_key__in=[start["op_id"], arrive["op_id"]]).count() == 2
 
 
@@ -157,7 +170,11 @@ def test_a_replay_the_device_state_does_not_expect_is_still_a_duplicate(job, cou
     first = push(person, [arrive])["results"][0]
     DeviceState.objects.filter(user=person.user).update(max_seq=0, gaps=[])
     again = push(person, [arrive])["results"][0]
-    assert (again["outcome"], again["original"], again["code"]) == ("duplicate", "rejected", "invalid_transition")
+    assert (again["outcome"], again["original"], again["code"]) == (
+        "duplicate",
+        "rejected",
+        "invalid_transition",
+    )
     assert (again["message"], again["details"]) == (first["message"], first["details"])
     assert AppliedOp.objects.filter(op_id=arrive["op_id"]).count() == 1
 

@@ -22,7 +22,9 @@ def _scan(person, tracking_no: str, kind: str = "station_in", **extra):  # type:
     return op(person, "scan", {"tracking_no": tracking_no, "scan_kind": kind, **extra})
 
 
-def test_an_applied_scan_is_recorded_once_as_its_event_and_replays_as_a_duplicate(station, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_an_applied_scan_is_recorded_once_as_its_event_and_replays_as_a_duplicate(
+    station, supervisor
+) -> None:  # type: ignore[no-untyped-def]
     parcel = make_job(station, supervisor.ctx).shipment
     first = _scan(supervisor, parcel.tracking_no, "sorted")
     late = _scan(supervisor, parcel.tracking_no, "sorted")
@@ -38,7 +40,10 @@ def test_an_applied_scan_is_recorded_once_as_its_event_and_replays_as_a_duplicat
 
     again = push(supervisor, [first, late, back])["results"]
     assert [(r["outcome"], r["original"], r.get("status_unchanged")) for r in again] == [
-        ("duplicate", "applied", None), ("duplicate", "applied", None), ("duplicate", "applied", True)]
+        ("duplicate", "applied", None),
+        ("duplicate", "applied", None),
+        ("duplicate", "applied", True),
+    ]
     assert TrackingEvent.objects.filter(idempotency_key__in=ids).count() == 3
     assert oplog.outcomes(ids) == dict.fromkeys(ids, "applied")
 
@@ -69,9 +74,19 @@ def test_a_scan_recorded_by_another_push_after_the_look_up_comes_back_as_a_dupli
     scan = _scan(supervisor, parcel.tracking_no)
     parsed = parse_op(0, scan, device_of(supervisor))
     # The same op id recorded elsewhere, as a push from another device would (new ops skip the look-up).
-    scans_record_bulk(scans=[ScanInput(key=scan["op_id"], tracking_no=parcel.tracking_no, scan_kind="station_in",
-                                       event_at=timezone.now(), op_hash=parsed.payload_hash)],  # type: ignore[union-attr]
-                      actor=supervisor.principal, device_id="other-device")
+    scans_record_bulk(
+        scans=[
+            ScanInput(
+                key=scan["op_id"],
+                tracking_no=parcel.tracking_no,
+                scan_kind="station_in",
+                event_at=timezone.now(),
+                op_hash=parsed.payload_hash,
+            )
+        ],  # type: ignore[union-attr]
+        actor=supervisor.principal,
+        device_id="other-device",
+    )
     calls: list[bool] = []
     real = scans_bulk.scans_record_bulk
 

@@ -19,7 +19,13 @@ def _day(person, jobs: list[Job]) -> list[dict]:  # type: ignore[no-untyped-def]
     for i, job in enumerate(jobs):
         ops += [op(person, "start", {"job_id": job.pk}), op(person, "arrive", {"job_id": job.pk})]
         if i % 3 == 2:
-            ops.append(op(person, "fail", {"job_id": job.pk, "reason_code": "not_home", "next_step": {"kind": "retry"}}))
+            ops.append(
+                op(
+                    person,
+                    "fail",
+                    {"job_id": job.pk, "reason_code": "not_home", "next_step": {"kind": "retry"}},
+                )
+            )
         else:
             ops.append(op(person, "deliver", {"job_id": job.pk, "proof": proof(media_sha256=[f"{i:064x}"])}))
     return ops
@@ -30,7 +36,8 @@ def _writes(ctx: CaptureQueriesContext) -> list[str]:
 
 
 def test_a_day_of_steps_lands_like_op_by_op_with_a_constant_number_of_statements(
-        station, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
+    station, courier, supervisor
+) -> None:  # type: ignore[no-untyped-def]
     person = courier[1]
     counts = {}
     for n in (2, 3, 9):  # the first push also creates the device's state: compare the later two
@@ -46,7 +53,9 @@ def test_a_day_of_steps_lands_like_op_by_op_with_a_constant_number_of_statements
             assert job.status == ("failed" if failed else "completed")
             assert job.version == 5  # assigned (2), started, arrived, finished: one bump per step
             assert job.attempt_count == 1
-            assert Shipment.objects.get(pk=job.shipment_id).status == ("delivery_failed" if failed else "delivered")
+            assert Shipment.objects.get(pk=job.shipment_id).status == (
+                "delivery_failed" if failed else "delivered"
+            )
             kinds = list(TrackingEvent.objects.filter(job=job).order_by("pk").values_list("kind", flat=True))
             assert kinds[-3:] == ["job_started", "job_arrived", "delivery_attempt" if failed else "delivered"]
             assert DeliveryAttempt.objects.filter(job=job, succeeded=not failed).count() == 1
@@ -59,7 +68,8 @@ def test_a_day_of_steps_lands_like_op_by_op_with_a_constant_number_of_statements
 
 
 def test_an_op_that_fails_half_way_is_undone_in_memory_and_later_ops_see_the_earlier_state(
-        station, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
+    station, courier, supervisor
+) -> None:  # type: ignore[no-untyped-def]
     person = courier[1]
     good = ready_job(station, supervisor, courier[0])
     from backend.shipments.services import job_assign
@@ -67,13 +77,25 @@ def test_an_op_that_fails_half_way_is_undone_in_memory_and_later_ops_see_the_ear
 
     # Not scanned in at the station: starting it sets the job to started, then the parcel's own
     # transition refuses, after the job was already changed in memory.
-    stuck = job_assign(job_id=make_job(station, supervisor.ctx, "delivery").pk, courier_id=courier[0].pk,
-                       ctx=supervisor.ctx)
+    stuck = job_assign(
+        job_id=make_job(station, supervisor.ctx, "delivery").pk, courier_id=courier[0].pk, ctx=supervisor.ctx
+    )
     version = stuck.version
-    body = push(person, [op(person, "start", {"job_id": stuck.pk}), op(person, "start", {"job_id": good.pk}),
-                         op(person, "arrive", {"job_id": stuck.pk}), op(person, "arrive", {"job_id": good.pk})])
-    assert outcomes(body) == [("rejected", "invalid_transition"), ("applied", ""),
-                              ("rejected", "invalid_transition"), ("applied", "")]
+    body = push(
+        person,
+        [
+            op(person, "start", {"job_id": stuck.pk}),
+            op(person, "start", {"job_id": good.pk}),
+            op(person, "arrive", {"job_id": stuck.pk}),
+            op(person, "arrive", {"job_id": good.pk}),
+        ],
+    )
+    assert outcomes(body) == [
+        ("rejected", "invalid_transition"),
+        ("applied", ""),
+        ("rejected", "invalid_transition"),
+        ("applied", ""),
+    ]
     # The second refusal is about the job still being assigned: the first op's change was undone.
     assert body["results"][2]["details"]["current"] == "assigned"
     stuck.refresh_from_db()
@@ -86,27 +108,45 @@ def test_an_op_that_fails_half_way_is_undone_in_memory_and_later_ops_see_the_ear
 def test_a_row_refused_at_flush_rejects_only_its_op(station, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
     person = courier[1]
     a, b = ready_job(station, supervisor, courier[0]), ready_job(station, supervisor, courier[0])
-    ops = [op(person, "start", {"job_id": a.pk}), op(person, "start", {"job_id": b.pk}),
-           op(person, "deliver", {"job_id": a.pk, "proof": proof(recipient_name="名" * 65)}),  # column holds 64
-           op(person, "deliver", {"job_id": b.pk, "proof": proof()})]
-    assert outcomes(push(person, ops)) == [("applied", ""), ("applied", ""), ("rejected", "malformed_op"),
-                                           ("applied", "")]
+    ops = [
+        op(person, "start", {"job_id": a.pk}),
+        op(person, "start", {"job_id": b.pk}),
+        op(person, "deliver", {"job_id": a.pk, "proof": proof(recipient_name="名" * 65)}),  # column holds 64
+        op(person, "deliver", {"job_id": b.pk, "proof": proof()}),
+    ]
+    assert outcomes(push(person, ops)) == [
+        ("applied", ""),
+        ("applied", ""),
+        ("rejected", "malformed_op"),
+        ("applied", ""),
+    ]
     assert Job.objects.get(pk=a.pk).status == "started"
     assert Job.objects.get(pk=b.pk).status == "completed"
     assert ProofOfDelivery.objects.filter(job_id=b.pk).count() == 1
 
 
-def test_two_jobs_of_one_parcel_in_one_push_see_each_others_changes(
-        station, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_two_jobs_of_one_parcel_in_one_push_see_each_others_changes(station, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
     person = courier[1]
     first = ready_job(station, supervisor, courier[0])
     # A second open job on the same parcel (as a re-attempt or a pickup-then-delivery would be).
-    second = Job.objects.create(kind="delivery", shipment=first.shipment, station=station, courier=courier[0],
-                                status="assigned", service_date=first.service_date)
-    body = push(person, [op(person, "start", {"job_id": first.pk}), op(person, "start", {"job_id": second.pk}),
-                         op(person, "arrive", {"job_id": first.pk}),
-                         op(person, "deliver", {"job_id": first.pk, "proof": proof()}),
-                         op(person, "fail", {"job_id": second.pk, "reason_code": "not_home"})])
+    second = Job.objects.create(
+        kind="delivery",
+        shipment=first.shipment,
+        station=station,
+        courier=courier[0],
+        status="assigned",
+        service_date=first.service_date,
+    )
+    body = push(
+        person,
+        [
+            op(person, "start", {"job_id": first.pk}),
+            op(person, "start", {"job_id": second.pk}),
+            op(person, "arrive", {"job_id": first.pk}),
+            op(person, "deliver", {"job_id": first.pk, "proof": proof()}),
+            op(person, "fail", {"job_id": second.pk, "reason_code": "not_home"}),
+        ],
+    )
     # The parcel was delivered by the first job: the second cannot fail it back, in memory or in the table.
     assert outcomes(body)[:4] == [("applied", "")] * 4
     assert outcomes(body)[4] == ("rejected", "invalid_transition")

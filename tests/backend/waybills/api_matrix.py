@@ -12,10 +12,18 @@ def _block(w: World) -> None:
 
 ROWS: dict[str, Row] = {
     # Blocks are for couriers' handhelds only: the desk never issues numbers offline.
-    "waybills-blocks": Row("post", lambda w: "/api/v1/waybill-blocks", "401 201 201 403w 403w 403w",
-                           body=lambda w: {"device_id": "hh-matrix", "size": 5}),
+    "waybills-blocks": Row(
+        "post",
+        lambda w: "/api/v1/waybill-blocks",
+        "401 201 201 403w 403w 403w",
+        body=lambda w: {"device_id": "hh-matrix", "size": 5},
+    ),
     # Another courier's block is not found, not forbidden: block ids leak nothing.
-    "waybills-block-close": Row("post", lambda w: f"/api/v1/waybill-blocks/{w.extra['block'].pk}/close",
-                                "401 200 404 403w 403w 403w", body=lambda w: {"used_serials": []},
-                                setup=_block),
+    "waybills-block-close": Row(
+        "post",
+        lambda w: f"/api/v1/waybill-blocks/{w.extra['block'].pk}/close",
+        "401 200 404 403w 403w 403w",
+        body=lambda w: {"used_serials": []},
+        setup=_block,
+    ),
 }

@@ -54,42 +54,60 @@ def test_closing_reports_used_and_void_numbers(courier) -> None:  # type: ignore
         services.waybill_block_close(ctx=courier[1].ctx, block_id=block.pk, used_serials=[])
     assert exc.value.code == "invalid_transition"
     # Closed blocks still prove ownership of the numbers they issued (a late sync of an offline pickup).
-    assert services.waybill_block_for_number(tracking_no=make_tracking_no(used[0]), device_id="hh-1") == closed
+    assert (
+        services.waybill_block_for_number(tracking_no=make_tracking_no(used[0]), device_id="hh-1") == closed
+    )
 
 
 def test_close_refuses_serials_outside_the_block(courier) -> None:  # type: ignore[no-untyped-def]
     block = services.waybill_block_allocate(ctx=courier[1].ctx, device_id="hh-1", size=10)
     with pytest.raises(DomainError) as exc:
-        services.waybill_block_close(ctx=courier[1].ctx, block_id=block.pk, used_serials=[block.last_serial + 1])
+        services.waybill_block_close(
+            ctx=courier[1].ctx, block_id=block.pk, used_serials=[block.last_serial + 1]
+        )
     assert exc.value.code == "invalid"
 
 
 def test_api_allocates_lists_and_closes(client, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
     auth = courier[1].auth
-    created = client.post("/api/v1/waybill-blocks", {"device_id": "hh-9", "size": 50},
-                          content_type="application/json", **auth)
+    created = client.post(
+        "/api/v1/waybill-blocks", {"device_id": "hh-9", "size": 50}, content_type="application/json", **auth
+    )
     assert created.status_code == 201, created.json()
     body = created.json()
     assert serial_of(body["first_tracking_no"]) == body["first_serial"] and body["size"] == 50
     listed = client.get("/api/v1/waybill-blocks", **auth).json()
     assert [b["id"] for b in listed] == [body["id"]]
-    closed = client.post(f"/api/v1/waybill-blocks/{body['id']}/close", {"used_serials": [body["first_serial"]]},
-                         content_type="application/json", **auth)
+    closed = client.post(
+        f"/api/v1/waybill-blocks/{body['id']}/close",
+        {"used_serials": [body["first_serial"]]},
+        content_type="application/json",
+        **auth,
+    )
     assert closed.status_code == 200 and closed.json()["void_count"] == 49
-    denied = client.post("/api/v1/waybill-blocks", {"device_id": "x"}, content_type="application/json",
-                         **supervisor.auth)
+    denied = client.post(
+        "/api/v1/waybill-blocks", {"device_id": "x"}, content_type="application/json", **supervisor.auth
+    )
     assert denied.status_code == 403 and denied.json()["code"] == "wrong_role"
-    bad = client.post("/api/v1/waybill-blocks", {"device_id": "hh-9", "size": 10**9},
-                      content_type="application/json", **auth)
+    bad = client.post(
+        "/api/v1/waybill-blocks",
+        {"device_id": "hh-9", "size": 10**9},
+        content_type="application/json",
+        **auth,
+    )
     assert bad.status_code == 400 and bad.json()["code"] == "invalid"
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(sizes=st.lists(st.integers(min_value=1, max_value=300), min_size=2, max_size=12),
-       server_numbers=st.integers(min_value=0, max_value=20))
-def test_concurrent_allocations_never_issue_a_number_twice(courier, sizes: list[int], server_numbers: int) -> None:  # type: ignore[no-untyped-def]
+@given(
+    sizes=st.lists(st.integers(min_value=1, max_value=300), min_size=2, max_size=12),
+    server_numbers=st.integers(min_value=0, max_value=20),
+)
+def test_concurrent_allocations_never_issue_a_number_twice(
+    courier, sizes: list[int], server_numbers: int
+) -> None:  # type: ignore[no-untyped-def]
     """Threads allocate blocks (one device each) while the server issues single numbers, all at once."""
     ctx = courier[1].ctx
     barrier = threading.Barrier(len(sizes) + 1)

@@ -137,7 +137,9 @@ def test_continuous_lines(line: bytes, event: object) -> None:
     assert ContinuousParser().feed(line) == [event]
 
 
-@pytest.mark.parametrize("raw", [b"ST,XX,+001.234kg", b"ST,GS,+001.234", b"ST,GS,abc", b"001.234kg", b"QQ,GS,+1kg"])
+@pytest.mark.parametrize(
+    "raw", [b"ST,XX,+001.234kg", b"ST,GS,+001.234", b"ST,GS,abc", b"001.234kg", b"QQ,GS,+1kg"]
+)
 def test_continuous_garbage(raw: bytes) -> None:
     assert ContinuousParser().feed(raw + b"\r\n") == [Garbage(raw)]
 
@@ -159,7 +161,13 @@ def test_continuous_stream_joined_across_reads_after_a_mid_line_start() -> None:
 
 @pytest.mark.parametrize(
     ("value", "unit", "grams"),
-    [("1.234", "kg", 1234), ("0.0005", "kg", 1), ("0.0004", "kg", 0), ("12", "g", 12), ("2.2046", "lb", 1000)],
+    [
+        ("1.234", "kg", 1234),
+        ("0.0005", "kg", 1),
+        ("0.0004", "kg", 0),
+        ("12", "g", 12),
+        ("2.2046", "lb", 1000),
+    ],
 )
 def test_to_grams_rounds_half_up(value: str, unit: str, grams: int) -> None:
     assert to_grams(value, unit) == grams

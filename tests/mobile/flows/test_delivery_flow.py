@@ -13,8 +13,12 @@ PNG = b"\x89PNG\r\n\x1a\nsig"
 
 
 def job(**shipment: Any) -> dict[str, Any]:
-    return {"id": 5, "kind": "delivery", "status": "started",
-            "shipment": {"tracking_no": NUMBER, "recipient_name": "李四", "cod_amount_fen": 0, **shipment}}
+    return {
+        "id": 5,
+        "kind": "delivery",
+        "status": "started",
+        "shipment": {"tracking_no": NUMBER, "recipient_name": "李四", "cod_amount_fen": 0, **shipment},
+    }
 
 
 def test_scan_sign_confirm_is_one_tap_and_carries_the_gps_stamp() -> None:
@@ -24,8 +28,15 @@ def test_scan_sign_confirm_is_one_tap_and_carries_the_gps_stamp() -> None:
     assert flow.confirm() is Step.DONE
     proof, files, where = flow.result()
     assert flow.taps == 1
-    assert proof == {"method": "signature", "recipient_relation": "self", "recipient_name": "李四", "code": "",
-                     "lat": 30.28, "lng": 120.13, "accuracy_m": 8.0}
+    assert proof == {
+        "method": "signature",
+        "recipient_relation": "self",
+        "recipient_name": "李四",
+        "code": "",
+        "lat": 30.28,
+        "lng": 120.13,
+        "accuracy_m": 8.0,
+    }
     assert files == [(PNG, "image/png")]
     assert where == {"lat": 30.28, "lng": 120.13, "accuracy_m": 8.0}
 
@@ -56,11 +67,14 @@ def test_a_family_member_signing_must_give_their_own_name() -> None:
     assert flow.taps == 4  # relation, failed confirm, name, confirm
 
 
-@pytest.mark.parametrize(("method", "parts", "problem"), [
-    ("photo", {}, "Take a photo of the parcel at the door"),
-    ("code", {"code": "12"}, "Enter the pickup code (4 to 8 digits)"),
-    ("locker", {}, "Take a photo of the closed locker"),
-])
+@pytest.mark.parametrize(
+    ("method", "parts", "problem"),
+    [
+        ("photo", {}, "Take a photo of the parcel at the door"),
+        ("code", {"code": "12"}, "Enter the pickup code (4 to 8 digits)"),
+        ("locker", {}, "Take a photo of the closed locker"),
+    ],
+)
 def test_each_method_needs_its_part(method: str, parts: dict[str, str], problem: str) -> None:
     flow = DeliveryFlow(job(), scanned=NUMBER)
     flow.choose_method(method)

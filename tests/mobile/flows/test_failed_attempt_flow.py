@@ -17,16 +17,26 @@ def test_not_home_needs_a_photo_and_a_call_then_a_new_window() -> None:
     flow.add_photo(b"door.jpg")
     flow.log_call("no_answer", 0)
     assert flow.submit_evidence() is Step.NEXT_STEP
-    flow.choose_next("new_window", window_start="2026-11-25T09:00:00+08:00", window_end="2026-11-25T12:00:00+08:00")
+    flow.choose_next(
+        "new_window", window_start="2026-11-25T09:00:00+08:00", window_end="2026-11-25T12:00:00+08:00"
+    )
     assert flow.confirm() is Step.DONE
-    assert flow.next_step() == {"kind": "new_window", "window_start": "2026-11-25T09:00:00+08:00",
-                                "window_end": "2026-11-25T12:00:00+08:00"}
+    assert flow.next_step() == {
+        "kind": "new_window",
+        "window_start": "2026-11-25T09:00:00+08:00",
+        "window_end": "2026-11-25T12:00:00+08:00",
+    }
     assert flow.taps == 7
 
 
-@pytest.mark.parametrize(("start", "end"), [
-    ("", ""), ("2026-11-25T12:00:00+08:00", "2026-11-25T09:00:00+08:00"), ("2026-11-25T09:00", "2026-11-25T12:00"),
-])
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("", ""),
+        ("2026-11-25T12:00:00+08:00", "2026-11-25T09:00:00+08:00"),
+        ("2026-11-25T09:00", "2026-11-25T12:00"),
+    ],
+)
 def test_a_new_window_needs_two_ordered_zoned_times(start: str, end: str) -> None:
     flow = FailedAttemptFlow(JOB)
     flow.choose_reason("refused")

@@ -22,9 +22,14 @@ from mobile.waybills import JsonFileBlockStore, WaybillIssuer
 
 TABLE = json.loads((Path(__file__).parents[3] / "mobile" / "rules" / "pricing_cases.json").read_text("utf-8"))
 BOOK = TariffBook.from_json(TABLE["tariff_book"] | {"version": "3"})
-JOB = PickupJob(job_id=41, origin="SZX", destination_region="GD", service_level="standard",
-                sender=("张三", "13812345678", "广东省深圳市南山区科技园南区10号"),
-                recipient=("李四", "13912345678", "广东省广州市天河区体育西路1号"))
+JOB = PickupJob(
+    job_id=41,
+    origin="SZX",
+    destination_region="GD",
+    service_level="standard",
+    sender=("张三", "13812345678", "广东省深圳市南山区科技园南区10号"),
+    recipient=("李四", "13912345678", "广东省广州市天河区体育西路1号"),
+)
 PHOTO = "ab" * 32
 
 
@@ -73,10 +78,12 @@ def _dead_port() -> int:
         return int(s.getsockname()[1])
 
 
-def flow(issuer: WaybillIssuer, scale: Scale | None = None, printer: object = None,
-         job: PickupJob = JOB) -> PickupFlow:
-    return PickupFlow(job, book=BOOK, issuer=issuer, scale=scale, scale_model="ACS-30" if scale else "",
-                      printer=printer)  # type: ignore[arg-type]
+def flow(
+    issuer: WaybillIssuer, scale: Scale | None = None, printer: object = None, job: PickupJob = JOB
+) -> PickupFlow:
+    return PickupFlow(
+        job, book=BOOK, issuer=issuer, scale=scale, scale_model="ACS-30" if scale else "", printer=printer
+    )  # type: ignore[arg-type]
 
 
 def test_scale_and_label_take_four_courier_steps(scale: Scale, issuer: WaybillIssuer) -> None:
@@ -88,12 +95,18 @@ def test_scale_and_label_take_four_courier_steps(scale: Scale, issuer: WaybillIs
     assert f.submit(prohibited_items_absent=True, declared_value_fen=10_000) is Step.QUOTE
     assert f.draft.quote is not None
     # 2001 g standard to GD: 1000 + 2 × 200 freight, insurance at its 100 fen minimum.
-    assert [(line.code, line.amount_fen) for line in f.draft.quote.lines] == [("freight", 1400), ("insurance", 100)]
+    assert [(line.code, line.amount_fen) for line in f.draft.quote.lines] == [
+        ("freight", 1400),
+        ("insurance", 100),
+    ]
     assert f.submit(payment_method="alipay") is Step.PRINT  # number issued and label rendered on the way
     number = make_tracking_no(20_261_123)
     assert f.draft.tracking_no == number
     preview = Image.open(io.BytesIO(f.draft.preview_png))
-    assert {r.format.name: r.text for r in zxingcpp.read_barcodes(preview)} == {"Code128": number, "QRCode": number}
+    assert {r.format.name: r.text for r in zxingcpp.read_barcodes(preview)} == {
+        "Code128": number,
+        "QRCode": number,
+    }
     assert f.submit(print_label=True) is Step.DONE
     assert printer.done.wait(5)
     assert printer.jobs == [f.draft.zpl]
@@ -102,12 +115,29 @@ def test_scale_and_label_take_four_courier_steps(scale: Scale, issuer: WaybillIs
     assert f.payload() == {
         "job_id": 41,
         "tracking_no": number,
-        "pickup": {"measured_weight_g": 2001, "weight_source": "scale", "scale_model": "ACS-30",
-                   "manual_reason": "", "length_mm": 100, "width_mm": 100, "height_mm": 100, "pieces": 1,
-                   "declared_value_fen": 10_000, "prohibited_items_absent": True, "contents_photo_sha256": "",
-                   "price_fen": 1500, "payment_method": "alipay"},
-        "pricing": {"destination_region": "GD", "service_level": "standard", "cod_amount_fen": 0,
-                    "fragile": False, "remote_area": False, "tariff_version": 3},
+        "pickup": {
+            "measured_weight_g": 2001,
+            "weight_source": "scale",
+            "scale_model": "ACS-30",
+            "manual_reason": "",
+            "length_mm": 100,
+            "width_mm": 100,
+            "height_mm": 100,
+            "pieces": 1,
+            "declared_value_fen": 10_000,
+            "prohibited_items_absent": True,
+            "contents_photo_sha256": "",
+            "price_fen": 1500,
+            "payment_method": "alipay",
+        },
+        "pricing": {
+            "destination_region": "GD",
+            "service_level": "standard",
+            "cod_amount_fen": 0,
+            "fragile": False,
+            "remote_area": False,
+            "tariff_version": 3,
+        },
         "label_printed": True,
     }
 
@@ -127,12 +157,17 @@ def test_manual_weight_needs_a_reason_and_adds_one_step(issuer: WaybillIssuer) -
     assert f.submit(print_label=False) is Step.DONE
     assert f.courier_steps == 5
     pickup = f.payload()["pickup"]
-    assert (pickup["weight_source"], pickup["manual_reason"], pickup["scale_model"]) == ("manual", "scale broken", "")
+    assert (pickup["weight_source"], pickup["manual_reason"], pickup["scale_model"]) == (
+        "manual",
+        "scale broken",
+        "",
+    )
     assert f.payload()["label_printed"] is False
 
 
-def test_scale_errors_are_shown_as_they_are_and_a_retry_goes_on(sim: ScaleSimulator, scale: Scale,
-                                                                issuer: WaybillIssuer) -> None:
+def test_scale_errors_are_shown_as_they_are_and_a_retry_goes_on(
+    sim: ScaleSimulator, scale: Scale, issuer: WaybillIssuer
+) -> None:
     sim.set_fault("overload")
     f = flow(issuer, scale)
     assert f.start() is Step.WEIGH
@@ -146,8 +181,9 @@ def test_scale_errors_are_shown_as_they_are_and_a_retry_goes_on(sim: ScaleSimula
     assert (f.draft.weight_g, f.courier_steps) == (900, 0)
 
 
-def test_an_unplugged_scale_says_not_connected_never_zero(sim: ScaleSimulator, scale: Scale,
-                                                          issuer: WaybillIssuer) -> None:
+def test_an_unplugged_scale_says_not_connected_never_zero(
+    sim: ScaleSimulator, scale: Scale, issuer: WaybillIssuer
+) -> None:
     sim.unplug()
     f = flow(issuer, scale)
     assert f.start() is Step.WEIGH
@@ -163,19 +199,24 @@ def test_each_screen_says_what_is_wrong(issuer: WaybillIssuer) -> None:
     assert f.problems == ["length must be 1–3000 mm", "height must be 1–3000 mm", "pieces must be 1–999"]
     f.submit(length_mm=100, width_mm=100, height_mm=100, pieces=2)
     assert f.submit(prohibited_items_absent=False, declared_value_fen=200_000) is Step.INSPECTION
-    assert f.problems == ["confirm the parcel holds no prohibited items, or refuse the pickup",
-                          "photograph the contents: the declared value is over 1000 yuan"]
+    assert f.problems == [
+        "confirm the parcel holds no prohibited items, or refuse the pickup",
+        "photograph the contents: the declared value is over 1000 yuan",
+    ]
     assert f.submit(prohibited_items_absent=True, declared_value_fen=-1) is Step.INSPECTION
     assert f.problems == ["the declared value must be 0 or more fen"]
-    assert f.submit(prohibited_items_absent=True, declared_value_fen=200_000,
-                    contents_photo_sha256=PHOTO) is Step.QUOTE
+    assert (
+        f.submit(prohibited_items_absent=True, declared_value_fen=200_000, contents_photo_sha256=PHOTO)
+        is Step.QUOTE
+    )
     assert f.submit(payment_method="bitcoin") is Step.QUOTE
     assert f.problems[0].startswith("choose how the customer pays: alipay, cash")
     assert f.courier_steps == 3  # refusals are not steps
 
 
-def test_a_refused_quote_sends_the_courier_where_it_can_be_fixed(sim: ScaleSimulator, scale: Scale,
-                                                                 issuer: WaybillIssuer) -> None:
+def test_a_refused_quote_sends_the_courier_where_it_can_be_fixed(
+    sim: ScaleSimulator, scale: Scale, issuer: WaybillIssuer
+) -> None:
     sim.set_weight(50_001)
     f = flow(issuer, scale)
     f.start()

@@ -91,8 +91,15 @@ def test_bool_weight_is_rejected_not_priced_as_one_gram() -> None:
 # Properties over every tariff in the shared book, inside each tariff's limits.
 valid_requests = st.builds(
     lambda key, w, dims, declared, cod, fragile, remote: QuoteRequest(
-        key[0], key[1], key[2], w, *dims, declared_value_fen=declared, cod_amount_fen=cod,
-        fragile=fragile, remote_area=remote,
+        key[0],
+        key[1],
+        key[2],
+        w,
+        *dims,
+        declared_value_fen=declared,
+        cod_amount_fen=cod,
+        fragile=fragile,
+        remote_area=remote,
     ),
     key=st.sampled_from([("SZX", "GD", "standard"), ("SZX", "GD", "express"), ("SZX", "XJ", "standard")]),
     w=st.integers(1, 20_000),

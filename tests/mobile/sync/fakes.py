@@ -19,8 +19,15 @@ class DjangoTransport:
         self.offline = False
         self.calls: list[str] = []
 
-    def request(self, method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None,
-                data: bytes | None = None) -> Reply:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: dict[str, Any] | None = None,
+        data: bytes | None = None,
+    ) -> Reply:
         if self.offline:
             raise TransportError("no signal")
         self.calls.append(f"{method} {path}")
@@ -28,7 +35,9 @@ class DjangoTransport:
             response = self.client.get(path, params or {})
         elif data is not None:
             query = "?" + "&".join(f"{k}={v}" for k, v in (params or {}).items()) if params else ""
-            response = self.client.generic(method, path + query, data, content_type="application/octet-stream")
+            response = self.client.generic(
+                method, path + query, data, content_type="application/octet-stream"
+            )
         else:
             response = self.client.generic(method, path, _json(json_body), content_type="application/json")
         return Reply(response.status_code, response.json() if response.content else None)
@@ -47,7 +56,14 @@ class ScriptedTransport:
         self.answer = answer
         self.sent: list[tuple[str, str, Any]] = []
 
-    def request(self, method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None,
-                data: bytes | None = None) -> Reply:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: dict[str, Any] | None = None,
+        data: bytes | None = None,
+    ) -> Reply:
         self.sent.append((method, path, json_body))
         return self.answer(method, path, json_body)

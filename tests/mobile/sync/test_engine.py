@@ -19,8 +19,13 @@ EMPTY_PULL = Reply(200, {"cursor": 0, "more": False, "reset": False, "changes": 
 
 
 def _applied(body: Any) -> Reply:
-    return Reply(200, {"results": [{"op_id": o["op_id"], "outcome": "applied"} for o in body["ops"]],
-                       "device": {"max_seq": body["ops"][-1]["seq"], "gaps": []}})
+    return Reply(
+        200,
+        {
+            "results": [{"op_id": o["op_id"], "outcome": "applied"} for o in body["ops"]],
+            "device": {"max_seq": body["ops"][-1]["seq"], "gaps": []},
+        },
+    )
 
 
 @pytest.fixture
@@ -49,8 +54,9 @@ def test_the_outbox_is_pushed_in_order_in_batches(store: Store) -> None:
 
 
 def test_backoff_is_exponential_with_full_jitter_and_capped(store: Store) -> None:
-    engine = SyncEngine(store, ScriptedTransport(lambda *a: EMPTY_PULL), base_delay_s=1, max_delay_s=20,
-                        rng=random.Random(4))
+    engine = SyncEngine(
+        store, ScriptedTransport(lambda *a: EMPTY_PULL), base_delay_s=1, max_delay_s=20, rng=random.Random(4)
+    )
     for attempt, cap in [(0, 1), (1, 2), (3, 8), (10, 20)]:
         delays = [engine.delay(attempt) for _ in range(200)]
         assert min(delays) >= 0 and max(delays) <= cap
@@ -84,7 +90,11 @@ def test_a_request_the_server_refuses_whole_is_split_down_to_the_bad_op(store: S
 
     SyncEngine(store, ScriptedTransport(answer), batch_size=4).sync_once()
     assert [(o.op_id, o.state, o.code) for o in outbox.all_ops(store)] == [
-        (ids[0], "applied", ""), (ids[1], "applied", ""), (ids[2], "rejected", "invalid"), (ids[3], "applied", "")]
+        (ids[0], "applied", ""),
+        (ids[1], "applied", ""),
+        (ids[2], "rejected", "invalid"),
+        (ids[3], "applied", ""),
+    ]
 
 
 def test_a_restarted_engine_resumes_with_what_was_not_answered(store: Store, tmp_path: Path) -> None:

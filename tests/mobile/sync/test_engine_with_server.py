@@ -34,16 +34,19 @@ def _handheld(tmp_path: Path, person) -> tuple[Store, SyncEngine, DjangoTranspor
 
 
 def _server_view(courier_id: int) -> dict[int, tuple[str, int, str]]:
-    return {j.pk: (j.status, j.version, j.shipment.status)
-            for j in Job.objects.filter(courier_id=courier_id).select_related("shipment")}
+    return {
+        j.pk: (j.status, j.version, j.shipment.status)
+        for j in Job.objects.filter(courier_id=courier_id).select_related("shipment")
+    }
 
 
 def _local_view(store: Store) -> dict[int, tuple[str, int, str]]:
     return {j["id"]: (j["status"], j["version"], j["shipment"]["status"]) for j in store.jobs()}
 
 
-def test_an_offline_day_drains_and_the_handheld_ends_equal_to_the_server(tmp_path, station, courier,
-                                                                         supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_an_offline_day_drains_and_the_handheld_ends_equal_to_the_server(
+    tmp_path, station, courier, supervisor
+) -> None:  # type: ignore[no-untyped-def]
     mine, me = courier
     jobs = [ready_job(station, supervisor, mine) for _ in range(4)]
     store, engine, transport = _handheld(tmp_path, me)
@@ -62,11 +65,15 @@ def test_an_offline_day_drains_and_the_handheld_ends_equal_to_the_server(tmp_pat
     assert (report.pushed, report.rejected, report.uploaded) == (6, 0, 1)
     assert engine.pending_count == 0
     assert _local_view(store) == _server_view(mine.pk)
-    assert TrackingEvent.objects.filter(idempotency_key__in=[o.op_id for o in outbox.all_ops(store)]).count() == 5
+    assert (
+        TrackingEvent.objects.filter(idempotency_key__in=[o.op_id for o in outbox.all_ops(store)]).count()
+        == 5
+    )
 
 
-def test_a_reassignment_race_ends_with_the_offline_delivery_standing(tmp_path, station, courier, other_courier,
-                                                                     supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_a_reassignment_race_ends_with_the_offline_delivery_standing(
+    tmp_path, station, courier, other_courier, supervisor
+) -> None:  # type: ignore[no-untyped-def]
     (mine, me), (theirs, them) = courier, other_courier
     job = ready_job(station, supervisor, mine)
     store, engine, transport = _handheld(tmp_path, me)
@@ -84,12 +91,17 @@ def test_a_reassignment_race_ends_with_the_offline_delivery_standing(tmp_path, s
     assert their_store.job_ids() == []
     # the start was refused (the job was no longer mine when it arrived); the delivery stands
     assert [(o.kind, o.state, o.code) for o in outbox.all_ops(store)] == [
-        ("start", "rejected", "not_assigned_to_you"), ("deliver", "applied", "")]
-    assert _local_view(store) == _server_view(mine.pk) == {job.pk: ("completed", job.version + 2, "delivered")}
+        ("start", "rejected", "not_assigned_to_you"),
+        ("deliver", "applied", ""),
+    ]
+    assert (
+        _local_view(store) == _server_view(mine.pk) == {job.pk: ("completed", job.version + 2, "delivered")}
+    )
 
 
-def test_a_start_refused_after_a_reassignment_is_shown_and_kept(tmp_path, station, courier, other_courier,
-                                                                 supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_a_start_refused_after_a_reassignment_is_shown_and_kept(
+    tmp_path, station, courier, other_courier, supervisor
+) -> None:  # type: ignore[no-untyped-def]
     (mine, me), (theirs, _) = courier, other_courier
     job = ready_job(station, supervisor, mine)
     store, engine, transport = _handheld(tmp_path, me)

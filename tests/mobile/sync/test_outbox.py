@@ -22,24 +22,39 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _job(job_id: int, status: str = "assigned", version: int = 2, kind: str = "delivery") -> dict:  # type: ignore[type-arg]
-    return {"id": job_id, "kind": kind, "status": status, "version": version, "courier_id": 7,
-            "shipment": {"id": 100 + job_id, "status": "at_station", "measured_weight_g": None}}
+    return {
+        "id": job_id,
+        "kind": kind,
+        "status": status,
+        "version": version,
+        "courier_id": 7,
+        "shipment": {"id": 100 + job_id, "status": "at_station", "measured_weight_g": None},
+    }
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     s = Store(str(tmp_path / "handheld.sqlite3"), device_id="phone-1")
     with s.tx():
-        apply_changes(s, [{"op": "snapshot"}, {"c": 5, "op": "job", "job": _job(1)},
-                          {"c": 5, "op": "job", "job": _job(2, kind="pickup")}])
+        apply_changes(
+            s,
+            [
+                {"op": "snapshot"},
+                {"c": 5, "op": "job", "job": _job(1)},
+                {"c": 5, "op": "job", "job": _job(2, kind="pickup")},
+            ],
+        )
     return s
 
 
 def test_recording_updates_the_local_view_and_queues_the_op(store: Store) -> None:
     actions = Actions(store)
     first = actions.record_start(1, where={"lat": 30.1, "lng": 120.1})
-    actions.record_deliver(1, {"method": "signature", "recipient_relation": "self", "recipient_name": "李四"},
-                           files=[(b"\x89PNG\r\n\x1a\nsig", "image/png")])
+    actions.record_deliver(
+        1,
+        {"method": "signature", "recipient_relation": "self", "recipient_name": "李四"},
+        files=[(b"\x89PNG\r\n\x1a\nsig", "image/png")],
+    )
     job = store.job(1)
     assert job is not None and (job["status"], job["shipment"]["status"]) == ("completed", "delivered")
     ops = outbox.all_ops(store)
@@ -51,10 +66,20 @@ def test_recording_updates_the_local_view_and_queues_the_op(store: Store) -> Non
 
 def test_a_rejected_op_is_kept_with_its_reason_and_leaves_the_view(store: Store) -> None:
     op_id = Actions(store).record_start(1)
-    outbox.record_results(store, [{"op_id": op_id, "outcome": "rejected", "code": "not_assigned_to_you",
-                                   "message": "job 1 is not assigned to you any more"}])
+    outbox.record_results(
+        store,
+        [
+            {
+                "op_id": op_id,
+                "outcome": "rejected",
+                "code": "not_assigned_to_you",
+                "message": "job 1 is not assigned to you any more",
+            }
+        ],
+    )
     assert [(o.op_id, o.code, o.message) for o in outbox.rejected(store)] == [
-        (op_id, "not_assigned_to_you", "job 1 is not assigned to you any more")]
+        (op_id, "not_assigned_to_you", "job 1 is not assigned to you any more")
+    ]
     assert store.job(1)["status"] == "assigned"  # type: ignore[index]
     assert outbox.pending_count(store) == 0
 
@@ -78,10 +103,19 @@ def test_a_revoked_job_leaves_and_a_snapshot_drops_what_it_lacks(store: Store) -
 
 def test_a_pulled_scan_sets_the_shipments_status_and_keeps_the_rest(store: Store) -> None:
     with store.tx():
-        apply_changes(store, [{"c": 8, "op": "shipment_status", "shipment_id": 101, "status": "out_for_delivery"},
-                              {"c": 9, "op": "shipment_status", "shipment_id": 999, "status": "held"}])  # not mine
+        apply_changes(
+            store,
+            [
+                {"c": 8, "op": "shipment_status", "shipment_id": 101, "status": "out_for_delivery"},
+                {"c": 9, "op": "shipment_status", "shipment_id": 999, "status": "held"},
+            ],
+        )  # not mine
     job = store.job(1)
-    assert job is not None and job["shipment"] == {"id": 101, "status": "out_for_delivery", "measured_weight_g": None}
+    assert job is not None and job["shipment"] == {
+        "id": 101,
+        "status": "out_for_delivery",
+        "measured_weight_g": None,
+    }
     assert store.job(2)["shipment"]["status"] == "at_station"  # type: ignore[index]
 
 
@@ -118,8 +152,13 @@ while True:
 def test_a_battery_pull_while_recording_loses_no_recorded_action(tmp_path: Path) -> None:
     path = str(tmp_path / "crash.sqlite3")
     Store(path, device_id="phone-1").close()
-    proc = subprocess.Popen([sys.executable, "-c", _RECORDER, path], cwd=ROOT, stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _RECORDER, path],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.stdout is not None
     confirmed = [proc.stdout.readline().strip() for _ in range(40)]
     time.sleep(0.05)
@@ -129,7 +168,7 @@ def test_a_battery_pull_while_recording_loses_no_recorded_action(tmp_path: Path)
     store = Store(path, device_id="phone-1")
     ops = outbox.all_ops(store)
     stored = [o.op_id for o in ops]
-    assert stored[:len(confirmed)] == confirmed  # every confirmed action survived, in order
+    assert stored[: len(confirmed)] == confirmed  # every confirmed action survived, in order
     assert [o.seq for o in ops] == list(range(1, len(ops) + 1))  # and no half-written op or lost number
     assert int(store.meta("next_seq") or 0) == len(ops) + 1
     assert all(json.dumps(o.payload) for o in ops)

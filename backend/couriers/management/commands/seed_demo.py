@@ -40,11 +40,21 @@ class Command(BaseCommand):
     help = "Create a demo station (杭州西湖站) with couriers, territories and a day of shipments. Safe to re-run."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--couriers", type=int, default=DEFAULT_COURIERS,
-                            help=f"couriers (and territories), 1–{demo.MAX_COURIERS}; default {DEFAULT_COURIERS}")
-        parser.add_argument("--shipments", type=int, default=DEFAULT_SHIPMENTS,
-                            help=f"shipments for the day, 0–{demo.MAX_SHIPMENTS}; default {DEFAULT_SHIPMENTS}")
-        parser.add_argument("--date", default="", help="service date YYYY-MM-DD; default today in the station's zone")
+        parser.add_argument(
+            "--couriers",
+            type=int,
+            default=DEFAULT_COURIERS,
+            help=f"couriers (and territories), 1–{demo.MAX_COURIERS}; default {DEFAULT_COURIERS}",
+        )
+        parser.add_argument(
+            "--shipments",
+            type=int,
+            default=DEFAULT_SHIPMENTS,
+            help=f"shipments for the day, 0–{demo.MAX_SHIPMENTS}; default {DEFAULT_SHIPMENTS}",
+        )
+        parser.add_argument(
+            "--date", default="", help="service date YYYY-MM-DD; default today in the station's zone"
+        )
 
     def handle(self, *args: Any, couriers: int, shipments: int, date: str, **options: Any) -> None:
         if not 1 <= couriers <= demo.MAX_COURIERS:
@@ -65,16 +75,24 @@ class Command(BaseCommand):
             station = _ensure_station()
             staff = _ensure_people(station, couriers)
             ensure_demo_tariff_book(station)  # so quotes and the handheld price pickups out of the box
-            crew = list(Courier.objects.filter(station=station, employee_no__in=_employee_nos(couriers))
-                        .order_by("employee_no"))
+            crew = list(
+                Courier.objects.filter(station=station, employee_no__in=_employee_nos(couriers)).order_by(
+                    "employee_no"
+                )
+            )
             numbers = [demo.demo_tracking_no(day, i) for i in range(shipments)]
-            existing = set(Shipment.objects.filter(tracking_no__in=numbers).values_list("tracking_no", flat=True))
+            existing = set(
+                Shipment.objects.filter(tracking_no__in=numbers).values_list("tracking_no", flat=True)
+            )
             if numbers and len(existing) == len(numbers):
-                self.stdout.write(f"The demo is already there: {len(numbers)} shipments for {day} at {station.code}.")
+                self.stdout.write(
+                    f"The demo is already there: {len(numbers)} shipments for {day} at {station.code}."
+                )
             else:
                 if existing:
-                    self.stdout.write(f"{len(existing)} of {len(numbers)} demo shipments for {day} exist; "
-                                      "adding the rest.")
+                    self.stdout.write(
+                        f"{len(existing)} of {len(numbers)} demo shipments for {day} exist; adding the rest."
+                    )
                 self._seed_day(station, crew, staff, day, shipments, existing)
         return station, numbers
 
@@ -86,8 +104,9 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError(f"--date must be YYYY-MM-DD, got {raw!r}") from None
 
-    def _seed_day(self, station: Station, crew: list[Courier], staff: Ctx, day: date, count: int,
-                  existing: set[str]) -> None:
+    def _seed_day(
+        self, station: Station, crew: list[Courier], staff: Ctx, day: date, count: int, existing: set[str]
+    ) -> None:
         tz = ZoneInfo(station.time_zone)
         rng = random.Random(f"parcelrun-demo-{day.isoformat()}")
         # Draw every row, even those already stored, so row i is the same whatever ran before.
@@ -104,20 +123,26 @@ class Command(BaseCommand):
     def _summary(self, station: Station, day: date, n_couriers: int, numbers: list[str]) -> None:
         jobs = Job.objects.filter(station=station, service_date=day, shipment__tracking_no__in=numbers)
         mix = dict(jobs.values_list("status").annotate(n=Count("pk")).order_by("status"))
-        self.stdout.write(f"{station.code} {station.name}, {day}: {sum(mix.values())} jobs "
-                          + ", ".join(f"{k} {v}" for k, v in mix.items()))
+        self.stdout.write(
+            f"{station.code} {station.name}, {day}: {sum(mix.values())} jobs "
+            + ", ".join(f"{k} {v}" for k, v in mix.items())
+        )
         ours = Shipment.objects.filter(tracking_no__in=numbers).order_by("tracking_no")
         # A delivered one has the richest public history to show.
         sample = ours.filter(status="delivered").first() or ours.first()
         last = _employee_nos(n_couriers)[-1]
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password {demo.PASSWORD} for all):")
-        self.stdout.write(f"  courier     E{demo.FIRST_EMPLOYEE_NO} (… {last}) / {demo.PASSWORD}   handheld app")
+        self.stdout.write(
+            f"  courier     E{demo.FIRST_EMPLOYEE_NO} (… {last}) / {demo.PASSWORD}   handheld app"
+        )
         self.stdout.write(f"  supervisor  supervisor / {demo.PASSWORD}")
         self.stdout.write(f"  admin       admin / {demo.PASSWORD}   /admin/")
         if sample is not None:
-            self.stdout.write(f"Public tracking number: {sample.tracking_no} ({sample.status})   "
-                              f"GET /api/v1/track/{sample.tracking_no}")
+            self.stdout.write(
+                f"Public tracking number: {sample.tracking_no} ({sample.status})   "
+                f"GET /api/v1/track/{sample.tracking_no}"
+            )
 
 
 def _employee_nos(n: int) -> list[str]:
@@ -127,8 +152,14 @@ def _employee_nos(n: int) -> list[str]:
 def _ensure_station() -> Station:
     spec = demo.STATION
     station = Station.objects.filter(code=spec.code).first()
-    return station or couriers.station_create(code=spec.code, name=spec.name, address=spec.address,
-                                              lat=spec.lat, lng=spec.lng, time_zone=spec.time_zone)
+    return station or couriers.station_create(
+        code=spec.code,
+        name=spec.name,
+        address=spec.address,
+        lat=spec.lat,
+        lng=spec.lng,
+        time_zone=spec.time_zone,
+    )
 
 
 def _ensure_people(station: Station, n: int) -> Ctx:
@@ -137,21 +168,29 @@ def _ensure_people(station: Station, n: int) -> Ctx:
     for k, (employee_no, roads) in enumerate(zip(_employee_nos(n), demo.territories(n), strict=True)):
         name, phone = demo.person_name(rng), demo.mobile_phone(rng)
         courier = Courier.objects.filter(employee_no=employee_no).first() or couriers.courier_create(
-            station_id=station.pk, employee_no=employee_no, name=name, phone=phone, password=demo.PASSWORD,
+            station_id=station.pk,
+            employee_no=employee_no,
+            name=name,
+            phone=phone,
+            password=demo.PASSWORD,
             vehicle_type="van" if k % 4 == 3 else "e_tricycle",
         )
         couriers.courier_set_duty(courier_id=courier.pk, duty_status=DutyStatus.ON_DUTY)
         code = f"Z{k + 1:02d}"
         if not Zone.objects.filter(station=station, code=code).exists():
             couriers.zone_create(
-                station_id=station.pk, code=code, name="、".join(r.name for r in roads) + "片区",
+                station_id=station.pk,
+                code=code,
+                name="、".join(r.name for r in roads) + "片区",
                 address_prefixes=[r.prefix for r in roads],
-                postcodes=sorted({r.postcode for r in roads}), courier_id=courier.pk,
+                postcodes=sorted({r.postcode for r in roads}),
+                courier_id=courier.pk,
             )
     supervisor = Supervisor.objects.filter(user__username="supervisor").select_related("user").first()
     if supervisor is None:
-        supervisor = couriers.supervisor_create(station_id=station.pk, username="supervisor",
-                                                name=demo.person_name(rng), password=demo.PASSWORD)
+        supervisor = couriers.supervisor_create(
+            station_id=station.pk, username="supervisor", name=demo.person_name(rng), password=demo.PASSWORD
+        )
     if not User.objects.filter(username="admin").exists():
         couriers.admin_create(username="admin", password=demo.PASSWORD)
     return Ctx(actor=principal_of(supervisor.user), device_id="demo-console")
