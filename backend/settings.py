@@ -8,6 +8,7 @@ Celery to Redis, ``PARCELRUN_PROFILE=production`` turns on the hardened profile 
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from backend.common.env import EnvError, database_from_url, env_bool, env_int, env_list, env_str
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "backend.accounts",
     "backend.couriers",
@@ -54,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (vendored JavaScript, Swagger UI) from the app itself: stations run on closed networks.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -119,6 +123,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# WhiteNoise serves the apps' static folders directly, so `make run` and the tests need no collectstatic.
+WHITENOISE_USE_FINDERS = True
+# Until `collectstatic` has filled STATIC_ROOT (production does), WhiteNoise would warn on every start.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
 REST_FRAMEWORK = {
@@ -136,6 +144,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Courier field platform: intake, jobs, lifecycle actions, tracking.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the sidecar package's static files, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several serializers carry these choice sets under the same field names (status, kind).
     "ENUM_NAME_OVERRIDES": {
