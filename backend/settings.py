@@ -20,13 +20,20 @@ if PROFILE not in ("dev", "production"):
     raise EnvError(f"PARCELRUN_PROFILE must be dev or production, got {PROFILE!r}")
 PRODUCTION = PROFILE == "production"
 
+# The development key is public (it is in this file): anyone could forge sessions and customer links
+# signed with it. Only a laptop with DEBUG on may run with it; `check --deploy` flags it too.
+DEV_SECRET_KEY = "dev-only-insecure-key-parcelrun-do-not-use-in-production"
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
         raise EnvError("SECRET_KEY (or SECRET_KEY_FILE) is required in the production profile")
-    SECRET_KEY = "dev-only-insecure-key-parcelrun-do-not-use-in-production"
+    SECRET_KEY = DEV_SECRET_KEY
 
 DEBUG = env_bool("DEBUG", not PRODUCTION)
+if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
+    raise EnvError(
+        "SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off: the development key is public"
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

@@ -16,6 +16,7 @@ import http.client
 import json
 import os
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -182,6 +183,7 @@ def main() -> int:
     server_env = {
         "REDIS_URL": "" if args.no_redis else os.environ.get("REDIS_URL", ""),
         "DEBUG": "False",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48),
         "DATABASE_POOL_MAX": str(args.pool),
     }
     os.environ["REDIS_URL"] = ""  # this process only builds the world: no live publishing needed
