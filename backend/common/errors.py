@@ -39,6 +39,7 @@ STATUS: dict[str, int] = {
     "courier_not_on_duty": 409,
     "courier_other_station": 409,
     "duplicate_tracking_no": 409,
+    "tracking_no_reserved": 409,
     "proof_incomplete": 400,
     "unknown_reason_code": 400,
     "wrong_job_kind": 409,
