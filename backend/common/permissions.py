@@ -26,6 +26,14 @@ def principal(request: Any) -> Principal:
     return cached
 
 
+def device_of(request: Any) -> str:
+    """The handheld the caller's token was issued to: the only device id a request may act for."""
+    device = getattr(request.auth, "device_id", "")
+    if not device:
+        raise DomainError("wrong_device", "this needs a per-device token (log in from the handheld)")
+    return str(device)
+
+
 class _RolePermission(BasePermission):
     allowed: frozenset[Role] = frozenset()
     refusal = "your role may not do this"
