@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from backend.accounts.models import ApiToken
 from backend.accounts.roles import Principal, Role, principal_of
+from backend.accounts.sockets import close_sockets_on_commit
 from backend.common.errors import DomainError
 from backend.couriers.models import Courier
 
@@ -43,18 +44,25 @@ def login(*, login: str, password: str, device_id: str) -> tuple[ApiToken, str, 
     principal = principal_of(user)
     if principal.role is Role.NONE:
         raise DomainError("wrong_role", "this account is not a courier, supervisor or admin")
-    ApiToken.objects.filter(user=user, device_id=device_id, revoked_at=None).update(
+    replaced = list(
+        ApiToken.objects.filter(user=user, device_id=device_id, revoked_at=None).values_list("pk", flat=True)
+    )
+    ApiToken.objects.filter(pk__in=replaced, revoked_at=None).update(
         revoked_at=timezone.now(), revoked_reason="replaced by a new login on the same device"
     )
+    close_sockets_on_commit(replaced)
     token, key = token_issue(user, device_id)
     return token, key, principal
 
 
+@transaction.atomic
 def token_revoke(*, token: ApiToken, reason: str) -> None:
+    """Revoke one token (a logout, or a revocation by its owner or a supervisor); its sockets close."""
     if token.revoked_at is None:
         ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(
             revoked_at=timezone.now(), revoked_reason=reason[:200]
         )
+        close_sockets_on_commit([token.pk])
 
 
 def tokens_revoke_for_user(*, user_id: int, reason: str, device_id: str | None = None) -> int:
@@ -62,7 +70,13 @@ def tokens_revoke_for_user(*, user_id: int, reason: str, device_id: str | None =
     qs = ApiToken.objects.filter(user_id=user_id, revoked_at=None)
     if device_id:
         qs = qs.filter(device_id=device_id)
-    return qs.update(revoked_at=timezone.now(), revoked_reason=reason[:200])
+    with transaction.atomic():
+        ids = list(qs.select_for_update().values_list("pk", flat=True))
+        revoked = ApiToken.objects.filter(pk__in=ids, revoked_at=None).update(
+            revoked_at=timezone.now(), revoked_reason=reason[:200]
+        )
+        close_sockets_on_commit(ids)
+    return revoked
 
 
 def token_touch(token: ApiToken) -> None:

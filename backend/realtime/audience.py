@@ -37,6 +37,7 @@ class Audience:
     target_id: int  # courier id, station id or shipment id
     principal: Principal | None = None  # None on the shipment feed (a link token names no person)
     device_id: str = ""
+    token_id: int | None = None  # the device token the socket opened with (revocation closes it)
 
     @property
     def group(self) -> str:
