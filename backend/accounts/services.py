@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
+from datetime import datetime
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from backend.accounts.models import ApiToken
+from backend.accounts import lockout
+from backend.accounts.models import ApiToken, LoginAttempt
 from backend.accounts.roles import Principal, Role, principal_of
 from backend.accounts.sockets import close_sockets_on_commit
 from backend.common.errors import DomainError
@@ -27,32 +30,85 @@ def token_issue(user: AbstractBaseUser, device_id: str) -> tuple[ApiToken, str]:
     return token, key
 
 
-@transaction.atomic
-def login(*, login: str, password: str, device_id: str) -> tuple[ApiToken, str, Principal]:
+def login(
+    *, login: str, password: str, device_id: str, ip: str | None = None
+) -> tuple[ApiToken, str, Principal]:
     """Couriers log in with their employee number, everyone else with their username.
 
     A courier logging in again on the same device replaces that device's token, so a handheld
-    never accumulates live tokens; other devices keep theirs until revoked.
+    never accumulates live tokens; other devices keep theirs until revoked. Wrong passwords count
+    towards the lockouts of ``lockout.py``; every try is recorded (``LoginAttempt``).
     """
-    username = login
-    courier = Courier.objects.filter(employee_no=login).select_related("user").first()
-    if courier is not None:
-        username = courier.user.get_username()
-    user = authenticate(username=username, password=password)
+    now = timezone.now()
+    user_id = _user_id_for_login(login)
+    blocked = lockout.address_blocked_until(ip, now)
+    locked = lockout.account_locked_until(user_id, now) if user_id is not None else None
+    if blocked is not None or locked is not None:
+        _record(login, user_id, ip, LoginAttempt.Outcome.REFUSED, now)
+        if blocked is not None:
+            raise _wait("too_many_attempts", "too many wrong passwords from this address", blocked, now)
+        assert locked is not None
+        raise _wait(
+            "login_locked",
+            "this account is locked after too many wrong passwords: wait, or ask your supervisor to unlock it",
+            locked,
+            now,
+        )
+    user = authenticate(username=_username_for_login(login), password=password)
     if user is None or not user.is_active:
+        _record(login, user_id, ip, LoginAttempt.Outcome.FAILED, now)
         raise DomainError("authentication_failed", "wrong login or password")
     principal = principal_of(user)
     if principal.role is Role.NONE:
         raise DomainError("wrong_role", "this account is not a courier, supervisor or admin")
-    replaced = list(
-        ApiToken.objects.filter(user=user, device_id=device_id, revoked_at=None).values_list("pk", flat=True)
-    )
-    ApiToken.objects.filter(pk__in=replaced, revoked_at=None).update(
-        revoked_at=timezone.now(), revoked_reason="replaced by a new login on the same device"
-    )
-    close_sockets_on_commit(replaced)
-    token, key = token_issue(user, device_id)
+    with transaction.atomic():
+        _record(login, user.pk, ip, LoginAttempt.Outcome.SUCCEEDED, now)
+        replaced = list(
+            ApiToken.objects.filter(user=user, device_id=device_id, revoked_at=None).values_list(
+                "pk", flat=True
+            )
+        )
+        ApiToken.objects.filter(pk__in=replaced, revoked_at=None).update(
+            revoked_at=now, revoked_reason="replaced by a new login on the same device"
+        )
+        close_sockets_on_commit(replaced)
+        token, key = token_issue(user, device_id)
     return token, key, principal
+
+
+def login_unlock(*, user_id: int, actor: Principal, reason: str) -> None:
+    """Lift a lockout now (the caller checked the actor may act on this user); recorded with the reason."""
+    LoginAttempt.objects.create(
+        at=timezone.now(),
+        login="",
+        user_id=user_id,
+        outcome=LoginAttempt.Outcome.UNLOCKED,
+        actor_id=actor.user_id,
+        reason=reason[:200],
+    )
+
+
+def _username_for_login(login: str) -> str:
+    courier = Courier.objects.filter(employee_no=login).select_related("user").first()
+    return courier.user.get_username() if courier is not None else login
+
+
+def _user_id_for_login(login: str) -> int | None:
+    courier_user = Courier.objects.filter(employee_no=login).values_list("user_id", flat=True).first()
+    if courier_user is not None:
+        return int(courier_user)
+    found = get_user_model().objects.filter(username=login).values_list("pk", flat=True).first()
+    return None if found is None else int(found)
+
+
+def _record(login: str, user_id: int | None, ip: str | None, outcome: str, at: datetime) -> None:
+    # Outside any transaction of the caller's: a failure must be counted even though the call raises.
+    LoginAttempt.objects.create(at=at, login=login[:150], user_id=user_id, ip=ip or None, outcome=outcome)
+
+
+def _wait(code: str, message: str, until: datetime, now: datetime) -> DomainError:
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    return DomainError(code, f"{message} (try again in {seconds} s)", retry_after_s=seconds)
 
 
 @transaction.atomic

@@ -49,7 +49,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         exc = DomainError("payload_too_large", f"a request body holds at most {limit} bytes")
     if isinstance(exc, DomainError):
-        return Response(exc.as_dict(), status=exc.status)
+        response = Response(exc.as_dict(), status=exc.status)
+        retry_after = exc.details.get("retry_after_s")
+        if isinstance(retry_after, int):
+            response["Retry-After"] = str(retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.messages)
     elif isinstance(exc, Http404):

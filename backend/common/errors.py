@@ -30,6 +30,8 @@ STATUS: dict[str, int] = {
     "unsupported_media_type": 415,
     "throttled": 429,
     "rate_limited": 429,
+    "too_many_attempts": 429,
+    "login_locked": 429,
     "link_invalid": 401,
     "link_expired": 401,
     # lifecycle

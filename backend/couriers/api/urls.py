@@ -9,4 +9,9 @@ urlpatterns = [
         views.CourierRevokeTokensApi.as_view(),
         name="courier-revoke-tokens",
     ),
+    path(
+        "couriers/<int:courier_id>/unlock-login",
+        views.CourierUnlockLoginApi.as_view(),
+        name="courier-unlock-login",
+    ),
 ]

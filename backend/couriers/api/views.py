@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -96,3 +96,30 @@ class CourierRevokeTokensApi(APIView):
             device_id=data.validated_data.get("device_id") or None,
         )
         return Response(self.OutputSerializer({"courier_id": courier.pk, "revoked": count}).data)
+
+
+class CourierUnlockLoginApi(APIView):
+    """Lift a courier's lockout after too many wrong passwords (recorded with the reason)."""
+
+    permission_classes = [IsStationStaff]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=200)
+
+        class Meta:
+            ref_name = "CourierUnlockLoginInput"
+
+    @extend_schema(
+        operation_id="courier_unlock_login",
+        parameters=[COURIER_ID],
+        request=InputSerializer,
+        responses={204: None, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request: Request, courier_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        courier = selectors.courier_get_for_staff(principal(request), courier_id)
+        account_services.login_unlock(
+            user_id=courier.user_id, actor=principal(request), reason=data.validated_data["reason"]
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
