@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from mobile.rules.tracking import make_tracking_no
+from parcelkit.rules.tracking import make_tracking_no
 
 # south, north, west, east: every demo coordinate lies inside this box.
 DISTRICT_BOX = (30.26, 30.30, 120.10, 120.16)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 
 from backend.shipments.models import SerialCounter
-from mobile.rules.tracking import MAX_SERIAL, make_tracking_no
+from parcelkit.rules.tracking import MAX_SERIAL, make_tracking_no
 
 _TABLE = SerialCounter._meta.db_table
 # Serials below this are kept for numbers printed by merchants' own systems and imports.

@@ -22,7 +22,7 @@ from backend.pickup.models import TariffBookVersion
 from backend.shipments.api.serializers import TRACKING_NO
 from backend.shipments.context import Ctx
 from backend.shipments.selectors import shipment_get_for
-from mobile.rules.pricing import QuoteError
+from parcelkit.rules.pricing import QuoteError
 
 ORIGIN = OpenApiParameter(
     "origin",

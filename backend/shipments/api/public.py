@@ -17,7 +17,7 @@ from backend.shipments import selectors
 from backend.shipments.api.serializers import TRACKING_NO
 from backend.shipments.models import Shipment
 from backend.shipments.states import EventKind, NextStep, ReasonCode, ShipmentStatus
-from mobile.rules.privacy import mask_name, mask_phone
+from parcelkit.rules.privacy import mask_name, mask_phone
 
 # What a recipient may see of the history. Dispatch internals (who got the job, reassignments,
 # acceptance, sorting) stay inside: they say nothing useful and hint at staffing.

@@ -13,7 +13,7 @@ from backend.common.permissions import IsCourier, principal
 from backend.shipments.context import Ctx
 from backend.waybills import selectors, services
 from backend.waybills.models import WaybillBlock
-from mobile.rules.tracking import MAX_SERIAL, make_tracking_no
+from parcelkit.rules.tracking import MAX_SERIAL, make_tracking_no
 
 BLOCK_ID = OpenApiParameter("block_id", int, OpenApiParameter.PATH)
 

@@ -20,7 +20,7 @@ from backend.accounts.services import login
 from backend.couriers.models import Courier, DutyStatus, Station, Zone
 from backend.shipments.models import DeliveryAttempt, FeedEntry, Job, ProofOfDelivery, Shipment, TrackingEvent
 from backend.shipments.states import JobStatus, ReasonCode, ShipmentStatus
-from mobile.rules.tracking import is_valid_tracking_no
+from parcelkit.rules.tracking import is_valid_tracking_no
 
 DAY = date(2026, 11, 24)
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import barcode
 import segno
 
-from mobile.rules.privacy import mask_address, mask_name, mask_phone
-from mobile.rules.tracking import is_valid_tracking_no
+from parcelkit.rules.privacy import mask_address, mask_name, mask_phone
+from parcelkit.rules.tracking import is_valid_tracking_no
 
 WIDTH_MM = 100
 HEIGHT_MM = 150

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mobile.rules.pricing import ERROR_CODES, QuoteError, QuoteRequest, TariffBook, quote
+from parcelkit.rules.pricing import ERROR_CODES, QuoteError, QuoteRequest, TariffBook, quote
 
-CASES_PATH = Path(__file__).parents[3] / "mobile" / "rules" / "pricing_cases.json"
+CASES_PATH = Path(__file__).parents[3] / "parcelkit" / "rules" / "pricing_cases.json"
 TABLE = json.loads(CASES_PATH.read_text(encoding="utf-8"))
 BOOK = TariffBook.from_json(TABLE["tariff_book"])
 CASES = TABLE["cases"]

@@ -6,8 +6,8 @@ import io
 
 from PIL import Image, ImageDraw
 
-from mobile.labels.fonts import pil_font
-from mobile.labels.layout import (
+from parcelkit.labels.fonts import pil_font
+from parcelkit.labels.layout import (
     CODE128_MODULE_MM,
     DOTS_PER_MM,
     HEIGHT_MM,

@@ -7,7 +7,7 @@ needs a CJK font on the printer; ``cjk_font`` names it (Zebra's Asian font packs
 
 from __future__ import annotations
 
-from mobile.labels.layout import (
+from parcelkit.labels.layout import (
     CODE128_MODULE_MM,
     DOTS_PER_MM,
     HEIGHT_MM,

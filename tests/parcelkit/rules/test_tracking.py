@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mobile.rules.tracking import (
+from parcelkit.rules.tracking import (
     MAX_SERIAL,
     is_valid_tracking_no,
     luhn_check_digit,

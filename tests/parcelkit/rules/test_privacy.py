@@ -1,6 +1,6 @@
 import pytest
 
-from mobile.rules.privacy import mask_address, mask_name, mask_phone
+from parcelkit.rules.privacy import mask_address, mask_name, mask_phone
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from mobile.labels.layout import LabelData
+from parcelkit.labels.layout import LabelData
 
 CONTENTS_PHOTO_THRESHOLD_FEN = 100_000
 PAYMENT_METHODS = frozenset({"cash", "wechat", "alipay", "monthly_account", "receiver_pays"})

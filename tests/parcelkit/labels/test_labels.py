@@ -13,11 +13,11 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageChops
 
-from mobile.labels.fonts import pil_cjk_font_path, pil_font
-from mobile.labels.layout import wrap
-from mobile.labels.printer import PrinterUnreachable, send_zpl
-from mobile.labels.render import LabelData, render_image, render_pdf, render_png, render_zpl
-from mobile.rules.tracking import make_tracking_no
+from parcelkit.labels.fonts import pil_cjk_font_path, pil_font
+from parcelkit.labels.layout import wrap
+from parcelkit.labels.printer import PrinterUnreachable, send_zpl
+from parcelkit.labels.render import LabelData, render_image, render_pdf, render_png, render_zpl
+from parcelkit.rules.tracking import make_tracking_no
 
 NOTO_CJK = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 TRACKING = make_tracking_no(20_261_123)

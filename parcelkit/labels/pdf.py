@@ -7,8 +7,8 @@ import io
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from mobile.labels.fonts import pdf_font_name
-from mobile.labels.layout import (
+from parcelkit.labels.fonts import pdf_font_name
+from parcelkit.labels.layout import (
     CODE128_MODULE_MM,
     HEIGHT_MM,
     QR_MODULE_MM,
