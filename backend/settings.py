@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "backend.locations",
     "backend.waybills",
     "backend.pickup",
+    "backend.demo",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +13,6 @@ from django.utils import timezone
 from backend.accounts.models import ApiToken
 from backend.accounts.roles import Principal, Role, principal_of
 from backend.common.errors import DomainError
-from backend.couriers.models import Courier
 
 
 def hash_key(key: str) -> str:
@@ -34,9 +33,11 @@ def login(*, login: str, password: str, device_id: str) -> tuple[ApiToken, str, 
     never accumulates live tokens; other devices keep theirs until revoked.
     """
     username = login
-    courier = Courier.objects.filter(employee_no=login).select_related("user").first()
-    if courier is not None:
-        username = courier.user.get_username()
+    # Through the user's reverse relation, not the Courier model: accounts sits below couriers
+    # (docs/architecture.md, layers), as ``roles.principal_of`` does with ``user.courier``.
+    courier_user = get_user_model().objects.filter(courier__employee_no=login).first()
+    if courier_user is not None:
+        username = courier_user.get_username()
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
         raise DomainError("authentication_failed", "wrong login or password")

@@ -14,9 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsStaffOrCourier, IsStationStaff, principal
 from backend.common.api import ErrorSerializer, error_responses
 from backend.common.errors import DomainError
-from backend.common.permissions import IsStaffOrCourier, IsStationStaff, principal
 from backend.pickup import labels, selectors, services
 from backend.pickup.models import TariffBookVersion
 from backend.shipments.api.serializers import TRACKING_NO

@@ -11,8 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsStaffOrCourier
 from backend.common.api import error_responses
-from backend.common.permissions import IsStaffOrCourier
 from backend.shipments import selectors
 from backend.shipments.api.serializers import TRACKING_NO
 from backend.shipments.models import Shipment

@@ -8,8 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsCourier, principal
 from backend.common.api import error_responses
-from backend.common.permissions import IsCourier, principal
 from backend.shipments.context import Ctx
 from backend.waybills import selectors, services
 from backend.waybills.models import WaybillBlock

@@ -122,7 +122,7 @@ def test_the_handheld_downloads_the_current_book_and_prices_with_it(
 
 
 def test_the_demo_book_is_published_once_and_prices_the_demo_regions(szx: Station) -> None:
-    from backend.pickup.demo import REGION_ZONES, ensure_demo_tariff_book
+    from backend.demo.tariffs import REGION_ZONES, ensure_demo_tariff_book
     from parcelkit.rules.pricing import QuoteRequest
 
     first = ensure_demo_tariff_book(szx)

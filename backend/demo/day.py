@@ -13,8 +13,8 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from backend.accounts.roles import Principal, Role
-from backend.couriers import demo_data as demo
 from backend.couriers.models import Courier, Station, VehicleType, Zone
+from backend.demo import data as demo
 from backend.shipments.context import Ctx
 from backend.shipments.services import (
     ShipmentInput,

@@ -23,11 +23,11 @@ from django.utils import timezone
 
 from backend.accounts.roles import principal_of
 from backend.common.errors import DomainError
-from backend.couriers import demo_data as demo
 from backend.couriers import services as couriers
-from backend.couriers.management.demo_day import DayPlan, plan_day, play_shipment
 from backend.couriers.models import Courier, DutyStatus, Station, Supervisor, Zone
-from backend.pickup.demo import ensure_demo_tariff_book
+from backend.demo import data as demo
+from backend.demo.day import DayPlan, plan_day, play_shipment
+from backend.demo.tariffs import ensure_demo_tariff_book
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job, Shipment
 

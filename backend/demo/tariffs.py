@@ -13,7 +13,7 @@ from backend.pickup.models import TariffBookVersion
 from backend.pickup.services import tariff_book_publish
 from backend.shipments.context import Ctx
 
-# The demo's destination regions (backend/couriers/demo_data.py DESTINATIONS) with their distance zone.
+# The demo's destination regions (backend/demo/data.py DESTINATIONS) with their distance zone.
 REGION_ZONES = {"浙江": 0, "上海": 1, "江苏": 1, "北京": 2, "广东": 2, "四川": 3}
 
 _STANDARD = {
