@@ -152,7 +152,7 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "backend.realtime.layers.PipelinedRedisPubSubChannelLayer",
+            "BACKEND": "backend.broadcast.layers.PipelinedRedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.accounts.roles import Principal
-from backend.realtime.envelope import courier_group, envelope, shipment_group, station_group
+from backend.broadcast.envelope import courier_group, envelope, shipment_group, station_group
 from backend.realtime.selectors import Feed, FeedRow
 from parcelkit.rules.privacy import mask_name, mask_phone
 

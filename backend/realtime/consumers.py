@@ -30,12 +30,12 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
+from backend.broadcast.envelope import envelope
 from backend.common.errors import DomainError
 from backend.realtime import auth
 from backend.realtime.audience import LIVE_TYPES, Audience
 from backend.realtime.codes import ERROR_CODE, Close, Refusal
 from backend.realtime.commands import execute
-from backend.realtime.envelope import envelope
 from backend.realtime.selectors import Feed, FeedRow, audience_rows_after, feed_head
 from backend.realtime.tail import process_tail
 

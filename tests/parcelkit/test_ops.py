@@ -37,3 +37,9 @@ def test_every_name_a_weigh_op_reserves_is_outside_the_pickup_fields() -> None:
     assert set(ops.WHERE_FIELDS) <= set(ops.PICKUP_ENVELOPE)
     assert {"job_id", "pricing"} <= set(ops.PICKUP_ENVELOPE)
     assert "scan" in ops.KINDS and "call_log" in ops.KINDS
+
+
+def test_the_handhelds_call_outcomes_are_the_servers() -> None:
+    from mobile.flows.failed_attempt import CALL_OUTCOME_LABELS
+
+    assert set(CALL_OUTCOME_LABELS) == ops.CALL_OUTCOMES

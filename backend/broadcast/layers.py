@@ -8,7 +8,7 @@ see exactly what ``group_send`` would have given them.
 
 It reaches into ``channels_redis.pubsub`` internals (the per-loop layer, its shards and their
 connection lock), so ``channels-redis`` is pinned in requirements.lock and
-tests/backend/realtime/test_layers.py checks delivery through a real Redis.
+tests/backend/broadcast/test_layers.py checks delivery through a real Redis.
 """
 
 from __future__ import annotations

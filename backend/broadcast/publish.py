@@ -8,18 +8,31 @@ miss it catch up from the change feed with their cursor.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from backend.realtime.envelope import courier_group, shipment_group, station_group
-
-if TYPE_CHECKING:
-    from backend.shipments.models import FeedEntry
+from backend.broadcast.envelope import courier_group, shipment_group, station_group
 
 log = logging.getLogger(__name__)
+
+
+class FeedEntry(Protocol):
+    """What publishing reads of a change-feed row (``backend.shipments.models.FeedEntry``): a
+    protocol, so this module stays below shipments (docs/architecture.md, layers)."""
+
+    @property
+    def cursor(self) -> int: ...
+    @property
+    def courier_id(self) -> int | None: ...
+    @property
+    def prev_courier_id(self) -> int | None: ...
+    @property
+    def station_id(self) -> int | None: ...
+    @property
+    def shipment_id(self) -> int | None: ...
 
 
 def groups_for(entry: FeedEntry) -> list[str]:
@@ -79,7 +92,7 @@ def _send_many(batch: list[tuple[list[str], dict[str, Any]]]) -> None:
     many = getattr(layer, "group_send_many", None)
 
     async def send_all() -> None:
-        if many is not None:  # the Redis layer: every group in one pipeline (see realtime/layers.py)
+        if many is not None:  # the Redis layer: every group in one pipeline (see broadcast/layers.py)
             try:
                 await many(flat)
             except Exception:  # see send_to_groups: clients catch up by cursor

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from django.conf import settings
 
-from backend.realtime.layers import PipelinedRedisPubSubChannelLayer
+from backend.broadcast.layers import PipelinedRedisPubSubChannelLayer
 
 pytestmark = pytest.mark.redis
 
