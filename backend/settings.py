@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "backend.locations",
     "backend.waybills",
     "backend.pickup",
+    "backend.demo",
 ]
 
 MIDDLEWARE = [
@@ -174,7 +175,7 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "backend.realtime.layers.PipelinedRedisPubSubChannelLayer",
+            "BACKEND": "backend.broadcast.layers.PipelinedRedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }

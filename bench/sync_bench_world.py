@@ -25,7 +25,7 @@ from backend.sync.models import AppliedOp
 from backend.sync.selectors import committed_cursor
 from mobile.actions import Actions
 from mobile.store import Store
-from mobile.uuid7 import uuid7
+from parcelkit.uuid7 import uuid7
 
 PROOF = {"method": "signature", "recipient_relation": "self", "recipient_name": "李四"}
 

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 from mobile.camera import StillSource
 from mobile.devices.scale import Scale, ScaleError
 from mobile.flows.pickup import NetworkPrinter, PickupFlow, PickupJob, PrinterPort
-from mobile.rules.pricing import TariffBook
 from mobile.store import Store
 from mobile.sync import Transport, TransportError
 from mobile.waybills import JsonFileBlockStore, WaybillIssuer
+from parcelkit.rules.pricing import TariffBook
 
 if TYPE_CHECKING:
     from mobile.core import Config, Core

@@ -16,7 +16,7 @@ from typing import Any
 
 from mobile.local_state import rebuild
 from mobile.store import Store, dumps
-from mobile.uuid7 import uuid7
+from parcelkit.uuid7 import uuid7
 
 MAX_TRIES = 5  # "retry" answers before an op is shown to the courier as failed
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from mobile.i18n import N_
-from mobile.rules.tracking import is_valid_tracking_no, normalise
+from parcelkit.rules.tracking import is_valid_tracking_no, normalise
 
 
 class ScanMode(StrEnum):

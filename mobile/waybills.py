@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from mobile.rules.tracking import MAX_SERIAL, make_tracking_no
+from parcelkit.rules.tracking import MAX_SERIAL, make_tracking_no
 
 
 class WaybillsExhausted(Exception):

@@ -17,7 +17,6 @@ from backend.accounts.models import ApiToken, LoginAttempt
 from backend.accounts.roles import Principal, Role, principal_of
 from backend.accounts.sockets import close_sockets_on_commit
 from backend.common.errors import DomainError
-from backend.couriers.models import Courier
 
 
 def hash_key(key: str) -> str:
@@ -89,15 +88,17 @@ def login_unlock(*, user_id: int, actor: Principal, reason: str) -> None:
 
 
 def _username_for_login(login: str) -> str:
-    courier = Courier.objects.filter(employee_no=login).select_related("user").first()
-    return courier.user.get_username() if courier is not None else login
+    # Through the user's reverse relation, not the Courier model: accounts sits below couriers
+    # (docs/architecture.md, layers), as ``roles.principal_of`` does with ``user.courier``.
+    courier_user = get_user_model().objects.filter(courier__employee_no=login).first()
+    return courier_user.get_username() if courier_user is not None else login
 
 
 def _user_id_for_login(login: str) -> int | None:
-    courier_user = Courier.objects.filter(employee_no=login).values_list("user_id", flat=True).first()
-    if courier_user is not None:
-        return int(courier_user)
-    found = get_user_model().objects.filter(username=login).values_list("pk", flat=True).first()
+    users = get_user_model().objects
+    found = users.filter(courier__employee_no=login).values_list("pk", flat=True).first()
+    if found is None:
+        found = users.filter(username=login).values_list("pk", flat=True).first()
     return None if found is None else int(found)
 
 

@@ -62,7 +62,7 @@ STATUS: dict[str, int] = {
     "attachment_offset_mismatch": 409,
     "attachment_hash_mismatch": 422,
     "attachment_type_mismatch": 422,
-    # pickup: the QuoteError codes of mobile/rules/pricing.py, then tariffs, prices, labels, printers
+    # pickup: the QuoteError codes of parcelkit/rules/pricing.py, then tariffs, prices, labels, printers
     "invalid_input": 400,
     "unknown_service_level": 400,
     "no_tariff_for_destination": 400,

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.accounts.roles import Principal
-from backend.realtime.envelope import courier_group, envelope, shipment_group, station_group
+from backend.broadcast.envelope import courier_group, envelope, shipment_group, station_group
 from backend.realtime.selectors import Feed, FeedRow
-from mobile.rules.privacy import mask_name, mask_phone
+from parcelkit.rules.privacy import mask_name, mask_phone
 
 # Ephemeral (not change-feed) message types each feed may forward from its group.
 LIVE_TYPES: dict[Feed, frozenset[str]] = {

@@ -32,12 +32,12 @@ from django.utils import timezone
 
 from backend.accounts.selectors import token_is_live
 from backend.accounts.sockets import token_group
+from backend.broadcast.envelope import envelope
 from backend.common.errors import DomainError
 from backend.realtime import auth
 from backend.realtime.audience import LIVE_TYPES, Audience
 from backend.realtime.codes import ERROR_CODE, Close, Refusal
 from backend.realtime.commands import execute
-from backend.realtime.envelope import envelope
 from backend.realtime.selectors import Feed, FeedRow, audience_rows_after, feed_head
 from backend.realtime.tail import process_tail
 

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 
 from backend.common.errors import DomainError
 from backend.shipments.models import SerialCounter, Shipment
-from mobile.rules.tracking import MAX_SERIAL, make_tracking_no, serial_of
+from parcelkit.rules.tracking import MAX_SERIAL, make_tracking_no, serial_of
 
 _TABLE = SerialCounter._meta.db_table
 # Serials below this are kept for numbers printed by merchants' own systems and imports.

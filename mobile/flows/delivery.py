@@ -21,7 +21,7 @@ from typing import Any
 
 from mobile.flows.navmap import FlowError, StepSpec, back_of
 from mobile.i18n import N_
-from mobile.rules.tracking import normalise
+from parcelkit.rules.tracking import normalise
 
 METHODS = ("signature", "photo", "code", "station", "locker")
 RELATIONS = ("self", "family", "colleague", "guard", "locker", "station")

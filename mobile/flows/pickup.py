@@ -28,17 +28,17 @@ from typing import Any, Protocol
 
 from mobile.devices.scale import ScaleError
 from mobile.flows.navmap import FlowError, StepSpec, back_of
-from mobile.labels.printer import RAW_PORT, PrinterUnreachable, send_zpl
-from mobile.labels.render import render_png, render_zpl
-from mobile.rules.pickup import (
+from mobile.waybills import WaybillIssuer, WaybillsExhausted
+from parcelkit.labels.printer import RAW_PORT, PrinterUnreachable, send_zpl
+from parcelkit.labels.render import render_png, render_zpl
+from parcelkit.rules.pickup import (
     check_dimensions,
     check_inspection,
     check_manual_weight,
     check_payment,
     waybill_label,
 )
-from mobile.rules.pricing import Quote, QuoteError, QuoteRequest, TariffBook, quote
-from mobile.waybills import WaybillIssuer, WaybillsExhausted
+from parcelkit.rules.pricing import Quote, QuoteError, QuoteRequest, TariffBook, quote
 
 SCALE_TIMEOUT_S = 5.0
 

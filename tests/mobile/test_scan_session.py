@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from mobile.rules.tracking import make_tracking_no
 from mobile.scan_session import FEEDBACK, Expected, ScanMode, ScanSession, Verdict, expected_for
+from parcelkit.rules.tracking import make_tracking_no
 
 MINE, OTHER = 1, 2
 

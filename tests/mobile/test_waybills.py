@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mobile.rules.tracking import is_valid_tracking_no, make_tracking_no, serial_of
 from mobile.waybills import JsonFileBlockStore, WaybillIssuer, WaybillsExhausted
+from parcelkit.rules.tracking import is_valid_tracking_no, make_tracking_no, serial_of
 
 ROOT = Path(__file__).parents[2]
 

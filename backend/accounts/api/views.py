@@ -13,9 +13,9 @@ from rest_framework.views import APIView
 
 from backend.accounts import selectors, services
 from backend.accounts.models import ApiToken
+from backend.accounts.permissions import IsStaffOrCourier, principal
 from backend.accounts.roles import Principal
 from backend.common.api import error_responses
-from backend.common.permissions import IsStaffOrCourier, principal
 
 TOKEN_ID = OpenApiParameter(
     "token_id", {"type": "integer", "minimum": 1, "maximum": selectors.MAX_ID}, OpenApiParameter.PATH

@@ -3,7 +3,6 @@ from django.urls import path
 from backend.couriers.api import views
 
 urlpatterns = [
-    path("stations/<str:code>/couriers", views.StationCouriersApi.as_view(), name="station-couriers"),
     path(
         "couriers/<int:courier_id>/revoke-tokens",
         views.CourierRevokeTokensApi.as_view(),

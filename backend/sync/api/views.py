@@ -13,9 +13,9 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsStaffOrCourier, device_of, principal
 from backend.common.api import error_responses
 from backend.common.errors import DomainError
-from backend.common.permissions import IsStaffOrCourier, device_of, principal
 from backend.shipments.api.serializers import DateTimeField
 from backend.sync import attachments
 from backend.sync.api.parsers import BatchJSONParser, ChunkParser

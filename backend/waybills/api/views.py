@@ -8,13 +8,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsCourier, device_of, principal
 from backend.common.api import error_responses
 from backend.common.errors import DomainError
-from backend.common.permissions import IsCourier, device_of, principal
 from backend.shipments.context import Ctx
 from backend.waybills import selectors, services
 from backend.waybills.models import WaybillBlock
-from mobile.rules.tracking import MAX_SERIAL, make_tracking_no
+from parcelkit.rules.tracking import MAX_SERIAL, make_tracking_no
 
 BLOCK_ID = OpenApiParameter("block_id", int, OpenApiParameter.PATH)
 

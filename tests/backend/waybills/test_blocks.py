@@ -13,7 +13,7 @@ from backend.common.errors import DomainError
 from backend.shipments.numbering import next_tracking_no
 from backend.waybills import services
 from backend.waybills.models import WaybillBlock
-from mobile.rules.tracking import make_tracking_no, serial_of
+from parcelkit.rules.tracking import make_tracking_no, serial_of
 
 
 def test_a_courier_gets_a_block_and_its_numbers_are_valid(courier) -> None:  # type: ignore[no-untyped-def]

@@ -10,9 +10,9 @@ import pytest
 
 from mobile import outbox
 from mobile.actions import Actions
-from mobile.rules.tracking import make_tracking_no
 from mobile.store import Store
 from mobile.sync import Reply, SyncEngine, TransportError
+from parcelkit.rules.tracking import make_tracking_no
 from tests.mobile.sync.fakes import ScriptedTransport
 
 EMPTY_PULL = Reply(200, {"cursor": 0, "more": False, "reset": False, "changes": [], "reference": {}})

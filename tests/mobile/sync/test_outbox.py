@@ -15,8 +15,8 @@ import pytest
 from mobile import outbox
 from mobile.actions import ActionError, Actions
 from mobile.local_state import apply_changes
-from mobile.rules.tracking import make_tracking_no
 from mobile.store import Store
+from parcelkit.rules.tracking import make_tracking_no
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -137,7 +137,7 @@ def test_actions_refuse_what_can_be_checked_offline(store: Store) -> None:
 _RECORDER = """
 import sys
 from mobile.actions import Actions
-from mobile.rules.tracking import make_tracking_no
+from parcelkit.rules.tracking import make_tracking_no
 from mobile.store import Store
 store = Store(sys.argv[1], device_id="phone-1")
 actions = Actions(store)
