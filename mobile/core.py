@@ -24,20 +24,21 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mobile import i18n, outbox, today
+from mobile import i18n, today
 from mobile.actions import Actions
-from mobile.auth import DeviceAuth, LoginError, Session
-from mobile.core_devices import Devices, fetch_day_data, pickup_details, pickup_job
+from mobile.devices.handheld import Devices, fetch_day_data, pickup_details, pickup_job
 from mobile.events import EventBus
 from mobile.flows.delivery import DeliveryFlow, Fix
 from mobile.flows.failed_attempt import FailedAttemptFlow
 from mobile.flows.pickup import PickupFlow
 from mobile.i18n import N_
-from mobile.live import LiveChannel
-from mobile.scan_session import ScanMode, ScanResult, ScanSession, Verdict, expected_for
-from mobile.scanner import WedgeBuffer
-from mobile.store import Store
-from mobile.sync import AuthError, SyncEngine, SyncReport, Transport, TransportError
+from mobile.offline import outbox
+from mobile.offline.live import LiveChannel
+from mobile.offline.store import Store
+from mobile.offline.sync import AuthError, SyncEngine, SyncReport, Transport, TransportError
+from mobile.scanning.scan_session import ScanMode, ScanResult, ScanSession, Verdict, expected_for
+from mobile.scanning.scanner import WedgeBuffer
+from mobile.session.auth import DeviceAuth, LoginError, Session
 
 
 class LogoutBlocked(Exception):
@@ -70,7 +71,7 @@ class Config:
 
 
 def http_connect(config: Config) -> Callable[[str], Transport]:
-    from mobile.transport import HttpTransport
+    from mobile.offline.transport import HttpTransport
 
     return lambda token: HttpTransport(config.server_url, token, timeout_s=5.0)
 
@@ -107,7 +108,7 @@ class Core:
         self._kick = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        # The websocket doorbell (mobile/live.py). None: on when the core talks HTTP itself (the
+        # The websocket doorbell (mobile/offline/live.py). None: on when the core talks HTTP itself (the
         # app), off when a transport is injected (tests with a fake server have no websocket).
         self.live_enabled = connect is None if live is None else live
         self.live: LiveChannel | None = None

@@ -30,6 +30,7 @@ from mobile.devices.scale import ScaleError
 from mobile.flows.navmap import FlowError, StepSpec, back_of
 from mobile.labels.printer import RAW_PORT, PrinterUnreachable, send_zpl
 from mobile.labels.render import render_png, render_zpl
+from mobile.offline.waybills import WaybillIssuer, WaybillsExhausted
 from mobile.rules.pickup import (
     check_dimensions,
     check_inspection,
@@ -38,7 +39,6 @@ from mobile.rules.pickup import (
     waybill_label,
 )
 from mobile.rules.pricing import Quote, QuoteError, QuoteRequest, TariffBook, quote
-from mobile.waybills import WaybillIssuer, WaybillsExhausted
 
 SCALE_TIMEOUT_S = 5.0
 

@@ -23,7 +23,7 @@ from kivy.uix.textinput import TextInput
 
 from mobile import fonts, i18n
 from mobile.core import Core
-from mobile.scan_session import ScanMode, ScanResult
+from mobile.scanning.scan_session import ScanMode, ScanResult
 
 SCREENS = ("login", "today", "scan", "pickup", "deliver", "fail", "settings")
 

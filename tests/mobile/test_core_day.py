@@ -16,12 +16,12 @@ from backend.shipments.models import Job
 from backend.shipments.services import job_unassign
 from backend.sync.models import CallLog
 from mobile.core import Config, Core, LogoutBlocked
-from mobile.core_devices import Devices, LazyScale
+from mobile.devices.handheld import Devices, LazyScale
 from mobile.devices.scale_sim import ScaleSimulator
 from mobile.flows.delivery import Step as DStep
 from mobile.flows.failed_attempt import Step as FStep
 from mobile.flows.pickup import Step as PStep
-from mobile.scan_session import ScanMode, Verdict
+from mobile.scanning.scan_session import ScanMode, Verdict
 from tests.backend.sync.helpers import ready_job
 from tests.mobile.helpers_core import JPEG, PNG, FakePrinter, Network, Recorder, make_world
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mobile.core import Config, Core
-from mobile.core_devices import Devices, LazyScale
+from mobile.devices.handheld import Devices, LazyScale
 from mobile.flows.pickup import NetworkPrinter
 from tests.mobile.helpers_core import Network
 from tests.ui.driver import Driver

@@ -16,9 +16,9 @@ from backend.shipments.models import FeedEntry, Job, TrackingEvent
 from backend.shipments.services.completion import CONTENTS_PHOTO_THRESHOLD_FEN, PAYMENT_METHODS, PickupInput
 from backend.shipments.states import JobStatus, ShipmentStatus
 from mobile.flows.pickup import PickupFlow, PickupJob, Step
+from mobile.offline.waybills import JsonFileBlockStore, WaybillIssuer
 from mobile.rules import pickup as flow_rules
 from mobile.rules.pricing import TariffBook
-from mobile.waybills import JsonFileBlockStore, WaybillIssuer
 from tests.backend.pickup.conftest import TABLE, started_pickup
 from tests.fixtures.people import Person
 

@@ -16,9 +16,9 @@ from PIL import Image
 from mobile.devices.scale import Scale
 from mobile.devices.scale_sim import ScaleSimulator
 from mobile.flows.pickup import FlowError, NetworkPrinter, PickupFlow, PickupJob, Step
+from mobile.offline.waybills import JsonFileBlockStore, WaybillIssuer
 from mobile.rules.pricing import TariffBook
 from mobile.rules.tracking import make_tracking_no
-from mobile.waybills import JsonFileBlockStore, WaybillIssuer
 
 TABLE = json.loads((Path(__file__).parents[3] / "mobile" / "rules" / "pricing_cases.json").read_text("utf-8"))
 BOOK = TariffBook.from_json(TABLE["tariff_book"] | {"version": "3"})

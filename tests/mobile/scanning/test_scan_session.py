@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from mobile.rules.tracking import make_tracking_no
-from mobile.scan_session import FEEDBACK, Expected, ScanMode, ScanSession, Verdict, expected_for
+from mobile.scanning.scan_session import FEEDBACK, Expected, ScanMode, ScanSession, Verdict, expected_for
 
 MINE, OTHER = 1, 2
 

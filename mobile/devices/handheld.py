@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mobile.camera import StillSource
 from mobile.devices.scale import Scale, ScaleError
 from mobile.flows.pickup import NetworkPrinter, PickupFlow, PickupJob, PrinterPort
+from mobile.offline.store import Store
+from mobile.offline.sync import Transport, TransportError
+from mobile.offline.waybills import JsonFileBlockStore, WaybillIssuer
 from mobile.rules.pricing import TariffBook
-from mobile.store import Store
-from mobile.sync import Transport, TransportError
-from mobile.waybills import JsonFileBlockStore, WaybillIssuer
+from mobile.scanning.camera import StillSource
 
 if TYPE_CHECKING:
     from mobile.core import Config, Core

@@ -1,0 +1,1 @@
+"""The courier's session: online and offline login, token refresh, log out."""
