@@ -27,11 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.xvfb import start_xvfb  # noqa: E402 - after the path tweak for `python bench/mobile.py`
+from mobile.core.auth import DeviceAuth  # noqa: E402
 from mobile.offline.local_state import apply_changes  # noqa: E402
 from mobile.offline.store import Store  # noqa: E402
 from mobile.offline.sync import Reply  # noqa: E402
 from mobile.rules.tracking import make_tracking_no  # noqa: E402
-from mobile.session.auth import DeviceAuth  # noqa: E402
 
 COLD_START_LIMIT_S = 2.0
 FEEDBACK_LIMIT_MS = 100.0

@@ -23,7 +23,7 @@ from mobile.flows.failed_attempt import Step as FStep
 from mobile.offline import outbox
 from mobile.scanning.scan_session import ScanMode, Verdict
 from tests.e2e.cable import Cable
-from tests.mobile.helpers_core import JPEG, PNG, make_world
+from tests.mobile.core.helpers import JPEG, PNG, make_world
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 PASSWORD = "courier-pass-1"

@@ -19,7 +19,7 @@ from mobile.core import Config, Core
 from mobile.offline.live import LiveChannel
 from tests.e2e.test_core_against_server import server  # noqa: F401  (the daphne fixture)
 from tests.fixtures.jobs import make_job
-from tests.mobile.helpers_core import Recorder, make_world
+from tests.mobile.core.helpers import Recorder, make_world
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 PASSWORD = "courier-pass-1"

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from mobile.core.auth import MAX_OFFLINE_FAILURES, DeviceAuth, LoginError
 from mobile.offline.sync import Reply, TransportError
-from mobile.session.auth import MAX_OFFLINE_FAILURES, DeviceAuth, LoginError
 
 PROFILE = {
     "role": "courier",

@@ -1,1 +1,0 @@
-"""The courier's session: online and offline login, token refresh, log out."""
