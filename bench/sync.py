@@ -370,10 +370,10 @@ def bench_pull(pool: Any, world: Any, args: argparse.Namespace) -> None:
 
 def bench_offline_day(pool: Any, world: Any, args: argparse.Namespace) -> None:
     from bench import sync_bench_world as W
-    from mobile import outbox
-    from mobile.store import Store
-    from mobile.sync import SyncEngine
-    from mobile.transport import HttpTransport
+    from mobile.offline import outbox
+    from mobile.offline.store import Store
+    from mobile.offline.sync import SyncEngine
+    from mobile.offline.transport import HttpTransport
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(str(Path(tmp) / "offline.sqlite3"), device_id=world.offline_device)

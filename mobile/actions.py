@@ -12,8 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from mobile import outbox
-from mobile.store import Store
+from mobile.offline import outbox
+from mobile.offline.store import Store
 from parcelkit import ops
 from parcelkit.ops import SCAN_KINDS
 from parcelkit.rules.tracking import is_valid_tracking_no, normalise

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from mobile.devices.location import Fix
 from mobile.flows.navmap import FlowError, StepSpec, back_of
 from mobile.i18n import N_
 from parcelkit.rules.tracking import normalise
@@ -41,8 +42,6 @@ RELATION_LABELS = {
     "station": N_("Station"),
 }
 _CODE = re.compile(r"^\d{4,8}$")
-
-Fix = tuple[float, float, float | None]  # lat, lng, accuracy in metres
 
 
 class Step(StrEnum):

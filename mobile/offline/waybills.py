@@ -5,7 +5,7 @@ serial is made durable *before* a number is handed out. A crash between the two 
 (it is void, which the server learns when the block is closed), and that is the cheap side to err
 on: two parcels with one number would be a real mess at the sorting centre.
 
-Persistence is an interface (``BlockStore``): the SQLite store (``mobile/store.py``) will implement
+Persistence is an interface (``BlockStore``): the SQLite store (``mobile/offline/store.py``) will implement
 it; ``JsonFileBlockStore`` is the file version (write a temp file, fsync, rename, fsync the folder).
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mobile.sync import Reply, TransportError
+from mobile.offline.sync import Reply, TransportError
 
 
 class DjangoTransport:

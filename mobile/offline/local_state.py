@@ -12,7 +12,7 @@ import copy
 import json
 from typing import Any
 
-from mobile.store import Store
+from mobile.offline.store import Store
 
 # How far along its flow a job is; an op's effect never moves a job backwards.
 RANK = {

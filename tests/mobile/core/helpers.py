@@ -7,8 +7,8 @@ import threading
 import time
 from typing import Any
 
-from mobile.sync import Reply, TransportError
-from tests.mobile.sync.fakes import DjangoTransport
+from mobile.offline.sync import Reply, TransportError
+from tests.mobile.offline.fakes import DjangoTransport
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"signature" * 50
 JPEG = b"\xff\xd8\xff\xe0" + b"photo" * 50

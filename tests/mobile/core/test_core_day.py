@@ -16,14 +16,15 @@ from backend.shipments.models import Job
 from backend.shipments.services import job_unassign
 from backend.sync.models import CallLog
 from mobile.core import Config, Core, LogoutBlocked
-from mobile.core_devices import Devices, LazyScale
+from mobile.devices.handheld import Devices, LazyScale
+from mobile.devices.printer import NetworkPrinter
 from mobile.devices.scale_sim import ScaleSimulator
 from mobile.flows.delivery import Step as DStep
 from mobile.flows.failed_attempt import Step as FStep
 from mobile.flows.pickup import Step as PStep
-from mobile.scan_session import ScanMode, Verdict
+from mobile.scanning.scan_session import ScanMode, Verdict
 from tests.backend.sync.helpers import ready_job
-from tests.mobile.helpers_core import JPEG, PNG, FakePrinter, Network, Recorder, make_world
+from tests.mobile.core.helpers import JPEG, PNG, FakePrinter, Network, Recorder, make_world
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "courier-pass-1"
@@ -48,7 +49,6 @@ def type_scan(core: Core, code: str, at: float) -> Any:
 
 def make_core(tmp_path: Path, net: Network, scale_path: str, printer_port: int) -> Core:
     devices = Devices(scale=LazyScale(scale_path, "mtsics"), scale_model="SimScale MT", printer=None)
-    from mobile.flows.pickup import NetworkPrinter
 
     devices.printer = NetworkPrinter("127.0.0.1", printer_port)
     devices.printer_address = ("127.0.0.1", printer_port)
@@ -75,7 +75,7 @@ def test_a_whole_day_offline_in_the_middle_loses_nothing(tmp_path: Path, world: 
         rows, counts = core.today()
         assert {r.job_id for r in rows} == {d1.pk, d2.pk, d3.pk, world["pickup"].pk}
         assert (counts.to_deliver, counts.delivered, counts.failed, counts.pickups) == (3, 0, 0, 1)
-        assert core.devices.issuer is not None and core.devices.issuer.remaining() == 200
+        assert core.waybills is not None and core.waybills.remaining() == 200
 
         # Load the van: three good scans, one repeated, one misread.
         core.start_scan(ScanMode.LOADED_OUT)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mobile.scanner import WedgeBuffer
+from mobile.scanning.scanner import WedgeBuffer
 
 
 def type_code(buffer: WedgeBuffer, code: str, start: float, gap: float = 0.005) -> float:

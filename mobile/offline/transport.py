@@ -8,7 +8,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from mobile.sync import Reply, TransportError
+from mobile.offline.sync import Reply, TransportError
 
 _GZIP_OVER = 512
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from mobile import outbox
 from mobile.actions import ActionError, Actions
-from mobile.local_state import apply_changes
-from mobile.store import Store
+from mobile.offline import outbox
+from mobile.offline.local_state import apply_changes
+from mobile.offline.store import Store
 from parcelkit.rules.tracking import make_tracking_no
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -138,7 +138,7 @@ _RECORDER = """
 import sys
 from mobile.actions import Actions
 from parcelkit.rules.tracking import make_tracking_no
-from mobile.store import Store
+from mobile.offline.store import Store
 store = Store(sys.argv[1], device_id="phone-1")
 actions = Actions(store)
 n = 1
@@ -175,7 +175,7 @@ def test_a_battery_pull_while_recording_loses_no_recorded_action(tmp_path: Path)
 
 
 def test_a_jobs_unsettled_ops_are_found_by_index_not_by_reading_the_whole_outbox(store: Store) -> None:
-    from mobile.local_state import UNSETTLED, unsettled_ops
+    from mobile.offline.local_state import UNSETTLED, unsettled_ops
 
     actions = Actions(store)
     actions.record_start(1)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mobile.i18n import N_
-from mobile.sync import Transport, TransportError
+from mobile.offline.sync import Transport, TransportError
 
 ITERATIONS = 200_000
 MAX_OFFLINE_FAILURES = 5

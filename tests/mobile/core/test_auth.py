@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from mobile.auth import MAX_OFFLINE_FAILURES, DeviceAuth, LoginError
-from mobile.sync import Reply, TransportError
+from mobile.core.auth import MAX_OFFLINE_FAILURES, DeviceAuth, LoginError
+from mobile.offline.sync import Reply, TransportError
 
 PROFILE = {
     "role": "courier",

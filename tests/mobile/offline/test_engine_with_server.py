@@ -9,12 +9,12 @@ import pytest
 
 from backend.shipments.models import Job, TrackingEvent
 from backend.shipments.services import job_assign
-from mobile import outbox
 from mobile.actions import Actions
-from mobile.store import Store
-from mobile.sync import SyncEngine
+from mobile.offline import outbox
+from mobile.offline.store import Store
+from mobile.offline.sync import SyncEngine
 from tests.backend.sync.helpers import device_of, ready_job
-from tests.mobile.sync.fakes import DjangoTransport
+from tests.mobile.offline.fakes import DjangoTransport
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from mobile import outbox
-from mobile.local_state import apply_changes
-from mobile.store import Store
+from mobile.offline import outbox
+from mobile.offline.local_state import apply_changes
+from mobile.offline.store import Store
 
 CHUNK = 256 * 1024
 

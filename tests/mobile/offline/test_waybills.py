@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from mobile.waybills import JsonFileBlockStore, WaybillIssuer, WaybillsExhausted
+from mobile.offline.waybills import JsonFileBlockStore, WaybillIssuer, WaybillsExhausted
 from parcelkit.rules.tracking import is_valid_tracking_no, make_tracking_no, serial_of
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 
 
 def issuer(path: Path) -> WaybillIssuer:
@@ -73,7 +73,7 @@ def test_forgetting_a_closed_block(tmp_path: Path) -> None:
 
 _CHILD = """
 import sys
-from mobile.waybills import JsonFileBlockStore, WaybillIssuer
+from mobile.offline.waybills import JsonFileBlockStore, WaybillIssuer
 w = WaybillIssuer(JsonFileBlockStore(sys.argv[1]))
 while True:
     print(w.issue(), flush=True)   # printed = returned by issue() = handed to a courier

@@ -16,10 +16,10 @@ from backend.accounts.services import tokens_revoke_for_user
 from backend.shipments.services import job_assign
 from bench.asgi_workers import Worker
 from mobile.core import Config, Core
-from mobile.live import LiveChannel
+from mobile.offline.live import LiveChannel
 from tests.e2e.test_core_against_server import server  # noqa: F401  (the daphne fixture)
 from tests.fixtures.jobs import make_job
-from tests.mobile.helpers_core import Recorder, make_world
+from tests.mobile.core.helpers import Recorder, make_world
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 PASSWORD = "courier-pass-1"

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from mobile import outbox
 from mobile.actions import Actions
-from mobile.store import Store
-from mobile.sync import Reply, SyncEngine, TransportError
+from mobile.offline import outbox
+from mobile.offline.store import Store
+from mobile.offline.sync import Reply, SyncEngine, TransportError
 from parcelkit.rules.tracking import make_tracking_no
-from tests.mobile.sync.fakes import ScriptedTransport
+from tests.mobile.offline.fakes import ScriptedTransport
 
 EMPTY_PULL = Reply(200, {"cursor": 0, "more": False, "reset": False, "changes": [], "reference": {}})
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from mobile.scan_session import FEEDBACK, Expected, ScanMode, ScanSession, Verdict, expected_for
+from mobile.scanning.scan_session import FEEDBACK, Expected, ScanMode, ScanSession, Verdict, expected_for
 from parcelkit.rules.tracking import make_tracking_no
 
 MINE, OTHER = 1, 2

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mobile.local_state import rebuild
-from mobile.store import Store, dumps
+from mobile.offline.local_state import rebuild
+from mobile.offline.store import Store, dumps
 from parcelkit.uuid7 import uuid7
 
 MAX_TRIES = 5  # "retry" answers before an op is shown to the courier as failed
