@@ -88,7 +88,7 @@ def _first_code(codes: Any) -> str | None:
     return str(codes) if codes else None
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[object]):
     """The documented shape of every 4xx response (for the OpenAPI schema)."""
 
     code = serializers.CharField()

@@ -25,7 +25,7 @@ COURIER_ID = OpenApiParameter(
 class StationCouriersApi(APIView):
     permission_classes = [IsStationStaff]
 
-    class OutputSerializer(serializers.ModelSerializer):
+    class OutputSerializer(serializers.ModelSerializer[Courier]):
         open_jobs = serializers.IntegerField(help_text="assigned/accepted/started/arrived jobs of today")
         completed_jobs = serializers.IntegerField()
         failed_jobs = serializers.IntegerField()
@@ -66,14 +66,14 @@ class CourierRevokeTokensApi(APIView):
 
     permission_classes = [IsStationStaff]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         reason = serializers.CharField(max_length=200)
         device_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
         class Meta:
             ref_name = "CourierRevokeTokensInput"
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[object]):
         courier_id = serializers.IntegerField()
         revoked = serializers.IntegerField(help_text="how many live tokens were revoked")
 

@@ -41,13 +41,13 @@ PIECE = OpenApiParameter(
 )
 
 
-class QuoteLineOutput(serializers.Serializer):
+class QuoteLineOutput(serializers.Serializer[object]):
     code = serializers.CharField()
     label = serializers.CharField()
     amount_fen = serializers.IntegerField()
 
 
-class QuoteOutput(serializers.Serializer):
+class QuoteOutput(serializers.Serializer[object]):
     lines = QuoteLineOutput(many=True)
     total_fen = serializers.IntegerField()
     actual_weight_g = serializers.IntegerField()
@@ -62,7 +62,7 @@ class QuoteApi(APIView):
 
     permission_classes = [IsStaffOrCourier]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         # Documentation only: the body goes to the shared rules unconverted, so that "1000" or 1000.5
         # is refused with the same invalid_input the handheld gives, not coerced by DRF.
         origin = serializers.CharField()
@@ -108,7 +108,7 @@ class TariffBookApi(APIView):
     def get_permissions(self) -> list[BasePermission]:
         return [IsStationStaff() if self.request.method == "POST" else IsStaffOrCourier()]
 
-    class PublishInput(serializers.Serializer):
+    class PublishInput(serializers.Serializer[None]):
         book = serializers.JSONField(help_text='as TariffBook.to_json(): {"version", "tariffs": [...]}')
         effective_date = serializers.DateField(required=False, help_text="default today; never in the past")
 
@@ -161,7 +161,7 @@ class ShipmentLabelApi(APIView):
     permission_classes = [IsStaffOrCourier]
     content_negotiation_class = _IgnoreFormatOverride
 
-    class QueryInput(serializers.Serializer):
+    class QueryInput(serializers.Serializer[None]):
         format = serializers.ChoiceField(choices=sorted(labels.CONTENT_TYPES))
         piece = serializers.IntegerField(min_value=1, max_value=999, default=1)
 
@@ -188,7 +188,7 @@ class ShipmentLabelApi(APIView):
         return response
 
 
-class PrintOutput(serializers.Serializer):
+class PrintOutput(serializers.Serializer[object]):
     printer = serializers.CharField()
     bytes_sent = serializers.IntegerField()
     labels = serializers.IntegerField()
@@ -199,7 +199,7 @@ class ShipmentPrintApi(APIView):
 
     permission_classes = [IsStaffOrCourier]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         printer = serializers.CharField(max_length=64)
 
         class Meta:

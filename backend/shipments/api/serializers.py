@@ -57,7 +57,7 @@ class DateField(serializers.DateField):
         return parsed
 
 
-class ShipmentSummary(serializers.ModelSerializer):
+class ShipmentSummary(serializers.ModelSerializer[Shipment]):
     class Meta:
         model = Shipment
         fields = [
@@ -82,14 +82,14 @@ class ShipmentSummary(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CourierBrief(serializers.ModelSerializer):
+class CourierBrief(serializers.ModelSerializer[Courier]):
     class Meta:
         model = Courier
         fields = ["id", "employee_no", "name"]
         read_only_fields = fields
 
 
-class JobOutput(serializers.ModelSerializer):
+class JobOutput(serializers.ModelSerializer[Job]):
     shipment = ShipmentSummary()
 
     class Meta:
@@ -127,7 +127,7 @@ class StationJobOutput(JobOutput):
         read_only_fields = fields
 
 
-class EventOutput(serializers.ModelSerializer):
+class EventOutput(serializers.ModelSerializer[TrackingEvent]):
     class Meta:
         model = TrackingEvent
         fields = [
