@@ -84,7 +84,8 @@ def unassigned_for_station(*, station_id: int, day: date | None = None) -> list[
         .order_by("window_end", "pk")
     )
     for job in jobs:
-        decisions, alerts = job.decisions, job.open_alerts  # type: ignore[attr-defined]
+        decisions, alerts = job.decisions, job.open_alerts
+        # Display-only attributes for UnassignedOutput; they are not model fields, so the stubs lack them.
         job.last_reason = decisions[0].reason if decisions else None  # type: ignore[attr-defined]
         job.alert = alerts[0].message if alerts else None  # type: ignore[attr-defined]
-    return jobs
+    return list[Job](jobs)

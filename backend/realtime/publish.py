@@ -8,7 +8,8 @@ miss it catch up from the change feed with their cursor.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -16,13 +17,26 @@ from django.db import transaction
 
 from backend.realtime.envelope import courier_group, shipment_group, station_group
 
-if TYPE_CHECKING:
-    from backend.shipments.models import FeedEntry
+
+class FeedRow(Protocol):
+    """What publishing reads of a feed row: a saved FeedEntry, or a bulk service's PendingEntry."""
+
+    @property
+    def cursor(self) -> int: ...
+    @property
+    def courier_id(self) -> int | None: ...
+    @property
+    def prev_courier_id(self) -> int | None: ...
+    @property
+    def station_id(self) -> int | None: ...
+    @property
+    def shipment_id(self) -> int | None: ...
+
 
 log = logging.getLogger(__name__)
 
 
-def groups_for(entry: FeedEntry) -> list[str]:
+def groups_for(entry: FeedRow) -> list[str]:
     groups = []
     if entry.courier_id:
         groups.append(courier_group(entry.courier_id))
@@ -35,7 +49,7 @@ def groups_for(entry: FeedEntry) -> list[str]:
     return groups
 
 
-def doorbell(entry: FeedEntry) -> dict[str, Any]:
+def doorbell(entry: FeedRow) -> dict[str, Any]:
     """What a group hears: the cursor only. Sockets read the rows themselves (``tail.py``), so the
     row's content would be serialised, published and dropped for nothing (a 500-scan push rings
     ~500 shipment groups)."""
@@ -47,13 +61,13 @@ def send_to_groups(groups: list[str], message: dict[str, Any]) -> None:
     _send_many([(groups, message)])
 
 
-def publish_entry_on_commit(entry: FeedEntry) -> None:
+def publish_entry_on_commit(entry: FeedRow) -> None:
     groups = groups_for(entry)
     message = doorbell(entry)
     transaction.on_commit(lambda: send_to_groups(groups, message))
 
 
-def publish_entries_on_commit(entries: list[FeedEntry]) -> None:
+def publish_entries_on_commit(entries: Sequence[FeedRow]) -> None:
     """Many entries (a bulk ingest): each group hears once, with the last of its entries.
 
     A pushed message is a doorbell: consumers read every row after their own position from the

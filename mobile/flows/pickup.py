@@ -334,7 +334,7 @@ class PickupFlow:
         if not problems:
             d = self.draft
             d.weight_g, d.weight_source, d.scale_model = weight_g, "manual", ""  # type: ignore[assignment]
-            d.manual_reason = reason.strip()  # type: ignore[union-attr]
+            d.manual_reason = reason.strip()
         return problems
 
     def _accept_dimensions(

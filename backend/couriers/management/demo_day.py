@@ -76,9 +76,11 @@ def plan_day(
         owner = (
             None if row.leave_unassigned else demo.zone_key_for(row.place.address, row.place.postcode, keys)
         )
-        plan.steps[row.index] = Step(courier_id=owner if owner in mine else None)
-        if owner in mine:
-            mine[owner].append(row)  # type: ignore[index]
+        if owner is not None and owner in mine:
+            plan.steps[row.index] = Step(courier_id=owner)
+            mine[owner].append(row)
+        else:
+            plan.steps[row.index] = Step(courier_id=None)
     for courier in crew:
         stops = mine[courier.pk]
         route = demo.walk(
@@ -192,7 +194,7 @@ def _proof(row: demo.DemoShipment, pick: random.Random) -> ProofInput:
             recipient_name=str(row.fields["recipient_name"]),
             code=code,
             **where,
-        )  # type: ignore[arg-type]
+        )
     method, relation = pick.choice(
         (
             ("signature", "self"),
@@ -209,4 +211,4 @@ def _proof(row: demo.DemoShipment, pick: random.Random) -> ProofInput:
         recipient_name=str(row.fields["recipient_name"]),
         media_sha256=media,
         **where,
-    )  # type: ignore[arg-type]
+    )

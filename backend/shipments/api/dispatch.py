@@ -67,7 +67,9 @@ class StationJobsApi(ListAPIView[Job]):
 class _StaffJobApi(APIView):
     permission_classes = [IsStationStaff]
 
-    def validated(self, request: Request, job_id: int, body: type[serializers.Serializer[None]]) -> dict[str, Any]:
+    def validated(
+        self, request: Request, job_id: int, body: type[serializers.Serializer[None]]
+    ) -> dict[str, Any]:
         data = body(data=request.data)
         data.is_valid(raise_exception=True)
         visible_job(principal(request), job_id)

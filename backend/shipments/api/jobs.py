@@ -111,7 +111,9 @@ class _JobActionApi(APIView):
 _View = TypeVar("_View", bound=Callable[..., Any])
 
 
-def _action_schema(operation_id: str, request: type[serializers.Serializer[None]]) -> Callable[[_View], _View]:
+def _action_schema(
+    operation_id: str, request: type[serializers.Serializer[None]]
+) -> Callable[[_View], _View]:
     return extend_schema(
         operation_id=operation_id,
         parameters=[JOB_ID, IDEMPOTENCY_KEY],

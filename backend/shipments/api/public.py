@@ -43,7 +43,7 @@ PUBLIC_EVENTS = frozenset(
 
 class PublicEvent(serializers.Serializer[object]):
     kind = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # drf-stubs: a field named "label" shadows Field.label
     at = serializers.DateTimeField()
 
 
@@ -96,7 +96,7 @@ class TrackingApi(APIView):
 
 class Choice(serializers.Serializer[object]):
     code = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # drf-stubs: a field named "label" shadows Field.label
 
 
 class ReasonCodesApi(APIView):

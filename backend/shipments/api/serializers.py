@@ -42,16 +42,16 @@ class DateTimeField(serializers.DateTimeField):
     """An aware datetime between 2000 and 2100: a device clock outside that is broken, and years
     near 1 or 9999 overflow on the way through time zones and the database driver."""
 
-    def to_internal_value(self, value: object) -> datetime:
-        parsed: datetime = super().to_internal_value(value)
+    def to_internal_value(self, value: datetime | str) -> datetime:
+        parsed = super().to_internal_value(value)
         if not 2000 <= parsed.year <= 2100:
             raise serializers.ValidationError("must be between the years 2000 and 2100", code="invalid")
         return parsed
 
 
 class DateField(serializers.DateField):
-    def to_internal_value(self, value: object) -> date:
-        parsed: date = super().to_internal_value(value)
+    def to_internal_value(self, value: date | str) -> date:
+        parsed = super().to_internal_value(value)
         if not 2000 <= parsed.year <= 2100:
             raise serializers.ValidationError("must be between the years 2000 and 2100", code="invalid")
         return parsed

@@ -152,12 +152,12 @@ def _update_rows(model: type[models.Model], rows: list[models.Model], names: lis
     rows = sorted(rows, key=lambda r: r.pk)
     fields = [model._meta.get_field(n) for n in names]
     if connection.vendor != "postgresql":
-        model._default_manager.bulk_update(rows, names)  # type: ignore[attr-defined]
+        model._default_manager.bulk_update(rows, names)
         return
     cols = [f.column for f in fields]  # type: ignore[union-attr]
-    types = [f.db_type(connection) for f in fields]  # type: ignore[union-attr]
-    pk_type = model._meta.pk.db_type(connection)  # type: ignore[union-attr]
-    pk_col = model._meta.pk.column  # type: ignore[union-attr]
+    types = [f.db_type(connection) for f in fields]
+    pk_type = model._meta.pk.db_type(connection)
+    pk_col = model._meta.pk.column
     params: list[list[Any]] = [[r.pk for r in rows]]
     for f in fields:
         params.append([f.get_db_prep_save(getattr(r, f.attname), connection) for r in rows])  # type: ignore[union-attr]

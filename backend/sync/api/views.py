@@ -202,7 +202,7 @@ class AttachmentChunkApi(APIView):
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         v = params.validated_data
-        data = request.data
+        data: object = request.data  # the stubs say dict | list; OctetStreamParser hands over bytes
         if not isinstance(data, bytes):
             raise DomainError("unsupported_media_type", "send the chunk as application/octet-stream")
         if "size" in v and "content_type" in v:  # a small file in one round trip (the usual signature)

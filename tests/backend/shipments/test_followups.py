@@ -22,7 +22,7 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, ...]]
     return calls
 
 
-def test_failed_attempt_and_reassignment_ask_for_replans_after_commit(  # type: ignore[no-untyped-def]
+def test_failed_attempt_and_reassignment_ask_for_replans_after_commit(
     settings, sent, station, supervisor, courier, other_courier, django_capture_on_commit_callbacks
 ) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = False
@@ -53,7 +53,7 @@ def test_nothing_is_sent_without_a_broker(
     sent,
     station,
     supervisor,
-    courier,  # type: ignore[no-untyped-def]
+    courier,
     django_capture_on_commit_callbacks,
 ) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True

@@ -83,7 +83,7 @@ def flow(
 ) -> PickupFlow:
     return PickupFlow(
         job, book=BOOK, issuer=issuer, scale=scale, scale_model="ACS-30" if scale else "", printer=printer
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_scale_and_label_take_four_courier_steps(scale: Scale, issuer: WaybillIssuer) -> None:
