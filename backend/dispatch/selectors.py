@@ -45,6 +45,7 @@ def courier_plan_jobs(*, courier_id: int, day: date) -> list[Job]:
         ).values_list("job_id", flat=True)
     )
     for job in jobs:
+        # Display-only attribute for the desk serializer; it is not a model field, so the stubs lack it.
         job.at_risk = job.pk in risky  # type: ignore[attr-defined]
     return jobs
 

@@ -163,8 +163,15 @@ def play_shipment(
         job_deliver(job_id=job.pk, ctx=at_door, proof=_proof(row, pick))
 
 
+def _whole(value: object) -> int:
+    """A number the demo generator put in ``DemoShipment.fields`` (typed ``object`` there)."""
+    if not isinstance(value, int | float | str):
+        raise TypeError(f"expected a number, got {value!r}")
+    return int(value)
+
+
 def _pickup(row: demo.DemoShipment, pick: random.Random) -> PickupInput:
-    declared = int(row.fields["declared_weight_g"])  # type: ignore[call-overload]
+    declared = _whole(row.fields["declared_weight_g"])
     weight = max(50, round(declared * pick.uniform(0.9, 1.1)))
     started_kg = -(-weight // 1000)
     return PickupInput(
@@ -175,7 +182,7 @@ def _pickup(row: demo.DemoShipment, pick: random.Random) -> PickupInput:
         length_mm=pick.randint(150, 600),
         width_mm=pick.randint(100, 400),
         height_mm=pick.randint(50, 300),
-        declared_value_fen=int(row.fields.get("declared_value_fen") or 0),  # type: ignore[call-overload]
+        declared_value_fen=_whole(row.fields.get("declared_value_fen") or 0),
         prohibited_items_absent=True,
         contents_photo_sha256=demo.fake_sha256(row.index, "contents"),
         price_fen=1200 + 200 * (started_kg - 1),
@@ -184,8 +191,8 @@ def _pickup(row: demo.DemoShipment, pick: random.Random) -> PickupInput:
 
 
 def _proof(row: demo.DemoShipment, pick: random.Random) -> ProofInput:
-    cod = int(row.fields["cod_amount_fen"])  # type: ignore[call-overload]
-    where = {"lat": row.place.lat, "lng": row.place.lng, "accuracy_m": 8.0, "cod_collected_fen": cod}
+    cod = _whole(row.fields["cod_amount_fen"])
+    lat, lng = row.place.lat, row.place.lng
     code = str(row.fields.get("delivery_code") or "")
     if code:
         return ProofInput(
@@ -193,7 +200,10 @@ def _proof(row: demo.DemoShipment, pick: random.Random) -> ProofInput:
             recipient_relation="self",
             recipient_name=str(row.fields["recipient_name"]),
             code=code,
-            **where,
+            lat=lat,
+            lng=lng,
+            accuracy_m=8.0,
+            cod_collected_fen=cod,
         )
     method, relation = pick.choice(
         (
@@ -210,5 +220,8 @@ def _proof(row: demo.DemoShipment, pick: random.Random) -> ProofInput:
         recipient_relation=relation,
         recipient_name=str(row.fields["recipient_name"]),
         media_sha256=media,
-        **where,
+        lat=lat,
+        lng=lng,
+        accuracy_m=8.0,
+        cod_collected_fen=cod,
     )

@@ -187,7 +187,7 @@ class ReassignmentsApi(APIView):
     permission_classes = [IsStationStaff]
 
     class InputSerializer(serializers.Serializer[None]):
-        jobs = DispatchJobVersion(many=True, min_length=1, max_length=200)  # type: ignore[call-arg]
+        jobs = DispatchJobVersion(many=True, min_length=1, max_length=200)  # type: ignore[call-arg]  # drf-stubs: BaseSerializer.__init__ lacks the many=True list kwargs
         to_courier_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
         reason = serializers.CharField(max_length=200)
 
@@ -242,7 +242,7 @@ class CourierUnavailableApi(APIView):
         reason = serializers.CharField(max_length=200)
         jobs = DispatchJobVersion(
             many=True,
-            max_length=500,  # type: ignore[call-arg]
+            max_length=500,  # type: ignore[call-arg]  # drf-stubs: BaseSerializer.__init__ lacks the many=True list kwargs
             help_text="every job of the preview with the version it showed",
         )
         preview_token = serializers.CharField(max_length=64, required=False)
