@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
+from pytest_django import Settings
 
 from backend.dispatch import tasks
 from backend.shipments import services as svc
@@ -64,8 +65,8 @@ def test_nothing_is_sent_without_a_broker(
 
 
 @pytest.fixture
-def sent_tx(settings: object, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, ...]]]:
-    settings.CELERY_TASK_ALWAYS_EAGER = False  # type: ignore[attr-defined]
+def sent_tx(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, ...]]]:
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     calls: list[tuple[str, tuple[object, ...]]] = []
     monkeypatch.setattr(tasks.replan_courier, "delay", lambda *a: calls.append(("replan", a)))
     monkeypatch.setattr(tasks.refresh_etas, "delay", lambda *a: calls.append(("etas", a)))
