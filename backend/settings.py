@@ -11,7 +11,12 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import django_stubs_ext
+
 from backend.common.env import EnvError, database_from_url, env_bool, env_int, env_list, env_str
+
+# Lets the admin and forms write ModelAdmin[Model] / ModelForm[Model] (generic only in django-stubs).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

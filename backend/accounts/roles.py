@@ -25,6 +25,24 @@ class Principal:
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
 
+    # The role promises the ids: a courier has a courier and a station, a supervisor a station, every
+    # signed-in principal a user. These read them as plain ints where a query needs one (a None in a filter
+    # would silently mean IS NULL); asking for one the role does not promise is a bug, not a user error.
+    def require_user_id(self) -> int:
+        if self.user_id is None:
+            raise LookupError(f"a {self.role} principal without a user has no user id")
+        return self.user_id
+
+    def require_courier_id(self) -> int:
+        if self.courier_id is None:
+            raise LookupError(f"a {self.role} principal has no courier id")
+        return self.courier_id
+
+    def require_station_id(self) -> int:
+        if self.station_id is None:
+            raise LookupError(f"a {self.role} principal has no station")
+        return self.station_id
+
     def can_see_station(self, station_id: int) -> bool:
         return self.is_admin or (self.role is Role.SUPERVISOR and self.station_id == station_id)
 

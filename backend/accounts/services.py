@@ -25,7 +25,9 @@ def hash_key(key: str) -> str:
 
 def token_issue(user: AbstractBaseUser, device_id: str) -> tuple[ApiToken, str]:
     key = secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, key_hash=hash_key(key), prefix=key[:8], device_id=device_id)
+    token = ApiToken.objects.create(
+        user_id=user.pk, key_hash=hash_key(key), prefix=key[:8], device_id=device_id
+    )
     return token, key
 
 

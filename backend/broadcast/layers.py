@@ -19,7 +19,7 @@ from typing import Any
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
 
-class PipelinedRedisPubSubChannelLayer(RedisPubSubChannelLayer):
+class PipelinedRedisPubSubChannelLayer(RedisPubSubChannelLayer):  # type: ignore[misc]  # channels_redis is untyped
     async def group_send_many(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
         """``group_send`` for each ``(group, message)``, one pipeline per shard, in the given order."""
         layer = self._get_layer()

@@ -8,6 +8,7 @@ miss it catch up from the change feed with their cursor.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from asgiref.sync import async_to_sync
@@ -66,7 +67,7 @@ def publish_entry_on_commit(entry: FeedEntry) -> None:
     transaction.on_commit(lambda: send_to_groups(groups, message))
 
 
-def publish_entries_on_commit(entries: list[FeedEntry]) -> None:
+def publish_entries_on_commit(entries: Sequence[FeedEntry]) -> None:
     """Many entries (a bulk ingest): each group hears once, with the last of its entries.
 
     A pushed message is a doorbell: consumers read every row after their own position from the

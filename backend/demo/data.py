@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from parcelkit.rules.tracking import make_tracking_no
@@ -166,16 +168,17 @@ def local_part(address: str) -> str:
     return address
 
 
-def zone_key_for(
-    address: str, postcode: str, zones: list[tuple[object, list[str], list[str]]]
-) -> object | None:
+K = TypeVar("K")
+
+
+def zone_key_for(address: str, postcode: str, zones: Sequence[tuple[K, list[str], list[str]]]) -> K | None:
     """The key of the first zone whose prefix matches, else the first whose postcode matches.
 
     ``zones`` holds ``(key, address_prefixes, postcodes)``. Prefixes are tried first because a
     postcode covers several territories in a dense district; the longest prefix wins.
     """
     local = local_part(address)
-    best: tuple[int, object] | None = None
+    best: tuple[int, K] | None = None
     for key, prefixes, _ in zones:
         for prefix in prefixes:
             if local.startswith(prefix) and (best is None or len(prefix) > best[0]):
@@ -321,6 +324,14 @@ class Stop:
 URGENT = timedelta(minutes=30)
 
 
+def _opens_by(opens: datetime | None, at: datetime) -> bool:
+    return opens is None or opens <= at
+
+
+def _closes_within(closes: datetime | None, now: datetime, margin: timedelta) -> bool:
+    return closes is not None and closes - now <= margin
+
+
 def walk(
     start: tuple[float, float],
     stops: list[Stop],
@@ -343,8 +354,8 @@ def walk(
             i: clock + timedelta(seconds=metres(here, (stops[i].lat, stops[i].lng)) * road_factor / speed_m_s)
             for i in left
         }
-        open_now = [i for i in left if stops[i].opens is None or stops[i].opens <= reach[i]]
-        urgent = [i for i in open_now if stops[i].closes is not None and stops[i].closes - clock <= URGENT]
+        open_now = [i for i in left if _opens_by(stops[i].opens, reach[i])]
+        urgent = [i for i in open_now if _closes_within(stops[i].closes, clock, URGENT)]
         if urgent:
             nxt = min(urgent, key=lambda i: (stops[i].closes, reach[i], i))
         elif open_now:

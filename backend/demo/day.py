@@ -76,9 +76,11 @@ def plan_day(
         owner = (
             None if row.leave_unassigned else demo.zone_key_for(row.place.address, row.place.postcode, keys)
         )
-        plan.steps[row.index] = Step(courier_id=owner if owner in mine else None)
-        if owner in mine:
-            mine[owner].append(row)  # type: ignore[index]
+        if owner is not None and owner in mine:
+            plan.steps[row.index] = Step(courier_id=owner)
+            mine[owner].append(row)
+        else:
+            plan.steps[row.index] = Step(courier_id=None)
     for courier in crew:
         stops = mine[courier.pk]
         route = demo.walk(
@@ -161,8 +163,15 @@ def play_shipment(
         job_deliver(job_id=job.pk, ctx=at_door, proof=_proof(row, pick))
 
 
+def _whole(value: object) -> int:
+    """A number the demo generator put in ``DemoShipment.fields`` (typed ``object`` there)."""
+    if not isinstance(value, int | float | str):
+        raise TypeError(f"expected a number, got {value!r}")
+    return int(value)
+
+
 def _pickup(row: demo.DemoShipment, pick: random.Random) -> PickupInput:
-    declared = int(row.fields["declared_weight_g"])  # type: ignore[call-overload]
+    declared = _whole(row.fields["declared_weight_g"])
     weight = max(50, round(declared * pick.uniform(0.9, 1.1)))
     started_kg = -(-weight // 1000)
     return PickupInput(
@@ -173,7 +182,7 @@ def _pickup(row: demo.DemoShipment, pick: random.Random) -> PickupInput:
         length_mm=pick.randint(150, 600),
         width_mm=pick.randint(100, 400),
         height_mm=pick.randint(50, 300),
-        declared_value_fen=int(row.fields.get("declared_value_fen") or 0),  # type: ignore[call-overload]
+        declared_value_fen=_whole(row.fields.get("declared_value_fen") or 0),
         prohibited_items_absent=True,
         contents_photo_sha256=demo.fake_sha256(row.index, "contents"),
         price_fen=1200 + 200 * (started_kg - 1),
@@ -182,8 +191,8 @@ def _pickup(row: demo.DemoShipment, pick: random.Random) -> PickupInput:
 
 
 def _proof(row: demo.DemoShipment, pick: random.Random) -> ProofInput:
-    cod = int(row.fields["cod_amount_fen"])  # type: ignore[call-overload]
-    where = {"lat": row.place.lat, "lng": row.place.lng, "accuracy_m": 8.0, "cod_collected_fen": cod}
+    cod = _whole(row.fields["cod_amount_fen"])
+    lat, lng = row.place.lat, row.place.lng
     code = str(row.fields.get("delivery_code") or "")
     if code:
         return ProofInput(
@@ -191,8 +200,11 @@ def _proof(row: demo.DemoShipment, pick: random.Random) -> ProofInput:
             recipient_relation="self",
             recipient_name=str(row.fields["recipient_name"]),
             code=code,
-            **where,
-        )  # type: ignore[arg-type]
+            lat=lat,
+            lng=lng,
+            accuracy_m=8.0,
+            cod_collected_fen=cod,
+        )
     method, relation = pick.choice(
         (
             ("signature", "self"),
@@ -208,5 +220,8 @@ def _proof(row: demo.DemoShipment, pick: random.Random) -> ProofInput:
         recipient_relation=relation,
         recipient_name=str(row.fields["recipient_name"]),
         media_sha256=media,
-        **where,
-    )  # type: ignore[arg-type]
+        lat=lat,
+        lng=lng,
+        accuracy_m=8.0,
+        cod_collected_fen=cod,
+    )

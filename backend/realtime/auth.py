@@ -12,6 +12,7 @@ URLs: docs/operations.md has the nginx log format that leaves the query string o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -28,7 +29,7 @@ from backend.shipments.models import Shipment
 MAX_CURSOR = 2**63 - 1
 
 
-def query_params(scope: dict[str, Any]) -> dict[str, str]:
+def query_params(scope: Mapping[str, Any]) -> dict[str, str]:
     raw = scope.get("query_string", b"").decode("latin-1")
     try:
         parsed = parse_qs(raw, max_num_fields=8, strict_parsing=False)

@@ -9,7 +9,7 @@ feed-writing transactions, which are short.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -124,7 +124,7 @@ def append_many(entries: list[PendingEntry]) -> None:
     if pending is not None:
         pending.extend(entries)
     elif entries:
-        insert_block(entries)  # type: ignore[arg-type]
+        insert_block(entries)
 
 
 def pending_mark() -> int:
@@ -135,7 +135,7 @@ def drop_pending(mark: int) -> None:
     del _deferred.entries[mark:]
 
 
-def insert_block(entries: list[FeedEntry]) -> None:
+def insert_block(entries: Sequence[FeedEntry | PendingEntry]) -> None:
     """Give ``entries`` consecutive cursors (one counter bump) and insert them in one statement."""
     last = next_cursors(len(entries))
     for i, entry in enumerate(entries):
@@ -154,7 +154,7 @@ def insert_block(entries: list[FeedEntry]) -> None:
     publish_entries_on_commit(entries)
 
 
-def _insert_unnest(entries: list[FeedEntry]) -> None:
+def _insert_unnest(entries: Sequence[FeedEntry | PendingEntry]) -> None:
     # One statement with binary array parameters: far cheaper than bulk_create's VALUES list.
     pgbulk.insert_unnest(
         FeedEntry._meta.db_table,

@@ -34,9 +34,9 @@ def jobs_visible_to(principal: Principal) -> QuerySet[Job]:
     if principal.role is Role.ADMIN:
         return qs
     if principal.role is Role.COURIER:
-        return qs.filter(courier_id=principal.courier_id)
+        return qs.filter(courier_id=principal.require_courier_id())
     if principal.role is Role.SUPERVISOR:
-        return qs.filter(station_id=principal.station_id)
+        return qs.filter(station_id=principal.require_station_id())
     return qs.none()
 
 
@@ -54,9 +54,9 @@ def shipment_get_for(principal: Principal, tracking_no: str) -> Shipment:
         Prefetch("events", queryset=TrackingEvent.objects.order_by("event_at", "pk"))
     )
     if principal.role is Role.SUPERVISOR:
-        qs = qs.filter(station_id=principal.station_id)
+        qs = qs.filter(station_id=principal.require_station_id())
     elif principal.role is Role.COURIER:
-        qs = qs.filter(jobs__courier_id=principal.courier_id).distinct()
+        qs = qs.filter(jobs__courier_id=principal.require_courier_id()).distinct()
     elif principal.role is not Role.ADMIN:
         qs = qs.none()
     shipment = qs.filter(tracking_no=number).first()

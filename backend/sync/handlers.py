@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
-from typing import Any
+from typing import Any, TypeGuard
 
 from backend.common.errors import DomainError
 from backend.pickup.services import pickup_complete
@@ -38,7 +38,7 @@ def malformed(message: str) -> DomainError:
 MAX_INT = 2**31 - 1  # ids, counts and amounts on the wire; the database refuses bigger ones anyway
 
 
-def is_wire_int(value: Any, minimum: int = 1) -> bool:
+def is_wire_int(value: object, minimum: int = 1) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= MAX_INT
 
 

@@ -35,7 +35,7 @@ def waybill_block_allocate(*, ctx: Ctx, device_id: str, size: int = 500) -> Wayb
         serials = reserve_serials(size)
         return WaybillBlock.objects.create(
             device_id=device_id,
-            user_id=ctx.actor.user_id,
+            user_id=ctx.actor.require_user_id(),
             first_serial=serials.start,
             last_serial=serials.stop - 1,
             allocated_at=timezone.now(),

@@ -314,10 +314,11 @@ class PickupFlow:
 
     def _accept_weight(self, *, weight_g: object = None, reason: object = "") -> list[str]:
         problems = check_manual_weight(weight_g, reason)
-        if not problems:
+        # The isinstance checks repeat what check_manual_weight proved, for the type checker.
+        if not problems and isinstance(weight_g, int) and isinstance(reason, str):
             d = self.draft
-            d.weight_g, d.weight_source, d.scale_model = weight_g, "manual", ""  # type: ignore[assignment]
-            d.manual_reason = reason.strip()  # type: ignore[union-attr]
+            d.weight_g, d.weight_source, d.scale_model = weight_g, "manual", ""
+            d.manual_reason = reason.strip()
         return problems
 
     def _accept_dimensions(
@@ -329,9 +330,15 @@ class PickupFlow:
         pieces: object = 1,
     ) -> list[str]:
         problems = check_dimensions(length_mm, width_mm, height_mm, pieces)
-        if not problems:
+        if (
+            not problems
+            and isinstance(length_mm, int)
+            and isinstance(width_mm, int)
+            and isinstance(height_mm, int)
+            and isinstance(pieces, int)
+        ):
             d = self.draft
-            d.length_mm, d.width_mm, d.height_mm, d.pieces = length_mm, width_mm, height_mm, pieces  # type: ignore[assignment]
+            d.length_mm, d.width_mm, d.height_mm, d.pieces = length_mm, width_mm, height_mm, pieces
         return problems
 
     def _accept_inspection(
@@ -342,10 +349,10 @@ class PickupFlow:
         contents_photo_sha256: object = "",
     ) -> list[str]:
         problems = check_inspection(prohibited_items_absent, declared_value_fen, contents_photo_sha256)
-        if not problems:
+        if not problems and isinstance(declared_value_fen, int):
             d = self.draft
             d.prohibited_items_absent = True
-            d.declared_value_fen = declared_value_fen  # type: ignore[assignment]
+            d.declared_value_fen = declared_value_fen
             d.contents_photo_sha256 = contents_photo_sha256 if isinstance(contents_photo_sha256, str) else ""
         return problems
 
@@ -354,8 +361,8 @@ class PickupFlow:
             # The price was refused and nothing here can fix it (e.g. no tariff for the destination).
             return list(self.problems) or ["no price for this parcel"]
         problems = check_payment(payment_method)
-        if not problems:
-            self.draft.payment_method = payment_method  # type: ignore[assignment]
+        if not problems and isinstance(payment_method, str):
+            self.draft.payment_method = payment_method
         return problems
 
     def _accept_waybill_retry(self) -> list[str]:

@@ -7,6 +7,7 @@ printed; the inspection rules mirror ``PickupInput.validate`` (a backend test ch
 from __future__ import annotations
 
 import re
+from typing import TypeGuard
 
 from parcelkit.labels.layout import LabelData
 
@@ -20,7 +21,7 @@ SERVICE_LABELS = {"standard": "标准快递 Standard", "express": "特快 Expres
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def _int_in(value: object, low: int, high: int) -> bool:
+def _int_in(value: object, low: int, high: int) -> TypeGuard[int]:
     # bool is an int subclass; a checkbox value is not a weight.
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
@@ -52,7 +53,7 @@ def check_inspection(
         problems.append("confirm the parcel holds no prohibited items, or refuse the pickup")
     if not _int_in(declared_value_fen, 0, MAX_DECLARED_FEN):
         problems.append("the declared value must be 0 or more fen")
-    elif declared_value_fen > CONTENTS_PHOTO_THRESHOLD_FEN and not (  # type: ignore[operator]
+    elif declared_value_fen > CONTENTS_PHOTO_THRESHOLD_FEN and not (
         isinstance(photo_sha256, str) and _SHA256.match(photo_sha256)
     ):
         problems.append(

@@ -43,7 +43,7 @@ def normalise(raw: str) -> str:
 
 def is_valid_tracking_no(value: str) -> bool:
     m = _PATTERN.match(value)
-    return bool(m) and luhn_check_digit(m.group(1)) == int(m.group(2))
+    return m is not None and luhn_check_digit(m.group(1)) == int(m.group(2))
 
 
 def serial_of(tracking_no: str) -> int:

@@ -12,7 +12,7 @@ from tests.ui.app_fixture import make_core, running_app
 pytestmark = [pytest.mark.ui]
 
 
-def test_the_app_starts_on_login(window, screenshots: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_app_starts_on_login(window, screenshots: Path, tmp_path: Path) -> None:
     core = make_core(tmp_path, Network(), scale_path="/nonexistent", printer_port=9, camera="")
     with running_app(core, screenshots) as ui:
         assert ui.app.root.current == "login"

@@ -23,14 +23,14 @@ class CourierRevokeTokensApi(APIView):
 
     permission_classes = [IsStationStaff]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         reason = serializers.CharField(max_length=200)
         device_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
         class Meta:
             ref_name = "CourierRevokeTokensInput"
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[object]):
         courier_id = serializers.IntegerField()
         revoked = serializers.IntegerField(help_text="how many live tokens were revoked")
 
@@ -60,7 +60,7 @@ class CourierUnlockLoginApi(APIView):
 
     permission_classes = [IsStationStaff]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         reason = serializers.CharField(max_length=200)
 
         class Meta:

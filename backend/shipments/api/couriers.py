@@ -26,7 +26,7 @@ STATION_CODE = OpenApiParameter(
 class StationCouriersApi(APIView):
     permission_classes = [IsStationStaff]
 
-    class OutputSerializer(serializers.ModelSerializer):
+    class OutputSerializer(serializers.ModelSerializer[Courier]):
         open_jobs = serializers.IntegerField(help_text="assigned/accepted/started/arrived jobs of today")
         completed_jobs = serializers.IntegerField()
         failed_jobs = serializers.IntegerField()

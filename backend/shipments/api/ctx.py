@@ -20,7 +20,7 @@ from backend.shipments.context import Ctx
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
-class ActionInput(serializers.Serializer):
+class ActionInput(serializers.Serializer[None]):
     """What every lifecycle action may carry besides its own fields."""
 
     version = serializers.IntegerField(

@@ -6,7 +6,8 @@ people's jobs leak nothing), then hands over to the one service that writes.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -47,10 +48,10 @@ def visible_job(who: Principal, job_id: int) -> Job:
 class CourierDayApi(APIView):
     permission_classes = [IsCourier]
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(serializers.Serializer[None]):
         date = DateField(required=False, help_text="YYYY-MM-DD; default: today at your station")
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[object]):
         date = DateField()
         jobs = JobOutput(many=True)
 
@@ -88,7 +89,7 @@ class JobActionApi(APIView):
     """validate → check visibility → call the service → the job as it is now."""
 
     permission_classes = [IsStaffOrCourier]
-    InputSerializer: type[serializers.Serializer] = ActionInput
+    InputSerializer: type[serializers.Serializer[None]] = ActionInput
 
     def act(self, *, job_id: int, ctx: Ctx, data: dict[str, Any], version: int | None) -> Job:
         raise NotImplementedError
@@ -105,7 +106,10 @@ class JobActionApi(APIView):
         return Response(JobOutput(job).data)
 
 
-def action_schema(operation_id: str, request: type[serializers.Serializer]) -> Any:
+_View = TypeVar("_View", bound=Callable[..., Any])
+
+
+def action_schema(operation_id: str, request: type[serializers.Serializer[None]]) -> Callable[[_View], _View]:
     return extend_schema(
         operation_id=operation_id,
         parameters=[JOB_ID, IDEMPOTENCY_KEY],
@@ -178,7 +182,7 @@ class JobDeliverApi(JobActionApi):
         return services.job_deliver(job_id=job_id, ctx=ctx, proof=proof, expected_version=version)
 
 
-class NextStepBody(serializers.Serializer):
+class NextStepBody(serializers.Serializer[None]):
     kind = serializers.ChoiceField(choices=NextStep.choices)
     window_start = DateTimeField(required=False)
     window_end = DateTimeField(required=False)

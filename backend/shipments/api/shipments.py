@@ -34,7 +34,7 @@ class ShipmentDetailApi(APIView):
 class ShipmentTransitionApi(APIView):
     permission_classes = [IsStationStaff]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         to = serializers.ChoiceField(
             choices=[c for c in ShipmentStatus.choices if c[0] != ShipmentStatus.CREATED]
         )
@@ -70,7 +70,7 @@ class ScanApi(APIView):
 
     permission_classes = [IsStaffOrCourier]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         tracking_no = serializers.CharField(max_length=20)
         kind = serializers.ChoiceField(choices=sorted(SCAN_TARGET))
         event_at = DateTimeField(required=False)
@@ -81,7 +81,7 @@ class ScanApi(APIView):
         class Meta:
             ref_name = "ScanInput"
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[object]):
         event_id = serializers.IntegerField()
         kind = serializers.CharField()
         tracking_no = serializers.CharField()

@@ -50,7 +50,7 @@ class PushApi(APIView):
     permission_classes = [IsStaffOrCourier]
     parser_classes = [BatchJSONParser]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         ops = OpsField(
             child=serializers.DictField(),
             allow_empty=False,
@@ -87,7 +87,7 @@ class PushApi(APIView):
 class PullApi(APIView):
     permission_classes = [IsStaffOrCourier]
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(serializers.Serializer[None]):
         cursor = serializers.IntegerField(
             min_value=0,
             max_value=2**62,
@@ -129,7 +129,7 @@ class PullApi(APIView):
         )
 
 
-class AttachmentOutput(serializers.Serializer):
+class AttachmentOutput(serializers.Serializer[object]):
     sha256 = serializers.CharField()
     size = serializers.IntegerField()
     received = serializers.IntegerField()
@@ -143,7 +143,7 @@ def _state(request: Request, state: attachments.AttachmentState) -> HttpResponse
 class AttachmentBeginApi(APIView):
     permission_classes = [IsStaffOrCourier]
 
-    class BeginInputSerializer(serializers.Serializer):
+    class BeginInputSerializer(serializers.Serializer[None]):
         sha256 = serializers.RegexField(r"^[0-9a-f]{64}\Z")
         size = serializers.IntegerField(min_value=1, max_value=2**31)
         content_type = serializers.CharField(max_length=64)
@@ -174,7 +174,7 @@ class AttachmentChunkApi(APIView):
     permission_classes = [IsStaffOrCourier]
     parser_classes = [ChunkParser]
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(serializers.Serializer[None]):
         offset = serializers.IntegerField(min_value=0, max_value=2**31)
         size = serializers.IntegerField(
             min_value=1,
@@ -194,7 +194,7 @@ class AttachmentChunkApi(APIView):
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         v = params.validated_data
-        data = request.data
+        data: object = request.data  # the stubs say dict | list; OctetStreamParser hands over bytes
         if not isinstance(data, bytes):
             raise DomainError("unsupported_media_type", "send the chunk as application/octet-stream")
         if "size" in v and "content_type" in v:  # a small file in one round trip (the usual signature)

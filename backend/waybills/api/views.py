@@ -50,7 +50,7 @@ class BlockOutput(serializers.ModelSerializer[WaybillBlock]):
 class WaybillBlocksApi(APIView):
     permission_classes = [IsCourier]
 
-    class AllocateInput(serializers.Serializer):
+    class AllocateInput(serializers.Serializer[None]):
         # Optional and only checked: the block goes to the device of the caller's token.
         device_id = serializers.CharField(max_length=64, required=False)
         size = serializers.IntegerField(min_value=1, max_value=services.MAX_BLOCK, default=500)
@@ -60,7 +60,7 @@ class WaybillBlocksApi(APIView):
         responses={200: BlockOutput(many=True), **error_responses(401, 403)},
     )
     def get(self, request: Request) -> Response:
-        blocks = selectors.open_blocks_for_user(user_id=principal(request).user_id)
+        blocks = selectors.open_blocks_for_user(user_id=principal(request).require_user_id())
         return Response(BlockOutput(blocks, many=True).data)
 
     @extend_schema(
@@ -86,7 +86,7 @@ class WaybillBlocksApi(APIView):
 class WaybillBlockCloseApi(APIView):
     permission_classes = [IsCourier]
 
-    class CloseInput(serializers.Serializer):
+    class CloseInput(serializers.Serializer[None]):
         used_serials = serializers.ListField(
             child=serializers.IntegerField(min_value=1, max_value=MAX_SERIAL), max_length=services.MAX_BLOCK
         )

@@ -22,7 +22,7 @@ def login(api: Api, who: str, password: str, device: str = "phone-1") -> Any:
 
 def as_token(key: str) -> Person:
     """A Person-like caller holding a raw token (only .auth is used by the client)."""
-    return type("Caller", (), {"auth": {"HTTP_AUTHORIZATION": f"Token {key}"}})()  # type: ignore[return-value]
+    return type("Caller", (), {"auth": {"HTTP_AUTHORIZATION": f"Token {key}"}})()
 
 
 def test_a_courier_logs_in_with_their_employee_number(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
+from pytest_django import Settings
 
 from backend.dispatch import tasks
 from backend.shipments import services as svc
@@ -26,7 +27,7 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, ...]]
     return calls
 
 
-def test_failed_attempt_and_reassignment_ask_for_replans_after_commit(  # type: ignore[no-untyped-def]
+def test_failed_attempt_and_reassignment_ask_for_replans_after_commit(
     settings, sent, station, supervisor, courier, other_courier, django_capture_on_commit_callbacks
 ) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = False
@@ -57,7 +58,7 @@ def test_nothing_is_sent_without_a_broker(
     sent,
     station,
     supervisor,
-    courier,  # type: ignore[no-untyped-def]
+    courier,
     django_capture_on_commit_callbacks,
 ) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True
@@ -68,8 +69,8 @@ def test_nothing_is_sent_without_a_broker(
 
 
 @pytest.fixture
-def sent_tx(settings: object, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, ...]]]:
-    settings.CELERY_TASK_ALWAYS_EAGER = False  # type: ignore[attr-defined]
+def sent_tx(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, ...]]]:
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     calls: list[tuple[str, tuple[object, ...]]] = []
     monkeypatch.setattr(
         tasks.replan_courier, "apply_async", lambda a, *_, **__: calls.append(("replan", tuple(a)))

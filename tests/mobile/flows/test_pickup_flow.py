@@ -93,7 +93,7 @@ def flow(
         scale=scale,
         scale_model="ACS-30" if scale else "",
         printer=printer,
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_scale_and_label_take_four_courier_steps(scale: Scale, issuer: WaybillIssuer) -> None:

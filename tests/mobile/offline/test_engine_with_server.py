@@ -23,11 +23,11 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"signature" * 100
 
 
 @pytest.fixture(autouse=True)
-def media(tmp_path, settings):  # type: ignore[no-untyped-def]
+def media(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def _handheld(tmp_path: Path, person) -> tuple[Store, SyncEngine, DjangoTransport]:  # type: ignore[no-untyped-def]
+def _handheld(tmp_path: Path, person) -> tuple[Store, SyncEngine, DjangoTransport]:
     store = Store(str(tmp_path / f"{person.user.pk}.sqlite3"), device_id=device_of(person))
     transport = DjangoTransport(person.token)
     return store, SyncEngine(store, transport), transport
@@ -46,7 +46,7 @@ def _local_view(store: Store) -> dict[int, tuple[str, int, str]]:
 
 def test_an_offline_day_drains_and_the_handheld_ends_equal_to_the_server(
     tmp_path, station, courier, supervisor
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mine, me = courier
     jobs = [ready_job(station, supervisor, mine) for _ in range(4)]
     store, engine, transport = _handheld(tmp_path, me)
@@ -73,7 +73,7 @@ def test_an_offline_day_drains_and_the_handheld_ends_equal_to_the_server(
 
 def test_a_reassignment_race_ends_with_the_offline_delivery_standing(
     tmp_path, station, courier, other_courier, supervisor
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     (mine, me), (theirs, them) = courier, other_courier
     job = ready_job(station, supervisor, mine)
     store, engine, transport = _handheld(tmp_path, me)
@@ -101,7 +101,7 @@ def test_a_reassignment_race_ends_with_the_offline_delivery_standing(
 
 def test_a_start_refused_after_a_reassignment_is_shown_and_kept(
     tmp_path, station, courier, other_courier, supervisor
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     (mine, me), (theirs, _) = courier, other_courier
     job = ready_job(station, supervisor, mine)
     store, engine, transport = _handheld(tmp_path, me)

@@ -21,7 +21,7 @@ from parcelkit.rules.tracking import make_tracking_no
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _job(job_id: int, status: str = "assigned", version: int = 2, kind: str = "delivery") -> dict:  # type: ignore[type-arg]
+def _job(job_id: int, status: str = "assigned", version: int = 2, kind: str = "delivery") -> dict:
     return {
         "id": job_id,
         "kind": kind,

@@ -84,7 +84,7 @@ def test_a_waived_surcharge_adds_no_line() -> None:
 
 def test_bool_weight_is_rejected_not_priced_as_one_gram() -> None:
     with pytest.raises(QuoteError) as excinfo:
-        quote(BOOK, QuoteRequest("SZX", "GD", "standard", True, 100, 100, 100))  # type: ignore[arg-type]
+        quote(BOOK, QuoteRequest("SZX", "GD", "standard", True, 100, 100, 100))
     assert excinfo.value.code == "invalid_input"
 
 
