@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "backend.locations",
     "backend.waybills",
     "backend.pickup",
+    "backend.negotiation",
 ]
 
 MIDDLEWARE = [
