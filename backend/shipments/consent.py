@@ -18,7 +18,7 @@ ON_THE_SPOT_FIELDS = ("name", "relation", "call_record")
 
 
 def check_consent(
-    *, method: str, consent_id: int | None, on_the_spot: dict[str, Any] | None, next_step: dict[str, Any]
+    *, method: str, consent_id: int | None, on_the_spot: dict[str, str], next_step: dict[str, Any]
 ) -> dict[str, Any]:
     """What to record of the consent on the delivery event; ``consent_required`` when there is none."""
     if method not in NEEDS_CONSENT:
@@ -31,8 +31,7 @@ def check_consent(
                 method=method,
             )
         return {"consent_id": consent_id}
-    spot = on_the_spot or {}
-    missing = [f for f in ON_THE_SPOT_FIELDS if not str(spot.get(f, "")).strip()]
+    missing = [f for f in ON_THE_SPOT_FIELDS if not on_the_spot.get(f, "").strip()]
     if missing:
         raise DomainError(
             "consent_required",
@@ -41,4 +40,4 @@ def check_consent(
             method=method,
             missing=missing,
         )
-    return {"consent_on_the_spot": {f: str(spot[f]).strip()[:200] for f in ON_THE_SPOT_FIELDS}}
+    return {"consent_on_the_spot": {f: on_the_spot[f].strip()[:200] for f in ON_THE_SPOT_FIELDS}}
