@@ -19,7 +19,11 @@ from tests.backend.sync.helpers import op, outcomes, push, ready_job
 pytestmark = pytest.mark.django_db
 
 SHA = "0f" * 32
-SPOT = {"consent_name": "李四", "consent_relation": "self", "consent_call_record": "call 2026-11-24 09:58, 40 s"}
+SPOT = {
+    "consent_name": "李四",
+    "consent_relation": "self",
+    "consent_call_record": "call 2026-11-24 09:58, 40 s",
+}
 
 
 def locker(**extra: object) -> dict[str, object]:
@@ -62,7 +66,9 @@ def test_rest_takes_an_on_the_spot_consent_and_records_it(station, supervisor, c
 def test_rest_takes_the_customers_answer_and_refuses_another_consent_id(job, supervisor, courier) -> None:  # type: ignore[no-untyped-def]
     job, consent_id = answered_station_job(job, supervisor, courier)
     proof = {"method": "station", "recipient_relation": "station"}
-    wrong = Api().post(f"/api/v1/jobs/{job.pk}/deliver", {**proof, "consent_id": consent_id + 1}, as_=courier[1])
+    wrong = Api().post(
+        f"/api/v1/jobs/{job.pk}/deliver", {**proof, "consent_id": consent_id + 1}, as_=courier[1]
+    )
     assert (wrong.status_code, wrong.json()["code"]) == (409, "consent_required")
     ok = Api().post(f"/api/v1/jobs/{job.pk}/deliver", {**proof, "consent_id": consent_id}, as_=courier[1])
     assert ok.status_code == 200, ok.json()
@@ -85,6 +91,8 @@ def test_the_sync_deliver_op_refuses_then_accepts_with_consent(job, supervisor, 
     at = NOW + timedelta(minutes=1)
     body = push(me, [op(me, "deliver", {"job_id": job.pk, "proof": locker()}, event_at=at)])
     assert outcomes(body) == [("rejected", "consent_required")]
-    body = push(me, [op(me, "deliver", {"job_id": job.pk, "proof": locker(consent_id=consent_id)}, event_at=at)])
+    body = push(
+        me, [op(me, "deliver", {"job_id": job.pk, "proof": locker(consent_id=consent_id)}, event_at=at)]
+    )
     assert outcomes(body) == [("applied", "")]
     assert Job.objects.get(pk=job.pk).status == "completed"
