@@ -29,6 +29,7 @@ class Negotiation(models.Model):
     )
     trigger = models.CharField(max_length=16, choices=Trigger.choices)
     reason_code = models.CharField(max_length=24, blank=True)  # of the failed attempt that opened it
+    attempt_number = models.PositiveSmallIntegerField(null=True, blank=True)  # that attempt's number
     options = models.JSONField(default=list)
     deadline = models.DateTimeField()
     default_key = models.CharField(max_length=16)  # the option applied when nobody answers
@@ -45,6 +46,12 @@ class Negotiation(models.Model):
                 fields=["job"],
                 condition=models.Q(state="offered"),
                 name="negotiation_one_open_per_job",
+            ),
+            # A failed attempt opens one negotiation, however often its follow-up task runs.
+            models.UniqueConstraint(
+                fields=["job", "attempt_number"],
+                condition=models.Q(attempt_number__isnull=False),
+                name="negotiation_one_per_failed_attempt",
             ),
         ]
         indexes = [

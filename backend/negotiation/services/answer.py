@@ -51,6 +51,7 @@ def negotiation_answer(
     ctx: Ctx,
     link_id: str = "",
     answered_by: str = "",
+    address: str = "",
     now: datetime | None = None,
 ) -> AnswerResult:
     """Record the customer's choice as a consent record and apply it to the job.
@@ -58,7 +59,7 @@ def negotiation_answer(
     Locks the job, its shipment, then the negotiation, so of two concurrent answers one applies
     and the other finds it answered and gets its result (``won=False``). Past the deadline or
     once expired: ``negotiation_expired``; superseded or cancelled: ``negotiation_closed``; an
-    unknown option: ``option_unknown``. The effect goes through ``job_set_arrangement`` (new
+    unknown option: ``option_unknown``; a redirect without the new ``address``: ``invalid``. The effect goes through ``job_set_arrangement`` (new
     window or disposition, failed job back to its courier, re-plan of that courier after commit).
     """
     now = now or timezone.now()
@@ -77,6 +78,11 @@ def negotiation_answer(
     if option is None:
         raise DomainError("option_unknown", f"{option_key!r} is not one of the options offered")
     text: dict[str, str] = option["text"]  # type: ignore[assignment]
+    if option["kind"] == OptionKind.REDIRECT:
+        address = address.strip()
+        if not 5 <= len(address) <= 255:
+            raise DomainError("invalid", "give the new address (5–255 characters)", field="address")
+        option = {**option, "address": address}
     consent = Consent.objects.create(
         negotiation=negotiation,
         job_id=job.pk,
@@ -92,6 +98,7 @@ def negotiation_answer(
         actor_id=ctx.actor.user_id,
         answered_by=answered_by[:64],
         answered_at=now,
+        details={"address": address} if address else {},
     )
     negotiation.state = NegotiationState.ANSWERED
     negotiation.chosen_key = option_key

@@ -79,13 +79,15 @@ def negotiation_offer(
     default_key: str,
     deadline: datetime,
     reason_code: str = "",
+    attempt_number: int | None = None,
     now: datetime | None = None,
 ) -> Negotiation:
     """Offer ``options`` to the customer of a delivery job; supersedes the job's open negotiation.
 
     Locks the job, its shipment, then the job's open negotiation. Refuses a closed job
     (``invalid_transition``), a pickup (``wrong_job_kind``), a deadline in the past and a default
-    that would need consent (``invalid``). Appends ``negotiation.updated`` for the superseded one
+    that would need consent (``invalid``). With ``attempt_number`` (the failed-attempt trigger) it
+    is idempotent: the negotiation already opened for that attempt is returned. Appends ``negotiation.updated`` for the superseded one
     and the new one; both reach the courier and the station after commit.
     """
     now = now or timezone.now()
@@ -108,6 +110,10 @@ def negotiation_offer(
             current=job.status,
             requested="negotiation",
         )
+    if attempt_number is not None:
+        done = Negotiation.objects.filter(job_id=job.pk, attempt_number=attempt_number).first()
+        if done is not None:
+            return done
     superseded = list(
         Negotiation.objects.select_for_update().filter(job_id=job.pk, state=NegotiationState.OFFERED)
     )
@@ -121,6 +127,7 @@ def negotiation_offer(
         station_id=job.station_id,
         trigger=trigger,
         reason_code=reason_code,
+        attempt_number=attempt_number,
         options=[o.as_json() for o in options],
         deadline=deadline,
         default_key=default_key,

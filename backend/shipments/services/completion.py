@@ -15,7 +15,11 @@ from backend.shipments import transitions
 from backend.shipments.consent import check_consent
 from backend.shipments.context import Ctx
 from backend.shipments.models import DeliveryAttempt, Job, ProofOfDelivery
-from backend.shipments.services.followups import refresh_etas_after_commit, replan_after_commit
+from backend.shipments.services.followups import (
+    negotiate_after_commit,
+    refresh_etas_after_commit,
+    replan_after_commit,
+)
 from backend.shipments.services.recording import (
     check_version,
     feed_job,
@@ -295,4 +299,6 @@ def job_fail(
     )
     feed_job("job.updated", job)
     replan_after_commit(job.courier_id, "failed attempt")
+    if job.kind == JobKind.DELIVERY:
+        negotiate_after_commit(job.pk, job.attempt_count)
     return job

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 
@@ -53,6 +54,19 @@ def _after_commit(followup: _Followup) -> None:
 def replan_after_commit(courier_id: int | None, trigger: str) -> None:
     if courier_id is not None and _enabled():
         _after_commit(_Followup("replan", courier_id, trigger))
+
+
+def negotiate_after_commit(job_id: int, attempt_number: int) -> None:
+    """Ask the negotiation app to offer the customer options after a failed delivery attempt.
+
+    Sent by task name: the negotiation app sits above shipments and is not imported here.
+    """
+    if _enabled():
+        transaction.on_commit(
+            lambda: current_app.send_task(
+                "negotiation.offer_after_failed_attempt", args=[job_id, attempt_number]
+            )
+        )
 
 
 def refresh_etas_after_commit(courier_id: int | None) -> None:

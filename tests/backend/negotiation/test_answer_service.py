@@ -133,3 +133,17 @@ def test_an_answer_asks_for_a_replan_of_the_courier_after_commit(  # type: ignor
     for callback in callbacks:
         callback()
     assert sent == [(courier[0].pk, "customer agreement")]
+
+
+def test_a_redirect_answer_needs_the_new_address_and_writes_it_on_the_job(job, supervisor) -> None:  # type: ignore[no-untyped-def]
+    from backend.negotiation.services import OptionInput
+
+    redirect = OptionInput(key="r", kind="redirect", text={"zh": "改地址", "en": "Another address"})
+    keep = OptionInput(key="k", kind="keep", text={"zh": "再送", "en": "Again"})
+    n = offer(job, supervisor.ctx, options=[redirect, keep], default_key="k")
+    with pytest.raises(DomainError) as err:
+        answer(n, "r")
+    assert err.value.code == "invalid"
+    result = answer(n, "r", address="杭州市西湖区文一路99号")
+    assert result.consent.details == {"address": "杭州市西湖区文一路99号"}
+    assert Job.objects.get(pk=job.pk).next_step["address"] == "杭州市西湖区文一路99号"
