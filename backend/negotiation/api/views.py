@@ -1,0 +1,47 @@
+"""Staff endpoints of the negotiation app: issue a customer link (for the notification gateway
+and the console). Validate → call → serialize."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.common.api import error_responses
+from backend.common.errors import DomainError
+from backend.common.permissions import IsStationStaff, principal
+from backend.negotiation.links import link_issue
+from backend.negotiation.models import Negotiation
+from backend.negotiation.states import NegotiationState
+
+
+class LinkOutput(serializers.Serializer):
+    url = serializers.CharField(help_text="path of the customer's page; prefix it with the site's origin")
+    token = serializers.CharField()
+    link_id = serializers.CharField(help_text="128-bit random id, recorded with the customer's answer")
+    expires_at = serializers.DateTimeField()
+
+
+class NegotiationLinkApi(APIView):
+    permission_classes = [IsStationStaff]
+
+    @extend_schema(
+        operation_id="negotiation_link_issue",
+        request=None,
+        responses={201: LinkOutput, **error_responses(401, 403, 404, 409)},
+    )
+    def post(self, request: Request, negotiation_id: int) -> Response:
+        who = principal(request)
+        n = Negotiation.objects.filter(pk=negotiation_id).values("shipment_id", "station_id", "state").first()
+        if n is None or not who.can_see_station(n["station_id"]):
+            raise DomainError("not_found", f"negotiation {negotiation_id} does not exist")
+        if n["state"] != NegotiationState.OFFERED:
+            raise DomainError("negotiation_closed", "this negotiation is no longer open", state=n["state"])
+        token, claims, expires_at = link_issue(
+            negotiation_id=negotiation_id, shipment_id=n["shipment_id"], now=timezone.now()
+        )
+        out = {"url": f"/n/{token}/", "token": token, "link_id": claims.link_id, "expires_at": expires_at}
+        return Response(LinkOutput(out).data, status=201)
