@@ -10,9 +10,9 @@ import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from backend.negotiation.route_windows import Window, job_windows
 from backend.negotiation.services.offer import OptionInput
 from backend.negotiation.states import OptionKind
-from backend.negotiation.windows import Window, job_windows
 from backend.shipments.models import Job
 from backend.shipments.states import ReasonCode
 
