@@ -54,7 +54,7 @@ def test_choose_confirm_and_see_the_result_in_chinese(job, supervisor) -> None: 
     assert page["Content-Security-Policy"].startswith("default-src 'self'")
     assert (page["X-Frame-Options"], page["Referrer-Policy"], page["Cache-Control"]) == (
         "DENY",
-        "no-referrer",
+        "same-origin",
         "no-store",
     )
     confirm = c.post(link["url"], {"option": "st", "lang": "zh"})
