@@ -10,8 +10,8 @@ import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from backend.negotiation.option import OptionInput
 from backend.negotiation.route_windows import Window, job_windows
-from backend.negotiation.services.offer import OptionInput
 from backend.negotiation.states import OptionKind
 from backend.shipments.models import Job
 from backend.shipments.states import ReasonCode

@@ -18,7 +18,9 @@ from typing import Any
 
 import orjson
 
-KINDS = frozenset({"scan", "accept", "start", "arrive", "deliver", "fail", "weigh", "location", "call_log"})
+KINDS = frozenset(
+    {"scan", "accept", "start", "arrive", "deliver", "fail", "weigh", "location", "call_log", "propose"}
+)
 MAX_OPS = 1000
 
 

@@ -8,4 +8,5 @@ urlpatterns = [
         views.NegotiationLinkApi.as_view(),
         name="negotiation-link-issue",
     ),
+    path("jobs/<int:job_id>/propose", views.JobProposeApi.as_view(), name="negotiation-propose"),
 ]

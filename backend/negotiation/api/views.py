@@ -1,5 +1,5 @@
-"""Staff endpoints of the negotiation app: issue a customer link (for the notification gateway
-and the console). Validate → call → serialize."""
+"""Endpoints of the negotiation app: issue a customer link (for the notification gateway and the
+console), and propose a time from a job (courier or supervisor). Validate → call → serialize."""
 
 from __future__ import annotations
 
@@ -12,10 +12,14 @@ from rest_framework.views import APIView
 
 from backend.common.api import error_responses
 from backend.common.errors import DomainError
-from backend.common.permissions import IsStationStaff, principal
+from backend.common.permissions import IsStaffOrCourier, IsStationStaff, principal
 from backend.negotiation.links import link_issue
 from backend.negotiation.models import Negotiation
+from backend.negotiation.services import negotiation_propose
+from backend.negotiation.snapshots import negotiation_snapshot
 from backend.negotiation.states import NegotiationState
+from backend.shipments.api.ctx import ctx_from
+from backend.shipments.api.jobs import visible_job
 
 
 class LinkOutput(serializers.Serializer):
@@ -45,3 +49,41 @@ class NegotiationLinkApi(APIView):
         )
         out = {"url": f"/n/{token}/", "token": token, "link_id": claims.link_id, "expires_at": expires_at}
         return Response(LinkOutput(out).data, status=201)
+
+
+class ProposeInput(serializers.Serializer):
+    window_start = serializers.DateTimeField()
+    window_end = serializers.DateTimeField()
+
+
+class NegotiationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    job_id = serializers.IntegerField()
+    state = serializers.CharField()
+    trigger = serializers.CharField()
+    options = serializers.ListField(child=serializers.DictField())
+    deadline = serializers.CharField()
+    default_key = serializers.CharField()
+
+
+class JobProposeApi(APIView):
+    """A courier (own job) or a supervisor proposes a time to the customer ("14:30, OK?")."""
+
+    permission_classes = [IsStaffOrCourier]
+
+    @extend_schema(
+        operation_id="negotiation_propose",
+        request=ProposeInput,
+        responses={201: NegotiationOutput, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request: Request, job_id: int) -> Response:
+        job = visible_job(principal(request), job_id)
+        data = ProposeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        n = negotiation_propose(
+            job_id=job.pk,
+            ctx=ctx_from(request, {}, keyed=False),
+            window_start=data.validated_data["window_start"],
+            window_end=data.validated_data["window_end"],
+        )
+        return Response(NegotiationOutput(negotiation_snapshot(n)).data, status=201)

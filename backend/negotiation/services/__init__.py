@@ -7,6 +7,7 @@ commit), and changes the job only through ``backend.shipments.services``.
 
 from backend.negotiation.services.answer import AnswerResult, negotiation_answer, negotiation_expire
 from backend.negotiation.services.offer import OptionInput, negotiation_cancel, negotiation_offer
+from backend.negotiation.services.triggers import negotiation_offer_after_failure, negotiation_propose
 
 __all__ = [
     "AnswerResult",
@@ -15,4 +16,6 @@ __all__ = [
     "negotiation_cancel",
     "negotiation_expire",
     "negotiation_offer",
+    "negotiation_offer_after_failure",
+    "negotiation_propose",
 ]

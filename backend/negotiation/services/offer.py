@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +10,7 @@ from django.utils import timezone
 from backend.common.errors import DomainError
 from backend.common.validators import clean_time_window
 from backend.negotiation.models import Negotiation
+from backend.negotiation.option import OptionInput
 from backend.negotiation.services.recording import feed_negotiation, lock_negotiation, record
 from backend.negotiation.states import NEEDS_CONSENT, NegotiationState, OptionKind, Trigger
 from backend.shipments.context import Ctx
@@ -22,28 +21,6 @@ LANGUAGES = ("zh", "en")
 MAX_OPTIONS = 12
 # A negotiation about a finished or abandoned job would be a question nobody can act on.
 _CLOSED_JOB = frozenset({JobStatus.COMPLETED, JobStatus.CANCELLED})
-
-
-@dataclass(frozen=True)
-class OptionInput:
-    """One option as the customer will see it: ``text`` in every language the page speaks."""
-
-    key: str
-    kind: str
-    text: dict[str, str]
-    window_start: datetime | None = None
-    window_end: datetime | None = None
-    extra: dict[str, Any] = field(default_factory=dict)  # e.g. a station pickup code, a locker
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "kind": self.kind,
-            "text": dict(self.text),
-            "window_start": self.window_start.isoformat() if self.window_start else None,
-            "window_end": self.window_end.isoformat() if self.window_end else None,
-            **self.extra,
-        }
 
 
 def _clean_options(options: list[OptionInput], default_key: str) -> None:

@@ -27,4 +27,13 @@ def _link_url(w: World) -> str:
 ROWS: dict[str, Row] = {
     # anon courier_own courier_other sup_own sup_other admin
     "negotiation-link-issue": Row("post", _link_url, "401 403w 403w 201 404 201"),
+    "negotiation-propose": Row(
+        "post",
+        lambda w: f"/api/v1/jobs/{w.delivery.pk}/propose",
+        "401 201 404 201 404 201",
+        body=lambda w: {
+            "window_start": (timezone.now() + timedelta(hours=1)).isoformat(),
+            "window_end": (timezone.now() + timedelta(hours=2)).isoformat(),
+        },
+    ),
 }
