@@ -25,6 +25,7 @@ def expire_due() -> int:
     due = Negotiation.objects.filter(state=NegotiationState.OFFERED, deadline__lte=now).values_list(
         "pk", flat=True
     )
-    for pk in list(due[:500]):
+    ids = list(due[:500])  # a backlog beyond that is taken by the next run, a minute later
+    for pk in ids:
         negotiation_expire(negotiation_id=pk, now=now)
-    return len(due[:500])
+    return len(ids)

@@ -31,3 +31,15 @@ def test_it_applies_the_default_after_the_deadline_and_is_safe_to_run_twice(job,
 def test_it_does_nothing_before_the_deadline(job, supervisor) -> None:  # type: ignore[no-untyped-def]
     n = offer(job, supervisor.ctx)
     assert negotiation_expire(negotiation_id=n.pk, now=NOW + timedelta(minutes=119)).state == "offered"
+
+
+def test_the_beat_task_expires_every_due_negotiation_once(job, supervisor) -> None:  # type: ignore[no-untyped-def]
+    import time_machine
+
+    from backend.negotiation import tasks
+
+    n = offer(job, supervisor.ctx)
+    with time_machine.travel(NOW + timedelta(hours=2, minutes=1), tick=False):
+        assert (tasks.expire_due(), tasks.expire_due()) == (1, 0)
+    n.refresh_from_db()
+    assert (n.state, n.chosen_key) == ("expired", "w1")
