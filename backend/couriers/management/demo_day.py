@@ -203,21 +203,14 @@ def _proof(row: demo.DemoShipment, pick: random.Random) -> ProofInput:
         )
     )
     media = [] if method == "locker" else [demo.fake_sha256(row.index, method)]
-    # A locker needs the recipient's consent (shipments/consent.py): the demo courier phoned.
-    consent = (
-        {
-            "consent_name": str(row.fields["recipient_name"]),
-            "consent_relation": "self",
-            "consent_call_record": f"demo call before delivery of {row.index}",
-        }
-        if method == "locker"
-        else {}
-    )
     return ProofInput(
         method=method,
         recipient_relation=relation,
         recipient_name=str(row.fields["recipient_name"]),
         media_sha256=media,
+        # A locker needs the recipient's consent (shipments/consent.py): the demo courier phoned.
+        consent_name=str(row.fields["recipient_name"]) if method == "locker" else "",
+        consent_relation="self" if method == "locker" else "",
+        consent_call_record=f"demo call before delivery {row.index}" if method == "locker" else "",
         **where,
-        **consent,
     )  # type: ignore[arg-type]

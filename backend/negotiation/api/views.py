@@ -22,7 +22,7 @@ from backend.shipments.api.ctx import ctx_from
 from backend.shipments.api.jobs import visible_job
 
 
-class LinkOutput(serializers.Serializer):
+class LinkOutput(serializers.Serializer[object]):
     url = serializers.CharField(help_text="path of the customer's page; prefix it with the site's origin")
     token = serializers.CharField()
     link_id = serializers.CharField(help_text="128-bit random id, recorded with the customer's answer")
@@ -51,12 +51,12 @@ class NegotiationLinkApi(APIView):
         return Response(LinkOutput(out).data, status=201)
 
 
-class ProposeInput(serializers.Serializer):
+class ProposeInput(serializers.Serializer[None]):
     window_start = serializers.DateTimeField()
     window_end = serializers.DateTimeField()
 
 
-class NegotiationOutput(serializers.Serializer):
+class NegotiationOutput(serializers.Serializer[object]):
     id = serializers.IntegerField()
     job_id = serializers.IntegerField()
     state = serializers.CharField()

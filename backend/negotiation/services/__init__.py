@@ -5,8 +5,9 @@ writes, records a ``NegotiationEvent``, appends to the shipments change feed (pu
 commit), and changes the job only through ``backend.shipments.services``.
 """
 
+from backend.negotiation.option import OptionInput
 from backend.negotiation.services.answer import AnswerResult, negotiation_answer, negotiation_expire
-from backend.negotiation.services.offer import OptionInput, negotiation_cancel, negotiation_offer
+from backend.negotiation.services.offer import negotiation_cancel, negotiation_offer
 from backend.negotiation.services.triggers import negotiation_offer_after_failure, negotiation_propose
 
 __all__ = [

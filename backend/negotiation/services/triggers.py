@@ -11,8 +11,9 @@ from backend.accounts.roles import Role
 from backend.common.errors import DomainError
 from backend.common.validators import clean_time_window
 from backend.negotiation.models import Negotiation
+from backend.negotiation.option import OptionInput
 from backend.negotiation.options import options_for
-from backend.negotiation.services.offer import OptionInput, negotiation_offer
+from backend.negotiation.services.offer import negotiation_offer
 from backend.negotiation.states import OptionKind, Trigger
 from backend.shipments.context import Ctx
 from backend.shipments.models import DeliveryAttempt, Job
