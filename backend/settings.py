@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "backend.waybills",
     "backend.pickup",
     "backend.demo",
+    "backend.negotiation",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +210,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "locations-purge": {"task": "locations.purge", "schedule": 3600.0},
     # Refresh ETAs and re-plan couriers who fell behind (docs/dispatch.md).
     "dispatch-watch-couriers": {"task": "dispatch.watch_couriers", "schedule": 300.0},
+    # Apply the default of unanswered customer negotiations past their deadline (docs/negotiation.md).
+    "negotiation-expire-due": {"task": "negotiation.expire_due", "schedule": 60.0},
 }
 
 # Domain knobs.

@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("backend.api_v1")),
+    path("", include("backend.negotiation.urls")),
     re_path(r"^api/(?P<rest>.*)$", unrouted_api),
 ]
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-KINDS = frozenset({"scan", "accept", "start", "arrive", "deliver", "fail", "weigh", "location", "call_log"})
+KINDS = frozenset(
+    {"scan", "accept", "start", "arrive", "deliver", "fail", "weigh", "location", "call_log", "propose"}
+)
 
 # Where the courier was: optional on every kind, read into the service context by the server.
 WHERE_FIELDS = ("lat", "lng", "accuracy_m")

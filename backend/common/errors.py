@@ -78,6 +78,11 @@ STATUS: dict[str, int] = {
     # dispatch
     "reassign_conflict": 409,
     "preview_stale": 409,
+    # negotiation (docs/negotiation.md)
+    "consent_required": 409,
+    "negotiation_closed": 409,
+    "negotiation_expired": 409,
+    "option_unknown": 400,
 }
 
 

@@ -224,4 +224,8 @@ def _proof(row: demo.DemoShipment, pick: random.Random) -> ProofInput:
         lng=lng,
         accuracy_m=8.0,
         cod_collected_fen=cod,
+        # A locker needs the recipient's consent (shipments/consent.py): the demo courier phoned.
+        consent_name=str(row.fields["recipient_name"]) if method == "locker" else "",
+        consent_relation="self" if method == "locker" else "",
+        consent_call_record=f"demo call before delivery {row.index}" if method == "locker" else "",
     )

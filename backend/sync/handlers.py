@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
+from datetime import datetime
 from typing import Any, TypeGuard
 
 from backend.common.errors import DomainError
+from backend.negotiation.services import negotiation_propose
 from backend.pickup.services import pickup_complete
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
@@ -197,6 +199,18 @@ def call_log(op: Op, ctx: Ctx) -> dict[str, Any]:
     return {}
 
 
+def propose(op: Op, ctx: Ctx) -> dict[str, Any]:
+    """The courier proposes a time to the customer (docs/negotiation.md); works offline too."""
+    job_id = _int(op.payload, "job_id")
+    try:
+        start = datetime.fromisoformat(op.payload["window_start"])
+        end = datetime.fromisoformat(op.payload["window_end"])
+    except (KeyError, TypeError, ValueError):
+        raise malformed("payload needs window_start and window_end (ISO 8601 with a time zone)") from None
+    negotiation = negotiation_propose(job_id=job_id, ctx=ctx, window_start=start, window_end=end)
+    return {"negotiation_id": negotiation.pk}
+
+
 HANDLERS: dict[str, Callable[[Op, Ctx], dict[str, Any]]] = {
     "accept": _step(job_accept),
     "start": _step(job_start),
@@ -205,6 +219,7 @@ HANDLERS: dict[str, Callable[[Op, Ctx], dict[str, Any]]] = {
     "fail": fail,
     "weigh": weigh,
     "call_log": call_log,
+    "propose": propose,
 }
 
 

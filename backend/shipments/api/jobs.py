@@ -157,6 +157,16 @@ class DeliverBody(ActionInput):
     )
     captured_at = DateTimeField(required=False, allow_null=True)
     cod_collected_fen = serializers.IntegerField(min_value=0, max_value=MAX_BIGINT, required=False, default=0)
+    consent_id = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="the customer's answer (locker/station)",
+    )
+    consent_name = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+    consent_relation = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
+    consent_call_record = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
 
 
 class JobDeliverApi(JobActionApi):
@@ -178,6 +188,10 @@ class JobDeliverApi(JobActionApi):
             accuracy_m=data.get("accuracy_m"),
             captured_at=data.get("captured_at"),
             cod_collected_fen=data["cod_collected_fen"],
+            consent_id=data["consent_id"],
+            consent_name=data["consent_name"],
+            consent_relation=data["consent_relation"],
+            consent_call_record=data["consent_call_record"],
         )
         return services.job_deliver(job_id=job_id, ctx=ctx, proof=proof, expected_version=version)
 

@@ -57,6 +57,17 @@ def replan_after_commit(courier_id: int | None, trigger: str) -> None:
         _after_commit(_Followup("replan", courier_id, trigger))
 
 
+def negotiate_after_commit(job_id: int, attempt_number: int) -> None:
+    """Ask the negotiation app to offer the customer options after a failed delivery attempt.
+
+    Sent by task name: the negotiation app sits above shipments and is not imported here.
+    """
+    if _enabled():
+        transaction.on_commit(
+            lambda: signature("negotiation.offer_after_failed_attempt", args=(job_id, attempt_number)).delay()
+        )
+
+
 def refresh_etas_after_commit(courier_id: int | None) -> None:
     if courier_id is not None and _enabled():
         _after_commit(_Followup("etas", courier_id))
