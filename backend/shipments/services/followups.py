@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from celery import signature
+from celery import current_app, signature
 from django.conf import settings
 from django.db import transaction
 
@@ -64,7 +64,9 @@ def negotiate_after_commit(job_id: int, attempt_number: int) -> None:
     """
     if _enabled():
         transaction.on_commit(
-            lambda: signature("negotiation.offer_after_failed_attempt", args=(job_id, attempt_number)).delay()
+            lambda: current_app.send_task(
+                "negotiation.offer_after_failed_attempt", args=[job_id, attempt_number]
+            )
         )
 
 
