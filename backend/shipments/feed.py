@@ -103,6 +103,20 @@ def batch() -> Iterator[None]:
         insert_block(entries)
 
 
+@contextmanager
+def batch_joined() -> Iterator[None]:
+    """``batch()``, or the batch already open on this thread: for composite services that call
+    other composite services (``reassign_jobs`` → ``job_reassign``). Either way the counter lock is
+    taken once, by the outermost block, as its transaction's last write: a service that locks
+    jobs while it computes routes never holds the counter lock meanwhile (lock order: jobs, then
+    the counter — the order every single-op service has too)."""
+    if getattr(_deferred, "entries", None) is not None:
+        yield
+        return
+    with batch():
+        yield
+
+
 @dataclass(slots=True)
 class PendingEntry:
     """A feed row built by a bulk service (cheaper than a model instance at thousands per request)."""

@@ -1,4 +1,8 @@
-"""The supervisor's desk: the station's jobs, and assigning, unassigning and cancelling them."""
+"""The station's jobs for its staff: the list, and unassigning and cancelling one.
+
+Assigning one (``POST /jobs/{id}/assign``) is a supervisor's reassignment and lives with the
+other reassignments in ``backend/dispatch/api/views.py``.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,6 @@ from backend.shipments.api.jobs import visible_job
 from backend.shipments.api.serializers import (
     IDEMPOTENCY_KEY,
     JOB_ID,
-    MAX_ID,
     MAX_INT,
     STATION_CODE,
     JobOutput,
@@ -63,7 +66,9 @@ class StationJobsApi(ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class _StaffJobApi(APIView):
+class StaffJobApi(APIView):
+    """A supervisor's action on one job: validate the body, 404 unless the job is in scope."""
+
     permission_classes = [IsStationStaff]
 
     def validated(self, request: Request, job_id: int, body: type[serializers.Serializer]) -> dict[str, Any]:
@@ -73,7 +78,7 @@ class _StaffJobApi(APIView):
         return dict(data.validated_data)
 
 
-def _staff_schema(operation_id: str, request: type[serializers.Serializer]) -> Any:
+def staff_schema(operation_id: str, request: type[serializers.Serializer]) -> Any:
     return extend_schema(
         operation_id=operation_id,
         parameters=[JOB_ID, IDEMPOTENCY_KEY],
@@ -82,35 +87,13 @@ def _staff_schema(operation_id: str, request: type[serializers.Serializer]) -> A
     )
 
 
-class AssignBody(serializers.Serializer):
-    courier_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
-    version = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
-
-
-class JobAssignApi(_StaffJobApi):
-    @_staff_schema("job_assign", AssignBody)
-    def post(self, request: Request, job_id: int) -> Response:
-        data = self.validated(request, job_id, AssignBody)
-        ctx = ctx_from(request, data)
-        with applying(ctx):
-            job = services.job_assign(
-                job_id=job_id,
-                courier_id=data["courier_id"],
-                ctx=ctx,
-                reason=data["reason"],
-                expected_version=data.get("version"),
-            )
-        return Response(JobOutput(job).data)
-
-
 class UnassignBody(serializers.Serializer):
     reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     version = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
 
 
-class JobUnassignApi(_StaffJobApi):
-    @_staff_schema("job_unassign", UnassignBody)
+class JobUnassignApi(StaffJobApi):
+    @staff_schema("job_unassign", UnassignBody)
     def post(self, request: Request, job_id: int) -> Response:
         data = self.validated(request, job_id, UnassignBody)
         ctx = ctx_from(request, data)
@@ -126,8 +109,8 @@ class CancelBody(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
 
 
-class JobCancelApi(_StaffJobApi):
-    @_staff_schema("job_cancel", CancelBody)
+class JobCancelApi(StaffJobApi):
+    @staff_schema("job_cancel", CancelBody)
     def post(self, request: Request, job_id: int) -> Response:
         data = self.validated(request, job_id, CancelBody)
         ctx = ctx_from(request, data)
