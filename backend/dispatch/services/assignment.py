@@ -31,6 +31,7 @@ from backend.dispatch.services.audit import alert_raise, alerts_resolve, decisio
 from backend.dispatch.services.debounce import replan_soon
 from backend.dispatch.services.planning import write_order
 from backend.dispatch.services.routes import MATRIX, CourierDay, DayClock, build_days, job_stop
+from backend.shipments import feed
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
 from backend.shipments.services import job_assign
@@ -137,7 +138,7 @@ def auto_assign(*, job_id: int, ctx: Ctx | None = None, now: datetime | None = N
     choice = choose(stop, territory_of(job), days)
     ins = choice.insertion
     added = (ins.added_distance, ins.added_duration) if ins else (None, None)
-    with transaction.atomic():
+    with transaction.atomic(), feed.batch_joined():
         if choice.courier is None:
             decision = decision_record(
                 job=job,

@@ -22,6 +22,7 @@ from backend.dispatch.planning.replan import ReplanThreshold, replan_courier
 from backend.dispatch.planning.schedule import RouteEval, evaluate, onboard_load
 from backend.dispatch.services.audit import alert_raise, alerts_resolve
 from backend.dispatch.services.routes import MATRIX, CourierDay, build_day, day_jobs, recent_pings
+from backend.shipments import feed
 from backend.shipments.context import Ctx
 from backend.shipments.services.planning import job_set_plan
 
@@ -120,7 +121,7 @@ def courier_replan(
     )
     cday = load_day(courier, day, now)
     if not cday.remaining:
-        with transaction.atomic():
+        with transaction.atomic(), feed.batch_joined():
             run.jobs_written = write_order(cday, [], ctx)
         return _finish(run, {"sequence": [int(j.pk) for j in cday.unlocated]}, applied=True)
     if cday.vehicle.start_time < cday.vehicle.shift_end:
@@ -168,7 +169,7 @@ def courier_replan(
     }
     run.cost_before, run.cost_after, run.reordered = old_route.distance, route.distance, reordered
     try:
-        with transaction.atomic():
+        with transaction.atomic(), feed.batch_joined():
             run.jobs_written = write_order(cday, order, ctx)
             _flag_at_risk(cday, unserved, [s for s in sequence if s not in cday.late])
     except DomainError as exc:
@@ -228,7 +229,7 @@ def courier_refresh_etas(
     now = now or timezone.now()
     cday = load_day(courier, station_today(courier.station, now), now)
     order = cday.remaining
-    with transaction.atomic():
+    with transaction.atomic(), feed.batch_joined():
         written = write_order(cday, order, ctx)
     flagged = set(
         DispatchAlert.objects.filter(
