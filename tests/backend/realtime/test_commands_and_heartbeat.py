@@ -23,7 +23,9 @@ async def _open(path: str) -> Socket:
     return sock
 
 
-async def test_reassign_over_the_socket_is_the_reassignment_service(station, courier, other_courier, supervisor):  # type: ignore[no-untyped-def]
+async def test_reassign_over_the_socket_is_the_reassignment_service(
+    station, courier, other_courier, supervisor
+):  # type: ignore[no-untyped-def]
     (x, x_person), (y, y_person) = courier, other_courier
     job = await run(make_job)(station, supervisor.ctx)
     await assign(job.pk, x.pk, supervisor)
