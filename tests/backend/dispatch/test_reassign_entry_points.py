@@ -17,13 +17,18 @@ from backend.dispatch.services import DEFAULT_REASON
 from backend.realtime.audience import Audience
 from backend.realtime.commands import execute
 from backend.shipments.models import Job
-from tests.backend.api.conftest import Api, api  # noqa: F401  (the fixture)
+from tests.backend.api.conftest import Api
 from tests.backend.dispatch.factories import at, given_to, job_at, refresh
 from tests.fixtures.people import Person
 
 pytestmark = pytest.mark.django_db
 
 NOW = at(9, 0)
+
+
+@pytest.fixture
+def api() -> Api:
+    return Api()
 
 
 def by_rest(api: Api, boss: Person, job: Job, to: Courier, reason: str | None) -> Any:
