@@ -18,7 +18,7 @@ from backend.common.errors import DomainError
 from backend.couriers.models import Courier
 from backend.couriers.selectors import station_today
 from backend.dispatch.models import AlertKind, DispatchAlert, PlanRun
-from backend.dispatch.planning.replan import ReplanThreshold, replan_courier
+from backend.dispatch.planning.replan import ReplanThreshold, repair_route
 from backend.dispatch.planning.schedule import RouteEval, evaluate, onboard_load
 from backend.dispatch.services.audit import alert_raise, alerts_resolve
 from backend.dispatch.services.routes import MATRIX, CourierDay, build_day, day_jobs, recent_pings
@@ -125,7 +125,7 @@ def courier_replan(
             run.jobs_written = write_order(cday, [], ctx)
         return _finish(run, {"sequence": [int(j.pk) for j in cday.unlocated]}, applied=True)
     if cday.vehicle.start_time < cday.vehicle.shift_end:
-        result = replan_courier(
+        result = repair_route(
             cday.vehicle,
             cday.stops,
             MATRIX,
