@@ -43,6 +43,7 @@ def _require_free_username(username: str) -> None:
 def station_create(
     *, code: str, name: str, address: str, lat: float, lng: float, time_zone: str = "Asia/Shanghai"
 ) -> Station:
+    """Create a station; refuses bad coordinates, an unknown time zone, a blank code or name, a taken code."""
     clean_coordinates(lat, lng)
     try:
         ZoneInfo(time_zone)
@@ -110,6 +111,7 @@ def courier_create(
 
 @transaction.atomic
 def supervisor_create(*, station_id: int, username: str, name: str, password: str) -> Supervisor:
+    """Create a station's supervisor together with the user they log in with (``invalid``, ``not_found``)."""
     station = Station.objects.filter(pk=station_id).first()
     if station is None:
         raise DomainError("not_found", f"station {station_id} does not exist")
@@ -231,6 +233,7 @@ def zone_create(
     postcodes: list[str],
     courier_id: int | None = None,
 ) -> Zone:
+    """Create a territory of prefixes and postcodes (duplicates dropped), optionally owned via ``zone_assign``."""
     if not Station.objects.filter(pk=station_id).exists():
         raise DomainError("not_found", f"station {station_id} does not exist")
     if Zone.objects.filter(station_id=station_id, code=code).exists():

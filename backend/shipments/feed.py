@@ -55,6 +55,7 @@ def append(
     shipment_id: int | None = None,
     job_id: int | None = None,
 ) -> FeedEntry:
+    """Append one change-feed row; must be the last write of the transaction (it takes the counter lock). Inside ``batch()`` it only buffers."""
     entry = FeedEntry(
         kind=kind,
         payload=payload,
@@ -142,10 +143,12 @@ def append_many(entries: list[PendingEntry]) -> None:
 
 
 def pending_mark() -> int:
+    """How many rows the open ``batch()`` holds: a mark to drop back to when a savepoint rolls back."""
     return len(_deferred.entries)
 
 
 def drop_pending(mark: int) -> None:
+    """Forget the rows buffered after ``mark`` (their savepoint was rolled back)."""
     del _deferred.entries[mark:]
 
 

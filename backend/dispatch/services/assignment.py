@@ -62,6 +62,7 @@ def territory_of(job: Job) -> Zone | None:
 
 
 def on_duty_couriers(station_id: int, exclude: int | None = None) -> list[Courier]:
+    """The station's on-duty couriers in pk order (the order routes are built and compared in), minus ``exclude``."""
     qs = Courier.objects.filter(station_id=station_id, duty_status=DutyStatus.ON_DUTY).select_related(
         "station"
     )
@@ -69,6 +70,7 @@ def on_duty_couriers(station_id: int, exclude: int | None = None) -> list[Courie
 
 
 def state_of(day: CourierDay) -> RouteState:
+    """The insertion state of a courier's remaining route (stops, load on board), for ``cheapest_insertion``."""
     stops = [day.stops[s] for s in day.remaining]
     return route_state(day.vehicle, stops, MATRIX, onboard_load(day.vehicle, day.stops))
 

@@ -32,6 +32,7 @@ THRESHOLD = ReplanThreshold()
 
 
 def route_of(day: CourierDay, order: Sequence[str]) -> RouteEval:
+    """Evaluate the courier's day driven in ``order``: distance, arrivals, lateness and feasibility."""
     return evaluate(day.vehicle, [day.stops[s] for s in order], MATRIX, onboard_load(day.vehicle, day.stops))
 
 
@@ -62,6 +63,7 @@ def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx) -> int:
 
 
 def load_day(courier: Courier, day: date, now: datetime) -> CourierDay:
+    """Read a courier's day (their jobs of ``day``, route clock and last fresh ping) for planning, without locking."""
     jobs = day_jobs([courier.pk], day)[courier.pk]
     return build_day(
         courier, courier.station, day, now, jobs, recent_pings([courier.pk], now).get(courier.pk)
@@ -69,6 +71,7 @@ def load_day(courier: Courier, day: date, now: datetime) -> CourierDay:
 
 
 def courier_get(courier_id: int) -> Courier:
+    """The courier with their station, or ``not_found``."""
     courier = Courier.objects.select_related("station").filter(pk=courier_id).first()
     if courier is None:
         raise DomainError("not_found", f"courier {courier_id} not found")

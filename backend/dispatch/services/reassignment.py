@@ -68,6 +68,7 @@ class Reassigned:
 
 
 def clean_reason(reason: str) -> str:
+    """The reason without surrounding blanks; ``invalid`` (field ``reason``) when nothing is left."""
     reason = reason.strip()
     if not reason:
         raise DomainError("invalid", "a reason is required", field="reason")
@@ -107,6 +108,7 @@ def job_conflict(
 
 
 def raise_conflicts(conflicts: list[dict[str, object]], total: int) -> None:
+    """Refuse a whole bulk move with ``reassign_conflict`` listing each job's own code, if there is any."""
     if conflicts:
         raise DomainError(
             "reassign_conflict",
@@ -116,6 +118,7 @@ def raise_conflicts(conflicts: list[dict[str, object]], total: int) -> None:
 
 
 def lock_jobs(ids: Iterable[int]) -> dict[int, Job]:
+    """Lock the jobs (only the job rows) in pk order, the order every service locks jobs in; by id."""
     rows = Job.objects.select_for_update(of=("self",)).select_related("shipment").filter(pk__in=list(ids))
     return {j.pk: j for j in rows.order_by("pk")}
 

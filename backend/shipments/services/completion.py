@@ -121,6 +121,11 @@ class ProofInput:
 def job_complete_pickup(
     *, job_id: int, ctx: Ctx, data: PickupInput, expected_version: int | None = None
 ) -> Job:
+    """The courier completes a pickup with the parcel's measurements and checks (``PickupInput``).
+
+    Must be their own pickup job (``not_assigned_to_you``, ``wrong_job_kind``); writes the measured
+    weight, dimensions and price onto the shipment, the job completed, one event and a feed row.
+    Pricing is checked before this by ``backend.pickup.services.pickup_complete``."""
     data.validate()
     job = lock_job(job_id)
     require_own_job(ctx, job)

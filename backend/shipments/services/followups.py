@@ -51,10 +51,12 @@ def _after_commit(followup: _Followup) -> None:
 
 
 def replan_after_commit(courier_id: int | None, trigger: str) -> None:
+    """Ask dispatch to re-plan the courier once this transaction commits (one per courier per unit of work)."""
     if courier_id is not None and _enabled():
         _after_commit(_Followup("replan", courier_id, trigger))
 
 
 def refresh_etas_after_commit(courier_id: int | None) -> None:
+    """Ask dispatch to refresh the courier's ETAs once this transaction commits."""
     if courier_id is not None and _enabled():
         _after_commit(_Followup("etas", courier_id))
