@@ -7,11 +7,12 @@ run is rolled back and recorded as a conflict (and, for a courier, re-planned ag
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from backend.common.errors import DomainError
@@ -24,7 +25,9 @@ from backend.dispatch.services.audit import alert_raise, alerts_resolve
 from backend.dispatch.services.routes import MATRIX, CourierDay, build_day, day_jobs, recent_pings
 from backend.shipments import feed
 from backend.shipments.context import Ctx
+from backend.shipments.models import Job
 from backend.shipments.services.planning import job_set_plan
+from backend.shipments.states import JobStatus
 
 REPLAN_ITERATIONS = 1500  # ~0.3–1 s for a 150-stop courier day; an iteration budget keeps it reproducible
 ETA_WRITE_MIN_S = 60  # an ETA moving by less is not worth a version bump and a feed row to the handheld
@@ -42,6 +45,26 @@ def _eta_changed(old: datetime | None, new: datetime | None) -> bool:
     return abs((old - new).total_seconds()) >= ETA_WRITE_MIN_S
 
 
+# Every status a job on someone's route can have: what a route writer locks.
+ROUTE_STATUSES = (JobStatus.ASSIGNED, JobStatus.ACCEPTED, JobStatus.STARTED, JobStatus.ARRIVED)
+
+
+def lock_routes(*, job_ids: Iterable[int] = (), routes: Iterable[tuple[int, date]] = ()) -> dict[int, Job]:
+    """Lock, in one statement and in pk order, these jobs and every open job of these couriers' days.
+
+    Dispatch services that write several routes take all their job locks this way before writing:
+    two of them (a bulk reassignment and a "re-plan now" of a courier it takes jobs from) then lock
+    overlapping sets in the same order, one waits for the other, and neither holds one job while
+    waiting for another the other holds. The feed-counter lock comes after, at commit
+    (``feed.batch_joined``). Returns the locked jobs by id.
+    """
+    query = Q(pk__in=list(job_ids))
+    for courier_id, day in set(routes):
+        query |= Q(courier_id=courier_id, service_date=day, status__in=ROUTE_STATUSES)
+    rows = Job.objects.select_for_update(of=("self",)).select_related("shipment").filter(query)
+    return {j.pk: j for j in rows.order_by("pk")}
+
+
 def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx) -> int:
     """Write the courier's remaining jobs as ``order`` (located stops) then the unlocated ones.
 
@@ -49,6 +72,7 @@ def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx) -> int:
     Must run inside a transaction; returns how many jobs were written.
     """
     assert transaction.get_connection().in_atomic_block, "write_order needs a transaction"
+    lock_routes(job_ids=[*(j.pk for j in day.jobs.values()), *(j.pk for j in day.unlocated)])
     route = route_of(day, order)
     eta = {v.stop_id: day.clock.at(v.arrival) for v in route.visits}
     rows = [(day.jobs[s], seq, eta[s]) for seq, s in enumerate(order)]

@@ -36,7 +36,7 @@ from backend.dispatch.planning.insertion import cheapest_insertion
 from backend.dispatch.services.assignment import state_of
 from backend.dispatch.services.audit import alert_raise, alerts_resolve, decision_record
 from backend.dispatch.services.debounce import replan_soon
-from backend.dispatch.services.planning import courier_get, load_day, write_order
+from backend.dispatch.services.planning import courier_get, load_day, lock_routes, write_order
 from backend.dispatch.services.routes import MATRIX, CourierDay, job_stop
 from backend.shipments import feed
 from backend.shipments.context import Ctx
@@ -191,6 +191,9 @@ def job_reassign(
     reason = clean_reason(reason)
     now = now or timezone.now()
     with transaction.atomic(), feed.batch_joined():
+        seen = Job.objects.filter(pk=job_id).values_list("courier_id", "service_date").first()
+        if seen is not None:  # both routes this move rewrites, locked up front in pk order
+            lock_routes(job_ids=[job_id], routes=[(c, seen[1]) for c in (to_courier_id, seen[0]) if c])
         job = lock_job(job_id)
         require_station_staff(ctx, job.station_id)
         to = courier_get(to_courier_id)
@@ -238,6 +241,9 @@ def reassign_jobs(
     to = receiving_courier(to_courier_id, ctx)
     now = now or timezone.now()
     with transaction.atomic(), feed.batch_joined():
+        seen = Job.objects.filter(pk__in=ids).values_list("courier_id", "service_date")
+        routes = {(c, d) for c, d in seen if c} | {(to.pk, d) for _, d in seen}
+        lock_routes(job_ids=ids, routes=routes)  # every route the moves rewrite, in pk order, first
         locked = lock_jobs(ids)
         for job in locked.values():
             require_station_staff(ctx, job.station_id)

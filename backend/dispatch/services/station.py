@@ -26,7 +26,7 @@ from backend.dispatch.planning.partition import solve_partitioned
 from backend.dispatch.planning.solver import solve
 from backend.dispatch.services.assignment import QUEUED, on_duty_couriers
 from backend.dispatch.services.audit import alert_raise, alerts_resolve, decision_record
-from backend.dispatch.services.planning import load_day, route_of, write_order
+from backend.dispatch.services.planning import load_day, lock_routes, route_of, write_order
 from backend.dispatch.services.routes import MATRIX, CourierDay, DayClock, build_days, job_stop, stop_id
 from backend.shipments import feed
 from backend.shipments.context import Ctx
@@ -101,6 +101,7 @@ def station_plan(
     }
     try:
         with transaction.atomic(), feed.batch_joined():
+            lock_routes(job_ids=[j.pk for j in jobs.values()], routes=[(d.courier.pk, day) for d in days])
             run.jobs_written = _write(run, days, routes, unserved, jobs, ctx, now)
     except DomainError as exc:
         run.outcome, run.finished_at = PlanRun.Outcome.CONFLICT, timezone.now()
