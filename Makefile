@@ -36,10 +36,12 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	@eval "$$($(BIN)/python scripts/probe_services.py)"; \
 	FAST_PASSWORD_HASHER=True $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null \
 	  || { echo "migrations are out of date: run manage.py makemigrations"; exit 1; }; \

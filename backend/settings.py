@@ -8,6 +8,7 @@ Celery to Redis, ``PARCELRUN_PROFILE=production`` turns on the hardened profile 
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from backend.common.env import EnvError, database_from_url, env_bool, env_int, env_list, env_str
@@ -19,13 +20,20 @@ if PROFILE not in ("dev", "production"):
     raise EnvError(f"PARCELRUN_PROFILE must be dev or production, got {PROFILE!r}")
 PRODUCTION = PROFILE == "production"
 
+# The development key is public (it is in this file): anyone could forge sessions and customer links
+# signed with it. Only a laptop with DEBUG on may run with it; `check --deploy` flags it too.
+DEV_SECRET_KEY = "dev-only-insecure-key-parcelrun-do-not-use-in-production"
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
         raise EnvError("SECRET_KEY (or SECRET_KEY_FILE) is required in the production profile")
-    SECRET_KEY = "dev-only-insecure-key-parcelrun-do-not-use-in-production"
+    SECRET_KEY = DEV_SECRET_KEY
 
 DEBUG = env_bool("DEBUG", not PRODUCTION)
+if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
+    raise EnvError(
+        "SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off: the development key is public"
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -40,6 +48,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "backend.accounts",
     "backend.couriers",
@@ -50,10 +59,13 @@ INSTALLED_APPS = [
     "backend.locations",
     "backend.waybills",
     "backend.pickup",
+    "backend.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (vendored JavaScript, Swagger UI) from the app itself: stations run on closed networks.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -119,6 +131,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# WhiteNoise serves the apps' static folders directly, so `make run` and the tests need no collectstatic.
+WHITENOISE_USE_FINDERS = True
+# Until `collectstatic` has filled STATIC_ROOT (production does), WhiteNoise would warn on every start.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
 REST_FRAMEWORK = {
@@ -128,7 +144,11 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "backend.common.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["backend.common.parsers.JSONParser"],
+    # Every anonymous request (login, public tracking) is rate-limited per address; logins also
+    # have their own lockout rules (backend/accounts/lockout.py).
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env_str("ANON_RATE", "300/min")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -136,6 +156,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Courier field platform: intake, jobs, lifecycle actions, tracking.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the sidecar package's static files, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several serializers carry these choice sets under the same field names (status, kind).
     "ENUM_NAME_OVERRIDES": {
@@ -151,13 +175,18 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "backend.realtime.layers.PipelinedRedisPubSubChannelLayer",
+            "BACKEND": "backend.broadcast.layers.PipelinedRedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+    if PRODUCTION:
+        # Several server processes must share the anonymous rate limits' counters.
+        CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CELERY_BROKER_URL = "memory://"

@@ -32,7 +32,9 @@ class Principal:
 def principal_of(user: Any) -> Principal:
     if user is None or not getattr(user, "is_authenticated", False):
         return Principal(user_id=None, role=Role.NONE)
-    if user.is_superuser or user.is_staff:
+    # Admin is the explicit superuser flag. `is_staff` only opens the Django admin site (with its own
+    # model permissions): ticking it for a supervisor once made them an API admin of every station.
+    if user.is_superuser:
         return Principal(user_id=user.pk, role=Role.ADMIN)
     # A missing one-to-one raises RelatedObjectDoesNotExist, an AttributeError: getattr's default covers it.
     courier = getattr(user, "courier", None)

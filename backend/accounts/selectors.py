@@ -34,3 +34,8 @@ def token_get_for_revocation(principal: Principal, token_id: int) -> ApiToken:
     if token is None:
         raise DomainError("not_found", f"token {token_id} not found")
     return token
+
+
+def token_is_live(token_id: int) -> bool:
+    """Whether the token still authenticates (not revoked, its user active): sockets re-check it."""
+    return ApiToken.objects.filter(pk=token_id, revoked_at=None, user__is_active=True).exists()

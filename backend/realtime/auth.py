@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from backend.accounts.authentication import user_for_key
+from backend.accounts.models import ApiToken
 from backend.accounts.roles import Principal, Role, principal_of
 from backend.common.errors import DomainError
 from backend.couriers.models import Station
@@ -46,27 +47,27 @@ def parse_cursor(params: dict[str, str]) -> int | None:
     return int(raw)
 
 
-def _staff_principal(params: dict[str, str]) -> tuple[Principal, str]:
+def _staff_principal(params: dict[str, str]) -> tuple[Principal, ApiToken]:
     key = params.get("token", "")
     found = user_for_key(key) if key else None
     if found is None:
         raise Refusal(Close.UNAUTHENTICATED, "a valid device token is required (?token=…)")
     user, token = found
-    return principal_of(user), token.device_id
+    return principal_of(user), token
 
 
 def courier_audience(params: dict[str, str], courier_id: int | None) -> Audience:
     """A courier's own feed. ``courier_id`` in the path, when given, must be the caller's."""
-    who, device_id = _staff_principal(params)
+    who, token = _staff_principal(params)
     if who.role is not Role.COURIER or who.courier_id is None:
         raise Refusal(Close.FORBIDDEN, "only a courier has a courier feed; supervisors use the station feed")
     if courier_id is not None and courier_id != who.courier_id:
         raise Refusal(Close.FORBIDDEN, "a courier can only follow their own feed")
-    return Audience("courier", who.courier_id, who, device_id)
+    return Audience("courier", who.courier_id, who, token.device_id, token.pk)
 
 
 def station_audience(params: dict[str, str], code: str) -> Audience:
-    who, device_id = _staff_principal(params)
+    who, token = _staff_principal(params)
     if who.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise Refusal(Close.FORBIDDEN, "only supervisors and admins can follow a station")
     station_id = Station.objects.filter(code=code).values_list("pk", flat=True).first()
@@ -74,7 +75,7 @@ def station_audience(params: dict[str, str], code: str) -> Audience:
         raise Refusal(Close.NOT_FOUND, f"no station {code!r}")
     if not who.can_see_station(station_id):
         raise Refusal(Close.FORBIDDEN, "you can only follow your own station")
-    return Audience("station", station_id, who, device_id)
+    return Audience("station", station_id, who, token.device_id, token.pk)
 
 
 def shipment_audience(params: dict[str, str], tracking_no: str) -> Audience:

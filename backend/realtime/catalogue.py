@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypedDict, Union, get_args, get_origin, get_type_hints, is_typeddict
 
-from backend.realtime.envelope import ENVELOPE_VERSION
+from backend.broadcast.envelope import ENVELOPE_VERSION
 
 CursorRule = Literal["feed", "position", "none"]
 

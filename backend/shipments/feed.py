@@ -18,8 +18,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from backend.broadcast.publish import publish_entries_on_commit, publish_entry_on_commit
 from backend.common import pgbulk
-from backend.realtime.publish import publish_entries_on_commit, publish_entry_on_commit
 from backend.shipments.models import FeedCounter, FeedEntry
 
 _BUMP = f"UPDATE {FeedCounter._meta.db_table} SET value = value + %s WHERE id = 1 RETURNING value"

@@ -8,8 +8,8 @@ from backend.common.errors import DomainError
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
 from backend.sync.models import CallLog
+from parcelkit.ops import CALL_OUTCOMES
 
-CALL_OUTCOMES = frozenset({"answered", "no_answer", "busy", "rejected", "wrong_number"})
 
 
 def call_log_record(

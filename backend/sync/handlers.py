@@ -26,14 +26,10 @@ from backend.shipments.services.completion import PickupInput, ProofInput
 from backend.shipments.services.offline import job_deliver_offline
 from backend.shipments.states import JobStatus
 from backend.sync.attachments import attachments_reference, clean_sha256
-from backend.sync.calls import CALL_OUTCOMES, call_log_record
+from backend.sync.calls import call_log_record
 from backend.sync.models import DeviceState
 from backend.sync.ops import Op
-
-_WHERE = ("lat", "lng", "accuracy_m")  # allowed on every op, read by ctx_for
-_PRICING = frozenset(
-    {"destination_region", "service_level", "cod_amount_fen", "fragile", "remote_area", "tariff_version"}
-)
+from parcelkit.ops import CALL_OUTCOMES, PICKUP_ENVELOPE, PRICING_FIELDS
 
 
 def malformed(message: str) -> DomainError:
@@ -152,9 +148,9 @@ def weigh(op: Op, ctx: Ctx) -> dict[str, Any]:
     """The weighing at the sender's door, which completes the pickup."""
     job_id = _int(op.payload, "job_id")
     pricing = op.payload.get("pricing") or {}
-    if not isinstance(pricing, dict) or set(pricing) - _PRICING:
-        raise malformed(f"payload.pricing is an object with keys from {sorted(_PRICING)}")
-    fields_ = {k: v for k, v in op.payload.items() if k not in ("job_id", "pricing", *_WHERE)}
+    if not isinstance(pricing, dict) or set(pricing) - PRICING_FIELDS:
+        raise malformed(f"payload.pricing is an object with keys from {sorted(PRICING_FIELDS)}")
+    fields_ = {k: v for k, v in op.payload.items() if k not in PICKUP_ENVELOPE}
     data: PickupInput = _build(PickupInput, fields_, "pickup")
     try:
         # Re-priced with the shared rules: a handheld's price that differs is refused (price_mismatch).

@@ -18,7 +18,8 @@ from typing import Any
 
 import orjson
 
-KINDS = frozenset({"scan", "accept", "start", "arrive", "deliver", "fail", "weigh", "location", "call_log"})
+from parcelkit.ops import KINDS
+
 MAX_OPS = 1000
 
 

@@ -11,7 +11,7 @@ from backend.common.validators import clean_tracking_no
 from backend.shipments.context import Ctx
 from backend.shipments.numbering import reserve_serials
 from backend.waybills.models import WaybillBlock
-from mobile.rules.tracking import serial_of
+from parcelkit.rules.tracking import serial_of
 
 MAX_BLOCK = 5000
 # A handheld may hold this many open blocks: today's and a spare for when today's runs out offline.

@@ -14,6 +14,7 @@ from typing import Protocol
 
 import serial
 
+from mobile.devices.ports import DeviceError
 from mobile.devices.scale_protocol import (
     Ack,
     Busy,
@@ -38,7 +39,7 @@ _PORT_ERRORS = (serial.SerialException, OSError, _TermiosError)
 MAX_GARBAGE_RUN = 20
 
 
-class ScaleError(Exception):
+class ScaleError(DeviceError):
     default_message = "scale error"
 
     def __init__(self, message: str | None = None) -> None:

@@ -56,6 +56,7 @@ REST: dict[tuple[str, str], str] = {
     ("GET", "api/v1/reason-codes"): READ,
     ("GET", "api/v1/stations/<str:code>/couriers"): READ,
     ("POST", "api/v1/couriers/<int:courier_id>/revoke-tokens"): "tokens_revoke_for_user",
+    ("POST", "api/v1/couriers/<int:courier_id>/unlock-login"): "login_unlock",
     ("POST", "api/v1/sync/push"): "apply_ops",
     ("GET", "api/v1/sync/pull"): READ,
     ("POST", "api/v1/sync/attachments"): "attachment_begin",

@@ -17,13 +17,13 @@ from django.conf import settings
 from backend.shipments.models import Job, TrackingEvent
 from backend.sync.models import AppliedOp
 from bench.asgi_workers import Worker, start_workers, stop_workers
-from mobile import outbox
 from mobile.core import Config, Core
 from mobile.flows.delivery import Step as DStep
 from mobile.flows.failed_attempt import Step as FStep
-from mobile.scan_session import ScanMode, Verdict
+from mobile.offline import outbox
+from mobile.scanning.scan_session import ScanMode, Verdict
 from tests.e2e.cable import Cable
-from tests.mobile.helpers_core import JPEG, PNG, make_world
+from tests.mobile.core.helpers import JPEG, PNG, make_world
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 PASSWORD = "courier-pass-1"

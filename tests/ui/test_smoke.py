@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mobile.helpers_core import Network
+from tests.mobile.core.helpers import Network
 from tests.ui.app_fixture import make_core, running_app
 
 pytestmark = [pytest.mark.ui]

@@ -13,9 +13,9 @@ from rest_framework.views import APIView
 
 from backend.accounts import selectors, services
 from backend.accounts.models import ApiToken
+from backend.accounts.permissions import IsStaffOrCourier, principal
 from backend.accounts.roles import Principal
 from backend.common.api import error_responses
-from backend.common.permissions import IsStaffOrCourier, principal
 
 TOKEN_ID = OpenApiParameter(
     "token_id", {"type": "integer", "minimum": 1, "maximum": selectors.MAX_ID}, OpenApiParameter.PATH
@@ -81,13 +81,14 @@ class LoginApi(APIView):
     @extend_schema(
         operation_id="auth_login",
         request=InputSerializer,
-        responses={200: OutputSerializer, **error_responses(400, 401, 403)},
+        responses={200: OutputSerializer, **error_responses(400, 401, 403, 429)},
         auth=[],
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token, key, who = services.login(**data.validated_data)
+        ip = request.META.get("REMOTE_ADDR") or None  # daphne --proxy-headers sets it behind a proxy
+        token, key, who = services.login(**data.validated_data, ip=ip)
         body = {"token": key, **profile(token.user, who)}
         return Response(self.OutputSerializer(body).data)
 

@@ -11,8 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsStaffOrCourier, IsStationStaff, principal
 from backend.common.api import error_responses
-from backend.common.permissions import IsStaffOrCourier, IsStationStaff, principal
 from backend.couriers.selectors import courier_get_for_staff, station_get_for_staff, station_today
 from backend.dispatch import selectors, services
 from backend.dispatch.api.serializers import (

@@ -14,15 +14,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsStaffOrCourier, IsStationStaff, principal
 from backend.common.api import ErrorSerializer, error_responses
 from backend.common.errors import DomainError
-from backend.common.permissions import IsStaffOrCourier, IsStationStaff, principal
 from backend.pickup import labels, selectors, services
 from backend.pickup.models import TariffBookVersion
 from backend.shipments.api.serializers import TRACKING_NO
 from backend.shipments.context import Ctx
 from backend.shipments.selectors import shipment_get_for
-from mobile.rules.pricing import QuoteError
+from parcelkit.rules.pricing import QuoteError
 
 ORIGIN = OpenApiParameter(
     "origin",

@@ -11,8 +11,8 @@ from django.db import IntegrityError
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from backend.accounts.permissions import principal
 from backend.common.errors import DomainError
-from backend.common.permissions import principal
 from backend.shipments import selectors
 from backend.shipments.api.serializers import MAX_INT, DateTimeField
 from backend.shipments.context import Ctx

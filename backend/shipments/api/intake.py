@@ -10,9 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsStationStaff, principal
 from backend.common.api import error_responses
 from backend.common.errors import DomainError
-from backend.common.permissions import IsStationStaff, principal
 from backend.couriers.selectors import station_get_for_staff
 from backend.shipments import services
 from backend.shipments.api.ctx import applying, ctx_from

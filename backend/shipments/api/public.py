@@ -11,13 +11,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsStaffOrCourier
 from backend.common.api import error_responses
-from backend.common.permissions import IsStaffOrCourier
 from backend.shipments import selectors
 from backend.shipments.api.serializers import TRACKING_NO
 from backend.shipments.models import Shipment
 from backend.shipments.states import EventKind, NextStep, ReasonCode, ShipmentStatus
-from mobile.rules.privacy import mask_name, mask_phone
+from parcelkit.rules.privacy import mask_name, mask_phone
 
 # What a recipient may see of the history. Dispatch internals (who got the job, reassignments,
 # acceptance, sorting) stay inside: they say nothing useful and hint at staffing.

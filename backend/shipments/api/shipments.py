@@ -8,8 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsStaffOrCourier, IsStationStaff, principal
 from backend.common.api import error_responses
-from backend.common.permissions import IsStaffOrCourier, IsStationStaff, principal
 from backend.shipments import selectors, services
 from backend.shipments.api.ctx import applying, ctx_from
 from backend.shipments.api.serializers import IDEMPOTENCY_KEY, TRACKING_NO, DateTimeField, ShipmentDetail

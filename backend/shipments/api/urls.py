@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backend.shipments.api import intake, jobs, public, shipments, station_jobs
+from backend.shipments.api import couriers, intake, jobs, public, shipments, station_jobs
 
 urlpatterns = [
     # courier
@@ -9,14 +9,12 @@ urlpatterns = [
     path("jobs/<int:job_id>/accept", jobs.JobAcceptApi.as_view(), name="job-accept"),
     path("jobs/<int:job_id>/start", jobs.JobStartApi.as_view(), name="job-start"),
     path("jobs/<int:job_id>/arrive", jobs.JobArriveApi.as_view(), name="job-arrive"),
-    path(
-        "jobs/<int:job_id>/complete-pickup", jobs.JobCompletePickupApi.as_view(), name="job-complete-pickup"
-    ),
     path("jobs/<int:job_id>/deliver", jobs.JobDeliverApi.as_view(), name="job-deliver"),
     path("jobs/<int:job_id>/fail", jobs.JobFailApi.as_view(), name="job-fail"),
     # supervisor
     # (jobs/<id>/assign is dispatch's: a supervisor's reassignment, backend/dispatch/api/urls.py)
     path("stations/<str:code>/jobs", station_jobs.StationJobsApi.as_view(), name="station-jobs"),
+    path("stations/<str:code>/couriers", couriers.StationCouriersApi.as_view(), name="station-couriers"),
     path("jobs/<int:job_id>/unassign", station_jobs.JobUnassignApi.as_view(), name="job-unassign"),
     path("jobs/<int:job_id>/cancel", station_jobs.JobCancelApi.as_view(), name="job-cancel"),
     path("shipments/<str:tracking_no>", shipments.ShipmentDetailApi.as_view(), name="shipment-detail"),

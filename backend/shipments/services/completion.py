@@ -34,9 +34,9 @@ from backend.shipments.states import (
     RecipientRelation,
     ShipmentStatus,
 )
-from mobile.rules import pickup as pickup_rules
+from parcelkit.rules import pickup as pickup_rules
 
-# The inspection rules are the handheld's own (mobile/rules/pickup.py): one copy, both sides.
+# The inspection rules are the handheld's own (parcelkit/rules/pickup.py): one copy, both sides.
 CONTENTS_PHOTO_THRESHOLD_FEN = pickup_rules.CONTENTS_PHOTO_THRESHOLD_FEN
 PAYMENT_METHODS = pickup_rules.PAYMENT_METHODS
 

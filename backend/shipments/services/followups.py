@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from celery import signature
 from django.conf import settings
 from django.db import transaction
 
@@ -35,12 +36,13 @@ class _Followup:
     trigger: str = field(default="", compare=False)
 
     def __call__(self) -> None:
-        from backend.dispatch import tasks  # dispatch imports the services, not the reverse
-
+        # By name: dispatch sits above shipments and imports it, never the reverse (docs/architecture.md,
+        # layers). A signature resolves to the registered task when the process has it (dispatch's
+        # AppConfig imports its tasks), so this is ``task.delay(...)``; otherwise it is sent by name.
         if self.task == "replan":
-            tasks.replan_courier.delay(self.courier_id, self.trigger)
+            signature("dispatch.replan_courier", args=(self.courier_id, self.trigger)).delay()
         else:
-            tasks.refresh_etas.delay(self.courier_id)
+            signature("dispatch.refresh_etas", args=(self.courier_id,)).delay()
 
 
 def _after_commit(followup: _Followup) -> None:

@@ -13,9 +13,9 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsStaffOrCourier, device_of, principal
 from backend.common.api import error_responses
 from backend.common.errors import DomainError
-from backend.common.permissions import IsStaffOrCourier, principal
 from backend.shipments.api.serializers import DateTimeField
 from backend.sync import attachments
 from backend.sync.api.parsers import BatchJSONParser, ChunkParser
@@ -36,14 +36,6 @@ def render(request: Request, data: dict[str, Any], status: int = 200) -> HttpRes
     response["Vary"] = "Accept-Encoding"
     response.content = body
     return response
-
-
-def _device_id(request: Request) -> str:
-    token = request.auth
-    device = getattr(token, "device_id", "")
-    if not device:
-        raise DomainError("wrong_device", "sync needs a per-device token (log in from the handheld)")
-    return str(device)
 
 
 class OpsField(serializers.ListField):
@@ -77,7 +69,7 @@ class PushApi(APIView):
         data.is_valid(raise_exception=True)
         result = apply_ops(
             principal=principal(request),
-            device_id=_device_id(request),
+            device_id=device_of(request),
             raw_ops=data.validated_data["ops"],
             sent_at=data.validated_data.get("sent_at"),
         )

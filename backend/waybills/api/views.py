@@ -8,12 +8,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsCourier, device_of, principal
 from backend.common.api import error_responses
-from backend.common.permissions import IsCourier, principal
+from backend.common.errors import DomainError
 from backend.shipments.context import Ctx
 from backend.waybills import selectors, services
 from backend.waybills.models import WaybillBlock
-from mobile.rules.tracking import MAX_SERIAL, make_tracking_no
+from parcelkit.rules.tracking import MAX_SERIAL, make_tracking_no
 
 BLOCK_ID = OpenApiParameter("block_id", int, OpenApiParameter.PATH)
 
@@ -50,7 +51,8 @@ class WaybillBlocksApi(APIView):
     permission_classes = [IsCourier]
 
     class AllocateInput(serializers.Serializer):
-        device_id = serializers.CharField(max_length=64)
+        # Optional and only checked: the block goes to the device of the caller's token.
+        device_id = serializers.CharField(max_length=64, required=False)
         size = serializers.IntegerField(min_value=1, max_value=services.MAX_BLOCK, default=500)
 
     @extend_schema(
@@ -69,7 +71,15 @@ class WaybillBlocksApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.AllocateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        block = services.waybill_block_allocate(ctx=Ctx(actor=principal(request)), **data.validated_data)
+        device = device_of(request)
+        claimed = data.validated_data.get("device_id", device)
+        if claimed != device:
+            raise DomainError(
+                "wrong_device", f"this token belongs to device {device!r}, not {claimed!r}", device_id=device
+            )
+        block = services.waybill_block_allocate(
+            ctx=Ctx(actor=principal(request)), device_id=device, size=data.validated_data["size"]
+        )
         return Response(BlockOutput(block).data, status=status.HTTP_201_CREATED)
 
 

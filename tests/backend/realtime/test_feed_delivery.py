@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.realtime.envelope import courier_group
+from backend.broadcast.envelope import courier_group
 from backend.realtime.links import link_issue
 from backend.shipments.models import FeedEntry
 from tests.backend.realtime.conftest import Socket, feed_path, run

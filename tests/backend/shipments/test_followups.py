@@ -17,8 +17,12 @@ from tests.fixtures.jobs import make_job
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, ...]]]:
     calls: list[tuple[str, tuple[object, ...]]] = []
     # The broker round trip itself is covered by the real-worker test in tests/backend/dispatch.
-    monkeypatch.setattr(tasks.replan_courier, "delay", lambda *a: calls.append(("replan", a)))
-    monkeypatch.setattr(tasks.refresh_etas, "delay", lambda *a: calls.append(("etas", a)))
+    monkeypatch.setattr(
+        tasks.replan_courier, "apply_async", lambda a, *_, **__: calls.append(("replan", tuple(a)))
+    )
+    monkeypatch.setattr(
+        tasks.refresh_etas, "apply_async", lambda a, *_, **__: calls.append(("etas", tuple(a)))
+    )
     return calls
 
 
@@ -67,8 +71,12 @@ def test_nothing_is_sent_without_a_broker(
 def sent_tx(settings: object, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, ...]]]:
     settings.CELERY_TASK_ALWAYS_EAGER = False  # type: ignore[attr-defined]
     calls: list[tuple[str, tuple[object, ...]]] = []
-    monkeypatch.setattr(tasks.replan_courier, "delay", lambda *a: calls.append(("replan", a)))
-    monkeypatch.setattr(tasks.refresh_etas, "delay", lambda *a: calls.append(("etas", a)))
+    monkeypatch.setattr(
+        tasks.replan_courier, "apply_async", lambda a, *_, **__: calls.append(("replan", tuple(a)))
+    )
+    monkeypatch.setattr(
+        tasks.refresh_etas, "apply_async", lambda a, *_, **__: calls.append(("etas", tuple(a)))
+    )
     return calls
 
 

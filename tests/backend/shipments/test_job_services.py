@@ -8,8 +8,8 @@ import pytest
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
+from backend.broadcast.envelope import courier_group
 from backend.common.errors import DomainError
-from backend.realtime.envelope import courier_group
 from backend.shipments import services as svc
 from backend.shipments.context import Ctx
 from backend.shipments.models import DeliveryAttempt, FeedEntry, Job, ProofOfDelivery, Shipment, TrackingEvent

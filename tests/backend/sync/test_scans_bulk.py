@@ -8,7 +8,7 @@ from django.utils import timezone
 from backend.shipments.models import FeedEntry, Shipment, TrackingEvent
 from backend.shipments.services import scan
 from backend.shipments.services.scans_bulk import ScanInput, scans_record_bulk
-from mobile.uuid7 import uuid7
+from parcelkit.uuid7 import uuid7
 from tests.fixtures.jobs import make_job
 
 pytestmark = pytest.mark.django_db

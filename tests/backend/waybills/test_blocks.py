@@ -13,7 +13,7 @@ from backend.common.errors import DomainError
 from backend.shipments.numbering import next_tracking_no
 from backend.waybills import services
 from backend.waybills.models import WaybillBlock
-from mobile.rules.tracking import make_tracking_no, serial_of
+from parcelkit.rules.tracking import make_tracking_no, serial_of
 
 
 def test_a_courier_gets_a_block_and_its_numbers_are_valid(courier) -> None:  # type: ignore[no-untyped-def]
@@ -70,11 +70,10 @@ def test_close_refuses_serials_outside_the_block(courier) -> None:  # type: igno
 
 def test_api_allocates_lists_and_closes(client, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
     auth = courier[1].auth
-    created = client.post(
-        "/api/v1/waybill-blocks", {"device_id": "hh-9", "size": 50}, content_type="application/json", **auth
-    )
+    created = client.post("/api/v1/waybill-blocks", {"size": 50}, content_type="application/json", **auth)
     assert created.status_code == 201, created.json()
     body = created.json()
+    assert body["device_id"] == f"device-{courier[1].user.pk}"  # the token's device
     assert serial_of(body["first_tracking_no"]) == body["first_serial"] and body["size"] == 50
     listed = client.get("/api/v1/waybill-blocks", **auth).json()
     assert [b["id"] for b in listed] == [body["id"]]
@@ -91,7 +90,7 @@ def test_api_allocates_lists_and_closes(client, courier, supervisor) -> None:  #
     assert denied.status_code == 403 and denied.json()["code"] == "wrong_role"
     bad = client.post(
         "/api/v1/waybill-blocks",
-        {"device_id": "hh-9", "size": 10**9},
+        {"size": 10**9},
         content_type="application/json",
         **auth,
     )
@@ -141,3 +140,25 @@ def test_concurrent_allocations_never_issue_a_number_twice(
     for block in WaybillBlock.objects.all():
         issued.extend(range(block.first_serial, block.last_serial + 1))
     assert len(issued) == len(set(issued))
+
+
+def test_a_block_goes_to_the_tokens_device_never_to_one_named_in_the_body(  # type: ignore[no-untyped-def]
+    client, courier, other_courier
+) -> None:
+    # Courier B naming A's device used to fill A's open-block quota (A then got too_many_open_blocks).
+    a_device = f"device-{courier[1].user.pk}"
+    for _ in range(services.MAX_OPEN_BLOCKS_PER_DEVICE):
+        r = client.post(
+            "/api/v1/waybill-blocks",
+            {"device_id": a_device, "size": 10},
+            content_type="application/json",
+            **other_courier[1].auth,
+        )
+        assert (r.status_code, r.json()["code"]) == (403, "wrong_device")
+    mine = client.post(
+        "/api/v1/waybill-blocks",
+        {"device_id": a_device, "size": 10},
+        content_type="application/json",
+        **courier[1].auth,
+    )
+    assert mine.status_code == 201 and mine.json()["device_id"] == a_device
