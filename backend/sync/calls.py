@@ -11,7 +11,6 @@ from backend.sync.models import CallLog
 from parcelkit.ops import CALL_OUTCOMES
 
 
-
 def call_log_record(
     *, op_id: str, job_id: int, called_at: datetime, duration_s: int, outcome: str, ctx: Ctx
 ) -> CallLog:
