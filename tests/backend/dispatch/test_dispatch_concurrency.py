@@ -36,7 +36,9 @@ def _together(actions: list[Callable[[], object]]) -> list[BaseException]:
             barrier.wait()
             action()
         except DomainError as exc:
-            if exc.code != "version_conflict":  # a re-plan that lost the race is re-asked: expected
+            # Losing the race is expected: a re-plan that lost is re-asked (version_conflict), a
+            # reassignment whose jobs a re-plan renumbered first is refused whole (reassign_conflict).
+            if exc.code not in ("version_conflict", "reassign_conflict"):
                 errors.append(exc)
         except BaseException as exc:  # a deadlock is an OperationalError
             errors.append(exc)
@@ -92,6 +94,7 @@ def test_a_bulk_reassignment_and_replans_of_both_couriers_do_not_deadlock(
         )
 
         assert errors == []
-        assert {Job.objects.get(pk=jv.job_id).courier_id for jv in moving} == {b.pk}
+        owners = {Job.objects.get(pk=jv.job_id).courier_id for jv in moving}
+        assert owners in ({a.pk}, {b.pk})  # all moved or none: never half
         cursors = list(FeedEntry.objects.order_by("cursor").values_list("cursor", flat=True))
         assert cursors == list(range(cursors[0], cursors[0] + len(cursors)))  # no gap, no repeat
