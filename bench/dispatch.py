@@ -25,7 +25,7 @@ from backend.dispatch.planning.insertion import cheapest_insertion, route_state
 from backend.dispatch.planning.matrix import HaversineMatrix, Point
 from backend.dispatch.planning.model import Plan, PlanRequest, Stop, Vehicle
 from backend.dispatch.planning.partition import solve_partitioned, split
-from backend.dispatch.planning.replan import replan_courier
+from backend.dispatch.planning.replan import repair_route
 from backend.dispatch.planning.schedule import evaluate, onboard_load
 from backend.dispatch.planning.solomon import dimacs_cost, instance_names, read_solomon, read_solution
 from backend.dispatch.planning.solver import solve
@@ -231,7 +231,7 @@ def bench_insert(samples: int) -> bool:
             f"extra-{v.id}", "pickup", v.depot.x + 0.01, v.depot.y + 0.01, now, SHIFT_END, 180, 1000, 3000
         )
         t = time.perf_counter()
-        res = replan_courier(v, by_id, MATRIX, new_stops=[new], max_iterations=None, time_limit_s=3.0)
+        res = repair_route(v, by_id, MATRIX, new_stops=[new], max_iterations=None, time_limit_s=3.0)
         replan_s.append(time.perf_counter() - t)
         emit(
             bench="replan",

@@ -20,10 +20,12 @@ from backend.common.errors import DomainError
 
 
 def hash_key(key: str) -> str:
+    """The stored form of an API token: its SHA-256 (the key itself is shown once and never kept)."""
     return hashlib.sha256(key.encode()).hexdigest()
 
 
 def token_issue(user: AbstractBaseUser, device_id: str) -> tuple[ApiToken, str]:
+    """Issue a token for ``user`` on ``device_id``; returns the row and the key, which is shown only now."""
     key = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user_id=user.pk, key_hash=hash_key(key), prefix=key[:8], device_id=device_id
@@ -140,6 +142,7 @@ def tokens_revoke_for_user(*, user_id: int, reason: str, device_id: str | None =
 
 def token_touch(token: ApiToken) -> None:
     # Only write when it changed noticeably: a write per request would serialise a busy handheld.
+    """Note that ``token`` was used; written at most once a minute, so a busy handheld costs no write per request."""
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -40,6 +40,7 @@ STATUS: dict[str, int] = {
     "not_assigned_to_you": 409,
     "courier_not_on_duty": 409,
     "courier_other_station": 409,
+    "courier_has_open_work": 409,
     "duplicate_tracking_no": 409,
     "tracking_no_reserved": 409,
     "proof_incomplete": 400,

@@ -2,7 +2,8 @@
 
 These are configuration, not lifecycle records, so they are editable. Creating a courier or a
 supervisor also creates the user they log in with, so those two "add" pages go through
-``backend.couriers.services``; duty changes go through ``courier_set_duty``.
+``backend.couriers.services``; a courier's edits go through ``courier_update`` (which refuses a
+station move while they hold open jobs or territories), duty changes through ``courier_set_duty``.
 """
 
 from __future__ import annotations
@@ -65,6 +66,15 @@ class CourierForm(forms.ModelForm[Courier]):
         except DomainError as exc:
             raise forms.ValidationError(exc.message) from None
 
+    def clean_station(self) -> Station:
+        station: Station = self.cleaned_data["station"]
+        if self.instance.pk is not None:
+            try:
+                services.check_station_move(Courier.objects.get(pk=self.instance.pk), station.pk)
+            except DomainError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return station
+
 
 class CourierCreateForm(CourierForm):
     password = forms.CharField(
@@ -120,8 +130,9 @@ class CourierAdmin(admin.ModelAdmin[Courier]):
         return () if obj is None else ("user", "duty_status")
 
     def save_model(self, request: HttpRequest, obj: Courier, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
+        if change:  # through the service: it re-checks a station move under the courier's lock
+            changed = {name: form.cleaned_data[name] for name in form.changed_data}
+            _adopt(obj, services.courier_update(courier_id=obj.pk, changes=changed))
             return
         data = form.cleaned_data
         courier = services.courier_create(

@@ -43,6 +43,7 @@ def _require_free_username(username: str) -> None:
 def station_create(
     *, code: str, name: str, address: str, lat: float, lng: float, time_zone: str = "Asia/Shanghai"
 ) -> Station:
+    """Create a station; refuses bad coordinates, an unknown time zone, a blank code or name, a taken code."""
     clean_coordinates(lat, lng)
     try:
         ZoneInfo(time_zone)
@@ -110,6 +111,7 @@ def courier_create(
 
 @transaction.atomic
 def supervisor_create(*, station_id: int, username: str, name: str, password: str) -> Supervisor:
+    """Create a station's supervisor together with the user they log in with (``invalid``, ``not_found``)."""
     station = Station.objects.filter(pk=station_id).first()
     if station is None:
         raise DomainError("not_found", f"station {station_id} does not exist")
@@ -127,8 +129,82 @@ def admin_create(*, username: str, password: str, email: str = "") -> User:
     return User.objects.create_superuser(username, email=email, password=_clean_password(password))
 
 
+# Editable by an administrator after creation; ``user`` and ``duty_status`` have their own services.
+COURIER_EDITABLE = frozenset(
+    {
+        "station",
+        "employee_no",
+        "name",
+        "phone",
+        "vehicle_type",
+        "capacity_g",
+        "capacity_cm3",
+        "shift_start",
+        "shift_end",
+    }
+)
+# A job the courier still holds (docs/api.md: "open = assigned/accepted/started/arrived"). Spelled
+# as values so that couriers, below shipments in the layers, need not import its states.
+OPEN_JOB_STATUSES = ("assigned", "accepted", "started", "arrived")
+
+
+def check_station_move(courier: Courier, station_id: int) -> None:
+    """A courier changes station only with empty hands: no open job, no territory.
+
+    Their open jobs would stay on the old station's desk with a courier it cannot reach, and a
+    territory may only be owned by a courier of its station. Raises ``courier_has_open_work``.
+    Shared with the admin form, which shows it on the station field.
+    """
+    if station_id == courier.station_id:
+        return
+    open_jobs = Courier.objects.filter(pk=courier.pk, jobs__status__in=OPEN_JOB_STATUSES).count()
+    zones = sorted(Zone.objects.filter(courier_id=courier.pk).values_list("code", flat=True))
+    if open_jobs or zones:
+        raise DomainError(
+            "courier_has_open_work",
+            f"courier {courier.employee_no} still holds {open_jobs} open job(s) and "
+            f"{len(zones)} territory(ies): reassign them before moving the courier to another station",
+            open_jobs=open_jobs,
+            zones=zones,
+        )
+
+
+@transaction.atomic
+def courier_update(*, courier_id: int, changes: dict[str, object]) -> Courier:
+    """Change a courier's configuration (the admin's edit form).
+
+    ``changes`` maps fields of :data:`COURIER_EDITABLE` to new values (``station`` is a
+    :class:`Station` or its id). Locks the courier; a station move is refused with
+    ``courier_has_open_work`` while they hold open jobs or territories (see
+    :func:`check_station_move`); the phone is normalised. Returns the courier as saved.
+    """
+    unknown = set(changes) - COURIER_EDITABLE
+    if unknown:
+        raise DomainError("invalid", f"cannot change {sorted(unknown)} here", field=sorted(unknown)[0])
+    courier = Courier.objects.select_for_update().filter(pk=courier_id).first()
+    if courier is None:
+        raise DomainError("not_found", f"courier {courier_id} does not exist")
+    values = dict(changes)
+    if "station" in values:
+        station = values.pop("station")
+        station_id = station.pk if isinstance(station, Station) else int(str(station))
+        if not Station.objects.filter(pk=station_id).exists():
+            raise DomainError("not_found", f"station {station_id} does not exist")
+        check_station_move(courier, station_id)
+        courier.station_id = station_id
+        values["station_id"] = station_id
+    if "phone" in values:
+        values["phone"] = clean_phone(str(values["phone"]))
+    for name, value in values.items():
+        setattr(courier, name, value)
+    if values:
+        courier.save(update_fields=[n.removesuffix("_id") for n in values])
+    return courier
+
+
 @transaction.atomic
 def courier_set_duty(*, courier_id: int, duty_status: str) -> Courier:
+    """Set a courier on duty, on a break or off duty (the admin's actions; dispatch reads it)."""
     if duty_status not in DutyStatus.values:
         raise DomainError("invalid", f"duty_status must be one of {DutyStatus.values}", field="duty_status")
     courier = Courier.objects.select_for_update().filter(pk=courier_id).first()
@@ -157,6 +233,7 @@ def zone_create(
     postcodes: list[str],
     courier_id: int | None = None,
 ) -> Zone:
+    """Create a territory of prefixes and postcodes (duplicates dropped), optionally owned via ``zone_assign``."""
     if not Station.objects.filter(pk=station_id).exists():
         raise DomainError("not_found", f"station {station_id} does not exist")
     if Zone.objects.filter(station_id=station_id, code=code).exists():

@@ -26,10 +26,12 @@ LIVE_MAX_AGE_S = 120  # an older fix (queued while offline) is kept but not show
 
 
 def min_interval_s() -> float:
+    """The minimum seconds between two recorded pings of a device (setting ``PARCELRUN_LOCATION_MIN_INTERVAL_S``)."""
     return float(getattr(settings, "PARCELRUN_LOCATION_MIN_INTERVAL_S", 5))
 
 
 def retention() -> timedelta:
+    """How long pings are kept before ``locations_purge`` deletes them (setting ``PARCELRUN_LOCATION_RETENTION_S``)."""
     return timedelta(seconds=int(getattr(settings, "PARCELRUN_LOCATION_RETENTION_S", 24 * 3600)))
 
 

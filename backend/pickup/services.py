@@ -24,7 +24,7 @@ from backend.shipments.services.recording import lock_job, require_own_job, requ
 from backend.shipments.states import HandlingFlag, JobKind
 from parcelkit.labels.printer import PrinterUnreachable, send_zpl
 from parcelkit.labels.render import render_zpl
-from parcelkit.rules.pricing import QuoteError, QuoteRequest, TariffBook
+from parcelkit.rules.pricing import QuoteError, QuoteRequest, TariffBook, pickup_quote_request
 
 # Tariff amounts are fen, grams and millimetres; anything above this is a typo, and it keeps every
 # computed price inside a 64-bit column.
@@ -164,16 +164,16 @@ def pickup_complete(
         priced = selectors.tariff_book_current(origin) is not None or tariff_version is not None
         # A delivery job goes straight through to be refused there with wrong_job_kind.
         if priced and job.kind == JobKind.PICKUP:
-            request = QuoteRequest(
+            request = pickup_quote_request(
                 origin=origin,
                 destination_region=shipment.destination_region
                 if destination_region is None
                 else destination_region,
                 service_level=shipment.service_level if service_level is None else service_level,
                 weight_g=data.measured_weight_g,
-                length_mm=data.length_mm or 0,
-                width_mm=data.width_mm or 0,
-                height_mm=data.height_mm or 0,
+                length_mm=data.length_mm,
+                width_mm=data.width_mm,
+                height_mm=data.height_mm,
                 declared_value_fen=data.declared_value_fen,
                 cod_amount_fen=shipment.cod_amount_fen if cod_amount_fen is None else cod_amount_fen,
                 fragile=HandlingFlag.FRAGILE in shipment.handling if fragile is None else fragile,

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 from backend.common.errors import DomainError
+from backend.dispatch.services import DEFAULT_REASON
+from backend.dispatch.services import job_reassign as job_reassign_service
 from backend.locations.api.views import parse_location
 from backend.locations.services import location_record
 from backend.realtime.audience import Audience
 from backend.shipments.context import Ctx
-from backend.shipments.services import job_assign
 
 MAX_ID = 2**63 - 1
 
@@ -36,23 +37,26 @@ def _ctx(audience: Audience) -> Ctx:
 
 
 def location_ping(audience: Audience, payload: dict[str, Any]) -> dict[str, Any]:
+    """``location.ping``: the courier's position, as ``POST /locations``."""
     ctx = _ctx(audience)
     location = location_record(ctx=ctx, **parse_location(payload))
     return {"location_id": location.pk}
 
 
 def job_reassign(audience: Audience, payload: dict[str, Any]) -> dict[str, Any]:
+    """``job.reassign``: the supervisor's single-job reassignment, as ``POST /jobs/{id}/assign``."""
     ctx = _ctx(audience)
     reason = payload.get("reason", "")
     if not isinstance(reason, str) or len(reason) > 200:
         raise DomainError("invalid", "reason must be text of at most 200 characters", field="reason")
-    job = job_assign(
+    moved = job_reassign_service(
         job_id=_int(payload, "job_id") or 0,
-        courier_id=_int(payload, "courier_id") or 0,
+        to_courier_id=_int(payload, "courier_id") or 0,
+        reason=reason.strip() or DEFAULT_REASON,
         ctx=ctx,
-        reason=reason,
         expected_version=_int(payload, "expected_version", required=False),
     )
+    job = moved.job
     return {"job_id": job.pk, "version": job.version, "courier_id": job.courier_id}
 
 

@@ -55,6 +55,7 @@ def append(
     shipment_id: int | None = None,
     job_id: int | None = None,
 ) -> FeedEntry:
+    """Append one change-feed row; must be the last write of the transaction (it takes the counter lock). Inside ``batch()`` it only buffers."""
     entry = FeedEntry(
         kind=kind,
         payload=payload,
@@ -103,6 +104,20 @@ def batch() -> Iterator[None]:
         insert_block(entries)
 
 
+@contextmanager
+def batch_joined() -> Iterator[None]:
+    """``batch()``, or the batch already open on this thread: for composite services that call
+    other composite services (``reassign_jobs`` → ``job_reassign``). Either way the counter lock is
+    taken once, by the outermost block, as its transaction's last write: a service that locks
+    jobs while it computes routes never holds the counter lock meanwhile (lock order: jobs, then
+    the counter — the order every single-op service has too)."""
+    if getattr(_deferred, "entries", None) is not None:
+        yield
+        return
+    with batch():
+        yield
+
+
 @dataclass(slots=True)
 class PendingEntry:
     """A feed row built by a bulk service (cheaper than a model instance at thousands per request)."""
@@ -128,10 +143,12 @@ def append_many(entries: list[PendingEntry]) -> None:
 
 
 def pending_mark() -> int:
+    """How many rows the open ``batch()`` holds: a mark to drop back to when a savepoint rolls back."""
     return len(_deferred.entries)
 
 
 def drop_pending(mark: int) -> None:
+    """Forget the rows buffered after ``mark`` (their savepoint was rolled back)."""
     del _deferred.entries[mark:]
 
 

@@ -28,7 +28,8 @@ from backend.shipments.services.completion import PickupInput, ProofInput
 from backend.shipments.services.offline import job_deliver_offline
 from backend.shipments.states import JobStatus
 from backend.sync.attachments import attachments_reference, clean_sha256
-from backend.sync.models import CallLog, DeviceState
+from backend.sync.calls import call_log_record
+from backend.sync.models import DeviceState
 from backend.sync.ops import Op
 from parcelkit.ops import CALL_OUTCOMES, PICKUP_ENVELOPE, PRICING_FIELDS
 
@@ -183,18 +184,10 @@ def call_log(op: Op, ctx: Ctx) -> dict[str, Any]:
     job_id = _int(op.payload, "job_id")
     duration = _int(op.payload, "duration_s", minimum=0)
     outcome = op.payload.get("outcome")
-    if outcome not in CALL_OUTCOMES:
+    if outcome not in CALL_OUTCOMES:  # a malformed op (rejected as such), before the service's check
         raise malformed(f"payload.outcome must be one of {sorted(CALL_OUTCOMES)}")
-    courier_id = Job.objects.filter(pk=job_id).values_list("courier_id", flat=True).first()
-    if courier_id is None or courier_id != ctx.actor.courier_id:
-        raise DomainError("not_assigned_to_you", f"job {job_id} is not assigned to you", job_id=job_id)
-    CallLog.objects.create(
-        op_id=op.op_id,
-        job_id=job_id,
-        courier_id=courier_id,
-        called_at=op.event_at,
-        duration_s=duration,
-        outcome=outcome,
+    call_log_record(
+        op_id=op.op_id, job_id=job_id, called_at=op.event_at, duration_s=duration, outcome=outcome, ctx=ctx
     )
     return {}
 

@@ -19,6 +19,10 @@ MAX_OPEN_BLOCKS_PER_DEVICE = 2
 
 
 def waybill_block_allocate(*, ctx: Ctx, device_id: str, size: int = 500) -> WaybillBlock:
+    """Issue a block of ``size`` waybill numbers to a courier's device for offline intake.
+
+    ``wrong_role`` for anyone but a courier, ``invalid`` for a bad size or no device, and
+    ``too_many_open_blocks`` when the device already holds the maximum of open blocks."""
     if ctx.actor.role is not Role.COURIER:
         raise DomainError("wrong_role", "waybill blocks are issued to couriers' handhelds")
     if not device_id:

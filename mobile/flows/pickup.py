@@ -39,7 +39,7 @@ from parcelkit.rules.pickup import (
     check_payment,
     waybill_label,
 )
-from parcelkit.rules.pricing import Quote, QuoteError, QuoteRequest, TariffBook, quote
+from parcelkit.rules.pricing import Quote, QuoteError, TariffBook, pickup_quote_request, quote
 
 SCALE_TIMEOUT_S = 5.0
 
@@ -253,14 +253,14 @@ class PickupFlow:
 
     def _price(self) -> Step | None:
         d = self.draft
-        request = QuoteRequest(
+        request = pickup_quote_request(
             origin=self.job.origin,
             destination_region=self.job.destination_region,
             service_level=self.job.service_level,
-            weight_g=d.weight_g or 0,
-            length_mm=d.length_mm or 0,
-            width_mm=d.width_mm or 0,
-            height_mm=d.height_mm or 0,
+            weight_g=d.weight_g,
+            length_mm=d.length_mm,
+            width_mm=d.width_mm,
+            height_mm=d.height_mm,
             declared_value_fen=d.declared_value_fen,
             cod_amount_fen=self.job.cod_amount_fen,
             fragile=self.job.fragile,

@@ -132,6 +132,42 @@ class QuoteRequest:
     remote_area: bool = False
 
 
+def pickup_quote_request(
+    *,
+    origin: str,
+    destination_region: str,
+    service_level: str,
+    weight_g: int | None,
+    length_mm: int | None,
+    width_mm: int | None,
+    height_mm: int | None,
+    declared_value_fen: int = 0,
+    cod_amount_fen: int = 0,
+    fragile: bool = False,
+    remote_area: bool = False,
+) -> QuoteRequest:
+    """The quote request of a parcel measured at the door, built one way on both sides.
+
+    The handheld prices the pickup with it (``mobile/flows/pickup.py``) and the server re-prices
+    the same op with it (``backend/pickup/services.py:pickup_complete``), so the two can only
+    disagree on the tariff book, never on the request. A measurement not taken counts as 0 (no
+    volumetric weight; a missing weight is refused by ``quote``).
+    """
+    return QuoteRequest(
+        origin=origin,
+        destination_region=destination_region,
+        service_level=service_level,
+        weight_g=weight_g or 0,
+        length_mm=length_mm or 0,
+        width_mm=width_mm or 0,
+        height_mm=height_mm or 0,
+        declared_value_fen=declared_value_fen,
+        cod_amount_fen=cod_amount_fen,
+        fragile=fragile,
+        remote_area=remote_area,
+    )
+
+
 @dataclass(frozen=True)
 class QuoteLine:
     code: str

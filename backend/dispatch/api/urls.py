@@ -29,5 +29,6 @@ urlpatterns = [
         name="dispatch-courier-unavailable",
     ),
     path("jobs/<int:job_id>/auto-assign", views.JobAutoAssignApi.as_view(), name="dispatch-job-auto-assign"),
+    path("jobs/<int:job_id>/assign", views.JobAssignApi.as_view(), name="job-assign"),
     path("reassignments", views.ReassignmentsApi.as_view(), name="dispatch-reassignments"),
 ]

@@ -26,9 +26,10 @@ from backend.dispatch.api.serializers import (
     PreviewOutput,
     UnassignedOutput,
 )
-from backend.shipments.api.ctx import ctx_from
+from backend.shipments.api.ctx import applying, ctx_from
 from backend.shipments.api.jobs import visible_job
-from backend.shipments.api.serializers import JOB_ID, MAX_ID, STATION_CODE, JobOutput
+from backend.shipments.api.serializers import JOB_ID, MAX_ID, MAX_INT, STATION_CODE, JobOutput
+from backend.shipments.api.station_jobs import StaffJobApi, staff_schema
 
 ERRORS = error_responses(400, 401, 403, 404, 409)
 READ_ERRORS = error_responses(400, 401, 403, 404)
@@ -217,6 +218,36 @@ class ReassignmentsApi(APIView):
             ctx=ctx_from(request, {}, keyed=False),
         )
         return Response(self.OutputSerializer({"jobs": jobs, "at_risk": at_risk}).data)
+
+
+class AssignBody(serializers.Serializer[None]):
+    courier_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    reason = serializers.CharField(
+        max_length=200,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text=f"recorded in the audit trail; absent or blank: {services.DEFAULT_REASON!r}",
+    )
+    version = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+
+
+class JobAssignApi(StaffJobApi):
+    """One job to a courier: the same reassignment service as ``POST /reassignments``."""
+
+    @staff_schema("job_assign", AssignBody)
+    def post(self, request: Request, job_id: int) -> Response:
+        data = self.validated(request, job_id, AssignBody)
+        ctx = ctx_from(request, data)
+        with applying(ctx):
+            moved = services.job_reassign(
+                job_id=job_id,
+                to_courier_id=data["courier_id"],
+                reason=data["reason"].strip() or services.DEFAULT_REASON,
+                ctx=ctx,
+                expected_version=data.get("version"),
+            )
+        return Response(JobOutput(moved.job).data)
 
 
 class CourierUnavailablePreviewApi(APIView):

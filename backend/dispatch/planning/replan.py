@@ -79,7 +79,7 @@ def moved_stops(old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
     return tuple(s for s in common if s not in keep)
 
 
-def replan_courier(
+def repair_route(
     vehicle: Vehicle,
     stops: dict[str, Stop],
     matrix: MatrixProvider,

@@ -31,6 +31,7 @@ from backend.dispatch.services.audit import alert_raise, alerts_resolve, decisio
 from backend.dispatch.services.debounce import replan_soon
 from backend.dispatch.services.planning import write_order
 from backend.dispatch.services.routes import MATRIX, CourierDay, DayClock, build_days, job_stop
+from backend.shipments import feed
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
 from backend.shipments.services import job_assign
@@ -61,6 +62,7 @@ def territory_of(job: Job) -> Zone | None:
 
 
 def on_duty_couriers(station_id: int, exclude: int | None = None) -> list[Courier]:
+    """The station's on-duty couriers in pk order (the order routes are built and compared in), minus ``exclude``."""
     qs = Courier.objects.filter(station_id=station_id, duty_status=DutyStatus.ON_DUTY).select_related(
         "station"
     )
@@ -68,6 +70,7 @@ def on_duty_couriers(station_id: int, exclude: int | None = None) -> list[Courie
 
 
 def state_of(day: CourierDay) -> RouteState:
+    """The insertion state of a courier's remaining route (stops, load on board), for ``cheapest_insertion``."""
     stops = [day.stops[s] for s in day.remaining]
     return route_state(day.vehicle, stops, MATRIX, onboard_load(day.vehicle, day.stops))
 
@@ -137,7 +140,7 @@ def auto_assign(*, job_id: int, ctx: Ctx | None = None, now: datetime | None = N
     choice = choose(stop, territory_of(job), days)
     ins = choice.insertion
     added = (ins.added_distance, ins.added_duration) if ins else (None, None)
-    with transaction.atomic():
+    with transaction.atomic(), feed.batch_joined():
         if choice.courier is None:
             decision = decision_record(
                 job=job,

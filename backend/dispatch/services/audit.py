@@ -28,6 +28,7 @@ def decision_record(
     added_m: int | None = None,
     added_s: int | None = None,
 ) -> AssignmentDecision:
+    """Write one :class:`AssignmentDecision` (the audit row of an automatic or supervisor decision) in the caller's transaction."""
     return AssignmentDecision.objects.create(
         job=job,
         station_id=job.station_id,
@@ -61,6 +62,7 @@ def alert_raise(*, job: Job, kind: AlertKind, message: str, courier_id: int | No
 
 
 def alerts_resolve(job_ids: Iterable[int], kind: AlertKind | None = None) -> int:
+    """Close the open alerts of these jobs (of ``kind`` only, when given); returns how many."""
     qs = DispatchAlert.objects.filter(job_id__in=list(job_ids), resolved_at__isnull=True)
     if kind is not None:
         qs = qs.filter(kind=kind)

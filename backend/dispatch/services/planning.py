@@ -7,23 +7,27 @@ run is rolled back and recorded as a conflict (and, for a courier, re-planned ag
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from backend.common.errors import DomainError
 from backend.couriers.models import Courier
 from backend.couriers.selectors import station_today
 from backend.dispatch.models import AlertKind, DispatchAlert, PlanRun
-from backend.dispatch.planning.replan import ReplanThreshold, replan_courier
+from backend.dispatch.planning.replan import ReplanThreshold, repair_route
 from backend.dispatch.planning.schedule import RouteEval, evaluate, onboard_load
 from backend.dispatch.services.audit import alert_raise, alerts_resolve
 from backend.dispatch.services.routes import MATRIX, CourierDay, build_day, day_jobs, recent_pings
+from backend.shipments import feed
 from backend.shipments.context import Ctx
+from backend.shipments.models import Job
 from backend.shipments.services.planning import job_set_plan
+from backend.shipments.states import JobStatus
 
 REPLAN_ITERATIONS = 1500  # ~0.3–1 s for a 150-stop courier day; an iteration budget keeps it reproducible
 ETA_WRITE_MIN_S = 60  # an ETA moving by less is not worth a version bump and a feed row to the handheld
@@ -31,6 +35,7 @@ THRESHOLD = ReplanThreshold()
 
 
 def route_of(day: CourierDay, order: Sequence[str]) -> RouteEval:
+    """Evaluate the courier's day driven in ``order``: distance, arrivals, lateness and feasibility."""
     return evaluate(day.vehicle, [day.stops[s] for s in order], MATRIX, onboard_load(day.vehicle, day.stops))
 
 
@@ -40,6 +45,26 @@ def _eta_changed(old: datetime | None, new: datetime | None) -> bool:
     return abs((old - new).total_seconds()) >= ETA_WRITE_MIN_S
 
 
+# Every status a job on someone's route can have: what a route writer locks.
+ROUTE_STATUSES = (JobStatus.ASSIGNED, JobStatus.ACCEPTED, JobStatus.STARTED, JobStatus.ARRIVED)
+
+
+def lock_routes(*, job_ids: Iterable[int] = (), routes: Iterable[tuple[int, date]] = ()) -> dict[int, Job]:
+    """Lock, in one statement and in pk order, these jobs and every open job of these couriers' days.
+
+    Dispatch services that write several routes take all their job locks this way before writing:
+    two of them (a bulk reassignment and a "re-plan now" of a courier it takes jobs from) then lock
+    overlapping sets in the same order, one waits for the other, and neither holds one job while
+    waiting for another the other holds. The feed-counter lock comes after, at commit
+    (``feed.batch_joined``). Returns the locked jobs by id.
+    """
+    query = Q(pk__in=list(job_ids))
+    for courier_id, day in set(routes):
+        query |= Q(courier_id=courier_id, service_date=day, status__in=ROUTE_STATUSES)
+    rows = Job.objects.select_for_update(of=("self",)).select_related("shipment").filter(query)
+    return {j.pk: j for j in rows.order_by("pk")}
+
+
 def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx) -> int:
     """Write the courier's remaining jobs as ``order`` (located stops) then the unlocated ones.
 
@@ -47,6 +72,7 @@ def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx) -> int:
     Must run inside a transaction; returns how many jobs were written.
     """
     assert transaction.get_connection().in_atomic_block, "write_order needs a transaction"
+    lock_routes(job_ids=[*(j.pk for j in day.jobs.values()), *(j.pk for j in day.unlocated)])
     route = route_of(day, order)
     eta: dict[str, datetime | None] = {v.stop_id: day.clock.at(v.arrival) for v in route.visits}
     rows = [(day.jobs[s], seq, eta[s]) for seq, s in enumerate(order)]
@@ -61,6 +87,7 @@ def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx) -> int:
 
 
 def load_day(courier: Courier, day: date, now: datetime) -> CourierDay:
+    """Read a courier's day (their jobs of ``day``, route clock and last fresh ping) for planning, without locking."""
     jobs = day_jobs([courier.pk], day)[courier.pk]
     return build_day(
         courier, courier.station, day, now, jobs, recent_pings([courier.pk], now).get(courier.pk)
@@ -68,6 +95,7 @@ def load_day(courier: Courier, day: date, now: datetime) -> CourierDay:
 
 
 def courier_get(courier_id: int) -> Courier:
+    """The courier with their station, or ``not_found``."""
     courier = Courier.objects.select_related("station").filter(pk=courier_id).first()
     if courier is None:
         raise DomainError("not_found", f"courier {courier_id} not found")
@@ -120,11 +148,11 @@ def courier_replan(
     )
     cday = load_day(courier, day, now)
     if not cday.remaining:
-        with transaction.atomic():
+        with transaction.atomic(), feed.batch_joined():
             run.jobs_written = write_order(cday, [], ctx)
         return _finish(run, {"sequence": [int(j.pk) for j in cday.unlocated]}, applied=True)
     if cday.vehicle.start_time < cday.vehicle.shift_end:
-        result = replan_courier(
+        result = repair_route(
             cday.vehicle,
             cday.stops,
             MATRIX,
@@ -168,7 +196,7 @@ def courier_replan(
     }
     run.cost_before, run.cost_after, run.reordered = old_route.distance, route.distance, reordered
     try:
-        with transaction.atomic():
+        with transaction.atomic(), feed.batch_joined():
             run.jobs_written = write_order(cday, order, ctx)
             _flag_at_risk(cday, unserved, [s for s in sequence if s not in cday.late])
     except DomainError as exc:
@@ -228,7 +256,7 @@ def courier_refresh_etas(
     now = now or timezone.now()
     cday = load_day(courier, station_today(courier.station, now), now)
     order = cday.remaining
-    with transaction.atomic():
+    with transaction.atomic(), feed.batch_joined():
         written = write_order(cday, order, ctx)
     flagged = set(
         DispatchAlert.objects.filter(

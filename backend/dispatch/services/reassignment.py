@@ -1,6 +1,14 @@
-"""A supervisor moves one job or several to another courier.
+"""A supervisor moves one job or several to another courier: one policy, whichever door it comes in by.
 
-All or nothing: every job is locked (pk order) and checked first; if any one cannot move — it
+``job_reassign`` is the operation for one job, and every entry point that gives a job to a courier
+on a person's say-so calls it (``POST /jobs/{id}/assign``, the socket command ``job.reassign``);
+``reassign_jobs`` (``POST /reassignments``) checks a whole set first and then loops over it in one
+transaction. The policy: a reason is required (the single-job entry points that predate it supply
+:data:`DEFAULT_REASON` when the client sends none), the receiving courier must be on duty at the
+job's station, the move is audited, the job takes its cheapest place in the receiving route, the
+giving route closes its gap and both couriers get a debounced re-plan.
+
+Bulk, all or nothing: every job is locked (pk order) and checked first; if any one cannot move — it
 changed since the supervisor loaded it (``version_conflict``), it was completed meanwhile, for
 instance offline before the handheld synced (``already_done``: the completion stands), it is
 closed or in a state that cannot be reassigned — nothing moves and the answer lists each job
@@ -14,7 +22,7 @@ routes close their gaps, and all touched couriers get a debounced re-plan.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -28,23 +36,39 @@ from backend.dispatch.planning.insertion import cheapest_insertion
 from backend.dispatch.services.assignment import state_of
 from backend.dispatch.services.audit import alert_raise, alerts_resolve, decision_record
 from backend.dispatch.services.debounce import replan_soon
-from backend.dispatch.services.planning import courier_get, load_day, write_order
+from backend.dispatch.services.planning import courier_get, load_day, lock_routes, write_order
 from backend.dispatch.services.routes import MATRIX, CourierDay, job_stop
+from backend.shipments import feed
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
 from backend.shipments.services import job_assign
-from backend.shipments.services.recording import require_station_staff
+from backend.shipments.services.recording import lock_job, require_station_staff
 from backend.shipments.states import JobStatus
 from backend.shipments.transitions import job_can
+
+# What the single-job entry points record when the client gives no reason (documented in
+# docs/api.md and docs/realtime.md): a stable code rather than an empty string in the audit trail.
+DEFAULT_REASON = "supervisor_edit"
 
 
 @dataclass(frozen=True)
 class JobVersion:
+    """A job as the supervisor saw it: its id and the version they loaded."""
+
     job_id: int
     version: int
 
 
+@dataclass(frozen=True)
+class Reassigned:
+    """One job moved: as now stored, and whether its new route cannot meet its window."""
+
+    job: Job
+    at_risk: bool
+
+
 def clean_reason(reason: str) -> str:
+    """The reason without surrounding blanks; ``invalid`` (field ``reason``) when nothing is left."""
     reason = reason.strip()
     if not reason:
         raise DomainError("invalid", "a reason is required", field="reason")
@@ -84,6 +108,7 @@ def job_conflict(
 
 
 def raise_conflicts(conflicts: list[dict[str, object]], total: int) -> None:
+    """Refuse a whole bulk move with ``reassign_conflict`` listing each job's own code, if there is any."""
     if conflicts:
         raise DomainError(
             "reassign_conflict",
@@ -93,11 +118,13 @@ def raise_conflicts(conflicts: list[dict[str, object]], total: int) -> None:
 
 
 def lock_jobs(ids: Iterable[int]) -> dict[int, Job]:
+    """Lock the jobs (only the job rows) in pk order, the order every service locks jobs in; by id."""
     rows = Job.objects.select_for_update(of=("self",)).select_related("shipment").filter(pk__in=list(ids))
     return {j.pk: j for j in rows.order_by("pk")}
 
 
 def receiving_courier(courier_id: int, ctx: Ctx) -> Courier:
+    """The courier jobs are moved to: visible to the actor and on duty, else ``courier_not_on_duty``."""
     courier = courier_get(courier_id)
     require_station_staff(ctx, courier.station_id)
     if courier.duty_status != DutyStatus.ON_DUTY:
@@ -138,12 +165,74 @@ def close_gaps(routes: Iterable[tuple[int | None, date]], now: datetime, ctx: Ct
         write_order(cday, cday.remaining, ctx)
 
 
+def job_reassign(
+    *,
+    job_id: int,
+    to_courier_id: int,
+    reason: str,
+    ctx: Ctx,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Reassigned:
+    """Give one job to ``to_courier_id`` on a supervisor's (or admin's) decision.
+
+    The job may be pending (a first assignment), someone else's, or failed (a re-attempt). Checks,
+    in order: a non-blank ``reason`` (``invalid``), the job exists and is the actor's station's
+    (``not_found``, ``permission_denied``), the receiver works at the job's station
+    (``courier_other_station``) and is on duty (``courier_not_on_duty``), ``expected_version``
+    (``version_conflict``) and the transition (``invalid_transition``, via ``job_assign``).
+    Writes, in one transaction: the assignment (``job.assigned`` with the previous courier, who
+    sees a revocation), an :class:`~backend.dispatch.models.AssignmentDecision` (kind and rule
+    ``supervisor``, the reason, the actor), the job's place in the receiving route (its cheapest
+    feasible position, else last with an ``at_risk`` alert), the giving route's gap closed, and a
+    debounced re-plan for both couriers. Joins the caller's transaction and feed batch when there
+    is one; the change-feed rows are written last (``feed.batch_joined``).
+    """
+    reason = clean_reason(reason)
+    now = now or timezone.now()
+    with transaction.atomic(), feed.batch_joined():
+        seen = Job.objects.filter(pk=job_id).values_list("courier_id", "service_date").first()
+        if seen is not None:  # both routes this move rewrites, locked up front in pk order
+            lock_routes(job_ids=[job_id], routes=[(c, seen[1]) for c in (to_courier_id, seen[0]) if c])
+        job = lock_job(job_id)
+        require_station_staff(ctx, job.station_id)
+        to = courier_get(to_courier_id)
+        if to.station_id != job.station_id:  # before the duty check: the answer clients know
+            raise DomainError("courier_other_station", f"courier {to.employee_no} works at another station")
+        to = receiving_courier(to_courier_id, ctx)
+        prev = job.courier_id
+        day = load_day(to, job.service_date, now)  # read before the assignment clears the job's plan
+        assigned = job_assign(
+            job_id=job.pk, courier_id=to.pk, ctx=ctx, reason=reason, expected_version=expected_version
+        )
+        decision_record(
+            job=assigned,
+            courier_id=to.pk,
+            prev_courier_id=prev,
+            kind=DecisionKind.SUPERVISOR,
+            rule=DecisionRule.SUPERVISOR,
+            reason=reason,
+            ctx=ctx,
+        )
+        at_risk = place_many(day, [assigned], ctx)
+        alerts_resolve([job.pk], AlertKind.UNASSIGNABLE)
+        if prev is not None and prev != to.pk:
+            close_gaps([(prev, job.service_date)], now, ctx)
+        for courier_id in sorted({to.pk, *([prev] if prev is not None else [])}):
+            replan_soon(courier_id=courier_id, trigger="reassignment")
+    return Reassigned(
+        job=Job.objects.select_related("shipment", "courier").get(pk=job.pk), at_risk=bool(at_risk)
+    )
+
+
 def reassign_jobs(
     *, jobs: Sequence[JobVersion], to_courier_id: int, reason: str, ctx: Ctx, now: datetime | None = None
 ) -> tuple[list[Job], list[int]]:
     """Move ``jobs`` (each with the version the supervisor saw) to one courier; see the module doc.
 
-    Returns the moved jobs as now stored and the ids placed at risk.
+    Every job is locked (pk order) and checked before anything moves; then each goes through
+    :func:`job_reassign`, tightest window first (so the tight ones get the good places), in this
+    one transaction. Returns the moved jobs as now stored and the ids placed at risk.
     """
     reason = clean_reason(reason)
     ids = [jv.job_id for jv in jobs]
@@ -151,7 +240,10 @@ def reassign_jobs(
         raise DomainError("invalid", "give each job once, at least one", field="jobs")
     to = receiving_courier(to_courier_id, ctx)
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), feed.batch_joined():
+        seen = Job.objects.filter(pk__in=ids).values_list("courier_id", "service_date")
+        routes = {(c, d) for c, d in seen if c} | {(to.pk, d) for _, d in seen}
+        lock_routes(job_ids=ids, routes=routes)  # every route the moves rewrite, in pk order, first
         locked = lock_jobs(ids)
         for job in locked.values():
             require_station_staff(ctx, job.station_id)
@@ -168,31 +260,15 @@ def reassign_jobs(
             if j.station_id != to.station_id
         ]
         raise_conflicts(conflicts, len(jobs))
-        days = {d: load_day(to, d, now) for d in sorted({locked[i].service_date for i in ids})}
-        moved: list[Job] = []
-        for jv in sorted(jobs, key=lambda jv: jv.job_id):
-            job = locked[jv.job_id]
-            assigned = job_assign(
-                job_id=job.pk, courier_id=to.pk, ctx=ctx, reason=reason, expected_version=jv.version
-            )
-            decision_record(
-                job=assigned,
-                courier_id=to.pk,
-                prev_courier_id=job.courier_id,
-                kind=DecisionKind.SUPERVISOR,
-                rule=DecisionRule.SUPERVISOR,
-                reason=reason,
-                ctx=ctx,
-            )
-            moved.append(assigned)
         at_risk: list[int] = []
-        for service_date, day in days.items():
-            at_risk += place_many(day, [j for j in moved if j.service_date == service_date], ctx)
-        alerts_resolve([j.pk for j in moved], AlertKind.UNASSIGNABLE)
-        givers = {
-            (j.courier_id, j.service_date) for j in locked.values() if j.courier_id not in (None, to.pk)
-        }
-        close_gaps(givers, now, ctx)
-        for courier_id in sorted({to.pk, *(c for c, _ in givers)}):
-            replan_soon(courier_id=courier_id, trigger="reassignment")
+        # The versions were checked above under the locks; the moves below bump the versions of
+        # the other jobs of the same routes, so each move is not checked against them again.
+        for job in sorted(locked.values(), key=_tightest_first(now)):
+            moved = job_reassign(job_id=job.pk, to_courier_id=to.pk, reason=reason, ctx=ctx, now=now)
+            if moved.at_risk:
+                at_risk.append(job.pk)
     return list(Job.objects.select_related("shipment", "courier").filter(pk__in=ids).order_by("pk")), at_risk
+
+
+def _tightest_first(now: datetime) -> Callable[[Job], tuple[bool, datetime, int]]:
+    return lambda j: (j.window_end is None, j.window_end or now, j.pk)

@@ -73,6 +73,7 @@ class DayClock:
 
 
 def stop_id(job_id: int) -> str:
+    """A job's stop id in the planning model (the job id as text)."""
     return str(job_id)
 
 
@@ -236,6 +237,7 @@ def day_jobs(courier_ids: Sequence[int], day: date) -> dict[int, list[Job]]:
 
 
 def recent_pings(courier_ids: Sequence[int], now: datetime) -> dict[int, CourierLocation]:
+    """Each courier's newest location received within ``FRESH_PING_S`` of ``now`` (older ones say nothing of where they are)."""
     since = now - timedelta(seconds=FRESH_PING_S)
     latest: dict[int, CourierLocation] = {}
     for loc in CourierLocation.objects.filter(courier_id__in=courier_ids, received_at__gte=since):

@@ -26,8 +26,9 @@ from backend.dispatch.planning.partition import solve_partitioned
 from backend.dispatch.planning.solver import solve
 from backend.dispatch.services.assignment import QUEUED, on_duty_couriers
 from backend.dispatch.services.audit import alert_raise, alerts_resolve, decision_record
-from backend.dispatch.services.planning import load_day, route_of, write_order
+from backend.dispatch.services.planning import load_day, lock_routes, route_of, write_order
 from backend.dispatch.services.routes import MATRIX, CourierDay, DayClock, build_days, job_stop, stop_id
+from backend.shipments import feed
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
 from backend.shipments.services import job_assign, job_unassign
@@ -99,7 +100,8 @@ def station_plan(
         "feasible": bool(plan and plan.feasible),
     }
     try:
-        with transaction.atomic():
+        with transaction.atomic(), feed.batch_joined():
+            lock_routes(job_ids=[j.pk for j in jobs.values()], routes=[(d.courier.pk, day) for d in days])
             run.jobs_written = _write(run, days, routes, unserved, jobs, ctx, now)
     except DomainError as exc:
         run.outcome, run.finished_at = PlanRun.Outcome.CONFLICT, timezone.now()

@@ -45,6 +45,7 @@ from backend.dispatch.services.reassignment import (
     raise_conflicts,
 )
 from backend.dispatch.services.routes import MATRIX, REMAINING, CourierDay, build_days, stop_id
+from backend.shipments import feed
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
 from backend.shipments.services import job_assign, job_unassign
@@ -148,7 +149,7 @@ def courier_unavailable_apply(
     """Apply the redistribution the supervisor previewed (see the module docstring)."""
     reason = clean_reason(reason)
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), feed.batch_joined():
         expected = {jv.job_id: jv.version for jv in jobs}
         # Lock first, then preview: the proposal is computed from rows nobody can change under us.
         held = Job.objects.filter(courier_id=courier_id, status__in=REMAINING).values_list("pk", flat=True)

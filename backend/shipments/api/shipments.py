@@ -13,7 +13,7 @@ from backend.common.api import error_responses
 from backend.shipments import selectors, services
 from backend.shipments.api.ctx import applying, ctx_from
 from backend.shipments.api.serializers import IDEMPOTENCY_KEY, TRACKING_NO, DateTimeField, ShipmentDetail
-from backend.shipments.services.shipments import SCAN_TARGET
+from backend.shipments.scan_rules import SCAN_TARGET
 from backend.shipments.states import ShipmentStatus
 
 

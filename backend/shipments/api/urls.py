@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backend.shipments.api import couriers, dispatch, intake, jobs, public, shipments
+from backend.shipments.api import couriers, intake, jobs, public, shipments, station_jobs
 
 urlpatterns = [
     # courier
@@ -12,11 +12,11 @@ urlpatterns = [
     path("jobs/<int:job_id>/deliver", jobs.JobDeliverApi.as_view(), name="job-deliver"),
     path("jobs/<int:job_id>/fail", jobs.JobFailApi.as_view(), name="job-fail"),
     # supervisor
-    path("stations/<str:code>/jobs", dispatch.StationJobsApi.as_view(), name="station-jobs"),
+    # (jobs/<id>/assign is dispatch's: a supervisor's reassignment, backend/dispatch/api/urls.py)
+    path("stations/<str:code>/jobs", station_jobs.StationJobsApi.as_view(), name="station-jobs"),
     path("stations/<str:code>/couriers", couriers.StationCouriersApi.as_view(), name="station-couriers"),
-    path("jobs/<int:job_id>/assign", dispatch.JobAssignApi.as_view(), name="job-assign"),
-    path("jobs/<int:job_id>/unassign", dispatch.JobUnassignApi.as_view(), name="job-unassign"),
-    path("jobs/<int:job_id>/cancel", dispatch.JobCancelApi.as_view(), name="job-cancel"),
+    path("jobs/<int:job_id>/unassign", station_jobs.JobUnassignApi.as_view(), name="job-unassign"),
+    path("jobs/<int:job_id>/cancel", station_jobs.JobCancelApi.as_view(), name="job-cancel"),
     path("shipments/<str:tracking_no>", shipments.ShipmentDetailApi.as_view(), name="shipment-detail"),
     path(
         "shipments/<str:tracking_no>/transition",

@@ -144,6 +144,11 @@ class ProofInput:
 def job_complete_pickup(
     *, job_id: int, ctx: Ctx, data: PickupInput, expected_version: int | None = None
 ) -> Job:
+    """The courier completes a pickup with the parcel's measurements and checks (``PickupInput``).
+
+    Must be their own pickup job (``not_assigned_to_you``, ``wrong_job_kind``); writes the measured
+    weight, dimensions and price onto the shipment, the job completed, one event and a feed row.
+    Pricing is checked before this by ``backend.pickup.services.pickup_complete``."""
     data.validate()
     job = lock_job(job_id)
     require_own_job(ctx, job)
@@ -197,6 +202,16 @@ def job_complete_pickup(
 
 @transaction.atomic
 def job_deliver(*, job_id: int, ctx: Ctx, proof: ProofInput, expected_version: int | None = None) -> Job:
+    """The courier hands a parcel over with proof (a signature or photo, a code, COD collected).
+
+    Must be the courier's own delivery job (``not_assigned_to_you``, ``wrong_job_kind``), in a
+    state that may complete, with a shipment that may become delivered (``invalid_transition``);
+    the proof is checked against the shipment (``proof_incomplete``, ``invalid``). Writes the
+    proof, the attempt, the job completed and the shipment delivered, one ``delivered`` event and
+    a ``job.updated`` feed row, and asks for fresh ETAs of the courier's day after commit.
+    The offline variant (``offline.job_deliver_offline``) records the same facts through
+    :func:`record_delivery`.
+    """
     job = lock_job(job_id)
     require_own_job(ctx, job)
     check_version(job, expected_version)
@@ -205,9 +220,32 @@ def job_deliver(*, job_id: int, ctx: Ctx, proof: ProofInput, expected_version: i
     transitions.check_job(job.status, JobStatus.COMPLETED)
     shipment = job.shipment
     transitions.check_shipment(shipment.status, ShipmentStatus.DELIVERED)
+    record_delivery(job, ctx, proof, captured_at=proof.captured_at or ctx.event_at or timezone.now())
+    feed_job("job.updated", job)
+    refresh_etas_after_commit(job.courier_id)
+    return job
+
+
+def record_delivery(
+    job: Job,
+    ctx: Ctx,
+    proof: ProofInput,
+    *,
+    captured_at: datetime,
+    courier_id: int | None = None,
+    conflict: dict[str, object] | None = None,
+) -> None:
+    """The facts of a successful delivery, written once for both the online and the offline path.
+
+    Must be called holding the job lock (``lock_job``) with the transitions already checked;
+    validates the proof against the shipment, then writes the proof, the job completed (for
+    ``courier_id`` when given: the offline deliverer), the successful attempt, the shipment
+    delivered and the ``delivered`` event (with ``conflict`` in its details when given). The
+    caller writes the change-feed row, last.
+    """
+    shipment = job.shipment
     proof.validate(cod_amount_fen=shipment.cod_amount_fen, delivery_code=shipment.delivery_code)
     consent = proof.consent(job.next_step)
-    captured_at = proof.captured_at or ctx.event_at or timezone.now()
     insert(
         ProofOfDelivery(
             job=job,
@@ -222,9 +260,13 @@ def job_deliver(*, job_id: int, ctx: Ctx, proof: ProofInput, expected_version: i
             code_verified=proof.method == ProofMethod.CODE and bool(shipment.delivery_code),
         )
     )
+    fields = ["status", "attempt_count"]
+    if courier_id is not None:
+        job.courier_id = courier_id
+        fields.insert(0, "courier")
     job.status = JobStatus.COMPLETED
     job.attempt_count += 1
-    save_job(job, ["status", "attempt_count"])
+    save_job(job, fields)
     insert(
         DeliveryAttempt(
             job=job,
@@ -237,16 +279,11 @@ def job_deliver(*, job_id: int, ctx: Ctx, proof: ProofInput, expected_version: i
     )
     shipment.status = ShipmentStatus.DELIVERED
     save_shipment(shipment, ["status"])
-    record_event(
-        ctx,
-        shipment=shipment,
-        job=job,
-        kind=EventKind.DELIVERED,
-        details={"method": proof.method, "relation": proof.recipient_relation, **consent},
-    )
-    feed_job("job.updated", job)
-    refresh_etas_after_commit(job.courier_id)
-    return job
+    details: dict[str, object] = {"method": proof.method, "relation": proof.recipient_relation}
+    if conflict is not None:
+        details["conflict"] = conflict
+    details.update(consent)
+    record_event(ctx, shipment=shipment, job=job, kind=EventKind.DELIVERED, details=details)
 
 
 @transaction.atomic

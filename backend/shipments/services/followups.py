@@ -53,6 +53,7 @@ def _after_commit(followup: _Followup) -> None:
 
 
 def replan_after_commit(courier_id: int | None, trigger: str) -> None:
+    """Ask dispatch to re-plan the courier once this transaction commits (one per courier per unit of work)."""
     if courier_id is not None and _enabled():
         _after_commit(_Followup("replan", courier_id, trigger))
 
@@ -71,5 +72,6 @@ def negotiate_after_commit(job_id: int, attempt_number: int) -> None:
 
 
 def refresh_etas_after_commit(courier_id: int | None) -> None:
+    """Ask dispatch to refresh the courier's ETAs once this transaction commits."""
     if courier_id is not None and _enabled():
         _after_commit(_Followup("etas", courier_id))

@@ -64,6 +64,7 @@ def job_assign(
 
 @transaction.atomic
 def job_unassign(*, job_id: int, ctx: Ctx, reason: str, expected_version: int | None = None) -> Job:
+    """Take a job back from its courier to the queue (pending); the courier sees a revocation and gets a re-plan."""
     job = lock_job(job_id)
     require_station_staff(ctx, job.station_id)
     check_version(job, expected_version)
@@ -94,6 +95,7 @@ def _courier_step(job_id: int, to: JobStatus, ctx: Ctx, expected_version: int | 
 
 @transaction.atomic
 def job_accept(*, job_id: int, ctx: Ctx, expected_version: int | None = None) -> Job:
+    """The courier accepts their assigned job."""
     job = _courier_step(job_id, JobStatus.ACCEPTED, ctx, expected_version)
     record_event(ctx, shipment=job.shipment, job=job, kind=EventKind.JOB_ACCEPTED)
     feed_job("job.updated", job)
@@ -116,6 +118,7 @@ def job_start(*, job_id: int, ctx: Ctx, expected_version: int | None = None) -> 
 
 @transaction.atomic
 def job_arrive(*, job_id: int, ctx: Ctx, expected_version: int | None = None) -> Job:
+    """The courier is at the door; their remaining ETAs are refreshed after commit."""
     job = _courier_step(job_id, JobStatus.ARRIVED, ctx, expected_version)
     record_event(ctx, shipment=job.shipment, job=job, kind=EventKind.JOB_ARRIVED)
     feed_job("job.updated", job)

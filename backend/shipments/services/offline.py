@@ -16,11 +16,11 @@ from backend.accounts.roles import Role
 from backend.common.errors import DomainError
 from backend.shipments import feed, transitions
 from backend.shipments.context import Ctx
-from backend.shipments.models import DeliveryAttempt, FeedEntry, Job, ProofOfDelivery
-from backend.shipments.services.completion import ProofInput
-from backend.shipments.services.recording import insert, lock_job, record_event, save_job, save_shipment
+from backend.shipments.models import FeedEntry, Job
+from backend.shipments.services.completion import ProofInput, record_delivery
+from backend.shipments.services.recording import lock_job
 from backend.shipments.snapshots import job_snapshot
-from backend.shipments.states import EventKind, JobKind, JobStatus, ProofMethod, ShipmentStatus
+from backend.shipments.states import JobKind, JobStatus
 
 _HAND_OVERS = ("job.assigned", "job.unassigned")
 # A reassignment or an unassignment can be overtaken by an offline delivery; a closed job cannot.
@@ -69,58 +69,21 @@ def job_deliver_offline(*, job_id: int, ctx: Ctx, proof: ProofInput) -> Job:
             job_id=job.pk,
             current_status=job.status,
         )
-    proof.validate(cod_amount_fen=shipment.cod_amount_fen, delivery_code=shipment.delivery_code)
-    consent = proof.consent(job.next_step)
-    captured_at = proof.captured_at or ctx.event_at
-    insert(
-        ProofOfDelivery(
-            job=job,
-            method=proof.method,
-            recipient_name=proof.recipient_name,
-            recipient_relation=proof.recipient_relation,
-            lat=proof.lat,
-            lng=proof.lng,
-            accuracy_m=proof.accuracy_m,
-            captured_at=captured_at,
-            media_sha256=list(proof.media_sha256),
-            code_verified=proof.method == ProofMethod.CODE and bool(shipment.delivery_code),
-        )
-    )
     taken_by = job.courier_id
-    job.courier_id = actor.courier_id
-    job.status = JobStatus.COMPLETED
-    job.attempt_count += 1
-    save_job(job, ["courier", "status", "attempt_count"])
-    insert(
-        DeliveryAttempt(
-            job=job,
-            number=job.attempt_count,
-            succeeded=True,
-            attempted_at=captured_at,
-            lat=proof.lat,
-            lng=proof.lng,
-        )
-    )
-    shipment.status = ShipmentStatus.DELIVERED
-    save_shipment(shipment, ["status"])
-    conflict = {
+    conflict: dict[str, object] = {
         "rule": "offline_delivery_beats_reassignment",
         "reassigned_to": taken_by,
         "delivered_by": actor.courier_id,
         "recorded_at": ctx.event_at.isoformat(),
         "received_at": timezone.now().isoformat(),
     }
-    record_event(
+    record_delivery(
+        job,
         ctx,
-        shipment=shipment,
-        job=job,
-        kind=EventKind.DELIVERED,
-        details={
-            "method": proof.method,
-            "relation": proof.recipient_relation,
-            "conflict": conflict,
-            **consent,
-        },
+        proof,
+        captured_at=proof.captured_at or ctx.event_at,
+        courier_id=actor.courier_id,
+        conflict=conflict,
     )
     # One feed row: the courier ids make it an upsert for the deliverer and a revocation for the
     # courier it was given to; its kind is what the station console alerts on.

@@ -36,6 +36,7 @@ def lock_job(job_id: int) -> Job:
 
 
 def lock_shipment(*, shipment_id: int | None = None, tracking_no: str | None = None) -> Shipment:
+    """``SELECT … FOR UPDATE`` one shipment by id or tracking number, or ``not_found``."""
     qs = Shipment.objects.select_for_update()
     try:
         return qs.get(pk=shipment_id) if shipment_id is not None else qs.get(tracking_no=tracking_no)
@@ -44,6 +45,7 @@ def lock_shipment(*, shipment_id: int | None = None, tracking_no: str | None = N
 
 
 def check_version(job: Job, expected_version: int | None) -> None:
+    """``version_conflict`` (with the current version and status) when the caller saw another version."""
     if expected_version is not None and expected_version != job.version:
         raise DomainError(
             "version_conflict",
@@ -71,6 +73,7 @@ def require_own_job(ctx: Ctx, job: Job) -> None:
 
 
 def require_station_staff(ctx: Ctx, station_id: int) -> None:
+    """Only a supervisor of the station (or an admin): ``wrong_role`` for a courier, ``permission_denied`` otherwise."""
     actor = ctx.actor
     if actor.role is Role.COURIER:
         raise DomainError("wrong_role", "only a supervisor can do this")
@@ -93,6 +96,9 @@ def record_event(
     job: Job | None = None,
     details: dict[str, Any] | None = None,
 ) -> TrackingEvent:
+    """Write the shipment's TrackingEvent for this change (device and server time, actor, device, GPS, key).
+
+    Refuses an idempotency key already recorded; a device clock far from the server's is kept and flagged."""
     _check_idempotency(ctx)
     now = timezone.now()
     event_at = ctx.event_at or now
@@ -131,11 +137,13 @@ def insert(instance: Model) -> None:
 
 
 def save_job(job: Job, fields: list[str]) -> None:
+    """Save these fields of a locked job and bump its version (noted instead inside a unit of work)."""
     job.version += 1
     _save(job, [*fields, "version", "updated_at"])
 
 
 def save_shipment(shipment: Shipment, fields: list[str]) -> None:
+    """Save these fields of a locked shipment (noted instead inside a unit of work)."""
     _save(shipment, [*fields, "updated_at"])
 
 
@@ -148,6 +156,7 @@ def _save(instance: Model, fields: list[str]) -> None:
 
 
 def feed_job(kind: str, job: Job, *, prev_courier_id: int | None = None) -> None:
+    """Append the job's change-feed row (its snapshot; ``prev_courier_id`` makes it a revocation for them)."""
     feed.append(
         kind,
         {"job": job_snapshot(job)},

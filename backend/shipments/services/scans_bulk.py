@@ -1,4 +1,4 @@
-"""Station scans in bulk: the same rules as ``services.shipments.scan``, set-based.
+"""Station scans in bulk: the rules of ``services.shipments.scan`` (``scan_rules``), set-based.
 
 A sorting belt or a handheld coming back online sends hundreds of scans at once. Each scan still
 becomes exactly one TrackingEvent and one change-feed row, and moves the shipment's status with
@@ -25,14 +25,13 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from backend.accounts.roles import Principal, Role
+from backend.accounts.roles import Principal
 from backend.common import pgbulk
 from backend.common.errors import DomainError
-from backend.common.validators import clean_tracking_no
-from backend.shipments import feed, transitions
+from backend.shipments import feed
 from backend.shipments.context import CLOCK_SKEW_FLAG_S
 from backend.shipments.models import Job, Shipment, TrackingEvent
-from backend.shipments.services.shipments import SCAN_TARGET
+from backend.shipments.scan_rules import scan_input_check, scan_permission_check, scan_status
 from backend.shipments.snapshots import scan_payload
 from backend.shipments.transitions import JOB_OPEN
 
@@ -83,12 +82,6 @@ class ScanOutcome:
     duplicate: bool = False
 
 
-def _may_scan(actor: Principal, station_id: int) -> bool:
-    if actor.role is Role.COURIER:
-        return actor.station_id == station_id
-    return actor.role is not Role.NONE and actor.can_see_station(station_id)
-
-
 class RecordedMeanwhile(Exception):
     """A key the caller had checked was recorded by another transaction since: run it all again."""
 
@@ -109,11 +102,7 @@ def scans_record_bulk(
     outcomes: dict[int, ScanOutcome] = {}
     for i, s in enumerate(scans):
         try:
-            numbers[i] = clean_tracking_no(s.tracking_no)
-            if s.scan_kind not in SCAN_TARGET:
-                raise DomainError(
-                    "invalid", f"unknown scan kind {s.scan_kind!r}; use one of {sorted(SCAN_TARGET)}"
-                )
+            numbers[i] = scan_input_check(s.tracking_no, s.scan_kind)
         except DomainError as exc:
             numbers.pop(i, None)
             outcomes[i] = ScanOutcome(s.key, exc.code, exc.message)
@@ -139,8 +128,10 @@ def scans_record_bulk(
         if shipment is None:
             outcomes[i] = ScanOutcome(s.key, "not_found", f"shipment {numbers[i]} does not exist")
             continue
-        if not _may_scan(actor, shipment.station_id):
-            outcomes[i] = ScanOutcome(s.key, "permission_denied", f"{numbers[i]} belongs to another station")
+        try:
+            scan_permission_check(actor, shipment.station_id, numbers[i])
+        except DomainError as exc:
+            outcomes[i] = ScanOutcome(s.key, exc.code, exc.message)
             continue
         if s.key in held:
             outcomes[i] = ScanOutcome(
@@ -148,7 +139,10 @@ def scans_record_bulk(
             )
             continue
         held.add(s.key)
-        details = _apply_status(shipment, SCAN_TARGET[s.scan_kind], changed)
+        target, details = scan_status(shipment.status, s.scan_kind)
+        if target is not None:
+            shipment.status = target
+            changed[shipment.pk] = shipment
         skew = (now - s.event_at).total_seconds()
         if abs(skew) > CLOCK_SKEW_FLAG_S:
             details["clock_skew_s"] = round(skew)
@@ -228,16 +222,6 @@ def _lock_shipments(numbers: set[str]) -> dict[str, Any]:
         )
         for pk, number, status, station_id, holder in rows
     }
-
-
-def _apply_status(shipment: Shipment, target: str | None, changed: dict[int, Shipment]) -> dict[str, Any]:
-    if target is None or shipment.status == target:
-        return {}
-    if transitions.shipment_can(shipment.status, target):
-        shipment.status = target
-        changed[shipment.pk] = shipment
-        return {}
-    return {"status_unchanged": True, "status_was": shipment.status}
 
 
 def _save_statuses(shipments: list[Shipment], now: datetime) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from backend.accounts.roles import Role
 from backend.common.errors import DomainError
-from backend.common.validators import clean_tracking_no
 from backend.shipments import transitions
 from backend.shipments.context import Ctx
 from backend.shipments.models import Shipment, TrackingEvent
+from backend.shipments.scan_rules import scan_input_check, scan_permission_check, scan_status
 from backend.shipments.services.recording import (
     feed_shipment,
     lock_shipment,
@@ -33,13 +32,6 @@ _EVENT_FOR: dict[S, EventKind] = {
     S.RETURNED: EventKind.RETURNED,
     S.EXCEPTION: EventKind.EXCEPTION,
     S.CANCELLED: EventKind.CANCELLED,
-}
-
-# Scan kinds a handheld sends, and the status each one moves a shipment to (None: a fact only).
-SCAN_TARGET: dict[str, S | None] = {
-    EventKind.STATION_IN: S.AT_STATION,
-    EventKind.SORTED: None,
-    EventKind.LOADED_OUT: S.OUT_FOR_DELIVERY,
 }
 
 
@@ -66,25 +58,16 @@ def scan(*, tracking_no: str, scan_kind: str, ctx: Ctx) -> TrackingEvent:
     """Record a hand-over scan. Scans are facts: recorded even when they cannot move the status.
 
     A station scan that arrives after a later status (a late upload from a handheld) is kept
-    with ``status_unchanged`` rather than refused, so the history is complete.
+    with ``status_unchanged`` rather than refused, so the history is complete. The rules are
+    ``backend/shipments/scan_rules.py``, shared with ``scans_record_bulk``.
     """
-    number = clean_tracking_no(tracking_no)
-    if scan_kind not in SCAN_TARGET:
-        raise DomainError("invalid", f"unknown scan kind {scan_kind!r}; use one of {sorted(SCAN_TARGET)}")
+    number = scan_input_check(tracking_no, scan_kind)
     shipment = lock_shipment(tracking_no=number)
-    if ctx.actor.role is Role.COURIER:
-        if ctx.actor.station_id != shipment.station_id:
-            raise DomainError("permission_denied", f"{number} belongs to another station")
-    else:
-        require_station_staff(ctx, shipment.station_id)
-    target = SCAN_TARGET[scan_kind]
-    details: dict[str, object] = {}
-    if target is not None and shipment.status != target:
-        if transitions.shipment_can(shipment.status, target):
-            shipment.status = target
-            save_shipment(shipment, ["status"])
-        else:
-            details = {"status_unchanged": True, "status_was": shipment.status}
+    scan_permission_check(ctx.actor, shipment.station_id, number)
+    target, details = scan_status(shipment.status, scan_kind)
+    if target is not None:
+        shipment.status = target
+        save_shipment(shipment, ["status"])
     event = record_event(ctx, shipment=shipment, kind=scan_kind, details=details)
     feed_shipment(
         "shipment.scanned",

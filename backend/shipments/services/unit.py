@@ -182,6 +182,7 @@ def _update_rows(model: type[models.Model], rows: list[models.Model], names: lis
 
 
 def current() -> UnitOfWork | None:
+    """The unit of work open on this thread, or None."""
     return getattr(_active, "unit", None)
 
 

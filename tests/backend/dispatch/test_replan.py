@@ -1,4 +1,4 @@
-"""replan_courier(): keep the courier's order unless a re-plan gains more than the threshold.
+"""repair_route(): keep the courier's order unless a re-plan gains more than the threshold.
 
 Planar world: 1 unit = 1 m, travel at 1 m/s.
 """
@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from backend.dispatch.planning.matrix import EuclideanMatrix, Point
 from backend.dispatch.planning.model import Stop, Vehicle
-from backend.dispatch.planning.replan import ReplanThreshold, moved_stops, replan_courier
+from backend.dispatch.planning.replan import ReplanThreshold, moved_stops, repair_route
 
 MATRIX = EuclideanMatrix(scale=1)
 
@@ -27,7 +27,7 @@ def test_a_small_gain_does_not_reorder_the_courier() -> None:
     stops = line_stops([1000, 2000, 2050, 3000])
     # s2050 before s2000 costs 100 m extra on a 6 km route: below 5 % and below 1 km / 300 s.
     v = courier(["s1000", "s2050", "s2000", "s3000"])
-    res = replan_courier(v, stops, MATRIX, max_iterations=300)
+    res = repair_route(v, stops, MATRIX, max_iterations=300)
     assert res.fresh_cost < res.current_cost
     assert not res.reordered
     assert res.sequence == v.sequence
@@ -37,7 +37,7 @@ def test_a_small_gain_does_not_reorder_the_courier() -> None:
 def test_a_large_gain_reorders_and_the_diff_lists_the_moves() -> None:
     stops = line_stops([1000, 2000, 3000, 4000])
     v = courier(["s4000", "s1000", "s3000", "s2000"])  # zig-zag: 12 km where 8 km will do
-    res = replan_courier(v, stops, MATRIX, max_iterations=300)
+    res = repair_route(v, stops, MATRIX, max_iterations=300)
     assert res.current_cost == 12_000 and res.fresh_cost == 8_000
     assert res.reordered and res.route.distance == 8_000
     assert res.diff.moved == moved_stops(v.sequence, res.sequence) != ()
@@ -49,7 +49,7 @@ def test_the_threshold_is_configurable() -> None:
     stops = line_stops([1000, 2000, 2050, 3000])
     v = courier(["s1000", "s2050", "s2000", "s3000"])
     eager = ReplanThreshold(min_relative=0.0, min_duration_s=0, min_distance_m=1)
-    res = replan_courier(v, stops, MATRIX, threshold=eager, max_iterations=300)
+    res = repair_route(v, stops, MATRIX, threshold=eager, max_iterations=300)
     assert res.reordered and res.route.distance == 6_000
     assert res.diff.moved != ()
 
@@ -62,7 +62,7 @@ def test_done_stops_stay_fixed_and_planning_starts_at_the_courier() -> None:
         position=Point(1000, 0),
         position_time=1500,
     )
-    res = replan_courier(v, stops, MATRIX, max_iterations=300)
+    res = repair_route(v, stops, MATRIX, max_iterations=300)
     assert res.done == ("s500", "s1000")
     assert set(res.sequence) == {"s2000", "s3000"}
     first = stops[res.sequence[0]]
@@ -73,7 +73,7 @@ def test_new_stops_are_inserted_and_removed_ones_dropped() -> None:
     stops = line_stops([1000, 2000, 3000])
     v = courier(["s1000", "s2000", "s3000"])
     new = Stop("n", "pickup", 1500, 10, service_s=10, weight_g=1)
-    res = replan_courier(v, stops, MATRIX, new_stops=[new], removed_ids=["s3000"], max_iterations=300)
+    res = repair_route(v, stops, MATRIX, new_stops=[new], removed_ids=["s3000"], max_iterations=300)
     assert res.sequence == ("s1000", "n", "s2000")
     assert res.diff.added == ("n",) and res.diff.removed == ("s3000",)
     assert not res.reordered
@@ -84,7 +84,7 @@ def test_an_infeasible_current_order_is_always_replaced() -> None:
     stops["s2000"] = replace(stops["s2000"], tw_start=0, tw_end=2100)
     v = courier(["s2000", "s1000"])
     stops["s1000"] = replace(stops["s1000"], tw_end=1100)  # only reachable first
-    res = replan_courier(v, stops, MATRIX, max_iterations=300)
+    res = repair_route(v, stops, MATRIX, max_iterations=300)
     assert res.reordered and res.sequence == ("s1000", "s2000")
     assert res.route.feasible
 

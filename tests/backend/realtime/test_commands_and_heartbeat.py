@@ -23,7 +23,9 @@ async def _open(path: str) -> Socket:
     return sock
 
 
-async def test_reassign_over_the_socket_is_the_assign_service(station, courier, other_courier, supervisor):
+async def test_reassign_over_the_socket_is_the_reassignment_service(
+    station, courier, other_courier, supervisor
+):  # type: ignore[no-untyped-def]
     (x, x_person), (y, y_person) = courier, other_courier
     job = await run(make_job)(station, supervisor.ctx)
     await assign(job.pk, x.pk, supervisor)
@@ -39,7 +41,8 @@ async def test_reassign_over_the_socket_is_the_assign_service(station, courier, 
     command = {"job_id": job.pk, "courier_id": y.pk, "reason": "x is stuck in traffic"}
     await sup.send({"type": "job.reassign", "id": 7, "payload": command})
     replies = await sup.drain()
-    assert sorted(_types(replies)) == ["command.ok", "job.assigned"]
+    # The same service as POST /reassignments: the move, then the job's place in y's route.
+    assert sorted(_types(replies)) == ["command.ok", "job.assigned", "job.planned"]
     ok = next(m for m in replies if m["type"] == "command.ok")
     moved = await run(Job.objects.get)(pk=job.pk)
     assert ok["payload"] == {
@@ -49,7 +52,7 @@ async def test_reassign_over_the_socket_is_the_assign_service(station, courier, 
     }
     assert moved.courier_id == y.pk
     assert _types(await xs.drain()) == ["job.revoked"]
-    assert _types(await ys.drain()) == ["job.assigned"]
+    assert _types(await ys.drain()) == ["job.assigned", "job.planned"]
     for sock in (xs, ys, sup):
         await sock.close()
 

@@ -145,3 +145,32 @@ def test_insurance_and_cod_lines_appear_exactly_when_asked_for(request: QuoteReq
     assert ("cod_fee" in codes) == (request.cod_amount_fen > 0)
     assert ("fragile" in codes) == request.fragile
     assert ("remote_area" in codes) == request.remote_area
+
+
+def test_the_pickup_quote_request_counts_a_measurement_not_taken_as_zero() -> None:
+    from parcelkit.rules.pricing import QuoteRequest, pickup_quote_request
+
+    built = pickup_quote_request(
+        origin="HZXH01",
+        destination_region="330100",
+        service_level="standard",
+        weight_g=1200,
+        length_mm=None,
+        width_mm=300,
+        height_mm=None,
+        declared_value_fen=5000,
+        fragile=True,
+    )
+    assert built == QuoteRequest(
+        origin="HZXH01",
+        destination_region="330100",
+        service_level="standard",
+        weight_g=1200,
+        length_mm=0,
+        width_mm=300,
+        height_mm=0,
+        declared_value_fen=5000,
+        cod_amount_fen=0,
+        fragile=True,
+        remote_area=False,
+    )

@@ -1,4 +1,8 @@
-"""The supervisor's desk: the station's jobs, and assigning, unassigning and cancelling them."""
+"""The station's jobs for its staff: the list, and unassigning and cancelling one.
+
+Assigning one (``POST /jobs/{id}/assign``) is a supervisor's reassignment and lives with the
+other reassignments in ``backend/dispatch/api/views.py``.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,6 @@ from backend.shipments.api.jobs import visible_job
 from backend.shipments.api.serializers import (
     IDEMPOTENCY_KEY,
     JOB_ID,
-    MAX_ID,
     MAX_INT,
     STATION_CODE,
     JobOutput,
@@ -64,7 +67,9 @@ class StationJobsApi(ListAPIView[Job]):
         return super().get(request, *args, **kwargs)
 
 
-class _StaffJobApi(APIView):
+class StaffJobApi(APIView):
+    """A supervisor's action on one job: validate the body, 404 unless the job is in scope."""
+
     permission_classes = [IsStationStaff]
 
     def validated(
@@ -79,7 +84,7 @@ class _StaffJobApi(APIView):
 _View = TypeVar("_View", bound=Callable[..., Any])
 
 
-def _staff_schema(operation_id: str, request: type[serializers.Serializer[None]]) -> Callable[[_View], _View]:
+def staff_schema(operation_id: str, request: type[serializers.Serializer[None]]) -> Callable[[_View], _View]:
     return extend_schema(
         operation_id=operation_id,
         parameters=[JOB_ID, IDEMPOTENCY_KEY],
@@ -88,35 +93,13 @@ def _staff_schema(operation_id: str, request: type[serializers.Serializer[None]]
     )
 
 
-class AssignBody(serializers.Serializer[None]):
-    courier_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
-    version = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
-
-
-class JobAssignApi(_StaffJobApi):
-    @_staff_schema("job_assign", AssignBody)
-    def post(self, request: Request, job_id: int) -> Response:
-        data = self.validated(request, job_id, AssignBody)
-        ctx = ctx_from(request, data)
-        with applying(ctx):
-            job = services.job_assign(
-                job_id=job_id,
-                courier_id=data["courier_id"],
-                ctx=ctx,
-                reason=data["reason"],
-                expected_version=data.get("version"),
-            )
-        return Response(JobOutput(job).data)
-
-
 class UnassignBody(serializers.Serializer[None]):
     reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     version = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
 
 
-class JobUnassignApi(_StaffJobApi):
-    @_staff_schema("job_unassign", UnassignBody)
+class JobUnassignApi(StaffJobApi):
+    @staff_schema("job_unassign", UnassignBody)
     def post(self, request: Request, job_id: int) -> Response:
         data = self.validated(request, job_id, UnassignBody)
         ctx = ctx_from(request, data)
@@ -132,8 +115,8 @@ class CancelBody(serializers.Serializer[None]):
     version = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
 
 
-class JobCancelApi(_StaffJobApi):
-    @_staff_schema("job_cancel", CancelBody)
+class JobCancelApi(StaffJobApi):
+    @staff_schema("job_cancel", CancelBody)
     def post(self, request: Request, job_id: int) -> Response:
         data = self.validated(request, job_id, CancelBody)
         ctx = ctx_from(request, data)

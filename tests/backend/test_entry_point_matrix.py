@@ -1,0 +1,223 @@
+"""The edge → service matrix: every way into the backend, and the one service it hands over to.
+
+Walks the URL conf (every DRF view and HTTP method), the socket command table, the sync op table
+and the Celery task registry. Each entry must be listed in the table below with the service its
+handler calls, and must not call a lower-level write it should reach only through that service
+(``job_assign`` is dispatch's and the seed's; a person moving a job goes through
+``job_reassign``). A new entry point fails here until someone decides which service it reaches.
+
+The check reads the handler's source (and the ``act`` hook of the shared job-action view): a call
+``name(`` must appear. It is a static check, cheap and exact enough for thin edges, which are
+all this codebase allows; the behaviour behind each service is tested where the service is.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from backend.celery import app as celery_app
+from backend.realtime.commands import COMMANDS
+from backend.sync import handlers
+from backend.sync import services as sync_services
+from backend.sync.ops import KINDS
+
+READ = "(read)"  # a GET: selectors only, no service that writes
+UNROUTED = "(unrouted)"  # a plain function view answering an unknown /api/ URL with the error shape
+
+REST: dict[tuple[str, str], str] = {
+    ("POST", "api/v1/auth/login"): "login",
+    ("POST", "api/v1/auth/logout"): "token_revoke",
+    ("GET", "api/v1/auth/me"): READ,
+    ("GET", "api/v1/auth/tokens"): READ,
+    ("POST", "api/v1/auth/tokens/<int:token_id>/revoke"): "token_revoke",
+    ("GET", "api/v1/me/jobs"): READ,
+    ("GET", "api/v1/jobs/<int:job_id>"): READ,
+    ("POST", "api/v1/jobs/<int:job_id>/accept"): "job_accept",
+    ("POST", "api/v1/jobs/<int:job_id>/start"): "job_start",
+    ("POST", "api/v1/jobs/<int:job_id>/arrive"): "job_arrive",
+    ("POST", "api/v1/jobs/<int:job_id>/complete-pickup"): "pickup_complete",
+    ("POST", "api/v1/jobs/<int:job_id>/deliver"): "job_deliver",
+    ("POST", "api/v1/jobs/<int:job_id>/fail"): "job_fail",
+    ("GET", "api/v1/stations/<str:code>/jobs"): READ,
+    ("POST", "api/v1/jobs/<int:job_id>/assign"): "job_reassign",
+    ("POST", "api/v1/jobs/<int:job_id>/unassign"): "job_unassign",
+    ("POST", "api/v1/jobs/<int:job_id>/cancel"): "job_cancel",
+    ("GET", "api/v1/shipments/<str:tracking_no>"): READ,
+    ("POST", "api/v1/shipments/<str:tracking_no>/transition"): "shipment_transition",
+    ("POST", "api/v1/scans"): "scan",
+    ("POST", "api/v1/stations/<str:code>/shipments"): "shipment_create",
+    ("POST", "api/v1/stations/<str:code>/shipments/bulk"): "shipments_create_bulk",
+    ("GET", "api/v1/track/<str:tracking_no>"): READ,
+    ("GET", "api/v1/reason-codes"): READ,
+    ("GET", "api/v1/stations/<str:code>/couriers"): READ,
+    ("POST", "api/v1/couriers/<int:courier_id>/revoke-tokens"): "tokens_revoke_for_user",
+    ("POST", "api/v1/couriers/<int:courier_id>/unlock-login"): "login_unlock",
+    ("POST", "api/v1/sync/push"): "apply_ops",
+    ("GET", "api/v1/sync/pull"): READ,
+    ("POST", "api/v1/sync/attachments"): "attachment_begin",
+    ("GET", "api/v1/sync/attachments/<str:sha256>"): READ,
+    ("PUT", "api/v1/sync/attachments/<str:sha256>/chunks"): "attachment_put_chunk",
+    ("POST", "api/v1/locations"): "location_record",
+    ("GET", "api/v1/waybill-blocks"): READ,
+    ("POST", "api/v1/waybill-blocks"): "waybill_block_allocate",
+    ("POST", "api/v1/waybill-blocks/<int:block_id>/close"): "waybill_block_close",
+    ("POST", "api/v1/quotes"): "quote_for",  # a computation: nothing is written
+    ("GET", "api/v1/tariffs/<str:origin>"): READ,
+    ("POST", "api/v1/tariffs/<str:origin>"): "tariff_book_publish",
+    ("GET", "api/v1/shipments/<str:tracking_no>/label"): READ,
+    ("POST", "api/v1/shipments/<str:tracking_no>/print"): "label_print",
+    ("POST", "api/v1/stations/<str:code>/plan"): "station_plan",
+    ("GET", "api/v1/stations/<str:code>/assignment-decisions"): READ,
+    ("GET", "api/v1/stations/<str:code>/unassigned"): READ,
+    ("POST", "api/v1/couriers/<int:courier_id>/replan"): "courier_replan",
+    ("GET", "api/v1/couriers/<int:courier_id>/plan"): READ,
+    ("GET", "api/v1/couriers/<int:courier_id>/unavailable-preview"): "courier_unavailable_preview",
+    ("POST", "api/v1/couriers/<int:courier_id>/unavailable"): "courier_unavailable_apply",
+    ("POST", "api/v1/jobs/<int:job_id>/auto-assign"): "auto_assign",
+    ("POST", "api/v1/reassignments"): "reassign_jobs",
+    ("GET", "api/schema/"): READ,
+    ("GET", "api/docs/"): READ,
+    ("ANY", "^api/(?P<rest>.*)$"): UNROUTED,
+}
+
+SOCKET: dict[str, str] = {
+    "location.ping": "location_record",
+    "job.reassign": "job_reassign",
+}
+
+# Sync op kinds → the service their handler calls. ``location`` writes no row of its own: the
+# push keeps the newest fix on the device's row it already holds locked (saved by apply_ops).
+SYNC: dict[str, str] = {
+    "accept": "job_accept",
+    "start": "job_start",
+    "arrive": "job_arrive",
+    "deliver": "job_deliver",  # or job_deliver_offline, by the conflict rule; see below
+    "fail": "job_fail",
+    "weigh": "pickup_complete",
+    "call_log": "call_log_record",
+    "scan": "scans_record_bulk",
+    "location": "apply_ops",
+}
+
+TASKS: dict[str, str] = {
+    "dispatch.replan_courier": "replan_tick",
+    "dispatch.watch_couriers": "watch_couriers",
+    "dispatch.refresh_etas": "courier_refresh_etas",
+    "locations.purge": "locations_purge",
+}
+
+# Writes an edge must not call itself: they are reached only through the services above.
+BYPASS = ("job_assign", "job_set_plan", ".save(", ".objects.create(", ".update(")
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _walk(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p.callback
+
+
+def _rest_handlers() -> dict[tuple[str, str], str]:
+    """(method, route) → the source of what the view runs for it."""
+    found: dict[tuple[str, str], str] = {}
+    for route, callback in _walk(get_resolver().url_patterns):
+        if route.startswith("admin/"):
+            continue  # the admin's own views; its actions are tested in each app's admin tests
+        cls = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+        if cls is None:  # a function view: every method
+            found[("ANY", route)] = inspect.getsource(callback)
+            continue
+        for method in ("get", "post", "put", "patch", "delete"):
+            if hasattr(cls, method):
+                source = inspect.getsource(getattr(cls, method))
+                if hasattr(cls, "act"):  # the job actions: post → handle → act
+                    source += inspect.getsource(cls.act)
+                found[(method.upper(), route)] = source
+    return found
+
+
+def _calls(source: str, name: str) -> bool:
+    return re.search(rf"\b{re.escape(name)}\(", source) is not None
+
+
+def _bypasses(source: str) -> list[str]:
+    return [b for b in BYPASS if (b in source if b.startswith(".") else _calls(source, b))]
+
+
+def test_every_rest_endpoint_is_in_the_matrix_and_reaches_its_service() -> None:
+    found = _rest_handlers()
+    assert sorted(found) == sorted(REST), "add the new endpoint to REST with the service it calls"
+    for key, service in REST.items():
+        source = found[key]
+        if service == READ:
+            assert key[0] == "GET", f"{key}: only a GET may be a plain read"
+        elif service == UNROUTED:
+            assert key[0] == "ANY" and not _calls(source, "transaction.atomic"), key
+        else:
+            assert _calls(source, service), f"{key} should call {service}"
+        assert _bypasses(source) == [], f"{key} writes around the services"
+
+
+def test_every_socket_command_is_in_the_matrix_and_reaches_its_service() -> None:
+    assert sorted(COMMANDS) == sorted(SOCKET)
+    for command, service in SOCKET.items():
+        source = inspect.getsource(COMMANDS[command])
+        assert _calls(source, service) or _calls(source, f"{service}_service"), command
+        assert _bypasses(source) == [], command
+
+
+def _sync_source(kind: str) -> str:
+    if kind == "scan":
+        return inspect.getsource(sync_services._apply_scans)
+    if kind == "location":
+        return inspect.getsource(handlers.location) + inspect.getsource(sync_services.apply_ops)
+    handler: Callable[..., Any] = handlers.HANDLERS[kind]
+    if kind in ("accept", "start", "arrive"):  # _step(service): the service is the closure's
+        cell = handler.__closure__[0].cell_contents  # type: ignore[index]
+        return f"{cell.__name__}("
+    return inspect.getsource(handler)
+
+
+def test_every_sync_op_kind_is_in_the_matrix_and_reaches_its_service() -> None:
+    assert sorted(KINDS) == sorted(SYNC)
+    assert set(handlers.HANDLERS) | {"scan", "location"} == set(KINDS)
+    for kind, service in SYNC.items():
+        source = _sync_source(kind)
+        assert _calls(source, service), f"sync op {kind} should call {service}"
+        if kind != "location":  # the push saves the device row it locked: that is apply_ops's write
+            assert _bypasses(source) == [], kind
+    # The offline-delivery rule is the same completion, recorded with its conflict.
+    assert _calls(inspect.getsource(handlers.deliver), "job_deliver_offline")
+
+
+def test_every_celery_task_is_in_the_matrix_and_reaches_its_service() -> None:
+    celery_app.loader.import_default_modules()  # what a worker does at start: autodiscovers tasks.py
+    registered = {name: task for name, task in celery_app.tasks.items() if not name.startswith("celery.")}
+    assert sorted(registered) == sorted(TASKS)
+    for name, service in TASKS.items():
+        source = inspect.getsource(registered[name].run)
+        assert _calls(source, service) or _calls(source, f"{service}_service"), name
+        assert _bypasses(source) == [], name
+
+
+@pytest.mark.parametrize(
+    "edge",
+    [
+        inspect.getsource(COMMANDS["job.reassign"]),
+        _rest_handlers()[("POST", "api/v1/jobs/<int:job_id>/assign")],
+        _rest_handlers()[("POST", "api/v1/reassignments")],
+    ],
+    ids=["socket job.reassign", "POST /jobs/{id}/assign", "POST /reassignments"],
+)
+def test_a_person_moving_a_job_always_goes_through_the_reassignment_policy(edge: str) -> None:
+    assert not _calls(edge, "job_assign")
+    assert (
+        _calls(edge, "job_reassign") or _calls(edge, "job_reassign_service") or _calls(edge, "reassign_jobs")
+    )
