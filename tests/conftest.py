@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.people", "tests.fixtures.jobs"]
+pytest_plugins = ["tests.clock", "tests.fixtures.people", "tests.fixtures.jobs"]
 
 REQUIRE_SERVICES = os.environ.get("PARCELRUN_REQUIRE_SERVICES", "") in ("True", "true", "1")
 
