@@ -27,9 +27,8 @@ def tariff_book_current(origin: str, *, on: date | None = None) -> TariffBookVer
         # The origin is a station code: its date, not the deployment's TIME_ZONE (settings).
         station = Station.objects.filter(code=origin).first()
         on = station_today(station) if station is not None else timezone.localdate()
-    day = on
     return (
-        TariffBookVersion.objects.filter(origin=origin, effective_date__lte=day).order_by("-version").first()
+        TariffBookVersion.objects.filter(origin=origin, effective_date__lte=on).order_by("-version").first()
     )
 
 
