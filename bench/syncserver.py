@@ -38,7 +38,12 @@ class ServerProcess:
         extra_env: dict[str, str] | None = None,
     ) -> None:
         self.port = port or free_port()
-        self.env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT), **(extra_env or {})}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+            **(extra_env or {}),
+        }
         self.log_path = log_path or os.devnull
         self.proc: subprocess.Popen[bytes] | None = None
         self.kills = 0
@@ -104,7 +109,12 @@ class ServerPool:
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(1024)
         self.port = int(self.sock.getsockname()[1])
-        self.env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT), **(extra_env or {})}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+            **(extra_env or {}),
+        }
         self.workers = workers
         self.ports = [free_port() for _ in range(workers)]
         self.log_path = log_path or os.devnull

@@ -12,6 +12,7 @@ import os
 import pytest
 
 pytest_plugins = [
+    "tests.clock",
     "tests.fixtures.people",
     "tests.fixtures.jobs",
     "tests.fixtures.browser",

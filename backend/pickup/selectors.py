@@ -9,6 +9,8 @@ from datetime import date
 from django.utils import timezone
 
 from backend.common.errors import DomainError
+from backend.couriers.models import Station
+from backend.couriers.selectors import station_today
 from backend.pickup.models import Printer, TariffBookVersion
 from backend.shipments.models import Shipment
 from parcelkit.labels.layout import LabelData
@@ -21,9 +23,12 @@ _REQUIRED = {name for name, f in _REQUEST_FIELDS.items() if f.default is MISSING
 
 def tariff_book_current(origin: str, *, on: date | None = None) -> TariffBookVersion | None:
     """The highest version for ``origin`` already in effect on ``on`` (today, station time, by default)."""
-    day = on or timezone.localdate()
+    if on is None:
+        # The origin is a station code: its date, not the deployment's TIME_ZONE (settings).
+        station = Station.objects.filter(code=origin).first()
+        on = station_today(station) if station is not None else timezone.localdate()
     return (
-        TariffBookVersion.objects.filter(origin=origin, effective_date__lte=day).order_by("-version").first()
+        TariffBookVersion.objects.filter(origin=origin, effective_date__lte=on).order_by("-version").first()
     )
 
 

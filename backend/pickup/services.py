@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from backend.common.errors import DomainError
 from backend.couriers.models import Station
+from backend.couriers.selectors import station_today
 from backend.pickup import selectors
 from backend.pickup.models import RAW_PRINT_PORT, Printer, TariffBookVersion
 from backend.shipments import feed
@@ -72,7 +73,7 @@ def tariff_book_publish(
     station = _station_for_origin(origin)
     require_station_staff(ctx, station.pk)
     book = _validated_book(origin, book_json)
-    today = timezone.localdate()
+    today = station_today(station)  # the station's date, not the deployment's TIME_ZONE
     if effective_date is not None and effective_date < today:
         # Handhelds priced past pickups with the book then in effect; a back-dated book would rewrite that.
         raise DomainError("invalid_tariff_book", "a tariff book cannot take effect in the past")

@@ -91,10 +91,11 @@ def pending_count(store: Store) -> int:
     return int(store.db.execute("SELECT COUNT(*) FROM outbox WHERE state = 'queued'").fetchone()[0])
 
 
-def record_results(store: Store, results: list[dict[str, Any]]) -> int:
-    """Store the server's answers; returns how many ops were answered (``retry`` leaves an op queued)."""
+def record_results(store: Store, results: list[dict[str, Any]], now: float | None = None) -> int:
+    """Store the server's answers; returns how many ops were answered (``retry`` leaves an op queued).
+    ``now`` is the sync engine's clock (epoch seconds); the wall clock when not given."""
     answered = 0
-    now = time.time()
+    now = time.time() if now is None else now
     jobs: set[int] = set()
     with store.tx():
         for r in results:

@@ -133,7 +133,7 @@ class SyncEngine:
                 return
             body = {
                 "ops": [o.wire(self.store.device_id) for o in ops],
-                "sent_at": datetime.now(UTC).isoformat(),
+                "sent_at": datetime.fromtimestamp(self.clock(), UTC).isoformat(),  # the one injected clock
             }
             reply = self._call("POST", "/api/v1/sync/push", json_body=body)
             if reply.status != 200:
@@ -153,7 +153,7 @@ class SyncEngine:
                 continue
             results = reply.body["results"]
             report.gaps = reply.body.get("device", {}).get("gaps", [])
-            if outbox.record_results(self.store, results) == 0:
+            if outbox.record_results(self.store, results, now=self.clock()) == 0:
                 raise TransportError("the server answered none of the ops; retrying later")
             report.pushed += sum(1 for r in results if r.get("outcome") in ("applied", "duplicate"))
             report.rejected += sum(1 for r in results if r.get("outcome") == "rejected")

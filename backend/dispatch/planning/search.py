@@ -27,6 +27,7 @@ defaults, which are measured on the Solomon instances and on single couriers.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -49,19 +50,20 @@ class Deadline:
     """Stop at an absolute ``time.monotonic()`` instant, so every worker of one plan ends together.
     The share spent counts from the first look at it, i.e. from the start of the search using it."""
 
-    def __init__(self, at: float) -> None:
+    def __init__(self, at: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.at = at
+        self._clock = clock  # injected by tests; the default pickles by name into the solver's workers
         self._from: float | None = None
 
     def spent(self) -> float:
-        now = time.monotonic()
+        now = self._clock()
         if self._from is None:
             self._from = now
         span = self.at - self._from
         return 1.0 if span <= 0 else min(1.0, (now - self._from) / span)
 
     def __call__(self) -> bool:
-        return time.monotonic() >= self.at
+        return self._clock() >= self.at
 
 
 class Iterations:

@@ -1,6 +1,6 @@
 """Jobs at known places and times for the dispatch service tests.
 
-The fixtures' service date is 2026-11-24 and the station sits at (30.28 N, 120.13 E); couriers work
+The fixtures' service date is 2026-11-24 (tests that plan "today" freeze the clock on it) and the station sits at (30.28 N, 120.13 E); couriers work
 08:00–20:00 on an e-tricycle (15 km/h, haversine × 1.3). So 1 km east of the station is 1.3 km of
 street and 5.2 minutes of riding.
 """
@@ -16,10 +16,11 @@ from backend.couriers.models import Courier, Station
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
 from backend.shipments.services import job_accept, job_arrive, job_assign, job_start
+from tests.clock import station_tz
 from tests.fixtures.jobs import make_job
 
 DAY = date(2026, 11, 24)
-TZ = ZoneInfo("Asia/Shanghai")
+TZ = ZoneInfo(station_tz())  # the zone the fixtures give stations (tests/clock.py)
 KM_PER_DEG_LAT = 111.195
 
 

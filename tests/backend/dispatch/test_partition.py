@@ -140,10 +140,14 @@ def test_budgets_report_the_share_spent() -> None:
         shares.append(budget.spent())
     assert shares == [0.25, 0.5, 0.75, 1.0]
     # A deadline counts from its first look, i.e. from the start of the search that uses it.
-    deadline = Deadline(time.monotonic() + 2.0)
+    now = [100.0]
+    deadline = Deadline(102.0, clock=lambda: now[0])
+    now[0] = 100.5  # created before the search: the share counts from the first look
     assert deadline.spent() == 0.0
-    time.sleep(0.5)
-    assert 0.2 < deadline.spent() < 0.6 and not deadline()
+    now[0] = 101.25
+    assert deadline.spent() == 0.5 and not deadline()  # 0.75 s of the 1.5 s left at the first look
+    now[0] = 102.0
+    assert deadline.spent() == 1.0 and deadline()
 
 
 def test_only_stops_open_all_day_are_grouped_and_each_stop_is_in_one_group() -> None:

@@ -91,8 +91,7 @@ def test_any_role_may_quote_and_anonymous_may_not(
 def test_a_book_not_yet_in_effect_does_not_price(api: Api, szx: Any, szx_courier: tuple[Any, Person]) -> None:
     from datetime import timedelta
 
-    from django.utils import timezone
-
+    from backend.couriers.selectors import station_today
     from backend.pickup import services
     from tests.fixtures.people import make_admin
 
@@ -100,7 +99,7 @@ def test_a_book_not_yet_in_effect_does_not_price(api: Api, szx: Any, szx_courier
         ctx=make_admin().ctx,
         origin="SZX",
         book_json=TABLE["tariff_book"],
-        effective_date=timezone.localdate() + timedelta(days=1),
+        effective_date=station_today(szx) + timedelta(days=1),  # tomorrow at the station
     )
     response = api.post("/api/v1/quotes", BASE, as_=szx_courier[1])
     assert (response.status_code, response.json()["code"]) == (400, "no_tariff_for_destination")

@@ -7,10 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from backend.common.errors import DomainError
 from backend.couriers.models import Station
+from backend.couriers.selectors import station_today
 from backend.pickup import selectors, services
 from backend.pickup.models import TariffBookVersion
 from backend.shipments.models import FeedEntry
@@ -36,7 +36,7 @@ def test_publish_stores_the_book_as_to_json_with_the_new_version(
     assert (first.version, second.version) == (1, 2)
     assert second.book == TariffBook.from_json(BOOK).to_json() | {"version": "2"}
     assert selectors.tariff_book_current("SZX") == second
-    assert (second.station, second.effective_date) == (szx, timezone.localdate())
+    assert (second.station, second.effective_date) == (szx, station_today(szx))  # the station's date
 
 
 def test_publish_appends_a_station_feed_row(szx: Station, szx_supervisor: Person) -> None:
@@ -78,7 +78,7 @@ def test_a_back_dated_book_is_refused(szx: Station, szx_supervisor: Person) -> N
             ctx=szx_supervisor.ctx,
             origin="SZX",
             book_json=BOOK,
-            effective_date=timezone.localdate() - timedelta(days=1),
+            effective_date=station_today(szx) - timedelta(days=1),
         )
     assert exc.value.code == "invalid_tariff_book"
 

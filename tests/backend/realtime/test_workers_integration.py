@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,19 @@ async def _quiet(ws: ClientConnection, seconds: float = 0.5) -> list[dict[str, A
         return out
 
 
+async def _until(
+    ws: ClientConnection, wanted: Callable[[dict[str, Any]], bool], n: int, timeout: float = 10
+) -> list[dict[str, Any]]:
+    """The first ``n`` messages that match ``wanted``, polling the socket rather than sleeping."""
+    found: list[dict[str, Any]] = []
+    async with asyncio.timeout(timeout):
+        while len(found) < n:
+            message = await _next(ws, timeout)
+            if wanted(message):
+                found.append(message)
+    return found
+
+
 async def _reassign(ws: ClientConnection, job_id: int, courier_id: int) -> None:
     await ws.send(
         json.dumps(
@@ -114,9 +127,10 @@ async def test_a_change_committed_on_one_worker_reaches_a_socket_on_the_other_an
         await _reassign(boss, job.pk, x.pk)
     await _reassign(boss, jobs[3].pk, y.pk)
     await _reassign(boss, jobs[0].pk, y.pk)
-    await asyncio.sleep(0.3)
-    missed = [m for m in await _quiet(boss) if m["type"] == "job.assigned" and m["cursor"] > last]
-    assert len(missed) == 4  # what the station saw while the courier was away
+    missed = await _until(boss, lambda m: m["type"] == "job.assigned" and m["cursor"] > last, 4)
+    # What the station saw while the courier was away: these four, and no fifth behind them.
+    assert sorted(m["payload"]["job"]["id"] for m in missed) == sorted(j.pk for j in jobs)
+    assert [m for m in await _quiet(boss, 0.3) if m["type"] == "job.assigned"] == []
 
     back, first = await _open(b, "/ws/courier/", token=xp.token, cursor=last)
     replay = [first]

@@ -157,7 +157,10 @@ def test_a_battery_pull_while_recording_loses_no_recorded_action(tmp_path: Path)
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        },
     )
     assert proc.stdout is not None
     confirmed = [proc.stdout.readline().strip() for _ in range(40)]

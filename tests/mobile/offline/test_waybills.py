@@ -91,7 +91,8 @@ def test_a_process_killed_mid_issue_never_causes_a_repeat(tmp_path: Path) -> Non
             stdout=subprocess.PIPE,
             text=True,
             cwd=ROOT,
-            env=os.environ | {"PYTHONPATH": str(ROOT)},
+            env=os.environ
+            | {"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))},
         )
         assert child.stdout is not None
         handed_out.append(child.stdout.readline().strip())  # it is running and issuing
