@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "backend.locations",
     "backend.waybills",
     "backend.pickup",
+    "backend.console",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +68,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "backend.urls"
+# The supervisor console's login is the front door (backend/console/).
+LOGIN_URL = "console:front-door"
 WSGI_APPLICATION = "backend.wsgi.application"
 ASGI_APPLICATION = "backend.asgi.application"
 
