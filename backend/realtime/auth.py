@@ -65,8 +65,13 @@ def courier_audience(params: dict[str, str], courier_id: int | None) -> Audience
     return Audience("courier", who.courier_id, who, device_id)
 
 
-def station_audience(params: dict[str, str], code: str) -> Audience:
-    who, device_id = _staff_principal(params)
+def station_audience(params: dict[str, str], code: str, session_user: Any = None) -> Audience:
+    """A supervisor's (own station) or admin's (any) token; or, without a token, the logged-in
+    session of the console's page (the Origin check keeps other sites' pages out)."""
+    if "token" not in params and getattr(session_user, "is_authenticated", False):
+        who, device_id = principal_of(session_user), "console"
+    else:
+        who, device_id = _staff_principal(params)
     if who.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise Refusal(Close.FORBIDDEN, "only supervisors and admins can follow a station")
     station_id = Station.objects.filter(code=code).values_list("pk", flat=True).first()
