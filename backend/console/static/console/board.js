@@ -128,12 +128,16 @@
         .then(function (res) {
           var status = res[0], body = res[1];
           if (status === 200) {
-            cards.forEach(function (c) { c.classList.remove("selected"); conflicts.delete(c.dataset.job); });
+            cards.forEach(function (c) {  // by id: a feed refresh may have replaced the element meanwhile
+              var now = cardOf(c.dataset.job) || c;
+              now.classList.remove("selected"); conflicts.delete(c.dataset.job); showConflict(now);
+            });
           } else {
-            putBack();
+            if (cardOf(dragged.dataset.job) === dragged) putBack();
             var listed = (body.details && body.details.conflicts) || [];
             listed.forEach(function (c) { conflicts.set(String(c.job_id), c.message); });
             if (!listed.length) cards.forEach(function (c) { conflicts.set(c.dataset.job, body.message); });
+            cards.forEach(function (c) { var now = cardOf(c.dataset.job); if (now) showConflict(now); });
           }
           refresh(cards.map(function (c) { return c.dataset.job; }));
         });
@@ -172,9 +176,8 @@
       else if (p.job) { refresh([p.job.id]); }
       else if (p.job_id) { refresh([p.job_id]); }
       else if (m.type.indexOf("shipment.") === 0) {
-        var sid = p.shipment_id || (p.shipment && p.shipment.id), tn = p.tracking_no || (p.shipment && p.shipment.tracking_no);
+        var tn = p.tracking_no || (p.shipment && p.shipment.tracking_no);
         board.querySelectorAll('.card[data-tracking="' + tn + '"]').forEach(function (c) { refresh([c.dataset.job]); });
-        if (!tn && sid) refresh([]);
       } else if (m.type === "courier.location") {
         var head = board.querySelector('.lane-head[data-courier="' + p.courier_id + '"]');
         if (head) {
