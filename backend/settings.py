@@ -60,6 +60,8 @@ MIDDLEWARE = [
     # Static files (vendored JavaScript, Swagger UI) from the app itself: stations run on closed networks.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The console's language: the user's choice (cookie), else the browser's, else LANGUAGE_CODE.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

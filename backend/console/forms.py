@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.roles import Role, principal_of
 from backend.dispatch.services import JobVersion
@@ -21,7 +22,7 @@ class ConsoleLoginForm(AuthenticationForm):
         super().confirm_login_allowed(user)
         if principal_of(user).role not in (Role.SUPERVISOR, Role.ADMIN):
             raise forms.ValidationError(
-                "The console is for station supervisors and admins; couriers use the handheld app.",
+                _("The console is for station supervisors and admins; couriers use the handheld app."),
                 code="not_staff",
             )
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from backend.console import views
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.front_door, name="front-door"),
     path("console/", views.home, name="home"),
     path("console/logout/", views.sign_out, name="logout"),
+    path("console/i18n/", include("django.conf.urls.i18n")),  # set_language: the user's choice
     path("console/<str:code>/", views.board, name="board"),
     path("console/<str:code>/cards", views.cards, name="cards"),
     path("console/<str:code>/reassign", views.reassign, name="reassign"),

@@ -146,6 +146,8 @@ def test_a_supervisor_logs_in_and_sees_the_board(server: Worker, visit: Visit, l
     assert w["a1"].shipment.tracking_no in card.inner_text()
     assert "139****5678" in card.inner_text()
     assert card.locator(".flag.cod").count() == 1 and card.locator(".flag.fragile").count() == 1
+    expected = {"zh-hans": "未分配", "en": "Unassigned"}[language]
+    assert expected in page.locator('[data-lane-head="unassigned"]').inner_text()
     screenshot(visit, f"console-board-{language}")
     visit.assert_stays_on(server.http)
 

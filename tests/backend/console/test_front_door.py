@@ -43,7 +43,7 @@ def test_an_admin_picks_a_station(
 def test_a_courier_cannot_log_in_to_the_console(client: Client, courier: tuple[object, Person]) -> None:
     answer = client.post("/", {"username": courier[1].user.username, "password": "courier-pass-1"})
     assert answer.status_code == 200
-    assert "couriers use the handheld app" in answer.content.decode()
+    assert "快递员请使用手持终端应用" in answer.content.decode()
     assert "_auth_user_id" not in client.session
 
 
@@ -70,3 +70,11 @@ def test_logging_out_is_a_post_and_ends_the_session(client: Client, supervisor: 
 def test_pages_need_a_login(client: Client, station: Station) -> None:
     answer = client.get(f"/console/{station.code}/")
     assert answer.status_code == 302 and answer["Location"].startswith("/?next=")
+
+
+def test_the_console_speaks_chinese_by_default_and_english_by_the_user_s_choice(client: Client) -> None:
+    assert "站点控制台" in client.get("/").content.decode()
+    answer = client.post("/console/i18n/setlang/", {"language": "en", "next": "/"})
+    assert answer.status_code == 302 and answer["Location"] == "/"
+    html = client.get("/").content.decode()
+    assert "Station console" in html and '<html lang="en">' in html

@@ -171,7 +171,7 @@
       var m = JSON.parse(e.data), p = m.payload || {};
       window.parcelrunBoard.messages += 1;
       if (typeof m.cursor === "number" && m.cursor > cursor && m.type !== "ping" && m.type !== "session.ready") cursor = m.cursor;
-      if (m.type === "session.ready") { live.dataset.state = "live"; live.textContent = "live"; }
+      if (m.type === "session.ready") { live.dataset.state = "live"; live.textContent = live.dataset.live; }
       else if (m.type === "ping") { ws.send(JSON.stringify({type: "pong", cursor: cursor})); }
       else if (p.job) { refresh([p.job.id]); }
       else if (p.job_id) { refresh([p.job_id]); }
@@ -188,7 +188,7 @@
       } else if (m.type === "error" && p.details && p.details.close_code === 4410) { location.reload(); }
     };
     ws.onclose = function (e) {
-      live.dataset.state = "offline"; live.textContent = "offline";
+      live.dataset.state = "offline"; live.textContent = live.dataset.offline;
       if (e.code === 4401 || e.code === 4403 || e.code === 4404) return;
       setTimeout(connect, retry); retry = Math.min(retry * 2, 15000);
     };
