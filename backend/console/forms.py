@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.roles import Role, principal_of
@@ -18,7 +18,7 @@ MAX_JOBS = 2000
 class ConsoleLoginForm(AuthenticationForm):
     """Django's login form, for station staff only: couriers use the handheld."""
 
-    def confirm_login_allowed(self, user: AbstractBaseUser) -> None:
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         if principal_of(user).role not in (Role.SUPERVISOR, Role.ADMIN):
             raise forms.ValidationError(

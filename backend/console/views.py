@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,7 +23,7 @@ CONSOLE_DEVICE = "console"
 
 
 @require_http_methods(["GET", "POST"])
-def front_door(request: HttpRequest) -> HttpResponse:
+def front_door(request: HttpRequest) -> HttpResponseBase:
     """``/``: the staff login, with the links a newcomer needs; staff already in go to their board."""
     if request.user.is_authenticated and is_staff(principal_of(request.user)):
         return redirect("console:home")

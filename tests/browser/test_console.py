@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,7 +22,7 @@ from backend.couriers.models import Courier
 from backend.couriers.selectors import station_today
 from backend.dispatch.models import AssignmentDecision
 from backend.shipments.models import Job
-from backend.shipments.services import job_accept, job_assign, job_deliver, job_start, scan
+from backend.shipments.services import job_accept, job_assign, job_deliver, job_set_plan, job_start, scan
 from backend.shipments.services.completion import ProofInput
 from bench.asgi_workers import Worker, start_workers, stop_workers
 from tests.fixtures.browser import Visit, screenshot
@@ -224,6 +225,30 @@ def test_a_card_moves_live_when_a_delivery_is_committed_elsewhere(server: Worker
     head = page.locator(f'[data-lane-head="courier-{w["a"].pk}"]')
     assert head.locator(".done").inner_text() == "1" and head.locator(".count").inner_text() == "1"
     screenshot(visit, "console-live-delivered")
+    visit.assert_stays_on(server.http)
+
+
+def test_a_storm_of_replans_is_coalesced_into_a_few_refreshes(server: Worker, visit: Visit) -> None:
+    w = _world()
+    page = _login(visit, server.http, w["supervisor"])
+    base = timezone.now().replace(microsecond=0)
+
+    def storm() -> None:
+        for k in range(60):  # a re-plan that only moves ETAs, committed as fast as the database allows
+            for seq, key in enumerate(("a1", "a2")):
+                job_set_plan(
+                    job_id=w[key].pk,
+                    planned_seq=seq,
+                    eta=base + timedelta(minutes=k),
+                    ctx=w["supervisor"].ctx,
+                )
+
+    elsewhere(storm)
+    last = Job.objects.get(pk=w["a2"].pk).version
+    page.wait_for_selector(f'.card[data-job="{w["a2"].pk}"][data-version="{last}"]', timeout=LIVE_MS)
+    counts = page.evaluate("() => window.parcelrunBoard")
+    assert counts["messages"] >= 120  # every job.planned reached the page …
+    assert counts["flushes"] <= counts["messages"] / 10  # … and was applied in a handful of refreshes
     visit.assert_stays_on(server.http)
 
 
