@@ -10,7 +10,6 @@ from backend.http import http_application
 
 http_app = http_application()  # sets Django up
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.layers import get_channel_layer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up first)
 from django.urls import get_resolver  # noqa: E402
@@ -26,8 +25,7 @@ get_resolver().url_patterns  # noqa: B018 - evaluated for its import side effect
 application = ProtocolTypeRouter(
     {
         "http": http_app,
-        # Sessions too: the console's page opens the station feed with its login cookie (no token).
-        "websocket": browser_origin_validator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": browser_origin_validator(URLRouter(websocket_urlpatterns)),
     }
 )
 

@@ -12,8 +12,14 @@ URLs: docs/operations.md has the nginx log format that leaves the query string o
 
 from __future__ import annotations
 
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs
+
+from django.conf import settings
+from django.contrib.auth import get_user
+from django.http.cookie import parse_cookie
 
 from backend.accounts.authentication import user_for_key
 from backend.accounts.roles import Principal, Role, principal_of
@@ -65,11 +71,28 @@ def courier_audience(params: dict[str, str], courier_id: int | None) -> Audience
     return Audience("courier", who.courier_id, who, device_id)
 
 
-def station_audience(params: dict[str, str], code: str, session_user: Any = None) -> Audience:
+def session_user(scope: dict[str, Any]) -> Any | None:
+    """The user logged in to the console in this browser (its session cookie), or None.
+
+    Read here, only for a station feed opened without a token, rather than by Channels'
+    ``AuthMiddlewareStack`` for every socket: that would put a database-thread hop in front of
+    each handheld's and customer's handshake too.
+    """
+    raw = b"; ".join(value for name, value in scope.get("headers", []) if name == b"cookie")
+    key = parse_cookie(raw.decode("latin-1")).get(settings.SESSION_COOKIE_NAME)
+    if not key:
+        return None
+    store = import_module(settings.SESSION_ENGINE).SessionStore(key)
+    user = get_user(SimpleNamespace(session=store))  # type: ignore[arg-type]  # get_user only reads .session
+    return user if user.is_authenticated else None
+
+
+def station_audience(params: dict[str, str], code: str, scope: dict[str, Any] | None = None) -> Audience:
     """A supervisor's (own station) or admin's (any) token; or, without a token, the logged-in
     session of the console's page (the Origin check keeps other sites' pages out)."""
-    if "token" not in params and getattr(session_user, "is_authenticated", False):
-        who, device_id = principal_of(session_user), "console"
+    user = session_user(scope) if scope is not None and "token" not in params else None
+    if user is not None:
+        who, device_id = principal_of(user), "console"
     else:
         who, device_id = _staff_principal(params)
     if who.role not in (Role.SUPERVISOR, Role.ADMIN):

@@ -264,7 +264,7 @@ class StationFeedConsumer(FeedConsumer):
 
     def open_audience(self, params: dict[str, str]) -> Audience:
         code = self.scope["url_route"]["kwargs"]["code"]
-        return auth.station_audience(params, code, self.scope.get("user"))
+        return auth.station_audience(params, code, self.scope)
 
 
 class ShipmentFeedConsumer(FeedConsumer):
