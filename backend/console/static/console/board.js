@@ -146,8 +146,10 @@
 
   function makeSortable(body) {
     var isCourier = body.dataset.laneBody.indexOf("courier-") === 0;
+    // forceFallback: Sortable's own mouse/touch dragging instead of HTML5 drag and drop, which
+    // behaves the same in every browser and on a station's touch screen.
     Sortable.create(body, {group: {name: "board", pull: true, put: isCourier}, sort: false,
-                           animation: 100, onAdd: onDrop});
+                           animation: 100, forceFallback: true, onAdd: onDrop});
   }
   board.querySelectorAll(".lane-body").forEach(makeSortable);
 
