@@ -36,10 +36,14 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	@eval "$$($(BIN)/python scripts/probe_services.py)"; \
 	FAST_PASSWORD_HASHER=True $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null \
 	  || { echo "migrations are out of date: run manage.py makemigrations"; exit 1; }; \

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("backend.waybills.api.urls")),
     path("", include("backend.pickup.api.urls")),
     path("", include("backend.dispatch.api.urls")),
+    path("", include("backend.negotiation.api.urls")),
 ]

@@ -11,7 +11,12 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import django_stubs_ext
+
 from backend.common.env import EnvError, database_from_url, env_bool, env_int, env_list, env_str
+
+# Lets the admin and forms write ModelAdmin[Model] / ModelForm[Model] (generic only in django-stubs).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,13 +25,20 @@ if PROFILE not in ("dev", "production"):
     raise EnvError(f"PARCELRUN_PROFILE must be dev or production, got {PROFILE!r}")
 PRODUCTION = PROFILE == "production"
 
+# The development key is public (it is in this file): anyone could forge sessions and customer links
+# signed with it. Only a laptop with DEBUG on may run with it; `check --deploy` flags it too.
+DEV_SECRET_KEY = "dev-only-insecure-key-parcelrun-do-not-use-in-production"
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
         raise EnvError("SECRET_KEY (or SECRET_KEY_FILE) is required in the production profile")
-    SECRET_KEY = "dev-only-insecure-key-parcelrun-do-not-use-in-production"
+    SECRET_KEY = DEV_SECRET_KEY
 
 DEBUG = env_bool("DEBUG", not PRODUCTION)
+if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
+    raise EnvError(
+        "SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off: the development key is public"
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -52,6 +64,8 @@ INSTALLED_APPS = [
     "backend.locations",
     "backend.waybills",
     "backend.pickup",
+    "backend.demo",
+    "backend.negotiation",
     "backend.console",
 ]
 
@@ -141,7 +155,11 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "backend.common.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["backend.common.parsers.JSONParser"],
+    # Every anonymous request (login, public tracking) is rate-limited per address; logins also
+    # have their own lockout rules (backend/accounts/lockout.py).
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env_str("ANON_RATE", "300/min")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -168,13 +186,18 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "backend.realtime.layers.PipelinedRedisPubSubChannelLayer",
+            "BACKEND": "backend.broadcast.layers.PipelinedRedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+    if PRODUCTION:
+        # Several server processes must share the anonymous rate limits' counters.
+        CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CELERY_BROKER_URL = "memory://"
@@ -192,6 +215,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "locations-purge": {"task": "locations.purge", "schedule": 3600.0},
     # Refresh ETAs and re-plan couriers who fell behind (docs/dispatch.md).
     "dispatch-watch-couriers": {"task": "dispatch.watch_couriers", "schedule": 300.0},
+    # Apply the default of unanswered customer negotiations past their deadline (docs/negotiation.md).
+    "negotiation-expire-due": {"task": "negotiation.expire_due", "schedule": 60.0},
 }
 
 # Domain knobs.

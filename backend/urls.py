@@ -1,14 +1,18 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from backend.common.api import unrouted_api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("backend.api_v1")),
+    path("", include("backend.negotiation.urls")),
     path("", include("backend.console.urls")),
+    re_path(r"^api/(?P<rest>.*)$", unrouted_api),
 ]
 
-# Unrouted /api/ URLs answer with the API error shape (only used with DEBUG off).
+# Other unrouted URLs (only used with DEBUG off); /api/ ones are caught by the last route above.
 handler404 = "backend.common.api.not_found"

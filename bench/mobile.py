@@ -27,11 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.xvfb import start_xvfb  # noqa: E402 - after the path tweak for `python bench/mobile.py`
-from mobile.auth import DeviceAuth  # noqa: E402
-from mobile.local_state import apply_changes  # noqa: E402
-from mobile.rules.tracking import make_tracking_no  # noqa: E402
-from mobile.store import Store  # noqa: E402
-from mobile.sync import Reply  # noqa: E402
+from mobile.core.auth import DeviceAuth  # noqa: E402
+from mobile.offline.local_state import apply_changes  # noqa: E402
+from mobile.offline.store import Store  # noqa: E402
+from mobile.offline.sync import Reply  # noqa: E402
+from parcelkit.rules.tracking import make_tracking_no  # noqa: E402
 
 COLD_START_LIMIT_S = 2.0
 FEEDBACK_LIMIT_MS = 100.0
@@ -121,7 +121,7 @@ def percentiles(ms: list[float]) -> dict[str, float]:
 
 def bench_core_scans(tmp: Path) -> bool:
     from mobile.core import Config, Core
-    from mobile.scan_session import ScanMode, Verdict
+    from mobile.scanning.scan_session import ScanMode, Verdict
 
     numbers = seed(tmp / "core", 300)[:150]
     core = Core(Config(data_dir=tmp / "core", server_url="http://127.0.0.1:9", pbkdf2_iterations=1000))

@@ -16,6 +16,7 @@ import http.client
 import json
 import os
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -182,6 +183,7 @@ def main() -> int:
     server_env = {
         "REDIS_URL": "" if args.no_redis else os.environ.get("REDIS_URL", ""),
         "DEBUG": "False",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48),
         "DATABASE_POOL_MAX": str(args.pool),
     }
     os.environ["REDIS_URL"] = ""  # this process only builds the world: no live publishing needed
@@ -368,10 +370,10 @@ def bench_pull(pool: Any, world: Any, args: argparse.Namespace) -> None:
 
 def bench_offline_day(pool: Any, world: Any, args: argparse.Namespace) -> None:
     from bench import sync_bench_world as W
-    from mobile import outbox
-    from mobile.store import Store
-    from mobile.sync import SyncEngine
-    from mobile.transport import HttpTransport
+    from mobile.offline import outbox
+    from mobile.offline.store import Store
+    from mobile.offline.sync import SyncEngine
+    from mobile.offline.transport import HttpTransport
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(str(Path(tmp) / "offline.sqlite3"), device_id=world.offline_device)

@@ -24,8 +24,8 @@ from backend.shipments.services.scans_bulk import ScanInput, scans_record_bulk
 from backend.sync.models import AppliedOp
 from backend.sync.selectors import committed_cursor
 from mobile.actions import Actions
-from mobile.store import Store
-from mobile.uuid7 import uuid7
+from mobile.offline.store import Store
+from parcelkit.uuid7 import uuid7
 
 PROOF = {"method": "signature", "recipient_relation": "self", "recipient_name": "李四"}
 

@@ -22,11 +22,11 @@ from django.utils import timezone
 
 from bench.faultproxy import KINDS, FaultProxy
 from bench.syncserver import ServerProcess
-from mobile import outbox
 from mobile.actions import ActionError, Actions
-from mobile.store import Store
-from mobile.sync import SyncEngine, TransportError
-from mobile.transport import HttpTransport
+from mobile.offline import outbox
+from mobile.offline.store import Store
+from mobile.offline.sync import SyncEngine, TransportError
+from mobile.offline.transport import HttpTransport
 
 EVENT_KINDS = frozenset({"scan", "accept", "start", "arrive", "deliver", "fail", "weigh"})
 PROOF = {"method": "signature", "recipient_relation": "self", "recipient_name": "李四"}

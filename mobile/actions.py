@@ -12,11 +12,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from mobile import outbox
-from mobile.rules.tracking import is_valid_tracking_no, normalise
-from mobile.store import Store
+from mobile.offline import outbox
+from mobile.offline.store import Store
+from parcelkit import ops
+from parcelkit.ops import SCAN_KINDS
+from parcelkit.rules.tracking import is_valid_tracking_no, normalise
 
-SCAN_KINDS = frozenset({"station_in", "sorted", "loaded_out"})
 ATTACHMENT_TYPES = frozenset({"image/png", "image/jpeg", "image/webp"})
 MAX_ATTACHMENT = 8 * 1024 * 1024
 _DONE = frozenset({"completed", "failed", "cancelled"})
@@ -52,7 +53,7 @@ class Actions:
             kind=kind,
             job_id=job_id,
             event_at=self.clock(),
-            payload={"job_id": job_id, **payload, **(where or {})},
+            payload=ops.job_payload(job_id, payload, where),
         )
 
     def _attach(self, files: list[tuple[bytes, str]]) -> list[str]:
@@ -77,7 +78,7 @@ class Actions:
             self.store,
             kind="scan",
             event_at=self.clock(),
-            payload={"tracking_no": number, "scan_kind": scan_kind, **(where or {})},
+            payload=ops.scan_payload(number, scan_kind, where),
         )
 
     def record_accept(self, job_id: int, where: dict[str, float] | None = None) -> str:
@@ -102,7 +103,7 @@ class Actions:
         self._open_job(job_id, "delivery")
         with self.store.tx():  # the images and the op land together, or not at all
             shas = self._attach(files or [])
-            return self._job_op("deliver", job_id, {"proof": {**proof, "media_sha256": shas}}, where)
+            return self._job_op("deliver", job_id, ops.deliver_fields(proof, shas), where)
 
     def record_fail(
         self,
@@ -120,15 +121,7 @@ class Actions:
         with self.store.tx():
             shas = self._attach(photos or [])
             return self._job_op(
-                "fail",
-                job_id,
-                {
-                    "reason_code": reason_code,
-                    "note": note,
-                    "next_step": next_step or {},
-                    "photo_sha256": shas,
-                },
-                where,
+                "fail", job_id, ops.fail_fields(reason_code, note, next_step or {}, shas), where
             )
 
     def record_weigh(self, job_id: int, pickup: dict[str, Any], where: dict[str, float] | None = None) -> str:
@@ -136,12 +129,10 @@ class Actions:
         return self._job_op("weigh", job_id, pickup, where)
 
     def record_location(self, lat: float, lng: float, accuracy_m: float | None = None) -> str:
-        payload: dict[str, Any] = {"lat": lat, "lng": lng}
-        if accuracy_m is not None:
-            payload["accuracy_m"] = accuracy_m
+        payload = ops.location_payload(lat, lng, accuracy_m)
         return outbox.append(self.store, kind="location", event_at=self.clock(), payload=payload)
 
     def record_call(self, job_id: int, duration_s: int, outcome: str) -> str:
         if self.store.job(job_id) is None:
             raise ActionError("not_assigned_to_you", f"job {job_id} is not on this handheld")
-        return self._job_op("call_log", job_id, {"duration_s": duration_s, "outcome": outcome}, None)
+        return self._job_op("call_log", job_id, ops.call_log_fields(duration_s, outcome), None)

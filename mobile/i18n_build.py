@@ -55,7 +55,7 @@ def extract_all(root: Path = ROOT) -> list[str]:
 
 
 def _unquote(body: str) -> str:
-    return ast.literal_eval('"' + body + '"')
+    return str(ast.literal_eval('"' + body + '"'))
 
 
 def _quote(text: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mobile import i18n
 from mobile.core import Config, Core
-from mobile.flows.delivery import Fix
+from mobile.devices.location import Fix
 
 
 def config_from_env() -> Config:

@@ -11,7 +11,12 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.people", "tests.fixtures.jobs", "tests.fixtures.browser"]
+pytest_plugins = [
+    "tests.fixtures.people",
+    "tests.fixtures.jobs",
+    "tests.fixtures.browser",
+    "tests.fixtures.cache",
+]
 
 REQUIRE_SERVICES = os.environ.get("PARCELRUN_REQUIRE_SERVICES", "") in ("True", "true", "1")
 

@@ -36,7 +36,7 @@ def _request(url: str, body: dict[str, str] | None = None, token: str = "") -> t
 
 
 @pytest.fixture
-def demo_server(tmp_path: Path):  # type: ignore[no-untyped-def]
+def demo_server(tmp_path: Path):
     # Exactly as `make run`: no test-only settings (a fast hasher in the seed but not in the server
     # once made every demo login fail).
     drop = ("DATABASE_URL", "REDIS_URL", "FAST_PASSWORD_HASHER")
@@ -77,7 +77,7 @@ def demo_server(tmp_path: Path):  # type: ignore[no-untyped-def]
     proc.wait(timeout=10)
 
 
-def test_demo_courier_logs_in_and_lists_todays_jobs(demo_server) -> None:  # type: ignore[no-untyped-def]
+def test_demo_courier_logs_in_and_lists_todays_jobs(demo_server) -> None:
     base, seed_output = demo_server
     assert "E1001" in seed_output and "parcelrun-demo" in seed_output
     status, body = _request(

@@ -7,12 +7,12 @@ from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from backend.accounts.models import ApiToken
+from backend.accounts.models import ApiToken, LoginAttempt
 from backend.accounts.services import token_revoke
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = (
         "prefix",
         "user",
@@ -47,3 +47,23 @@ class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         self.message_user(request, f"revoked: {len(live)}", messages.SUCCESS)
         if skipped:
             self.message_user(request, f"already revoked, left as they were: {skipped}", messages.WARNING)
+
+
+@admin.register(LoginAttempt)
+class LoginAttemptAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The audit of logins and unlocks: read-only, it is evidence."""
+
+    list_display = ("at", "login", "user", "ip", "outcome", "actor", "reason")
+    list_filter = ("outcome", "at")
+    search_fields = ("login", "ip", "user__username")
+    list_select_related = ("user", "actor")
+    ordering = ("-at",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

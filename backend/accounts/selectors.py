@@ -25,12 +25,17 @@ def token_get_for_revocation(principal: Principal, token_id: int) -> ApiToken:
         raise DomainError("not_found", f"token {token_id} not found")
     qs = ApiToken.objects.select_related("user")
     if principal.role is Role.SUPERVISOR:
-        mine = qs.filter(pk=token_id, user_id=principal.user_id)
-        station = qs.filter(pk=token_id, user__courier__station_id=principal.station_id)
+        mine = qs.filter(pk=token_id, user_id=principal.require_user_id())
+        station = qs.filter(pk=token_id, user__courier__station_id=principal.require_station_id())
         qs = mine | station
     elif principal.role is not Role.ADMIN:
-        qs = qs.filter(pk=token_id, user_id=principal.user_id)
+        qs = qs.none() if principal.user_id is None else qs.filter(pk=token_id, user_id=principal.user_id)
     token = qs.filter(pk=token_id).first()
     if token is None:
         raise DomainError("not_found", f"token {token_id} not found")
     return token
+
+
+def token_is_live(token_id: int) -> bool:
+    """Whether the token still authenticates (not revoked, its user active): sockets re-check it."""
+    return ApiToken.objects.filter(pk=token_id, revoked_at=None, user__is_active=True).exists()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -42,17 +44,26 @@ def _first_message(detail: Any) -> str:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, RequestDataTooBig):
+        # Django raises it while DRF reads the body; unhandled, it became an HTML 400.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = DomainError("payload_too_large", f"a request body holds at most {limit} bytes")
     if isinstance(exc, DomainError):
-        return Response(exc.as_dict(), status=exc.status)
+        response = Response(exc.as_dict(), status=exc.status)
+        retry_after = exc.details.get("retry_after_s")
+        if isinstance(retry_after, int):
+            response["Retry-After"] = str(retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.messages)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    response = drf_exception_handler(exc, context)
-    if response is None:
+    handled = drf_exception_handler(exc, context)
+    if handled is None:
         return None
+    response = handled
     assert isinstance(exc, exceptions.APIException)
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
     if isinstance(exc, exceptions.ValidationError):
@@ -88,7 +99,7 @@ def _first_code(codes: Any) -> str | None:
     return str(codes) if codes else None
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[object]):
     """The documented shape of every 4xx response (for the OpenAPI schema)."""
 
     code = serializers.CharField()
@@ -99,6 +110,12 @@ class ErrorSerializer(serializers.Serializer):
 def error_responses(*statuses: int) -> dict[int, type[ErrorSerializer]]:
     """``extend_schema(responses={200: X, **error_responses(400, 404)})``: declare each error status."""
     return dict.fromkeys(statuses, ErrorSerializer)
+
+
+@csrf_exempt  # it changes nothing, and a POST to a mistyped URL should learn "not found", not "CSRF"
+def unrouted_api(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """The last /api/ route: an unknown API URL answers in the API's shape whatever DEBUG is."""
+    return not_found(request)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

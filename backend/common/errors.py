@@ -30,6 +30,8 @@ STATUS: dict[str, int] = {
     "unsupported_media_type": 415,
     "throttled": 429,
     "rate_limited": 429,
+    "too_many_attempts": 429,
+    "login_locked": 429,
     "link_invalid": 401,
     "link_expired": 401,
     # lifecycle
@@ -39,6 +41,7 @@ STATUS: dict[str, int] = {
     "courier_not_on_duty": 409,
     "courier_other_station": 409,
     "duplicate_tracking_no": 409,
+    "tracking_no_reserved": 409,
     "proof_incomplete": 400,
     "unknown_reason_code": 400,
     "wrong_job_kind": 409,
@@ -59,7 +62,7 @@ STATUS: dict[str, int] = {
     "attachment_offset_mismatch": 409,
     "attachment_hash_mismatch": 422,
     "attachment_type_mismatch": 422,
-    # pickup: the QuoteError codes of mobile/rules/pricing.py, then tariffs, prices, labels, printers
+    # pickup: the QuoteError codes of parcelkit/rules/pricing.py, then tariffs, prices, labels, printers
     "invalid_input": 400,
     "unknown_service_level": 400,
     "no_tariff_for_destination": 400,
@@ -75,6 +78,11 @@ STATUS: dict[str, int] = {
     # dispatch
     "reassign_conflict": 409,
     "preview_stale": 409,
+    # negotiation (docs/negotiation.md)
+    "consent_required": 409,
+    "negotiation_closed": 409,
+    "negotiation_expired": 409,
+    "option_unknown": 400,
 }
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 import phonenumbers
 
 from backend.common.errors import DomainError
-from mobile.rules.tracking import is_valid_tracking_no, normalise
+from parcelkit.rules.tracking import is_valid_tracking_no, normalise
 
 MAX_PARCEL_WEIGHT_G = 1_000_000  # 1 t: anything above is a typo in grams vs kg, not a parcel.
 

@@ -23,7 +23,7 @@ from backend.realtime.selectors import feed_head
 from backend.shipments.models import Job
 from backend.shipments.states import HandlingFlag, JobStatus, ShipmentStatus
 from backend.sync.models import DeviceState
-from mobile.rules.privacy import mask_name, mask_phone
+from parcelkit.rules.privacy import mask_name, mask_phone
 
 # A courier not heard from (location ping or sync push) for this long is shown offline.
 OFFLINE_AFTER = timedelta(seconds=60)

@@ -22,7 +22,7 @@ from backend.couriers import services
 from backend.couriers.models import Courier, DutyStatus, Station, Supervisor, Zone
 
 
-class StationForm(forms.ModelForm):  # type: ignore[type-arg]
+class StationForm(forms.ModelForm[Station]):
     class Meta:
         model = Station
         fields = ("code", "name", "address", "lat", "lng", "time_zone")
@@ -37,17 +37,17 @@ class StationForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(Station)
-class StationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class StationAdmin(admin.ModelAdmin[Station]):
     form = StationForm
     list_display = ("code", "name", "address", "time_zone", "lat", "lng")
     search_fields = ("code", "name", "address")
     ordering = ("code",)
 
 
-class CourierForm(forms.ModelForm):  # type: ignore[type-arg]
+class CourierForm(forms.ModelForm[Courier]):
     class Meta:
         model = Courier
-        fields = (
+        fields: tuple[str, ...] = (
             "station",
             "employee_no",
             "name",
@@ -92,7 +92,7 @@ def _adopt(obj: Model, created: Model) -> None:
 
 
 @admin.register(Courier)
-class CourierAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CourierAdmin(admin.ModelAdmin[Courier]):
     form = CourierForm
     add_form = CourierCreateForm
     list_display = (
@@ -148,7 +148,7 @@ class CourierAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         self._duty(request, queryset, DutyStatus.OFF_DUTY)
 
 
-class SupervisorCreateForm(forms.ModelForm):  # type: ignore[type-arg]
+class SupervisorCreateForm(forms.ModelForm[Supervisor]):
     username = forms.CharField(max_length=150)
     password = forms.CharField(widget=forms.PasswordInput, min_length=8)
 
@@ -164,7 +164,7 @@ class SupervisorCreateForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(Supervisor)
-class SupervisorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SupervisorAdmin(admin.ModelAdmin[Supervisor]):
     add_form = SupervisorCreateForm
     list_display = ("name", "station", "user")
     list_filter = ("station",)
@@ -198,7 +198,7 @@ class SupervisorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         _adopt(obj, supervisor)
 
 
-class ZoneForm(forms.ModelForm):  # type: ignore[type-arg]
+class ZoneForm(forms.ModelForm[Zone]):
     class Meta:
         model = Zone
         fields = ("station", "code", "name", "courier", "address_prefixes", "postcodes")
@@ -223,7 +223,7 @@ class ZoneForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(Zone)
-class ZoneAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ZoneAdmin(admin.ModelAdmin[Zone]):
     form = ZoneForm
     list_display = ("code", "name", "station", "courier", "prefixes", "postcode_list")
     list_filter = ("station",)

@@ -6,19 +6,14 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from backend.accounts.roles import Principal, Role
 from backend.common.errors import DomainError
 from backend.couriers.models import Courier, Station
-from backend.shipments.states import JobStatus
 
 MAX_ID = 2**63 - 1
 STATION_CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
-
-# On a courier's plate right now: not waiting for dispatch, not finished, not failed-awaiting-decision.
-ON_HAND = (JobStatus.ASSIGNED, JobStatus.ACCEPTED, JobStatus.STARTED, JobStatus.ARRIVED)
 
 
 def station_today(station: Station, now: datetime | None = None) -> date:
@@ -41,25 +36,11 @@ def station_get_for_staff(principal: Principal, code: str) -> Station:
     return station
 
 
-def couriers_for_station(*, station_id: int, day: date) -> QuerySet[Courier]:
-    """Every courier of the station with their jobs of ``day`` counted, in one query."""
-    on_day = Q(jobs__service_date=day)
-    return (
-        Courier.objects.filter(station_id=station_id)
-        .annotate(
-            open_jobs=Count("jobs", filter=on_day & Q(jobs__status__in=ON_HAND)),
-            completed_jobs=Count("jobs", filter=on_day & Q(jobs__status=JobStatus.COMPLETED)),
-            failed_jobs=Count("jobs", filter=on_day & Q(jobs__status=JobStatus.FAILED)),
-        )
-        .order_by("employee_no")
-    )
-
-
 def courier_get_for_staff(principal: Principal, courier_id: int) -> Courier:
     """A courier of the supervisor's station (any for an admin); others are "not found"."""
     qs = Courier.objects.select_related("user", "station")
     if principal.role is Role.SUPERVISOR:
-        qs = qs.filter(station_id=principal.station_id)
+        qs = qs.filter(station_id=principal.require_station_id())
     elif principal.role is not Role.ADMIN:
         qs = qs.none()
     courier = qs.filter(pk=courier_id).first() if 1 <= courier_id <= MAX_ID else None

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class DispatchConfig(AppConfig):
     name = "backend.dispatch"
     label = "dispatch"
+
+    def ready(self) -> None:
+        # Register the tasks in every process: services send them by name (a signature), and a
+        # signature runs the registered task (eagerly when there is no broker) only if it is known.
+        from backend.dispatch import tasks  # noqa: F401

@@ -21,9 +21,9 @@ def courier_get_for(principal: Principal, courier_id: int) -> Courier:
     """A courier the caller may look at: themselves, their station's (supervisor), any (admin)."""
     qs = Courier.objects.select_related("station")
     if principal.role is Role.COURIER:
-        qs = qs.filter(pk=principal.courier_id)
+        qs = qs.filter(pk=principal.require_courier_id())
     elif principal.role is Role.SUPERVISOR:
-        qs = qs.filter(station_id=principal.station_id)
+        qs = qs.filter(station_id=principal.require_station_id())
     elif principal.role is not Role.ADMIN:
         qs = qs.none()
     courier = qs.filter(pk=courier_id).first() if 1 <= courier_id <= MAX_ID else None
@@ -45,6 +45,7 @@ def courier_plan_jobs(*, courier_id: int, day: date) -> list[Job]:
         ).values_list("job_id", flat=True)
     )
     for job in jobs:
+        # Display-only attribute for the desk serializer; it is not a model field, so the stubs lack it.
         job.at_risk = job.pk in risky  # type: ignore[attr-defined]
     return jobs
 
@@ -84,7 +85,8 @@ def unassigned_for_station(*, station_id: int, day: date | None = None) -> list[
         .order_by("window_end", "pk")
     )
     for job in jobs:
-        decisions, alerts = job.decisions, job.open_alerts  # type: ignore[attr-defined]
+        decisions, alerts = job.decisions, job.open_alerts
+        # Display-only attributes for UnassignedOutput; they are not model fields, so the stubs lack them.
         job.last_reason = decisions[0].reason if decisions else None  # type: ignore[attr-defined]
         job.alert = alerts[0].message if alerts else None  # type: ignore[attr-defined]
-    return jobs
+    return list[Job](jobs)

@@ -11,14 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.accounts.roles import Role
+from backend.broadcast.envelope import envelope, shipment_group, station_group
+from backend.broadcast.ephemeral import publish_live_on_commit
 from backend.common.errors import DomainError
 from backend.common.validators import clean_coordinates
 from backend.couriers.models import Courier
 from backend.locations.coarse import PRECISION_M, coarsen
 from backend.locations.models import CourierLocation
 from backend.locations.selectors import next_stop_shipment_id
-from backend.realtime.envelope import envelope, shipment_group, station_group
-from backend.realtime.ephemeral import publish_live_on_commit
 from backend.shipments.context import CLOCK_SKEW_FLAG_S, Ctx
 
 MAX_ACCURACY_M = 5000.0  # worse than this is a cell-tower guess, useless on a map

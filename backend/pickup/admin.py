@@ -4,13 +4,13 @@ from backend.pickup.models import Printer, TariffBookVersion
 
 
 @admin.register(Printer)
-class PrinterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PrinterAdmin(admin.ModelAdmin[Printer]):
     list_display = ["name", "station", "host", "port"]
     list_filter = ["station"]
 
 
 @admin.register(TariffBookVersion)
-class TariffBookVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TariffBookVersionAdmin(admin.ModelAdmin[TariffBookVersion]):
     """Read-only: books are published through the API (validated, versioned, announced on the feed)."""
 
     list_display = ["origin", "version", "effective_date", "published_at", "published_by"]

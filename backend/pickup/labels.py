@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mobile.labels.layout import LabelData
-from mobile.labels.render import render_pdf, render_png, render_zpl
+from parcelkit.labels.layout import LabelData
+from parcelkit.labels.render import render_pdf, render_png, render_zpl
 
 CONTENT_TYPES = {
     # ZPL is plain UTF-8 text (^CI28); text/plain lets a browser or curl show it as it is.

@@ -11,9 +11,9 @@ from django.utils import timezone
 from backend.common.errors import DomainError
 from backend.pickup.models import Printer, TariffBookVersion
 from backend.shipments.models import Shipment
-from mobile.labels.layout import LabelData
-from mobile.rules.pickup import waybill_label
-from mobile.rules.pricing import Quote, QuoteError, QuoteRequest, TariffBook, quote
+from parcelkit.labels.layout import LabelData
+from parcelkit.rules.pickup import waybill_label
+from parcelkit.rules.pricing import Quote, QuoteError, QuoteRequest, TariffBook, quote
 
 _REQUEST_FIELDS = {f.name: f for f in fields(QuoteRequest)}
 _REQUIRED = {name for name, f in _REQUEST_FIELDS.items() if f.default is MISSING}

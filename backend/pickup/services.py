@@ -22,9 +22,9 @@ from backend.shipments.services import job_complete_pickup
 from backend.shipments.services.completion import PickupInput
 from backend.shipments.services.recording import lock_job, require_own_job, require_station_staff
 from backend.shipments.states import HandlingFlag, JobKind
-from mobile.labels.printer import PrinterUnreachable, send_zpl
-from mobile.labels.render import render_zpl
-from mobile.rules.pricing import QuoteError, QuoteRequest, TariffBook
+from parcelkit.labels.printer import PrinterUnreachable, send_zpl
+from parcelkit.labels.render import render_zpl
+from parcelkit.rules.pricing import QuoteError, QuoteRequest, TariffBook
 
 # Tariff amounts are fen, grams and millimetres; anything above this is a typo, and it keeps every
 # computed price inside a 64-bit column.

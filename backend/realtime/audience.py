@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.accounts.roles import Principal
-from backend.realtime.envelope import courier_group, envelope, shipment_group, station_group
+from backend.broadcast.envelope import courier_group, envelope, shipment_group, station_group
 from backend.realtime.selectors import Feed, FeedRow
-from mobile.rules.privacy import mask_name, mask_phone
+from parcelkit.rules.privacy import mask_name, mask_phone
 
 # Ephemeral (not change-feed) message types each feed may forward from its group.
 LIVE_TYPES: dict[Feed, frozenset[str]] = {
@@ -37,6 +37,7 @@ class Audience:
     target_id: int  # courier id, station id or shipment id
     principal: Principal | None = None  # None on the shipment feed (a link token names no person)
     device_id: str = ""
+    token_id: int | None = None  # the device token the socket opened with (revocation closes it)
 
     @property
     def group(self) -> str:

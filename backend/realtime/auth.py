@@ -12,6 +12,7 @@ URLs: docs/operations.md has the nginx log format that leaves the query string o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
@@ -22,6 +23,7 @@ from django.contrib.auth import get_user
 from django.http.cookie import parse_cookie
 
 from backend.accounts.authentication import user_for_key
+from backend.accounts.models import ApiToken
 from backend.accounts.roles import Principal, Role, principal_of
 from backend.common.errors import DomainError
 from backend.couriers.models import Station
@@ -33,7 +35,7 @@ from backend.shipments.models import Shipment
 MAX_CURSOR = 2**63 - 1
 
 
-def query_params(scope: dict[str, Any]) -> dict[str, str]:
+def query_params(scope: Mapping[str, Any]) -> dict[str, str]:
     raw = scope.get("query_string", b"").decode("latin-1")
     try:
         parsed = parse_qs(raw, max_num_fields=8, strict_parsing=False)
@@ -52,26 +54,26 @@ def parse_cursor(params: dict[str, str]) -> int | None:
     return int(raw)
 
 
-def _staff_principal(params: dict[str, str]) -> tuple[Principal, str]:
+def _staff_principal(params: dict[str, str]) -> tuple[Principal, ApiToken]:
     key = params.get("token", "")
     found = user_for_key(key) if key else None
     if found is None:
         raise Refusal(Close.UNAUTHENTICATED, "a valid device token is required (?token=…)")
     user, token = found
-    return principal_of(user), token.device_id
+    return principal_of(user), token
 
 
 def courier_audience(params: dict[str, str], courier_id: int | None) -> Audience:
     """A courier's own feed. ``courier_id`` in the path, when given, must be the caller's."""
-    who, device_id = _staff_principal(params)
+    who, token = _staff_principal(params)
     if who.role is not Role.COURIER or who.courier_id is None:
         raise Refusal(Close.FORBIDDEN, "only a courier has a courier feed; supervisors use the station feed")
     if courier_id is not None and courier_id != who.courier_id:
         raise Refusal(Close.FORBIDDEN, "a courier can only follow their own feed")
-    return Audience("courier", who.courier_id, who, device_id)
+    return Audience("courier", who.courier_id, who, token.device_id, token.pk)
 
 
-def session_user(scope: dict[str, Any]) -> Any | None:
+def session_user(scope: Mapping[str, Any]) -> Any | None:
     """The user logged in to the console in this browser (its session cookie), or None.
 
     Read here, only for a station feed opened without a token, rather than by Channels'
@@ -87,14 +89,16 @@ def session_user(scope: dict[str, Any]) -> Any | None:
     return user if user.is_authenticated else None
 
 
-def station_audience(params: dict[str, str], code: str, scope: dict[str, Any] | None = None) -> Audience:
+def station_audience(params: dict[str, str], code: str, scope: Mapping[str, Any] | None = None) -> Audience:
     """A supervisor's (own station) or admin's (any) token; or, without a token, the logged-in
     session of the console's page (the Origin check keeps other sites' pages out)."""
     user = session_user(scope) if scope is not None and "token" not in params else None
+    token_id: int | None = None  # a session has no device token to revoke: logging out ends it
     if user is not None:
         who, device_id = principal_of(user), "console"
     else:
-        who, device_id = _staff_principal(params)
+        who, token = _staff_principal(params)
+        device_id, token_id = token.device_id, token.pk
     if who.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise Refusal(Close.FORBIDDEN, "only supervisors and admins can follow a station")
     station_id = Station.objects.filter(code=code).values_list("pk", flat=True).first()
@@ -102,7 +106,7 @@ def station_audience(params: dict[str, str], code: str, scope: dict[str, Any] | 
         raise Refusal(Close.NOT_FOUND, f"no station {code!r}")
     if not who.can_see_station(station_id):
         raise Refusal(Close.FORBIDDEN, "you can only follow your own station")
-    return Audience("station", station_id, who, device_id)
+    return Audience("station", station_id, who, device_id, token_id)
 
 
 def shipment_audience(params: dict[str, str], tracking_no: str) -> Audience:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypedDict, Union, get_args, get_origin, get_type_hints, is_typeddict
 
-from backend.realtime.envelope import ENVELOPE_VERSION
+from backend.broadcast.envelope import ENVELOPE_VERSION
 
 CursorRule = Literal["feed", "position", "none"]
 
@@ -86,6 +86,36 @@ class JobRevokedPayload(TypedDict):
     job_id: int
     version: int | None
     reason: Literal["reassigned", "unassigned", "delivered_by_other"]
+
+
+class NegotiationOption(TypedDict, total=False):
+    key: str
+    kind: str
+    text: dict[str, str]
+    window_start: str | None
+    window_end: str | None
+    pickup_code: str
+    locker: str
+    address: str
+    lat: float
+    lng: float
+
+
+class NegotiationSnapshot(TypedDict):
+    id: int
+    job_id: int
+    shipment_id: int
+    state: Literal["offered", "answered", "expired", "superseded", "cancelled"]
+    trigger: str
+    reason_code: str
+    options: list[NegotiationOption]
+    deadline: str
+    default_key: str
+    chosen_key: str
+
+
+class NegotiationPayload(TypedDict):
+    negotiation: NegotiationSnapshot
 
 
 class ShipmentPayload(TypedDict):
@@ -192,6 +222,12 @@ CATALOGUE: dict[str, MessageType] = {
         "feed",
         ("courier", "station"),
         "an offline delivery overtook a reassignment",
+    ),
+    "negotiation.updated": MessageType(
+        NegotiationPayload,
+        "feed",
+        ("courier", "station"),
+        "a question to the customer: offered, answered, closed",
     ),
     "job.revoked": MessageType(JobRevokedPayload, "feed", ("courier",), "a job is no longer yours: drop it"),
     "shipment.updated": MessageType(

@@ -30,12 +30,14 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
+from backend.accounts.selectors import token_is_live
+from backend.accounts.sockets import token_group
+from backend.broadcast.envelope import envelope
 from backend.common.errors import DomainError
 from backend.realtime import auth
 from backend.realtime.audience import LIVE_TYPES, Audience
 from backend.realtime.codes import ERROR_CODE, Close, Refusal
 from backend.realtime.commands import execute
-from backend.realtime.envelope import envelope
 from backend.realtime.selectors import Feed, FeedRow, audience_rows_after, feed_head
 from backend.realtime.tail import process_tail
 
@@ -70,6 +72,8 @@ class FeedConsumer(AsyncWebsocketConsumer):
             cursor = auth.parse_cursor(params)
             audience = await database_sync_to_async(self.open_audience)(params)
             await self.channel_layer.group_add(audience.group, self.channel_name)
+            if audience.token_id is not None:
+                await self.channel_layer.group_add(token_group(audience.token_id), self.channel_name)
             self.audience = audience
             await process_tail()  # exists before our position is taken, so we never start below its floor
             replayed = await self._start_at(cursor)
@@ -154,6 +158,17 @@ class FeedConsumer(AsyncWebsocketConsumer):
         if isinstance(cursor, int):
             await self.catch_up(cursor)
 
+    async def token_revoked(self, event: dict[str, Any]) -> None:
+        await self.refuse(Close.UNAUTHENTICATED, "this token was revoked: log in again")
+
+    async def _token_revoked(self) -> bool:
+        """Re-check the socket's token (a revocation's ring may be lost); close the socket if it is gone."""
+        token_id = None if self.audience is None else self.audience.token_id
+        if token_id is None or await database_sync_to_async(token_is_live)(token_id):
+            return False
+        await self.token_revoked({})
+        return True
+
     async def live_message(self, event: dict[str, Any]) -> None:
         message = event.get("message") or {}
         if self.audience is not None and not self.closed and message.get("type") in LIVE_TYPES[self.feed]:
@@ -180,6 +195,8 @@ class FeedConsumer(AsyncWebsocketConsumer):
         command_id = (
             command_id if isinstance(command_id, str | int) and not isinstance(command_id, bool) else None
         )
+        if await self._token_revoked():  # every command acts for a live token, or not at all
+            return
         try:
             result = await database_sync_to_async(execute)(
                 self.audience, str(message.get("type")), message.get("payload")
@@ -239,6 +256,8 @@ class FeedConsumer(AsyncWebsocketConsumer):
                 await self.refuse(Close.HEARTBEAT_TIMEOUT, "no pong within the heartbeat timeout")
                 return
             try:
+                if await self._token_revoked():
+                    return
                 await self.catch_up(None)  # delivers anything whose doorbell the layer lost
                 await self.send_envelope("ping", self.checked, {})
             except Exception:  # the database or the socket went away; the next beat or the close decides
@@ -250,6 +269,8 @@ class FeedConsumer(AsyncWebsocketConsumer):
             self._heartbeat.cancel()
         if self.audience is not None:
             await self.channel_layer.group_discard(self.audience.group, self.channel_name)
+            if self.audience.token_id is not None:
+                await self.channel_layer.group_discard(token_group(self.audience.token_id), self.channel_name)
 
 
 class CourierFeedConsumer(FeedConsumer):

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from django.db.models import Max, Q
 
-from backend.realtime.envelope import envelope
+from backend.broadcast.envelope import envelope
 from backend.shipments.models import FeedEntry
 
 Feed = Literal["courier", "station", "shipment"]

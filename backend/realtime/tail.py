@@ -58,7 +58,7 @@ class FeedTail:
 
     def since(self, key: tuple[str, int], after: int) -> list[FeedRow]:
         """The audience's rows with cursor > ``after``; only complete when ``after >= floor``."""
-        cursors, rows = self._index.get(key, ((), ()))  # type: ignore[assignment]
+        cursors, rows = self._index.get(key, ((), ()))
         return list(rows[bisect_right(cursors, after) :])
 
     def _append(self, rows: list[FeedRow]) -> None:
@@ -89,7 +89,7 @@ def audience_keys(row: FeedRow) -> set[tuple[str, int]]:
         ("station", row.station_id),
         ("shipment", row.shipment_id),
     }
-    return {(feed, target) for feed, target in keys if target is not None}  # type: ignore[misc]
+    return {(feed, target) for feed, target in keys if target is not None}
 
 
 _tails: WeakKeyDictionary[asyncio.AbstractEventLoop, FeedTail] = WeakKeyDictionary()

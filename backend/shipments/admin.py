@@ -9,6 +9,7 @@ refusal (a ``DomainError``) as a message instead of failing the whole batch.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
@@ -30,6 +31,9 @@ from backend.shipments.models import (
 from backend.shipments.services import job_cancel, job_unassign, shipment_transition
 from backend.shipments.states import ShipmentStatus
 
+_M = TypeVar("_M", bound=Model)
+_Parent = TypeVar("_Parent", bound=Model)
+
 
 def admin_ctx(request: HttpRequest) -> Ctx:
     return Ctx(actor=principal_of(request.user), device_id="admin")
@@ -40,7 +44,7 @@ def _by(request: HttpRequest) -> str:
 
 
 def run_each(
-    modeladmin: admin.ModelAdmin,  # type: ignore[type-arg]
+    modeladmin: admin.ModelAdmin[_M],
     request: HttpRequest,
     items: list[tuple[int, str]],
     call: Callable[[int], object],
@@ -59,7 +63,7 @@ def run_each(
         modeladmin.message_user(request, f"{done_text}: {done}", messages.SUCCESS)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(admin.ModelAdmin[_M]):
     """Viewable, searchable, never editable: changes go through backend.shipments.services."""
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
@@ -72,7 +76,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+class ReadOnlyInline(admin.TabularInline[_M, _Parent]):
     extra = 0
     can_delete = False
     show_change_link = True
@@ -87,7 +91,7 @@ class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
         return False
 
 
-class TrackingEventInline(ReadOnlyInline):
+class TrackingEventInline(ReadOnlyInline[TrackingEvent, Shipment]):
     model = TrackingEvent
     fields = ("event_at", "kind", "status_after", "job", "actor", "device_id", "details")
     ordering = ("event_at", "pk")
@@ -96,7 +100,7 @@ class TrackingEventInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("actor", "job")
 
 
-class JobInline(ReadOnlyInline):
+class JobInline(ReadOnlyInline[Job, Shipment]):
     model = Job
     fields = ("kind", "status", "courier", "service_date", "planned_seq", "eta", "attempt_count", "version")
 
@@ -104,13 +108,13 @@ class JobInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("courier")
 
 
-class AttemptInline(ReadOnlyInline):
+class AttemptInline(ReadOnlyInline[DeliveryAttempt, Job]):
     model = DeliveryAttempt
     fields = ("number", "succeeded", "reason_code", "next_step", "note", "attempted_at")
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(ReadOnlyAdmin):
+class ShipmentAdmin(ReadOnlyAdmin[Shipment]):
     list_display = (
         "tracking_no",
         "status",
@@ -151,7 +155,7 @@ class ShipmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Job)
-class JobAdmin(ReadOnlyAdmin):
+class JobAdmin(ReadOnlyAdmin[Job]):
     list_display = (
         "id",
         "kind",
@@ -202,7 +206,7 @@ class JobAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TrackingEvent)
-class TrackingEventAdmin(ReadOnlyAdmin):
+class TrackingEventAdmin(ReadOnlyAdmin[TrackingEvent]):
     list_display = (
         "id",
         "shipment",
@@ -221,7 +225,7 @@ class TrackingEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DeliveryAttempt)
-class DeliveryAttemptAdmin(ReadOnlyAdmin):
+class DeliveryAttemptAdmin(ReadOnlyAdmin[DeliveryAttempt]):
     list_display = (
         "id",
         "job",
@@ -243,7 +247,7 @@ class DeliveryAttemptAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ProofOfDelivery)
-class ProofOfDeliveryAdmin(ReadOnlyAdmin):
+class ProofOfDeliveryAdmin(ReadOnlyAdmin[ProofOfDelivery]):
     list_display = (
         "id",
         "job",
@@ -265,7 +269,7 @@ class ProofOfDeliveryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(FeedEntry)
-class FeedEntryAdmin(ReadOnlyAdmin):
+class FeedEntryAdmin(ReadOnlyAdmin[FeedEntry]):
     list_display = ("cursor", "kind", "station", "courier", "prev_courier", "shipment", "job", "created_at")
     list_filter = ("kind", "station")
     search_fields = ("shipment__tracking_no", "kind")
@@ -274,10 +278,10 @@ class FeedEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(FeedCounter)
-class FeedCounterAdmin(ReadOnlyAdmin):
+class FeedCounterAdmin(ReadOnlyAdmin[FeedCounter]):
     list_display = ("id", "value")
 
 
 @admin.register(SerialCounter)
-class SerialCounterAdmin(ReadOnlyAdmin):
+class SerialCounterAdmin(ReadOnlyAdmin[SerialCounter]):
     list_display = ("name", "value")

@@ -9,7 +9,7 @@ feed-writing transactions, which are short.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,8 +18,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from backend.broadcast.publish import publish_entries_on_commit, publish_entry_on_commit
 from backend.common import pgbulk
-from backend.realtime.publish import publish_entries_on_commit, publish_entry_on_commit
 from backend.shipments.models import FeedCounter, FeedEntry
 
 _BUMP = f"UPDATE {FeedCounter._meta.db_table} SET value = value + %s WHERE id = 1 RETURNING value"
@@ -124,7 +124,7 @@ def append_many(entries: list[PendingEntry]) -> None:
     if pending is not None:
         pending.extend(entries)
     elif entries:
-        insert_block(entries)  # type: ignore[arg-type]
+        insert_block(entries)
 
 
 def pending_mark() -> int:
@@ -135,7 +135,7 @@ def drop_pending(mark: int) -> None:
     del _deferred.entries[mark:]
 
 
-def insert_block(entries: list[FeedEntry]) -> None:
+def insert_block(entries: Sequence[FeedEntry | PendingEntry]) -> None:
     """Give ``entries`` consecutive cursors (one counter bump) and insert them in one statement."""
     last = next_cursors(len(entries))
     for i, entry in enumerate(entries):
@@ -154,7 +154,7 @@ def insert_block(entries: list[FeedEntry]) -> None:
     publish_entries_on_commit(entries)
 
 
-def _insert_unnest(entries: list[FeedEntry]) -> None:
+def _insert_unnest(entries: Sequence[FeedEntry | PendingEntry]) -> None:
     # One statement with binary array parameters: far cheaper than bulk_create's VALUES list.
     pgbulk.insert_unnest(
         FeedEntry._meta.db_table,

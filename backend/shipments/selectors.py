@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from backend.accounts.roles import Principal, Role
 from backend.common.errors import DomainError
 from backend.common.validators import clean_tracking_no
+from backend.couriers.models import Courier
 from backend.shipments.models import Job, Shipment, TrackingEvent
+from backend.shipments.states import JobStatus
+
+# On a courier's plate right now: not waiting for dispatch, not finished, not failed-awaiting-decision.
+ON_HAND = (JobStatus.ASSIGNED, JobStatus.ACCEPTED, JobStatus.STARTED, JobStatus.ARRIVED)
 
 
 def jobs_for_courier_day(*, courier_id: int, day: date) -> QuerySet[Job]:
@@ -29,9 +34,9 @@ def jobs_visible_to(principal: Principal) -> QuerySet[Job]:
     if principal.role is Role.ADMIN:
         return qs
     if principal.role is Role.COURIER:
-        return qs.filter(courier_id=principal.courier_id)
+        return qs.filter(courier_id=principal.require_courier_id())
     if principal.role is Role.SUPERVISOR:
-        return qs.filter(station_id=principal.station_id)
+        return qs.filter(station_id=principal.require_station_id())
     return qs.none()
 
 
@@ -49,9 +54,9 @@ def shipment_get_for(principal: Principal, tracking_no: str) -> Shipment:
         Prefetch("events", queryset=TrackingEvent.objects.order_by("event_at", "pk"))
     )
     if principal.role is Role.SUPERVISOR:
-        qs = qs.filter(station_id=principal.station_id)
+        qs = qs.filter(station_id=principal.require_station_id())
     elif principal.role is Role.COURIER:
-        qs = qs.filter(jobs__courier_id=principal.courier_id).distinct()
+        qs = qs.filter(jobs__courier_id=principal.require_courier_id()).distinct()
     elif principal.role is not Role.ADMIN:
         qs = qs.none()
     shipment = qs.filter(tracking_no=number).first()
@@ -75,3 +80,17 @@ def shipment_public(tracking_no: str) -> Shipment:
 def operation_recorded(idempotency_key: str) -> bool:
     """Whether an operation with this Idempotency-Key was already applied (it left an event)."""
     return TrackingEvent.objects.filter(idempotency_key=idempotency_key).exists()
+
+
+def couriers_for_station(*, station_id: int, day: date) -> QuerySet[Courier]:
+    """Every courier of the station with their jobs of ``day`` counted, in one query."""
+    on_day = Q(jobs__service_date=day)
+    return (
+        Courier.objects.filter(station_id=station_id)
+        .annotate(
+            open_jobs=Count("jobs", filter=on_day & Q(jobs__status__in=ON_HAND)),
+            completed_jobs=Count("jobs", filter=on_day & Q(jobs__status=JobStatus.COMPLETED)),
+            failed_jobs=Count("jobs", filter=on_day & Q(jobs__status=JobStatus.FAILED)),
+        )
+        .order_by("employee_no")
+    )

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.shipments.models import Job, Shipment
-from mobile.rules.privacy import mask_name, mask_phone
+from parcelkit.rules.privacy import mask_name, mask_phone
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeGuard
 
 from backend.common.errors import DomainError
+from backend.negotiation.services import negotiation_propose
 from backend.pickup.services import pickup_complete
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
@@ -28,12 +30,7 @@ from backend.shipments.states import JobStatus
 from backend.sync.attachments import attachments_reference, clean_sha256
 from backend.sync.models import CallLog, DeviceState
 from backend.sync.ops import Op
-
-_WHERE = ("lat", "lng", "accuracy_m")  # allowed on every op, read by ctx_for
-_PRICING = frozenset(
-    {"destination_region", "service_level", "cod_amount_fen", "fragile", "remote_area", "tariff_version"}
-)
-CALL_OUTCOMES = frozenset({"answered", "no_answer", "busy", "rejected", "wrong_number"})
+from parcelkit.ops import CALL_OUTCOMES, PICKUP_ENVELOPE, PRICING_FIELDS
 
 
 def malformed(message: str) -> DomainError:
@@ -43,7 +40,7 @@ def malformed(message: str) -> DomainError:
 MAX_INT = 2**31 - 1  # ids, counts and amounts on the wire; the database refuses bigger ones anyway
 
 
-def is_wire_int(value: Any, minimum: int = 1) -> bool:
+def is_wire_int(value: object, minimum: int = 1) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= MAX_INT
 
 
@@ -152,9 +149,9 @@ def weigh(op: Op, ctx: Ctx) -> dict[str, Any]:
     """The weighing at the sender's door, which completes the pickup."""
     job_id = _int(op.payload, "job_id")
     pricing = op.payload.get("pricing") or {}
-    if not isinstance(pricing, dict) or set(pricing) - _PRICING:
-        raise malformed(f"payload.pricing is an object with keys from {sorted(_PRICING)}")
-    fields_ = {k: v for k, v in op.payload.items() if k not in ("job_id", "pricing", *_WHERE)}
+    if not isinstance(pricing, dict) or set(pricing) - PRICING_FIELDS:
+        raise malformed(f"payload.pricing is an object with keys from {sorted(PRICING_FIELDS)}")
+    fields_ = {k: v for k, v in op.payload.items() if k not in PICKUP_ENVELOPE}
     data: PickupInput = _build(PickupInput, fields_, "pickup")
     try:
         # Re-priced with the shared rules: a handheld's price that differs is refused (price_mismatch).
@@ -202,6 +199,18 @@ def call_log(op: Op, ctx: Ctx) -> dict[str, Any]:
     return {}
 
 
+def propose(op: Op, ctx: Ctx) -> dict[str, Any]:
+    """The courier proposes a time to the customer (docs/negotiation.md); works offline too."""
+    job_id = _int(op.payload, "job_id")
+    try:
+        start = datetime.fromisoformat(op.payload["window_start"])
+        end = datetime.fromisoformat(op.payload["window_end"])
+    except (KeyError, TypeError, ValueError):
+        raise malformed("payload needs window_start and window_end (ISO 8601 with a time zone)") from None
+    negotiation = negotiation_propose(job_id=job_id, ctx=ctx, window_start=start, window_end=end)
+    return {"negotiation_id": negotiation.pk}
+
+
 HANDLERS: dict[str, Callable[[Op, Ctx], dict[str, Any]]] = {
     "accept": _step(job_accept),
     "start": _step(job_start),
@@ -210,6 +219,7 @@ HANDLERS: dict[str, Callable[[Op, Ctx], dict[str, Any]]] = {
     "fail": fail,
     "weigh": weigh,
     "call_log": call_log,
+    "propose": propose,
 }
 
 

@@ -188,7 +188,8 @@ def outcomes(op_ids: list[str]) -> dict[str, str]:
     for key in TrackingEvent.objects.filter(idempotency_key__in=op_ids).values_list(
         "idempotency_key", flat=True
     ):
-        held.setdefault(key, Outcome.APPLIED)
+        if key is not None:  # the __in filter already excludes NULL; this tells the type checker
+            held.setdefault(key, Outcome.APPLIED)
     return held
 
 

@@ -18,7 +18,8 @@ from typing import Any
 
 import orjson
 
-KINDS = frozenset({"scan", "accept", "start", "arrive", "deliver", "fail", "weigh", "location", "call_log"})
+from parcelkit.ops import KINDS
+
 MAX_OPS = 1000
 
 
@@ -87,12 +88,13 @@ def parse_op(index: int, raw: Any, device_id: str) -> Op | BadOp:
     if not isinstance(raw, dict):
         return BadOp(index, None, None, "malformed_op", "an op must be an object")
     raw_id = raw.get("op_id")
-    seq = raw.get("seq")
-    seq_ok = isinstance(seq, int) and not isinstance(seq, bool) and 1 <= seq < 2**62
+    raw_seq = raw.get("seq")
+    seq_ok = isinstance(raw_seq, int) and not isinstance(raw_seq, bool) and 1 <= raw_seq < 2**62
+    seq: int | None = raw_seq if seq_ok else None
     label = raw_id if isinstance(raw_id, str) else None
 
     def bad(code: str, message: str) -> BadOp:
-        return BadOp(index, label, seq if seq_ok else None, code, message)
+        return BadOp(index, label, seq, code, message)
 
     op_id = _op_id(raw_id)
     if op_id is None:
@@ -103,7 +105,7 @@ def parse_op(index: int, raw: Any, device_id: str) -> Op | BadOp:
             f"this op was recorded on device {raw.get('device_id')!r}, "
             f"but the token belongs to {device_id!r}",
         )
-    if not seq_ok:
+    if seq is None:
         return bad("malformed_op", "seq must be a positive integer")
     kind = raw.get("kind")
     if not isinstance(kind, str) or kind not in KINDS:
@@ -113,7 +115,12 @@ def parse_op(index: int, raw: Any, device_id: str) -> Op | BadOp:
         event_at = datetime.fromisoformat(raw_at) if isinstance(raw_at, str) else None
     except ValueError:
         event_at = None
-    if event_at is None or event_at.tzinfo is None or not 2000 <= event_at.year <= 2100:
+    if (
+        not isinstance(raw_at, str)
+        or event_at is None
+        or event_at.tzinfo is None
+        or not 2000 <= event_at.year <= 2100
+    ):
         return bad(
             "malformed_op", "event_at must be an ISO 8601 time with a time zone, between 2000 and 2100"
         )

@@ -101,6 +101,7 @@ def _bootstrap(courier_id: int, head: int) -> PullPage:
         job.pk = job.id
         job.shipment = SimpleNamespace(**dict(zip(SNAPSHOT_COLUMNS, row[n:], strict=True)))
         job.shipment.pk = job.shipment.id
+        # A namespace with Job's columns stands in for the model: job_snapshot only reads attributes.
         changes.append({"c": head, "op": "job", "job": job_snapshot(job)})  # type: ignore[arg-type]
     return PullPage(head, False, changes, {})
 

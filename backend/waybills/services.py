@@ -11,7 +11,7 @@ from backend.common.validators import clean_tracking_no
 from backend.shipments.context import Ctx
 from backend.shipments.numbering import reserve_serials
 from backend.waybills.models import WaybillBlock
-from mobile.rules.tracking import serial_of
+from parcelkit.rules.tracking import serial_of
 
 MAX_BLOCK = 5000
 # A handheld may hold this many open blocks: today's and a spare for when today's runs out offline.
@@ -35,7 +35,7 @@ def waybill_block_allocate(*, ctx: Ctx, device_id: str, size: int = 500) -> Wayb
         serials = reserve_serials(size)
         return WaybillBlock.objects.create(
             device_id=device_id,
-            user_id=ctx.actor.user_id,
+            user_id=ctx.actor.require_user_id(),
             first_serial=serials.start,
             last_serial=serials.stop - 1,
             allocated_at=timezone.now(),

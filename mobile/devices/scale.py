@@ -8,12 +8,14 @@ show. In particular a missing, unplugged or silent scale is ``ScaleNotConnected`
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import Protocol
+from typing import Protocol, TypedDict, Unpack
 
 import serial
 
+from mobile.devices.ports import DeviceError
 from mobile.devices.scale_protocol import (
     Ack,
     Busy,
@@ -26,10 +28,10 @@ from mobile.devices.scale_protocol import (
     make_parser,
 )
 
-try:
+if sys.platform == "win32":  # no termios: pyserial raises SerialException only
+    _TermiosError = OSError
+else:
     from termios import error as _TermiosError
-except ImportError:  # Windows: pyserial raises SerialException only
-    _TermiosError = OSError  # type: ignore[misc,assignment]
 
 # pyserial lets termios.error (not an OSError) escape from tcflush on a port that has gone away.
 _PORT_ERRORS = (serial.SerialException, OSError, _TermiosError)
@@ -38,7 +40,16 @@ _PORT_ERRORS = (serial.SerialException, OSError, _TermiosError)
 MAX_GARBAGE_RUN = 20
 
 
-class ScaleError(Exception):
+class ScaleOptions(TypedDict, total=False):
+    """The tuning ``Scale.open`` passes through to ``Scale``."""
+
+    stable_count: int
+    reply_timeout: float
+    poll_interval: float
+    clock: Callable[[], float]
+
+
+class ScaleError(DeviceError):
     default_message = "scale error"
 
     def __init__(self, message: str | None = None) -> None:
@@ -121,17 +132,19 @@ class Scale:
         self._clock = clock
 
     @classmethod
-    def open(cls, port: str, protocol: str, *, baudrate: int = 9600, **options: float) -> Scale:
+    def open(
+        cls, port: str, protocol: str, *, baudrate: int = 9600, **options: Unpack[ScaleOptions]
+    ) -> Scale:
         make_parser(protocol)  # fail on a typo before touching the port
         try:
             # A short read timeout keeps the loop responsive; the facade keeps its own deadlines.
             transport = serial.Serial(port, baudrate=baudrate, timeout=0.05, write_timeout=1.0)
         except _PORT_ERRORS as exc:
             raise ScaleNotConnected(f"scale not connected ({port})") from exc
-        return cls(transport, protocol, **options)  # type: ignore[arg-type]
+        return cls(transport, protocol, **options)
 
     def close(self) -> None:
-        with contextlib.suppress(_PORT_ERRORS):
+        with contextlib.suppress(*_PORT_ERRORS):
             self._transport.close()
 
     def read_stable(self, timeout: float = 5.0) -> int:

@@ -131,7 +131,8 @@ def parse_mtsics_line(raw: bytes) -> ScaleEvent:
     if m := _SICS_STATUS.match(text):
         command, status = m.groups()
         if command == "S":
-            return {"I": Busy(), "+": Overload(), "-": Underload()}.get(status, Garbage(raw))
+            states: dict[str, ScaleEvent] = {"I": Busy(), "+": Overload(), "-": Underload()}
+            return states.get(status, Garbage(raw))
         return Ack(command, status)
     if m := _SICS_ERROR.match(text):
         return CommandError("E" + m.group(1))

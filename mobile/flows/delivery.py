@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from mobile.devices.location import Fix
 from mobile.flows.navmap import FlowError, StepSpec, back_of
 from mobile.i18n import N_
-from mobile.rules.tracking import normalise
+from parcelkit.rules.tracking import normalise
 
 METHODS = ("signature", "photo", "code", "station", "locker")
 RELATIONS = ("self", "family", "colleague", "guard", "locker", "station")
@@ -41,8 +42,6 @@ RELATION_LABELS = {
     "station": N_("Station"),
 }
 _CODE = re.compile(r"^\d{4,8}$")
-
-Fix = tuple[float, float, float | None]  # lat, lng, accuracy in metres
 
 
 class Step(StrEnum):

@@ -15,6 +15,9 @@ number, rendering the label) are not courier steps, and neither is a refused sub
 stays, with its problems listed). With a scale and a printer a pickup is four steps: dimensions,
 inspection, accept price and payment, print. Keying the weight in by hand adds one.
 
+The devices are ports (mobile/devices/ports.py) injected by the core: the scale, the label renderer
+and the printer. The flow decides what to do with a reading or a failure; the tests pass fakes.
+
 ``start()``, ``retry_scale()`` and ``submit()`` may block (the scale waits for a stable reading, the
 printer for its socket): screens call them off the UI thread.
 """
@@ -24,43 +27,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
-from mobile.devices.scale import ScaleError
+from mobile.devices.ports import DeviceError, LabelPort, PrinterError, PrinterPort, ScalePort
 from mobile.flows.navmap import FlowError, StepSpec, back_of
-from mobile.labels.printer import RAW_PORT, PrinterUnreachable, send_zpl
-from mobile.labels.render import render_png, render_zpl
-from mobile.rules.pickup import (
+from mobile.offline.waybills import WaybillIssuer, WaybillsExhausted
+from parcelkit.rules.pickup import (
     check_dimensions,
     check_inspection,
     check_manual_weight,
     check_payment,
     waybill_label,
 )
-from mobile.rules.pricing import Quote, QuoteError, QuoteRequest, TariffBook, quote
-from mobile.waybills import WaybillIssuer, WaybillsExhausted
+from parcelkit.rules.pricing import Quote, QuoteError, QuoteRequest, TariffBook, quote
 
 SCALE_TIMEOUT_S = 5.0
-
-
-class ScalePort(Protocol):
-    def read_stable(self, timeout: float = 5.0) -> int: ...
-
-
-class PrinterPort(Protocol):
-    def send(self, zpl: bytes) -> None:
-        """Send one job; raises PrinterUnreachable."""
-        ...
-
-
-@dataclass(frozen=True)
-class NetworkPrinter:
-    host: str
-    port: int = RAW_PORT
-    timeout: float = 5.0
-
-    def send(self, zpl: bytes) -> None:
-        send_zpl(self.host, zpl, port=self.port, timeout=self.timeout)
 
 
 @dataclass(frozen=True)
@@ -140,6 +121,7 @@ class PickupFlow:
         *,
         book: TariffBook,
         issuer: WaybillIssuer,
+        labels: LabelPort,
         scale: ScalePort | None = None,
         scale_model: str = "",
         printer: PrinterPort | None = None,
@@ -152,6 +134,7 @@ class PickupFlow:
         self.scale = scale
         self.scale_model = scale_model
         self.printer = printer
+        self.labels = labels
         self.draft = Draft(tracking_no=job.tracking_no)
         self.step = Step.WEIGH
         self.problems: list[str] = []
@@ -258,7 +241,7 @@ class PickupFlow:
             return None
         try:
             grams = self.scale.read_stable(SCALE_TIMEOUT_S)
-        except ScaleError as exc:
+        except DeviceError as exc:
             self.problems = [str(exc)]
             return None
         if grams <= 0:
@@ -323,18 +306,19 @@ class PickupFlow:
             )
             for n in range(1, d.pieces + 1)
         ]
-        d.preview_png = render_png(labels[0])
-        d.zpl = "".join(render_zpl(label) for label in labels).encode("utf-8")
+        rendered = self.labels.render(labels)
+        d.preview_png, d.zpl = rendered.preview_png, rendered.zpl
         return NAVMAP[Step.LABEL].next
 
     # -- the courier's confirmations -----------------------------------------------------------
 
     def _accept_weight(self, *, weight_g: object = None, reason: object = "") -> list[str]:
         problems = check_manual_weight(weight_g, reason)
-        if not problems:
+        # The isinstance checks repeat what check_manual_weight proved, for the type checker.
+        if not problems and isinstance(weight_g, int) and isinstance(reason, str):
             d = self.draft
-            d.weight_g, d.weight_source, d.scale_model = weight_g, "manual", ""  # type: ignore[assignment]
-            d.manual_reason = reason.strip()  # type: ignore[union-attr]
+            d.weight_g, d.weight_source, d.scale_model = weight_g, "manual", ""
+            d.manual_reason = reason.strip()
         return problems
 
     def _accept_dimensions(
@@ -346,9 +330,15 @@ class PickupFlow:
         pieces: object = 1,
     ) -> list[str]:
         problems = check_dimensions(length_mm, width_mm, height_mm, pieces)
-        if not problems:
+        if (
+            not problems
+            and isinstance(length_mm, int)
+            and isinstance(width_mm, int)
+            and isinstance(height_mm, int)
+            and isinstance(pieces, int)
+        ):
             d = self.draft
-            d.length_mm, d.width_mm, d.height_mm, d.pieces = length_mm, width_mm, height_mm, pieces  # type: ignore[assignment]
+            d.length_mm, d.width_mm, d.height_mm, d.pieces = length_mm, width_mm, height_mm, pieces
         return problems
 
     def _accept_inspection(
@@ -359,10 +349,10 @@ class PickupFlow:
         contents_photo_sha256: object = "",
     ) -> list[str]:
         problems = check_inspection(prohibited_items_absent, declared_value_fen, contents_photo_sha256)
-        if not problems:
+        if not problems and isinstance(declared_value_fen, int):
             d = self.draft
             d.prohibited_items_absent = True
-            d.declared_value_fen = declared_value_fen  # type: ignore[assignment]
+            d.declared_value_fen = declared_value_fen
             d.contents_photo_sha256 = contents_photo_sha256 if isinstance(contents_photo_sha256, str) else ""
         return problems
 
@@ -371,8 +361,8 @@ class PickupFlow:
             # The price was refused and nothing here can fix it (e.g. no tariff for the destination).
             return list(self.problems) or ["no price for this parcel"]
         problems = check_payment(payment_method)
-        if not problems:
-            self.draft.payment_method = payment_method  # type: ignore[assignment]
+        if not problems and isinstance(payment_method, str):
+            self.draft.payment_method = payment_method
         return problems
 
     def _accept_waybill_retry(self) -> list[str]:
@@ -386,7 +376,7 @@ class PickupFlow:
             return ["no printer paired: pair one or skip printing"]
         try:
             self.printer.send(self.draft.zpl)
-        except PrinterUnreachable as exc:
+        except PrinterError as exc:
             return [str(exc)]
         self.draft.label_printed = True
         return []

@@ -23,7 +23,7 @@ from kivy.uix.textinput import TextInput
 
 from mobile import fonts, i18n
 from mobile.core import Core
-from mobile.scan_session import ScanMode, ScanResult
+from mobile.scanning.scan_session import ScanMode, ScanResult
 
 SCREENS = ("login", "today", "scan", "pickup", "deliver", "fail", "settings")
 
@@ -82,7 +82,7 @@ class ParcelrunApp(App):
         ):
             manager.add_widget(cls(name=name, core=self.core))
         bus = self.core.bus
-        for event in ("jobs", "badge", "notice", "scan", "open", "session", "language"):
+        for event in ("jobs", "badge", "notice", "scan", "open", "session", "logout", "language"):
             bus.subscribe(event, getattr(self, f"_on_{event}"))
         Window.bind(on_key_down=self._on_key_down)
         Window.clearcolor = (0.97, 0.97, 0.95, 1)
@@ -231,6 +231,10 @@ class ParcelrunApp(App):
     def _on_session(self, session: Any) -> None:
         if session is None and self.root is not None:
             self.go("login")
+
+    @mainthread
+    def _on_logout(self, state: str, error: str) -> None:
+        self.screen("settings").show_logout(state, error)
 
     @mainthread
     def _on_language(self, language: str) -> None:

@@ -67,10 +67,10 @@ class PickupScreen(Screen):
         )
 
     def submit_inspection(self) -> None:
-        yuan = self.ids.declared_value.text.strip() or "0"
+        yuan = _int(self.ids.declared_value.text.strip() or "0")
         self.submit(
             prohibited_items_absent=self.ids.no_prohibited.state == "down",
-            declared_value_fen=_int(yuan) * 100 if _int(yuan) is not None else None,
+            declared_value_fen=yuan * 100 if yuan is not None else None,
         )
 
     def _moved(self, step: Any, error: BaseException | None) -> None:

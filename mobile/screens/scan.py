@@ -10,7 +10,7 @@ from kivy.properties import ListProperty, NumericProperty, ObjectProperty, Strin
 from kivy.uix.screenmanager import Screen
 
 from mobile.i18n import _
-from mobile.scan_session import ScanMode, ScanResult
+from mobile.scanning.scan_session import ScanMode, ScanResult
 from mobile.screens.theme import colour
 
 

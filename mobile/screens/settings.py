@@ -20,6 +20,7 @@ class SettingsScreen(Screen):
     ops = StringProperty("")
     logout_warning = StringProperty("")
     confirm_force = BooleanProperty(False)
+    logging_out = BooleanProperty(False)
     sync_error = StringProperty("")
 
     def on_pre_enter(self, *_args: Any) -> None:
@@ -54,14 +55,20 @@ class SettingsScreen(Screen):
         self.sync_error = "" if error is None else f"{type(error).__name__}: {error}"
 
     def logout(self, force: bool = False) -> None:
+        # The core logs out in the background and reports on the bus (app._on_logout → show_logout).
         try:
-            self.core.logout(force=force)
+            self.core.logout_in_background(force=force)
         except LogoutBlocked as blocked:
             self.logout_warning = _(
                 "{n} operations are not synced yet. Logging out now keeps them on this "
                 "handheld until you log in again."
             ).format(n=blocked.pending)
             self.confirm_force = True
+
+    def show_logout(self, state: str, error: str) -> None:
+        self.logging_out = state == "started"
+        if state == "failed":
+            self.logout_warning = error
 
     def _app(self) -> Any:
         from kivy.app import App

@@ -21,4 +21,4 @@ THEME = {
 
 
 def colour(name: str) -> tuple[float, float, float, float]:
-    return THEME.get(name, THEME["ink"])  # type: ignore[return-value]
+    return THEME.get(name, THEME["ink"])

@@ -10,7 +10,7 @@ from kivy.properties import NumericProperty, ObjectProperty
 from kivy.uix.screenmanager import Screen
 
 from mobile.i18n import _
-from mobile.scan_session import ScanMode
+from mobile.scanning.scan_session import ScanMode
 from mobile.screens.theme import colour
 from mobile.today import KIND_LABELS, STATUS_LABELS
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from kivy.graphics import Color, Line
 from kivy.lang import Builder
@@ -51,27 +52,27 @@ class SignaturePad(Widget):
 
     has_ink = BooleanProperty(False)
 
-    def on_touch_down(self, touch):  # type: ignore[no-untyped-def]
+    def on_touch_down(self, touch: Any) -> bool:  # touch: a Kivy MotionEvent (Kivy is untyped)
         if not self.collide_point(*touch.pos):
-            return super().on_touch_down(touch)
+            return bool(super().on_touch_down(touch))
         with self.canvas:
             Color(0.05, 0.05, 0.05, 1)
             touch.ud["sig"] = Line(points=[touch.x, touch.y], width=2)
         touch.grab(self)
         return True
 
-    def on_touch_move(self, touch):  # type: ignore[no-untyped-def]
+    def on_touch_move(self, touch: Any) -> bool:  # touch: a Kivy MotionEvent (Kivy is untyped)
         if touch.grab_current is self and "sig" in touch.ud:
             touch.ud["sig"].points += [touch.x, touch.y]
             self.has_ink = True
             return True
-        return super().on_touch_move(touch)
+        return bool(super().on_touch_move(touch))
 
-    def on_touch_up(self, touch):  # type: ignore[no-untyped-def]
+    def on_touch_up(self, touch: Any) -> bool:  # touch: a Kivy MotionEvent (Kivy is untyped)
         if touch.grab_current is self:
             touch.ungrab(self)
             return True
-        return super().on_touch_up(touch)
+        return bool(super().on_touch_up(touch))
 
     def clear(self) -> None:
         self.canvas.clear()

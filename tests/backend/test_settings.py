@@ -46,6 +46,18 @@ def test_production_profile_refuses_to_start_without_a_secret_key() -> None:
     assert "SECRET_KEY" in result.stderr
 
 
+def test_the_development_key_is_refused_whenever_debug_is_off() -> None:
+    # Without the production profile too: DEBUG=False with the public key would let anyone forge links.
+    result = _manage("check", DEBUG="False", SECRET_KEY="")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr and "development key is public" in result.stderr
+
+
+def test_check_deploy_flags_the_development_key() -> None:
+    result = _manage("check", "--deploy", SECRET_KEY="")
+    assert "parcelrun.E001" in result.stdout + result.stderr
+
+
 def test_dev_defaults_warn_under_check_deploy() -> None:
     # The embedded defaults are for laptops: --deploy must say so rather than pass silently.
     result = _manage("check", "--deploy", "--fail-level", "WARNING")

@@ -17,13 +17,13 @@ from django.conf import settings
 from backend.shipments.models import Job, TrackingEvent
 from backend.sync.models import AppliedOp
 from bench.asgi_workers import Worker, start_workers, stop_workers
-from mobile import outbox
 from mobile.core import Config, Core
 from mobile.flows.delivery import Step as DStep
 from mobile.flows.failed_attempt import Step as FStep
-from mobile.scan_session import ScanMode, Verdict
+from mobile.offline import outbox
+from mobile.scanning.scan_session import ScanMode, Verdict
 from tests.e2e.cable import Cable
-from tests.mobile.helpers_core import JPEG, PNG, make_world
+from tests.mobile.core.helpers import JPEG, PNG, make_world
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 PASSWORD = "courier-pass-1"
@@ -84,7 +84,7 @@ def test_a_day_with_the_cable_cut_and_restored_loses_nothing(server: Worker, tmp
 
     # The phone is restarted in the dead zone; the courier logs in from the cached credentials.
     core.stop_background()
-    core.store.close()  # type: ignore[union-attr]
+    core.store.close()
     core = new_core(tmp_path / "phone", cable)
     assert core.login(world["courier"].employee_no, PASSWORD).offline is True
     assert core.pending_count() == offline_ops
@@ -104,7 +104,7 @@ def test_a_day_with_the_cable_cut_and_restored_loses_nothing(server: Worker, tmp
     assert report is not None and report.rejected == 0, report
     assert core.pending_count() == 0 and core.online is True
 
-    ops = [o for o in outbox.all_ops(core.store) if o.kind != "scan"]  # type: ignore[arg-type]
+    ops = [o for o in outbox.all_ops(core.store) if o.kind != "scan"]
     assert all(o.state == "applied" for o in ops)
     assert AppliedOp.objects.filter(op_id__in=[o.op_id for o in ops]).count() == len(ops)
     assert TrackingEvent.objects.filter(idempotency_key__in=[o.op_id for o in ops]).count() == len(ops)

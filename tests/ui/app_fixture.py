@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from mobile.core import Config, Core
-from mobile.core_devices import Devices, LazyScale
-from mobile.flows.pickup import NetworkPrinter
-from tests.mobile.helpers_core import Network
+from mobile.devices.handheld import Devices, LazyScale
+from mobile.devices.printer import NetworkPrinter
+from tests.mobile.core.helpers import Network
 from tests.ui.driver import Driver
 
 HERE = (30.28, 120.13, 6.0)
@@ -29,6 +29,9 @@ def make_core(data_dir: Path, net: Network, *, scale_path: str, printer_port: in
         connect=net.connect,
         locate=lambda: HERE,
         devices=devices,
+        background=lambda work, _name: (
+            work()
+        ),  # like app.synchronous: the in-process API lives on this thread
     )
 
 

@@ -48,7 +48,7 @@ def display() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def window(display: str):  # type: ignore[no-untyped-def]
+def window(display: str):
     from kivy.config import Config
 
     Config.set("graphics", "width", "720")

@@ -17,7 +17,7 @@ from backend.shipments.models import Job
 from mobile.devices.scale_sim import ScaleSimulator
 from mobile.flows.pickup import Step as PStep
 from mobile.screens.theme import colour
-from tests.mobile.helpers_core import FakePrinter, Network, make_world
+from tests.mobile.core.helpers import FakePrinter, Network, make_world
 from tests.ui.app_fixture import make_core, running_app
 from tests.ui.driver import Driver
 

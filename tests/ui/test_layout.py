@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from mobile.screens.theme import colour
-from tests.mobile.helpers_core import Network, make_world
+from tests.mobile.core.helpers import Network, make_world
 from tests.ui.app_fixture import make_core, running_app
 
 pytestmark = [pytest.mark.ui, pytest.mark.django_db]

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.mobile.helpers_core import Network
+from tests.mobile.core.helpers import Network
 from tests.ui.app_fixture import make_core, running_app
 
 pytestmark = [pytest.mark.ui]
 
 
-def test_the_app_starts_on_login(window, screenshots: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_app_starts_on_login(window, screenshots: Path, tmp_path: Path) -> None:
     core = make_core(tmp_path, Network(), scale_path="/nonexistent", printer_port=9, camera="")
     with running_app(core, screenshots) as ui:
         assert ui.app.root.current == "login"

@@ -13,23 +13,23 @@ from rest_framework.views import APIView
 
 from backend.accounts import selectors, services
 from backend.accounts.models import ApiToken
+from backend.accounts.permissions import IsStaffOrCourier, principal
 from backend.accounts.roles import Principal
 from backend.common.api import error_responses
-from backend.common.permissions import IsStaffOrCourier, principal
 
 TOKEN_ID = OpenApiParameter(
     "token_id", {"type": "integer", "minimum": 1, "maximum": selectors.MAX_ID}, OpenApiParameter.PATH
 )
 
 
-class ProfileStation(serializers.Serializer):
+class ProfileStation(serializers.Serializer[object]):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
     time_zone = serializers.CharField()
 
 
-class ProfileCourier(serializers.Serializer):
+class ProfileCourier(serializers.Serializer[object]):
     id = serializers.IntegerField()
     employee_no = serializers.CharField()
     name = serializers.CharField()
@@ -37,12 +37,12 @@ class ProfileCourier(serializers.Serializer):
     duty_status = serializers.CharField()
 
 
-class ProfileUser(serializers.Serializer):
+class ProfileUser(serializers.Serializer[object]):
     id = serializers.IntegerField()
     username = serializers.CharField()
 
 
-class ProfileOutput(serializers.Serializer):
+class ProfileOutput(serializers.Serializer[object]):
     role = serializers.CharField()
     user = ProfileUser()
     courier = ProfileCourier(allow_null=True)
@@ -64,7 +64,7 @@ class LoginApi(APIView):
     authentication_classes: list[type] = []  # a stale token in the header must not block logging in
     permission_classes = [AllowAny]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         login = serializers.CharField(max_length=150, help_text="employee number (couriers) or username")
         password = serializers.CharField(max_length=128, trim_whitespace=False)
         device_id = serializers.CharField(max_length=64)
@@ -81,13 +81,14 @@ class LoginApi(APIView):
     @extend_schema(
         operation_id="auth_login",
         request=InputSerializer,
-        responses={200: OutputSerializer, **error_responses(400, 401, 403)},
+        responses={200: OutputSerializer, **error_responses(400, 401, 403, 429)},
         auth=[],
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token, key, who = services.login(**data.validated_data)
+        ip = request.META.get("REMOTE_ADDR") or None  # daphne --proxy-headers sets it behind a proxy
+        token, key, who = services.login(**data.validated_data, ip=ip)
         body = {"token": key, **profile(token.user, who)}
         return Response(self.OutputSerializer(body).data)
 
@@ -99,7 +100,9 @@ class LogoutApi(APIView):
         operation_id="auth_logout", request=None, responses={204: None, **error_responses(401, 403)}
     )
     def post(self, request: Request) -> Response:
-        services.token_revoke(token=request.auth, reason="logged out")
+        # Only DeviceTokenAuthentication is configured, so an authenticated request carries its ApiToken.
+        if isinstance(request.auth, ApiToken):
+            services.token_revoke(token=request.auth, reason="logged out")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -111,7 +114,7 @@ class MeApi(APIView):
         return Response(ProfileOutput(profile(request.user, principal(request))).data)
 
 
-class TokenOutput(serializers.ModelSerializer):
+class TokenOutput(serializers.ModelSerializer[ApiToken]):
     class Meta:
         model = ApiToken
         fields = ["id", "prefix", "device_id", "created_at", "last_used_at", "revoked_at", "revoked_reason"]
@@ -125,14 +128,14 @@ class TokenListApi(APIView):
         responses={200: TokenOutput(many=True), **error_responses(401, 403)},
     )
     def get(self, request: Request) -> Response:
-        tokens = selectors.tokens_live_for_user(user_id=request.user.pk)
+        tokens = selectors.tokens_live_for_user(user_id=principal(request).require_user_id())
         return Response(TokenOutput(tokens, many=True).data)
 
 
 class TokenRevokeApi(APIView):
     permission_classes = [IsStaffOrCourier]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         reason = serializers.CharField(max_length=200, required=False, default="revoked")
 
         class Meta:

@@ -21,16 +21,16 @@ DATE = OpenApiParameter(
 )
 
 
-class DispatchDayInput(serializers.Serializer):
+class DispatchDayInput(serializers.Serializer[None]):
     date = DateField(required=False, help_text="YYYY-MM-DD; default: today at the station")
 
 
-class DispatchJobVersion(serializers.Serializer):
+class DispatchJobVersion(serializers.Serializer[None]):
     id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     version = serializers.IntegerField(min_value=1, max_value=MAX_INT)
 
 
-class PlanRunOutput(serializers.ModelSerializer):
+class PlanRunOutput(serializers.ModelSerializer[PlanRun]):
     station_id = serializers.IntegerField()
     courier_id = serializers.IntegerField(allow_null=True)
     diff = serializers.DictField(
@@ -59,7 +59,7 @@ class PlanRunOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DecisionOutput(serializers.ModelSerializer):
+class DecisionOutput(serializers.ModelSerializer[AssignmentDecision]):
     job_id = serializers.IntegerField()
     courier = CourierBrief(allow_null=True)
     prev_courier = CourierBrief(allow_null=True)
@@ -83,7 +83,7 @@ class DecisionOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PlanStopOutput(serializers.ModelSerializer):
+class PlanStopOutput(serializers.ModelSerializer[Job]):
     at_risk = serializers.BooleanField(help_text="an open alert says the route cannot meet this job's window")
 
     class Meta:
@@ -105,14 +105,14 @@ class PlanStopOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CourierPlanOutput(serializers.Serializer):
+class CourierPlanOutput(serializers.Serializer[object]):
     courier = CourierBrief()
     date = serializers.DateField()
     stops = PlanStopOutput(many=True)
     last_run = PlanRunOutput(allow_null=True)
 
 
-class UnassignedOutput(serializers.ModelSerializer):
+class UnassignedOutput(serializers.ModelSerializer[Job]):
     tracking_no = serializers.CharField(source="shipment.tracking_no")
     last_reason = serializers.CharField(allow_null=True)
     alert = serializers.CharField(allow_null=True, help_text="the open alert's message, if any")
@@ -137,7 +137,7 @@ class UnassignedOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MoveOutput(serializers.Serializer):
+class MoveOutput(serializers.Serializer[object]):
     job_id = serializers.IntegerField()
     version = serializers.IntegerField()
     to_courier_id = serializers.IntegerField(allow_null=True, help_text="null: to the unassigned queue")
@@ -146,7 +146,7 @@ class MoveOutput(serializers.Serializer):
     added_s = serializers.IntegerField(allow_null=True)
 
 
-class PreviewOutput(serializers.Serializer):
+class PreviewOutput(serializers.Serializer[object]):
     courier_id = serializers.IntegerField()
     token = serializers.CharField(help_text="send back with the apply call: refused if the proposal changed")
     moves = MoveOutput(many=True)

@@ -11,8 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsStaffOrCourier, IsStationStaff, principal
 from backend.common.api import error_responses
-from backend.common.permissions import IsStaffOrCourier, IsStationStaff, principal
 from backend.couriers.selectors import courier_get_for_staff, station_get_for_staff, station_today
 from backend.dispatch import selectors, services
 from backend.dispatch.api.serializers import (
@@ -34,7 +34,7 @@ ERRORS = error_responses(400, 401, 403, 404, 409)
 READ_ERRORS = error_responses(400, 401, 403, 404)
 
 
-def _valid(serializer: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+def _valid(serializer: type[serializers.Serializer[None]], data: Any) -> dict[str, Any]:
     s = serializer(data=data)
     s.is_valid(raise_exception=True)
     return dict(s.validated_data)
@@ -81,7 +81,7 @@ class StationPlanApi(APIView):
 class CourierReplanApi(APIView):
     permission_classes = [IsStationStaff]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         reason = serializers.CharField(max_length=200, default="supervisor request")
         seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
 
@@ -132,7 +132,7 @@ class CourierPlanApi(APIView):
 class StationDecisionsApi(APIView):
     permission_classes = [IsStationStaff]
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(serializers.Serializer[None]):
         job_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
         limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
 
@@ -186,15 +186,15 @@ class JobAutoAssignApi(APIView):
 class ReassignmentsApi(APIView):
     permission_classes = [IsStationStaff]
 
-    class InputSerializer(serializers.Serializer):
-        jobs = DispatchJobVersion(many=True, min_length=1, max_length=200)  # type: ignore[call-arg]
+    class InputSerializer(serializers.Serializer[None]):
+        jobs = DispatchJobVersion(many=True, min_length=1, max_length=200)  # type: ignore[call-arg]  # drf-stubs: BaseSerializer.__init__ lacks the many=True list kwargs
         to_courier_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
         reason = serializers.CharField(max_length=200)
 
         class Meta:
             ref_name = "DispatchReassignInput"
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[object]):
         jobs = JobOutput(many=True)
         at_risk = serializers.ListField(
             child=serializers.IntegerField(),
@@ -238,11 +238,11 @@ class CourierUnavailablePreviewApi(APIView):
 class CourierUnavailableApi(APIView):
     permission_classes = [IsStationStaff]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         reason = serializers.CharField(max_length=200)
         jobs = DispatchJobVersion(
             many=True,
-            max_length=500,  # type: ignore[call-arg]
+            max_length=500,  # type: ignore[call-arg]  # drf-stubs: BaseSerializer.__init__ lacks the many=True list kwargs
             help_text="every job of the preview with the version it showed",
         )
         preview_token = serializers.CharField(max_length=64, required=False)

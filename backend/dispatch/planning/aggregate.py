@@ -109,8 +109,9 @@ def coarse_data(
     return data.replace(
         locations=[pyvrp.Location(x=p.x, y=p.y) for p in points],
         clients=merged,
-        distance_matrices=dists,
-        duration_matrices=durs,
+        # pyvrp's stub says np.ndarray[int] (an int *shape* type) for an int matrix: an upstream stub slip.
+        distance_matrices=dists,  # type: ignore[arg-type]
+        duration_matrices=durs,  # type: ignore[arg-type]
     )
 
 

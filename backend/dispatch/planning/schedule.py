@@ -45,8 +45,8 @@ def leg_loads(vehicle: Vehicle, stops: Sequence[Stop]) -> np.ndarray:
 def simulate(
     vehicle: Vehicle,
     stops: Sequence[Stop],
-    leg_dist: Sequence[int],
-    leg_dur: Sequence[int],
+    leg_dist: Sequence[int] | IntMatrix,
+    leg_dur: Sequence[int] | IntMatrix,
     onboard: tuple[int, int] = (0, 0),
 ) -> RouteEval:
     """Simulate ``stops`` in order; ``leg_*[k]`` is the leg arriving at stop k (last: to the depot).

@@ -65,7 +65,8 @@ def build_data(
     dist, dur = [m[0] for m in mats], [m[1] for m in mats]
 
     # Identical vehicles share one vehicle type: PyVRP then need not tell symmetric routes apart.
-    groups: dict[tuple[object, ...], list[str]] = defaultdict(list)
+    # (remaining capacity, shift start, shift end, start depot, end depot, profile index)
+    groups: dict[tuple[tuple[int, ...], int, int, int, int, int], list[str]] = defaultdict(list)
     for v in request.vehicles:
         key = (
             tuple(_remaining_capacity(v, by_id)),
@@ -81,11 +82,11 @@ def build_data(
             num_available=len(ids),
             capacity=list(key[0]),
             start_depot=key[3],
-            end_depot=key[4],  # type: ignore[arg-type]
+            end_depot=key[4],
             tw_early=key[1],
             tw_late=key[2],
             start_late=key[1],
-            profile=key[5],  # type: ignore[arg-type]
+            profile=key[5],
             unit_distance_cost=request.distance_cost,
             unit_duration_cost=request.duration_cost,
             name=",".join(ids),
@@ -112,8 +113,9 @@ def build_data(
         clients=clients,
         depots=[pyvrp.Depot(location=i, tw_early=0, tw_late=DEPOT_OPEN) for i in range(len(depot_points))],
         vehicle_types=vehicle_types,
-        distance_matrices=dist,
-        duration_matrices=dur,
+        # pyvrp's stub says np.ndarray[int] (an int *shape* type) for an int matrix: an upstream stub slip.
+        distance_matrices=dist,  # type: ignore[arg-type]
+        duration_matrices=dur,  # type: ignore[arg-type]
     )
     return data, stops, list(groups.values())
 

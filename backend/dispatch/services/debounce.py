@@ -16,6 +16,7 @@ import logging
 from datetime import timedelta
 from enum import StrEnum
 
+from celery import signature
 from django.db import transaction
 from django.utils import timezone
 
@@ -49,8 +50,6 @@ def replan_soon(*, courier_id: int, trigger: str) -> Tick:
 
     Joins the caller's transaction; the task is only sent after it commits.
     """
-    from backend.dispatch.tasks import replan_courier  # the task module imports this one
-
     if not Courier.objects.filter(pk=courier_id).exists():
         raise DomainError("not_found", f"courier {courier_id} not found")
     with transaction.atomic():
@@ -65,7 +64,9 @@ def replan_soon(*, courier_id: int, trigger: str) -> Tick:
         state.triggers = [trigger]
         state.save(update_fields=["due_at", "generation", "triggers"])
         due, generation = state.due_at, state.generation
-        transaction.on_commit(lambda: replan_courier.apply_async((courier_id, trigger, generation), eta=due))
+        # The task by name: tasks.py imports the services, never the reverse.
+        run = signature("dispatch.replan_courier", args=(courier_id, trigger, generation))
+        transaction.on_commit(lambda: run.apply_async(eta=due))
     return Tick.SCHEDULED
 
 

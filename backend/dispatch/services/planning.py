@@ -48,7 +48,7 @@ def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx) -> int:
     """
     assert transaction.get_connection().in_atomic_block, "write_order needs a transaction"
     route = route_of(day, order)
-    eta = {v.stop_id: day.clock.at(v.arrival) for v in route.visits}
+    eta: dict[str, datetime | None] = {v.stop_id: day.clock.at(v.arrival) for v in route.visits}
     rows = [(day.jobs[s], seq, eta[s]) for seq, s in enumerate(order)]
     rows += [(job, len(order) + i, None) for i, job in enumerate(day.unlocated)]
     written = 0

@@ -78,12 +78,11 @@ def stop_id(job_id: int) -> str:
 
 def _volume_cm3(job: Job) -> int:
     s = job.shipment
-    for dims in (
+    for length, width, height in (
         (s.measured_length_mm, s.measured_width_mm, s.measured_height_mm),
         (s.declared_length_mm, s.declared_width_mm, s.declared_height_mm),
     ):
-        if all(dims):
-            length, width, height = (int(d) for d in dims)  # type: ignore[arg-type]
+        if length and width and height:
             return max(1, length * width * height // 1000)
     return DEFAULT_VOLUME_CM3
 
@@ -134,15 +133,20 @@ def _position(
     done: list[Job],
     ping: CourierLocation | None,
 ) -> Point:
-    arrived = [j for j in done if j.status == JobStatus.ARRIVED and j.lat is not None]
+    arrived = [
+        Point(j.lng, j.lat)
+        for j in done
+        if j.status == JobStatus.ARRIVED and j.lat is not None and j.lng is not None
+    ]
     if arrived:
-        return Point(arrived[-1].lng, arrived[-1].lat)  # type: ignore[arg-type]
+        return arrived[-1]
     if ping is not None and (now - ping.received_at).total_seconds() <= FRESH_PING_S:
         return Point(ping.lng, ping.lat)
-    located = [j for j in done if j.lat is not None]
+    located = [
+        (j.updated_at, j.pk, Point(j.lng, j.lat)) for j in done if j.lat is not None and j.lng is not None
+    ]
     if located:
-        last = max(located, key=lambda j: (j.updated_at, j.pk))
-        return Point(last.lng, last.lat)  # type: ignore[arg-type]
+        return max(located, key=lambda row: (row[0], row[1]))[2]
     return Point(station.lng, station.lat)
 
 
@@ -226,7 +230,8 @@ def day_jobs(courier_ids: Sequence[int], day: date) -> dict[int, list[Job]]:
         courier_id__in=courier_ids, service_date=day, status__in=[*DONE, *REMAINING]
     ).select_related("shipment")
     for job in rows:
-        out[job.courier_id].append(job)  # type: ignore[index]
+        if job.courier_id is not None:  # always, by the courier_id__in filter
+            out[job.courier_id].append(job)
     return out
 
 

@@ -17,7 +17,7 @@ from backend.locations.services import location_record
 from backend.shipments.context import Ctx
 
 
-class LocationInput(serializers.Serializer):
+class LocationInput(serializers.Serializer[None]):
     """Also parses the ``location.ping`` websocket command, so both doors validate alike."""
 
     lat = serializers.FloatField(min_value=-90, max_value=90)
@@ -38,7 +38,7 @@ def parse_location(data: Any) -> dict[str, Any]:
 
 
 class LocationRecordApi(APIView):
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[object]):
         id = serializers.IntegerField()
         received_at = serializers.DateTimeField()
 

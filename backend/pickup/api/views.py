@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsStaffOrCourier, IsStationStaff, principal
 from backend.common.api import ErrorSerializer, error_responses
 from backend.common.errors import DomainError
-from backend.common.permissions import IsStaffOrCourier, IsStationStaff, principal
 from backend.pickup import labels, selectors, services
 from backend.pickup.models import TariffBookVersion
 from backend.shipments.api.serializers import TRACKING_NO
 from backend.shipments.context import Ctx
 from backend.shipments.selectors import shipment_get_for
-from mobile.rules.pricing import QuoteError
+from parcelkit.rules.pricing import QuoteError
 
 ORIGIN = OpenApiParameter(
     "origin",
@@ -41,13 +43,13 @@ PIECE = OpenApiParameter(
 )
 
 
-class QuoteLineOutput(serializers.Serializer):
+class QuoteLineOutput(serializers.Serializer[object]):
     code = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # drf-stubs: a field named "label" shadows Field.label
     amount_fen = serializers.IntegerField()
 
 
-class QuoteOutput(serializers.Serializer):
+class QuoteOutput(serializers.Serializer[object]):
     lines = QuoteLineOutput(many=True)
     total_fen = serializers.IntegerField()
     actual_weight_g = serializers.IntegerField()
@@ -62,7 +64,7 @@ class QuoteApi(APIView):
 
     permission_classes = [IsStaffOrCourier]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         # Documentation only: the body goes to the shared rules unconverted, so that "1000" or 1000.5
         # is refused with the same invalid_input the handheld gives, not coerced by DRF.
         origin = serializers.CharField()
@@ -108,7 +110,7 @@ class TariffBookApi(APIView):
     def get_permissions(self) -> list[BasePermission]:
         return [IsStationStaff() if self.request.method == "POST" else IsStaffOrCourier()]
 
-    class PublishInput(serializers.Serializer):
+    class PublishInput(serializers.Serializer[None]):
         book = serializers.JSONField(help_text='as TariffBook.to_json(): {"version", "tariffs": [...]}')
         effective_date = serializers.DateField(required=False, help_text="default today; never in the past")
 
@@ -147,11 +149,14 @@ class TariffBookApi(APIView):
 class _IgnoreFormatOverride(BaseContentNegotiation):
     """``?format=`` names the label format here, not DRF's renderer; errors are always JSON."""
 
-    def select_renderer(self, request: Any, renderers: list[Any], format_suffix: str | None = None) -> Any:
-        return renderers[0], renderers[0].media_type
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        first = next(iter(renderers))
+        return first, first.media_type
 
-    def select_parser(self, request: Any, parsers: list[Any]) -> Any:
-        return parsers[0] if parsers else None
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
 
 
 class ShipmentLabelApi(APIView):
@@ -161,7 +166,7 @@ class ShipmentLabelApi(APIView):
     permission_classes = [IsStaffOrCourier]
     content_negotiation_class = _IgnoreFormatOverride
 
-    class QueryInput(serializers.Serializer):
+    class QueryInput(serializers.Serializer[None]):
         format = serializers.ChoiceField(choices=sorted(labels.CONTENT_TYPES))
         piece = serializers.IntegerField(min_value=1, max_value=999, default=1)
 
@@ -188,7 +193,7 @@ class ShipmentLabelApi(APIView):
         return response
 
 
-class PrintOutput(serializers.Serializer):
+class PrintOutput(serializers.Serializer[object]):
     printer = serializers.CharField()
     bytes_sent = serializers.IntegerField()
     labels = serializers.IntegerField()
@@ -199,7 +204,7 @@ class ShipmentPrintApi(APIView):
 
     permission_classes = [IsStaffOrCourier]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         printer = serializers.CharField(max_length=64)
 
         class Meta:

@@ -11,8 +11,8 @@ from django.db import IntegrityError
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from backend.accounts.permissions import principal
 from backend.common.errors import DomainError
-from backend.common.permissions import principal
 from backend.shipments import selectors
 from backend.shipments.api.serializers import MAX_INT, DateTimeField
 from backend.shipments.context import Ctx
@@ -20,7 +20,7 @@ from backend.shipments.context import Ctx
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
-class ActionInput(serializers.Serializer):
+class ActionInput(serializers.Serializer[None]):
     """What every lifecycle action may carry besides its own fields."""
 
     version = serializers.IntegerField(

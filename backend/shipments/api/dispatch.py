@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
@@ -14,8 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsStationStaff, principal
 from backend.common.api import error_responses
-from backend.common.permissions import IsStationStaff, principal
 from backend.couriers.selectors import station_get_for_staff
 from backend.shipments import selectors, services
 from backend.shipments.api.ctx import applying, ctx_from
@@ -39,7 +40,7 @@ class JobPagination(PageNumberPagination):
     max_page_size = 200
 
 
-class StationJobsApi(ListAPIView):
+class StationJobsApi(ListAPIView[Job]):
     """The station's jobs, newest first, filtered and paginated (a past page number is 404)."""
 
     permission_classes = [IsStationStaff]
@@ -66,14 +67,19 @@ class StationJobsApi(ListAPIView):
 class _StaffJobApi(APIView):
     permission_classes = [IsStationStaff]
 
-    def validated(self, request: Request, job_id: int, body: type[serializers.Serializer]) -> dict[str, Any]:
+    def validated(
+        self, request: Request, job_id: int, body: type[serializers.Serializer[None]]
+    ) -> dict[str, Any]:
         data = body(data=request.data)
         data.is_valid(raise_exception=True)
         visible_job(principal(request), job_id)
         return dict(data.validated_data)
 
 
-def _staff_schema(operation_id: str, request: type[serializers.Serializer]) -> Any:
+_View = TypeVar("_View", bound=Callable[..., Any])
+
+
+def _staff_schema(operation_id: str, request: type[serializers.Serializer[None]]) -> Callable[[_View], _View]:
     return extend_schema(
         operation_id=operation_id,
         parameters=[JOB_ID, IDEMPOTENCY_KEY],
@@ -82,7 +88,7 @@ def _staff_schema(operation_id: str, request: type[serializers.Serializer]) -> A
     )
 
 
-class AssignBody(serializers.Serializer):
+class AssignBody(serializers.Serializer[None]):
     courier_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     version = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
@@ -104,7 +110,7 @@ class JobAssignApi(_StaffJobApi):
         return Response(JobOutput(job).data)
 
 
-class UnassignBody(serializers.Serializer):
+class UnassignBody(serializers.Serializer[None]):
     reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     version = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
 
@@ -121,7 +127,7 @@ class JobUnassignApi(_StaffJobApi):
         return Response(JobOutput(job).data)
 
 
-class CancelBody(serializers.Serializer):
+class CancelBody(serializers.Serializer[None]):
     reason = serializers.CharField(max_length=200)
     version = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
 

@@ -10,9 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsStationStaff, principal
 from backend.common.api import error_responses
 from backend.common.errors import DomainError
-from backend.common.permissions import IsStationStaff, principal
 from backend.couriers.selectors import station_get_for_staff
 from backend.shipments import services
 from backend.shipments.api.ctx import applying, ctx_from
@@ -29,7 +29,7 @@ from backend.shipments.services.intake import MAX_BULK, ShipmentInput
 from backend.shipments.states import HandlingFlag, JobKind, ServiceLevel
 
 
-class ShipmentRow(serializers.Serializer):
+class ShipmentRow(serializers.Serializer[None]):
     """One shipment as a form or a manifest row gives it. Limits match the database columns."""
 
     kind = serializers.ChoiceField(choices=JobKind.choices)
@@ -120,13 +120,13 @@ class ShipmentCreateApi(APIView):
 class ShipmentBulkApi(APIView):
     permission_classes = [IsStationStaff]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         rows = RowsField(min_length=1, max_length=MAX_BULK)
 
         class Meta:
             ref_name = "ShipmentBulkInput"
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[object]):
         created = serializers.IntegerField()
         jobs = JobOutput(many=True)
 

@@ -6,7 +6,8 @@ people's jobs leak nothing), then hands over to the one service that writes.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -14,12 +15,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsCourier, IsStaffOrCourier, principal
 from backend.accounts.roles import Principal
 from backend.common.api import error_responses
 from backend.common.errors import DomainError
-from backend.common.permissions import IsCourier, IsStaffOrCourier, principal
 from backend.couriers.selectors import station_get, station_today
-from backend.pickup.services import pickup_complete
 from backend.shipments import selectors, services
 from backend.shipments.api.ctx import ActionInput, applying, ctx_from
 from backend.shipments.api.serializers import (
@@ -27,14 +27,13 @@ from backend.shipments.api.serializers import (
     JOB_ID,
     MAX_BIGINT,
     MAX_ID,
-    MAX_INT,
     DateField,
     DateTimeField,
     JobOutput,
 )
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
-from backend.shipments.services.completion import PickupInput, ProofInput
+from backend.shipments.services.completion import ProofInput
 from backend.shipments.states import NextStep, ProofMethod, RecipientRelation
 
 SHA256 = r"^[0-9a-f]{64}\Z"
@@ -49,10 +48,10 @@ def visible_job(who: Principal, job_id: int) -> Job:
 class CourierDayApi(APIView):
     permission_classes = [IsCourier]
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(serializers.Serializer[None]):
         date = DateField(required=False, help_text="YYYY-MM-DD; default: today at your station")
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[object]):
         date = DateField()
         jobs = JobOutput(many=True)
 
@@ -86,11 +85,11 @@ class JobDetailApi(APIView):
         return Response(JobOutput(visible_job(principal(request), job_id)).data)
 
 
-class _JobActionApi(APIView):
+class JobActionApi(APIView):
     """validate → check visibility → call the service → the job as it is now."""
 
     permission_classes = [IsStaffOrCourier]
-    InputSerializer: type[serializers.Serializer] = ActionInput
+    InputSerializer: type[serializers.Serializer[None]] = ActionInput
 
     def act(self, *, job_id: int, ctx: Ctx, data: dict[str, Any], version: int | None) -> Job:
         raise NotImplementedError
@@ -107,7 +106,10 @@ class _JobActionApi(APIView):
         return Response(JobOutput(job).data)
 
 
-def _action_schema(operation_id: str, request: type[serializers.Serializer]) -> Any:
+_View = TypeVar("_View", bound=Callable[..., Any])
+
+
+def action_schema(operation_id: str, request: type[serializers.Serializer[None]]) -> Callable[[_View], _View]:
     return extend_schema(
         operation_id=operation_id,
         parameters=[JOB_ID, IDEMPOTENCY_KEY],
@@ -116,8 +118,8 @@ def _action_schema(operation_id: str, request: type[serializers.Serializer]) -> 
     )
 
 
-class JobAcceptApi(_JobActionApi):
-    @_action_schema("job_accept", ActionInput)
+class JobAcceptApi(JobActionApi):
+    @action_schema("job_accept", ActionInput)
     def post(self, request: Request, job_id: int) -> Response:
         return self.handle(request, job_id)
 
@@ -125,8 +127,8 @@ class JobAcceptApi(_JobActionApi):
         return services.job_accept(job_id=job_id, ctx=ctx, expected_version=version)
 
 
-class JobStartApi(_JobActionApi):
-    @_action_schema("job_start", ActionInput)
+class JobStartApi(JobActionApi):
+    @action_schema("job_start", ActionInput)
     def post(self, request: Request, job_id: int) -> Response:
         return self.handle(request, job_id)
 
@@ -134,45 +136,13 @@ class JobStartApi(_JobActionApi):
         return services.job_start(job_id=job_id, ctx=ctx, expected_version=version)
 
 
-class JobArriveApi(_JobActionApi):
-    @_action_schema("job_arrive", ActionInput)
+class JobArriveApi(JobActionApi):
+    @action_schema("job_arrive", ActionInput)
     def post(self, request: Request, job_id: int) -> Response:
         return self.handle(request, job_id)
 
     def act(self, *, job_id: int, ctx: Ctx, data: dict[str, Any], version: int | None) -> Job:
         return services.job_arrive(job_id=job_id, ctx=ctx, expected_version=version)
-
-
-class PickupBody(ActionInput):
-    measured_weight_g = serializers.IntegerField(min_value=1, max_value=MAX_INT)
-    weight_source = serializers.ChoiceField(choices=["scale", "manual"])
-    scale_model = serializers.CharField(max_length=40, required=False, default="")
-    manual_reason = serializers.CharField(max_length=60, required=False, default="")
-    length_mm = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False, allow_null=True)
-    width_mm = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False, allow_null=True)
-    height_mm = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False, allow_null=True)
-    pieces = serializers.IntegerField(min_value=1, max_value=999, required=False, default=1)
-    declared_value_fen = serializers.IntegerField(
-        min_value=0, max_value=MAX_BIGINT, required=False, default=0
-    )
-    prohibited_items_absent = serializers.BooleanField()
-    contents_photo_sha256 = serializers.RegexField(SHA256, required=False, default="")
-    price_fen = serializers.IntegerField(min_value=0, max_value=MAX_BIGINT, required=False, allow_null=True)
-    payment_method = serializers.CharField(max_length=16, required=False, default="cash")
-
-
-class JobCompletePickupApi(_JobActionApi):
-    @_action_schema("job_complete_pickup", PickupBody)
-    def post(self, request: Request, job_id: int) -> Response:
-        return self.handle(request, job_id)
-
-    InputSerializer = PickupBody
-
-    def act(self, *, job_id: int, ctx: Ctx, data: dict[str, Any], version: int | None) -> Job:
-        own = set(ActionInput().fields)
-        pickup = PickupInput(**{k: v for k, v in data.items() if k not in own})
-        # Re-priced with the shared rules when the station has a tariff book (price_mismatch otherwise).
-        return pickup_complete(job_id=job_id, ctx=ctx, data=pickup, expected_version=version)
 
 
 class DeliverBody(ActionInput):
@@ -187,10 +157,20 @@ class DeliverBody(ActionInput):
     )
     captured_at = DateTimeField(required=False, allow_null=True)
     cod_collected_fen = serializers.IntegerField(min_value=0, max_value=MAX_BIGINT, required=False, default=0)
+    consent_id = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="the customer's answer (locker/station)",
+    )
+    consent_name = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+    consent_relation = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
+    consent_call_record = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
 
 
-class JobDeliverApi(_JobActionApi):
-    @_action_schema("job_deliver", DeliverBody)
+class JobDeliverApi(JobActionApi):
+    @action_schema("job_deliver", DeliverBody)
     def post(self, request: Request, job_id: int) -> Response:
         return self.handle(request, job_id)
 
@@ -208,11 +188,15 @@ class JobDeliverApi(_JobActionApi):
             accuracy_m=data.get("accuracy_m"),
             captured_at=data.get("captured_at"),
             cod_collected_fen=data["cod_collected_fen"],
+            consent_id=data["consent_id"],
+            consent_name=data["consent_name"],
+            consent_relation=data["consent_relation"],
+            consent_call_record=data["consent_call_record"],
         )
         return services.job_deliver(job_id=job_id, ctx=ctx, proof=proof, expected_version=version)
 
 
-class NextStepBody(serializers.Serializer):
+class NextStepBody(serializers.Serializer[None]):
     kind = serializers.ChoiceField(choices=NextStep.choices)
     window_start = DateTimeField(required=False)
     window_end = DateTimeField(required=False)
@@ -233,8 +217,8 @@ class FailBody(ActionInput):
     )
 
 
-class JobFailApi(_JobActionApi):
-    @_action_schema("job_fail", FailBody)
+class JobFailApi(JobActionApi):
+    @action_schema("job_fail", FailBody)
     def post(self, request: Request, job_id: int) -> Response:
         return self.handle(request, job_id)
 

@@ -11,13 +11,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsStaffOrCourier
 from backend.common.api import error_responses
-from backend.common.permissions import IsStaffOrCourier
 from backend.shipments import selectors
 from backend.shipments.api.serializers import TRACKING_NO
 from backend.shipments.models import Shipment
 from backend.shipments.states import EventKind, NextStep, ReasonCode, ShipmentStatus
-from mobile.rules.privacy import mask_name, mask_phone
+from parcelkit.rules.privacy import mask_name, mask_phone
 
 # What a recipient may see of the history. Dispatch internals (who got the job, reassignments,
 # acceptance, sorting) stay inside: they say nothing useful and hint at staffing.
@@ -41,9 +41,9 @@ PUBLIC_EVENTS = frozenset(
 )
 
 
-class PublicEvent(serializers.Serializer):
+class PublicEvent(serializers.Serializer[object]):
     kind = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # drf-stubs: a field named "label" shadows Field.label
     at = serializers.DateTimeField()
 
 
@@ -51,7 +51,7 @@ class TrackingApi(APIView):
     authentication_classes: list[type] = []  # public: a stale token must not turn this into a 401
     permission_classes = [AllowAny]
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[object]):
         tracking_no = serializers.CharField()
         status = serializers.CharField()
         status_label = serializers.CharField()
@@ -94,15 +94,15 @@ class TrackingApi(APIView):
         return Response(self.OutputSerializer(self.public_view(shipment)).data)
 
 
-class Choice(serializers.Serializer):
+class Choice(serializers.Serializer[object]):
     code = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # drf-stubs: a field named "label" shadows Field.label
 
 
 class ReasonCodesApi(APIView):
     permission_classes = [IsStaffOrCourier]
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[object]):
         reason_codes = Choice(many=True)
         next_steps = Choice(many=True, help_text="kinds of next_step on a failed attempt")
 

@@ -42,22 +42,22 @@ class DateTimeField(serializers.DateTimeField):
     """An aware datetime between 2000 and 2100: a device clock outside that is broken, and years
     near 1 or 9999 overflow on the way through time zones and the database driver."""
 
-    def to_internal_value(self, value: object) -> datetime:
-        parsed: datetime = super().to_internal_value(value)
+    def to_internal_value(self, value: datetime | str) -> datetime:
+        parsed = super().to_internal_value(value)
         if not 2000 <= parsed.year <= 2100:
             raise serializers.ValidationError("must be between the years 2000 and 2100", code="invalid")
         return parsed
 
 
 class DateField(serializers.DateField):
-    def to_internal_value(self, value: object) -> date:
-        parsed: date = super().to_internal_value(value)
+    def to_internal_value(self, value: date | str) -> date:
+        parsed = super().to_internal_value(value)
         if not 2000 <= parsed.year <= 2100:
             raise serializers.ValidationError("must be between the years 2000 and 2100", code="invalid")
         return parsed
 
 
-class ShipmentSummary(serializers.ModelSerializer):
+class ShipmentSummary(serializers.ModelSerializer[Shipment]):
     class Meta:
         model = Shipment
         fields = [
@@ -82,14 +82,14 @@ class ShipmentSummary(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CourierBrief(serializers.ModelSerializer):
+class CourierBrief(serializers.ModelSerializer[Courier]):
     class Meta:
         model = Courier
         fields = ["id", "employee_no", "name"]
         read_only_fields = fields
 
 
-class JobOutput(serializers.ModelSerializer):
+class JobOutput(serializers.ModelSerializer[Job]):
     shipment = ShipmentSummary()
 
     class Meta:
@@ -127,7 +127,7 @@ class StationJobOutput(JobOutput):
         read_only_fields = fields
 
 
-class EventOutput(serializers.ModelSerializer):
+class EventOutput(serializers.ModelSerializer[TrackingEvent]):
     class Meta:
         model = TrackingEvent
         fields = [

@@ -8,8 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsStaffOrCourier, IsStationStaff, principal
 from backend.common.api import error_responses
-from backend.common.permissions import IsStaffOrCourier, IsStationStaff, principal
 from backend.shipments import selectors, services
 from backend.shipments.api.ctx import applying, ctx_from
 from backend.shipments.api.serializers import IDEMPOTENCY_KEY, TRACKING_NO, DateTimeField, ShipmentDetail
@@ -34,7 +34,7 @@ class ShipmentDetailApi(APIView):
 class ShipmentTransitionApi(APIView):
     permission_classes = [IsStationStaff]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         to = serializers.ChoiceField(
             choices=[c for c in ShipmentStatus.choices if c[0] != ShipmentStatus.CREATED]
         )
@@ -70,7 +70,7 @@ class ScanApi(APIView):
 
     permission_classes = [IsStaffOrCourier]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         tracking_no = serializers.CharField(max_length=20)
         kind = serializers.ChoiceField(choices=sorted(SCAN_TARGET))
         event_at = DateTimeField(required=False)
@@ -81,7 +81,7 @@ class ScanApi(APIView):
         class Meta:
             ref_name = "ScanInput"
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[object]):
         event_id = serializers.IntegerField()
         kind = serializers.CharField()
         tracking_no = serializers.CharField()

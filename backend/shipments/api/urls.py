@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backend.shipments.api import dispatch, intake, jobs, public, shipments
+from backend.shipments.api import couriers, dispatch, intake, jobs, public, shipments
 
 urlpatterns = [
     # courier
@@ -9,13 +9,11 @@ urlpatterns = [
     path("jobs/<int:job_id>/accept", jobs.JobAcceptApi.as_view(), name="job-accept"),
     path("jobs/<int:job_id>/start", jobs.JobStartApi.as_view(), name="job-start"),
     path("jobs/<int:job_id>/arrive", jobs.JobArriveApi.as_view(), name="job-arrive"),
-    path(
-        "jobs/<int:job_id>/complete-pickup", jobs.JobCompletePickupApi.as_view(), name="job-complete-pickup"
-    ),
     path("jobs/<int:job_id>/deliver", jobs.JobDeliverApi.as_view(), name="job-deliver"),
     path("jobs/<int:job_id>/fail", jobs.JobFailApi.as_view(), name="job-fail"),
     # supervisor
     path("stations/<str:code>/jobs", dispatch.StationJobsApi.as_view(), name="station-jobs"),
+    path("stations/<str:code>/couriers", couriers.StationCouriersApi.as_view(), name="station-couriers"),
     path("jobs/<int:job_id>/assign", dispatch.JobAssignApi.as_view(), name="job-assign"),
     path("jobs/<int:job_id>/unassign", dispatch.JobUnassignApi.as_view(), name="job-unassign"),
     path("jobs/<int:job_id>/cancel", dispatch.JobCancelApi.as_view(), name="job-cancel"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,9 +12,14 @@ from django.utils import timezone
 from backend.common.errors import DomainError
 from backend.common.validators import clean_coordinates, clean_weight_g
 from backend.shipments import transitions
+from backend.shipments.consent import check_consent
 from backend.shipments.context import Ctx
 from backend.shipments.models import DeliveryAttempt, Job, ProofOfDelivery
-from backend.shipments.services.followups import refresh_etas_after_commit, replan_after_commit
+from backend.shipments.services.followups import (
+    negotiate_after_commit,
+    refresh_etas_after_commit,
+    replan_after_commit,
+)
 from backend.shipments.services.recording import (
     check_version,
     feed_job,
@@ -34,9 +40,9 @@ from backend.shipments.states import (
     RecipientRelation,
     ShipmentStatus,
 )
-from mobile.rules import pickup as pickup_rules
+from parcelkit.rules import pickup as pickup_rules
 
-# The inspection rules are the handheld's own (mobile/rules/pickup.py): one copy, both sides.
+# The inspection rules are the handheld's own (parcelkit/rules/pickup.py): one copy, both sides.
 CONTENTS_PHOTO_THRESHOLD_FEN = pickup_rules.CONTENTS_PHOTO_THRESHOLD_FEN
 PAYMENT_METHODS = pickup_rules.PAYMENT_METHODS
 
@@ -91,6 +97,23 @@ class ProofInput:
     accuracy_m: float | None = None
     captured_at: datetime | None = None
     cod_collected_fen: int = 0
+    # A locker or station proof needs the recipient's consent (shipments/consent.py): the id of a
+    # negotiation answer, or a consent the courier took on the spot by phone.
+    consent_id: int | None = None
+    consent_name: str = ""
+    consent_relation: str = ""
+    consent_call_record: str = ""
+
+    def consent(self, next_step: dict[str, Any]) -> dict[str, Any]:
+        """The consent to record on the delivery event; ``consent_required`` when it is missing."""
+        spot = {
+            "name": self.consent_name,
+            "relation": self.consent_relation,
+            "call_record": self.consent_call_record,
+        }
+        return check_consent(
+            method=self.method, consent_id=self.consent_id, on_the_spot=spot, next_step=next_step
+        )
 
     def validate(self, *, cod_amount_fen: int, delivery_code: str) -> None:
         if self.method not in ProofMethod.values:
@@ -183,6 +206,7 @@ def job_deliver(*, job_id: int, ctx: Ctx, proof: ProofInput, expected_version: i
     shipment = job.shipment
     transitions.check_shipment(shipment.status, ShipmentStatus.DELIVERED)
     proof.validate(cod_amount_fen=shipment.cod_amount_fen, delivery_code=shipment.delivery_code)
+    consent = proof.consent(job.next_step)
     captured_at = proof.captured_at or ctx.event_at or timezone.now()
     insert(
         ProofOfDelivery(
@@ -218,7 +242,7 @@ def job_deliver(*, job_id: int, ctx: Ctx, proof: ProofInput, expected_version: i
         shipment=shipment,
         job=job,
         kind=EventKind.DELIVERED,
-        details={"method": proof.method, "relation": proof.recipient_relation},
+        details={"method": proof.method, "relation": proof.recipient_relation, **consent},
     )
     feed_job("job.updated", job)
     refresh_etas_after_commit(job.courier_id)
@@ -275,4 +299,6 @@ def job_fail(
     )
     feed_job("job.updated", job)
     replan_after_commit(job.courier_id, "failed attempt")
+    if job.kind == JobKind.DELIVERY:
+        negotiate_after_commit(job.pk, job.attempt_count)
     return job

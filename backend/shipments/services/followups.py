@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from celery import signature
 from django.conf import settings
 from django.db import transaction
 
@@ -35,12 +36,13 @@ class _Followup:
     trigger: str = field(default="", compare=False)
 
     def __call__(self) -> None:
-        from backend.dispatch import tasks  # dispatch imports the services, not the reverse
-
+        # By name: dispatch sits above shipments and imports it, never the reverse (docs/architecture.md,
+        # layers). A signature resolves to the registered task when the process has it (dispatch's
+        # AppConfig imports its tasks), so this is ``task.delay(...)``; otherwise it is sent by name.
         if self.task == "replan":
-            tasks.replan_courier.delay(self.courier_id, self.trigger)
+            signature("dispatch.replan_courier", args=(self.courier_id, self.trigger)).delay()
         else:
-            tasks.refresh_etas.delay(self.courier_id)
+            signature("dispatch.refresh_etas", args=(self.courier_id,)).delay()
 
 
 def _after_commit(followup: _Followup) -> None:
@@ -53,6 +55,17 @@ def _after_commit(followup: _Followup) -> None:
 def replan_after_commit(courier_id: int | None, trigger: str) -> None:
     if courier_id is not None and _enabled():
         _after_commit(_Followup("replan", courier_id, trigger))
+
+
+def negotiate_after_commit(job_id: int, attempt_number: int) -> None:
+    """Ask the negotiation app to offer the customer options after a failed delivery attempt.
+
+    Sent by task name: the negotiation app sits above shipments and is not imported here.
+    """
+    if _enabled():
+        transaction.on_commit(
+            lambda: signature("negotiation.offer_after_failed_attempt", args=(job_id, attempt_number)).delay()
+        )
 
 
 def refresh_etas_after_commit(courier_id: int | None) -> None:

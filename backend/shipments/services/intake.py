@@ -15,7 +15,7 @@ from backend.common.validators import clean_coordinates, clean_phone, clean_time
 from backend.couriers.models import Station
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job, Shipment
-from backend.shipments.numbering import next_tracking_no
+from backend.shipments.numbering import check_client_number, next_tracking_no
 from backend.shipments.services.recording import feed_job, record_event, require_station_staff
 from backend.shipments.states import EventKind, HandlingFlag, JobKind, JobStatus, ServiceLevel
 
@@ -94,8 +94,10 @@ def _service_date(data: ShipmentInput, station: Station) -> date:
 
 
 def _create_one(data: ShipmentInput, station: Station, ctx: Ctx) -> Job:
-    if data.tracking_no and Shipment.objects.filter(tracking_no=data.tracking_no).exists():
-        raise DomainError("duplicate_tracking_no", f"{data.tracking_no} already exists")
+    if data.tracking_no:
+        check_client_number(data.tracking_no)
+        if Shipment.objects.filter(tracking_no=data.tracking_no).exists():
+            raise DomainError("duplicate_tracking_no", f"{data.tracking_no} already exists")
     shipment = Shipment.objects.create(
         tracking_no=data.tracking_no or next_tracking_no(),
         station=station,

@@ -70,6 +70,7 @@ def job_deliver_offline(*, job_id: int, ctx: Ctx, proof: ProofInput) -> Job:
             current_status=job.status,
         )
     proof.validate(cod_amount_fen=shipment.cod_amount_fen, delivery_code=shipment.delivery_code)
+    consent = proof.consent(job.next_step)
     captured_at = proof.captured_at or ctx.event_at
     insert(
         ProofOfDelivery(
@@ -114,7 +115,12 @@ def job_deliver_offline(*, job_id: int, ctx: Ctx, proof: ProofInput) -> Job:
         shipment=shipment,
         job=job,
         kind=EventKind.DELIVERED,
-        details={"method": proof.method, "relation": proof.recipient_relation, "conflict": conflict},
+        details={
+            "method": proof.method,
+            "relation": proof.recipient_relation,
+            "conflict": conflict,
+            **consent,
+        },
     )
     # One feed row: the courier ids make it an upsert for the deliverer and a revocation for the
     # courier it was given to; its kind is what the station console alerts on.

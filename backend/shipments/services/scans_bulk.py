@@ -121,11 +121,13 @@ def scans_record_bulk(
     held: set[str] = (
         set()
         if checked
-        else set(
-            TrackingEvent.objects.filter(idempotency_key__in=[scans[i].key for i in numbers]).values_list(
-                "idempotency_key", flat=True
-            )
-        )
+        else {
+            key
+            for key in TrackingEvent.objects.filter(
+                idempotency_key__in=[scans[i].key for i in numbers]
+            ).values_list("idempotency_key", flat=True)
+            if key is not None  # the __in filter already excludes NULL; this tells the type checker
+        }
     )
     now = timezone.now()
     events: list[_Event] = []
@@ -208,7 +210,7 @@ def _lock_shipments(numbers: set[str]) -> dict[str, Any]:
         )
         holders = dict(open_jobs.order_by("pk").values_list("shipment_id", "courier_id"))
         for sh in locked.values():
-            sh.holder = holders.get(sh.pk)
+            sh.holder = holders.get(sh.pk)  # type: ignore[attr-defined]  # read by the scan rules, not a field
         return locked
     # Binary array parameters: the ORM would quote hundreds of numbers into the SQL text. The
     # holder is a sub-select per row (one index probe each) rather than a second query over
@@ -277,12 +279,12 @@ def _insert_events(events: list[_Event]) -> list[int]:
         rows = [TrackingEvent(**{name: getattr(e, name) for name in _Event.__slots__}) for e in events]
         TrackingEvent.objects.bulk_create(rows)
         return [r.pk for r in rows]
-    rows = pgbulk.insert_unnest(
+    returned = pgbulk.insert_unnest(
         TrackingEvent._meta.db_table,
         [(name, _EVENT_TYPES[name], [getattr(e, name) for e in events]) for name in _Event.__slots__],
         suffix="ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key",
     )
-    ids = {key: pk for pk, key in rows}
+    ids = {key: pk for pk, key in returned}
     if len(ids) != len(events):
         # Another transaction committed one of these keys after the caller looked: roll back, retry.
         raise RecordedMeanwhile("a scan in this batch was recorded concurrently")

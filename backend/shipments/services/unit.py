@@ -83,7 +83,9 @@ class UnitOfWork:
     def adopt(self, job: Job) -> Job:
         """A job locked one by one (not preloaded) joins the unit."""
         self._hold(job)
-        return self.job(job.pk)  # type: ignore[return-value]
+        self._remember(job)  # as job() does for a preloaded one
+        self._remember(job.shipment)
+        return job
 
     def _hold(self, job: Job) -> None:
         # Two jobs of one parcel (a pickup and its delivery, a re-attempt) share one Shipment
@@ -138,29 +140,36 @@ class UnitOfWork:
         for model in sorted(by_model, key=lambda m: (m is not Job, m is not Shipment)):
             rows = by_model[model]
             _update_rows(model, [r for r, _ in rows], sorted(set().union(*(n for _, n in rows))))
-        groups: dict[type, list[models.Model]] = {}
+        groups: dict[type[models.Model], list[models.Model]] = {}
         for instance in self.inserts:
             groups.setdefault(type(instance), []).append(instance)
         for model, instances in groups.items():
-            model._default_manager.bulk_create(instances)  # type: ignore[attr-defined]
+            model._default_manager.bulk_create(instances)
         self.dirty.clear()
         self.inserts.clear()
+
+
+def _column(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):  # a reverse relation or a generic key has no column
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
 
 
 def _update_rows(model: type[models.Model], rows: list[models.Model], names: list[str]) -> None:
     """One UPDATE for many rows: every named field of every row set to its value in memory."""
     rows = sorted(rows, key=lambda r: r.pk)
-    fields = [model._meta.get_field(n) for n in names]
+    fields = [_column(model, n) for n in names]
     if connection.vendor != "postgresql":
-        model._default_manager.bulk_update(rows, names)  # type: ignore[attr-defined]
+        model._default_manager.bulk_update(rows, names)
         return
-    cols = [f.column for f in fields]  # type: ignore[union-attr]
-    types = [f.db_type(connection) for f in fields]  # type: ignore[union-attr]
-    pk_type = model._meta.pk.db_type(connection)  # type: ignore[union-attr]
-    pk_col = model._meta.pk.column  # type: ignore[union-attr]
+    cols = [f.column for f in fields]
+    types = [f.db_type(connection) for f in fields]
+    pk_type = model._meta.pk.db_type(connection)
+    pk_col = model._meta.pk.column
     params: list[list[Any]] = [[r.pk for r in rows]]
     for f in fields:
-        params.append([f.get_db_prep_save(getattr(r, f.attname), connection) for r in rows])  # type: ignore[union-attr]
+        params.append([f.get_db_prep_save(getattr(r, f.attname), connection) for r in rows])
     table = model._meta.db_table
     sets = ", ".join(f'"{c}" = v."{c}"' for c in cols)
     arrays = ", ".join(f"%b::{t}[]" for t in [pk_type, *types])

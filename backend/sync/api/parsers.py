@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -25,7 +26,7 @@ class BatchJSONParser(BaseParser):
     media_type = "application/json"
 
     def parse(
-        self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None
+        self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
     ) -> Any:
         raw = stream.read(MAX_BODY + 1) if stream is not None else b""
         if len(raw) > MAX_BODY:
@@ -61,7 +62,7 @@ class ChunkParser(BaseParser):
     max_bytes = 512 * 1024
 
     def parse(
-        self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None
+        self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
     ) -> Any:
         data = stream.read(self.max_bytes + 1) if stream is not None else b""
         if len(data) > self.max_bytes:

@@ -13,9 +13,9 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsStaffOrCourier, device_of, principal
 from backend.common.api import error_responses
 from backend.common.errors import DomainError
-from backend.common.permissions import IsStaffOrCourier, principal
 from backend.shipments.api.serializers import DateTimeField
 from backend.sync import attachments
 from backend.sync.api.parsers import BatchJSONParser, ChunkParser
@@ -38,14 +38,6 @@ def render(request: Request, data: dict[str, Any], status: int = 200) -> HttpRes
     return response
 
 
-def _device_id(request: Request) -> str:
-    token = request.auth
-    device = getattr(token, "device_id", "")
-    if not device:
-        raise DomainError("wrong_device", "sync needs a per-device token (log in from the handheld)")
-    return str(device)
-
-
 class OpsField(serializers.ListField):
     """A list of ops, passed on as sent: each op is checked by the sync service (``ops.parse_op``),
     which rejects a bad one on its own instead of refusing the whole push."""
@@ -58,7 +50,7 @@ class PushApi(APIView):
     permission_classes = [IsStaffOrCourier]
     parser_classes = [BatchJSONParser]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         ops = OpsField(
             child=serializers.DictField(),
             allow_empty=False,
@@ -77,7 +69,7 @@ class PushApi(APIView):
         data.is_valid(raise_exception=True)
         result = apply_ops(
             principal=principal(request),
-            device_id=_device_id(request),
+            device_id=device_of(request),
             raw_ops=data.validated_data["ops"],
             sent_at=data.validated_data.get("sent_at"),
         )
@@ -95,7 +87,7 @@ class PushApi(APIView):
 class PullApi(APIView):
     permission_classes = [IsStaffOrCourier]
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(serializers.Serializer[None]):
         cursor = serializers.IntegerField(
             min_value=0,
             max_value=2**62,
@@ -137,7 +129,7 @@ class PullApi(APIView):
         )
 
 
-class AttachmentOutput(serializers.Serializer):
+class AttachmentOutput(serializers.Serializer[object]):
     sha256 = serializers.CharField()
     size = serializers.IntegerField()
     received = serializers.IntegerField()
@@ -151,7 +143,7 @@ def _state(request: Request, state: attachments.AttachmentState) -> HttpResponse
 class AttachmentBeginApi(APIView):
     permission_classes = [IsStaffOrCourier]
 
-    class BeginInputSerializer(serializers.Serializer):
+    class BeginInputSerializer(serializers.Serializer[None]):
         sha256 = serializers.RegexField(r"^[0-9a-f]{64}\Z")
         size = serializers.IntegerField(min_value=1, max_value=2**31)
         content_type = serializers.CharField(max_length=64)
@@ -182,7 +174,7 @@ class AttachmentChunkApi(APIView):
     permission_classes = [IsStaffOrCourier]
     parser_classes = [ChunkParser]
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(serializers.Serializer[None]):
         offset = serializers.IntegerField(min_value=0, max_value=2**31)
         size = serializers.IntegerField(
             min_value=1,
@@ -202,7 +194,7 @@ class AttachmentChunkApi(APIView):
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         v = params.validated_data
-        data = request.data
+        data: object = request.data  # the stubs say dict | list; OctetStreamParser hands over bytes
         if not isinstance(data, bytes):
             raise DomainError("unsupported_media_type", "send the chunk as application/octet-stream")
         if "size" in v and "content_type" in v:  # a small file in one round trip (the usual signature)

@@ -8,12 +8,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import IsCourier, device_of, principal
 from backend.common.api import error_responses
-from backend.common.permissions import IsCourier, principal
+from backend.common.errors import DomainError
 from backend.shipments.context import Ctx
 from backend.waybills import selectors, services
 from backend.waybills.models import WaybillBlock
-from mobile.rules.tracking import MAX_SERIAL, make_tracking_no
+from parcelkit.rules.tracking import MAX_SERIAL, make_tracking_no
 
 BLOCK_ID = OpenApiParameter("block_id", int, OpenApiParameter.PATH)
 
@@ -49,8 +50,9 @@ class BlockOutput(serializers.ModelSerializer[WaybillBlock]):
 class WaybillBlocksApi(APIView):
     permission_classes = [IsCourier]
 
-    class AllocateInput(serializers.Serializer):
-        device_id = serializers.CharField(max_length=64)
+    class AllocateInput(serializers.Serializer[None]):
+        # Optional and only checked: the block goes to the device of the caller's token.
+        device_id = serializers.CharField(max_length=64, required=False)
         size = serializers.IntegerField(min_value=1, max_value=services.MAX_BLOCK, default=500)
 
     @extend_schema(
@@ -58,7 +60,7 @@ class WaybillBlocksApi(APIView):
         responses={200: BlockOutput(many=True), **error_responses(401, 403)},
     )
     def get(self, request: Request) -> Response:
-        blocks = selectors.open_blocks_for_user(user_id=principal(request).user_id)
+        blocks = selectors.open_blocks_for_user(user_id=principal(request).require_user_id())
         return Response(BlockOutput(blocks, many=True).data)
 
     @extend_schema(
@@ -69,14 +71,22 @@ class WaybillBlocksApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.AllocateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        block = services.waybill_block_allocate(ctx=Ctx(actor=principal(request)), **data.validated_data)
+        device = device_of(request)
+        claimed = data.validated_data.get("device_id", device)
+        if claimed != device:
+            raise DomainError(
+                "wrong_device", f"this token belongs to device {device!r}, not {claimed!r}", device_id=device
+            )
+        block = services.waybill_block_allocate(
+            ctx=Ctx(actor=principal(request)), device_id=device, size=data.validated_data["size"]
+        )
         return Response(BlockOutput(block).data, status=status.HTTP_201_CREATED)
 
 
 class WaybillBlockCloseApi(APIView):
     permission_classes = [IsCourier]
 
-    class CloseInput(serializers.Serializer):
+    class CloseInput(serializers.Serializer[None]):
         used_serials = serializers.ListField(
             child=serializers.IntegerField(min_value=1, max_value=MAX_SERIAL), max_length=services.MAX_BLOCK
         )

@@ -34,6 +34,7 @@ READ_ONLY = (
     "feedcounter",
     "serialcounter",
     "apitoken",
+    "loginattempt",
 )
 
 
@@ -64,6 +65,7 @@ def test_every_model_of_ours_is_registered() -> None:
     names = {f"{m._meta.app_label}.{m.__name__}" for m in ours()}
     assert names == {
         "accounts.ApiToken",
+        "accounts.LoginAttempt",
         "couriers.Station",
         "couriers.Courier",
         "couriers.Supervisor",
@@ -83,6 +85,7 @@ def test_every_model_of_ours_is_registered() -> None:
 def test_every_changelist_search_and_change_page_renders(browser: Client) -> None:
     call_command("seed_demo", shipments=40, date="2026-11-24", stdout=StringIO(), stderr=StringIO())
     reserve_serials(1)  # the demo uses fixed numbers, so the counter row is made here
+    login(login="supervisor", password="parcelrun-demo", device_id="desk")  # a LoginAttempt row
     for model in ours():
         obj = model._default_manager.order_by("pk").first()
         assert obj is not None, f"the seed made no {model.__name__}"

@@ -22,7 +22,7 @@ def login(api: Api, who: str, password: str, device: str = "phone-1") -> Any:
 
 def as_token(key: str) -> Person:
     """A Person-like caller holding a raw token (only .auth is used by the client)."""
-    return type("Caller", (), {"auth": {"HTTP_AUTHORIZATION": f"Token {key}"}})()  # type: ignore[return-value]
+    return type("Caller", (), {"auth": {"HTTP_AUTHORIZATION": f"Token {key}"}})()
 
 
 def test_a_courier_logs_in_with_their_employee_number(
@@ -148,3 +148,16 @@ def test_revoke_tokens_is_refused_to_couriers_and_other_stations(
     assert (r.status_code, r.json()["code"]) == (403, "wrong_role")
     r = api.post(f"/api/v1/couriers/{c.pk}/revoke-tokens", {"reason": "x"}, as_=other_supervisor)
     assert (r.status_code, r.json()["code"]) == (404, "not_found")
+
+
+def test_the_staff_tick_does_not_make_a_supervisor_an_api_admin(
+    api: Api, supervisor: Person, other_station: Station
+) -> None:
+    # "Staff status" opens the Django admin site; it used to make the supervisor an admin of every station.
+    supervisor.user.is_staff = True
+    supervisor.user.save(update_fields=["is_staff"])
+    from backend.accounts.roles import Role, principal_of
+
+    assert principal_of(supervisor.user).role is Role.SUPERVISOR
+    r = api.get(f"/api/v1/stations/{other_station.code}/jobs", as_=supervisor)
+    assert r.status_code in (403, 404), r.json()

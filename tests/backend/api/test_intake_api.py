@@ -8,7 +8,7 @@ import pytest
 
 from backend.couriers.models import Courier, Station
 from backend.shipments.models import Job, Shipment
-from mobile.rules.tracking import make_tracking_no
+from parcelkit.rules.tracking import make_tracking_no
 from tests.backend.api.conftest import Api
 from tests.fixtures.people import Person
 
@@ -142,3 +142,34 @@ def test_a_retried_intake_with_the_same_key_creates_one_shipment(
         f"{url}/bulk", {"rows": [row(), row()]}, as_=supervisor, headers={"Idempotency-Key": "m-1"}
     )
     assert (bulk.status_code, Shipment.objects.count()) == (201, 3)
+
+
+def test_the_servers_next_number_cannot_be_taken_by_another_station(
+    api: Api, station: Station, supervisor: Person, other_station: Station, other_supervisor: Person
+) -> None:
+    # Station B's supervisor tries the number the server would issue next: refused, so station A's
+    # auto-numbered intake keeps working (it answered 500 on every retry when B could take it).
+    from backend.shipments.numbering import issued_up_to
+
+    b_station, b_supervisor = other_station, other_supervisor
+    api.post(f"/api/v1/stations/{station.code}/shipments", row(), as_=supervisor)
+    squat = make_tracking_no(issued_up_to() + 1)
+    r = api.post(f"/api/v1/stations/{b_station.code}/shipments", row(tracking_no=squat), as_=b_supervisor)
+    assert (r.status_code, r.json()["code"]) == (409, "tracking_no_reserved")
+    r = api.post(f"/api/v1/stations/{station.code}/shipments", row(), as_=supervisor)
+    assert r.status_code == 201, r.json()
+
+
+def test_server_numbering_skips_a_number_a_client_already_holds(
+    api: Api, station: Station, supervisor: Person
+) -> None:
+    # A number taken before the rule existed (or imported) is skipped, never issued twice.
+    from backend.shipments.numbering import issued_up_to
+
+    api.post(f"/api/v1/stations/{station.code}/shipments", row(), as_=supervisor)
+    held = make_tracking_no(issued_up_to() + 1)
+    Shipment.objects.filter(pk=Shipment.objects.get().pk).update(tracking_no=held)
+    r = api.post(f"/api/v1/stations/{station.code}/shipments", row(), as_=supervisor)
+    assert r.status_code == 201, r.json()
+    assert r.json()["shipment"]["tracking_no"] == make_tracking_no(issued_up_to())
+    assert r.json()["shipment"]["tracking_no"] != held

@@ -65,6 +65,12 @@ MATRIX: dict[str, Row] = {
         "401 403w 403w 200 404 200",
         body=lambda w: {"reason": "lost"},
     ),
+    "courier-unlock-login": Row(
+        "post",
+        lambda w: f"/api/v1/couriers/{w.courier.pk}/unlock-login",
+        "401 403w 403w 204 404 204",
+        body=lambda w: {"reason": "verified in person"},
+    ),
     "station-couriers": Row(
         "get", lambda w: f"/api/v1/stations/{w.station.code}/couriers", "401 403w 403w 200 403p 200"
     ),

@@ -9,7 +9,7 @@ from backend.couriers.selectors import station_today
 from backend.shipments.models import Job, Shipment
 from backend.shipments.services import job_assign, shipment_transition
 from tests.backend.api.conftest import Api
-from tests.fixtures.jobs import make_job
+from tests.fixtures.jobs import MakeJobs, make_job
 from tests.fixtures.people import Person, make_courier
 
 pytestmark = pytest.mark.django_db
@@ -20,11 +20,11 @@ def jobs_url(station: Station) -> str:
 
 
 def test_the_station_list_filters_by_status_kind_courier_and_unassigned(
-    api: Api, station: Station, supervisor: Person, courier: tuple[Courier, Person], make_jobs: object
+    api: Api, station: Station, supervisor: Person, courier: tuple[Courier, Person], make_jobs: MakeJobs
 ) -> None:
     c, _ = courier
-    mine = make_jobs(station, supervisor.ctx, 2, courier=c)  # type: ignore[operator]
-    free = make_jobs(station, supervisor.ctx, 3)  # type: ignore[operator]
+    mine = make_jobs(station, supervisor.ctx, 2, courier=c)
+    free = make_jobs(station, supervisor.ctx, 3)
     pickup = make_job(station, supervisor.ctx, "pickup")
     url = jobs_url(station)
 
@@ -45,9 +45,9 @@ def test_the_station_list_filters_by_status_kind_courier_and_unassigned(
 
 
 def test_the_station_list_is_paginated_and_refuses_bad_filters(
-    api: Api, station: Station, supervisor: Person, make_jobs: object
+    api: Api, station: Station, supervisor: Person, make_jobs: MakeJobs
 ) -> None:
-    make_jobs(station, supervisor.ctx, 5)  # type: ignore[operator]
+    make_jobs(station, supervisor.ctx, 5)
     url = jobs_url(station)
     page = api.get(url, supervisor, page_size=2, page=2).json()
     assert (page["count"], len(page["results"])) == (5, 2)

@@ -8,7 +8,7 @@ import pytest
 
 from backend.couriers.models import Courier, Station
 from backend.shipments.services import job_accept, job_assign, job_start, scan
-from mobile.rules.tracking import make_tracking_no
+from parcelkit.rules.tracking import make_tracking_no
 from tests.backend.api.conftest import Api
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person

@@ -18,7 +18,7 @@ _TABLE = "pgbulk_probe"
 
 
 @pytest.fixture
-def table():  # type: ignore[no-untyped-def]
+def table():
     with connection.cursor() as cur:
         cur.execute(f"CREATE TEMP TABLE {_TABLE} (n bigint, label text, doc jsonb, at timestamptz, x float8)")
     yield
@@ -26,13 +26,13 @@ def table():  # type: ignore[no-untyped-def]
         cur.execute(f"DROP TABLE {_TABLE}")
 
 
-def _rows() -> list[tuple]:  # type: ignore[type-arg]
+def _rows() -> list[tuple]:
     with connection.cursor() as cur:
         cur.execute(f"SELECT n, label, doc::text, at, x FROM {_TABLE} ORDER BY n")
         return cur.fetchall()
 
 
-def test_varying_and_equal_columns_and_a_numbered_one_land_row_by_row(table) -> None:  # type: ignore[no-untyped-def]
+def test_varying_and_equal_columns_and_a_numbered_one_land_row_by_row(table) -> None:
     at = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
     out = pgbulk.insert_unnest(
         _TABLE,
@@ -53,7 +53,7 @@ def test_varying_and_equal_columns_and_a_numbered_one_land_row_by_row(table) -> 
     ]
 
 
-def test_every_column_equal_still_gives_one_row_each(table) -> None:  # type: ignore[no-untyped-def]
+def test_every_column_equal_still_gives_one_row_each(table) -> None:
     pgbulk.insert_unnest(
         _TABLE, [("label", "text", ["same"] * 3), ("doc", "jsonb", [None] * 3)], numbered=("n", 1)
     )

@@ -21,7 +21,7 @@ def test_the_route_is_named() -> None:
     assert reverse("locations-record") == URL
 
 
-def test_a_courier_posts_a_ping_and_a_second_one_is_rate_limited(courier) -> None:  # type: ignore[no-untyped-def]
+def test_a_courier_posts_a_ping_and_a_second_one_is_rate_limited(courier) -> None:
     c, person = courier
     client = APIClient()
     first = client.post(URL, _body(), format="json", **person.auth)
@@ -34,7 +34,7 @@ def test_a_courier_posts_a_ping_and_a_second_one_is_rate_limited(courier) -> Non
     assert set(second.json()) == {"code", "message", "details"}
 
 
-def test_bad_input_is_a_400_with_a_code_never_a_500(courier) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_is_a_400_with_a_code_never_a_500(courier) -> None:
     client = APIClient()
     for body in (
         {**_body(), "lat": "north"},
@@ -48,7 +48,7 @@ def test_bad_input_is_a_400_with_a_code_never_a_500(courier) -> None:  # type: i
         assert response.json()["code"] in ("invalid", "invalid_coordinates")
 
 
-def test_supervisors_and_strangers_cannot_post(supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_supervisors_and_strangers_cannot_post(supervisor) -> None:
     client = APIClient()
     assert client.post(URL, _body(), format="json").status_code == 401
     refused = client.post(URL, _body(), format="json", **supervisor.auth)

@@ -26,7 +26,7 @@ def _ping(ctx: Ctx, **overrides: object) -> CourierLocation:
     return location_record(ctx=ctx, **fields)  # type: ignore[arg-type]
 
 
-def test_a_courier_ping_is_kept_with_our_receive_time(courier) -> None:  # type: ignore[no-untyped-def]
+def test_a_courier_ping_is_kept_with_our_receive_time(courier) -> None:
     c, person = courier
     loc = _ping(person.ctx)
     saved = CourierLocation.objects.get(pk=loc.pk)
@@ -55,7 +55,7 @@ def test_a_courier_ping_is_kept_with_our_receive_time(courier) -> None:  # type:
         ({"recorded_at": datetime.now(UTC) - timedelta(days=2)}, "invalid", "recorded_at"),
     ],
 )
-def test_bad_fixes_are_refused_with_their_code(courier, overrides, code, field) -> None:  # type: ignore[no-untyped-def]
+def test_bad_fixes_are_refused_with_their_code(courier, overrides, code, field) -> None:
     with pytest.raises(DomainError) as exc:
         _ping(courier[1].ctx, **overrides)
     assert exc.value.code == code
@@ -63,14 +63,14 @@ def test_bad_fixes_are_refused_with_their_code(courier, overrides, code, field) 
     assert not CourierLocation.objects.exists()
 
 
-def test_only_couriers_report_locations(supervisor, admin) -> None:  # type: ignore[no-untyped-def]
+def test_only_couriers_report_locations(supervisor, admin) -> None:
     for person in (supervisor, admin):
         with pytest.raises(DomainError) as exc:
             _ping(person.ctx)
         assert exc.value.code == "wrong_role"
 
 
-def test_one_ping_per_device_every_five_seconds(courier) -> None:  # type: ignore[no-untyped-def]
+def test_one_ping_per_device_every_five_seconds(courier) -> None:
     c, person = courier
     _ping(person.ctx)
     with pytest.raises(DomainError) as exc:
@@ -86,7 +86,7 @@ def test_one_ping_per_device_every_five_seconds(courier) -> None:  # type: ignor
     assert CourierLocation.objects.filter(courier=c).count() == 3
 
 
-def test_the_purge_forgets_pings_older_than_the_retention(courier, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_purge_forgets_pings_older_than_the_retention(courier, settings) -> None:
     settings.PARCELRUN_LOCATION_MIN_INTERVAL_S = 0
     c, person = courier
     old, fresh = _ping(person.ctx), _ping(person.ctx)

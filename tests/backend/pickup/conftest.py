@@ -16,7 +16,7 @@ from tests.backend.api.conftest import Api
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person, make_courier, make_station, make_supervisor
 
-CASES_PATH = Path(__file__).parents[3] / "mobile" / "rules" / "pricing_cases.json"
+CASES_PATH = Path(__file__).parents[3] / "parcelkit" / "rules" / "pricing_cases.json"
 TABLE = json.loads(CASES_PATH.read_text(encoding="utf-8"))
 
 

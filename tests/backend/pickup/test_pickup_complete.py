@@ -15,10 +15,11 @@ from backend.pickup.models import TariffBookVersion
 from backend.shipments.models import FeedEntry, Job, TrackingEvent
 from backend.shipments.services.completion import CONTENTS_PHOTO_THRESHOLD_FEN, PAYMENT_METHODS, PickupInput
 from backend.shipments.states import JobStatus, ShipmentStatus
+from mobile.devices.label_renderer import ZplLabelRenderer
 from mobile.flows.pickup import PickupFlow, PickupJob, Step
-from mobile.rules import pickup as flow_rules
-from mobile.rules.pricing import TariffBook
-from mobile.waybills import JsonFileBlockStore, WaybillIssuer
+from mobile.offline.waybills import JsonFileBlockStore, WaybillIssuer
+from parcelkit.rules import pickup as flow_rules
+from parcelkit.rules.pricing import TariffBook
 from tests.backend.pickup.conftest import TABLE, started_pickup
 from tests.fixtures.people import Person
 
@@ -147,7 +148,12 @@ def test_the_handheld_flow_payload_completes_on_the_server(
         recipient=(shipment.recipient_name, shipment.recipient_phone, shipment.recipient_address),
         tracking_no=shipment.tracking_no,
     )
-    flow = PickupFlow(pickup_job, book=book, issuer=WaybillIssuer(JsonFileBlockStore(tmp_path / "w.json")))
+    flow = PickupFlow(
+        pickup_job,
+        book=book,
+        issuer=WaybillIssuer(JsonFileBlockStore(tmp_path / "w.json")),
+        labels=ZplLabelRenderer(),
+    )
     flow.start()
     flow.submit(weight_g=3500, reason="scale battery flat")
     flow.submit(length_mm=300, width_mm=200, height_mm=100, pieces=1)

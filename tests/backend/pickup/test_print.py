@@ -13,7 +13,7 @@ from backend.couriers.models import Station
 from backend.pickup import services
 from backend.pickup.selectors import label_data_for
 from backend.shipments.models import Job
-from mobile.labels.render import render_zpl
+from parcelkit.labels.render import render_zpl
 from tests.backend.api.conftest import Api
 from tests.backend.pickup.conftest import started_pickup
 from tests.fixtures.people import Person, make_supervisor

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from backend.pickup.models import TariffBookVersion
-from mobile.rules.pricing import QuoteError, QuoteRequest, TariffBook, quote
+from parcelkit.rules.pricing import QuoteError, QuoteRequest, TariffBook, quote
 from tests.backend.api.conftest import Api
 from tests.backend.pickup.conftest import TABLE
 from tests.fixtures.people import Person
@@ -49,7 +49,7 @@ def test_server_quote_equals_offline_quote(
 
 
 def test_the_server_run_covers_every_error_code() -> None:
-    from mobile.rules.pricing import ERROR_CODES
+    from parcelkit.rules.pricing import ERROR_CODES
 
     assert {c["expect"]["error"] for c in CASES if "error" in c["expect"]} == set(ERROR_CODES)
 
@@ -108,6 +108,6 @@ def test_a_book_not_yet_in_effect_does_not_price(api: Api, szx: Any, szx_courier
 
 def test_every_quote_error_code_is_a_declared_400() -> None:
     from backend.common.errors import STATUS
-    from mobile.rules.pricing import ERROR_CODES
+    from parcelkit.rules.pricing import ERROR_CODES
 
     assert {code: STATUS.get(code) for code in ERROR_CODES} == dict.fromkeys(ERROR_CODES, 400)

@@ -14,7 +14,7 @@ from backend.couriers.models import Station
 from backend.pickup import selectors, services
 from backend.pickup.models import TariffBookVersion
 from backend.shipments.models import FeedEntry
-from mobile.rules.pricing import TariffBook
+from parcelkit.rules.pricing import TariffBook
 from tests.backend.api.conftest import Api
 from tests.backend.pickup.conftest import TABLE
 from tests.fixtures.people import Person, make_supervisor
@@ -122,8 +122,8 @@ def test_the_handheld_downloads_the_current_book_and_prices_with_it(
 
 
 def test_the_demo_book_is_published_once_and_prices_the_demo_regions(szx: Station) -> None:
-    from backend.pickup.demo import REGION_ZONES, ensure_demo_tariff_book
-    from mobile.rules.pricing import QuoteRequest
+    from backend.demo.tariffs import REGION_ZONES, ensure_demo_tariff_book
+    from parcelkit.rules.pricing import QuoteRequest
 
     first = ensure_demo_tariff_book(szx)
     assert ensure_demo_tariff_book(szx) == first

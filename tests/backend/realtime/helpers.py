@@ -13,7 +13,7 @@ from backend.shipments.snapshots import job_snapshot
 from tests.backend.realtime.conftest import run
 
 
-async def assign(job_id: int, courier_id: int, staff) -> Job:  # type: ignore[no-untyped-def]
+async def assign(job_id: int, courier_id: int, staff) -> Job:
     return await run(job_assign)(job_id=job_id, courier_id=courier_id, ctx=staff.ctx)
 
 

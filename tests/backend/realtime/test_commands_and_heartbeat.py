@@ -23,7 +23,7 @@ async def _open(path: str) -> Socket:
     return sock
 
 
-async def test_reassign_over_the_socket_is_the_assign_service(station, courier, other_courier, supervisor):  # type: ignore[no-untyped-def]
+async def test_reassign_over_the_socket_is_the_assign_service(station, courier, other_courier, supervisor):
     (x, x_person), (y, y_person) = courier, other_courier
     job = await run(make_job)(station, supervisor.ctx)
     await assign(job.pk, x.pk, supervisor)
@@ -54,7 +54,7 @@ async def test_reassign_over_the_socket_is_the_assign_service(station, courier, 
         await sock.close()
 
 
-async def test_bad_commands_get_an_error_and_the_socket_stays_open(station, courier, supervisor):  # type: ignore[no-untyped-def]
+async def test_bad_commands_get_an_error_and_the_socket_stays_open(station, courier, supervisor):
     job = await run(make_job)(station, supervisor.ctx)
     xs = await _open(feed_path("/ws/courier/", token=courier[1].token))
     customer = await _open(
@@ -74,7 +74,7 @@ async def test_bad_commands_get_an_error_and_the_socket_stays_open(station, cour
     await customer.close()
 
 
-async def test_location_pings_reach_the_station_exactly_and_the_next_customer_coarsely(  # type: ignore[no-untyped-def]
+async def test_location_pings_reach_the_station_exactly_and_the_next_customer_coarsely(
     station, courier, supervisor
 ):
     x, x_person = courier
@@ -133,7 +133,7 @@ async def test_location_pings_reach_the_station_exactly_and_the_next_customer_co
         await sock.close()
 
 
-async def test_a_silent_client_is_closed_4408(courier, settings):  # type: ignore[no-untyped-def]
+async def test_a_silent_client_is_closed_4408(courier, settings):
     settings.PARCELRUN_WS_PING_INTERVAL_S = 0.2
     settings.PARCELRUN_WS_PING_TIMEOUT_S = 0.3
     xs = await _open(feed_path("/ws/courier/", token=courier[1].token))
@@ -148,7 +148,7 @@ async def test_a_silent_client_is_closed_4408(courier, settings):  # type: ignor
     assert await xs.close_code() == Close.HEARTBEAT_TIMEOUT
 
 
-async def test_a_client_that_stops_reading_is_closed_4429(station, courier, supervisor, settings):  # type: ignore[no-untyped-def]
+async def test_a_client_that_stops_reading_is_closed_4429(station, courier, supervisor, settings):
     settings.PARCELRUN_WS_MAX_UNACKED = 3
     x, x_person = courier
     jobs = [await run(make_job)(station, supervisor.ctx) for _ in range(5)]
@@ -170,11 +170,11 @@ async def test_a_client_that_stops_reading_is_closed_4429(station, courier, supe
     assert await xs.close_code() == Close.TOO_SLOW
 
 
-def _unassign(job_id: int, staff) -> None:  # type: ignore[no-untyped-def]
+def _unassign(job_id: int, staff) -> None:
     from backend.shipments.services import job_unassign
 
     job_unassign(job_id=job_id, ctx=staff.ctx, reason="rebalancing")
 
 
-def _types(messages: list[dict]) -> list[str]:  # type: ignore[type-arg]
+def _types(messages: list[dict]) -> list[str]:
     return [m["type"] for m in messages]

@@ -61,7 +61,7 @@ def public_view(shipment_id: int) -> dict[str, Any]:
     return shipment_public_snapshot(Shipment.objects.get(pk=shipment_id))
 
 
-def _at_station_and_assigned(station, staff, courier_id: int, n: int):  # type: ignore[no-untyped-def]
+def _at_station_and_assigned(station, staff, courier_id: int, n: int):
     from backend.shipments.services import job_assign
 
     jobs = []
@@ -72,7 +72,7 @@ def _at_station_and_assigned(station, staff, courier_id: int, n: int):  # type: 
     return jobs
 
 
-async def test_replaying_messages_onto_stale_snapshots_equals_a_fresh_fetch(  # type: ignore[no-untyped-def]
+async def test_replaying_messages_onto_stale_snapshots_equals_a_fresh_fetch(
     station, courier, other_courier, supervisor
 ):
     (x, xp), (y, _) = courier, other_courier
@@ -154,7 +154,7 @@ async def test_replaying_messages_onto_stale_snapshots_equals_a_fresh_fetch(  # 
     assert cursors == sorted(set(cursors))  # in order, no duplicates
 
 
-async def test_a_supervisors_decision_on_a_shipment_reaches_the_courier_holding_its_job(  # type: ignore[no-untyped-def]
+async def test_a_supervisors_decision_on_a_shipment_reaches_the_courier_holding_its_job(
     station, courier, supervisor
 ):
     x, xp = courier

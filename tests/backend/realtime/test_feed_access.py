@@ -25,7 +25,7 @@ class _PastSigner(signing.TimestampSigner):
 
 
 @pytest.fixture
-def world(station, other_station, courier, other_courier, supervisor, other_supervisor, admin):  # type: ignore[no-untyped-def]
+def world(station, other_station, courier, other_courier, supervisor, other_supervisor, admin):
     job = make_job(station, supervisor.ctx)
     other_job = make_job(station, supervisor.ctx)
     return {
@@ -41,7 +41,7 @@ def world(station, other_station, courier, other_courier, supervisor, other_supe
     }
 
 
-def _token(w: dict, who: str | None) -> str | None:  # type: ignore[type-arg]
+def _token(w: dict, who: str | None) -> str | None:
     if who is None:
         return None
     person = w[who][1] if who in ("courier", "other_courier") else w[who]
@@ -76,7 +76,7 @@ CASES = [
 ]
 
 
-async def _outcome(world: dict, feed: str, who: str | None) -> object:  # type: ignore[type-arg]
+async def _outcome(world: dict, feed: str, who: str | None) -> object:
     w = world
     shipment, other = w["shipment"], w["other_shipment"]
     tokens = {
@@ -112,14 +112,14 @@ async def _outcome(world: dict, feed: str, who: str | None) -> object:  # type: 
 
 # One test per feed (each websocket test pays a database flush): every role, with the exact outcome.
 @pytest.mark.parametrize("feed", ["courier", "station", "shipment", "nowhere"])
-async def test_who_may_open_each_feed(world, feed: str) -> None:  # type: ignore[no-untyped-def]
+async def test_who_may_open_each_feed(world, feed: str) -> None:
     cases = [(f, who, expected) for f, who, expected in CASES if f.startswith(feed) or f.endswith(feed)]
     got = {(f, who): await _outcome(world, f, who) for f, who, _ in cases}
     want = {(f, who): (f"ready:{feed}" if expected == "ready" else expected) for f, who, expected in cases}
     assert got == want
 
 
-async def test_a_revoked_token_is_refused(courier) -> None:  # type: ignore[no-untyped-def]
+async def test_a_revoked_token_is_refused(courier) -> None:
     from tests.backend.realtime.conftest import run
 
     token = await run(ApiToken.objects.get)(user=courier[1].user)
@@ -127,13 +127,13 @@ async def test_a_revoked_token_is_refused(courier) -> None:  # type: ignore[no-u
     assert await refused_with(feed_path("/ws/courier/", token=courier[1].token)) == Close.UNAUTHENTICATED
 
 
-async def test_a_bad_or_future_cursor_is_a_bad_request(courier) -> None:  # type: ignore[no-untyped-def]
+async def test_a_bad_or_future_cursor_is_a_bad_request(courier) -> None:
     for cursor in ["-1", "abc", "1.5", "99999999"]:
         path = feed_path("/ws/courier/", token=courier[1].token, cursor=cursor)
         assert await refused_with(path) == Close.BAD_REQUEST, cursor
 
 
-async def test_a_native_client_needs_no_origin_but_a_foreign_page_is_refused(courier) -> None:  # type: ignore[no-untyped-def]
+async def test_a_native_client_needs_no_origin_but_a_foreign_page_is_refused(courier) -> None:
     from channels.testing import WebsocketCommunicator
 
     from backend.asgi import application

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.realtime.envelope import courier_group
+from backend.broadcast.envelope import courier_group
 from backend.realtime.links import link_issue
 from backend.shipments.models import FeedEntry
 from tests.backend.realtime.conftest import Socket, feed_path, run
@@ -21,11 +21,11 @@ async def _open(path: str) -> Socket:
     return sock
 
 
-def _types(messages: list[dict]) -> list[str]:  # type: ignore[type-arg]
+def _types(messages: list[dict]) -> list[str]:
     return [m["type"] for m in messages]
 
 
-async def test_each_audience_sees_its_own_view_of_an_assignment_and_a_reassignment(  # type: ignore[no-untyped-def]
+async def test_each_audience_sees_its_own_view_of_an_assignment_and_a_reassignment(
     station, courier, other_courier, supervisor
 ):
     job = await run(make_job)(station, supervisor.ctx)
@@ -68,7 +68,7 @@ async def test_each_audience_sees_its_own_view_of_an_assignment_and_a_reassignme
         await sock.close()
 
 
-async def test_reconnecting_with_the_last_cursor_replays_exactly_what_was_missed(  # type: ignore[no-untyped-def]
+async def test_reconnecting_with_the_last_cursor_replays_exactly_what_was_missed(
     station, courier, other_courier, supervisor
 ):
     (x, x_person), (y, _) = courier, other_courier
@@ -102,7 +102,7 @@ async def test_reconnecting_with_the_last_cursor_replays_exactly_what_was_missed
     await back.close()
 
 
-async def test_duplicate_lost_and_out_of_order_doorbells_give_no_gap_and_no_duplicate(  # type: ignore[no-untyped-def]
+async def test_duplicate_lost_and_out_of_order_doorbells_give_no_gap_and_no_duplicate(
     station, courier, supervisor
 ):
     x, x_person = courier
@@ -128,7 +128,7 @@ async def test_duplicate_lost_and_out_of_order_doorbells_give_no_gap_and_no_dupl
     await xs.close()
 
 
-async def test_a_lost_doorbell_is_made_good_by_the_heartbeat(station, courier, supervisor, settings):  # type: ignore[no-untyped-def]
+async def test_a_lost_doorbell_is_made_good_by_the_heartbeat(station, courier, supervisor, settings):
     settings.PARCELRUN_WS_PING_INTERVAL_S = 0.3
     settings.PARCELRUN_WS_PING_TIMEOUT_S = 0.5
     x, x_person = courier

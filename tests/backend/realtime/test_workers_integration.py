@@ -93,7 +93,7 @@ async def _reassign(ws: ClientConnection, job_id: int, courier_id: int) -> None:
     )
 
 
-async def test_a_change_committed_on_one_worker_reaches_a_socket_on_the_other_and_gaps_replay_once(  # type: ignore[no-untyped-def]
+async def test_a_change_committed_on_one_worker_reaches_a_socket_on_the_other_and_gaps_replay_once(
     workers, station, courier, other_courier, supervisor
 ):
     a, b = workers
@@ -149,7 +149,7 @@ async def test_a_change_committed_on_one_worker_reaches_a_socket_on_the_other_an
         await ws.close()
 
 
-async def test_hundreds_of_sockets_connect_at_once_and_all_receive(any_layer_workers, station, supervisor):  # type: ignore[no-untyped-def]
+async def test_hundreds_of_sockets_connect_at_once_and_all_receive(any_layer_workers, station, supervisor):
     workers = any_layer_workers
     jobs = [await run(make_job)(station, supervisor.ctx) for _ in range(40)]
     links = [(j.shipment.tracking_no, link_issue(shipment_id=j.shipment_id)) for j in jobs]

@@ -16,7 +16,7 @@ from tests.fixtures.jobs import make_job
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _at_station_job(station, supervisor):  # type: ignore[no-untyped-def]
+def _at_station_job(station, supervisor):
     job = make_job(station, supervisor.ctx)
     svc.scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=supervisor.ctx)
     return job
@@ -48,7 +48,7 @@ def _race(n: int, action: Callable[[int], object]) -> tuple[list[object], list[D
     return wins, losses
 
 
-def test_two_concurrent_accepts_one_wins_one_conflicts(station, supervisor, courier) -> None:  # type: ignore[no-untyped-def]
+def test_two_concurrent_accepts_one_wins_one_conflicts(station, supervisor, courier) -> None:
     job = make_job(station, supervisor.ctx)
     job = svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
     events_before = TrackingEvent.objects.count()
@@ -61,7 +61,7 @@ def test_two_concurrent_accepts_one_wins_one_conflicts(station, supervisor, cour
     assert TrackingEvent.objects.count() == events_before + 1
 
 
-def test_supervisor_reassign_races_courier_start(station, supervisor, courier, other_courier) -> None:  # type: ignore[no-untyped-def]
+def test_supervisor_reassign_races_courier_start(station, supervisor, courier, other_courier) -> None:
     job = _at_station_job(station, supervisor)
     job = svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
     actions = [
@@ -79,7 +79,7 @@ def test_supervisor_reassign_races_courier_start(station, supervisor, courier, o
         assert final.courier_id == other_courier[0].pk and losses[0].code == "not_assigned_to_you"
 
 
-def test_many_threads_one_winner_and_a_gapless_feed(station, supervisor, courier) -> None:  # type: ignore[no-untyped-def]
+def test_many_threads_one_winner_and_a_gapless_feed(station, supervisor, courier) -> None:
     job = _at_station_job(station, supervisor)
     job = svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
     wins, losses = _race(8, lambda i: svc.job_start(job_id=job.pk, ctx=courier[1].ctx))

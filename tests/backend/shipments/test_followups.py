@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
+from pytest_django import Settings
 
 from backend.dispatch import tasks
 from backend.shipments import services as svc
@@ -17,12 +18,16 @@ from tests.fixtures.jobs import make_job
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, ...]]]:
     calls: list[tuple[str, tuple[object, ...]]] = []
     # The broker round trip itself is covered by the real-worker test in tests/backend/dispatch.
-    monkeypatch.setattr(tasks.replan_courier, "delay", lambda *a: calls.append(("replan", a)))
-    monkeypatch.setattr(tasks.refresh_etas, "delay", lambda *a: calls.append(("etas", a)))
+    monkeypatch.setattr(
+        tasks.replan_courier, "apply_async", lambda a, *_, **__: calls.append(("replan", tuple(a)))
+    )
+    monkeypatch.setattr(
+        tasks.refresh_etas, "apply_async", lambda a, *_, **__: calls.append(("etas", tuple(a)))
+    )
     return calls
 
 
-def test_failed_attempt_and_reassignment_ask_for_replans_after_commit(  # type: ignore[no-untyped-def]
+def test_failed_attempt_and_reassignment_ask_for_replans_after_commit(
     settings, sent, station, supervisor, courier, other_courier, django_capture_on_commit_callbacks
 ) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = False
@@ -53,7 +58,7 @@ def test_nothing_is_sent_without_a_broker(
     sent,
     station,
     supervisor,
-    courier,  # type: ignore[no-untyped-def]
+    courier,
     django_capture_on_commit_callbacks,
 ) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True
@@ -64,11 +69,15 @@ def test_nothing_is_sent_without_a_broker(
 
 
 @pytest.fixture
-def sent_tx(settings: object, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, ...]]]:
-    settings.CELERY_TASK_ALWAYS_EAGER = False  # type: ignore[attr-defined]
+def sent_tx(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, ...]]]:
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     calls: list[tuple[str, tuple[object, ...]]] = []
-    monkeypatch.setattr(tasks.replan_courier, "delay", lambda *a: calls.append(("replan", a)))
-    monkeypatch.setattr(tasks.refresh_etas, "delay", lambda *a: calls.append(("etas", a)))
+    monkeypatch.setattr(
+        tasks.replan_courier, "apply_async", lambda a, *_, **__: calls.append(("replan", tuple(a)))
+    )
+    monkeypatch.setattr(
+        tasks.refresh_etas, "apply_async", lambda a, *_, **__: calls.append(("etas", tuple(a)))
+    )
     return calls
 
 

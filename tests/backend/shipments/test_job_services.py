@@ -8,8 +8,8 @@ import pytest
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
+from backend.broadcast.envelope import courier_group
 from backend.common.errors import DomainError
-from backend.realtime.envelope import courier_group
 from backend.shipments import services as svc
 from backend.shipments.context import Ctx
 from backend.shipments.models import DeliveryAttempt, FeedEntry, Job, ProofOfDelivery, Shipment, TrackingEvent
@@ -19,21 +19,21 @@ from tests.fixtures.jobs import make_job
 
 
 @pytest.fixture
-def started_delivery(station, supervisor, courier):  # type: ignore[no-untyped-def]
+def started_delivery(station, supervisor, courier):
     job = make_job(station, supervisor.ctx, cod_amount_fen=5000, delivery_code="482913")
     svc.scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=supervisor.ctx)
     svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
     return svc.job_start(job_id=job.pk, ctx=courier[1].ctx)
 
 
-def test_a_courier_cannot_act_on_another_couriers_job(started_delivery, other_courier) -> None:  # type: ignore[no-untyped-def]
+def test_a_courier_cannot_act_on_another_couriers_job(started_delivery, other_courier) -> None:
     with pytest.raises(DomainError) as exc:
         svc.job_arrive(job_id=started_delivery.pk, ctx=other_courier[1].ctx)
     assert exc.value.code == "not_assigned_to_you"
     assert Job.objects.get(pk=started_delivery.pk).status == "started"
 
 
-def test_a_courier_cannot_assign(station, supervisor, courier) -> None:  # type: ignore[no-untyped-def]
+def test_a_courier_cannot_assign(station, supervisor, courier) -> None:
     job = make_job(station, supervisor.ctx)
     with pytest.raises(DomainError) as exc:
         svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=courier[1].ctx)
@@ -42,14 +42,14 @@ def test_a_courier_cannot_assign(station, supervisor, courier) -> None:  # type:
 
 def test_a_supervisor_of_another_station_cannot_assign(
     station, supervisor, other_supervisor, courier
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     job = make_job(station, supervisor.ctx)
     with pytest.raises(DomainError) as exc:
         svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=other_supervisor.ctx)
     assert exc.value.code == "permission_denied"
 
 
-def test_assigning_a_courier_of_another_station_is_refused(station, other_station, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_assigning_a_courier_of_another_station_is_refused(station, other_station, supervisor) -> None:
     from tests.fixtures.people import make_courier
 
     far, _ = make_courier(other_station)
@@ -59,7 +59,7 @@ def test_assigning_a_courier_of_another_station_is_refused(station, other_statio
     assert exc.value.code == "courier_other_station"
 
 
-def test_stale_version_is_a_conflict(started_delivery, courier) -> None:  # type: ignore[no-untyped-def]
+def test_stale_version_is_a_conflict(started_delivery, courier) -> None:
     with pytest.raises(DomainError) as exc:
         svc.job_arrive(
             job_id=started_delivery.pk, ctx=courier[1].ctx, expected_version=started_delivery.version - 1
@@ -68,7 +68,7 @@ def test_stale_version_is_a_conflict(started_delivery, courier) -> None:  # type
     assert exc.value.details["current_version"] == started_delivery.version
 
 
-def test_delivery_needs_cod_and_the_right_code(started_delivery, courier) -> None:  # type: ignore[no-untyped-def]
+def test_delivery_needs_cod_and_the_right_code(started_delivery, courier) -> None:
     ctx = courier[1].ctx
     wrong_code = ProofInput(method="code", recipient_relation="self", code="000000", cod_collected_fen=5000)
     no_cash = ProofInput(method="code", recipient_relation="self", code="482913")
@@ -86,7 +86,7 @@ def test_delivery_needs_cod_and_the_right_code(started_delivery, courier) -> Non
     assert attempt.succeeded is True and attempt.number == 1
 
 
-def test_signature_without_image_is_incomplete(started_delivery, courier) -> None:  # type: ignore[no-untyped-def]
+def test_signature_without_image_is_incomplete(started_delivery, courier) -> None:
     proof = ProofInput(
         method="signature", recipient_relation="self", recipient_name="李四", cod_collected_fen=5000
     )
@@ -95,7 +95,7 @@ def test_signature_without_image_is_incomplete(started_delivery, courier) -> Non
     assert exc.value.code == "proof_incomplete"
 
 
-def test_failed_attempt_records_reason_and_next_step(started_delivery, courier) -> None:  # type: ignore[no-untyped-def]
+def test_failed_attempt_records_reason_and_next_step(started_delivery, courier) -> None:
     step = {"kind": "new_window", "start": "2026-11-24T18:00:00+08:00", "end": "2026-11-24T20:00:00+08:00"}
     job = svc.job_fail(
         job_id=started_delivery.pk,
@@ -113,7 +113,7 @@ def test_failed_attempt_records_reason_and_next_step(started_delivery, courier) 
     assert exc.value.code == "unknown_reason_code"
 
 
-def test_pickup_completion_records_the_measurement(station, supervisor, courier) -> None:  # type: ignore[no-untyped-def]
+def test_pickup_completion_records_the_measurement(station, supervisor, courier) -> None:
     job = make_job(station, supervisor.ctx, "pickup")
     svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
     svc.job_start(job_id=job.pk, ctx=courier[1].ctx)
@@ -147,7 +147,7 @@ def test_pickup_completion_records_the_measurement(station, supervisor, courier)
         ({"declared_value_fen": 200_000}, "invalid"),  # needs a photo of the contents
     ],
 )
-def test_pickup_inspection_rules(change, code, station, supervisor, courier) -> None:  # type: ignore[no-untyped-def]
+def test_pickup_inspection_rules(change, code, station, supervisor, courier) -> None:
     job = make_job(station, supervisor.ctx, "pickup")
     svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
     base = {
@@ -161,7 +161,7 @@ def test_pickup_inspection_rules(change, code, station, supervisor, courier) -> 
     assert exc.value.code == code
 
 
-def test_scans_are_facts_even_out_of_order(station, supervisor, courier) -> None:  # type: ignore[no-untyped-def]
+def test_scans_are_facts_even_out_of_order(station, supervisor, courier) -> None:
     job = make_job(station, supervisor.ctx)
     number = job.shipment.tracking_no
     svc.scan(tracking_no=number, scan_kind="station_in", ctx=supervisor.ctx)
@@ -185,13 +185,13 @@ def test_scans_are_facts_even_out_of_order(station, supervisor, courier) -> None
     assert Shipment.objects.get(pk=job.shipment_id).status == ShipmentStatus.DELIVERED
 
 
-def test_bad_tracking_number_is_refused_before_anything(supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_bad_tracking_number_is_refused_before_anything(supervisor) -> None:
     with pytest.raises(DomainError) as exc:
         svc.scan(tracking_no="PR000100000018", scan_kind="station_in", ctx=supervisor.ctx)
     assert exc.value.code == "invalid_tracking_no"
 
 
-def test_device_clock_far_off_is_kept_and_flagged(station, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_device_clock_far_off_is_kept_and_flagged(station, supervisor) -> None:
     job = make_job(station, supervisor.ctx)
     skewed = Ctx(actor=supervisor.principal, event_at=timezone.now() - timedelta(hours=2))
     event = svc.scan(tracking_no=job.shipment.tracking_no, scan_kind="sorted", ctx=skewed)
@@ -199,7 +199,7 @@ def test_device_clock_far_off_is_kept_and_flagged(station, supervisor) -> None: 
     assert 7100 < event.details["clock_skew_s"] < 7300
 
 
-def test_idempotency_key_is_recorded_once(station, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_idempotency_key_is_recorded_once(station, supervisor) -> None:
     job = make_job(station, supervisor.ctx)
     ctx = Ctx(actor=supervisor.principal, idempotency_key="op-1")
     svc.scan(tracking_no=job.shipment.tracking_no, scan_kind="sorted", ctx=ctx)
@@ -213,7 +213,7 @@ def test_changes_are_published_only_after_commit(
     station,
     supervisor,
     courier,
-    settings,  # type: ignore[no-untyped-def]
+    settings,
     django_capture_on_commit_callbacks,
 ) -> None:
     from asgiref.sync import async_to_sync
@@ -237,7 +237,7 @@ def test_changes_are_published_only_after_commit(
     assert entry.payload["job"]["courier_id"] == courier[0].pk
 
 
-def test_reassignment_tells_the_previous_courier(station, supervisor, courier, other_courier) -> None:  # type: ignore[no-untyped-def]
+def test_reassignment_tells_the_previous_courier(station, supervisor, courier, other_courier) -> None:
     job = make_job(station, supervisor.ctx)
     svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
     svc.job_assign(job_id=job.pk, courier_id=other_courier[0].pk, ctx=supervisor.ctx, reason="sick")

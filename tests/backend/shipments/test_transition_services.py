@@ -75,7 +75,7 @@ def _service_for(to: J, kind: str, other: Courier) -> Callable[[int, Ctx], Job]:
 @pytest.mark.parametrize("current,to", list(itertools.product(list(J), repeat=2)))
 def test_job_pair_through_its_service(
     kind: str, current: J, to: J, station: Station, admin, courier, other_courier
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     job = make_job(station, admin.ctx, kind)
     _put_job_in(job, current, courier[0])
     before = (TrackingEvent.objects.count(), FeedEntry.objects.count())
@@ -99,7 +99,7 @@ def test_job_pair_through_its_service(
 
 
 @pytest.mark.parametrize("current,to", list(itertools.product(list(S), repeat=2)))
-def test_shipment_pair_through_its_service(current: S, to: S, station: Station, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_shipment_pair_through_its_service(current: S, to: S, station: Station, supervisor) -> None:
     job = make_job(station, supervisor.ctx, JobKind.DELIVERY)
     Shipment.objects.filter(pk=job.shipment_id).update(status=current)
     before = (TrackingEvent.objects.count(), FeedEntry.objects.count())
@@ -119,7 +119,7 @@ def test_shipment_pair_through_its_service(current: S, to: S, station: Station, 
         assert (TrackingEvent.objects.count(), FeedEntry.objects.count()) == before
 
 
-def test_reassigning_to_the_same_courier_is_refused(station, supervisor, courier) -> None:  # type: ignore[no-untyped-def]
+def test_reassigning_to_the_same_courier_is_refused(station, supervisor, courier) -> None:
     job = make_job(station, supervisor.ctx)
     svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
     with pytest.raises(DomainError) as exc:
@@ -127,7 +127,7 @@ def test_reassigning_to_the_same_courier_is_refused(station, supervisor, courier
     assert exc.value.code == "invalid_transition"
 
 
-def test_feed_cursors_increase_by_one_per_change(station, supervisor, courier) -> None:  # type: ignore[no-untyped-def]
+def test_feed_cursors_increase_by_one_per_change(station, supervisor, courier) -> None:
     job = make_job(station, supervisor.ctx)
     svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
     svc.job_accept(job_id=job.pk, ctx=courier[1].ctx)

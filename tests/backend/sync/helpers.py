@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from mobile.uuid7 import uuid7
+from parcelkit.uuid7 import uuid7
 from tests.fixtures.people import Person
 
 _seq = itertools.count(1)

@@ -17,11 +17,11 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 
 
 @pytest.fixture(autouse=True)
-def media(tmp_path, settings):  # type: ignore[no-untyped-def]
+def media(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
 
 
-def _begin(person, blob: bytes = PNG, content_type: str = "image/png", size: int | None = None):  # type: ignore[no-untyped-def]
+def _begin(person, blob: bytes = PNG, content_type: str = "image/png", size: int | None = None):
     return APIClient().post(
         "/api/v1/sync/attachments",
         {
@@ -34,7 +34,7 @@ def _begin(person, blob: bytes = PNG, content_type: str = "image/png", size: int
     )
 
 
-def _put(person, blob: bytes, offset: int, chunk: bytes):  # type: ignore[no-untyped-def]
+def _put(person, blob: bytes, offset: int, chunk: bytes):
     sha = hashlib.sha256(blob).hexdigest()
     return APIClient().put(
         f"/api/v1/sync/attachments/{sha}/chunks?offset={offset}",
@@ -44,7 +44,7 @@ def _put(person, blob: bytes, offset: int, chunk: bytes):  # type: ignore[no-unt
     )
 
 
-def test_a_chunked_upload_resumes_where_the_server_is(courier) -> None:  # type: ignore[no-untyped-def]
+def test_a_chunked_upload_resumes_where_the_server_is(courier) -> None:
     _, me = courier
     assert _begin(me).json() == {
         "sha256": hashlib.sha256(PNG).hexdigest(),
@@ -66,7 +66,7 @@ def test_a_chunked_upload_resumes_where_the_server_is(courier) -> None:  # type:
     assert _begin(me).json()["complete"] is True  # the same bytes again: nothing to upload
 
 
-def test_limits_and_bad_bytes_are_refused_with_clear_codes(courier) -> None:  # type: ignore[no-untyped-def]
+def test_limits_and_bad_bytes_are_refused_with_clear_codes(courier) -> None:
     _, me = courier
     wrong_type = _begin(me, content_type="application/pdf")
     assert (wrong_type.status_code, wrong_type.json()["code"]) == (415, "attachment_type_not_allowed")
@@ -79,7 +79,7 @@ def test_limits_and_bad_bytes_are_refused_with_clear_codes(courier) -> None:  # 
     assert _begin(me, fake, "image/png").json()["received"] == 0
 
 
-def test_a_proof_names_a_signature_that_arrives_later(station, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_a_proof_names_a_signature_that_arrives_later(station, courier, supervisor) -> None:
     mine, me = courier
     job = ready_job(station, supervisor, mine)
     sha = hashlib.sha256(PNG).hexdigest()
@@ -103,7 +103,7 @@ def test_a_proof_names_a_signature_that_arrives_later(station, courier, supervis
     )
 
 
-def test_a_small_file_is_announced_and_sent_in_one_request(courier) -> None:  # type: ignore[no-untyped-def]
+def test_a_small_file_is_announced_and_sent_in_one_request(courier) -> None:
     _, me = courier
     sha = hashlib.sha256(PNG).hexdigest()
     response = APIClient().put(
@@ -115,7 +115,7 @@ def test_a_small_file_is_announced_and_sent_in_one_request(courier) -> None:  # 
     assert response.json() == {"sha256": sha, "size": len(PNG), "received": len(PNG), "complete": True}
 
 
-def test_bytes_that_do_not_match_their_hash_are_refused_and_nothing_is_kept(courier) -> None:  # type: ignore[no-untyped-def]
+def test_bytes_that_do_not_match_their_hash_are_refused_and_nothing_is_kept(courier) -> None:
     from backend.sync.models import AttachmentChunk
 
     _, me = courier

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_delivery_recorded_offline_beats_a_later_reassignment(
     station, courier, other_courier, supervisor
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     (mine, me), (theirs, them) = courier, other_courier
     job = ready_job(station, supervisor, mine)
     push(me, [op(me, "start", {"job_id": job.pk}, event_at=minutes_ago(30))])
@@ -38,7 +38,7 @@ def test_a_delivery_recorded_offline_beats_a_later_reassignment(
 
 def test_a_delivery_recorded_after_the_reassignment_is_refused(
     station, courier, other_courier, supervisor
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     (mine, me), (theirs, _) = courier, other_courier
     job = ready_job(station, supervisor, mine)
     push(me, [op(me, "start", {"job_id": job.pk})])
@@ -53,7 +53,7 @@ def test_a_delivery_recorded_after_the_reassignment_is_refused(
 
 def test_an_offline_delivery_loses_to_a_delivery_already_made(
     station, courier, other_courier, supervisor
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     (mine, me), (theirs, them) = courier, other_courier
     job = ready_job(station, supervisor, mine)
     push(me, [op(me, "start", {"job_id": job.pk}, event_at=minutes_ago(20))])
@@ -68,7 +68,7 @@ def test_an_offline_delivery_loses_to_a_delivery_already_made(
     assert Job.objects.get(pk=job.pk).courier_id == theirs.pk
 
 
-def test_two_devices_of_one_courier_taking_the_same_step(station, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_two_devices_of_one_courier_taking_the_same_step(station, courier, supervisor) -> None:
     mine, me = courier
     job = ready_job(station, supervisor, mine)
     phone = op(me, "start", {"job_id": job.pk})
@@ -79,7 +79,7 @@ def test_two_devices_of_one_courier_taking_the_same_step(station, courier, super
     assert body["results"][0]["message"] == "this job is already started (recorded from another device)"
 
 
-def test_a_weight_recorded_twice_keeps_the_first(station, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_a_weight_recorded_twice_keeps_the_first(station, courier, supervisor) -> None:
     mine, me = courier
     job = ready_job(station, supervisor, mine, kind="pickup")
     weigh = {
@@ -97,7 +97,7 @@ def test_a_weight_recorded_twice_keeps_the_first(station, courier, supervisor) -
     assert Shipment.objects.get(pk=job.shipment_id).measured_weight_g == 1200
 
 
-def test_scans_are_facts_kept_with_both_times_even_out_of_order(station, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_scans_are_facts_kept_with_both_times_even_out_of_order(station, courier, supervisor) -> None:
     mine, me = courier
     job = ready_job(station, supervisor, mine)
     push(me, [op(me, "start", {"job_id": job.pk}), op(me, "deliver", {"job_id": job.pk, "proof": proof()})])
@@ -113,7 +113,7 @@ def test_scans_are_facts_kept_with_both_times_even_out_of_order(station, courier
     assert Shipment.objects.get(pk=job.shipment_id).status == "delivered"
 
 
-def test_a_skewed_device_clock_is_kept_and_flagged(station, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_a_skewed_device_clock_is_kept_and_flagged(station, courier, supervisor) -> None:
     mine, me = courier
     job = ready_job(station, supervisor, mine)
     skewed = timezone.now() + timedelta(hours=2)
@@ -126,7 +126,7 @@ def test_a_skewed_device_clock_is_kept_and_flagged(station, courier, supervisor)
     assert DeviceState.objects.get(device_id=device_of(me)).clock_offset_s == pytest.approx(7200, abs=5)
 
 
-def test_a_station_scan_and_a_courier_op_on_one_parcel_both_apply(station, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_a_station_scan_and_a_courier_op_on_one_parcel_both_apply(station, courier, supervisor) -> None:
     mine, me = courier
     job = ready_job(station, supervisor, mine)
     scan(tracking_no=job.shipment.tracking_no, scan_kind="sorted", ctx=supervisor.ctx)

@@ -14,7 +14,7 @@ from tests.backend.sync.helpers import op, pull, push, ready_job
 pytestmark = pytest.mark.django_db
 
 
-def test_a_first_pull_is_a_snapshot_of_my_jobs(station, courier, other_courier, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_a_first_pull_is_a_snapshot_of_my_jobs(station, courier, other_courier, supervisor) -> None:
     (mine, me), (theirs, _) = courier, other_courier
     jobs = [ready_job(station, supervisor, mine) for _ in range(3)]
     ready_job(station, supervisor, theirs)
@@ -27,7 +27,7 @@ def test_a_first_pull_is_a_snapshot_of_my_jobs(station, courier, other_courier, 
 
 def test_changes_after_the_cursor_include_revocations_and_scans(
     station, courier, other_courier, supervisor
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     (mine, me), (theirs, _) = courier, other_courier
     kept, moved, dropped = (ready_job(station, supervisor, mine) for _ in range(3))
     cursor = pull(me)["cursor"]
@@ -54,7 +54,7 @@ def test_changes_after_the_cursor_include_revocations_and_scans(
     assert pull(me, body["cursor"])["changes"] == []
 
 
-def test_pages_follow_each_other_without_loss(station, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_pages_follow_each_other_without_loss(station, courier, supervisor) -> None:
     mine, me = courier
     cursor = pull(me)["cursor"]
     jobs = [ready_job(station, supervisor, mine) for _ in range(5)]
@@ -68,7 +68,7 @@ def test_pages_follow_each_other_without_loss(station, courier, supervisor) -> N
     assert seen == [j.pk for j in jobs]
 
 
-def _pull_queries(person, cursor: int | None) -> int:  # type: ignore[no-untyped-def]
+def _pull_queries(person, cursor: int | None) -> int:
     with CaptureQueriesContext(connection) as ctx:
         response = APIClient().get(
             "/api/v1/sync/pull", {} if cursor is None else {"cursor": cursor}, **person.auth
@@ -77,7 +77,7 @@ def _pull_queries(person, cursor: int | None) -> int:  # type: ignore[no-untyped
     return len(ctx.captured_queries)
 
 
-def test_the_query_count_does_not_grow_with_the_jobs(station, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_the_query_count_does_not_grow_with_the_jobs(station, courier, supervisor) -> None:
     mine, me = courier
     ready_job(station, supervisor, mine)
     pull(me)  # the token's last-used stamp is written once a minute; take it out of the count
@@ -88,7 +88,7 @@ def test_the_query_count_does_not_grow_with_the_jobs(station, courier, superviso
     assert small[0] <= 5
 
 
-def test_reference_lists_come_only_when_their_version_changed(courier) -> None:  # type: ignore[no-untyped-def]
+def test_reference_lists_come_only_when_their_version_changed(courier) -> None:
     _, me = courier
     held = ",".join(f"{name}:{ref['version']}" for name, ref in reference_current().items())
     assert pull(me, refs=held)["reference"] == {}
@@ -96,14 +96,14 @@ def test_reference_lists_come_only_when_their_version_changed(courier) -> None: 
     assert pull(me, refs=held)["reference"] == {"tariff": {"version": row.version, "data": row.data}}
 
 
-def test_a_cursor_ahead_of_the_server_starts_again(station, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_a_cursor_ahead_of_the_server_starts_again(station, courier, supervisor) -> None:
     mine, me = courier
     ready_job(station, supervisor, mine)
     body = pull(me, 10**9)
     assert body["reset"] is True and body["changes"][0] == {"op": "snapshot"}
 
 
-def test_pull_refuses_a_bad_cursor(courier) -> None:  # type: ignore[no-untyped-def]
+def test_pull_refuses_a_bad_cursor(courier) -> None:
     _, me = courier
     response = APIClient().get("/api/v1/sync/pull", {"cursor": "-1"}, **me.auth)
     assert (response.status_code, response.json()["code"]) == (400, "invalid")

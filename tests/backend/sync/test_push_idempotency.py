@@ -12,11 +12,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def job(station, courier, supervisor) -> Job:  # type: ignore[no-untyped-def]
+def job(station, courier, supervisor) -> Job:
     return ready_job(station, supervisor, courier[0])
 
 
-def test_an_op_is_applied_once_and_a_replay_gets_the_stored_result(job, courier) -> None:  # type: ignore[no-untyped-def]
+def test_an_op_is_applied_once_and_a_replay_gets_the_stored_result(job, courier) -> None:
     person = courier[1]
     start = op(person, "start", {"job_id": job.pk})
     first = push(person, [start])
@@ -29,7 +29,7 @@ def test_an_op_is_applied_once_and_a_replay_gets_the_stored_result(job, courier)
     assert AppliedOp.objects.filter(op_id=start["op_id"]).count() == 1
 
 
-def test_a_rejected_op_replayed_is_a_duplicate_with_its_reason(job, courier) -> None:  # type: ignore[no-untyped-def]
+def test_a_rejected_op_replayed_is_a_duplicate_with_its_reason(job, courier) -> None:
     person = courier[1]
     arrive = op(person, "arrive", {"job_id": job.pk})  # not started yet: refused by the transition table
     assert outcomes(push(person, [arrive])) == [("rejected", "invalid_transition")]
@@ -42,7 +42,7 @@ def test_a_rejected_op_replayed_is_a_duplicate_with_its_reason(job, courier) -> 
     assert again["message"] == "a job cannot go from assigned to arrived"
 
 
-def test_the_same_op_id_with_another_payload_is_refused(job, courier) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_op_id_with_another_payload_is_refused(job, courier) -> None:
     person = courier[1]
     start = op(person, "start", {"job_id": job.pk})
     push(person, [start])
@@ -51,7 +51,7 @@ def test_the_same_op_id_with_another_payload_is_refused(job, courier) -> None:  
     assert AppliedOp.objects.get(op_id=start["op_id"]).outcome == "applied"
 
 
-def test_the_same_op_twice_in_one_batch_is_applied_once(job, courier) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_op_twice_in_one_batch_is_applied_once(job, courier) -> None:
     person = courier[1]
     start = op(person, "start", {"job_id": job.pk})
     body = push(person, [start, start])
@@ -61,7 +61,7 @@ def test_the_same_op_twice_in_one_batch_is_applied_once(job, courier) -> None:  
 
 def test_bad_ops_are_rejected_with_codes_and_the_rest_applies(
     job, courier, other_courier, station, supervisor
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     person = courier[1]
     theirs = ready_job(station, supervisor, other_courier[0])
     ops = [
@@ -92,7 +92,7 @@ def test_bad_ops_are_rejected_with_codes_and_the_rest_applies(
     assert Job.objects.get(pk=theirs.pk).status == "assigned"
 
 
-def test_a_gap_in_the_device_sequence_is_reported_until_filled(job, courier) -> None:  # type: ignore[no-untyped-def]
+def test_a_gap_in_the_device_sequence_is_reported_until_filled(job, courier) -> None:
     person = courier[1]
     body = push(person, [op(person, "location", {"lat": 30.2, "lng": 120.1}, seq=s) for s in (1, 2, 5)])
     assert body["device"] == {"max_seq": 5, "gaps": [[3, 4]]}
@@ -102,7 +102,7 @@ def test_a_gap_in_the_device_sequence_is_reported_until_filled(job, courier) -> 
     assert (state.max_seq, state.gaps) == (5, [[4, 4]])
 
 
-def test_an_empty_or_oversized_push_is_refused_whole(courier) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_or_oversized_push_is_refused_whole(courier) -> None:
     from rest_framework.test import APIClient
 
     person = courier[1]
@@ -115,7 +115,7 @@ def test_an_empty_or_oversized_push_is_refused_whole(courier) -> None:  # type: 
     assert (garbage.status_code, garbage.json()["code"]) == (400, "parse_error")
 
 
-def test_wrong_types_and_sizes_inside_a_payload_are_refused_not_retried(job, courier) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_types_and_sizes_inside_a_payload_are_refused_not_retried(job, courier) -> None:
     from tests.backend.sync.helpers import proof
 
     person = courier[1]
@@ -134,7 +134,7 @@ def test_wrong_types_and_sizes_inside_a_payload_are_refused_not_retried(job, cou
 
 
 @pytest.mark.postgres
-def test_a_value_the_database_cannot_hold_is_refused_not_retried(job, courier) -> None:  # type: ignore[no-untyped-def]
+def test_a_value_the_database_cannot_hold_is_refused_not_retried(job, courier) -> None:
     from tests.backend.sync.helpers import proof
 
     person = courier[1]
@@ -147,7 +147,7 @@ def test_a_value_the_database_cannot_hold_is_refused_not_retried(job, courier) -
     assert outcomes(body) == [("applied", ""), ("rejected", "malformed_op"), ("applied", "")]
 
 
-def test_a_replayed_batch_mixed_with_new_ops_answers_each_op(job, courier) -> None:  # type: ignore[no-untyped-def]
+def test_a_replayed_batch_mixed_with_new_ops_answers_each_op(job, courier) -> None:
     person = courier[1]
     early = op(person, "arrive", {"job_id": job.pk}, seq=1)  # not started yet: refused
     start = op(person, "start", {"job_id": job.pk}, seq=2)
@@ -162,7 +162,7 @@ def test_a_replayed_batch_mixed_with_new_ops_answers_each_op(job, courier) -> No
     assert TrackingEvent.objects.filter(idempotency_key__in=[start["op_id"], arrive["op_id"]]).count() == 2
 
 
-def test_a_replay_the_device_state_does_not_expect_is_still_a_duplicate(job, courier) -> None:  # type: ignore[no-untyped-def]
+def test_a_replay_the_device_state_does_not_expect_is_still_a_duplicate(job, courier) -> None:
     # Ops above the device's max_seq skip the look-up before the claim (they are normally new);
     # an old op id arriving that way (a restored device state) must still be found, not re-applied.
     person = courier[1]
@@ -179,7 +179,7 @@ def test_a_replay_the_device_state_does_not_expect_is_still_a_duplicate(job, cou
     assert AppliedOp.objects.filter(op_id=arrive["op_id"]).count() == 1
 
 
-def test_an_op_id_in_capitals_is_the_same_op_as_in_lower_case(job, courier) -> None:  # type: ignore[no-untyped-def]
+def test_an_op_id_in_capitals_is_the_same_op_as_in_lower_case(job, courier) -> None:
     person = courier[1]
     start = op(person, "start", {"job_id": job.pk})
     first = push(person, [{**start, "op_id": start["op_id"].upper()}])
@@ -189,7 +189,7 @@ def test_an_op_id_in_capitals_is_the_same_op_as_in_lower_case(job, courier) -> N
     assert AppliedOp.objects.filter(op_id=start["op_id"]).count() == 1
 
 
-def test_a_claim_hashed_before_orjson_still_recognises_its_replay(job, courier) -> None:  # type: ignore[no-untyped-def]
+def test_a_claim_hashed_before_orjson_still_recognises_its_replay(job, courier) -> None:
     from backend.sync.ops import legacy_payload_hash, payload_hash
 
     person = courier[1]

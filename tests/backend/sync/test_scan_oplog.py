@@ -18,13 +18,13 @@ from tests.fixtures.jobs import make_job
 pytestmark = pytest.mark.django_db
 
 
-def _scan(person, tracking_no: str, kind: str = "station_in", **extra):  # type: ignore[no-untyped-def]
+def _scan(person, tracking_no: str, kind: str = "station_in", **extra):
     return op(person, "scan", {"tracking_no": tracking_no, "scan_kind": kind, **extra})
 
 
 def test_an_applied_scan_is_recorded_once_as_its_event_and_replays_as_a_duplicate(
     station, supervisor
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     parcel = make_job(station, supervisor.ctx).shipment
     first = _scan(supervisor, parcel.tracking_no, "sorted")
     late = _scan(supervisor, parcel.tracking_no, "sorted")
@@ -48,7 +48,7 @@ def test_an_applied_scan_is_recorded_once_as_its_event_and_replays_as_a_duplicat
     assert oplog.outcomes(ids) == dict.fromkeys(ids, "applied")
 
 
-def test_a_scan_replayed_with_another_payload_is_refused(station, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_a_scan_replayed_with_another_payload_is_refused(station, supervisor) -> None:
     a, b = (make_job(station, supervisor.ctx).shipment for _ in range(2))
     original = _scan(supervisor, a.tracking_no)
     push(supervisor, [original])
@@ -57,7 +57,7 @@ def test_a_scan_replayed_with_another_payload_is_refused(station, supervisor) ->
     assert not TrackingEvent.objects.filter(shipment=b, kind="station_in").exists()
 
 
-def test_a_rejected_scan_keeps_its_reason_in_the_op_log(station, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_a_rejected_scan_keeps_its_reason_in_the_op_log(station, supervisor) -> None:
     nowhere = _scan(supervisor, "PR000000000000")
     assert outcomes(push(supervisor, [nowhere])) == [("rejected", "not_found")]
     row = AppliedOp.objects.get(op_id=nowhere["op_id"])
@@ -67,7 +67,7 @@ def test_a_rejected_scan_keeps_its_reason_in_the_op_log(station, supervisor) -> 
     assert oplog.outcomes([nowhere["op_id"]]) == {nowhere["op_id"]: "rejected"}
 
 
-def test_a_scan_recorded_by_another_push_after_the_look_up_comes_back_as_a_duplicate(  # type: ignore[no-untyped-def]
+def test_a_scan_recorded_by_another_push_after_the_look_up_comes_back_as_a_duplicate(
     station, supervisor, monkeypatch
 ) -> None:
     parcel = make_job(station, supervisor.ctx).shipment
@@ -83,14 +83,14 @@ def test_a_scan_recorded_by_another_push_after_the_look_up_comes_back_as_a_dupli
                 event_at=timezone.now(),
                 op_hash=parsed.payload_hash,
             )
-        ],  # type: ignore[union-attr]
+        ],
         actor=supervisor.principal,
         device_id="other-device",
     )
     calls: list[bool] = []
     real = scans_bulk.scans_record_bulk
 
-    def spy(**kwargs):  # type: ignore[no-untyped-def]
+    def spy(**kwargs):
         calls.append(kwargs["checked"])
         return real(**kwargs)
 

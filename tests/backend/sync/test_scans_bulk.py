@@ -8,7 +8,7 @@ from django.utils import timezone
 from backend.shipments.models import FeedEntry, Shipment, TrackingEvent
 from backend.shipments.services import scan
 from backend.shipments.services.scans_bulk import ScanInput, scans_record_bulk
-from mobile.uuid7 import uuid7
+from parcelkit.uuid7 import uuid7
 from tests.fixtures.jobs import make_job
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,7 @@ def _scan(tracking_no: str, kind: str) -> ScanInput:
     return ScanInput(key=str(uuid7()), tracking_no=tracking_no, scan_kind=kind, event_at=timezone.now())
 
 
-def test_bulk_scans_move_statuses_in_order_and_keep_facts(station, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_bulk_scans_move_statuses_in_order_and_keep_facts(station, supervisor) -> None:
     a, b = (make_job(station, supervisor.ctx).shipment for _ in range(2))
     scans = [
         _scan(a.tracking_no, "station_in"),
@@ -59,7 +59,7 @@ def test_bulk_scans_move_statuses_in_order_and_keep_facts(station, supervisor) -
 
 def test_bulk_scans_refuse_bad_ones_and_replays_without_writing(
     station, other_station, supervisor, other_supervisor
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     ours = make_job(station, supervisor.ctx).shipment
     theirs = make_job(other_station, other_supervisor.ctx).shipment
     good = _scan(ours.tracking_no, "station_in")

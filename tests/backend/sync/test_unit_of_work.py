@@ -14,7 +14,7 @@ from tests.backend.sync.helpers import op, outcomes, proof, push, ready_job
 pytestmark = pytest.mark.django_db
 
 
-def _day(person, jobs: list[Job]) -> list[dict]:  # type: ignore[no-untyped-def]
+def _day(person, jobs: list[Job]) -> list[dict]:
     ops = []
     for i, job in enumerate(jobs):
         ops += [op(person, "start", {"job_id": job.pk}), op(person, "arrive", {"job_id": job.pk})]
@@ -37,7 +37,7 @@ def _writes(ctx: CaptureQueriesContext) -> list[str]:
 
 def test_a_day_of_steps_lands_like_op_by_op_with_a_constant_number_of_statements(
     station, courier, supervisor
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     person = courier[1]
     counts = {}
     for n in (2, 3, 9):  # the first push also creates the device's state: compare the later two
@@ -69,7 +69,7 @@ def test_a_day_of_steps_lands_like_op_by_op_with_a_constant_number_of_statements
 
 def test_an_op_that_fails_half_way_is_undone_in_memory_and_later_ops_see_the_earlier_state(
     station, courier, supervisor
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     person = courier[1]
     good = ready_job(station, supervisor, courier[0])
     from backend.shipments.services import job_assign
@@ -105,7 +105,7 @@ def test_an_op_that_fails_half_way_is_undone_in_memory_and_later_ops_see_the_ear
 
 
 @pytest.mark.postgres
-def test_a_row_refused_at_flush_rejects_only_its_op(station, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_a_row_refused_at_flush_rejects_only_its_op(station, courier, supervisor) -> None:
     person = courier[1]
     a, b = ready_job(station, supervisor, courier[0]), ready_job(station, supervisor, courier[0])
     ops = [
@@ -125,7 +125,7 @@ def test_a_row_refused_at_flush_rejects_only_its_op(station, courier, supervisor
     assert ProofOfDelivery.objects.filter(job_id=b.pk).count() == 1
 
 
-def test_two_jobs_of_one_parcel_in_one_push_see_each_others_changes(station, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_two_jobs_of_one_parcel_in_one_push_see_each_others_changes(station, courier, supervisor) -> None:
     person = courier[1]
     first = ready_job(station, supervisor, courier[0])
     # A second open job on the same parcel (as a re-attempt or a pickup-then-delivery would be).

@@ -13,17 +13,17 @@ from backend.common.errors import DomainError
 from backend.shipments.numbering import next_tracking_no
 from backend.waybills import services
 from backend.waybills.models import WaybillBlock
-from mobile.rules.tracking import make_tracking_no, serial_of
+from parcelkit.rules.tracking import make_tracking_no, serial_of
 
 
-def test_a_courier_gets_a_block_and_its_numbers_are_valid(courier) -> None:  # type: ignore[no-untyped-def]
+def test_a_courier_gets_a_block_and_its_numbers_are_valid(courier) -> None:
     block = services.waybill_block_allocate(ctx=courier[1].ctx, device_id="hh-1", size=100)
     assert block.size == 100
     number = make_tracking_no(block.first_serial + 5)
     assert services.waybill_block_for_number(tracking_no=number, device_id="hh-1") == block
 
 
-def test_a_number_from_another_devices_block_is_refused(courier, other_courier) -> None:  # type: ignore[no-untyped-def]
+def test_a_number_from_another_devices_block_is_refused(courier, other_courier) -> None:
     mine = services.waybill_block_allocate(ctx=courier[1].ctx, device_id="hh-1", size=10)
     with pytest.raises(DomainError) as exc:
         services.waybill_block_for_number(tracking_no=make_tracking_no(mine.first_serial), device_id="hh-2")
@@ -34,7 +34,7 @@ def test_a_number_from_another_devices_block_is_refused(courier, other_courier) 
     assert exc.value.code == "number_not_issued_to_device"
 
 
-def test_only_couriers_get_blocks_and_only_two_open_per_device(courier, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_only_couriers_get_blocks_and_only_two_open_per_device(courier, supervisor) -> None:
     with pytest.raises(DomainError) as exc:
         services.waybill_block_allocate(ctx=supervisor.ctx, device_id="desk", size=10)
     assert exc.value.code == "wrong_role"
@@ -45,7 +45,7 @@ def test_only_couriers_get_blocks_and_only_two_open_per_device(courier, supervis
     assert exc.value.code == "too_many_open_blocks"
 
 
-def test_closing_reports_used_and_void_numbers(courier) -> None:  # type: ignore[no-untyped-def]
+def test_closing_reports_used_and_void_numbers(courier) -> None:
     block = services.waybill_block_allocate(ctx=courier[1].ctx, device_id="hh-1", size=10)
     used = [block.first_serial, block.first_serial + 1, block.first_serial + 1]
     closed = services.waybill_block_close(ctx=courier[1].ctx, block_id=block.pk, used_serials=used)
@@ -59,7 +59,7 @@ def test_closing_reports_used_and_void_numbers(courier) -> None:  # type: ignore
     )
 
 
-def test_close_refuses_serials_outside_the_block(courier) -> None:  # type: ignore[no-untyped-def]
+def test_close_refuses_serials_outside_the_block(courier) -> None:
     block = services.waybill_block_allocate(ctx=courier[1].ctx, device_id="hh-1", size=10)
     with pytest.raises(DomainError) as exc:
         services.waybill_block_close(
@@ -68,13 +68,12 @@ def test_close_refuses_serials_outside_the_block(courier) -> None:  # type: igno
     assert exc.value.code == "invalid"
 
 
-def test_api_allocates_lists_and_closes(client, courier, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_api_allocates_lists_and_closes(client, courier, supervisor) -> None:
     auth = courier[1].auth
-    created = client.post(
-        "/api/v1/waybill-blocks", {"device_id": "hh-9", "size": 50}, content_type="application/json", **auth
-    )
+    created = client.post("/api/v1/waybill-blocks", {"size": 50}, content_type="application/json", **auth)
     assert created.status_code == 201, created.json()
     body = created.json()
+    assert body["device_id"] == f"device-{courier[1].user.pk}"  # the token's device
     assert serial_of(body["first_tracking_no"]) == body["first_serial"] and body["size"] == 50
     listed = client.get("/api/v1/waybill-blocks", **auth).json()
     assert [b["id"] for b in listed] == [body["id"]]
@@ -91,7 +90,7 @@ def test_api_allocates_lists_and_closes(client, courier, supervisor) -> None:  #
     assert denied.status_code == 403 and denied.json()["code"] == "wrong_role"
     bad = client.post(
         "/api/v1/waybill-blocks",
-        {"device_id": "hh-9", "size": 10**9},
+        {"size": 10**9},
         content_type="application/json",
         **auth,
     )
@@ -107,7 +106,7 @@ def test_api_allocates_lists_and_closes(client, courier, supervisor) -> None:  #
 )
 def test_concurrent_allocations_never_issue_a_number_twice(
     courier, sizes: list[int], server_numbers: int
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Threads allocate blocks (one device each) while the server issues single numbers, all at once."""
     ctx = courier[1].ctx
     barrier = threading.Barrier(len(sizes) + 1)
@@ -141,3 +140,25 @@ def test_concurrent_allocations_never_issue_a_number_twice(
     for block in WaybillBlock.objects.all():
         issued.extend(range(block.first_serial, block.last_serial + 1))
     assert len(issued) == len(set(issued))
+
+
+def test_a_block_goes_to_the_tokens_device_never_to_one_named_in_the_body(  # type: ignore[no-untyped-def]
+    client, courier, other_courier
+) -> None:
+    # Courier B naming A's device used to fill A's open-block quota (A then got too_many_open_blocks).
+    a_device = f"device-{courier[1].user.pk}"
+    for _ in range(services.MAX_OPEN_BLOCKS_PER_DEVICE):
+        r = client.post(
+            "/api/v1/waybill-blocks",
+            {"device_id": a_device, "size": 10},
+            content_type="application/json",
+            **other_courier[1].auth,
+        )
+        assert (r.status_code, r.json()["code"]) == (403, "wrong_device")
+    mine = client.post(
+        "/api/v1/waybill-blocks",
+        {"device_id": a_device, "size": 10},
+        content_type="application/json",
+        **courier[1].auth,
+    )
+    assert mine.status_code == 201 and mine.json()["device_id"] == a_device

@@ -13,14 +13,18 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from mobile.devices.label_renderer import ZplLabelRenderer
+from mobile.devices.printer import NetworkPrinter
 from mobile.devices.scale import Scale
 from mobile.devices.scale_sim import ScaleSimulator
-from mobile.flows.pickup import FlowError, NetworkPrinter, PickupFlow, PickupJob, Step
-from mobile.rules.pricing import TariffBook
-from mobile.rules.tracking import make_tracking_no
-from mobile.waybills import JsonFileBlockStore, WaybillIssuer
+from mobile.flows.pickup import FlowError, PickupFlow, PickupJob, Step
+from mobile.offline.waybills import JsonFileBlockStore, WaybillIssuer
+from parcelkit.rules.pricing import TariffBook
+from parcelkit.rules.tracking import make_tracking_no
 
-TABLE = json.loads((Path(__file__).parents[3] / "mobile" / "rules" / "pricing_cases.json").read_text("utf-8"))
+TABLE = json.loads(
+    (Path(__file__).parents[3] / "parcelkit" / "rules" / "pricing_cases.json").read_text("utf-8")
+)
 BOOK = TariffBook.from_json(TABLE["tariff_book"] | {"version": "3"})
 JOB = PickupJob(
     job_id=41,
@@ -82,8 +86,14 @@ def flow(
     issuer: WaybillIssuer, scale: Scale | None = None, printer: object = None, job: PickupJob = JOB
 ) -> PickupFlow:
     return PickupFlow(
-        job, book=BOOK, issuer=issuer, scale=scale, scale_model="ACS-30" if scale else "", printer=printer
-    )  # type: ignore[arg-type]
+        job,
+        book=BOOK,
+        issuer=issuer,
+        labels=ZplLabelRenderer(),
+        scale=scale,
+        scale_model="ACS-30" if scale else "",
+        printer=printer,
+    )
 
 
 def test_scale_and_label_take_four_courier_steps(scale: Scale, issuer: WaybillIssuer) -> None:

@@ -1,0 +1,115 @@
+"""Which options a customer is offered, by trigger and by the failed attempt's reason code.
+
+The texts are stored with the negotiation exactly as shown (both languages), so the consent
+record can say what the customer agreed to even if these wordings change later.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from backend.negotiation.option import OptionInput
+from backend.negotiation.route_windows import Window, job_windows
+from backend.negotiation.states import OptionKind
+from backend.shipments.models import Job
+from backend.shipments.states import ReasonCode
+
+# What fits each reason (issue 14): another time for whoever was simply not there; the address
+# for a wrong one; the sender for a refusal. Reasons not listed get windows and the station.
+WINDOWS, STATION, LOCKER, REDIRECT, RETURN = "windows", "station", "locker", "redirect", "return"
+BY_REASON: dict[str, tuple[str, ...]] = {
+    ReasonCode.NOT_HOME: (WINDOWS, STATION, LOCKER),
+    ReasonCode.WRONG_ADDRESS: (REDIRECT, STATION),
+    ReasonCode.ADDRESS_INCOMPLETE: (REDIRECT, STATION),
+    ReasonCode.REFUSED: (RETURN,),
+    ReasonCode.COD_NOT_READY: (WINDOWS,),
+    ReasonCode.CUSTOMER_RESCHEDULED: (WINDOWS,),
+}
+DEFAULT_KINDS = (WINDOWS, STATION)
+
+
+def pickup_code() -> str:
+    """Six digits the customer reads out at the station counter."""
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def _window_text(w: Window, today: datetime) -> dict[str, str]:
+    tomorrow = w.start.date() == (today + timedelta(days=1)).date()
+    hours = f"{w.start:%H:%M}–{w.end:%H:%M}"
+    return {
+        "zh": f"{'明天' if tomorrow else '今天'} {hours}",
+        "en": f"{'Tomorrow' if tomorrow else 'Today'} {hours}",
+    }
+
+
+def window_options(job: Job, now: datetime) -> list[OptionInput]:
+    """Up to three windows today and three tomorrow that the courier's route can keep."""
+    tz = ZoneInfo(job.station.time_zone)
+    local = now.astimezone(tz)
+    found = job_windows(job, local.date(), now) + job_windows(job, local.date() + timedelta(days=1), now)
+    return [
+        OptionInput(
+            key=f"w{i}",
+            kind=OptionKind.WINDOW,
+            text=_window_text(Window(w.start.astimezone(tz), w.end.astimezone(tz), w.position), local),
+            window_start=w.start,
+            window_end=w.end,
+        )
+        for i, w in enumerate(found, 1)
+    ]
+
+
+def options_for(job: Job, reason_code: str, now: datetime) -> tuple[list[OptionInput], str]:
+    """The options after a failed attempt with ``reason_code``, and the default (never a consent)."""
+    kinds = BY_REASON.get(reason_code, DEFAULT_KINDS)
+    options: list[OptionInput] = []
+    for kind in kinds:
+        if kind == WINDOWS:
+            options += window_options(job, now)
+        elif kind == STATION:
+            options.append(
+                OptionInput(
+                    key="station",
+                    kind=OptionKind.HOLD_STATION,
+                    text={
+                        "zh": "到站点自取（凭取件码）",
+                        "en": "Collect it at the station (with a pickup code)",
+                    },
+                    extra={"pickup_code": pickup_code()},
+                )
+            )
+        elif kind == LOCKER:
+            options.append(
+                OptionInput(
+                    key="locker",
+                    kind=OptionKind.HOLD_LOCKER,
+                    text={"zh": "放入快递柜", "en": "Put it in a parcel locker"},
+                )
+            )
+        elif kind == REDIRECT:
+            options.append(
+                OptionInput(
+                    key="redirect",
+                    kind=OptionKind.REDIRECT,
+                    text={"zh": "改到另一个地址", "en": "Deliver to another address"},
+                )
+            )
+        elif kind == RETURN:
+            options.append(
+                OptionInput(
+                    key="return",
+                    kind=OptionKind.RETURN,
+                    text={"zh": "退回寄件人", "en": "Return it to the sender"},
+                )
+            )
+    # Silence is not consent: with no answer the courier simply tries again.
+    options.append(
+        OptionInput(
+            key="keep",
+            kind=OptionKind.KEEP,
+            text={"zh": "下次派送时再送", "en": "Try again on the next round"},
+        )
+    )
+    return options, "keep"

@@ -1,0 +1,147 @@
+"""The outbox: every action the courier records, in order, until the server has answered it.
+
+States: ``queued`` (not yet answered), ``applied`` (the server applied it, or had already),
+``rejected`` (the server refused it: kept with its code and message, shown to the courier, never
+dropped). An applied op is ``settled`` once a pull that started after its answer has completed,
+because that pull's snapshots already include its effect.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from mobile.offline.local_state import rebuild
+from mobile.offline.store import Store, dumps
+from parcelkit.uuid7 import uuid7
+
+MAX_TRIES = 5  # "retry" answers before an op is shown to the courier as failed
+
+
+@dataclass(frozen=True)
+class OutboxOp:
+    seq: int
+    op_id: str
+    kind: str
+    job_id: int | None
+    event_at: str
+    payload: dict[str, Any]
+    state: str
+    code: str
+    message: str
+
+    def wire(self, device_id: str) -> dict[str, Any]:
+        return {
+            "op_id": self.op_id,
+            "device_id": device_id,
+            "seq": self.seq,
+            "event_at": self.event_at,
+            "kind": self.kind,
+            "payload": self.payload,
+        }
+
+
+def _row(r: Any) -> OutboxOp:
+    return OutboxOp(
+        int(r["seq"]),
+        str(r["op_id"]),
+        str(r["kind"]),
+        r["job_id"],
+        str(r["event_at"]),
+        json.loads(r["payload"]),
+        str(r["state"]),
+        str(r["code"]),
+        str(r["message"]),
+    )
+
+
+def append(
+    store: Store, *, kind: str, payload: dict[str, Any], event_at: datetime, job_id: int | None = None
+) -> str:
+    """Store an op and update the local view, in one transaction. Returns the op id."""
+    op_id = str(uuid7())
+    with store.tx():
+        store.db.execute(
+            "INSERT INTO outbox (seq, op_id, kind, job_id, event_at, payload, state) VALUES (?, ?, ?, ?, ?, ?, 'queued')",
+            (store.next_seq(), op_id, kind, job_id, event_at.isoformat(), dumps(payload)),
+        )
+        if job_id is not None:
+            rebuild(store, job_id, store.server_job(job_id))
+    return op_id
+
+
+def queued(store: Store, limit: int) -> list[OutboxOp]:
+    rows = store.db.execute("SELECT * FROM outbox WHERE state = 'queued' ORDER BY seq LIMIT ?", (limit,))
+    return [_row(r) for r in rows]
+
+
+def all_ops(store: Store) -> list[OutboxOp]:
+    return [_row(r) for r in store.db.execute("SELECT * FROM outbox ORDER BY seq")]
+
+
+def rejected(store: Store) -> list[OutboxOp]:
+    """What the courier must look at: refused actions with the server's reason."""
+    return [_row(r) for r in store.db.execute("SELECT * FROM outbox WHERE state = 'rejected' ORDER BY seq")]
+
+
+def pending_count(store: Store) -> int:
+    return int(store.db.execute("SELECT COUNT(*) FROM outbox WHERE state = 'queued'").fetchone()[0])
+
+
+def record_results(store: Store, results: list[dict[str, Any]]) -> int:
+    """Store the server's answers; returns how many ops were answered (``retry`` leaves an op queued)."""
+    answered = 0
+    now = time.time()
+    jobs: set[int] = set()
+    with store.tx():
+        for r in results:
+            outcome = r.get("outcome")
+            if outcome == "duplicate":
+                outcome = r.get("original", "applied")
+            if outcome not in ("applied", "rejected"):
+                row = store.db.execute(
+                    "UPDATE outbox SET tries = tries + 1 WHERE op_id = ? RETURNING tries", (r.get("op_id"),)
+                ).fetchone()
+                if row is None or row[0] < MAX_TRIES:
+                    continue
+                # The server failed on it again and again: show it to the courier rather than retry for ever.
+                outcome, r = (
+                    "rejected",
+                    {
+                        **r,
+                        "code": r.get("code") or "server_error",
+                        "message": r.get("message") or "the server could not apply this action",
+                    },
+                )
+            cur = store.db.execute(
+                "UPDATE outbox SET state = ?, code = ?, message = ?, result = ?, acked_at = ? "
+                "WHERE op_id = ? AND state = 'queued' RETURNING job_id",
+                (outcome, r.get("code", ""), r.get("message", ""), dumps(r), now, r.get("op_id")),
+            )
+            row = cur.fetchone()
+            if row is not None:
+                answered += 1
+                if row[0] is not None:
+                    jobs.add(int(row[0]))
+        for job_id in jobs:  # a rejected op's effect leaves the local view now
+            rebuild(store, job_id, store.server_job(job_id))
+    return answered
+
+
+def reject_locally(store: Store, op_id: str, code: str, message: str) -> None:
+    """The server refused the op's whole request (not just the op): keep it, visibly, as rejected."""
+    record_results(store, [{"op_id": op_id, "outcome": "rejected", "code": code, "message": message}])
+
+
+def settle(store: Store, answered_before: float) -> None:
+    """A pull that started at ``answered_before`` finished: ops answered before it are in its snapshots."""
+    with store.tx():
+        rows = store.db.execute(
+            "UPDATE outbox SET settled = 1 WHERE state = 'applied' AND settled = 0 AND acked_at < ? RETURNING job_id",
+            (answered_before,),
+        ).fetchall()
+        for job_id in {int(r[0]) for r in rows if r[0] is not None}:
+            rebuild(store, job_id, store.server_job(job_id))

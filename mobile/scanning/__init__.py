@@ -1,0 +1,1 @@
+"""Scanning: the keyboard-wedge buffer, scan modes and verdicts, camera decoding, the scan desk."""

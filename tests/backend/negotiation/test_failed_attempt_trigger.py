@@ -1,0 +1,110 @@
+"""A failed attempt opens a negotiation by itself (a follow-up after commit), with options fitting
+its reason code and windows the courier's plan can keep; running the follow-up twice opens one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from backend.negotiation import tasks
+from backend.negotiation.models import Negotiation
+from backend.negotiation.services.triggers import negotiation_offer_after_failure
+from backend.shipments import services as svc
+from backend.shipments.services import followups
+from tests.backend.negotiation.conftest import NOW, SH
+from tests.fixtures.jobs import make_job
+
+pytestmark = pytest.mark.django_db
+
+
+def fail(station, supervisor, courier, reason: str):  # type: ignore[no-untyped-def]
+    job = make_job(station, supervisor.ctx)
+    svc.scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=supervisor.ctx)
+    svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
+    svc.job_start(job_id=job.pk, ctx=courier[1].ctx)
+    return svc.job_fail(job_id=job.pk, ctx=courier[1].ctx, reason_code=reason)
+
+
+def at(day: int, hour: int) -> str:
+    return datetime(2026, 11, day, hour, 0, tzinfo=SH).isoformat()
+
+
+def test_not_home_offers_windows_today_and_tomorrow_the_station_a_locker_and_a_retry(
+    frozen, station, supervisor, courier
+) -> None:  # type: ignore[no-untyped-def]
+    job = fail(station, supervisor, courier, "not_home")
+    n = negotiation_offer_after_failure(job_id=job.pk, attempt_number=1, now=NOW)
+    assert n is not None
+    assert (n.trigger, n.reason_code, n.attempt_number, n.default_key) == (
+        "failed_attempt",
+        "not_home",
+        1,
+        "keep",
+    )
+    windows = [
+        (o["window_start"], o["window_end"], o["text"]["en"]) for o in n.options if o["kind"] == "window"
+    ]
+    # From 10:00 the earliest window starts half an hour out; tomorrow's start at the shift start.
+    assert windows == [
+        (at(24, 10)[:11] + "10:30:00+08:00", at(24, 11)[:11] + "11:30:00+08:00", "Today 10:30–11:30"),
+        (at(24, 11)[:11] + "11:30:00+08:00", at(24, 12)[:11] + "12:30:00+08:00", "Today 11:30–12:30"),
+        (at(24, 12)[:11] + "12:30:00+08:00", at(24, 13)[:11] + "13:30:00+08:00", "Today 12:30–13:30"),
+        (at(25, 8), at(25, 9), "Tomorrow 08:00–09:00"),
+        (at(25, 9), at(25, 10), "Tomorrow 09:00–10:00"),
+        (at(25, 10), at(25, 11), "Tomorrow 10:00–11:00"),
+    ]
+    assert [o["kind"] for o in n.options][6:] == ["hold_station", "hold_locker", "keep"]
+    code = n.option("station")["pickup_code"]  # type: ignore[index]
+    assert isinstance(code, str) and len(code) == 6 and code.isdigit()
+
+
+@pytest.mark.parametrize(
+    ("reason", "kinds"),
+    [
+        ("refused", ["return", "keep"]),
+        ("wrong_address", ["redirect", "hold_station", "keep"]),
+        ("address_incomplete", ["redirect", "hold_station", "keep"]),
+    ],
+)
+def test_options_follow_the_reason_code(frozen, station, supervisor, courier, reason, kinds) -> None:  # type: ignore[no-untyped-def]
+    job = fail(station, supervisor, courier, reason)
+    n = negotiation_offer_after_failure(job_id=job.pk, attempt_number=1, now=NOW)
+    assert n is not None and [o["kind"] for o in n.options] == kinds
+
+
+@pytest.mark.parametrize("reason", ["cod_not_ready", "customer_rescheduled"])
+def test_cod_and_rescheduling_offer_windows(frozen, station, supervisor, courier, reason) -> None:  # type: ignore[no-untyped-def]
+    job = fail(station, supervisor, courier, reason)
+    n = negotiation_offer_after_failure(job_id=job.pk, attempt_number=1, now=NOW)
+    assert n is not None and {o["kind"] for o in n.options} == {"window", "keep"}
+
+
+def test_the_follow_up_is_idempotent_and_ignores_a_stale_attempt(
+    frozen, station, supervisor, courier
+) -> None:  # type: ignore[no-untyped-def]
+    job = fail(station, supervisor, courier, "not_home")
+    first = tasks.offer_after_failed_attempt(job.pk, 1)
+    assert tasks.offer_after_failed_attempt(job.pk, 1) == first
+    assert Negotiation.objects.count() == 1
+    assert tasks.offer_after_failed_attempt(job.pk, 2) is None  # no such attempt
+    assert Negotiation.objects.count() == 1
+
+
+def test_a_failed_delivery_sends_the_follow_up_by_name_after_commit(  # type: ignore[no-untyped-def]
+    settings, monkeypatch, frozen, station, supervisor, courier, django_capture_on_commit_callbacks
+) -> None:
+    sent: list[tuple[str, list[int]]] = []
+    monkeypatch.setattr(followups.current_app, "send_task", lambda name, args: sent.append((name, args)))
+    job = make_job(station, supervisor.ctx)
+    svc.scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=supervisor.ctx)
+    svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
+    svc.job_start(job_id=job.pk, ctx=courier[1].ctx)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setattr("backend.dispatch.tasks.replan_courier.delay", lambda *a: None)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        svc.job_fail(job_id=job.pk, ctx=courier[1].ctx, reason_code="not_home")
+    assert sent == []
+    for callback in callbacks:
+        callback()
+    assert sent == [("negotiation.offer_after_failed_attempt", [job.pk, 1])]

@@ -1,0 +1,65 @@
+"""A revoked token keeps no socket: logout and revocation close its sockets at once, and a socket
+whose revocation ring was lost can no longer act (it re-checks its token before every command)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from backend.accounts.models import ApiToken
+from backend.realtime.codes import Close
+from backend.shipments.models import Job
+from tests.backend.realtime.conftest import Socket, feed_path, run
+from tests.backend.realtime.helpers import assign
+from tests.fixtures.jobs import make_job
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def _open(path: str) -> Socket:
+    sock = Socket(path)
+    assert (await sock.open())["type"] == "session.ready"
+    return sock
+
+
+def _post(url: str, token: str, body: dict[str, Any] | None = None) -> int:
+    client = APIClient()
+    return client.post(url, body or {}, format="json", HTTP_AUTHORIZATION=f"Token {token}").status_code
+
+
+async def _closed_unauthenticated(sock: Socket) -> None:
+    error = await sock.receive()
+    assert (error["type"], error["payload"]["code"]) == ("error", "not_authenticated")
+    assert await sock.close_code() == Close.UNAUTHENTICATED
+
+
+async def test_logout_closes_the_tokens_sockets_at_once(station, supervisor):  # type: ignore[no-untyped-def]
+    sup = await _open(feed_path(f"/ws/station/{station.code}/", token=supervisor.token))
+    assert await run(_post)("/api/v1/auth/logout", supervisor.token) == 204
+    await _closed_unauthenticated(sup)
+
+
+async def test_a_supervisors_revocation_closes_the_couriers_socket(station, courier, supervisor):  # type: ignore[no-untyped-def]
+    x, x_person = courier
+    xs = await _open(feed_path("/ws/courier/", token=x_person.token))
+    status = await run(_post)(
+        f"/api/v1/couriers/{x.pk}/revoke-tokens", supervisor.token, {"reason": "phone stolen"}
+    )
+    assert status == 200
+    await _closed_unauthenticated(xs)
+
+
+async def test_a_socket_whose_ring_was_lost_cannot_act(station, courier, other_courier, supervisor):  # type: ignore[no-untyped-def]
+    (x, _), (y, _) = courier, other_courier
+    job = await run(make_job)(station, supervisor.ctx)
+    await assign(job.pk, x.pk, supervisor)
+    sup = await _open(feed_path(f"/ws/station/{station.code}/", token=supervisor.token))
+    await sup.drain()
+    # Revoked behind the socket's back (no ring reaches it): the next command must not run.
+    await run(ApiToken.objects.filter(user=supervisor.user).update)(revoked_at=timezone.now())
+    await sup.send({"type": "job.reassign", "id": 1, "payload": {"job_id": job.pk, "courier_id": y.pk}})
+    await _closed_unauthenticated(sup)
+    assert (await run(Job.objects.get)(pk=job.pk)).courier_id == x.pk

@@ -1,0 +1,58 @@
+import pytest
+
+from parcelkit.rules.privacy import mask_address, mask_name, mask_phone
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("13812345678", "138****5678"),
+        ("+86 138-1234-5678", "138****5678"),
+        ("8613812345678", "138****5678"),
+        ("0755-26781234", "075****1234"),
+        ("2678123", "****8123"),
+        ("12345", "****"),
+        ("", ""),
+    ],
+)
+def test_mask_phone(raw: str, masked: str) -> None:
+    assert mask_phone(raw) == masked
+
+
+def test_masked_phone_never_contains_the_middle_digits() -> None:
+    assert "1234" not in mask_phone("13812345678")
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("张三", "张*"),
+        ("张", "张*"),
+        ("欧阳娜娜", "欧***"),
+        (" 李四 ", "李*"),
+        ("John Smith", "J********"),
+        ("", ""),
+    ],
+)
+def test_mask_name(raw: str, masked: str) -> None:
+    assert mask_name(raw) == masked
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("广东省深圳市南山区科技园南区深南大道10000号", "广东省深圳市南山区****"),
+        ("北京市朝阳区建国路88号SOHO现代城5号楼", "北京市朝阳区****"),
+        ("新疆维吾尔自治区乌鲁木齐市天山区解放北路1号", "新疆维吾尔自治区乌鲁木齐市天山区****"),
+        ("浙江省杭州市余杭区", "浙江省杭州市余杭区"),
+        ("221B Baker Street, London", "****, London"),
+        ("Flat 3 somewhere", "****"),
+        ("", ""),
+    ],
+)
+def test_mask_address(raw: str, masked: str) -> None:
+    assert mask_address(raw) == masked
+
+
+def test_masked_address_hides_the_house_number() -> None:
+    assert "10000" not in mask_address("广东省深圳市南山区深南大道10000号")
