@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "backend.pickup",
     "backend.demo",
     "backend.negotiation",
+    "backend.console",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +74,8 @@ MIDDLEWARE = [
     # Static files (vendored JavaScript, Swagger UI) from the app itself: stations run on closed networks.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The console's language: the user's choice (cookie), else the browser's, else LANGUAGE_CODE.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -81,6 +84,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "backend.urls"
+# The supervisor console's login is the front door (backend/console/).
+LOGIN_URL = "console:front-door"
 WSGI_APPLICATION = "backend.wsgi.application"
 ASGI_APPLICATION = "backend.asgi.application"
 

@@ -13,8 +13,14 @@ URLs: docs/operations.md has the nginx log format that leaves the query string o
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs
+
+from django.conf import settings
+from django.contrib.auth import get_user
+from django.http.cookie import parse_cookie
 
 from backend.accounts.authentication import user_for_key
 from backend.accounts.models import ApiToken
@@ -67,8 +73,32 @@ def courier_audience(params: dict[str, str], courier_id: int | None) -> Audience
     return Audience("courier", who.courier_id, who, token.device_id, token.pk)
 
 
-def station_audience(params: dict[str, str], code: str) -> Audience:
-    who, token = _staff_principal(params)
+def session_user(scope: Mapping[str, Any]) -> Any | None:
+    """The user logged in to the console in this browser (its session cookie), or None.
+
+    Read here, only for a station feed opened without a token, rather than by Channels'
+    ``AuthMiddlewareStack`` for every socket: that would put a database-thread hop in front of
+    each handheld's and customer's handshake too.
+    """
+    raw = b"; ".join(value for name, value in scope.get("headers", []) if name == b"cookie")
+    key = parse_cookie(raw.decode("latin-1")).get(settings.SESSION_COOKIE_NAME)
+    if not key:
+        return None
+    store = import_module(settings.SESSION_ENGINE).SessionStore(key)
+    user = get_user(SimpleNamespace(session=store))  # type: ignore[arg-type]  # get_user only reads .session
+    return user if user.is_authenticated else None
+
+
+def station_audience(params: dict[str, str], code: str, scope: Mapping[str, Any] | None = None) -> Audience:
+    """A supervisor's (own station) or admin's (any) token; or, without a token, the logged-in
+    session of the console's page (the Origin check keeps other sites' pages out)."""
+    user = session_user(scope) if scope is not None and "token" not in params else None
+    token_id: int | None = None  # a session has no device token to revoke: logging out ends it
+    if user is not None:
+        who, device_id = principal_of(user), "console"
+    else:
+        who, token = _staff_principal(params)
+        device_id, token_id = token.device_id, token.pk
     if who.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise Refusal(Close.FORBIDDEN, "only supervisors and admins can follow a station")
     station_id = Station.objects.filter(code=code).values_list("pk", flat=True).first()
@@ -76,7 +106,7 @@ def station_audience(params: dict[str, str], code: str) -> Audience:
         raise Refusal(Close.NOT_FOUND, f"no station {code!r}")
     if not who.can_see_station(station_id):
         raise Refusal(Close.FORBIDDEN, "you can only follow your own station")
-    return Audience("station", station_id, who, token.device_id, token.pk)
+    return Audience("station", station_id, who, device_id, token_id)
 
 
 def shipment_audience(params: dict[str, str], tracking_no: str) -> Audience:

@@ -284,7 +284,8 @@ class StationFeedConsumer(FeedConsumer):
     feed = "station"
 
     def open_audience(self, params: dict[str, str]) -> Audience:
-        return auth.station_audience(params, self.scope["url_route"]["kwargs"]["code"])
+        code = self.scope["url_route"]["kwargs"]["code"]
+        return auth.station_audience(params, code, self.scope)
 
 
 class ShipmentFeedConsumer(FeedConsumer):

@@ -1,0 +1,69 @@
+"""The console's page opens the station feed with its login session instead of a device token."""
+
+from __future__ import annotations
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import User
+from django.test import Client
+
+from backend.asgi import application
+from backend.couriers.models import Courier, Station
+from backend.realtime.codes import Close
+from tests.backend.realtime.conftest import Socket, run
+from tests.fixtures.people import Person
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _session_cookie(user: User) -> str:
+    client = Client()
+    client.force_login(user)
+    return str(client.cookies["sessionid"].value)
+
+
+class SessionSocket(Socket):
+    def __init__(self, path: str, session: str | None, origin: str = "http://testserver") -> None:
+        super().__init__(path)
+        headers = [(b"origin", origin.encode())]
+        if session is not None:
+            headers.append((b"cookie", f"sessionid={session}".encode()))
+        self.comm = WebsocketCommunicator(application, path, headers=headers)
+
+
+async def _refusal(sock: Socket) -> int:
+    first = await sock.open()
+    assert first["type"] == "error", first
+    code = await sock.close_code()
+    await sock.close()
+    return code
+
+
+async def test_a_supervisor_s_session_opens_their_station_feed(station: Station, supervisor: Person) -> None:
+    sock = SessionSocket(f"/ws/station/{station.code}/", await run(_session_cookie)(supervisor.user))
+    ready = await sock.open()
+    assert ready["type"] == "session.ready" and ready["payload"]["feed"] == "station"
+    await sock.close()
+
+
+async def test_another_station_s_supervisor_session_is_refused(
+    station: Station, other_supervisor: Person
+) -> None:
+    sock = SessionSocket(f"/ws/station/{station.code}/", await run(_session_cookie)(other_supervisor.user))
+    assert await _refusal(sock) == Close.FORBIDDEN
+
+
+async def test_a_courier_session_is_refused(station: Station, courier: tuple[Courier, Person]) -> None:
+    sock = SessionSocket(f"/ws/station/{station.code}/", await run(_session_cookie)(courier[1].user))
+    assert await _refusal(sock) == Close.FORBIDDEN
+
+
+async def test_no_session_and_no_token_is_unauthenticated(station: Station) -> None:
+    assert await _refusal(SessionSocket(f"/ws/station/{station.code}/", None)) == Close.UNAUTHENTICATED
+
+
+async def test_a_page_on_another_site_cannot_use_the_cookie(station: Station, supervisor: Person) -> None:
+    cookie = await run(_session_cookie)(supervisor.user)
+    sock = SessionSocket(f"/ws/station/{station.code}/", cookie, origin="https://evil.example")
+    connected, _ = await sock.comm.connect(timeout=5)
+    assert connected is False
