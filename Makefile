@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The clock guard (tests/clock.py): the suite again at hostile instants, as preset@station-zone.
+CLOCK_RUNS ?= utc-2330@Asia/Shanghai station-0300@America/Los_Angeles
 
 .PHONY: run test lint install lock seed bench clean
 
@@ -27,6 +29,7 @@ run: install
 	$(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "Parcelrun is running on http://$(HOST):$(PORT)/  (HTTP + websockets, SQLite, in-process layers)"
+	@echo "  console:   http://$(HOST):$(PORT)/   log in as supervisor / parcelrun-demo  (station HZXH01)"
 	@echo "  API docs:  http://$(HOST):$(PORT)/api/docs/      schema: /api/schema/"
 	@echo "  admin:     http://$(HOST):$(PORT)/admin/         (see the demo logins above)"
 	@echo "  try:       curl -s -X POST http://$(HOST):$(PORT)/api/v1/auth/login -H 'Content-Type: application/json' \\"
@@ -49,6 +52,10 @@ test: install
 	  || { echo "migrations are out of date: run manage.py makemigrations"; exit 1; }; \
 	FAST_PASSWORD_HASHER=True $(BIN)/pytest -q -m "not browser and not ui" $(PYTEST_ARGS) tests; s=$$?; \
 	[ $$s -eq 0 ] || exit $$s; \
+	for run in $(CLOCK_RUNS); do \
+	  echo "make test: the suite at $${run%@*}, stations in $${run#*@}"; \
+	  FAST_PASSWORD_HASHER=True $(BIN)/pytest -q -m "not browser and not ui" --clock-at=$${run%@*} --station-tz=$${run#*@} $(PYTEST_ARGS) tests || exit $$?; \
+	done; \
 	if [ -n "$$(grep -rl 'pytest.mark.ui\|pytestmark = pytest.mark.ui' tests 2>/dev/null)" ]; then \
 	  FAST_PASSWORD_HASHER=True $(BIN)/pytest -q -m ui tests; s=$$?; [ $$s -eq 0 ] || [ $$s -eq 5 ] || exit $$s; fi; \
 	if [ -n "$$(grep -rl 'pytest.mark.browser' tests 2>/dev/null)" ]; then \

@@ -126,7 +126,8 @@ def test_an_answer_asks_for_a_replan_of_the_courier_after_commit(  # type: ignor
     n = offer(job, supervisor.ctx)
     settings.CELERY_TASK_ALWAYS_EAGER = False
     sent: list[tuple[object, ...]] = []
-    monkeypatch.setattr(tasks.replan_courier, "delay", lambda *a: sent.append(a))
+    # Follow-ups send the task by name (a signature): its apply_async is what gets called.
+    monkeypatch.setattr(tasks.replan_courier, "apply_async", lambda a, *_, **__: sent.append(tuple(a)))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         answer(n)
     assert sent == []

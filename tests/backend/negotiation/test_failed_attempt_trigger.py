@@ -101,7 +101,8 @@ def test_a_failed_delivery_sends_the_follow_up_by_name_after_commit(  # type: ig
     svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
     svc.job_start(job_id=job.pk, ctx=courier[1].ctx)
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    monkeypatch.setattr("backend.dispatch.tasks.replan_courier.delay", lambda *a: None)
+    monkeypatch.setattr("backend.dispatch.tasks.replan_courier.apply_async", lambda *a, **k: None)
+    monkeypatch.setattr("backend.dispatch.tasks.refresh_etas.apply_async", lambda *a, **k: None)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         svc.job_fail(job_id=job.pk, ctx=courier[1].ctx, reason_code="not_home")
     assert sent == []
