@@ -54,7 +54,8 @@ test: install
 	[ $$s -eq 0 ] || exit $$s; \
 	for run in $(CLOCK_RUNS); do \
 	  echo "make test: the suite at $${run%@*}, stations in $${run#*@}"; \
-	  FAST_PASSWORD_HASHER=True $(BIN)/pytest -q -m "not browser and not ui" --clock-at=$${run%@*} --station-tz=$${run#*@} $(PYTEST_ARGS) tests || exit $$?; \
+	  FAST_PASSWORD_HASHER=True PARCELRUN_TEST_CLOCK_AT=$${run%@*} PARCELRUN_TEST_STATION_TZ=$${run#*@} \
+	    $(BIN)/pytest -q -m "not browser and not ui" $(PYTEST_ARGS) tests || exit $$?; \
 	done; \
 	if [ -n "$$(grep -rl 'pytest.mark.ui\|pytestmark = pytest.mark.ui' tests 2>/dev/null)" ]; then \
 	  FAST_PASSWORD_HASHER=True $(BIN)/pytest -q -m ui tests; s=$$?; [ $$s -eq 0 ] || [ $$s -eq 5 ] || exit $$s; fi; \

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from django.utils import timezone
 
-from tests.clock import presets, resolve
+from tests.clock import presets, resolve, station_tz
 
 
 def test_presets_are_the_hostile_instants() -> None:
@@ -39,7 +39,7 @@ def test_a_child_python_process_reads_the_same_clock_as_the_suite() -> None:
 
 
 def test_the_session_runs_at_the_chosen_instant(pytestconfig: pytest.Config) -> None:
-    instant = resolve(str(pytestconfig.getoption("clock_at") or ""), "Asia/Shanghai")
+    instant = resolve(str(pytestconfig.getoption("clock_at") or ""), station_tz(pytestconfig))
     if instant is None:
         pytest.skip("the suite runs at the real time")
     # The clock ticks on from the instant: the session has been running for less than a few hours.

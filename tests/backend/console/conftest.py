@@ -7,8 +7,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-# 10:00 in Hangzhou on the fixtures' service date: the board shows the station's local day.
-NOW = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+from tests.clock import station_tz
+
+# 10:00 at the station on the fixtures' service date: the board shows the station's local day
+# (the stations' zone follows --station-tz).
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo(station_tz()))
 
 
 @pytest.fixture(autouse=True)

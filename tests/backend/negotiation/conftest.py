@@ -14,10 +14,12 @@ from backend.negotiation.models import Negotiation
 from backend.negotiation.services import OptionInput, negotiation_offer
 from backend.shipments import services as svc
 from backend.shipments.models import Job
+from tests.clock import station_tz
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person
 
-SH = ZoneInfo("Asia/Shanghai")
+# The stations' zone (Asia/Shanghai unless the suite runs with --station-tz / PARCELRUN_TEST_STATION_TZ).
+SH = ZoneInfo(station_tz())
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=SH)
 
 

@@ -26,8 +26,8 @@ def fail(station, supervisor, courier, reason: str):  # type: ignore[no-untyped-
     return svc.job_fail(job_id=job.pk, ctx=courier[1].ctx, reason_code=reason)
 
 
-def at(day: int, hour: int) -> str:
-    return datetime(2026, 11, day, hour, 0, tzinfo=SH).isoformat()
+def at(day: int, hour: int, minute: int = 0) -> str:
+    return datetime(2026, 11, day, hour, minute, tzinfo=SH).isoformat()
 
 
 def test_not_home_offers_windows_today_and_tomorrow_the_station_a_locker_and_a_retry(
@@ -47,9 +47,9 @@ def test_not_home_offers_windows_today_and_tomorrow_the_station_a_locker_and_a_r
     ]
     # From 10:00 the earliest window starts half an hour out; tomorrow's start at the shift start.
     assert windows == [
-        (at(24, 10)[:11] + "10:30:00+08:00", at(24, 11)[:11] + "11:30:00+08:00", "Today 10:30–11:30"),
-        (at(24, 11)[:11] + "11:30:00+08:00", at(24, 12)[:11] + "12:30:00+08:00", "Today 11:30–12:30"),
-        (at(24, 12)[:11] + "12:30:00+08:00", at(24, 13)[:11] + "13:30:00+08:00", "Today 12:30–13:30"),
+        (at(24, 10, 30), at(24, 11, 30), "Today 10:30–11:30"),
+        (at(24, 11, 30), at(24, 12, 30), "Today 11:30–12:30"),
+        (at(24, 12, 30), at(24, 13, 30), "Today 12:30–13:30"),
         (at(25, 8), at(25, 9), "Tomorrow 08:00–09:00"),
         (at(25, 9), at(25, 10), "Tomorrow 09:00–10:00"),
         (at(25, 10), at(25, 11), "Tomorrow 10:00–11:00"),
