@@ -247,9 +247,11 @@ class KpiPage:
     ranking: list[RankRow]
 
     def chart(self) -> dict[str, Any]:
-        """The trend as the page's chart reads it (JSON): x in seconds, one series per metric."""
+        """The trend as the page's chart reads it (JSON): one series per metric, x in seconds at
+        each station day's midnight *as if UTC* (the chart draws in UTC), so a point sits on its
+        day's tick whatever the browser's zone."""
         return {
-            "x": [int(datetime.combine(d, dtime(12), tzinfo=UTC).timestamp()) for d in self.days],
+            "x": [int(datetime.combine(d, dtime(0), tzinfo=UTC).timestamp()) for d in self.days],
             "series": [
                 {"metric": m.value, "label": str(m.label), "values": self.trend[m.value]}
                 for m in CHART_METRICS

@@ -23,6 +23,9 @@
   var plot = new uPlot({
     width: width(),
     height: 300,
+    // The x values are station days at midnight, written as UTC: draw them in UTC, not in the
+    // browser's zone, or a day's point would sit beside its tick.
+    tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
     series: series,
     scales: { x: { time: true }, y: { range: [0, 100] } },
     axes: [{}, { label: holder.dataset.percent || "%", values: function (u, vals) { return vals.map(function (v) { return v + "%"; }); } }]
