@@ -20,10 +20,13 @@ from backend.kpis.models import KpiDay, Metric
 from backend.kpis.selectors import day_bounds, kpi_day_figures, rollups_due
 from backend.kpis.services import kpi_rollup
 from backend.kpis.tasks import rollup_due
+from backend.negotiation.option import OptionInput
+from backend.negotiation.services import negotiation_answer, negotiation_offer
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
-from backend.shipments.services import job_assign, job_deliver, job_start, scan
+from backend.shipments.services import job_assign, job_deliver, job_fail, job_start, scan
 from backend.shipments.services.completion import ProofInput
+from backend.sync.models import Attachment
 from tests.clock import FIXTURE_DAY
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person
@@ -198,3 +201,93 @@ def test_the_nightly_task_rolls_up_the_last_closed_days_of_stations_in_their_rol
         assert rollup_due() == 3  # again: the same rows
     assert (Metric.ON_TIME.value, None, 1, 1) in rows(station, D)
     assert KpiDay.objects.filter(station=station).exclude(day=D).count() == 0
+
+
+def test_a_window_the_customer_agreed_to_after_a_failed_attempt_judges_the_re_delivery(
+    station: Station, supervisor: Person, courier: tuple[Courier, Person]
+) -> None:
+
+    alice, person = courier
+    job = out_for_delivery(station, supervisor, alice, person, promised_end=local(station, 12))
+    with time_machine.travel(local(station, 10), tick=False):
+        job_fail(job_id=job.pk, ctx=person.ctx, reason_code="not_home")
+        text = {"zh": "今晚", "en": "tonight"}
+        offer = negotiation_offer(
+            job_id=job.pk,
+            ctx=supervisor.ctx,
+            trigger="supervisor",
+            options=[
+                OptionInput(key="keep", kind="keep", text=text),
+                OptionInput(
+                    key="eve",
+                    kind="window",
+                    text=text,
+                    window_start=local(station, 18),
+                    window_end=local(station, 20),
+                ),
+            ],
+            default_key="keep",
+            deadline=local(station, 17),
+        )
+    with time_machine.travel(local(station, 11), tick=False):
+        negotiation_answer(
+            negotiation_id=offer.pk, option_key="eve", channel="link", language="zh", ctx=Ctx.system()
+        )
+    with time_machine.travel(local(station, 18, 30), tick=False):
+        job_start(job_id=job.pk, ctx=person.ctx)
+    with time_machine.travel(local(station, 19), tick=False):
+        job_deliver(job_id=job.pk, ctx=person.ctx, proof=PROOF)
+    figures = kpi_day_figures(station, D)
+    assert figures[(Metric.ON_TIME, None)] == (
+        1,
+        1,
+    )  # 19:00 in the agreed 18:00–20:00; the promise said 12:00
+    assert figures[(Metric.FIRST_ATTEMPT, alice.pk)] == (0, 1)
+    assert figures[(Metric.ATTEMPTS, None)] == (2, 1)
+
+
+def test_proof_and_consent_completeness_read_the_received_images_and_the_consent(
+    station: Station, supervisor: Person, courier: tuple[Courier, Person]
+) -> None:
+
+    alice, person = courier
+    signed = out_for_delivery(station, supervisor, alice, person, promised_end=local(station, 12))
+    locker = out_for_delivery(station, supervisor, alice, person, promised_end=local(station, 12))
+    with time_machine.travel(local(station, 9), tick=False):
+        Attachment.objects.create(
+            sha256="a" * 64,
+            size=10,
+            content_type="image/png",
+            received=10,
+            complete=True,
+            created_by=person.user,
+            created_at=local(station, 9),
+        )
+        job_deliver(job_id=signed.pk, ctx=person.ctx, proof=PROOF)
+        spot = ProofInput(
+            method="locker",
+            recipient_relation="locker",
+            lat=30.29,
+            lng=120.14,
+            consent_name="王五",
+            consent_relation="family",
+            consent_call_record="call-7",
+        )
+        job_deliver(job_id=locker.pk, ctx=person.ctx, proof=spot)
+    figures = kpi_day_figures(station, D)
+    assert figures[(Metric.PROOF_COMPLETE, None)] == (
+        2,
+        2,
+    )  # the signature's image arrived; a locker needs none
+    assert figures[(Metric.CONSENT_COMPLETE, None)] == (1, 1)  # only the locker delivery needs consent
+
+
+def test_the_roll_up_is_in_the_beat_schedule() -> None:
+    from django.conf import settings
+
+    from backend.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["kpis-rollup-due"]
+    assert entry["task"] == "kpis.rollup_due" and entry["schedule"] == 3600.0
+    app.loader.import_default_modules()
+    assert {"kpis.rollup_due", "kpis.rollup_day"} <= set(app.tasks)
