@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "backend.demo",
     "backend.negotiation",
     "backend.console",
+    "backend.kpis",
 ]
 
 MIDDLEWARE = [
@@ -217,6 +218,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "dispatch-watch-couriers": {"task": "dispatch.watch_couriers", "schedule": 300.0},
     # Apply the default of unanswered customer negotiations past their deadline (docs/negotiation.md).
     "negotiation-expire-due": {"task": "negotiation.expire_due", "schedule": 60.0},
+    # Hourly; each station's closed days are rolled up in its own night (docs/kpis.md).
+    "kpis-rollup-due": {"task": "kpis.rollup_due", "schedule": 3600.0},
 }
 
 # Domain knobs.

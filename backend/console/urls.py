@@ -13,3 +13,7 @@ urlpatterns = [
     path("console/<str:code>/cards", views.cards, name="cards"),
     path("console/<str:code>/reassign", views.reassign, name="reassign"),
 ]
+
+from backend.console import kpi_views  # noqa: E402  (appended: the KPI page)
+
+urlpatterns += [path("console/<str:code>/kpis/", kpi_views.kpis, name="kpis")]

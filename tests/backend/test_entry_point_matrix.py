@@ -97,6 +97,7 @@ REST: dict[tuple[str, str], str] = {
     ("ANY", "console/<str:code>/reassign"): "reassign_jobs",
     ("ANY", "console/i18n/setlang/"): PAGE,
     ("ANY", "console/logout/"): "logout",
+    ("ANY", "console/<str:code>/kpis/"): PAGE,
 }
 
 SOCKET: dict[str, str] = {
@@ -126,6 +127,8 @@ TASKS: dict[str, str] = {
     "locations.purge": "locations_purge",
     "negotiation.offer_after_failed_attempt": "negotiation_offer_after_failure",
     "negotiation.expire_due": "negotiation_expire",
+    "kpis.rollup_due": "kpi_rollup",
+    "kpis.rollup_day": "kpi_rollup",
 }
 
 # Writes an edge must not call itself: they are reached only through the services above.

@@ -1,0 +1,149 @@
+"""The console's KPI page in real Chromium against a real ASGI server (daphne, PostgreSQL, Redis).
+
+A supervisor opens the KPI page from the board's nav: today's figures, the 14-day trend drawn by
+the vendored uPlot, and the courier ranking, in Chinese and in English. Every request stays on the
+server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from django.conf import settings
+from django.db import connections
+from django.utils import timezone
+
+from backend.couriers.models import Courier
+from backend.couriers.selectors import station_today
+from backend.kpis.models import KpiDay, Metric
+from backend.shipments.services import job_assign, job_deliver, job_start, scan
+from backend.shipments.services.completion import ProofInput
+from bench.asgi_workers import Worker, start_workers, stop_workers
+from tests.fixtures.browser import Visit, screenshot
+from tests.fixtures.jobs import make_job
+from tests.fixtures.people import Person, make_courier, make_station, make_supervisor
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True),
+]
+PASSWORD = "super-pass-1"
+T = TypeVar("T")
+PROOF = ProofInput(method="code", recipient_relation="self", code="1234", lat=30.29, lng=120.14)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Worker]:
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"  # the pytest test database
+    workers = start_workers(
+        1,
+        database_url=url,
+        redis_url=settings.REDIS_URL,
+        log_dir=tmp_path / "logs",
+        extra_env={"FAST_PASSWORD_HASHER": "True"},
+    )
+    yield workers[0]
+    stop_workers(workers)
+
+
+def elsewhere(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run in another thread on its own connection (Playwright's sync API keeps a loop in this one)."""
+
+    def call() -> T:
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
+
+
+def _deliver(station: Any, supervisor: Person, courier: tuple[Courier, Person], minutes_ago: int) -> None:
+    who, person = courier
+    now = timezone.now()
+    job = make_job(
+        station,
+        supervisor.ctx,
+        service_date=station_today(station, now),
+        promised_start=now - timedelta(hours=1),
+        promised_end=now + timedelta(hours=1),
+        delivery_code="1234",
+    )
+    scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=supervisor.ctx)
+    job_assign(job_id=job.pk, courier_id=who.pk, ctx=supervisor.ctx)
+    job_start(job_id=job.pk, ctx=person.ctx)
+    event_at = now - timedelta(minutes=minutes_ago)
+    job_deliver(job_id=job.pk, ctx=dataclasses.replace(person.ctx, event_at=event_at), proof=PROOF)
+
+
+def _build_world() -> dict[str, Any]:
+    station = make_station()
+    supervisor = make_supervisor(station)
+    a, b = make_courier(station), make_courier(station)
+    other = make_station()
+    stranger = make_courier(other)
+    _deliver(station, supervisor, a, 5)
+    _deliver(station, supervisor, b, 10)
+    today = station_today(station, timezone.now())
+    # The closed days, as the nightly roll-up left them: a rising on-time rate.
+    for back in range(1, 14):
+        day = today - timedelta(days=back)
+        for who, n in ((None, 20 - back), (a[0], 10 - back // 2), (b[0], 9 - back // 2)):
+            for metric in (Metric.ON_TIME, Metric.FIRST_ATTEMPT, Metric.SCAN_TIMELY):
+                KpiDay.objects.create(
+                    station=station,
+                    courier=who,
+                    day=day,
+                    metric=metric,
+                    numerator=max(n, 0),
+                    denominator=20 if who is None else 10,
+                    computed_at=timezone.now(),
+                )
+    KpiDay.objects.create(
+        station=other,
+        courier=stranger[0],
+        day=today - timedelta(days=1),
+        metric=Metric.ON_TIME,
+        numerator=1,
+        denominator=1,
+        computed_at=timezone.now(),
+    )
+    return {"station": station, "supervisor": supervisor, "a": a[0], "b": b[0], "stranger": stranger[0]}
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_supervisor_opens_the_kpis_and_sees_the_trend_and_the_ranking(
+    server: Worker, visit: Visit, language: str
+) -> None:
+    w = elsewhere(_build_world)
+    page: Any = visit.page
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": server.http}])
+    page.goto(f"{server.http}/")
+    page.fill("input[name=username]", w["supervisor"].user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server.http}/console/{w['station'].code}/")
+    page.click(f'nav.nav a[href="/console/{w["station"].code}/kpis/"]')
+    page.wait_for_selector('#kpi-chart[data-drawn="14"]', timeout=15_000)
+    assert page.locator("#kpi-chart .uplot canvas").count() >= 1  # uPlot drew its canvas
+    legend = page.locator("#kpi-chart .u-legend").inner_text()
+    assert {"zh-hans": "准时率", "en": "On time"}[language] in legend
+    tile = page.locator('.kpi-tile[data-metric="on_time"]').inner_text()
+    assert "2 / 2" in tile  # both of today's deliveries, live, within their windows
+    ranking = page.locator("#kpi-ranking tbody tr")
+    assert ranking.count() == 2
+    names = ranking.all_inner_texts()
+    assert w["a"].name in names[0] and w["b"].name in names[1]  # Alice's on-time rate is higher
+    assert w["stranger"].name not in page.content()
+    screenshot(visit, f"console-kpis-{language}")
+    visit.assert_stays_on(server.http)
