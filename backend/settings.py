@@ -159,7 +159,10 @@ REST_FRAMEWORK = {
     # Every anonymous request (login, public tracking) is rate-limited per address; logins also
     # have their own lockout rules (backend/accounts/lockout.py).
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": env_str("ANON_RATE", "300/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("ANON_RATE", "300/min"),
+        "track": env_str("TRACK_RATE", "30/min"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

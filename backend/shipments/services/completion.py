@@ -45,6 +45,7 @@ from parcelkit.rules import pickup as pickup_rules
 # The inspection rules are the handheld's own (parcelkit/rules/pickup.py): one copy, both sides.
 CONTENTS_PHOTO_THRESHOLD_FEN = pickup_rules.CONTENTS_PHOTO_THRESHOLD_FEN
 PAYMENT_METHODS = pickup_rules.PAYMENT_METHODS
+MAX_PRICE_FEN = 2**63 - 1  # the bigint column
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,12 @@ class PickupInput:
             self.prohibited_items_absent, self.declared_value_fen, self.contents_photo_sha256
         )
         problems += pickup_rules.check_payment(self.payment_method)
+        # Checked here, not left to the database's CHECK: a refusal the handheld can show, where an
+        # IntegrityError made the sync op answer ``retry`` and the handheld re-send it forever.
+        if self.price_fen is not None and not (
+            isinstance(self.price_fen, int) and 0 <= self.price_fen <= MAX_PRICE_FEN
+        ):
+            problems.append("the price must be 0 or more fen")
         if problems:
             raise DomainError("invalid", "; ".join(problems), problems=problems)
 

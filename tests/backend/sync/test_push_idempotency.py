@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from backend.shipments.models import Job, TrackingEvent
 from backend.sync.models import AppliedOp, DeviceState
@@ -145,6 +149,26 @@ def test_a_value_the_database_cannot_hold_is_refused_not_retried(job, courier) -
     ]
     body = push(person, ops)
     assert outcomes(body) == [("applied", ""), ("rejected", "malformed_op"), ("applied", "")]
+    # The database's words name columns and types: no business of the device (issue 16).
+    message = body["results"][1]["message"]
+    assert message == "a value in this op is too long or out of range"
+    assert "character varying" not in json.dumps(body)
+
+
+def test_a_proof_with_its_capture_time_is_accepted_as_docs_api_says(job, courier) -> None:
+    from tests.backend.sync.helpers import proof
+
+    person = courier[1]
+    taken = timezone.now() - timedelta(minutes=3)
+    ops = [
+        op(person, "start", {"job_id": job.pk}),
+        op(person, "deliver", {"job_id": job.pk, "proof": proof(captured_at="yesterday")}),
+        op(person, "deliver", {"job_id": job.pk, "proof": proof(captured_at=taken.isoformat())}),
+    ]
+    body = push(person, ops)
+    assert outcomes(body) == [("applied", ""), ("rejected", "malformed_op"), ("applied", "")]
+    assert "proof.captured_at" in body["results"][1]["message"]
+    assert Job.objects.get(pk=job.pk).status == "completed"
 
 
 def test_a_replayed_batch_mixed_with_new_ops_answers_each_op(job, courier) -> None:
