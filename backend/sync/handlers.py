@@ -26,7 +26,7 @@ from backend.shipments.services import (
 )
 from backend.shipments.services.completion import PickupInput, ProofInput
 from backend.shipments.services.offline import job_deliver_offline, job_fail_offline
-from backend.shipments.states import JobStatus
+from backend.shipments.states import JobStatus, ShipmentStatus
 from backend.sync.attachments import attachments_reference, clean_sha256
 from backend.sync.calls import call_log_record
 from backend.sync.models import DeviceState
@@ -143,7 +143,7 @@ def deliver(op: Op, ctx: Ctx) -> dict[str, Any]:
         # Conflict rules (services/offline.py): a delivery recorded before the job was given to
         # someone else stands; after any other change by the station it is kept for a supervisor.
         held = job_deliver_offline(job_id=job_id, ctx=ctx, proof=proof, not_before=not_before(ctx))
-        extra.update(_conflict(held, "offline_delivery_beats_reassignment"))
+        extra |= _conflict(held, "offline_delivery_beats_reassignment")
     missing = attachments_reference(job_id=job_id, op_id=op.op_id, sha256s=shas)
     if missing:
         extra["attachments_missing"] = missing
@@ -167,7 +167,7 @@ def fail(op: Op, ctx: Ctx) -> dict[str, Any]:
         # Recorded before the job was cancelled or taken away: kept for a supervisor, no effect.
         attempt = {"reason_code": reason, "note": note, "next_step": step, "photo_sha256": photos}
         held = job_fail_offline(job_id=job_id, ctx=ctx, attempt=attempt, not_before=not_before(ctx))
-        extra.update(_conflict(held, ""))
+        extra |= _conflict(held, "")
     missing = attachments_reference(job_id=job_id, op_id=op.op_id, sha256s=photos)
     if missing:
         extra["attachments_missing"] = missing
@@ -186,7 +186,21 @@ def _station_changed_it(exc: DomainError, *, also_finished: bool) -> bool:
     current = exc.details.get("current")
     if exc.details.get("entity") == "job":
         return current == JobStatus.CANCELLED or (not also_finished and current == JobStatus.FAILED)
-    return exc.details.get("entity") == "shipment"
+    return exc.details.get("entity") == "shipment" and current in STATION_DECISIONS
+
+
+# Parcel statuses only a station's decision leads to (a delivered parcel is not one: a step on it
+# keeps its own refusal).
+STATION_DECISIONS = frozenset(
+    {
+        ShipmentStatus.AT_STATION,
+        ShipmentStatus.HELD,
+        ShipmentStatus.EXCEPTION,
+        ShipmentStatus.RETURNING,
+        ShipmentStatus.RETURNED,
+        ShipmentStatus.CANCELLED,
+    }
+)
 
 
 def _conflict(held: OfflineConflict | None, stood: str) -> dict[str, Any]:

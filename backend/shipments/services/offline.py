@@ -39,6 +39,14 @@ _OVERTAKABLE = frozenset(
 )
 
 
+# Where a parcel stands when nobody decided anything about it: a reassignment alone leaves it here
+# (the hand-over steps the device recorded offline were refused with the reassignment, so it may
+# still read at_station). Held, exception, returning… are a station's decisions: never overtaken.
+_NO_DECISION = frozenset(
+    {ShipmentStatus.AT_STATION, ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.DELIVERY_FAILED}
+)
+
+
 def courier_holding_at(job: Job, at: datetime) -> int | None:
     """Who held ``job`` at ``at``: the courier the first hand-over after it took the job from (its
     ``prev_courier_id``), or the job's courier now when nothing happened since."""
@@ -120,11 +128,7 @@ def job_deliver_offline(
             current_status=job.status,
         )
     reassigned = job.courier_id is not None and job.courier_id != ctx.actor.courier_id
-    if not (
-        reassigned
-        and job.status in _OVERTAKABLE
-        and transitions.shipment_can(shipment.status, ShipmentStatus.DELIVERED)
-    ):
+    if not (reassigned and job.status in _OVERTAKABLE and shipment.status in _NO_DECISION):
         proof.validate(cod_amount_fen=shipment.cod_amount_fen, delivery_code="")
         return _hold(job, ctx, kind="deliver", fact=_as_json(asdict(proof)), judged_at=judged_at)
     taken_by = job.courier_id
@@ -187,12 +191,12 @@ def offline_conflict_resolve(*, conflict_id: int, ctx: Ctx, accept: bool, reason
     """
     if not reason.strip():
         raise DomainError("invalid", "a reason is required")
-    held = OfflineConflict.objects.filter(pk=conflict_id).values_list("job_id", flat=True).first()
-    if held is None:
+    held = OfflineConflict.objects.filter(pk=conflict_id).values_list("job_id", "station_id").first()
+    if held is None or not ctx.actor.can_see_station(held[1]):  # another station's id leaks nothing
         raise DomainError("not_found", f"offline conflict {conflict_id} not found")
-    job = lock_job(held)  # the job first, as every job service: then the conflict row
+    require_station_staff(ctx, held[1])
+    job = lock_job(held[0])  # the job first, as every job service: then the conflict row
     conflict = OfflineConflict.objects.select_for_update().get(pk=conflict_id)
-    require_station_staff(ctx, conflict.station_id)
     if conflict.state != OfflineConflict.State.OPEN:
         raise DomainError("already_done", f"this conflict was already {conflict.state}")
     if accept and conflict.kind == "deliver":

@@ -227,3 +227,31 @@ def test_a_claim_hashed_before_orjson_still_recognises_its_replay(job, courier) 
     assert outcomes(push(person, [start])) == [("rejected", "op_id_reused")]
     AppliedOp.objects.filter(pk=row.pk).update(payload_hash=legacy)  # what an older server stored
     assert outcomes(push(person, [start])) == [("duplicate", "")]
+
+
+def test_a_next_step_with_fields_nobody_defined_is_refused_not_stored(job, courier) -> None:
+    """Issue 16: ``{kind: retry, junk: <1 MB>, is_admin: true}`` was stored and copied into every feed row."""
+    person = courier[1]
+    push(person, [op(person, "start", {"job_id": job.pk})])
+    junk = {"kind": "retry", "junk": "x" * 100_000, "is_admin": True}
+    too_long = {"kind": "redirect", "address": "文" * 256}
+    backwards = {
+        "kind": "new_window",
+        "window_start": "2026-11-25T16:00+08:00",
+        "window_end": "2026-11-25T14:00+08:00",
+    }
+    ops = [
+        op(person, "fail", {"job_id": job.pk, "reason_code": "not_home", "next_step": junk}),
+        op(person, "fail", {"job_id": job.pk, "reason_code": "not_home", "next_step": too_long}),
+        op(person, "fail", {"job_id": job.pk, "reason_code": "not_home", "next_step": backwards}),
+        op(person, "fail", {"job_id": job.pk, "reason_code": "not_home", "next_step": {"kind": "retry"}}),
+    ]
+    body = push(person, ops)
+    assert outcomes(body) == [
+        ("rejected", "invalid"),
+        ("rejected", "invalid"),
+        ("rejected", "invalid_time_window"),
+        ("applied", ""),
+    ]
+    assert "unknown fields ['is_admin', 'junk']" in body["results"][0]["message"]
+    assert Job.objects.get(pk=job.pk).next_step == {"kind": "retry"}
