@@ -160,7 +160,10 @@ REST_FRAMEWORK = {
     # Every anonymous request (login, public tracking) is rate-limited per address; logins also
     # have their own lockout rules (backend/accounts/lockout.py).
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": env_str("ANON_RATE", "300/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("ANON_RATE", "300/min"),
+        "track": env_str("TRACK_RATE", "30/min"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -168,6 +171,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Courier field platform: intake, jobs, lifecycle actions, tracking.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its Swagger UI: open on a development machine, staff only in production (a
+    # map of every endpoint is no business of the internet; outside clients get docs/api.md).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAdminUser"]
+    if PRODUCTION
+    else ["rest_framework.permissions.AllowAny"],
     # Swagger UI from the sidecar package's static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -225,6 +233,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # Domain knobs.
 PARCELRUN_STATION_TZ_DEFAULT = "Asia/Shanghai"
 PARCELRUN_TRACKING_LINK_MAX_AGE_S = env_int("TRACKING_LINK_MAX_AGE_S", 7 * 24 * 3600)
+# Open sockets one device token may hold (backend/realtime/token_sockets.py); shared across server
+# processes through the cache, which is Redis under the production profile.
+PARCELRUN_WS_SOCKETS_PER_TOKEN = env_int("WS_SOCKETS_PER_TOKEN", 5)
 
 LOGGING = {
     "version": 1,
@@ -237,6 +248,8 @@ LOGGING = {
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Probes come from inside the host (plain HTTP, no proxy header): a redirect would fail them.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)

@@ -25,6 +25,7 @@ STATUS: dict[str, int] = {
     "token_revoked": 401,
     "permission_denied": 403,
     "wrong_role": 403,
+    "phone_mismatch": 403,
     "not_found": 404,
     "method_not_allowed": 405,
     "unsupported_media_type": 415,

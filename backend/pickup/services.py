@@ -22,7 +22,7 @@ from backend.shipments.selectors import shipment_get_for
 from backend.shipments.services import job_complete_pickup
 from backend.shipments.services.completion import PickupInput
 from backend.shipments.services.recording import lock_job, require_own_job, require_station_staff
-from backend.shipments.states import HandlingFlag, JobKind
+from backend.shipments.states import HandlingFlag, JobKind, JobStatus
 from parcelkit.labels.printer import PrinterUnreachable, send_zpl
 from parcelkit.labels.render import render_zpl
 from parcelkit.rules.pricing import QuoteError, QuoteRequest, TariffBook, pickup_quote_request
@@ -139,22 +139,19 @@ def pickup_complete(
     job_id: int,
     ctx: Ctx,
     data: PickupInput,
-    destination_region: str | None = None,
-    service_level: str | None = None,
-    cod_amount_fen: int | None = None,
-    fragile: bool | None = None,
-    remote_area: bool = False,
     tariff_version: int | None = None,
     expected_version: int | None = None,
 ) -> Job:
-    """Complete a pickup after re-pricing it with the shared rules; a different price is refused.
+    """Complete a pickup after re-pricing it from the shipment's own record; a different price is refused.
 
     When the job's origin station has a tariff book, the quote is computed here from the measured
-    weight, dimensions and declared value in ``data`` plus the quote fields (each defaults to the
-    shipment's own value; ``remote_area`` is the handheld's address lookup), with the book version
-    the handheld priced with (``tariff_version``) or the current one. A ``price_fen`` that differs,
-    or is missing, is refused with ``price_mismatch`` before anything is written. Without a book the
-    price is taken as given. Then ``job_complete_pickup`` does the write, the event and the feed.
+    weight, dimensions and declared value in ``data`` and the shipment's own destination, service
+    level, COD amount and handling flags, with the book version the handheld priced with
+    (``tariff_version``) or the current one. Never from attributes the caller sends: a handheld that
+    says "standard, not fragile" about an express fragile parcel would underprice it (issue 16). A
+    ``price_fen`` that differs, or is missing, is refused with ``price_mismatch`` before anything is
+    written. Without a book the price is taken as given. Then ``job_complete_pickup`` does the
+    write, the event and the feed.
     """
     data.validate()
     with transaction.atomic():
@@ -163,22 +160,23 @@ def pickup_complete(
         shipment = job.shipment
         origin = job.station.code
         priced = selectors.tariff_book_current(origin) is not None or tariff_version is not None
-        # A delivery job goes straight through to be refused there with wrong_job_kind.
-        if priced and job.kind == JobKind.PICKUP:
+        # A delivery job goes straight through to be refused there with wrong_job_kind, and a pickup
+        # already weighed to be refused with invalid_transition (``already_weighed`` on sync): the
+        # weight recorded first stands, whatever the second price says.
+        if priced and job.kind == JobKind.PICKUP and job.status != JobStatus.COMPLETED:
             request = pickup_quote_request(
                 origin=origin,
-                destination_region=shipment.destination_region
-                if destination_region is None
-                else destination_region,
-                service_level=shipment.service_level if service_level is None else service_level,
+                destination_region=shipment.destination_region,
+                service_level=shipment.service_level,
                 weight_g=data.measured_weight_g,
                 length_mm=data.length_mm,
                 width_mm=data.width_mm,
                 height_mm=data.height_mm,
                 declared_value_fen=data.declared_value_fen,
-                cod_amount_fen=shipment.cod_amount_fen if cod_amount_fen is None else cod_amount_fen,
-                fragile=HandlingFlag.FRAGILE in shipment.handling if fragile is None else fragile,
-                remote_area=remote_area,
+                cod_amount_fen=shipment.cod_amount_fen,
+                fragile=HandlingFlag.FRAGILE in shipment.handling,
+                # Not on the shipment's record: the server adds no remote-area surcharge (docs/pickup.md).
+                remote_area=False,
             )
             _check_price(request, data.price_fen, tariff_version)
         return job_complete_pickup(job_id=job_id, ctx=ctx, data=data, expected_version=expected_version)

@@ -14,7 +14,8 @@ class Close(IntEnum):
     UNAUTHENTICATED = 4401  # no token, unknown/revoked token, bad or expired tracking link
     FORBIDDEN = 4403  # authenticated, but this feed is not yours
     NOT_FOUND = 4404  # unknown station code or shipment
-    HEARTBEAT_TIMEOUT = 4408  # nothing heard from the client within ping interval + timeout
+    HEARTBEAT_TIMEOUT = 4408
+    TOO_MANY_SOCKETS = 4409  # the token holds PARCELRUN_WS_SOCKETS_PER_TOKEN sockets already  # nothing heard from the client within ping interval + timeout
     RESYNC_REQUIRED = 4410  # the cursor is too far behind: fetch a fresh snapshot, reconnect with its cursor
     TOO_SLOW = 4429  # the client fell too far behind reading; reconnect with its last cursor
 
@@ -25,6 +26,7 @@ ERROR_CODE: dict[Close, str] = {
     Close.FORBIDDEN: "permission_denied",
     Close.NOT_FOUND: "not_found",
     Close.HEARTBEAT_TIMEOUT: "heartbeat_timeout",
+    Close.TOO_MANY_SOCKETS: "too_many_sockets",
     Close.RESYNC_REQUIRED: "resync_required",
     Close.TOO_SLOW: "too_slow",
 }

@@ -34,7 +34,7 @@ from backend.accounts.selectors import token_is_live
 from backend.accounts.sockets import token_group
 from backend.broadcast.envelope import envelope
 from backend.common.errors import DomainError
-from backend.realtime import auth
+from backend.realtime import auth, token_sockets
 from backend.realtime.audience import LIVE_TYPES, Audience
 from backend.realtime.codes import ERROR_CODE, Close, Refusal
 from backend.realtime.commands import execute
@@ -65,12 +65,20 @@ class FeedConsumer(AsyncWebsocketConsumer):
         self._unacked: deque[tuple[int, int]] = deque()  # (cursor, messages sent up to it)
         self._heard_at = time.monotonic()
         self._heartbeat: asyncio.Task[None] | None = None
+        self._counted: int | None = None  # the token whose socket count this socket holds
         # Accept first: a close code can only be sent on an open socket (a refused handshake is a bare 403).
         await self.accept()
         try:
             params = auth.query_params(self.scope)
             cursor = auth.parse_cursor(params)
             audience = await database_sync_to_async(self.open_audience)(params)
+            if audience.token_id is not None:
+                if not await token_sockets.claim(audience.token_id):
+                    raise Refusal(
+                        Close.TOO_MANY_SOCKETS,
+                        f"this token already has {token_sockets.cap()} open sockets; close one first",
+                    )
+                self._counted = audience.token_id
             await self.channel_layer.group_add(audience.group, self.channel_name)
             if audience.token_id is not None:
                 await self.channel_layer.group_add(token_group(audience.token_id), self.channel_name)
@@ -267,6 +275,9 @@ class FeedConsumer(AsyncWebsocketConsumer):
         self.closed = True
         if self._heartbeat is not None:
             self._heartbeat.cancel()
+        if self._counted is not None:
+            counted, self._counted = self._counted, None
+            await token_sockets.release(counted)
         if self.audience is not None:
             await self.channel_layer.group_discard(self.audience.group, self.channel_name)
             if self.audience.token_id is not None:

@@ -156,7 +156,8 @@ class TrackingEvent(models.Model):
     lat = models.FloatField(null=True, blank=True)
     lng = models.FloatField(null=True, blank=True)
     accuracy_m = models.FloatField(null=True, blank=True)
-    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # A sync op id, or "<user id>:<Idempotency-Key>" (keys are scoped by user: api/ctx.py).
+    idempotency_key = models.CharField(max_length=96, null=True, blank=True, unique=True)
     # A synced scan's event is its op-log entry (no AppliedOp row): the op's payload hash lets a
     # replay under the same op id with a different payload be told apart (backend/sync/oplog.py).
     op_hash = models.CharField(max_length=64, blank=True, default="")
@@ -311,3 +312,44 @@ class SerialCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class OfflineConflict(models.Model):
+    """A fact a handheld recorded offline whose effect waits for a supervisor.
+
+    A delivery or a failed attempt recorded while the courier held the job, arriving after the
+    station changed the job (cancelled it, took it back, put the parcel in exception). The fact is
+    kept with its proof (``fact``: the proof or the attempt as the device sent it, its media
+    referenced by the op id) and what the server had meanwhile (``server_side``); nothing else
+    changes until a supervisor decides (``services/offline.py``).
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="+", db_index=False)
+    courier = models.ForeignKey(Courier, on_delete=models.PROTECT, related_name="+", db_index=False)
+    kind = models.CharField(max_length=12)  # the op: "deliver" or "fail"
+    op_id = models.CharField(max_length=64, unique=True)
+    recorded_at = models.DateTimeField()  # the device's clock, as sent
+    judged_at = models.DateTimeField()  # the time the conflict was judged at (never before earlier ops)
+    received_at = models.DateTimeField()
+    fact = models.JSONField(default=dict)
+    server_side = models.JSONField(default=dict)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["station"], name="offline_conflict_open", condition=models.Q(state="open"))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on job {self.job_id} ({self.state})"

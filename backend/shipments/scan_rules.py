@@ -28,7 +28,9 @@ def scan_input_check(tracking_no: str, scan_kind: str) -> str:
     """The cleaned tracking number; ``invalid_tracking_no`` or ``invalid`` (unknown scan kind)."""
     number = clean_tracking_no(tracking_no)
     if scan_kind not in SCAN_TARGET:
-        raise DomainError("invalid", f"unknown scan kind {scan_kind!r}; use one of {sorted(SCAN_TARGET)}")
+        # str(): the keys are EventKind members, whose repr is the Python enum name, not the value.
+        kinds = ", ".join(sorted(str(k) for k in SCAN_TARGET))
+        raise DomainError("invalid", f"unknown scan kind {scan_kind!r}; use one of: {kinds}")
     return number
 
 

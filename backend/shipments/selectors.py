@@ -10,7 +10,7 @@ from backend.accounts.roles import Principal, Role
 from backend.common.errors import DomainError
 from backend.common.validators import clean_tracking_no
 from backend.couriers.models import Courier
-from backend.shipments.models import Job, Shipment, TrackingEvent
+from backend.shipments.models import Job, OfflineConflict, Shipment, TrackingEvent
 from backend.shipments.states import JobStatus
 
 # On a courier's plate right now: not waiting for dispatch, not finished, not failed-awaiting-decision.
@@ -93,4 +93,13 @@ def couriers_for_station(*, station_id: int, day: date) -> QuerySet[Courier]:
             failed_jobs=Count("jobs", filter=on_day & Q(jobs__status=JobStatus.FAILED)),
         )
         .order_by("employee_no")
+    )
+
+
+def offline_conflicts_open(*, station_id: int) -> QuerySet[OfflineConflict]:
+    """Offline facts waiting for a supervisor at the station, oldest first."""
+    return (
+        OfflineConflict.objects.filter(station_id=station_id, state=OfflineConflict.State.OPEN)
+        .select_related("job__shipment")
+        .order_by("received_at", "pk")
     )

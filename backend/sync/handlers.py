@@ -16,7 +16,7 @@ from backend.common.errors import DomainError
 from backend.negotiation.services import negotiation_propose
 from backend.pickup.services import pickup_complete
 from backend.shipments.context import Ctx
-from backend.shipments.models import Job
+from backend.shipments.models import Job, OfflineConflict
 from backend.shipments.services import (
     job_accept,
     job_arrive,
@@ -25,8 +25,8 @@ from backend.shipments.services import (
     job_start,
 )
 from backend.shipments.services.completion import PickupInput, ProofInput
-from backend.shipments.services.offline import job_deliver_offline
-from backend.shipments.states import JobStatus
+from backend.shipments.services.offline import job_deliver_offline, job_fail_offline
+from backend.shipments.states import JobStatus, ShipmentStatus
 from backend.sync.attachments import attachments_reference, clean_sha256
 from backend.sync.calls import call_log_record
 from backend.sync.models import DeviceState
@@ -92,6 +92,16 @@ def _shas(payload: dict[str, Any], name: str) -> list[str]:
         raise malformed(f"payload.{name}: {exc.message}") from None
 
 
+def _aware(value: Any, name: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise malformed(f"payload.{name} must be an ISO 8601 time with its zone")
+    return when
+
+
 def _build(cls: type, data: Any, name: str, **extra: Any) -> Any:
     if not isinstance(data, dict):
         raise malformed(f"payload.{name} must be an object")
@@ -116,17 +126,24 @@ def _step(service: Callable[..., Job]) -> Callable[[Op, Ctx], dict[str, Any]]:
 
 def deliver(op: Op, ctx: Ctx) -> dict[str, Any]:
     job_id = _int(op.payload, "job_id")
-    proof: ProofInput = _build(ProofInput, op.payload.get("proof"), "proof", captured_at=op.event_at)
+    raw = op.payload.get("proof")
+    captured_at = op.event_at
+    if isinstance(raw, dict) and "captured_at" in raw:
+        # docs/api.md lists proof.captured_at: when the image was taken, an ISO time with its zone.
+        raw = dict(raw)
+        captured_at = _aware(raw.pop("captured_at"), "proof.captured_at")
+    proof: ProofInput = _build(ProofInput, raw, "proof", captured_at=captured_at)
     shas = _shas({"media_sha256": proof.media_sha256}, "media_sha256")
     extra: dict[str, Any] = {}
     try:
         job_deliver(job_id=job_id, ctx=ctx, proof=proof)
     except DomainError as exc:
-        if exc.code != "not_assigned_to_you":
+        if not _station_changed_it(exc, also_finished=False):
             raise
-        # Conflict rule: a delivery recorded before the job was taken away stands (services/offline.py).
-        job_deliver_offline(job_id=job_id, ctx=ctx, proof=proof)
-        extra["conflict"] = "offline_delivery_beats_reassignment"
+        # Conflict rules (services/offline.py): a delivery recorded before the job was given to
+        # someone else stands; after any other change by the station it is kept for a supervisor.
+        held = job_deliver_offline(job_id=job_id, ctx=ctx, proof=proof, not_before=not_before(ctx))
+        extra |= _conflict(held, "offline_delivery_beats_reassignment")
     missing = attachments_reference(job_id=job_id, op_id=op.op_id, sha256s=shas)
     if missing:
         extra["attachments_missing"] = missing
@@ -141,9 +158,61 @@ def fail(op: Op, ctx: Ctx) -> dict[str, Any]:
     if not isinstance(reason, str) or not isinstance(note, str) or not isinstance(step, dict):
         raise malformed("payload needs reason_code (string), optional note (string) and next_step (object)")
     photos = _shas(op.payload, "photo_sha256")
-    job_fail(job_id=job_id, ctx=ctx, reason_code=reason, note=note, next_step=step, photo_sha256=photos)
+    extra: dict[str, Any] = {}
+    try:
+        job_fail(job_id=job_id, ctx=ctx, reason_code=reason, note=note, next_step=step, photo_sha256=photos)
+    except DomainError as exc:
+        if not _station_changed_it(exc, also_finished=True):
+            raise
+        # Recorded before the job was cancelled or taken away: kept for a supervisor, no effect.
+        attempt = {"reason_code": reason, "note": note, "next_step": step, "photo_sha256": photos}
+        held = job_fail_offline(job_id=job_id, ctx=ctx, attempt=attempt, not_before=not_before(ctx))
+        extra |= _conflict(held, "")
     missing = attachments_reference(job_id=job_id, op_id=op.op_id, sha256s=photos)
-    return {"attachments_missing": missing} if missing else {}
+    if missing:
+        extra["attachments_missing"] = missing
+    return extra
+
+
+def _station_changed_it(exc: DomainError, *, also_finished: bool) -> bool:
+    """Whether a refusal may come from a change the station made while the device was offline:
+    the job is no longer the courier's, or it (or its parcel) is in a state a courier's step cannot
+    leave. A job already completed (or, for a failed attempt, failed) is two devices taking the
+    same step or a finish that came first: those keep their own rules."""
+    if exc.code == "not_assigned_to_you":
+        return True
+    if exc.code != "invalid_transition":
+        return False
+    current = exc.details.get("current")
+    if exc.details.get("entity") == "job":
+        return current == JobStatus.CANCELLED or (not also_finished and current == JobStatus.FAILED)
+    return exc.details.get("entity") == "shipment" and current in STATION_DECISIONS
+
+
+# Parcel statuses only a station's decision leads to (a delivered parcel is not one: a step on it
+# keeps its own refusal).
+STATION_DECISIONS = frozenset(
+    {
+        ShipmentStatus.AT_STATION,
+        ShipmentStatus.HELD,
+        ShipmentStatus.EXCEPTION,
+        ShipmentStatus.RETURNING,
+        ShipmentStatus.RETURNED,
+        ShipmentStatus.CANCELLED,
+    }
+)
+
+
+def _conflict(held: OfflineConflict | None, stood: str) -> dict[str, Any]:
+    if held is None:
+        return {"conflict": stood}
+    return {"conflict": "held_for_supervisor", "offline_conflict_id": held.pk}
+
+
+def not_before(ctx: Ctx) -> datetime | None:
+    """The latest time among the ops this device recorded before this one (set by the push)."""
+    value = ctx.extra.get("not_before")
+    return value if isinstance(value, datetime) else None
 
 
 def weigh(op: Op, ctx: Ctx) -> dict[str, Any]:
@@ -154,9 +223,14 @@ def weigh(op: Op, ctx: Ctx) -> dict[str, Any]:
         raise malformed(f"payload.pricing is an object with keys from {sorted(PRICING_FIELDS)}")
     fields_ = {k: v for k, v in op.payload.items() if k not in PICKUP_ENVELOPE}
     data: PickupInput = _build(PickupInput, fields_, "pickup")
+    version = pricing.get("tariff_version")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        raise malformed("payload.pricing.tariff_version must be an integer")
     try:
-        # Re-priced with the shared rules: a handheld's price that differs is refused (price_mismatch).
-        pickup_complete(job_id=job_id, ctx=ctx, data=data, **pricing)
+        # Re-priced from the shipment's own record with the book version the handheld used; the
+        # other ``pricing`` keys are the handheld's copy of that record, read by older apps and
+        # ignored here (issue 16: a device must not choose what its pickup is priced as).
+        pickup_complete(job_id=job_id, ctx=ctx, data=data, tariff_version=version)
     except DomainError as exc:
         # Conflict rule: a weight recorded twice (two devices, or a re-weigh) keeps the first one.
         if exc.code == "invalid_transition" and exc.details.get("current") == JobStatus.COMPLETED:

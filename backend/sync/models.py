@@ -55,6 +55,10 @@ class DeviceState(models.Model):
     last_lng = models.FloatField(null=True, blank=True)
     last_accuracy_m = models.FloatField(null=True, blank=True)
     last_fix_at = models.DateTimeField(null=True, blank=True)
+    # Per recent push: [highest seq in it, latest event_at of its ops]. An op is judged never to
+    # have happened before ops the device recorded earlier (lower seq): a back-dated event_at on a
+    # later op is seen for what it is (backend/shipments/services/offline.py).
+    seq_marks = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

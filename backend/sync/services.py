@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import DataError, IntegrityError, OperationalError, transaction
 from django.utils import timezone
+from psycopg.errors import CheckViolation, NotNullViolation
 
 from backend.accounts.roles import Principal, Role
 from backend.common.errors import DomainError
@@ -32,6 +33,12 @@ RETRIES = 3
 _RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 
+# The ops whose conflicts are judged by event time (services/offline.py), and how many pushes'
+# marks a device keeps for it: enough for a day offline drained in batches of 100.
+CLOCK_JUDGED = frozenset({"deliver", "fail"})
+SEQ_MARKS_KEPT = 100
+
+
 @dataclass
 class PushResult:
     results: list[dict[str, Any]]
@@ -47,6 +54,7 @@ class _Batch:
     results: list[dict[str, Any] | None]
     stored: dict[str, oplog.Result] = field(default_factory=dict)
     released: list[str] = field(default_factory=list)
+    ops: list[Op] = field(default_factory=list)  # every well-formed op of the push
 
     def applied(self, op: Op, extra: dict[str, Any]) -> None:
         self.results[op.index] = {"op_id": op.op_id, "outcome": Outcome.APPLIED, **extra}
@@ -59,6 +67,13 @@ class _Batch:
         self.stored.pop(op.op_id, None)
         if op.op_id in self.released:
             self.released.remove(op.op_id)
+
+    def not_before(self, op: Op) -> datetime | None:
+        """The latest event time among ops this device recorded before ``op`` (lower seq): in this
+        push, or in earlier pushes (``DeviceState.seq_marks``)."""
+        times = [o.event_at for o in self.ops if o.seq < op.seq]
+        times += [datetime.fromisoformat(at) for seq, at in self.device.seq_marks if seq < op.seq]
+        return max(times, default=None)
 
     def rejected(self, op: Op, exc: DomainError) -> None:
         body = {"code": exc.code, "message": exc.message, "details": exc.details}
@@ -124,7 +139,7 @@ def _apply(
         device, _ = DeviceState.objects.select_for_update().get_or_create(
             user_id=principal.user_id, device_id=device_id
         )
-        batch = _Batch(principal, device, results)
+        batch = _Batch(principal, device, results, ops=ops)
         with feed.batch():
             first: dict[str, Op] = {}
             repeats: list[Op] = []
@@ -169,6 +184,9 @@ def _apply(
                 device.max_seq, device.gaps, [p.seq for p in parsed if p.seq is not None]
             )
             device.last_push_at = now
+            if ops:
+                mark = [max(op.seq for op in ops), max(op.event_at for op in ops).isoformat()]
+                device.seq_marks = [*device.seq_marks, mark][-SEQ_MARKS_KEPT:]
             if sent_at is not None:
                 # Separates a wrong clock from a late upload: offline ops are old, a skewed clock is off now.
                 device.clock_offset_s = round((sent_at - now).total_seconds())
@@ -227,26 +245,31 @@ def _apply_one(batch: _Batch, op: Op, unit: UnitOfWork | None = None) -> None:
     if unit is not None:
         unit.mark()
     try:
+        ctx = handlers.ctx_for(op, batch.principal)
+        if op.kind in CLOCK_JUDGED:
+            ctx.extra["not_before"] = batch.not_before(op)
         if op.kind in handlers.ONE_SERVICE:  # the service's own atomic block is the op's savepoint
-            extra = handlers.HANDLERS[op.kind](op, handlers.ctx_for(op, batch.principal))
+            extra = handlers.HANDLERS[op.kind](op, ctx)
         else:
             with transaction.atomic():  # the op's own savepoint: the service and the rows the handler adds
-                extra = handlers.HANDLERS[op.kind](op, handlers.ctx_for(op, batch.principal))
+                extra = handlers.HANDLERS[op.kind](op, ctx)
         batch.applied(op, extra)
     except DomainError as exc:
         _undo(mark, unit)
         batch.rejected(op, _conflict_code(exc))
     except OperationalError:
         raise
-    except DataError as exc:
-        # A value the database cannot hold (a name longer than its column…): the device's input, not ours.
+    except Exception as exc:
         _undo(mark, unit)
-        batch.rejected(
-            op, DomainError("malformed_op", f"a value in this op is too long or out of range: {exc}")
-        )
-    except Exception:
-        # A bug of ours, not the device's: roll the op back, give its id back, tell the device to retry.
-        _undo(mark, unit)
+        if isinstance(exc, DataError) or (isinstance(exc, IntegrityError) and _refused_value(exc)):
+            # A value the database cannot hold (a name longer than its column, a price below a
+            # CHECK): the device's input, not ours, and retrying cannot help. The database's own
+            # words stay in the log: they name columns and types, no business of the device.
+            log.info("op %s (%s) refused by the database: %s", op.op_id, op.kind, exc)
+            batch.rejected(op, DomainError("malformed_op", "a value in this op is too long or out of range"))
+            return
+        # A bug of ours (or a race on a unique row), not the device's: roll the op back, give its
+        # id back, tell the device to retry.
         log.exception("op %s (%s) failed", op.op_id, op.kind)
         batch.released.append(op.op_id)
         batch.results[op.index] = {
@@ -255,6 +278,11 @@ def _apply_one(batch: _Batch, op: Op, unit: UnitOfWork | None = None) -> None:
             "code": "server_error",
             "message": "the server could not apply this op; it will be retried",
         }
+
+
+def _refused_value(exc: IntegrityError) -> bool:
+    """A CHECK or NOT NULL violation: the op's own value was refused, retrying cannot help."""
+    return isinstance(exc.__cause__, (CheckViolation, NotNullViolation))
 
 
 def _undo(feed_mark: int, unit: UnitOfWork | None) -> None:

@@ -33,6 +33,19 @@ def mask_phone(phone: str) -> str:
     return MASK if digits else ""
 
 
+def mask_phone_public(phone: str) -> str:
+    """``13812345678`` → ``*******5678``: what a page anyone can open may show.
+
+    GB/T 2023 waybill privacy asks to hide at least six digits where the public can read them;
+    the last four are what a recipient recognises (and what public tracking asks for).
+    """
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) <= 4:
+        return MASK if digits else ""
+    # Seven stars whatever the length: the mask says nothing about the number either.
+    return "*******" + digits[-4:]
+
+
 def mask_name(name: str) -> str:
     """``张三`` → ``张*``, ``欧阳娜娜`` → ``欧***``: the first character, one star per hidden one."""
     name = name.strip()

@@ -32,6 +32,8 @@ UNROUTED = "(unrouted)"  # a plain function view answering an unknown /api/ URL 
 PAGE = "(page)"  # a web page that only reads (or sets a cookie): selectors and templates
 
 REST: dict[tuple[str, str], str] = {
+    ("ANY", "healthz"): PAGE,  # plain GET-only function views that only read
+    ("ANY", "readyz"): PAGE,
     ("POST", "api/v1/auth/login"): "login",
     ("POST", "api/v1/auth/logout"): "token_revoke",
     ("GET", "api/v1/auth/me"): READ,
@@ -52,6 +54,8 @@ REST: dict[tuple[str, str], str] = {
     ("GET", "api/v1/shipments/<str:tracking_no>"): READ,
     ("POST", "api/v1/shipments/<str:tracking_no>/transition"): "shipment_transition",
     ("POST", "api/v1/scans"): "scan",
+    ("GET", "api/v1/stations/<str:code>/offline-conflicts"): READ,
+    ("POST", "api/v1/offline-conflicts/<int:conflict_id>/resolve"): "offline_conflict_resolve",
     ("POST", "api/v1/stations/<str:code>/shipments"): "shipment_create",
     ("POST", "api/v1/stations/<str:code>/shipments/bulk"): "shipments_create_bulk",
     ("GET", "api/v1/track/<str:tracking_no>"): READ,

@@ -93,3 +93,21 @@ def test_database_url_is_parsed_for_psycopg() -> None:
     )
     with pytest.raises(EnvError):
         database_from_url("mysql://x@y/z")
+
+
+def test_the_api_docs_are_for_staff_only_under_the_production_profile() -> None:
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.SPECTACULAR_SETTINGS['SERVE_PERMISSIONS'])"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
+    env = clean | {
+        "DJANGO_SETTINGS_MODULE": "backend.settings",
+        "PARCELRUN_PROFILE": "production",
+        "SECRET_KEY": "k" * 20 + "Zx9!pQ2@mN7#vB4$cR1%tY6^uI3&oP8*",
+        "ALLOWED_HOSTS": "parcelrun.example.com",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.stdout.strip() == "['rest_framework.permissions.IsAdminUser']", out.stderr

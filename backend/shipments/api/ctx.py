@@ -36,12 +36,22 @@ class ActionInput(serializers.Serializer[None]):
 
 
 def idempotency_key(request: Request) -> str | None:
+    """The client's Idempotency-Key as it sent it (``None`` when absent or empty)."""
     raw = request.headers.get("Idempotency-Key")
     if raw is None or raw == "":
         return None
     if not _KEY.fullmatch(raw):
         raise DomainError("invalid", "Idempotency-Key must be 1–64 characters of A–Z, a–z, 0–9, _ . : -")
     return raw
+
+
+def scoped_key(request: Request, raw: str) -> str:
+    """The key as stored: the client's name for its action, scoped by user (``"<user id>:<key>"``).
+
+    Keys are chosen by clients, so a global key let one user's "order-1" block another's action
+    (issue 16). The colon keeps these apart from sync op ids (UUIDs), stored in the same column.
+    """
+    return f"{request.user.pk}:{raw}"
 
 
 def ctx_from(request: Request, data: dict[str, Any], *, keyed: bool = True) -> Ctx:
@@ -53,9 +63,10 @@ def ctx_from(request: Request, data: dict[str, Any], *, keyed: bool = True) -> C
     replay of an applied action fails first (accepted → accepted); checking here gives the
     client the answer it can act on: "already done".
     """
-    key = idempotency_key(request) if keyed else None
+    raw = idempotency_key(request) if keyed else None
+    key = scoped_key(request, raw) if raw is not None else None
     if key is not None and selectors.operation_recorded(key):
-        raise DomainError("duplicate_operation", f"operation {key} was already recorded", idempotency_key=key)
+        raise DomainError("duplicate_operation", f"operation {raw} was already recorded", idempotency_key=raw)
     token = request.auth
     return Ctx(
         actor=principal(request),
@@ -76,8 +87,4 @@ def applying(ctx: Ctx) -> Iterator[None]:
     except IntegrityError as exc:
         if ctx.idempotency_key is None or not selectors.operation_recorded(ctx.idempotency_key):
             raise
-        raise DomainError(
-            "duplicate_operation",
-            f"operation {ctx.idempotency_key} was already recorded",
-            idempotency_key=ctx.idempotency_key,
-        ) from exc
+        raise DomainError("duplicate_operation", "this operation was already recorded") from exc

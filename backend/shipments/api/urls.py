@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backend.shipments.api import couriers, intake, jobs, public, shipments, station_jobs
+from backend.shipments.api import couriers, intake, jobs, offline_conflicts, public, shipments, station_jobs
 
 urlpatterns = [
     # courier
@@ -24,6 +24,16 @@ urlpatterns = [
         name="shipment-transition",
     ),
     path("scans", shipments.ScanApi.as_view(), name="scans"),
+    path(
+        "stations/<str:code>/offline-conflicts",
+        offline_conflicts.StationOfflineConflictsApi.as_view(),
+        name="station-offline-conflicts",
+    ),
+    path(
+        "offline-conflicts/<int:conflict_id>/resolve",
+        offline_conflicts.OfflineConflictResolveApi.as_view(),
+        name="offline-conflict-resolve",
+    ),
     # intake
     path("stations/<str:code>/shipments", intake.ShipmentCreateApi.as_view(), name="station-shipments"),
     path(

@@ -45,6 +45,7 @@ from parcelkit.rules import pickup as pickup_rules
 # The inspection rules are the handheld's own (parcelkit/rules/pickup.py): one copy, both sides.
 CONTENTS_PHOTO_THRESHOLD_FEN = pickup_rules.CONTENTS_PHOTO_THRESHOLD_FEN
 PAYMENT_METHODS = pickup_rules.PAYMENT_METHODS
+MAX_PRICE_FEN = 2**63 - 1  # the bigint column
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,12 @@ class PickupInput:
             self.prohibited_items_absent, self.declared_value_fen, self.contents_photo_sha256
         )
         problems += pickup_rules.check_payment(self.payment_method)
+        # Checked here, not left to the database's CHECK: a refusal the handheld can show, where an
+        # IntegrityError made the sync op answer ``retry`` and the handheld re-send it forever.
+        if self.price_fen is not None and not (
+            isinstance(self.price_fen, int) and 0 <= self.price_fen <= MAX_PRICE_FEN
+        ):
+            problems.append("the price must be 0 or more fen")
         if problems:
             raise DomainError("invalid", "; ".join(problems), problems=problems)
 
@@ -286,6 +293,40 @@ def record_delivery(
     record_event(ctx, shipment=shipment, job=job, kind=EventKind.DELIVERED, details=details)
 
 
+# What a courier may say about the next step, with each value's longest length. The same for REST
+# and sync (the handheld's op): anything else is refused, so nothing a device invents is stored and
+# copied into every later feed row, socket message and pull (issue 16).
+NEXT_STEP_FIELDS = {"kind": 16, "window_start": 40, "window_end": 40, "address": 255, "note": 500}
+
+
+def clean_next_step(step: dict[str, object]) -> dict[str, object]:
+    """The courier's ``next_step``, checked: known fields only, strings within their lengths, a
+    known kind, a window as two ISO times with their zone, the end after the start."""
+    if not step:
+        return {}
+    unknown = sorted(set(step) - set(NEXT_STEP_FIELDS))
+    if unknown:
+        raise DomainError("invalid", f"next_step has unknown fields {unknown}")
+    for name, value in step.items():
+        if not isinstance(value, str) or len(value) > NEXT_STEP_FIELDS[name]:
+            raise DomainError(
+                "invalid", f"next_step.{name} must be text of at most {NEXT_STEP_FIELDS[name]} characters"
+            )
+    if step.get("kind") not in NextStep.values:
+        raise DomainError("invalid", f"next_step.kind must be one of {', '.join(NextStep.values)}")
+    if "window_start" in step or "window_end" in step:
+        try:
+            start = datetime.fromisoformat(str(step.get("window_start")))
+            end = datetime.fromisoformat(str(step.get("window_end")))
+        except ValueError:
+            start = end = None
+        if start is None or end is None or start.tzinfo is None or end.tzinfo is None or end <= start:
+            raise DomainError(
+                "invalid_time_window", "next_step needs window_start before window_end, with their zone"
+            )
+    return dict(step)
+
+
 @transaction.atomic
 def job_fail(
     *,
@@ -300,9 +341,7 @@ def job_fail(
     """A failed attempt: the reason, what was agreed with the customer, and the evidence."""
     if reason_code not in ReasonCode.values:
         raise DomainError("unknown_reason_code", f"{reason_code!r} is not a known reason code")
-    step = dict(next_step or {})
-    if step and step.get("kind") not in NextStep.values:
-        raise DomainError("invalid", f"next_step.kind must be one of {NextStep.values}")
+    step = clean_next_step(next_step or {})
     job = lock_job(job_id)
     require_own_job(ctx, job)
     check_version(job, expected_version)

@@ -105,9 +105,27 @@ def test_a_repeated_idempotency_key_is_409_duplicate_operation(
     assert api.post(f"/api/v1/jobs/{job.pk}/accept", {}, as_=person, headers=key).status_code == 200
     again = api.post(f"/api/v1/jobs/{job.pk}/accept", {}, as_=person, headers=key)
     assert (again.status_code, again.json()["code"]) == (409, "duplicate_operation")
-    assert TrackingEvent.objects.filter(idempotency_key="op-7f3a").count() == 1
+    assert TrackingEvent.objects.filter(idempotency_key=f"{person.user.pk}:op-7f3a").count() == 1
     bad = api.post(f"/api/v1/jobs/{job.pk}/start", {}, as_=person, headers={"Idempotency-Key": "no spaces"})
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid")
+
+
+def test_one_users_idempotency_key_does_not_block_another_users_action(
+    api: Api,
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    other_courier: tuple[Courier, Person],
+) -> None:
+    """Issue 16: keys were global, so courier B's "order-1" refused courier A's action."""
+    (mine, me), (theirs, them) = courier, other_courier
+    key = {"Idempotency-Key": "order-1"}
+    first = assigned(station, supervisor, mine)
+    second = assigned(station, supervisor, theirs)
+    assert api.post(f"/api/v1/jobs/{first.pk}/accept", {}, as_=me, headers=key).status_code == 200
+    assert api.post(f"/api/v1/jobs/{second.pk}/accept", {}, as_=them, headers=key).status_code == 200
+    again = api.post(f"/api/v1/jobs/{second.pk}/start", {}, as_=them, headers=key)
+    assert (again.status_code, again.json()["details"]) == (409, {"idempotency_key": "order-1"})
 
 
 def test_a_failed_attempt_records_reason_and_next_step(

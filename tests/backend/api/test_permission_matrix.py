@@ -38,6 +38,27 @@ PICKUP_DONE = {
 }
 
 
+def _offline_conflict(w: World) -> int:
+    """A delivery held for a supervisor (as the sync conflict rules leave one)."""
+    from django.utils import timezone
+
+    from backend.shipments.models import OfflineConflict
+
+    now = timezone.now()
+    held = OfflineConflict.objects.create(
+        job=w.delivery,
+        station=w.station,
+        courier=w.courier,
+        kind="deliver",
+        op_id=f"matrix-{w.delivery.pk}",
+        recorded_at=now,
+        judged_at=now,
+        received_at=now,
+        fact={"method": "signature", "recipient_relation": "self", "recipient_name": "李四"},
+    )
+    return int(held.pk)
+
+
 def _job(w: World) -> str:
     return f"/api/v1/jobs/{w.delivery.pk}"
 
@@ -114,6 +135,16 @@ MATRIX: dict[str, Row] = {
         body=lambda w: {"courier_id": w.other_courier.pk, "reason": "rebalance"},
     ),
     "job-unassign": Row("post", lambda w: _job(w) + "/unassign", "401 403w 403w 200 404 200"),
+    "station-offline-conflicts": Row(
+        "get", lambda w: f"/api/v1/stations/{w.station.code}/offline-conflicts", "401 403w 403w 200 403p 200"
+    ),
+    "offline-conflict-resolve": Row(
+        "post",
+        lambda w: f"/api/v1/offline-conflicts/{w.extra['conflict']}/resolve",
+        "401 403w 403w 200 404 200",
+        body=lambda w: {"accept": False, "reason": "recipient denies it"},
+        setup=lambda w: w.extra.update(conflict=_offline_conflict(w)),
+    ),
     "job-cancel": Row(
         "post",
         lambda w: _job(w) + "/cancel",

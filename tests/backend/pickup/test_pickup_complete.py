@@ -90,21 +90,43 @@ def test_a_parcel_the_rules_refuse_is_refused_with_their_code(
     assert _written(job) == before
 
 
-def test_the_surcharges_come_from_the_shipment_unless_the_handheld_says(
+def test_the_surcharges_come_from_the_shipments_own_record(
     szx: Station, szx_supervisor: Person, szx_courier: tuple[Any, Person], szx_book: TariffBookVersion
 ) -> None:
     fragile = started_pickup(
         szx, szx_supervisor, szx_courier, destination_region="GD", handling=["fragile"], cod_amount_fen=5000
     )
-    # 1400 freight + 300 fragile + 200 COD fee (minimum) + 500 remote area
+    # 1400 freight + 300 fragile + 200 COD fee (minimum); no remote-area surcharge (not on the record)
     services.pickup_complete(
-        job_id=fragile.pk,
-        ctx=szx_courier[1].ctx,
-        remote_area=True,
-        data=PickupInput(**AT_THE_DOOR, price_fen=2400),
+        job_id=fragile.pk, ctx=szx_courier[1].ctx, data=PickupInput(**AT_THE_DOOR, price_fen=1900)
     )
     fragile.shipment.refresh_from_db()
-    assert fragile.shipment.price_fen == 2400
+    assert fragile.shipment.price_fen == 1900
+
+
+def test_a_second_weighing_with_another_price_is_refused_as_already_done(
+    job: Job, szx_book: TariffBookVersion, szx_courier: tuple[Any, Person]
+) -> None:
+    ctx = szx_courier[1].ctx
+    services.pickup_complete(job_id=job.pk, ctx=ctx, data=PickupInput(**AT_THE_DOOR, price_fen=1400))
+    heavier = AT_THE_DOOR | {"measured_weight_g": 4000}
+    with pytest.raises(DomainError) as exc:  # not price_mismatch: the first weight stands whatever the price
+        services.pickup_complete(job_id=job.pk, ctx=ctx, data=PickupInput(**heavier, price_fen=1))
+    assert exc.value.code == "invalid_transition"
+    job.shipment.refresh_from_db()
+    assert (job.shipment.measured_weight_g, job.shipment.price_fen) == (2001, 1400)
+
+
+@pytest.mark.parametrize("price", [-50000, -1])
+def test_a_negative_price_is_refused_before_the_database(
+    price: int, job: Job, szx_courier: tuple[Any, Person]
+) -> None:
+    with pytest.raises(DomainError) as exc:  # no tariff book: the price would be taken as given
+        services.pickup_complete(
+            job_id=job.pk, ctx=szx_courier[1].ctx, data=PickupInput(**AT_THE_DOOR, price_fen=price)
+        )
+    assert exc.value.code == "invalid"
+    assert "price" in exc.value.message
 
 
 def test_the_version_the_handheld_priced_with_is_honoured(
@@ -165,7 +187,7 @@ def test_the_handheld_flow_payload_completes_on_the_server(
         job_id=payload["job_id"],
         ctx=szx_courier[1].ctx,
         data=PickupInput(**payload["pickup"]),
-        **payload["pricing"],
+        tariff_version=payload["pricing"]["tariff_version"],
     )
     shipment.refresh_from_db()
     assert (shipment.price_fen, shipment.weight_source) == (1600, "manual:scale battery flat")

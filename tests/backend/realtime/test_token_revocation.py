@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from backend.accounts.models import ApiToken
 from backend.realtime.codes import Close
 from backend.shipments.models import Job
-from tests.backend.realtime.conftest import Socket, feed_path, run
+from tests.backend.realtime.conftest import Socket, feed_path, refused_with, run
 from tests.backend.realtime.helpers import assign
 from tests.fixtures.jobs import make_job
 
@@ -63,3 +63,15 @@ async def test_a_socket_whose_ring_was_lost_cannot_act(station, courier, other_c
     await sup.send({"type": "job.reassign", "id": 1, "payload": {"job_id": job.pk, "courier_id": y.pk}})
     await _closed_unauthenticated(sup)
     assert (await run(Job.objects.get)(pk=job.pk)).courier_id == x.pk
+
+
+async def test_one_token_holds_a_few_sockets_at_most(station, courier, settings):  # type: ignore[no-untyped-def]
+    """Issue 16: 40 sockets were accepted for one token. A closed one gives its place back."""
+    settings.PARCELRUN_WS_SOCKETS_PER_TOKEN = 2
+    path = feed_path("/ws/courier/", token=courier[1].token)
+    first, second = await _open(path), await _open(path)
+    assert await refused_with(path) == Close.TOO_MANY_SOCKETS
+    await first.close()
+    third = await _open(path)
+    await second.close()
+    await third.close()

@@ -42,7 +42,9 @@ def _start(tmp_path: Path, settings_module: str = "backend.settings") -> list[Wo
         database_url=_database_url(),
         redis_url=settings.REDIS_URL,
         log_dir=tmp_path,
-        extra_env={"DJANGO_SETTINGS_MODULE": settings_module},
+        # Hundreds of sockets on one supervisor's token: these tests are about fan-out; the
+        # per-token cap has its own test (test_token_revocation.py).
+        extra_env={"DJANGO_SETTINGS_MODULE": settings_module, "WS_SOCKETS_PER_TOKEN": "1000"},
     )
 
 

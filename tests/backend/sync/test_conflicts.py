@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from backend.shipments.models import FeedEntry, Job, Shipment, TrackingEvent
-from backend.shipments.services import job_assign, scan
+from backend.common.errors import DomainError
+from backend.shipments.models import FeedEntry, Job, OfflineConflict, Shipment, TrackingEvent
+from backend.shipments.services import job_assign, job_cancel, job_unassign, scan, shipment_transition
+from backend.shipments.services.offline import offline_conflict_resolve
 from backend.sync.models import DeviceState
 from tests.backend.sync.helpers import device_of, minutes_ago, op, outcomes, proof, pull, push, ready_job
 
@@ -46,7 +49,7 @@ def test_a_delivery_recorded_after_the_reassignment_is_refused(
     later = timezone.now() + timedelta(seconds=1)
     body = push(me, [op(me, "deliver", {"job_id": job.pk, "proof": proof()}, event_at=later)])
     assert outcomes(body) == [("rejected", "not_assigned_to_you")]
-    assert body["results"][0]["message"] == f"job {job.pk} was not yours when you delivered it"
+    assert body["results"][0]["message"] == f"job {job.pk} was not yours at that time"
     job.refresh_from_db()
     assert (job.status, job.courier_id) == ("assigned", theirs.pk)
 
@@ -131,3 +134,126 @@ def test_a_station_scan_and_a_courier_op_on_one_parcel_both_apply(station, couri
     job = ready_job(station, supervisor, mine)
     scan(tracking_no=job.shipment.tracking_no, scan_kind="sorted", ctx=supervisor.ctx)
     assert outcomes(push(me, [op(me, "start", {"job_id": job.pk})])) == [("applied", "")]
+
+
+def _held(body: dict[str, Any]) -> OfflineConflict:
+    result = body["results"][0]
+    assert (result["outcome"], result["conflict"]) == ("applied", "held_for_supervisor")
+    return OfflineConflict.objects.get(pk=result["offline_conflict_id"])
+
+
+def test_a_back_dated_delivery_after_the_station_took_the_job_back_is_held(
+    station, courier, supervisor
+) -> None:
+    """Issue 16: unassigned and put in exception, then a delivery with event_at = T completed it."""
+    mine, me = courier
+    job = ready_job(station, supervisor, mine)
+    held_at = timezone.now()  # the courier still held the job then (offline: nothing sent)
+    job_unassign(job_id=job.pk, ctx=supervisor.ctx, reason="no progress")
+    shipment_transition(shipment_id=job.shipment_id, to="exception", ctx=supervisor.ctx, reason="lost?")
+    sent = op(me, "deliver", {"job_id": job.pk, "proof": proof(method="station")}, event_at=held_at)
+    conflict = _held(push(me, [sent]))
+    job.refresh_from_db()
+    assert (job.status, job.courier_id) == ("pending", None)
+    assert Shipment.objects.get(pk=job.shipment_id).status == "exception"
+    assert not TrackingEvent.objects.filter(job_id=job.pk, kind="delivered").exists()
+    assert (conflict.kind, conflict.courier_id, conflict.op_id) == ("deliver", mine.pk, sent["op_id"])
+    assert conflict.fact["method"] == "station" and conflict.state == "open"
+    assert conflict.server_side == {
+        "job_status": "pending",
+        "job_courier_id": None,
+        "shipment_status": "exception",
+    }
+    # Accepting cannot apply what the table forbids (exception → delivered): nothing is written.
+    with pytest.raises(DomainError) as exc:
+        offline_conflict_resolve(conflict_id=conflict.pk, ctx=supervisor.ctx, accept=True, reason="ok")
+    assert exc.value.code == "invalid_transition"
+    conflict.refresh_from_db()
+    assert conflict.state == "open"
+    done = offline_conflict_resolve(
+        conflict_id=conflict.pk, ctx=supervisor.ctx, accept=False, reason="recipient denies it"
+    )
+    assert (done.state, done.resolution_reason, done.resolved_by_id) == (
+        "rejected",
+        "recipient denies it",
+        supervisor.user.pk,
+    )
+    assert Job.objects.get(pk=job.pk).status == "pending"
+
+
+def test_a_delivery_recorded_before_a_cancel_is_kept_for_the_supervisor(station, courier, supervisor) -> None:
+    """Issue 17: the parcel is in the customer's hands with a signature; the server said cancelled."""
+    mine, me = courier
+    job = ready_job(station, supervisor, mine)
+    push(me, [op(me, "start", {"job_id": job.pk})])
+    delivered_at = timezone.now()
+    job_cancel(job_id=job.pk, ctx=supervisor.ctx, reason="sender cancelled")
+    conflict = _held(
+        push(me, [op(me, "deliver", {"job_id": job.pk, "proof": proof()}, event_at=delivered_at)])
+    )
+    assert conflict.fact["recipient_name"] == "李四" and conflict.fact["media_sha256"] == ["a" * 64]
+    assert Job.objects.get(pk=job.pk).status == "cancelled"
+
+
+def test_a_held_delivery_accepted_where_the_tables_allow_completes_the_job(
+    station, courier, supervisor
+) -> None:
+    mine, me = courier
+    job = ready_job(station, supervisor, mine)
+    push(me, [op(me, "start", {"job_id": job.pk})])
+    delivered_at = timezone.now()
+    shipment_transition(shipment_id=job.shipment_id, to="exception", ctx=supervisor.ctx, reason="damaged?")
+    conflict = _held(
+        push(me, [op(me, "deliver", {"job_id": job.pk, "proof": proof()}, event_at=delivered_at)])
+    )
+    assert Job.objects.get(pk=job.pk).status == "started"
+    # The supervisor clears the exception first, then accepts: the job completes for the courier.
+    for to in ("at_station", "out_for_delivery"):
+        shipment_transition(shipment_id=job.shipment_id, to=to, ctx=supervisor.ctx, reason="found intact")
+    offline_conflict_resolve(
+        conflict_id=conflict.pk, ctx=supervisor.ctx, accept=True, reason="signature checked"
+    )
+    job.refresh_from_db()
+    assert (job.status, job.courier_id) == ("completed", mine.pk)
+    assert Shipment.objects.get(pk=job.shipment_id).status == "delivered"
+    with pytest.raises(DomainError) as exc:
+        offline_conflict_resolve(conflict_id=conflict.pk, ctx=supervisor.ctx, accept=False, reason="again")
+    assert exc.value.code == "already_done"
+
+
+def test_a_failed_attempt_recorded_before_a_reassignment_is_kept_without_effect(
+    station, courier, other_courier, supervisor
+) -> None:
+    (mine, me), (theirs, _) = courier, other_courier
+    job = ready_job(station, supervisor, mine)
+    push(me, [op(me, "start", {"job_id": job.pk})])
+    failed_at = timezone.now()
+    job_assign(job_id=job.pk, courier_id=theirs.pk, ctx=supervisor.ctx)
+    attempt = {"job_id": job.pk, "reason_code": "not_home", "note": "敲门无人", "photo_sha256": ["b" * 64]}
+    conflict = _held(push(me, [op(me, "fail", attempt, event_at=failed_at)]))
+    assert (conflict.kind, conflict.fact["reason_code"], conflict.fact["note"]) == (
+        "fail",
+        "not_home",
+        "敲门无人",
+    )
+    job.refresh_from_db()
+    assert (job.status, job.courier_id, job.attempt_count) == ("assigned", theirs.pk, 0)
+
+
+def test_a_back_dated_op_is_judged_no_earlier_than_the_ops_recorded_before_it(
+    station, courier, other_courier, supervisor
+) -> None:
+    """The device's own history: an op sent after ops stamped later cannot claim an earlier time."""
+    (mine, me), (theirs, _) = courier, other_courier
+    job = ready_job(station, supervisor, mine)
+    push(me, [op(me, "start", {"job_id": job.pk})])
+    while_held = timezone.now()
+    job_assign(job_id=job.pk, courier_id=theirs.pk, ctx=supervisor.ctx)
+    # The device keeps working after the reassignment (a position now)…
+    push(me, [op(me, "location", {"lat": 30.2, "lng": 120.1})])
+    # …then sends a delivery claiming a time before it: judged at the position's time, not its own.
+    forged = op(me, "deliver", {"job_id": job.pk, "proof": proof()}, event_at=while_held)
+    body = push(me, [forged])
+    assert outcomes(body) == [("rejected", "not_assigned_to_you")]
+    job.refresh_from_db()
+    assert (job.status, job.courier_id) == ("assigned", theirs.pk)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from backend.shipments.models import Job, TrackingEvent
 from backend.sync.models import AppliedOp, DeviceState
@@ -145,6 +149,26 @@ def test_a_value_the_database_cannot_hold_is_refused_not_retried(job, courier) -
     ]
     body = push(person, ops)
     assert outcomes(body) == [("applied", ""), ("rejected", "malformed_op"), ("applied", "")]
+    # The database's words name columns and types: no business of the device (issue 16).
+    message = body["results"][1]["message"]
+    assert message == "a value in this op is too long or out of range"
+    assert "character varying" not in json.dumps(body)
+
+
+def test_a_proof_with_its_capture_time_is_accepted_as_docs_api_says(job, courier) -> None:
+    from tests.backend.sync.helpers import proof
+
+    person = courier[1]
+    taken = timezone.now() - timedelta(minutes=3)
+    ops = [
+        op(person, "start", {"job_id": job.pk}),
+        op(person, "deliver", {"job_id": job.pk, "proof": proof(captured_at="yesterday")}),
+        op(person, "deliver", {"job_id": job.pk, "proof": proof(captured_at=taken.isoformat())}),
+    ]
+    body = push(person, ops)
+    assert outcomes(body) == [("applied", ""), ("rejected", "malformed_op"), ("applied", "")]
+    assert "proof.captured_at" in body["results"][1]["message"]
+    assert Job.objects.get(pk=job.pk).status == "completed"
 
 
 def test_a_replayed_batch_mixed_with_new_ops_answers_each_op(job, courier) -> None:
@@ -203,3 +227,31 @@ def test_a_claim_hashed_before_orjson_still_recognises_its_replay(job, courier) 
     assert outcomes(push(person, [start])) == [("rejected", "op_id_reused")]
     AppliedOp.objects.filter(pk=row.pk).update(payload_hash=legacy)  # what an older server stored
     assert outcomes(push(person, [start])) == [("duplicate", "")]
+
+
+def test_a_next_step_with_fields_nobody_defined_is_refused_not_stored(job, courier) -> None:
+    """Issue 16: ``{kind: retry, junk: <1 MB>, is_admin: true}`` was stored and copied into every feed row."""
+    person = courier[1]
+    push(person, [op(person, "start", {"job_id": job.pk})])
+    junk = {"kind": "retry", "junk": "x" * 100_000, "is_admin": True}
+    too_long = {"kind": "redirect", "address": "文" * 256}
+    backwards = {
+        "kind": "new_window",
+        "window_start": "2026-11-25T16:00+08:00",
+        "window_end": "2026-11-25T14:00+08:00",
+    }
+    ops = [
+        op(person, "fail", {"job_id": job.pk, "reason_code": "not_home", "next_step": junk}),
+        op(person, "fail", {"job_id": job.pk, "reason_code": "not_home", "next_step": too_long}),
+        op(person, "fail", {"job_id": job.pk, "reason_code": "not_home", "next_step": backwards}),
+        op(person, "fail", {"job_id": job.pk, "reason_code": "not_home", "next_step": {"kind": "retry"}}),
+    ]
+    body = push(person, ops)
+    assert outcomes(body) == [
+        ("rejected", "invalid"),
+        ("rejected", "invalid"),
+        ("rejected", "invalid_time_window"),
+        ("applied", ""),
+    ]
+    assert "unknown fields ['is_admin', 'junk']" in body["results"][0]["message"]
+    assert Job.objects.get(pk=job.pk).next_step == {"kind": "retry"}

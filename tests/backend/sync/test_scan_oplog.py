@@ -103,3 +103,14 @@ def test_a_scan_recorded_by_another_push_after_the_look_up_comes_back_as_a_dupli
         assert calls == [True]
     else:  # SQLite looks every op up first
         assert calls == []
+
+
+def test_an_unknown_scan_kind_names_the_kinds_a_client_can_send() -> None:
+    """Issue 16: the message listed Python's enum names (``<EventKind.STATION_IN: …>``)."""
+    from backend.common.errors import DomainError
+    from backend.shipments.scan_rules import scan_input_check
+    from parcelkit.rules.tracking import make_tracking_no
+
+    with pytest.raises(DomainError) as exc:
+        scan_input_check(make_tracking_no(1), "teleported")
+    assert exc.value.message == "unknown scan kind 'teleported'; use one of: loaded_out, sorted, station_in"

@@ -1,6 +1,6 @@
 import pytest
 
-from parcelkit.rules.privacy import mask_address, mask_name, mask_phone
+from parcelkit.rules.privacy import mask_address, mask_name, mask_phone, mask_phone_public
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,18 @@ def test_mask_address(raw: str, masked: str) -> None:
 
 def test_masked_address_hides_the_house_number() -> None:
     assert "10000" not in mask_address("广东省深圳市南山区深南大道10000号")
+
+
+@pytest.mark.parametrize(
+    ("phone", "masked"),
+    [
+        ("13812345678", "*******5678"),
+        ("+86 138-1234-5678", "*******5678"),
+        ("0571-8888-1234", "*******1234"),
+        ("12", "****"),
+        ("", ""),
+    ],
+)
+def test_what_anyone_may_read_hides_at_least_six_digits(phone: str, masked: str) -> None:
+    assert mask_phone_public(phone) == masked
+    assert sum(c.isdigit() for c in masked) <= 4
