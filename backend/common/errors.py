@@ -85,6 +85,8 @@ STATUS: dict[str, int] = {
     "negotiation_closed": 409,
     "negotiation_expired": 409,
     "option_unknown": 400,
+    "pickup_code_wrong": 422,
+    "pickup_code_locked": 423,
 }
 
 

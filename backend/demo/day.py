@@ -228,4 +228,7 @@ def _proof(row: demo.DemoShipment, pick: random.Random) -> ProofInput:
         consent_name=str(row.fields["recipient_name"]) if method == "locker" else "",
         consent_relation="self" if method == "locker" else "",
         consent_call_record=f"demo call before delivery {row.index}" if method == "locker" else "",
+        # The locker's compartment and the code it printed (not drawn from ``pick``: the day stays the same).
+        locker_compartment=f"A{row.index % 40 + 1:02d}" if method == "locker" else "",
+        locker_code=f"{row.index * 7919 % 10**6:06d}" if method == "locker" else "",
     )

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from backend.couriers.models import Station
-from backend.negotiation.states import Channel, NegotiationState, Trigger
+from backend.negotiation.states import Channel, Decision, ExceptionKind, NegotiationState, Trigger
 from backend.shipments.models import Job, Shipment
 
 
@@ -113,3 +113,69 @@ class NegotiationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of negotiation {self.negotiation_id}"
+
+
+class PickupHold(models.Model):
+    """A parcel the customer chose to collect at the station, and its 6-digit pickup code.
+
+    The code itself is never stored: it is derived from ``secret`` with the server's key
+    (``backend.negotiation.pickup_codes``), so neither the database, the feeds nor the logs hold
+    it. Wrong codes at the counter count in ``failed_attempts``; at the limit the hold is locked
+    (``locked_at``) until a supervisor unlocks it.
+    """
+
+    consent = models.OneToOneField(Consent, on_delete=models.PROTECT, related_name="pickup_hold")
+    job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="+", db_index=False)
+    secret = models.CharField(max_length=32)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"pickup hold #{self.pk} for job {self.job_id}"
+
+
+class SupervisorException(models.Model):
+    """Something a customer's answer needs a supervisor to decide (the console's exceptions queue):
+    a redirect outside the station's area (a transfer), a return to sender to confirm, a pickup code
+    locked after wrong attempts. Open while ``resolved_at`` is empty; resolved through
+    ``negotiation.services.supervisor_exception_resolve``.
+    """
+
+    kind = models.CharField(max_length=24, choices=ExceptionKind.choices)
+    job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="+")
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="+", db_index=False)
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="+", db_index=False)
+    negotiation = models.ForeignKey(
+        Negotiation, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(max_length=8, choices=Decision.choices, blank=True)
+    resolution_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            # One open exception of a kind per job: a second trigger finds the first.
+            models.UniqueConstraint(
+                fields=["job", "kind"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="supervisor_exception_one_open_per_job_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["station", "created_at"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="supervisor_exception_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for job {self.job_id} ({'open' if self.resolved_at is None else self.decision})"

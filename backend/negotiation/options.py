@@ -6,7 +6,6 @@ record can say what the customer agreed to even if these wordings change later.
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,11 +15,13 @@ from backend.negotiation.states import OptionKind
 from backend.shipments.models import Job
 from backend.shipments.states import ReasonCode
 
-# What fits each reason (issue 14): another time for whoever was simply not there; the address
-# for a wrong one; the sender for a refusal. Reasons not listed get windows and the station.
+# What fits each reason (issue 14): another time, the station, a locker or a neighbour for whoever
+# was simply not there; the address for a wrong one; the sender for a refusal. Reasons not listed
+# get windows and the station.
 WINDOWS, STATION, LOCKER, REDIRECT, RETURN = "windows", "station", "locker", "redirect", "return"
+NEIGHBOUR, SAFE_PLACE = "neighbour", "safe_place"
 BY_REASON: dict[str, tuple[str, ...]] = {
-    ReasonCode.NOT_HOME: (WINDOWS, STATION, LOCKER),
+    ReasonCode.NOT_HOME: (WINDOWS, STATION, LOCKER, NEIGHBOUR, SAFE_PLACE),
     ReasonCode.WRONG_ADDRESS: (REDIRECT, STATION),
     ReasonCode.ADDRESS_INCOMPLETE: (REDIRECT, STATION),
     ReasonCode.REFUSED: (RETURN,),
@@ -28,11 +29,6 @@ BY_REASON: dict[str, tuple[str, ...]] = {
     ReasonCode.CUSTOMER_RESCHEDULED: (WINDOWS,),
 }
 DEFAULT_KINDS = (WINDOWS, STATION)
-
-
-def pickup_code() -> str:
-    """Six digits the customer reads out at the station counter."""
-    return f"{secrets.randbelow(10**6):06d}"
 
 
 def _window_text(w: Window, today: datetime) -> dict[str, str]:
@@ -73,11 +69,12 @@ def options_for(job: Job, reason_code: str, now: datetime) -> tuple[list[OptionI
                 OptionInput(
                     key="station",
                     kind=OptionKind.HOLD_STATION,
+                    # The code is made when the customer chooses this (PickupHold), not here: the
+                    # options travel in the feeds.
                     text={
                         "zh": "到站点自取（凭取件码）",
                         "en": "Collect it at the station (with a pickup code)",
                     },
-                    extra={"pickup_code": pickup_code()},
                 )
             )
         elif kind == LOCKER:
@@ -96,12 +93,31 @@ def options_for(job: Job, reason_code: str, now: datetime) -> tuple[list[OptionI
                     text={"zh": "改到另一个地址", "en": "Deliver to another address"},
                 )
             )
+        elif kind == NEIGHBOUR:
+            options.append(
+                OptionInput(
+                    key="neighbour",
+                    kind=OptionKind.NEIGHBOUR,
+                    text={"zh": "交给邻居代收", "en": "Leave it with a neighbour"},
+                )
+            )
+        elif kind == SAFE_PLACE:
+            options.append(
+                OptionInput(
+                    key="safe_place",
+                    kind=OptionKind.SAFE_PLACE,
+                    text={"zh": "放在指定的安全地点", "en": "Leave it in a safe place"},
+                )
+            )
         elif kind == RETURN:
             options.append(
                 OptionInput(
                     key="return",
                     kind=OptionKind.RETURN,
-                    text={"zh": "退回寄件人", "en": "Return it to the sender"},
+                    text={
+                        "zh": "退回寄件人（由站点确认）",
+                        "en": "Return it to the sender (the station confirms)",
+                    },
                 )
             )
     # Silence is not consent: with no answer the courier simply tries again.

@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import QuerySet
+
 from backend.common.errors import DomainError
+from backend.negotiation import pickup_codes
 from backend.negotiation.links import LinkClaims
-from backend.negotiation.models import Negotiation
+from backend.negotiation.models import Negotiation, PickupHold, SupervisorException
 from parcelkit.rules.privacy import mask_address, mask_name, mask_phone
 
 
@@ -37,11 +40,14 @@ class PageView:
     station_address: str
 
 
-def _option(o: dict[str, Any], lang: str, *, reveal: bool = False) -> PageOption:
-    # The station's pickup code is shown only once the customer chose the station.
-    return PageOption(
-        str(o["key"]), str(o["kind"]), str(o["text"][lang]), str(o.get("pickup_code", "")) if reveal else ""
-    )
+def _option(o: dict[str, Any], lang: str, *, code: str = "") -> PageOption:
+    return PageOption(str(o["key"]), str(o["kind"]), str(o["text"][lang]), code)
+
+
+def _pickup_code(n: Negotiation) -> str:
+    """The station's pickup code, shown only to the customer who chose the station (derived, never stored)."""
+    secret = PickupHold.objects.filter(consent__negotiation_id=n.pk).values_list("secret", flat=True).first()
+    return pickup_codes.code_of(secret) if secret else ""
 
 
 def negotiation_page(claims: LinkClaims, lang: str) -> PageView:
@@ -68,7 +74,17 @@ def negotiation_page(claims: LinkClaims, lang: str) -> PageView:
         eta=f"{job.eta.astimezone(tz):%H:%M}" if job.eta else "",
         deadline=f"{n.deadline.astimezone(tz):%m-%d %H:%M}",
         options=[_option(o, lang) for o in n.options],
-        chosen=_option(chosen, lang, reveal=True) if chosen else None,
+        chosen=_option(chosen, lang, code=_pickup_code(n)) if chosen else None,
         station_name=n.station.name,
         station_address=n.station.address,
+    )
+
+
+def supervisor_exceptions_open(*, station_id: int) -> QuerySet[SupervisorException]:
+    """The station's open exceptions, oldest first, with the job and shipment loaded (the
+    console's exceptions queue): ``kind``, ``details``, ``created_at``, ``job``, ``shipment``."""
+    return (
+        SupervisorException.objects.filter(station_id=station_id, resolved_at__isnull=True)
+        .select_related("job", "shipment")
+        .order_by("created_at", "pk")
     )

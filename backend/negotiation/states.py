@@ -36,11 +36,15 @@ class OptionKind(models.TextChoices):
     HOLD_LOCKER = "hold_locker", "Put in a locker"
     REDIRECT = "redirect", "Deliver to another address"
     RETURN = "return", "Return to sender"
+    NEIGHBOUR = "neighbour", "Leave it with a neighbour"
+    SAFE_PLACE = "safe_place", "Leave it in a safe place"
 
 
 # The options that leave the parcel somewhere other than in the recipient's hands: an answer to
 # one of them is the recipient's consent, and they can never be the default of a silence.
-NEEDS_CONSENT = frozenset({OptionKind.HOLD_STATION, OptionKind.HOLD_LOCKER})
+NEEDS_CONSENT = frozenset(
+    {OptionKind.HOLD_STATION, OptionKind.HOLD_LOCKER, OptionKind.NEIGHBOUR, OptionKind.SAFE_PLACE}
+)
 
 NEXT_STEP_OF: dict[str, str] = {
     OptionKind.KEEP: "retry",
@@ -49,4 +53,21 @@ NEXT_STEP_OF: dict[str, str] = {
     OptionKind.HOLD_LOCKER: "hold_locker",
     OptionKind.REDIRECT: "redirect",
     OptionKind.RETURN: "return",
+    OptionKind.NEIGHBOUR: "neighbour",
+    OptionKind.SAFE_PLACE: "safe_place",
 }
+
+
+class ExceptionKind(models.TextChoices):
+    """What a ``SupervisorException`` asks a supervisor to decide."""
+
+    REDIRECT_OUTSIDE_AREA = "redirect_outside_area", "Redirect outside the station's area (transfer)"
+    RETURN_PENDING = "return_pending", "Return to sender: confirm"
+    PICKUP_CODE_LOCKED = "pickup_code_locked", "Pickup code locked after wrong attempts"
+
+
+class Decision(models.TextChoices):
+    """A supervisor's answer to an exception: do what the customer asked, or do not."""
+
+    ACCEPT = "accept", "Accept"
+    DECLINE = "decline", "Decline"

@@ -101,6 +101,16 @@ def negotiation_page_view(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "negotiation/page.html", _context(lang, view))
 
 
+def _coordinates(lat: str, lng: str) -> tuple[float | None, float | None]:
+    """Optional coordinates typed on the page; ``invalid_coordinates`` when not two numbers."""
+    if not lat.strip() and not lng.strip():
+        return None, None
+    try:
+        return float(lat.replace(",", ".")), float(lng.replace(",", "."))
+    except ValueError:
+        raise DomainError("invalid_coordinates", "latitude and longitude are numbers") from None
+
+
 def _post(request: HttpRequest, lang: str, token: str, claims: LinkClaims, view: PageView) -> HttpResponse:
     key = request.POST.get("option", "")
     option = next((o for o in view.options if o.key == key), None)
@@ -108,7 +118,9 @@ def _post(request: HttpRequest, lang: str, token: str, claims: LinkClaims, view:
         return HttpResponseRedirect(f"/n/{token}/?lang={lang}")
     if request.POST.get("confirm") != "yes":
         return render(request, "negotiation/confirm.html", _context(lang, view, option=option))
+    form = {name: request.POST.get(name, "")[:255] for name in ("address", "lat", "lng", "leave_with")}
     try:
+        lat, lng = _coordinates(form["lat"], form["lng"])
         negotiation_answer(
             negotiation_id=claims.negotiation_id,
             option_key=key,
@@ -116,10 +128,17 @@ def _post(request: HttpRequest, lang: str, token: str, claims: LinkClaims, view:
             language=lang,
             ctx=Ctx.system(),
             link_id=claims.link_id,
-            address=request.POST.get("address", ""),
+            address=form["address"],
+            lat=lat,
+            lng=lng,
+            leave_with=form["leave_with"],
         )
     except DomainError as exc:
-        # An expired question or a missing address: show the page again with what went wrong.
+        if exc.code in ("invalid", "invalid_coordinates"):
+            # What the customer typed was not usable: ask again, keeping what they typed.
+            context = _context(lang, view, option=option, form=form, error=exc.code)
+            return render(request, "negotiation/confirm.html", context, status=400)
+        # An expired or closed question: show the page again with what went wrong.
         fresh = negotiation_page(claims, lang)
         return render(request, "negotiation/page.html", _context(lang, fresh, error=exc.code), status=409)
     # Also a second tap or tab: the answer that won is what the page shows.

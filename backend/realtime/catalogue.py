@@ -94,7 +94,6 @@ class NegotiationOption(TypedDict, total=False):
     text: dict[str, str]
     window_start: str | None
     window_end: str | None
-    pickup_code: str
     locker: str
     address: str
     lat: float

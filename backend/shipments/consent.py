@@ -1,6 +1,7 @@
 """The recipient's consent a locker or station delivery needs (快递市场管理办法, 2024).
 
-A parcel may be put in a locker or left at a station only with the recipient's consent: either an
+A parcel may be put in a locker, left at a station, with a neighbour or in a safe place only with
+the recipient's consent: either an
 answer recorded by the negotiation app (its id is written on the job by ``job_set_arrangement``
 and the proof must name it), or an on-the-spot consent the courier took by phone (who agreed,
 their relation, and the call's record). Pure code: the caller holds the job lock.
@@ -11,18 +12,26 @@ from __future__ import annotations
 from typing import Any
 
 from backend.common.errors import DomainError
-from backend.shipments.states import ProofMethod
+from backend.shipments.states import ProofMethod, RecipientRelation
 
 NEEDS_CONSENT = frozenset({ProofMethod.LOCKER, ProofMethod.STATION})
+# Signing for the recipient (a neighbour) or leaving the parcel unattended (a safe place) needs it too.
+RELATIONS_NEEDING_CONSENT = frozenset({RecipientRelation.NEIGHBOUR, RecipientRelation.SAFE_PLACE})
 ON_THE_SPOT_FIELDS = ("name", "relation", "call_record")
 
 
 def check_consent(
-    *, method: str, consent_id: int | None, on_the_spot: dict[str, str], next_step: dict[str, Any]
+    *,
+    method: str,
+    consent_id: int | None,
+    on_the_spot: dict[str, str],
+    next_step: dict[str, Any],
+    relation: str = "",
 ) -> dict[str, Any]:
     """What to record of the consent on the delivery event; ``consent_required`` when there is none."""
-    if method not in NEEDS_CONSENT:
+    if method not in NEEDS_CONSENT and relation not in RELATIONS_NEEDING_CONSENT:
         return {}
+    method = method if method in NEEDS_CONSENT else relation
     if consent_id is not None:
         if next_step.get("consent_id") != consent_id:
             raise DomainError(

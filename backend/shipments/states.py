@@ -86,6 +86,8 @@ class NextStep(models.TextChoices):
     HOLD_LOCKER = "hold_locker", "Put in a locker"
     REDIRECT = "redirect", "Redirect to another address"
     RETURN = "return", "Return to sender"
+    NEIGHBOUR = "neighbour", "Leave with a neighbour"
+    SAFE_PLACE = "safe_place", "Leave in a safe place"
 
 
 class ProofMethod(models.TextChoices):
@@ -103,6 +105,8 @@ class RecipientRelation(models.TextChoices):
     GUARD = "guard", "Guard / reception"
     LOCKER = "locker", "Locker"
     STATION = "station", "Station"
+    NEIGHBOUR = "neighbour", "Neighbour"  # needs the recipient's consent (shipments/consent.py)
+    SAFE_PLACE = "safe_place", "Safe place"  # likewise
 
 
 class HandlingFlag(models.TextChoices):

@@ -93,6 +93,8 @@ REST: dict[tuple[str, str], str] = {
     ("POST", "api/v1/jobs/<int:job_id>/propose"): "negotiation_propose",
     ("POST", "api/v1/negotiations/<int:negotiation_id>/link"): "link_issue",  # signs a link: no row
     ("ANY", "n/<str:token>/"): "negotiation_answer",
+    ("POST", "api/v1/jobs/<int:job_id>/hand-over"): "pickup_hand_over",
+    ("POST", "api/v1/supervisor-exceptions/<int:exception_id>/resolve"): "supervisor_exception_resolve",
     # the supervisor console (Django's session login and logout, and its language cookie)
     ("ANY", ""): "login",
     ("ANY", "console/"): PAGE,

@@ -7,7 +7,9 @@ commit), and changes the job only through ``backend.shipments.services``.
 
 from backend.negotiation.option import OptionInput
 from backend.negotiation.services.answer import AnswerResult, negotiation_answer, negotiation_expire
+from backend.negotiation.services.exceptions import supervisor_exception_resolve
 from backend.negotiation.services.offer import negotiation_cancel, negotiation_offer
+from backend.negotiation.services.station_hold import pickup_hand_over
 from backend.negotiation.services.triggers import negotiation_offer_after_failure, negotiation_propose
 
 __all__ = [
@@ -19,4 +21,6 @@ __all__ = [
     "negotiation_offer",
     "negotiation_offer_after_failure",
     "negotiation_propose",
+    "pickup_hand_over",
+    "supervisor_exception_resolve",
 ]

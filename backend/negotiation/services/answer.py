@@ -10,9 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.common.errors import DomainError
-from backend.negotiation.models import Consent, Negotiation
+from backend.common.validators import clean_coordinates
+from backend.negotiation import pickup_codes
+from backend.negotiation.area import Place, locate
+from backend.negotiation.models import Consent, Negotiation, PickupHold
+from backend.negotiation.services.exceptions import exception_open
 from backend.negotiation.services.recording import feed_negotiation, lock_negotiation, record
-from backend.negotiation.states import NEXT_STEP_OF, Channel, NegotiationState, OptionKind
+from backend.negotiation.states import NEXT_STEP_OF, Channel, ExceptionKind, NegotiationState, OptionKind
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
 from backend.shipments.services.arrangement import job_set_arrangement
@@ -52,6 +56,9 @@ def negotiation_answer(
     link_id: str = "",
     answered_by: str = "",
     address: str = "",
+    lat: float | None = None,
+    lng: float | None = None,
+    leave_with: str = "",
     now: datetime | None = None,
 ) -> AnswerResult:
     """Record the customer's choice as a consent record and apply it to the job.
@@ -59,8 +66,12 @@ def negotiation_answer(
     Locks the job, its shipment, then the negotiation, so of two concurrent answers one applies
     and the other finds it answered and gets its result (``won=False``). Past the deadline or
     once expired: ``negotiation_expired``; superseded or cancelled: ``negotiation_closed``; an
-    unknown option: ``option_unknown``; a redirect without the new ``address``: ``invalid``. The effect goes through ``job_set_arrangement`` (new
-    window or disposition, failed job back to its courier, re-plan of that courier after commit).
+    unknown option: ``option_unknown``; a redirect without the new ``address`` (5–255 characters,
+    ``lat``/``lng`` optional) or a neighbour / safe place without ``leave_with`` (who or where,
+    2–100 characters): ``invalid``. The effect goes through ``job_set_arrangement`` (new window or
+    disposition, failed job back to its courier, re-plan of that courier after commit); what needs
+    a supervisor — a return, a redirect outside the station's area — opens a ``SupervisorException``.
+    A hold at the station creates its ``PickupHold`` (the code is derived, never stored).
     """
     now = now or timezone.now()
     if channel not in Channel.values or channel == Channel.DEFAULT:
@@ -78,11 +89,26 @@ def negotiation_answer(
     if option is None:
         raise DomainError("option_unknown", f"{option_key!r} is not one of the options offered")
     text: dict[str, str] = option["text"]  # type: ignore[assignment]
+    details: dict[str, Any] = {}
+    place: Place | None = None
     if option["kind"] == OptionKind.REDIRECT:
-        address = address.strip()
-        if not 5 <= len(address) <= 255:
-            raise DomainError("invalid", "give the new address (5–255 characters)", field="address")
-        option = {**option, "address": address}
+        place = _redirect_place(job, address, lat, lng)
+        details = {
+            "address": place.address,
+            "lat": place.lat,
+            "lng": place.lng,
+            "located": place.source,
+            "inside_area": place.inside,
+            "distance_m": place.distance_m,
+        }
+        option = {**option, "address": place.address, "lat": place.lat, "lng": place.lng}
+    elif option["kind"] in (OptionKind.NEIGHBOUR, OptionKind.SAFE_PLACE):
+        leave_with = " ".join(leave_with.split())
+        if not 2 <= len(leave_with) <= 100:
+            raise DomainError("invalid", "say who or where (2–100 characters)", field="leave_with")
+        name = "neighbour" if option["kind"] == OptionKind.NEIGHBOUR else "place"
+        details = {name: leave_with}
+        option = {**option, name: leave_with}
     consent = Consent.objects.create(
         negotiation=negotiation,
         job_id=job.pk,
@@ -98,7 +124,7 @@ def negotiation_answer(
         actor_id=ctx.actor.user_id,
         answered_by=answered_by[:64],
         answered_at=now,
-        details={"address": address} if address else {},
+        details=details,
     )
     negotiation.state = NegotiationState.ANSWERED
     negotiation.chosen_key = option_key
@@ -107,9 +133,20 @@ def negotiation_answer(
     record(
         negotiation, "answered", ctx, now, {"option": option_key, "channel": channel, "consent": consent.pk}
     )
-    job = _apply(negotiation, option, job, ctx, consent_id=consent.pk)
+    job = _apply(negotiation, option, job, ctx, consent_id=consent.pk, place=place, now=now)
     feed_negotiation(negotiation, job)
     return AnswerResult(negotiation, consent, won=True)
+
+
+def _redirect_place(job: Job, address: str, lat: float | None, lng: float | None) -> Place:
+    address = " ".join(address.split())
+    if not 5 <= len(address) <= 255:
+        raise DomainError("invalid", "give the new address (5–255 characters)", field="address")
+    if (lat is None) != (lng is None):
+        raise DomainError("invalid_coordinates", "give both lat and lng, or neither")
+    if lat is not None and lng is not None:
+        clean_coordinates(lat, lng)
+    return locate(job.station, address, lat, lng)
 
 
 @transaction.atomic
@@ -131,7 +168,7 @@ def negotiation_expire(*, negotiation_id: int, now: datetime | None = None) -> N
     negotiation.closed_at = now
     negotiation.save(update_fields=["state", "chosen_key", "closed_at"])
     record(negotiation, "expired", ctx, now, {"default": negotiation.default_key})
-    job = _apply(negotiation, option, job, ctx, consent_id=None)
+    job = _apply(negotiation, option, job, ctx, consent_id=None, place=None, now=now)
     feed_negotiation(negotiation, job)
     return negotiation
 
@@ -141,20 +178,52 @@ def _when(value: Any) -> datetime | None:
 
 
 def _apply(
-    negotiation: Negotiation, option: dict[str, Any], job: Job, ctx: Ctx, *, consent_id: int | None
+    negotiation: Negotiation,
+    option: dict[str, Any],
+    job: Job,
+    ctx: Ctx,
+    *,
+    consent_id: int | None,
+    place: Place | None,
+    now: datetime,
 ) -> Job:
-    """Write what was agreed onto the job through the shipments service (the one write path)."""
+    """Write what was agreed onto the job through the shipments service (the one write path).
+
+    Holds the job lock. A station pickup code never goes on the job (it is in the feeds): the
+    job names the ``PickupHold``. What a supervisor must decide opens an exception for them.
+    """
     kind = option["kind"]
     if kind == OptionKind.KEEP and job.status != JobStatus.FAILED:
         return job  # nothing changes: the planned visit stands
     step: dict[str, Any] = {"kind": NEXT_STEP_OF[kind], "negotiation_id": negotiation.pk}
     if consent_id is not None:
         step["consent_id"] = consent_id
-    for extra in ("pickup_code", "locker", "address", "lat", "lng"):
-        if extra in option:
+    for extra in ("locker", "address", "lat", "lng", "neighbour", "place"):
+        if option.get(extra) is not None:
             step[extra] = option[extra]
+    if kind == OptionKind.HOLD_STATION and consent_id is not None:
+        hold = PickupHold.objects.create(
+            consent_id=consent_id,
+            job_id=job.pk,
+            station_id=job.station_id,
+            secret=pickup_codes.new_secret(),
+            created_at=now,
+        )
+        step["pickup_hold_id"] = hold.pk
     if kind == OptionKind.RETURN:
         step["confirmed"] = False  # a supervisor confirms a return before it happens
+        exception_open(job, negotiation, ExceptionKind.RETURN_PENDING, {}, now)
+    if place is not None and not place.inside:
+        # Another station's area: a transfer, the supervisor's call. The address stays as it was.
+        step["transfer"] = "pending"
+        exception_open(
+            job,
+            negotiation,
+            ExceptionKind.REDIRECT_OUTSIDE_AREA,
+            {"address": place.address, "lat": place.lat, "lng": place.lng, "distance_m": place.distance_m},
+            now,
+        )
+        return job_set_arrangement(job_id=job.pk, ctx=ctx, next_step=step, reopen=False)
     window = (_when(option.get("window_start")), _when(option.get("window_end")))
     if kind == OptionKind.WINDOW:
         step["window_start"], step["window_end"] = option["window_start"], option["window_end"]
@@ -164,4 +233,7 @@ def _apply(
         next_step=step,
         window_start=window[0] if kind == OptionKind.WINDOW else None,
         window_end=window[1] if kind == OptionKind.WINDOW else None,
+        address=place.address if place is not None else None,
+        lat=place.lat if place is not None else None,
+        lng=place.lng if place is not None else None,
     )

@@ -167,6 +167,20 @@ class DeliverBody(ActionInput):
     consent_name = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
     consent_relation = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
     consent_call_record = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    locker_compartment = serializers.CharField(
+        max_length=16,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="a locker proof: the compartment",
+    )
+    locker_code = serializers.CharField(
+        max_length=10,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="a locker proof: its pickup code",
+    )
 
 
 class JobDeliverApi(JobActionApi):
@@ -192,6 +206,8 @@ class JobDeliverApi(JobActionApi):
             consent_name=data["consent_name"],
             consent_relation=data["consent_relation"],
             consent_call_record=data["consent_call_record"],
+            locker_compartment=data["locker_compartment"],
+            locker_code=data["locker_code"],
         )
         return services.job_deliver(job_id=job_id, ctx=ctx, proof=proof, expected_version=version)
 

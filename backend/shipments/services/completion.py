@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -46,6 +47,8 @@ from parcelkit.rules import pickup as pickup_rules
 CONTENTS_PHOTO_THRESHOLD_FEN = pickup_rules.CONTENTS_PHOTO_THRESHOLD_FEN
 PAYMENT_METHODS = pickup_rules.PAYMENT_METHODS
 MAX_PRICE_FEN = 2**63 - 1  # the bigint column
+LOCKER_COMPARTMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,15}")
+LOCKER_CODE = re.compile(r"[0-9]{4,10}")
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,9 @@ class ProofInput:
     consent_name: str = ""
     consent_relation: str = ""
     consent_call_record: str = ""
+    # A locker delivery records where the parcel is and the code that opens it (the locker's own).
+    locker_compartment: str = ""
+    locker_code: str = ""
 
     def consent(self, next_step: dict[str, Any]) -> dict[str, Any]:
         """The consent to record on the delivery event; ``consent_required`` when it is missing."""
@@ -119,8 +125,18 @@ class ProofInput:
             "call_record": self.consent_call_record,
         }
         return check_consent(
-            method=self.method, consent_id=self.consent_id, on_the_spot=spot, next_step=next_step
+            method=self.method,
+            consent_id=self.consent_id,
+            on_the_spot=spot,
+            next_step=next_step,
+            relation=self.recipient_relation,
         )
+
+    def locker(self) -> dict[str, Any]:
+        """What to record of the locker on the delivery event (empty for other methods)."""
+        if self.method != ProofMethod.LOCKER:
+            return {}
+        return {"locker": {"compartment": self.locker_compartment.strip(), "code": self.locker_code.strip()}}
 
     def validate(self, *, cod_amount_fen: int, delivery_code: str) -> None:
         if self.method not in ProofMethod.values:
@@ -134,6 +150,14 @@ class ProofInput:
                 raise DomainError("proof_incomplete", "the pickup code is missing")
             if delivery_code and self.code != delivery_code:
                 raise DomainError("proof_incomplete", "the pickup code does not match")
+        if self.method == ProofMethod.LOCKER:
+            if not LOCKER_COMPARTMENT.fullmatch(self.locker_compartment.strip()):
+                raise DomainError(
+                    "proof_incomplete",
+                    "which compartment? give it as on the locker (1–16 letters, digits, -)",
+                )
+            if not LOCKER_CODE.fullmatch(self.locker_code.strip()):
+                raise DomainError("proof_incomplete", "the locker's pickup code must be 4–10 digits")
         if self.method == ProofMethod.SIGNATURE and not self.recipient_name.strip():
             raise DomainError("proof_incomplete", "who signed? the recipient's name is missing")
         if self.lat is not None or self.lng is not None:
@@ -290,6 +314,7 @@ def record_delivery(
     if conflict is not None:
         details["conflict"] = conflict
     details.update(consent)
+    details.update(proof.locker())
     record_event(ctx, shipment=shipment, job=job, kind=EventKind.DELIVERED, details=details)
 
 

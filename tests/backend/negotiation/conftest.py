@@ -50,7 +50,6 @@ def options() -> list[OptionInput]:
             key="st",
             kind="hold_station",
             text={"zh": "在站点自取", "en": "Collect at the station"},
-            extra={"pickup_code": "482913"},
         ),
         OptionInput(key="ret", kind="return", text={"zh": "退回寄件人", "en": "Return to sender"}),
     ]

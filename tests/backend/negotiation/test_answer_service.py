@@ -3,13 +3,15 @@ the re-plan asked after commit, and a second answer that sees the first one's re
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 
 from backend.common.errors import DomainError
 from backend.dispatch import tasks
-from backend.negotiation.models import Consent
+from backend.negotiation import pickup_codes
+from backend.negotiation.models import Consent, PickupHold
 from backend.negotiation.services import negotiation_answer, negotiation_cancel
 from backend.shipments.context import Ctx
 from backend.shipments.models import FeedEntry, Job
@@ -64,17 +66,24 @@ def test_a_window_answer_records_what_was_shown_and_reopens_the_job(job, supervi
     assert kinds[-2:] == ["job.updated", "negotiation.updated"]
 
 
-def test_a_station_answer_writes_the_consent_id_and_pickup_code_on_the_job(job, supervisor) -> None:  # type: ignore[no-untyped-def]
+def test_a_station_answer_writes_the_consent_and_its_hold_on_the_job_never_the_code(job, supervisor) -> None:  # type: ignore[no-untyped-def]
     n = offer(job, supervisor.ctx)
     result = answer(n, "st", language="en")
     j = Job.objects.get(pk=job.pk)
+    hold = PickupHold.objects.get()
     assert j.next_step == {
         "kind": "hold_station",
         "negotiation_id": n.pk,
         "consent_id": result.consent.pk,
-        "pickup_code": "482913",
+        "pickup_hold_id": hold.pk,
     }
+    # The parcel waits for its customer at the counter: it is not put back on a route.
+    assert j.status == "failed"
     assert result.consent.shown_text == "Collect at the station"
+    code = pickup_codes.code_of(hold.secret)
+    assert len(code) == 6 and code.isdigit()
+    feeds = json.dumps(list(FeedEntry.objects.values_list("payload", flat=True)))
+    assert f'"{code}"' not in feeds and hold.secret not in feeds
 
 
 def test_a_return_answer_waits_for_a_supervisor(job, supervisor) -> None:  # type: ignore[no-untyped-def]
@@ -145,6 +154,14 @@ def test_a_redirect_answer_needs_the_new_address_and_writes_it_on_the_job(job, s
     with pytest.raises(DomainError) as err:
         answer(n, "r")
     assert err.value.code == "invalid"
-    result = answer(n, "r", address="杭州市西湖区文一路99号")
-    assert result.consent.details == {"address": "杭州市西湖区文一路99号"}
-    assert Job.objects.get(pk=job.pk).next_step["address"] == "杭州市西湖区文一路99号"
+    result = answer(n, "r", address="杭州市西湖区文一路99号", lat=30.29, lng=120.12)
+    assert result.consent.details == {
+        "address": "杭州市西湖区文一路99号",
+        "lat": 30.29,
+        "lng": 120.12,
+        "located": "customer",
+        "inside_area": True,
+        "distance_m": 1469,
+    }
+    j = Job.objects.get(pk=job.pk)
+    assert (j.next_step["address"], j.address) == ("杭州市西湖区文一路99号", "杭州市西湖区文一路99号")

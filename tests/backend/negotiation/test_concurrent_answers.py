@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.db import connection
 
-from backend.negotiation.models import Consent
+from backend.negotiation.models import Consent, PickupHold
 from backend.negotiation.services import AnswerResult, negotiation_answer
 from backend.shipments.context import Ctx
 from tests.backend.negotiation.conftest import NOW, failed_job, offer
@@ -51,4 +51,6 @@ def test_concurrent_answers_one_wins_the_others_see_its_result(station, supervis
     assert {r.consent.pk for r in results} == {winner.consent.pk}
     assert {r.negotiation.chosen_key for r in results} == {winner.consent.option_key}
     assert Consent.objects.count() == 1
+    # Only the winner's effect exists: a hold (and its code) only when the station won.
+    assert PickupHold.objects.count() == (1 if winner.consent.option_key == "st" else 0)
     assert isinstance(winner.consent.answered_at, datetime)

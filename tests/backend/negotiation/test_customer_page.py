@@ -11,8 +11,9 @@ import time_machine
 from django.core.cache import cache
 from django.test import Client
 
+from backend.negotiation import pickup_codes
 from backend.negotiation.links import link_issue
-from backend.negotiation.models import Consent
+from backend.negotiation.models import Consent, PickupHold
 from backend.negotiation.services import negotiation_cancel
 from tests.backend.api.conftest import Api
 from tests.backend.negotiation.conftest import NOW, offer
@@ -50,7 +51,7 @@ def test_choose_confirm_and_see_the_result_in_chinese(job, supervisor) -> None: 
     assert page.status_code == 200
     assert "今天 14:00–15:00" in html and "在站点自取" in html and "派送未成功" in html
     assert "13912345678" not in html and "139****5678" in html  # masked phone only
-    assert "482913" not in html  # the pickup code only after the choice
+    assert 'class="code"' not in html  # the pickup code only after the choice
     assert page["Content-Security-Policy"].startswith("default-src 'self'")
     assert (page["X-Frame-Options"], page["Referrer-Policy"], page["Cache-Control"]) == (
         "DENY",
@@ -63,7 +64,8 @@ def test_choose_confirm_and_see_the_result_in_chinese(job, supervisor) -> None: 
     done = c.post(link["url"], {"option": "st", "lang": "zh", "confirm": "yes"})
     assert done.status_code == 302
     result = c.get(done["Location"]).content.decode()
-    assert "已收到您的选择" in result and "482913" in result
+    code = pickup_codes.code_of(PickupHold.objects.get().secret)
+    assert "已收到您的选择" in result and f"<strong>{code}</strong>" in result
     consent = Consent.objects.get()
     assert (consent.channel, consent.language, consent.shown_text, consent.link_id) == (
         "link",

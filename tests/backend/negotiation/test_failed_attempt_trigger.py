@@ -30,7 +30,7 @@ def at(day: int, hour: int, minute: int = 0) -> str:
     return datetime(2026, 11, day, hour, minute, tzinfo=SH).isoformat()
 
 
-def test_not_home_offers_windows_today_and_tomorrow_the_station_a_locker_and_a_retry(
+def test_not_home_offers_windows_today_and_tomorrow_the_station_a_locker_a_neighbour_and_a_retry(
     frozen, station, supervisor, courier
 ) -> None:  # type: ignore[no-untyped-def]
     job = fail(station, supervisor, courier, "not_home")
@@ -54,9 +54,15 @@ def test_not_home_offers_windows_today_and_tomorrow_the_station_a_locker_and_a_r
         (at(25, 9), at(25, 10), "Tomorrow 09:00–10:00"),
         (at(25, 10), at(25, 11), "Tomorrow 10:00–11:00"),
     ]
-    assert [o["kind"] for o in n.options][6:] == ["hold_station", "hold_locker", "keep"]
-    code = n.option("station")["pickup_code"]  # type: ignore[index]
-    assert isinstance(code, str) and len(code) == 6 and code.isdigit()
+    assert [o["kind"] for o in n.options][6:] == [
+        "hold_station",
+        "hold_locker",
+        "neighbour",
+        "safe_place",
+        "keep",
+    ]
+    # The pickup code is made when the customer chooses the station, never offered in the feeds.
+    assert all("pickup_code" not in o for o in n.options)
 
 
 @pytest.mark.parametrize(

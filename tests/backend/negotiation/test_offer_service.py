@@ -32,7 +32,7 @@ def test_it_offers_the_options_as_shown_and_feeds_courier_and_station(job, super
         "window_start": NOW.replace(hour=14).isoformat(),
         "window_end": NOW.replace(hour=15).isoformat(),
     }
-    assert n.options[1]["pickup_code"] == "482913"
+    assert n.options[1]["kind"] == "hold_station" and "pickup_code" not in n.options[1]
     entry = FeedEntry.objects.filter(kind="negotiation.updated").get()
     assert (entry.courier_id, entry.station_id, entry.job_id) == (courier[0].pk, job.station_id, job.pk)
     assert entry.payload["negotiation"]["state"] == "offered"

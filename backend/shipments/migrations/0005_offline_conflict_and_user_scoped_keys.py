@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('couriers', '0001_initial'),
-        ('shipments', '0003_scan_op_hash_lean_constraints'),
+        ('shipments', '0004_neighbour_and_safe_place_choices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
