@@ -84,6 +84,10 @@ STATUS: dict[str, int] = {
     "negotiation_closed": 409,
     "negotiation_expired": 409,
     "option_unknown": 400,
+    # notifications (docs/negotiation.md, "Prompts and the notification gateway")
+    "signature_invalid": 401,
+    "unknown_message": 404,
+    "message_unsafe": 422,
 }
 
 

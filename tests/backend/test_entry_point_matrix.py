@@ -89,6 +89,8 @@ REST: dict[tuple[str, str], str] = {
     ("POST", "api/v1/jobs/<int:job_id>/propose"): "negotiation_propose",
     ("POST", "api/v1/negotiations/<int:negotiation_id>/link"): "link_issue",  # signs a link: no row
     ("ANY", "n/<str:token>/"): "negotiation_answer",
+    # the notification gateway: the provider's signed delivery reports
+    ("POST", "api/v1/notify/callback"): "message_status_report",
     # the supervisor console (Django's session login and logout, and its language cookie)
     ("ANY", ""): "login",
     ("ANY", "console/"): PAGE,
@@ -126,6 +128,9 @@ TASKS: dict[str, str] = {
     "locations.purge": "locations_purge",
     "negotiation.offer_after_failed_attempt": "negotiation_offer_after_failure",
     "negotiation.expire_due": "negotiation_expire",
+    "negotiation.morning_prompts": "negotiation_prompt_morning",
+    "notify.send_message": "message_send",
+    "notify.send_due": "message_send",
 }
 
 # Writes an edge must not call itself: they are reached only through the services above.
