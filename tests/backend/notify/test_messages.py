@@ -86,3 +86,18 @@ def test_the_privacy_check_itself() -> None:
     assert leaks("at 教工路18号3单元", phone="13912345678", address=address) == ["address"]
     assert leaks("浙江省杭州市西湖区", phone="13912345678", address=address) == []  # the area is not private
     assert leaks("139****5678", phone="13912345678", address=address) == []
+
+
+def test_a_committed_message_is_sent_by_its_task_after_commit(
+    job, settings, tmp_path, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # no broker: the task runs in-process (make run)
+    settings.NOTIFY_BACKEND = "console"
+    settings.NOTIFY_FILE = str(tmp_path / "messages.jsonl")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        m = queue(job)
+        queue(job)  # asked twice: one message, one send
+    assert len(callbacks) == 1
+    m.refresh_from_db()
+    assert m.status == "sent"
+    assert len((tmp_path / "messages.jsonl").read_text(encoding="utf-8").splitlines()) == 1
