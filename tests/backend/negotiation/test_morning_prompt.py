@@ -131,7 +131,9 @@ def test_the_message_carries_the_window_the_masked_name_and_a_working_link_nothi
 
 def test_the_window_is_the_plans_at_the_moment_of_the_prompt(shanghai, supervisor, courier) -> None:  # type: ignore[no-untyped-def]
     job = planned(shanghai, supervisor, courier, date(2026, 11, 25), local(SH, 25, 10))
-    job_set_plan(job_id=job.pk, planned_seq=2, eta=local(SH, 25, 10, 47).replace(second=40), ctx=supervisor.ctx)
+    job_set_plan(
+        job_id=job.pk, planned_seq=2, eta=local(SH, 25, 10, 47).replace(second=40), ctx=supervisor.ctx
+    )
     negotiation_prompt_morning()
     option = Negotiation.objects.get().options[0]
     assert (when(option["window_start"]), when(option["window_end"])) == (
