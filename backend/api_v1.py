@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("backend.pickup.api.urls")),
     path("", include("backend.dispatch.api.urls")),
     path("", include("backend.negotiation.api.urls")),
+    path("", include("backend.notify.api.urls")),
 ]

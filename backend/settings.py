@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "backend.pickup",
     "backend.demo",
     "backend.negotiation",
+    "backend.notify",
     "backend.console",
     "backend.kpis",
 ]
@@ -228,6 +229,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "negotiation-expire-due": {"task": "negotiation.expire_due", "schedule": 60.0},
     # Hourly; each station's closed days are rolled up in its own night (docs/kpis.md).
     "kpis-rollup-due": {"task": "kpis.rollup_due", "schedule": 3600.0},
+    # Each station's morning prompt, once its local prompt time has passed (docs/negotiation.md).
+    "negotiation-morning-prompts": {"task": "negotiation.morning_prompts", "schedule": 180.0},
+    # Messages a lost task left queued, and retries past their back-off (docs/negotiation.md).
+    "notify-send-due": {"task": "notify.send_due", "schedule": 60.0},
 }
 
 # Domain knobs.
@@ -236,6 +241,25 @@ PARCELRUN_TRACKING_LINK_MAX_AGE_S = env_int("TRACKING_LINK_MAX_AGE_S", 7 * 24 * 
 # Open sockets one device token may hold (backend/realtime/token_sockets.py); shared across server
 # processes through the cache, which is Redis under the production profile.
 PARCELRUN_WS_SOCKETS_PER_TOKEN = env_int("WS_SOCKETS_PER_TOKEN", 5)
+
+# Messages to customers (docs/negotiation.md, "Prompts and the notification gateway").
+# The origin customers' links start with (the site as the customer's phone reaches it).
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+NOTIFY_BACKEND = env_str("NOTIFY_BACKEND", "console")  # console | webhook | dotted.path.To.Class
+NOTIFY_CHANNEL = env_str("NOTIFY_CHANNEL", "sms")
+if NOTIFY_CHANNEL not in ("sms", "wechat"):
+    raise EnvError(f"NOTIFY_CHANNEL must be sms or wechat, got {NOTIFY_CHANNEL!r}")
+NOTIFY_LANGUAGE = env_str("NOTIFY_LANGUAGE", "zh")
+if NOTIFY_LANGUAGE not in ("zh", "en"):
+    raise EnvError(f"NOTIFY_LANGUAGE must be zh or en, got {NOTIFY_LANGUAGE!r}")
+NOTIFY_FILE = env_str("NOTIFY_FILE", str(BASE_DIR / "var" / "notify" / "messages.jsonl"))
+NOTIFY_WEBHOOK_URL = env_str("NOTIFY_WEBHOOK_URL", "")
+NOTIFY_WEBHOOK_SECRET = env_str("NOTIFY_WEBHOOK_SECRET", "")
+NOTIFY_WEBHOOK_TIMEOUT_S = env_int("NOTIFY_WEBHOOK_TIMEOUT_S", 10)
+# The provider signs its delivery reports with this one (the webhook's secret unless set).
+NOTIFY_CALLBACK_SECRET = env_str("NOTIFY_CALLBACK_SECRET", "") or NOTIFY_WEBHOOK_SECRET
+if NOTIFY_BACKEND == "webhook" and not (NOTIFY_WEBHOOK_URL and NOTIFY_WEBHOOK_SECRET):
+    raise EnvError("NOTIFY_BACKEND=webhook needs NOTIFY_WEBHOOK_URL and NOTIFY_WEBHOOK_SECRET")
 
 LOGGING = {
     "version": 1,

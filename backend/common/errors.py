@@ -87,6 +87,10 @@ STATUS: dict[str, int] = {
     "option_unknown": 400,
     "pickup_code_wrong": 422,
     "pickup_code_locked": 423,
+    # notifications (docs/negotiation.md, "Prompts and the notification gateway")
+    "signature_invalid": 401,
+    "unknown_message": 404,
+    "message_unsafe": 422,
 }
 
 

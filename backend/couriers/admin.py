@@ -26,7 +26,7 @@ from backend.couriers.models import Courier, DutyStatus, Station, Supervisor, Zo
 class StationForm(forms.ModelForm[Station]):
     class Meta:
         model = Station
-        fields = ("code", "name", "address", "lat", "lng", "time_zone")
+        fields = ("code", "name", "address", "lat", "lng", "time_zone", "phone", "morning_prompt_at")
 
     def clean_time_zone(self) -> str:
         value = str(self.cleaned_data["time_zone"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from django.conf import settings
 from django.db import models
 
@@ -13,6 +15,10 @@ class Station(models.Model):
     lat = models.FloatField()
     lng = models.FloatField()
     time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
+    # Shown to customers on the negotiation pages (a bad link says whom to call); blank: not shown.
+    phone = models.CharField(max_length=20, blank=True)
+    # When, in the station's own time zone, the day's delivery prompts go out (docs/negotiation.md).
+    morning_prompt_at = models.TimeField(default=time(8, 0))
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from backend.common.errors import DomainError
 from backend.negotiation import pickup_codes
-from backend.negotiation.links import LinkClaims
+from backend.negotiation.links import LinkClaims, link_open_expired
 from backend.negotiation.models import Negotiation, PickupHold, SupervisorException
 from parcelkit.rules.privacy import mask_address, mask_name, mask_phone
 
@@ -38,6 +38,16 @@ class PageView:
     chosen: PageOption | None
     station_name: str
     station_address: str
+    station_phone: str = ""  # blank when the station has none
+
+
+@dataclass(frozen=True)
+class StationContact:
+    """Whom a customer with a bad link can call: the station delivering the parcel."""
+
+    name: str
+    address: str
+    phone: str
 
 
 def _option(o: dict[str, Any], lang: str, *, code: str = "") -> PageOption:
@@ -77,6 +87,7 @@ def negotiation_page(claims: LinkClaims, lang: str) -> PageView:
         chosen=_option(chosen, lang, code=_pickup_code(n)) if chosen else None,
         station_name=n.station.name,
         station_address=n.station.address,
+        station_phone=n.station.phone,
     )
 
 
@@ -88,3 +99,16 @@ def supervisor_exceptions_open(*, station_id: int) -> QuerySet[SupervisorExcepti
         .select_related("job", "shipment")
         .order_by("created_at", "pk")
     )
+def station_contact(view: PageView | None = None, token: str = "") -> StationContact | None:
+    """The station of a page already read, or of an expired (but genuine) link; None otherwise."""
+    if view is not None:
+        return StationContact(view.station_name, view.station_address, view.station_phone)
+    claims = link_open_expired(token) if token else None
+    if claims is None:
+        return None
+    n = (
+        Negotiation.objects.select_related("station")
+        .filter(pk=claims.negotiation_id, shipment_id=claims.shipment_id)
+        .first()
+    )
+    return StationContact(n.station.name, n.station.address, n.station.phone) if n else None

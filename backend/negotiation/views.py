@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from backend.common.errors import DomainError
 from backend.negotiation import ratelimit
 from backend.negotiation.links import LinkClaims, link_open
-from backend.negotiation.selectors import PageView, negotiation_page
+from backend.negotiation.selectors import PageView, negotiation_page, station_contact
 from backend.negotiation.services import negotiation_answer
 from backend.negotiation.states import Channel, NegotiationState
 from backend.negotiation.texts import STATUS, TEXTS, language_of
@@ -56,13 +56,17 @@ def _client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
-def _bad(request: HttpRequest, lang: str, code: str, view: PageView | None = None) -> HttpResponse:
+def _bad(
+    request: HttpRequest, lang: str, code: str, view: PageView | None = None, token: str = ""
+) -> HttpResponse:
     context = {
         "t": TEXTS[lang],
         "lang": lang,
         "code": code,
         "message": TEXTS[lang].get(code, TEXTS[lang]["link_invalid"]),
         "view": view,
+        # Whom to call: the station, with its phone when it has one (an expired link still names it).
+        "station": station_contact(view, token if code == "link_expired" else ""),
     }
     return render(request, "negotiation/bad_link.html", context, status=BAD_LINK_STATUS.get(code, 404))
 
@@ -87,7 +91,7 @@ def negotiation_page_view(request: HttpRequest, token: str) -> HttpResponse:
     try:
         claims = link_open(token)
     except DomainError as exc:
-        return _bad(request, lang, exc.code)
+        return _bad(request, lang, exc.code, token=token)
     if not ratelimit.allow("link", claims.link_id, *ratelimit.PER_LINK):
         return _bad(request, lang, "rate_limited")
     try:

@@ -95,6 +95,8 @@ REST: dict[tuple[str, str], str] = {
     ("ANY", "n/<str:token>/"): "negotiation_answer",
     ("POST", "api/v1/jobs/<int:job_id>/hand-over"): "pickup_hand_over",
     ("POST", "api/v1/supervisor-exceptions/<int:exception_id>/resolve"): "supervisor_exception_resolve",
+    # the notification gateway: the provider's signed delivery reports
+    ("POST", "api/v1/notify/callback"): "message_status_report",
     # the supervisor console (Django's session login and logout, and its language cookie)
     ("ANY", ""): "login",
     ("ANY", "console/"): PAGE,
@@ -135,6 +137,9 @@ TASKS: dict[str, str] = {
     "negotiation.expire_due": "negotiation_expire",
     "kpis.rollup_due": "kpi_rollup",
     "kpis.rollup_day": "kpi_rollup",
+    "negotiation.morning_prompts": "negotiation_prompt_morning",
+    "notify.send_message": "message_send",
+    "notify.send_due": "message_send",
 }
 
 # Writes an edge must not call itself: they are reached only through the services above.

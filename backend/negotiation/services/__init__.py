@@ -9,8 +9,13 @@ from backend.negotiation.option import OptionInput
 from backend.negotiation.services.answer import AnswerResult, negotiation_answer, negotiation_expire
 from backend.negotiation.services.exceptions import supervisor_exception_resolve
 from backend.negotiation.services.offer import negotiation_cancel, negotiation_offer
+from backend.negotiation.services.prompts import negotiation_prompt, negotiation_prompt_morning
 from backend.negotiation.services.station_hold import pickup_hand_over
-from backend.negotiation.services.triggers import negotiation_offer_after_failure, negotiation_propose
+from backend.negotiation.services.triggers import (
+    negotiation_offer_after_failure,
+    negotiation_offer_morning,
+    negotiation_propose,
+)
 
 __all__ = [
     "AnswerResult",
@@ -20,6 +25,9 @@ __all__ = [
     "negotiation_expire",
     "negotiation_offer",
     "negotiation_offer_after_failure",
+    "negotiation_offer_morning",
+    "negotiation_prompt",
+    "negotiation_prompt_morning",
     "negotiation_propose",
     "pickup_hand_over",
     "supervisor_exception_resolve",

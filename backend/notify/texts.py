@@ -1,0 +1,55 @@
+"""The messages' wordings, in Chinese and English, by template key.
+
+A text may name the recipient only masked (``张*``) and carries the link to the customer's page:
+never a phone number nor an address (``privacy.check_text`` refuses one that does). Keep them
+short: 70 Chinese characters fit in one SMS, and the link takes a good part of that.
+"""
+
+from __future__ import annotations
+
+from string import Formatter
+
+from backend.common.errors import DomainError
+
+LANGUAGES = ("zh", "en")
+
+TEXTS: dict[str, dict[str, str]] = {
+    # The morning prompt: today's planned one-hour window, and where to change it.
+    "morning": {
+        "zh": "【Parcelrun】{name}您好，您的包裹预计今天{window}送达。如需改时间或地点，请点击 {link}",
+        "en": "Parcelrun: Hello {name}, your parcel is due today {window}. "
+        "To change the time or place: {link}",
+    },
+    # After a failed attempt: what next, before the deadline.
+    "failed_attempt": {
+        "zh": "【Parcelrun】{name}您好，今天未能将包裹送到您手中。请在{deadline}前选择下一步：{link}",
+        "en": "Parcelrun: Hello {name}, we could not deliver your parcel. "
+        "Please choose what we do next before {deadline}: {link}",
+    },
+    # A courier's or a supervisor's proposal ("I can come at 14:30, OK?").
+    "proposal": {
+        "zh": "【Parcelrun】{name}您好，快递员可在{window}为您派送，请在{deadline}前确认：{link}",
+        "en": "Parcelrun: Hello {name}, your courier can come {window}. "
+        "Please confirm before {deadline}: {link}",
+    },
+}
+
+# Only these may be filled in: nothing else about the recipient can reach a text.
+PARAMS = frozenset({"name", "window", "deadline", "link"})
+
+
+def render(template: str, language: str, params: dict[str, str]) -> str:
+    """The text of ``template`` in ``language``; ``invalid`` for an unknown one or a missing value."""
+    if language not in LANGUAGES:
+        raise DomainError("invalid", f"language must be one of {LANGUAGES}")
+    wording = TEXTS.get(template, {}).get(language)
+    if wording is None:
+        raise DomainError("invalid", f"no message template {template!r}")
+    needed = {field for _, field, _, _ in Formatter().parse(wording) if field}
+    unknown = set(params) - PARAMS
+    if unknown:
+        raise DomainError("invalid", f"a message cannot carry {sorted(unknown)}")
+    missing = needed - set(params)
+    if missing:
+        raise DomainError("invalid", f"template {template!r} needs {sorted(missing)}")
+    return wording.format(**params)
