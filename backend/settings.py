@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "backend.demo",
     "backend.negotiation",
     "backend.console",
+    "backend.exceptions",
 ]
 
 MIDDLEWARE = [
@@ -222,6 +223,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # Domain knobs.
 PARCELRUN_STATION_TZ_DEFAULT = "Asia/Shanghai"
 PARCELRUN_TRACKING_LINK_MAX_AGE_S = env_int("TRACKING_LINK_MAX_AGE_S", 7 * 24 * 3600)
+# The console's exceptions queue (docs/console.md): a parcel in our hands with no scan for this
+# long is stale; an on-duty courier silent this long is offline; closed facts shown this far back.
+PARCELRUN_STALE_PARCEL_HOURS = env_int("STALE_PARCEL_HOURS", 24)
+PARCELRUN_COURIER_OFFLINE_MINUTES = env_int("COURIER_OFFLINE_MINUTES", 10)
+PARCELRUN_EXCEPTION_LOOKBACK_HOURS = env_int("EXCEPTION_LOOKBACK_HOURS", 48)
 
 LOGGING = {
     "version": 1,

@@ -84,6 +84,8 @@ STATUS: dict[str, int] = {
     "negotiation_closed": 409,
     "negotiation_expired": 409,
     "option_unknown": 400,
+    # the console's exceptions queue (docs/console.md)
+    "already_resolved": 409,
 }
 
 
