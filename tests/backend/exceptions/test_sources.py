@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -162,3 +163,29 @@ def test_another_stations_facts_never_reach_the_queue(
     scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=other_supervisor.ctx)
     assert exception_queue(station=station, now=NOW + timedelta(days=2), cfg=CFG) == []
     assert len(exception_queue(station=other_station, now=NOW + timedelta(days=2), cfg=CFG)) == 1
+
+
+def test_the_queue_takes_the_same_number_of_queries_whatever_its_size(
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    django_assert_num_queries: Any,
+) -> None:
+    def fail_one() -> None:
+        job = ready_job(station, supervisor, courier[0])
+        job_start(job_id=job.pk, ctx=courier[1].ctx)
+        job_fail(job_id=job.pk, ctx=courier[1].ctx, reason_code="not_home")
+        scan(
+            tracking_no=make_job(station, supervisor.ctx).shipment.tracking_no,
+            scan_kind="station_in",
+            ctx=supervisor.ctx,
+        )
+
+    fail_one()
+    later = timedelta(days=1, hours=1)  # stale parcels and an offline courier too
+    with django_assert_num_queries(8) as small:
+        assert len(queue(station, "", later)) == 4
+    for _ in range(4):
+        fail_one()
+    with django_assert_num_queries(len(small.captured_queries)):
+        assert len(queue(station, "", later)) == 16
