@@ -20,6 +20,7 @@ from backend.couriers.models import Station
 from backend.exceptions.kinds import ExceptionKind
 from backend.exceptions.selectors import exception_queue
 from backend.exceptions.services import exception_resolve
+from backend.realtime.selectors import feed_head
 from backend.shipments.context import Ctx
 
 
@@ -28,9 +29,11 @@ def _page(
 ) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in ExceptionKind.values else ""
+    cursor = feed_head()  # before the reads: the page's socket replays whatever commits after it
     items = exception_queue(station=station, now=timezone.now(), kind=kind)
     context = {
         "station": station,
+        "cursor": cursor,
         "items": items,
         "kinds": ExceptionKind.choices,
         "kind": kind,

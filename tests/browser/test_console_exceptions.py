@@ -179,3 +179,23 @@ def test_a_supervisor_of_one_station_finds_nothing_of_another(server: Worker, vi
     assert page.locator("tr.hit a.tn").all_inner_texts() == [w["signed"].shipment.tracking_no]
     screenshot(visit, "console-search-zh-hans")
     visit.assert_stays_on(server.http)
+
+
+def test_the_queue_says_when_a_fact_changes_it_and_refreshes_on_demand(server: Worker, visit: Visit) -> None:
+    w = elsewhere(_build)
+    page = _login(visit, server.http, w["supervisor"], "en")
+    page.goto(f"{server.http}/console/{w['station'].code}/exceptions/")
+    page.wait_for_selector("#exceptions[data-live=true]", timeout=15_000)
+    assert page.locator("#queue-changed").is_hidden()
+
+    def another_failure() -> Any:
+        courier = make_courier(w["station"])
+        job = ready_job(w["station"], w["supervisor"], courier[0])
+        job_start(job_id=job.pk, ctx=courier[1].ctx)
+        return job_fail(job_id=job.pk, ctx=courier[1].ctx, reason_code="refused")
+
+    job = elsewhere(another_failure)  # a courier's failed attempt, committed by another process
+    page.wait_for_selector("#queue-changed:not([hidden])", timeout=8_000)
+    page.locator("#queue-changed a").click()
+    page.wait_for_selector(f'tr.exception:has(a:text("{job.shipment.tracking_no}"))', timeout=5_000)
+    visit.assert_stays_on(server.http)
