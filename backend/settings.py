@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "backend.notify",
     "backend.console",
     "backend.kpis",
+    "backend.exceptions",
 ]
 
 MIDDLEWARE = [
@@ -260,6 +261,11 @@ NOTIFY_WEBHOOK_TIMEOUT_S = env_int("NOTIFY_WEBHOOK_TIMEOUT_S", 10)
 NOTIFY_CALLBACK_SECRET = env_str("NOTIFY_CALLBACK_SECRET", "") or NOTIFY_WEBHOOK_SECRET
 if NOTIFY_BACKEND == "webhook" and not (NOTIFY_WEBHOOK_URL and NOTIFY_WEBHOOK_SECRET):
     raise EnvError("NOTIFY_BACKEND=webhook needs NOTIFY_WEBHOOK_URL and NOTIFY_WEBHOOK_SECRET")
+# The console's exceptions queue (docs/console.md): a parcel in our hands with no scan for this
+# long is stale; an on-duty courier silent this long is offline; closed facts shown this far back.
+PARCELRUN_STALE_PARCEL_HOURS = env_int("STALE_PARCEL_HOURS", 24)
+PARCELRUN_COURIER_OFFLINE_MINUTES = env_int("COURIER_OFFLINE_MINUTES", 10)
+PARCELRUN_EXCEPTION_LOOKBACK_HOURS = env_int("EXCEPTION_LOOKBACK_HOURS", 48)
 
 LOGGING = {
     "version": 1,

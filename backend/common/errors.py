@@ -91,6 +91,8 @@ STATUS: dict[str, int] = {
     "signature_invalid": 401,
     "unknown_message": 404,
     "message_unsafe": 422,
+    # the console's exceptions queue (docs/console.md)
+    "already_resolved": 409,
 }
 
 

@@ -17,3 +17,22 @@ urlpatterns = [
 from backend.console import kpi_views  # noqa: E402  (appended: the KPI page)
 
 urlpatterns += [path("console/<str:code>/kpis/", kpi_views.kpis, name="kpis")]
+# The exceptions queue, shipment search and the shipment page (backend/console/exceptions_views.py,
+# search_views.py).
+from backend.console import exceptions_views, search_views  # noqa: E402
+
+urlpatterns += [
+    path("console/<str:code>/exceptions/", exceptions_views.exceptions, name="exceptions"),
+    path("console/<str:code>/exceptions/resolve", exceptions_views.resolve, name="exception-resolve"),
+    path("console/<str:code>/search/", search_views.search, name="search"),
+    path("console/<str:code>/shipments/<str:tracking_no>/", search_views.shipment, name="shipment"),
+    path(
+        "console/<str:code>/shipments/<str:tracking_no>/reveal", search_views.reveal, name="shipment-reveal"
+    ),
+    path(
+        "console/<str:code>/shipments/<str:tracking_no>/propose",
+        search_views.propose,
+        name="shipment-propose",
+    ),
+    path("console/<str:code>/media/<str:sha256>", search_views.media, name="media"),
+]

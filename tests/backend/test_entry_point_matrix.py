@@ -106,6 +106,14 @@ REST: dict[tuple[str, str], str] = {
     ("ANY", "console/i18n/setlang/"): PAGE,
     ("ANY", "console/logout/"): "logout",
     ("ANY", "console/<str:code>/kpis/"): PAGE,
+    # the console's exceptions queue, shipment search and shipment page
+    ("ANY", "console/<str:code>/exceptions/"): PAGE,
+    ("ANY", "console/<str:code>/exceptions/resolve"): "exception_resolve",
+    ("ANY", "console/<str:code>/search/"): PAGE,
+    ("ANY", "console/<str:code>/shipments/<str:tracking_no>/"): PAGE,
+    ("ANY", "console/<str:code>/shipments/<str:tracking_no>/reveal"): "contact_reveal",
+    ("ANY", "console/<str:code>/shipments/<str:tracking_no>/propose"): "negotiation_propose",
+    ("ANY", "console/<str:code>/media/<str:sha256>"): PAGE,
 }
 
 SOCKET: dict[str, str] = {

@@ -133,7 +133,7 @@ def test_a_supervisor_opens_the_kpis_and_sees_the_trend_and_the_ranking(
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{server.http}/console/{w['station'].code}/")
-    page.click(f'nav.nav a[href="/console/{w["station"].code}/kpis/"]')
+    page.click(f'nav a[href="/console/{w["station"].code}/kpis/"]')
     page.wait_for_selector('#kpi-chart[data-drawn="14"]', timeout=15_000)
     assert page.locator("#kpi-chart .uplot canvas").count() >= 1  # uPlot drew its canvas
     legend = page.locator("#kpi-chart .u-legend").inner_text()
