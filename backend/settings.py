@@ -222,6 +222,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # Domain knobs.
 PARCELRUN_STATION_TZ_DEFAULT = "Asia/Shanghai"
 PARCELRUN_TRACKING_LINK_MAX_AGE_S = env_int("TRACKING_LINK_MAX_AGE_S", 7 * 24 * 3600)
+# The console's map draws the station's own data with no tile layer (a closed network has no tile
+# CDN). A station with its own tile server names it here, e.g. http://tiles.lan/{z}/{x}/{y}.png.
+CONSOLE_TILE_URL = env_str("CONSOLE_TILE_URL", "")
+CONSOLE_TILE_ATTRIBUTION = env_str("CONSOLE_TILE_ATTRIBUTION", "")
+if CONSOLE_TILE_URL and not all(part in CONSOLE_TILE_URL for part in ("{z}", "{x}", "{y}")):
+    raise EnvError(f"CONSOLE_TILE_URL must contain {{z}}, {{x}} and {{y}}, got {CONSOLE_TILE_URL!r}")
 
 LOGGING = {
     "version": 1,

@@ -97,6 +97,9 @@ REST: dict[tuple[str, str], str] = {
     ("ANY", "console/<str:code>/reassign"): "reassign_jobs",
     ("ANY", "console/i18n/setlang/"): PAGE,
     ("ANY", "console/logout/"): "logout",
+    ("ANY", "console/<str:code>/unavailable/<int:courier_id>/preview"): "courier_unavailable_preview",
+    ("ANY", "console/<str:code>/unavailable/<int:courier_id>"): "courier_unavailable_apply",
+    ("ANY", "console/<str:code>/unassign"): "unassign_jobs",
 }
 
 SOCKET: dict[str, str] = {
