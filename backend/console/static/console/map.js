@@ -84,7 +84,8 @@
       bounds.push(at);
     });
     state.stops = markers.size; state.draws += 1;
-    if (!fitted && bounds.length > 1) { map.fitBounds(bounds, {padding: [24, 24], maxZoom: 16}); fitted = true; }
+    // No zoom animation for the first fit: a stop clicked meanwhile would be hit where it was drawn before.
+    if (!fitted && bounds.length > 1) { map.fitBounds(bounds, {padding: [24, 24], maxZoom: 16, animate: false}); fitted = true; }
   }
 
   function schedule() {
