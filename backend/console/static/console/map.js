@@ -3,7 +3,8 @@
  * Drawn only from what the board already shows: each card carries its stop (data-lat/lng), its lane
  * and its planned place (data-seq); each courier's lane head carries the last position. The map
  * never asks the server for anything: when board.js moves, replaces or removes cards and lane heads
- * (live refreshes, courier.location), a MutationObserver redraws, at most every REDRAW_MS. No tile
+ * (live refreshes, courier.location), a MutationObserver redraws what they touched, at most every
+ * REDRAW_MS. No tile
  * layer unless the station configured its own tile server (CONSOLE_TILE_URL).
  *
  * Selecting on the map selects cards (the same .selected class shift-click sets on the board), so
@@ -31,7 +32,12 @@
   L.circleMarker(depot, {radius: 8, color: "#111827", weight: 2, fillColor: "#fbbf24", fillOpacity: 1,
                          interactive: false}).addTo(map);
 
-  var markers = new Map();  // job id -> circle marker, as last drawn
+  // Drawn incrementally: a live refresh touches a few cards, and only their dots and their lanes'
+  // routes are redrawn, so a station of thousands of stops stays cheap to keep live.
+  var markers = new Map();  // job id -> {m: circle marker, lane, card}
+  var lines = new Map();  // lane key -> route polyline
+  var heads = new Map();  // lane key -> the courier's last position, or null
+  var dirtyCards = new Set(), dirtyLanes = new Set(), headsDirty = true;
   var state = window.parcelrunMap = {draws: 0, stops: 0, routes: {}, couriers: {}};
   var fitted = false, timer = null, last = 0;
 
@@ -39,39 +45,46 @@
     if (lane.indexOf("courier-") !== 0) return "#6b7280";
     return PALETTE[parseInt(lane.slice(8), 10) % PALETTE.length];
   }
-  function cardOf(id) { return board.querySelector('.card[data-job="' + id + '"]'); }
+  // Not Sortable's fallback clone of a card being dragged: that is a picture, not a stop.
+  function cardOf(id) { return board.querySelector('.card[data-job="' + id + '"]:not(.sortable-fallback)'); }
   function latLng(node) {
     var lat = parseFloat(node.dataset.lat), lng = parseFloat(node.dataset.lng);
     return isNaN(lat) || isNaN(lng) ? null : [lat, lng];
   }
   function seqOf(card) { return card.dataset.seq === "" ? Infinity : +card.dataset.seq; }
 
-  function draw() {
-    timer = null; last = Date.now();
-    routes.clearLayers(); stops.clearLayers(); couriers.clearLayers(); markers.clear();
-    var byLane = {}, bounds = [depot];
-    // Cards being dragged (Sortable's ghost and fallback clones) are not stops.
-    board.querySelectorAll(".lane-body > .card[data-lat]:not(.sortable-ghost):not(.sortable-fallback)").forEach(function (card) {
-      var lane = card.dataset.lane, at = latLng(card);
-      if (!at || !lane || lane === "held") return;  // held parcels wait at the station
-      (byLane[lane] = byLane[lane] || []).push(card);
-      var selected = card.classList.contains("selected");
-      var m = L.circleMarker(at, {radius: selected ? 8 : 6, color: selected ? "#111827" : "#ffffff",
-                                  weight: selected ? 3 : 1.5, fillColor: colour(lane), fillOpacity: 0.9});
-      m.bindTooltip(card.dataset.tracking + (isFinite(seqOf(card)) ? " #" + (seqOf(card) + 1) : ""));
-      m.on("click", function (e) { pick([card.dataset.job], e.originalEvent.shiftKey); });
-      m.addTo(stops); markers.set(card.dataset.job, m); bounds.push(at);
-    });
-    state.routes = {}; state.couriers = {};
+  function look(card) {
+    var selected = card.classList.contains("selected");
+    return {radius: selected ? 8 : 6, color: selected ? "#111827" : "#ffffff", weight: selected ? 3 : 1.5,
+            fillColor: colour(card.dataset.lane), fillOpacity: 0.9};
+  }
+
+  function upsert(id) {
+    var card = cardOf(id), entry = markers.get(id), lane = card ? card.dataset.lane : "";
+    var at = card && lane && lane !== "held" && card.closest(".lane-body") ? latLng(card) : null;  // held: at the station
+    if (entry) dirtyLanes.add(entry.lane);
+    if (!at) {
+      if (entry) { stops.removeLayer(entry.m); markers.delete(id); }
+      return;
+    }
+    if (!entry) {
+      entry = {m: L.circleMarker(at, look(card)).bindTooltip("")};
+      entry.m.on("click", function (e) { pick([id], e.originalEvent.shiftKey); });
+      entry.m.addTo(stops); markers.set(id, entry);
+    } else {
+      entry.m.setLatLng(at); entry.m.setStyle(look(card));
+    }
+    entry.m.setTooltipContent(card.dataset.tracking + (isFinite(seqOf(card)) ? " #" + (seqOf(card) + 1) : ""));
+    entry.lane = lane; entry.card = card; dirtyLanes.add(lane);
+  }
+
+  function drawCouriers() {
+    couriers.clearLayers(); state.couriers = {};
+    heads.forEach(function (_, lane) { dirtyLanes.add(lane); });
+    heads.clear();
     board.querySelectorAll(".lane-head[data-courier]").forEach(function (head) {
       var lane = "courier-" + head.dataset.courier, at = latLng(head);
-      var line = (byLane[lane] || []).slice().sort(function (a, b) {
-        return seqOf(a) - seqOf(b) || +a.dataset.job - +b.dataset.job;
-      });
-      state.routes[head.dataset.courier] = line.map(function (c) { return +c.dataset.job; });
-      var path = line.map(latLng);
-      if (at) path.unshift(at);  // from where the courier is, through the stops in planned order
-      if (path.length > 1) L.polyline(path, {color: colour(lane), weight: 3, opacity: 0.7, interactive: false}).addTo(routes);
+      heads.set(lane, at); dirtyLanes.add(lane);
       if (!at) return;
       state.couriers[head.dataset.courier] = at;
       var icon = L.divIcon({className: "map-courier", iconSize: null,
@@ -81,15 +94,71 @@
                     keyboard: false})
         .on("click", function () { showLane(head.closest(".lane")); })
         .addTo(couriers);
-      bounds.push(at);
     });
+  }
+
+  function drawRoutes() {
+    var byLane = {};
+    markers.forEach(function (entry) {
+      if (dirtyLanes.has(entry.lane)) (byLane[entry.lane] = byLane[entry.lane] || []).push(entry.card);
+    });
+    dirtyLanes.forEach(function (lane) {
+      if (lines.has(lane)) { routes.removeLayer(lines.get(lane)); lines.delete(lane); }
+      if (!heads.has(lane)) { delete state.routes[lane.slice(8)]; return; }  // not a courier's lane
+      var line = (byLane[lane] || []).sort(function (a, b) {
+        return seqOf(a) - seqOf(b) || +a.dataset.job - +b.dataset.job;
+      });
+      state.routes[lane.slice(8)] = line.map(function (c) { return +c.dataset.job; });
+      var path = line.map(latLng), at = heads.get(lane);
+      if (at) path.unshift(at);  // from where the courier is, through the stops in planned order
+      if (path.length < 2) return;
+      lines.set(lane, L.polyline(path, {color: colour(lane), weight: 3, opacity: 0.7, interactive: false}).addTo(routes));
+    });
+    dirtyLanes.clear();
+  }
+
+  function draw() {
+    timer = null; last = Date.now();
+    dirtyCards.forEach(upsert); dirtyCards.clear();
+    if (headsDirty) { headsDirty = false; drawCouriers(); }
+    drawRoutes();
     state.stops = markers.size; state.draws += 1;
-    // No zoom animation for the first fit: a stop clicked meanwhile would be hit where it was drawn before.
-    if (!fitted && bounds.length > 1) { map.fitBounds(bounds, {padding: [24, 24], maxZoom: 16, animate: false}); fitted = true; }
+    if (!fitted) {
+      fitted = true;
+      var bounds = [depot];
+      markers.forEach(function (entry) { bounds.push(entry.m.getLatLng()); });
+      heads.forEach(function (at) { if (at) bounds.push(at); });
+      // No zoom animation: a stop clicked meanwhile would be hit where it was drawn before.
+      if (bounds.length > 1) map.fitBounds(bounds, {padding: [24, 24], maxZoom: 16, animate: false});
+    }
   }
 
   function schedule() {
     if (!timer) timer = setTimeout(draw, Math.max(0, last + REDRAW_MS - Date.now()));
+  }
+
+  // What board.js changed: the cards touched (moved, replaced, removed, re-classed) and whether
+  // any lane head changed (a courier's position, a new lane).
+  function noted(records) {
+    records.forEach(function (r) {
+      var t = r.target;
+      if (r.type === "attributes") {
+        if (t.classList.contains("card")) dirtyCards.add(t.dataset.job);
+        else if (t.classList.contains("lane-head")) headsDirty = true;
+        return;
+      }
+      [r.addedNodes, r.removedNodes].forEach(function (nodes) {
+        nodes.forEach(function (n) {
+          if (n.nodeType !== 1) return;
+          if (n.classList.contains("card")) dirtyCards.add(n.dataset.job);
+          else if (n.classList.contains("lane-head") || n.classList.contains("lane")) headsDirty = true;
+          if (!n.classList.contains("card")) {
+            n.querySelectorAll(".card").forEach(function (c) { dirtyCards.add(c.dataset.job); });
+          }
+        });
+      });
+    });
+    schedule();
   }
 
   // -- selecting cards from the map ---------------------------------------------------------
@@ -110,9 +179,9 @@
     if (l.left < b.left || l.right > b.right) board.scrollLeft += l.left - b.left - 8;
   }
   state.pointOf = function (id) {  // for tests and tools: where a stop is drawn, in page pixels
-    var m = markers.get(String(id)), box = el.getBoundingClientRect();
-    if (!m) return null;
-    var p = map.latLngToContainerPoint(m.getLatLng());
+    var entry = markers.get(String(id)), box = el.getBoundingClientRect();
+    if (!entry) return null;
+    var p = map.latLngToContainerPoint(entry.m.getLatLng());
     return {x: box.left + p.x, y: box.top + p.y};
   };
 
@@ -145,16 +214,17 @@
     box.remove(); box = null; swallowClick = true;
     setTimeout(function () { swallowClick = false; }, 0);
     var inside = [];
-    markers.forEach(function (m, id) { if (area.contains(m.getLatLng())) inside.push(id); });
+    markers.forEach(function (entry, id) { if (area.contains(entry.m.getLatLng())) inside.push(id); });
     if (inside.length) pick(inside, true);
   }
 
   var clear = document.getElementById("map-clear");
   if (clear) clear.addEventListener("click", function () { pick([], false); });
 
-  new MutationObserver(schedule).observe(board, {
+  new MutationObserver(noted).observe(board, {
     subtree: true, childList: true, attributes: true,
     attributeFilter: ["class", "data-lane", "data-seq", "data-lat", "data-lng", "data-version"],
   });
+  board.querySelectorAll(".card").forEach(function (c) { dirtyCards.add(c.dataset.job); });
   draw();
 })();
