@@ -136,3 +136,18 @@ def test_another_station_s_courier_is_not_found_and_a_post_needs_csrf(
     answer = client.post(_url(station, day.gone), {"reason": "x", "jobs": "", "token": "t"})
     assert answer.status_code == 403
     assert Courier.objects.get(pk=day.gone.pk).duty_status == DutyStatus.ON_DUTY
+
+
+def test_a_preview_the_other_routes_outdated_is_refused_with_the_reason_in_the_supervisor_s_language(
+    client: Client, station: Station, supervisor: Person, day: Day
+) -> None:
+    client.force_login(supervisor.user)
+    _, form = _preview(client, station, day.gone)
+    Courier.objects.filter(pk=day.east.pk).update(duty_status=DutyStatus.OFF_DUTY)  # the only taker left
+    client.cookies["django_language"] = "en"
+    answer = client.post(_url(station, day.gone), {**form, "reason": "sick"})
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "preview_stale"
+    assert answer.json()["message"].startswith("The other couriers' routes changed since the preview.")
+    assert refresh(day.moves).courier_id == day.gone.pk
+    assert Courier.objects.get(pk=day.gone.pk).duty_status == DutyStatus.ON_DUTY
