@@ -210,6 +210,9 @@ def test_a_courier_goes_unavailable_with_the_planner_s_preview_applied_in_one_st
             timeout=LIVE_MS,
         )
     assert Courier.objects.get(pk=a.pk).duty_status == DutyStatus.UNAVAILABLE
+    # With nothing left, a's lane leaves the board and their marker the map, as on a reload.
+    page.wait_for_selector(f'section[data-lane="courier-{a.pk}"]', state="detached", timeout=LIVE_MS)
+    page.wait_for_function("([a]) => !(a in window.parcelrunMap.couriers)", arg=[str(a.pk)], timeout=LIVE_MS)
     decisions = AssignmentDecision.objects.filter(job_id__in=[w["a1"].pk, w["a2"].pk])
     assert decisions.count() == 2
     assert {d.rule for d in decisions} <= {DecisionRule.COURIER_UNAVAILABLE, DecisionRule.QUEUED}

@@ -67,6 +67,11 @@
       }
     });
     doc.querySelectorAll(".card").forEach(function (c) { place(document.importNode(c, true)); });
+    // Every lane comes with each refresh: a courier lane missing from it has left the board (off
+    // duty or unavailable with nothing left), as it would on a reload.
+    board.querySelectorAll("section.courier-lane").forEach(function (lane) {
+      if (!doc.querySelector('section[data-lane="' + lane.dataset.lane + '"]') && !lane.querySelector(".card")) lane.remove();
+    });
     recount(); markOffline();
   }
 
