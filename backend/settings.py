@@ -266,6 +266,12 @@ if NOTIFY_BACKEND == "webhook" and not (NOTIFY_WEBHOOK_URL and NOTIFY_WEBHOOK_SE
 PARCELRUN_STALE_PARCEL_HOURS = env_int("STALE_PARCEL_HOURS", 24)
 PARCELRUN_COURIER_OFFLINE_MINUTES = env_int("COURIER_OFFLINE_MINUTES", 10)
 PARCELRUN_EXCEPTION_LOOKBACK_HOURS = env_int("EXCEPTION_LOOKBACK_HOURS", 48)
+# The console's map draws the station's own data with no tile layer (a closed network has no tile
+# CDN). A station with its own tile server names it here, e.g. http://tiles.lan/{z}/{x}/{y}.png.
+CONSOLE_TILE_URL = env_str("CONSOLE_TILE_URL", "")
+CONSOLE_TILE_ATTRIBUTION = env_str("CONSOLE_TILE_ATTRIBUTION", "")
+if CONSOLE_TILE_URL and not all(part in CONSOLE_TILE_URL for part in ("{z}", "{x}", "{y}")):
+    raise EnvError(f"CONSOLE_TILE_URL must contain {{z}}, {{x}} and {{y}}, got {CONSOLE_TILE_URL!r}")
 
 LOGGING = {
     "version": 1,

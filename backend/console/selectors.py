@@ -57,6 +57,8 @@ class Card:
     id_check: bool
     at_risk: bool
     lane: str  # "" when the job has left the board (completed, cancelled, another day)
+    lat: float | None = None  # the stop on the map (the same row: the map costs no query)
+    lng: float | None = None
 
 
 @dataclass
@@ -78,6 +80,9 @@ class Lane:
     last_location_at: datetime | None = None
     last_sync_at: datetime | None = None
     offline: bool = False
+    next_eta: datetime | None = None
+    # Minutes the next stop is past its planned ETA with the courier not there yet (0: on plan).
+    drift_min: int | None = None
     cards: list[Card] = field(default_factory=list)
 
     @property
@@ -139,6 +144,8 @@ def _couriers(station_id: int, day: date) -> list[Courier]:
             last_location_at=Subquery(location.values("received_at")[:1]),
             last_sync_at=Subquery(synced.order_by("-last_push_at").values("last_push_at")[:1]),
             next_stop=Subquery(next_stop.values("address")[:1]),
+            next_eta=Subquery(next_stop.values("eta")[:1]),
+            next_status=Subquery(next_stop.values("status")[:1]),
         )
         .filter(Q(duty_status=DutyStatus.ON_DUTY) | Q(open_count__gt=0) | Q(failed_count__gt=0))
         .order_by("employee_no")
@@ -177,6 +184,8 @@ def _card(job: Job, day: date, at_risk: bool) -> Card:
         id_check=HandlingFlag.ID_CHECK in handling,
         at_risk=at_risk,
         lane=_lane_of(job, day),
+        lat=job.lat,
+        lng=job.lng,
     )
 
 
@@ -226,7 +235,10 @@ def station_board(*, station: Station, now: datetime, job_ids: Collection[int] |
             last_location_at=c.last_location_at,  # type: ignore[attr-defined]
             last_sync_at=c.last_sync_at,  # type: ignore[attr-defined]
             next_stop=c.next_stop or "",  # type: ignore[attr-defined]
+            next_eta=c.next_eta,  # type: ignore[attr-defined]
         )
+        if lane.next_eta is not None and c.next_status != JobStatus.ARRIVED:  # type: ignore[attr-defined]
+            lane.drift_min = max(0, int((now - lane.next_eta).total_seconds() // 60))
         seen = lane.last_seen_at
         lane.offline = seen is None or now - seen > OFFLINE_AFTER
         lanes.append(lane)

@@ -36,3 +36,19 @@ urlpatterns += [
     ),
     path("console/<str:code>/media/<str:sha256>", search_views.media, name="media"),
 ]
+from backend.console import unavailable  # noqa: E402  (appended: the board's "courier unavailable")
+
+urlpatterns += [
+    path(
+        "console/<str:code>/unavailable/<int:courier_id>/preview",
+        unavailable.unavailable_preview,
+        name="unavailable-preview",
+    ),
+    path(
+        "console/<str:code>/unavailable/<int:courier_id>", unavailable.unavailable_apply, name="unavailable"
+    ),
+]
+
+from backend.console import unassign  # noqa: E402  (appended: dropping cards on the unassigned lane)
+
+urlpatterns += [path("console/<str:code>/unassign", unassign.unassign, name="unassign")]

@@ -114,6 +114,9 @@ REST: dict[tuple[str, str], str] = {
     ("ANY", "console/<str:code>/shipments/<str:tracking_no>/reveal"): "contact_reveal",
     ("ANY", "console/<str:code>/shipments/<str:tracking_no>/propose"): "negotiation_propose",
     ("ANY", "console/<str:code>/media/<str:sha256>"): PAGE,
+    ("ANY", "console/<str:code>/unavailable/<int:courier_id>/preview"): "courier_unavailable_preview",
+    ("ANY", "console/<str:code>/unavailable/<int:courier_id>"): "courier_unavailable_apply",
+    ("ANY", "console/<str:code>/unassign"): "unassign_jobs",
 }
 
 SOCKET: dict[str, str] = {

@@ -16,6 +16,7 @@ from backend.dispatch.services.reassignment import (
     reassign_jobs,
 )
 from backend.dispatch.services.station import station_plan
+from backend.dispatch.services.unassignment import unassign_jobs
 from backend.dispatch.services.unavailable import courier_unavailable_apply, courier_unavailable_preview
 from backend.dispatch.services.watch import watch_couriers
 
@@ -33,5 +34,6 @@ __all__ = [
     "replan_soon",
     "replan_tick",
     "station_plan",
+    "unassign_jobs",
     "watch_couriers",
 ]

@@ -173,6 +173,8 @@ def job_reassign(
     ctx: Ctx,
     expected_version: int | None = None,
     now: datetime | None = None,
+    rule: DecisionRule = DecisionRule.SUPERVISOR,
+    added: tuple[int | None, int | None] = (None, None),
 ) -> Reassigned:
     """Give one job to ``to_courier_id`` on a supervisor's (or admin's) decision.
 
@@ -186,7 +188,8 @@ def job_reassign(
     ``supervisor``, the reason, the actor), the job's place in the receiving route (its cheapest
     feasible position, else last with an ``at_risk`` alert), the giving route's gap closed, and a
     debounced re-plan for both couriers. Joins the caller's transaction and feed batch when there
-    is one; the change-feed rows are written last (``feed.batch_joined``).
+    is one; the change-feed rows are written last (``feed.batch_joined``). ``rule`` and ``added``
+    (metres, seconds) go into the audit row: "courier unavailable" moves through here too.
     """
     reason = clean_reason(reason)
     now = now or timezone.now()
@@ -210,9 +213,11 @@ def job_reassign(
             courier_id=to.pk,
             prev_courier_id=prev,
             kind=DecisionKind.SUPERVISOR,
-            rule=DecisionRule.SUPERVISOR,
+            rule=rule,
             reason=reason,
             ctx=ctx,
+            added_m=added[0],
+            added_s=added[1],
         )
         at_risk = place_many(day, [assigned], ctx)
         alerts_resolve([job.pk], AlertKind.UNASSIGNABLE)

@@ -10,8 +10,14 @@ Apply recomputes the preview under the supervisor's expected versions: a job tha
 added or left since is a ``reassign_conflict``; if the other routes changed so the proposal is no
 longer the one previewed, the ``preview_token`` no longer matches (``preview_stale``) and
 nothing is written. Otherwise the courier is set ``unavailable`` (no new automatic work), each
-move is written (``job_assign``/``job_unassign``) with an audit row, queued jobs raise an
-alert, the receiving routes are written in the previewed order, and re-plans are asked for.
+move to a courier goes through the one reassignment service (``job_reassign``: its checks, its
+audit row with rule ``courier_unavailable``, its re-plans), each job nobody can take is
+unassigned (``job_unassign``) with an audit row and an alert, the receiving routes are written
+in the previewed order, and re-plans are asked for.
+
+Apply locks the courier's day and every other on-duty courier's day before it previews again: the
+proposal depends on all of those routes, and ``job_reassign`` then finds the routes it rewrites
+already held, so it never waits for a lock while holding others (the order ``lock_routes`` keeps).
 """
 
 from __future__ import annotations
@@ -36,19 +42,18 @@ from backend.dispatch.planning.schedule import onboard_load
 from backend.dispatch.services.assignment import QUEUED, on_duty_couriers
 from backend.dispatch.services.audit import alert_raise, decision_record, km_min
 from backend.dispatch.services.debounce import replan_soon
-from backend.dispatch.services.planning import courier_get, load_day, write_order
+from backend.dispatch.services.planning import courier_get, load_day, lock_routes, route_of, write_order
 from backend.dispatch.services.reassignment import (
     JobVersion,
     clean_reason,
     job_conflict,
-    lock_jobs,
+    job_reassign,
     raise_conflicts,
 )
 from backend.dispatch.services.routes import MATRIX, REMAINING, CourierDay, build_days, stop_id
 from backend.shipments import feed
 from backend.shipments.context import Ctx
-from backend.shipments.models import Job
-from backend.shipments.services import job_assign, job_unassign
+from backend.shipments.services import job_unassign
 from backend.shipments.services.recording import require_station_staff
 from backend.shipments.states import JobStatus
 
@@ -72,6 +77,8 @@ class Preview:
     kept: tuple[int, ...]  # stay with the courier (arrived, or started and nobody can take them)
     token: str
     routes: dict[int, list[str]] = field(default_factory=dict)  # receiving courier → new order
+    # The ETA of every job on a receiving route as proposed (moved ones and those they delay).
+    etas: dict[int, datetime] = field(default_factory=dict)
 
 
 def _token(courier_id: int, moves: Sequence[Move], kept: Sequence[int]) -> str:
@@ -121,14 +128,19 @@ def courier_unavailable_preview(*, courier_id: int, ctx: Ctx, now: datetime | No
             why = "no coordinates" if stop is None else "no route can meet its window, capacity or shift end"
             moves.append(Move(job.pk, job.version, None, f"{QUEUED} ({why})"))
     kept.sort()
-    touched = {m.to_courier_id for m in moves if m.to_courier_id is not None}
+    touched = sorted({m.to_courier_id for m in moves if m.to_courier_id is not None})
     return Preview(
         courier.pk,
         tuple(moves),
         tuple(kept),
         _token(courier.pk, moves, kept),
-        {cid: routes[cid] for cid in sorted(touched)},
+        {cid: routes[cid] for cid in touched},
+        {jid: eta for cid in touched for jid, eta in _etas(days[cid], routes[cid]).items()},
     )
+
+
+def _etas(day: CourierDay, order: list[str]) -> dict[int, datetime]:
+    return {day.jobs[v.stop_id].pk: day.clock.at(v.arrival) for v in route_of(day, order).visits}
 
 
 def _state(day: CourierDay, order: list[str]) -> RouteState:
@@ -152,8 +164,11 @@ def courier_unavailable_apply(
     with transaction.atomic(), feed.batch_joined():
         expected = {jv.job_id: jv.version for jv in jobs}
         # Lock first, then preview: the proposal is computed from rows nobody can change under us.
-        held = Job.objects.filter(courier_id=courier_id, status__in=REMAINING).values_list("pk", flat=True)
-        locked = lock_jobs([*expected, *held])
+        courier = courier_get(courier_id)
+        require_station_staff(ctx, courier.station_id)  # before locking anything of the station
+        today = station_today(courier.station, now)
+        others = on_duty_couriers(courier.station_id, exclude=courier_id)
+        locked = lock_routes(job_ids=expected, routes=[(courier_id, today), *((c.pk, today) for c in others)])
         preview = courier_unavailable_preview(courier_id=courier_id, ctx=ctx, now=now)
         previewed = {m.job_id: m.version for m in preview.moves}
         conflicts = [c for jid, v in expected.items() if (c := job_conflict(locked.get(jid), jid, v, None))]
@@ -194,6 +209,7 @@ def courier_unavailable_apply(
                 locked[m.job_id].courier_id,
                 f"{reason} — {courier.employee_no} unavailable; {m.reason}",
                 ctx,
+                now,
             )
         for cid, order in preview.routes.items():
             day = load_day(courier_get(cid), station_today(courier.station, now), now)
@@ -203,22 +219,28 @@ def courier_unavailable_apply(
     return replace(preview, routes={})
 
 
-def _apply_move(m: Move, prev: int | None, reason: str, ctx: Ctx) -> None:
+def _apply_move(m: Move, prev: int | None, reason: str, ctx: Ctx, now: datetime) -> None:
+    # Versions were checked above under the locks; the moves bump the versions of the jobs still
+    # on the courier's route (each move closes its gap), so none is checked again here.
     if m.to_courier_id is not None:
-        job = job_assign(
-            job_id=m.job_id, courier_id=m.to_courier_id, ctx=ctx, reason=reason, expected_version=m.version
+        job_reassign(
+            job_id=m.job_id,
+            to_courier_id=m.to_courier_id,
+            reason=reason,
+            ctx=ctx,
+            now=now,
+            rule=DecisionRule.COURIER_UNAVAILABLE,
+            added=(m.added_m, m.added_s),
         )
-    else:
-        job = job_unassign(job_id=m.job_id, ctx=ctx, reason=reason, expected_version=m.version)
-        alert_raise(job=job, kind=AlertKind.UNASSIGNABLE, message=m.reason)
+        return
+    job = job_unassign(job_id=m.job_id, ctx=ctx, reason=reason)
+    alert_raise(job=job, kind=AlertKind.UNASSIGNABLE, message=m.reason)
     decision_record(
         job=job,
-        courier_id=m.to_courier_id,
+        courier_id=None,
         prev_courier_id=prev,
         kind=DecisionKind.SUPERVISOR,
-        rule=DecisionRule.COURIER_UNAVAILABLE if m.to_courier_id else DecisionRule.QUEUED,
+        rule=DecisionRule.QUEUED,
         reason=reason,
         ctx=ctx,
-        added_m=m.added_m,
-        added_s=m.added_s,
     )

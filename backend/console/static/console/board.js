@@ -12,6 +12,7 @@
   var board = document.getElementById("board");
   if (!board) return;
   var code = board.dataset.station, cardsUrl = board.dataset.cardsUrl, reassignUrl = board.dataset.reassignUrl;
+  var unassignUrl = board.dataset.unassignUrl;
   var csrf = board.querySelector("input[name=csrfmiddlewaretoken]").value;
   var cursor = parseInt(board.dataset.cursor, 10) || 0;
   var clockSkew = Date.parse(board.dataset.now) - Date.now();
@@ -66,6 +67,11 @@
       }
     });
     doc.querySelectorAll(".card").forEach(function (c) { place(document.importNode(c, true)); });
+    // Every lane comes with each refresh: a courier lane missing from it has left the board (off
+    // duty or unavailable with nothing left), as it would on a reload.
+    board.querySelectorAll("section.courier-lane").forEach(function (lane) {
+      if (!doc.querySelector('section[data-lane="' + lane.dataset.lane + '"]') && !lane.querySelector(".card")) lane.remove();
+    });
     recount(); markOffline();
   }
 
@@ -112,17 +118,18 @@
 
   function onDrop(evt) {
     var dragged = evt.item, to = evt.to.dataset.laneBody, from = evt.from;
-    var courier = parseInt(to.replace("courier-", ""), 10);
+    var unassign = to === "unassigned", courier = parseInt(to.replace("courier-", ""), 10);
     var cards = dragged.classList.contains("selected")
       ? Array.from(board.querySelectorAll(".card.selected")) : [dragged];
     var putBack = function () { from.insertBefore(dragged, from.children[evt.oldIndex] || null); };
-    var name = board.querySelector('[data-lane-head="' + to + '"] .name');
-    askReason(cards.length + " → " + (name ? name.textContent : to)).then(function (reason) {
+    var name = board.querySelector('[data-lane-head="' + to + '"] ' + (unassign ? ".lane-title" : ".name"));
+    askReason(cards.length + " → " + (name ? name.firstChild.textContent.trim() : to)).then(function (reason) {
       if (!reason) { putBack(); return; }
       var form = new URLSearchParams();
-      form.set("courier", courier); form.set("reason", reason);
+      if (!unassign) form.set("courier", courier);
+      form.set("reason", reason);
       form.set("jobs", cards.map(function (c) { return c.dataset.job + ":" + c.dataset.version; }).join(","));
-      return fetch(reassignUrl, {method: "POST", credentials: "same-origin", body: form,
+      return fetch(unassign ? unassignUrl : reassignUrl, {method: "POST", credentials: "same-origin", body: form,
                                  headers: {"X-CSRFToken": csrf}})
         .then(function (r) { return r.json().then(function (body) { return [r.status, body]; }); })
         .then(function (res) {
@@ -145,7 +152,8 @@
   }
 
   function makeSortable(body) {
-    var isCourier = body.dataset.laneBody.indexOf("courier-") === 0;
+    // Cards can be dropped on a courier (reassign) or on the unassigned lane (back to the queue).
+    var isCourier = body.dataset.laneBody.indexOf("courier-") === 0 || body.dataset.laneBody === "unassigned";
     // forceFallback: Sortable's own mouse/touch dragging instead of HTML5 drag and drop, which
     // behaves the same in every browser and on a station's touch screen.
     Sortable.create(body, {group: {name: "board", pull: true, put: isCourier}, sort: false,
@@ -184,6 +192,7 @@
         var head = board.querySelector('.lane-head[data-courier="' + p.courier_id + '"]');
         if (head) {
           head.dataset.lastSeen = m.at;
+          head.dataset.lat = p.lat; head.dataset.lng = p.lng;  // map.js watches these
           head.querySelector(".loc").textContent = p.lat.toFixed(5) + ", " + p.lng.toFixed(5);
           markOffline();
         }

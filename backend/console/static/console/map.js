@@ -1,0 +1,230 @@
+/* The board's map (docs/console.md#the-map).
+ *
+ * Drawn only from what the board already shows: each card carries its stop (data-lat/lng), its lane
+ * and its planned place (data-seq); each courier's lane head carries the last position. The map
+ * never asks the server for anything: when board.js moves, replaces or removes cards and lane heads
+ * (live refreshes, courier.location), a MutationObserver redraws what they touched, at most every
+ * REDRAW_MS. No tile
+ * layer unless the station configured its own tile server (CONSOLE_TILE_URL).
+ *
+ * Selecting on the map selects cards (the same .selected class shift-click sets on the board), so
+ * dragging one selected card onto a courier moves them all through the board's reassign:
+ * click a stop to select it alone, shift-click to add or remove it, shift-drag a box to add every
+ * stop inside it.
+ */
+(function () {
+  "use strict";
+  var REDRAW_MS = 150, CLICK_PX = 5;
+  var PALETTE = ["#2563eb", "#16a34a", "#dc2626", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777",
+                 "#4f46e5", "#65a30d"];
+  var board = document.getElementById("board"), el = document.getElementById("map");
+  if (!board || !el || !window.L) return;
+
+  var depot = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
+  var tiles = el.dataset.tileUrl || "";
+  // Canvas, not SVG: a station's day is thousands of stops, and one canvas draws them cheaply.
+  var map = L.map(el, {boxZoom: false, preferCanvas: true, attributionControl: !!tiles, zoomSnap: 0.25});
+  if (tiles) L.tileLayer(tiles, {attribution: el.dataset.tileAttribution || "", maxZoom: 19}).addTo(map);
+  else el.classList.add("no-tiles");
+  map.setView(depot, 13);
+  L.control.scale({imperial: false}).addTo(map);
+  var routes = L.layerGroup().addTo(map), stops = L.layerGroup().addTo(map), couriers = L.layerGroup().addTo(map);
+  L.circleMarker(depot, {radius: 8, color: "#111827", weight: 2, fillColor: "#fbbf24", fillOpacity: 1,
+                         interactive: false}).addTo(map);
+
+  // Drawn incrementally: a live refresh touches a few cards, and only their dots and their lanes'
+  // routes are redrawn, so a station of thousands of stops stays cheap to keep live.
+  var markers = new Map();  // job id -> {m: circle marker, lane, card}
+  var lines = new Map();  // lane key -> route polyline
+  var heads = new Map();  // lane key -> the courier's last position, or null
+  var dirtyCards = new Set(), dirtyLanes = new Set(), headsDirty = true;
+  var state = window.parcelrunMap = {draws: 0, stops: 0, routes: {}, couriers: {}};
+  var fitted = false, timer = null, last = 0;
+
+  function colour(lane) {
+    if (lane.indexOf("courier-") !== 0) return "#6b7280";
+    return PALETTE[parseInt(lane.slice(8), 10) % PALETTE.length];
+  }
+  // Not Sortable's fallback clone of a card being dragged: that is a picture, not a stop.
+  function cardOf(id) { return board.querySelector('.card[data-job="' + id + '"]:not(.sortable-fallback)'); }
+  function latLng(node) {
+    var lat = parseFloat(node.dataset.lat), lng = parseFloat(node.dataset.lng);
+    return isNaN(lat) || isNaN(lng) ? null : [lat, lng];
+  }
+  function seqOf(card) { return card.dataset.seq === "" ? Infinity : +card.dataset.seq; }
+
+  function look(card) {
+    var selected = card.classList.contains("selected");
+    return {radius: selected ? 8 : 6, color: selected ? "#111827" : "#ffffff", weight: selected ? 3 : 1.5,
+            fillColor: colour(card.dataset.lane), fillOpacity: 0.9};
+  }
+
+  function upsert(id) {
+    var card = cardOf(id), entry = markers.get(id), lane = card ? card.dataset.lane : "";
+    var at = card && lane && lane !== "held" && card.closest(".lane-body") ? latLng(card) : null;  // held: at the station
+    if (entry) dirtyLanes.add(entry.lane);
+    if (!at) {
+      if (entry) { stops.removeLayer(entry.m); markers.delete(id); }
+      return;
+    }
+    if (!entry) {
+      entry = {m: L.circleMarker(at, look(card)).bindTooltip("")};
+      entry.m.on("click", function (e) { pick([id], e.originalEvent.shiftKey); });
+      entry.m.addTo(stops); markers.set(id, entry);
+    } else {
+      entry.m.setLatLng(at); entry.m.setStyle(look(card));
+    }
+    entry.m.setTooltipContent(card.dataset.tracking + (isFinite(seqOf(card)) ? " #" + (seqOf(card) + 1) : ""));
+    entry.lane = lane; entry.card = card; dirtyLanes.add(lane);
+  }
+
+  function drawCouriers() {
+    couriers.clearLayers(); state.couriers = {};
+    heads.forEach(function (_, lane) { dirtyLanes.add(lane); });
+    heads.clear();
+    board.querySelectorAll(".lane-head[data-courier]").forEach(function (head) {
+      var lane = "courier-" + head.dataset.courier, at = latLng(head);
+      heads.set(lane, at); dirtyLanes.add(lane);
+      if (!at) return;
+      state.couriers[head.dataset.courier] = at;
+      var icon = L.divIcon({className: "map-courier", iconSize: null,
+                            html: '<span style="background:' + colour(lane) + '"></span>'});
+      var name = head.querySelector(".name");
+      L.marker(at, {icon: icon, title: (name ? name.textContent : "") + " " + (head.dataset.emp || ""),
+                    keyboard: false})
+        .on("click", function () { showLane(head.closest(".lane")); })
+        .addTo(couriers);
+    });
+  }
+
+  function drawRoutes() {
+    var byLane = {};
+    markers.forEach(function (entry) {
+      if (dirtyLanes.has(entry.lane)) (byLane[entry.lane] = byLane[entry.lane] || []).push(entry.card);
+    });
+    dirtyLanes.forEach(function (lane) {
+      if (lines.has(lane)) { routes.removeLayer(lines.get(lane)); lines.delete(lane); }
+      if (!heads.has(lane)) { delete state.routes[lane.slice(8)]; return; }  // not a courier's lane
+      var line = (byLane[lane] || []).sort(function (a, b) {
+        return seqOf(a) - seqOf(b) || +a.dataset.job - +b.dataset.job;
+      });
+      state.routes[lane.slice(8)] = line.map(function (c) { return +c.dataset.job; });
+      var path = line.map(latLng), at = heads.get(lane);
+      if (at) path.unshift(at);  // from where the courier is, through the stops in planned order
+      if (path.length < 2) return;
+      lines.set(lane, L.polyline(path, {color: colour(lane), weight: 3, opacity: 0.7, interactive: false}).addTo(routes));
+    });
+    dirtyLanes.clear();
+  }
+
+  function draw() {
+    timer = null; last = Date.now();
+    dirtyCards.forEach(upsert); dirtyCards.clear();
+    if (headsDirty) { headsDirty = false; drawCouriers(); }
+    drawRoutes();
+    state.stops = markers.size; state.draws += 1;
+    if (!fitted) {
+      fitted = true;
+      var bounds = [depot];
+      markers.forEach(function (entry) { bounds.push(entry.m.getLatLng()); });
+      heads.forEach(function (at) { if (at) bounds.push(at); });
+      // No zoom animation: a stop clicked meanwhile would be hit where it was drawn before.
+      if (bounds.length > 1) map.fitBounds(bounds, {padding: [24, 24], maxZoom: 16, animate: false});
+    }
+  }
+
+  function schedule() {
+    if (!timer) timer = setTimeout(draw, Math.max(0, last + REDRAW_MS - Date.now()));
+  }
+
+  // What board.js changed: the cards touched (moved, replaced, removed, re-classed) and whether
+  // any lane head changed (a courier's position, a new lane).
+  function noted(records) {
+    records.forEach(function (r) {
+      var t = r.target;
+      if (r.type === "attributes") {
+        if (t.classList.contains("card")) dirtyCards.add(t.dataset.job);
+        else if (t.classList.contains("lane-head")) headsDirty = true;
+        return;
+      }
+      [r.addedNodes, r.removedNodes].forEach(function (nodes) {
+        nodes.forEach(function (n) {
+          if (n.nodeType !== 1) return;
+          if (n.classList.contains("card")) dirtyCards.add(n.dataset.job);
+          else if (n.classList.contains("lane-head") || n.classList.contains("lane")) headsDirty = true;
+          if (!n.classList.contains("card")) {
+            n.querySelectorAll(".card").forEach(function (c) { dirtyCards.add(c.dataset.job); });
+          }
+        });
+      });
+    });
+    schedule();
+  }
+
+  // -- selecting cards from the map ---------------------------------------------------------
+  function pick(ids, add) {
+    if (!add) board.querySelectorAll(".card.selected").forEach(function (c) { c.classList.remove("selected"); });
+    ids.forEach(function (id) {
+      var card = cardOf(id);
+      if (!card) return;
+      if (add && ids.length === 1) card.classList.toggle("selected"); else card.classList.add("selected");
+    });
+    var first = ids.length ? cardOf(ids[0]) : null;
+    if (first) showLane(first.closest(".lane"));
+  }
+  // Scroll the board sideways to a lane, never the page up or down: the map must stay where it is.
+  function showLane(lane) {
+    if (!lane) return;
+    var b = board.getBoundingClientRect(), l = lane.getBoundingClientRect();
+    if (l.left < b.left || l.right > b.right) board.scrollLeft += l.left - b.left - 8;
+  }
+  state.pointOf = function (id) {  // for tests and tools: where a stop is drawn, in page pixels
+    var entry = markers.get(String(id)), box = el.getBoundingClientRect();
+    if (!entry) return null;
+    var p = map.latLngToContainerPoint(entry.m.getLatLng());
+    return {x: box.left + p.x, y: box.top + p.y};
+  };
+
+  // Shift-drag draws a box (Leaflet's own box zoom is off). Listened to in the capture phase, so
+  // the map does not start panning; a shift-press that does not move is left to the stop's click.
+  var box = null, start = null, swallowClick = false;
+  el.addEventListener("mousedown", function (e) {
+    if (!e.shiftKey || e.button !== 0) return;
+    e.stopPropagation(); e.preventDefault();
+    var r = el.getBoundingClientRect();
+    start = {x: e.clientX - r.left, y: e.clientY - r.top};
+    document.addEventListener("mousemove", onMove); document.addEventListener("mouseup", onUp);
+  }, true);
+  el.addEventListener("click", function (e) {
+    if (swallowClick) { swallowClick = false; e.stopPropagation(); }
+  }, true);
+  function onMove(e) {
+    var r = el.getBoundingClientRect(), x = e.clientX - r.left, y = e.clientY - r.top;
+    if (!box && Math.abs(x - start.x) + Math.abs(y - start.y) < CLICK_PX) return;
+    if (!box) { box = document.createElement("div"); box.className = "map-box"; el.appendChild(box); }
+    box.style.left = Math.min(x, start.x) + "px"; box.style.top = Math.min(y, start.y) + "px";
+    box.style.width = Math.abs(x - start.x) + "px"; box.style.height = Math.abs(y - start.y) + "px";
+  }
+  function onUp(e) {
+    document.removeEventListener("mousemove", onMove); document.removeEventListener("mouseup", onUp);
+    if (!box) return;  // a shift-click: the stop's own click handler adds it
+    var r = el.getBoundingClientRect();
+    var area = L.latLngBounds(map.containerPointToLatLng([start.x, start.y]),
+                              map.containerPointToLatLng([e.clientX - r.left, e.clientY - r.top]));
+    box.remove(); box = null; swallowClick = true;
+    setTimeout(function () { swallowClick = false; }, 0);
+    var inside = [];
+    markers.forEach(function (entry, id) { if (area.contains(entry.m.getLatLng())) inside.push(id); });
+    if (inside.length) pick(inside, true);
+  }
+
+  var clear = document.getElementById("map-clear");
+  if (clear) clear.addEventListener("click", function () { pick([], false); });
+
+  new MutationObserver(noted).observe(board, {
+    subtree: true, childList: true, attributes: true,
+    attributeFilter: ["class", "data-lane", "data-seq", "data-lat", "data-lng", "data-version"],
+  });
+  board.querySelectorAll(".card").forEach(function (c) { dirtyCards.add(c.dataset.job); });
+  draw();
+})();
