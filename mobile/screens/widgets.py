@@ -45,6 +45,8 @@ class JobRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
     status_text = StringProperty("")
     kind_text = StringProperty("")
     stripe = ListProperty([0, 0, 0, 1])
+    marker = StringProperty("")  # the negotiation's banner ("Customer chose 14:00–15:00")
+    marker_colour = ListProperty([0, 0, 0, 1])
 
 
 class SignaturePad(Widget):
