@@ -32,6 +32,12 @@ class Field(Label):
     pass
 
 
+class Banner(Label):
+    """A job's negotiation line: white on the state's colour; no height when empty."""
+
+    tint = ListProperty([0.35, 0.35, 0.35, 1])
+
+
 class JobRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
     """One recycled row of the Today list (data comes from mobile.today.Row)."""
 
