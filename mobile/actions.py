@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from mobile.i18n import N_
 from mobile.offline import outbox
 from mobile.offline.store import Store
 from parcelkit import ops
@@ -127,6 +128,24 @@ class Actions:
     def record_weigh(self, job_id: int, pickup: dict[str, Any], where: dict[str, float] | None = None) -> str:
         self._open_job(job_id, "pickup")
         return self._job_op("weigh", job_id, pickup, where)
+
+    def record_propose(self, job_id: int, window_start: datetime, window_end: datetime) -> str:
+        """Propose a time to the customer (docs/negotiation.md); shown at once as waiting for the answer.
+
+        A failed delivery may be proposed a new time too; the server checks again when it arrives
+        (a time that has passed by then is refused with ``invalid_time_window``).
+        """
+        job = self.store.job(job_id)
+        if job is None:
+            raise ActionError("not_assigned_to_you", f"job {job_id} is not on this handheld")
+        if job["kind"] != "delivery":
+            raise ActionError("wrong_job_kind", f"job {job_id} is a {job['kind']}")
+        if job["status"] in ("completed", "cancelled"):
+            raise ActionError("invalid_transition", f"job {job_id} is already {job['status']}")
+        if window_start.tzinfo is None or not self.clock() < window_start < window_end:
+            raise ActionError("invalid_time_window", N_("Propose a time that is still ahead"))
+        fields = ops.propose_fields(window_start.isoformat(), window_end.isoformat())
+        return self._job_op("propose", job_id, fields, None)
 
     def record_location(self, lat: float, lng: float, accuracy_m: float | None = None) -> str:
         payload = ops.location_payload(lat, lng, accuracy_m)

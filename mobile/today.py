@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from mobile.i18n import N_
+from mobile.negotiation import banner
 
 OPEN = frozenset({"pending", "assigned", "accepted", "started", "arrived"})
 # Theme colour names (screens map them to RGBA with sunlight contrast in mind).
@@ -51,6 +52,8 @@ class Row:
     eta: str
     window: str
     late: bool
+    marker: str = ""  # the negotiation's banner, translated ("Customer chose 14:00–15:00")
+    marker_colour: str = "muted"
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ def route_order(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         jobs,
         key=lambda j: (
             j.get("planned_seq") is None,
-            j.get("planned_seq") or big,
+            big if j.get("planned_seq") is None else j["planned_seq"],  # the planner counts from 0
             j.get("eta") or "~",
             j["id"],
         ),
@@ -88,8 +91,10 @@ def _name(job: dict[str, Any]) -> str:
     return str(shipment.get("recipient_name") or "")
 
 
-def row_of(job: dict[str, Any], tz: ZoneInfo) -> Row:
+def row_of(job: dict[str, Any], tz: ZoneInfo, now: datetime | None = None) -> Row:
+    """``now`` (aware) adds the negotiation marker; without it the row has none."""
     shipment = job["shipment"]
+    marker, marker_colour = _marker(job, tz, now)
     start, end = _hhmm(job.get("window_start"), tz), _hhmm(job.get("window_end"), tz)
     eta = _hhmm(job.get("eta"), tz)
     late = bool(
@@ -110,11 +115,19 @@ def row_of(job: dict[str, Any], tz: ZoneInfo) -> Row:
         eta=eta,
         window=f"{start}–{end}" if start or end else "",
         late=late,
+        marker=marker,
+        marker_colour=marker_colour,
     )
 
 
-def rows(jobs: list[dict[str, Any]], tz: ZoneInfo) -> list[Row]:
-    return [row_of(j, tz) for j in route_order(jobs)]
+def _marker(job: dict[str, Any], tz: ZoneInfo, now: datetime | None) -> tuple[str, str]:
+    """The job's negotiation banner, translated; none once the job is done."""
+    b = None if now is None or job["status"] in ("completed", "cancelled") else banner(job, tz, now)
+    return ("", "muted") if b is None else (b.text(), b.colour)
+
+
+def rows(jobs: list[dict[str, Any]], tz: ZoneInfo, now: datetime | None = None) -> list[Row]:
+    return [row_of(j, tz, now) for j in route_order(jobs)]
 
 
 def counts(jobs: list[dict[str, Any]]) -> Counts:

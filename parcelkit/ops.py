@@ -67,6 +67,11 @@ def call_log_fields(duration_s: int, outcome: str) -> dict[str, Any]:
     return {"duration_s": duration_s, "outcome": outcome}
 
 
+def propose_fields(window_start: str, window_end: str) -> dict[str, Any]:
+    """``propose``: the time the courier proposes to the customer (aware ISO 8601, still ahead)."""
+    return {"window_start": window_start, "window_end": window_end}
+
+
 def location_payload(lat: float, lng: float, accuracy_m: float | None = None) -> dict[str, Any]:
     """``location``: a GPS fix; not a job op."""
     payload: dict[str, Any] = {"lat": lat, "lng": lng}

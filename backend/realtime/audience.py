@@ -3,7 +3,8 @@
 This is the whole filtering policy of the live feeds, kept apart from the consumer so it can be
 read (and tested) in one place:
 
-* courier feed: rows of jobs assigned to the courier, as they are; a row that moved a job *away*
+* courier feed: rows of jobs assigned to the courier, as they are (a negotiation in the handheld's
+  shape, without the customer's pickup code); a row that moved a job *away*
   from the courier (``prev_courier_id`` is them, ``courier_id`` is not) becomes ``job.revoked``
   with the job id only, because the job is no longer theirs to see;
 * station feed: every row of the station, as it is (supervisors see full data);
@@ -20,6 +21,7 @@ from typing import Any
 
 from backend.accounts.roles import Principal
 from backend.broadcast.envelope import courier_group, envelope, shipment_group, station_group
+from backend.negotiation.snapshots import negotiation_courier_view
 from backend.realtime.selectors import Feed, FeedRow
 from parcelkit.rules.privacy import mask_name, mask_phone
 
@@ -62,6 +64,8 @@ class Audience:
         """The JSON text this audience receives for a row it wants (None: nothing to show them)."""
         if self.feed == "courier" and row.courier_id != self.target_id:
             return _revoked_json(row)
+        if self.feed == "courier" and "negotiation" in row.payload:
+            return _courier_negotiation_json(row)
         if self.feed == "shipment":
             return _public_json(row)
         return row.plain_json
@@ -80,6 +84,17 @@ def _revoked_json(row: FeedRow) -> str:
             "reason": _REVOKED_REASON.get(row.kind) or ("reassigned" if row.courier_id else "unassigned"),
         }
         cached = row.__dict__["_revoked"] = json.dumps(envelope("job.revoked", row.cursor, row.at, payload))
+    return str(cached)
+
+
+def _courier_negotiation_json(row: FeedRow) -> str:
+    """A negotiation as the handheld sees it: no pickup code nor other option extras (snapshots.py)."""
+    cached = row.__dict__.get("_courier")
+    if cached is None:
+        payload = {"negotiation": negotiation_courier_view(row.payload["negotiation"])}
+        cached = row.__dict__["_courier"] = json.dumps(
+            envelope(row.kind, row.cursor, row.at, payload), ensure_ascii=False
+        )
     return str(cached)
 
 

@@ -113,8 +113,33 @@ class NegotiationSnapshot(TypedDict):
     chosen_key: str
 
 
+class CourierNegotiationOption(TypedDict):
+    key: str
+    kind: str
+    text: dict[str, str]
+    window_start: str | None
+    window_end: str | None
+
+
+class CourierNegotiation(TypedDict):
+    """The courier feed's shape (``negotiation.snapshots.negotiation_courier_view``): no option extras."""
+
+    id: int
+    job_id: int
+    shipment_id: int
+    state: Literal["offered", "answered", "expired", "superseded", "cancelled"]
+    trigger: str
+    reason_code: str
+    options: list[CourierNegotiationOption]
+    deadline: str
+    default_key: str
+    chosen_key: str
+    window_start: str | None
+    window_end: str | None
+
+
 class NegotiationPayload(TypedDict):
-    negotiation: NegotiationSnapshot
+    negotiation: NegotiationSnapshot | CourierNegotiation
 
 
 class ShipmentPayload(TypedDict):

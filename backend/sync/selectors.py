@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from backend.accounts.roles import Principal, Role
 from backend.common.errors import DomainError
+from backend.negotiation.models import Negotiation
+from backend.negotiation.snapshots import negotiation_courier_view, negotiation_snapshot
 from backend.shipments.models import FeedCounter, FeedEntry, Job
 from backend.shipments.snapshots import SNAPSHOT_COLUMNS, job_snapshot
 from backend.shipments.transitions import JOB_OPEN
@@ -103,7 +105,21 @@ def _bootstrap(courier_id: int, head: int) -> PullPage:
         job.shipment.pk = job.shipment.id
         # A namespace with Job's columns stands in for the model: job_snapshot only reads attributes.
         changes.append({"c": head, "op": "job", "job": job_snapshot(job)})  # type: ignore[arg-type]
+    changes += _latest_negotiations([c["job"]["id"] for c in changes[1:]], head)
     return PullPage(head, False, changes, {})
+
+
+def _latest_negotiations(job_ids: list[int], head: int) -> list[dict[str, Any]]:
+    """Each job's latest negotiation (open or closed: the banner shows an answer too); one query."""
+    if not job_ids:
+        return []
+    latest: dict[int, Negotiation] = {}
+    for n in Negotiation.objects.filter(job_id__in=job_ids).order_by("job_id", "pk"):
+        latest[n.job_id] = n
+    return [
+        {"c": head, "op": "negotiation", "negotiation": negotiation_courier_view(negotiation_snapshot(n))}
+        for n in latest.values()
+    ]
 
 
 def _courier_changes(courier_id: int, after: int, limit: int) -> PullPage:
@@ -125,6 +141,10 @@ def _courier_changes(courier_id: int, after: int, limit: int) -> PullPage:
             changes.append({"c": cursor, "op": "revoke", "job_id": job_id})
         elif job is not None:  # someone else's job on a shipment I also hold
             changes.append({"c": cursor, "op": "shipment", "shipment": job["shipment"]})
+        elif "negotiation" in payload:
+            if to == courier_id:  # not another courier's question on a shipment I also hold
+                view = negotiation_courier_view(payload["negotiation"])
+                changes.append({"c": cursor, "op": "negotiation", "negotiation": view})
         elif "shipment" in payload:
             changes.append({"c": cursor, "op": "shipment", "shipment": payload["shipment"]})
         elif (

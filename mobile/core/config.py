@@ -24,6 +24,9 @@ class Config:
     sync_interval_s: float = 15.0
     pbkdf2_iterations: int = 200_000
     time_zone: str = "Asia/Shanghai"
+    # The courier's shift when the server's profile does not say (times offered to propose fall in it).
+    shift_start: str = "08:00"
+    shift_end: str = "20:00"
 
 
 def http_connect(config: Config) -> Callable[[str], Transport]:

@@ -8,6 +8,9 @@ state and call its commands (one line each); each command is handed to the part 
     scan_desk.py   ScanDesk       scanner and camera reads judged at once, recorded or opening a job
     door.py        DoorWork       delivery, failed attempt and pickup at the door (flows + their ops)
 
+Proposing a time to the customer (``proposal_slots``, ``propose``) and the job's negotiation
+banner (``banner``) come from mobile/negotiation.py and the courier's actions directly.
+
 The core tells the screens about changes through the weak-ref event bus (mobile/events.py):
 
     jobs        the day's jobs changed (a pull, an action)
@@ -27,11 +30,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mobile import i18n, today
+from mobile import i18n, negotiation, today
 from mobile.actions import Actions
 from mobile.core.auth import DeviceAuth, Session
 from mobile.core.config import Config, devices_from_config, http_connect
@@ -202,7 +206,12 @@ class Core:
 
     def today(self) -> tuple[list[today.Row], today.Counts]:
         jobs = self.jobs()
-        return today.rows(jobs, self.tz), today.counts(jobs)
+        return today.rows(jobs, self.tz, datetime.now(UTC)), today.counts(jobs)
+
+    def banner(self, job_id: int) -> negotiation.Banner | None:
+        """The job's question to the customer and its answer, for the job's screen (None: nothing)."""
+        job = self.job(job_id)
+        return None if job is None else negotiation.banner(job, self.tz, datetime.now(UTC))
 
     def pending_count(self) -> int:
         return self.sync.pending_count()
@@ -244,6 +253,25 @@ class Core:
 
     def take_photo(self) -> tuple[bytes, str]:
         return self.devices.photo()
+
+    # -- proposing a time to the customer ------------------------------------------------------
+    def proposal_slots(self) -> list[negotiation.Slot]:
+        """The times the courier may propose: every 30 min from now, station time, within the shift."""
+        courier = (self.session.profile.get("courier") if self.session else None) or {}
+        return negotiation.proposal_slots(
+            datetime.now(UTC),
+            self.tz,
+            str(courier.get("shift_start") or self.config.shift_start),
+            str(courier.get("shift_end") or self.config.shift_end),
+        )
+
+    def propose(self, job_id: int, slot: negotiation.Slot) -> str:
+        """Record a ``propose`` op (offline too); the job shows "proposed, waiting" at once."""
+        actions = self.actions
+        assert actions is not None, "log in first"
+        op_id = actions.record_propose(job_id, slot.start, slot.end)
+        self.sync.recorded()
+        return op_id
 
     # -- delivery, failed attempt, pickup -----------------------------------------------------
     def begin_delivery(self, job_id: int, scanned: str = "") -> DeliveryFlow:

@@ -12,6 +12,7 @@ import copy
 import json
 from typing import Any
 
+from mobile.offline.proposals import is_newer, keep_negotiation, with_proposal, with_refusal
 from mobile.offline.store import Store
 
 # How far along its flow a job is; an op's effect never moves a job backwards.
@@ -37,6 +38,8 @@ EFFECTS: dict[str, tuple[str, str | None, str | None]] = {
 
 
 def apply_effect(job: dict[str, Any], kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    if kind == "propose":  # not a step of the job: a question to the customer (proposals.py)
+        return with_proposal(job, payload)
     effect = EFFECTS.get(kind)
     if effect is None or RANK.get(effect[0], 0) <= RANK.get(job["status"], 0):
         return job
@@ -66,7 +69,7 @@ def rebuild(store: Store, job_id: int, server: dict[str, Any] | None) -> None:
     if server is None:
         store.put_job(job_id, None, None)
         return
-    local = server
+    local = with_refusal(store, server)
     for kind, payload in unsettled_ops(store, job_id):
         local = apply_effect(local, kind, payload)
     store.put_job(job_id, server, local)
@@ -86,7 +89,13 @@ def apply_changes(store: Store, changes: list[dict[str, Any]]) -> None:
             held = store.server_job(job["id"])
             # Versions only grow: an older snapshot (a change a first pull already contained) is skipped.
             if held is None or job["version"] >= held["version"]:
-                rebuild(store, job["id"], job)
+                rebuild(store, job["id"], keep_negotiation(job, held))
+        elif op == "negotiation":  # the job's question to the customer, and its answer
+            n = change["negotiation"]
+            server = store.server_job(n["job_id"])
+            if server is not None and is_newer(n, server.get("negotiation")):
+                server["negotiation"] = n
+                rebuild(store, n["job_id"], server)
         elif op == "revoke":
             rebuild(store, change["job_id"], None)
         elif op == "shipment":

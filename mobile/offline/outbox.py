@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from mobile.offline.local_state import rebuild
+from mobile.offline.proposals import note_refusal
 from mobile.offline.store import Store, dumps
 from parcelkit.uuid7 import uuid7
 
@@ -119,7 +120,7 @@ def record_results(store: Store, results: list[dict[str, Any]], now: float | Non
                 )
             cur = store.db.execute(
                 "UPDATE outbox SET state = ?, code = ?, message = ?, result = ?, acked_at = ? "
-                "WHERE op_id = ? AND state = 'queued' RETURNING job_id",
+                "WHERE op_id = ? AND state = 'queued' RETURNING job_id, kind",
                 (outcome, r.get("code", ""), r.get("message", ""), dumps(r), now, r.get("op_id")),
             )
             row = cur.fetchone()
@@ -127,6 +128,8 @@ def record_results(store: Store, results: list[dict[str, Any]], now: float | Non
                 answered += 1
                 if row[0] is not None:
                     jobs.add(int(row[0]))
+                    if outcome == "rejected" and row[1] == "propose":
+                        note_refusal(store, str(r.get("op_id")), int(row[0]))
         for job_id in jobs:  # a rejected op's effect leaves the local view now
             rebuild(store, job_id, store.server_job(job_id))
     return answered

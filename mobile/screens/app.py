@@ -25,7 +25,7 @@ from mobile import fonts, i18n
 from mobile.core import Core
 from mobile.scanning.scan_session import ScanMode, ScanResult
 
-SCREENS = ("login", "today", "scan", "pickup", "deliver", "fail", "settings")
+SCREENS = ("login", "today", "scan", "pickup", "deliver", "fail", "settings", "propose")
 
 
 def register_cjk_font() -> str | None:
@@ -64,6 +64,7 @@ class ParcelrunApp(App):
         from mobile.screens.fail import FailScreen
         from mobile.screens.login import LoginScreen
         from mobile.screens.pickup import PickupScreen
+        from mobile.screens.propose import ProposeScreen
         from mobile.screens.scan import ScanScreen
         from mobile.screens.settings import SettingsScreen
         from mobile.screens.today import TodayScreen
@@ -79,6 +80,7 @@ class ParcelrunApp(App):
             (DeliverScreen, "deliver"),
             (FailScreen, "fail"),
             (SettingsScreen, "settings"),
+            (ProposeScreen, "propose"),
         ):
             manager.add_widget(cls(name=name, core=self.core))
         bus = self.core.bus
@@ -191,7 +193,12 @@ class ParcelrunApp(App):
     # -- core events (any thread) ------------------------------------------------------------------
     @mainthread
     def _on_jobs(self) -> None:
+        self._refresh_jobs()
+
+    def _refresh_jobs(self) -> None:
         self.screen("today").refresh()
+        for name in ("deliver", "propose"):  # a pull may bring the customer's answer
+            self.screen(name).show_banner()
 
     @mainthread
     def _on_badge(self, badge: Any) -> None:
@@ -239,7 +246,7 @@ class ParcelrunApp(App):
     @mainthread
     def _on_language(self, language: str) -> None:
         self.lang = language
-        self.screen("today").refresh()
+        self._refresh_jobs()
 
     def on_stop(self) -> None:
         self.core.stop_background()

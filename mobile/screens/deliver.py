@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from mobile.flows.delivery import Step
 from mobile.i18n import _
+from mobile.screens.theme import colour
 
 
 class DeliverScreen(Screen):
@@ -23,6 +24,8 @@ class DeliverScreen(Screen):
     cod = StringProperty("")
     cod_done = BooleanProperty(False)
     photos = StringProperty("")
+    banner = StringProperty("")
+    banner_colour = ListProperty([0, 0, 0, 1])
 
     def on_pre_enter(self, *_args: Any) -> None:
         self.flow = self.core.delivery
@@ -31,6 +34,7 @@ class DeliverScreen(Screen):
         self.problems, self.photos, self.cod_done = "", "", False
         if flow is None:
             return
+        self.show_banner()
         s = flow.job["shipment"]
         self.header = f"{s.get('recipient_name', '')}  {flow.tracking_no}\n{flow.job.get('address', '')}"
         self.method, self.relation = flow.draft.method, flow.draft.relation
@@ -70,6 +74,16 @@ class DeliverScreen(Screen):
             self.manager.current = "today"
         else:
             self.problems = "\n".join(_(p) for p in flow.problems)
+
+    def show_banner(self) -> None:
+        """The job's question to the customer and its answer (refreshed on every pull)."""
+        b = None if self.flow is None else self.core.banner(int(self.flow.job["id"]))
+        self.banner = "" if b is None else b.text()
+        self.banner_colour = list(colour(b.colour if b else "muted"))
+
+    def propose(self) -> None:
+        self.manager.get_screen("propose").job_id = int(self.flow.job["id"])
+        self.manager.current = "propose"
 
     def failed(self) -> None:
         self.core.begin_fail(int(self.flow.job["id"]))

@@ -48,6 +48,8 @@ class TodayScreen(Screen):
                 "status_text": _(STATUS_LABELS.get(r.status, r.status)),
                 "kind_text": _(KIND_LABELS[r.kind]),
                 "stripe": list(colour(r.colour)),
+                "marker": r.marker,
+                "marker_colour": list(colour(r.marker_colour)),
             }
             for r in rows
         ]

@@ -32,6 +32,12 @@ class Field(Label):
     pass
 
 
+class Banner(Label):
+    """A job's negotiation line: white on the state's colour; no height when empty."""
+
+    tint = ListProperty([0.35, 0.35, 0.35, 1])
+
+
 class JobRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
     """One recycled row of the Today list (data comes from mobile.today.Row)."""
 
@@ -45,6 +51,8 @@ class JobRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
     status_text = StringProperty("")
     kind_text = StringProperty("")
     stripe = ListProperty([0, 0, 0, 1])
+    marker = StringProperty("")  # the negotiation's banner ("Customer chose 14:00–15:00")
+    marker_colour = ListProperty([0, 0, 0, 1])
 
 
 class SignaturePad(Widget):

@@ -71,17 +71,23 @@ def test_targets_reach_and_layout_on_both_phone_sizes(
             app = ui.app
             assert app.root.current == "today"  # the session resumed
             small = {}
-            for name in ("today", "scan", "settings", "deliver"):
+            for name in ("today", "scan", "settings", "deliver", "propose"):
                 if name == "deliver":
                     core.begin_delivery(world["deliveries"][0].pk)
+                if name == "propose":
+                    app.screen("propose").job_id = world["deliveries"][0].pk
                 app.go(name)
                 ui.frames(4)
                 assert tuple(app.root.size) == size
                 small[name] = [w for w in visible_targets(app.root.current_screen) if w.height < dp(48) - 0.5]
                 ui.shot(f"layout_{size[0]}x{size[1]}_{name}")
-            assert small == {"today": [], "scan": [], "settings": [], "deliver": []}
+            assert small == {"today": [], "scan": [], "settings": [], "deliver": [], "propose": []}
             # One-hand reach: the main action of each screen sits in the bottom third.
-            for name, button in (("today", "scan_button"), ("deliver", "deliver_button")):
+            for name, button in (
+                ("today", "scan_button"),
+                ("deliver", "deliver_button"),
+                ("propose", "send_button"),
+            ):
                 app.go(name)
                 ui.frames(3)
                 widget = ui.ids(name)[button]
