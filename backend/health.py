@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from backend.celery import app as celery_app
 
-CHECK_TIMEOUT_S = 2.0
+CHECK_TIMEOUT_S = 2
 
 
 def _database() -> str:

@@ -57,6 +57,16 @@ def window_options(job: Job, now: datetime) -> list[OptionInput]:
     ]
 
 
+def station_option() -> OptionInput:
+    """Collect at the station. The pickup code is made when the customer chooses this
+    (``PickupHold``), not here: the options travel in the feeds."""
+    return OptionInput(
+        key="station",
+        kind=OptionKind.HOLD_STATION,
+        text={"zh": "到站点自取（凭取件码）", "en": "Collect it at the station (with a pickup code)"},
+    )
+
+
 def options_for(job: Job, reason_code: str, now: datetime) -> tuple[list[OptionInput], str]:
     """The options after a failed attempt with ``reason_code``, and the default (never a consent)."""
     kinds = BY_REASON.get(reason_code, DEFAULT_KINDS)
@@ -65,18 +75,7 @@ def options_for(job: Job, reason_code: str, now: datetime) -> tuple[list[OptionI
         if kind == WINDOWS:
             options += window_options(job, now)
         elif kind == STATION:
-            options.append(
-                OptionInput(
-                    key="station",
-                    kind=OptionKind.HOLD_STATION,
-                    # The code is made when the customer chooses this (PickupHold), not here: the
-                    # options travel in the feeds.
-                    text={
-                        "zh": "到站点自取（凭取件码）",
-                        "en": "Collect it at the station (with a pickup code)",
-                    },
-                )
-            )
+            options.append(station_option())
         elif kind == LOCKER:
             options.append(
                 OptionInput(

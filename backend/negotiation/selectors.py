@@ -99,6 +99,8 @@ def supervisor_exceptions_open(*, station_id: int) -> QuerySet[SupervisorExcepti
         .select_related("job", "shipment")
         .order_by("created_at", "pk")
     )
+
+
 def station_contact(view: PageView | None = None, token: str = "") -> StationContact | None:
     """The station of a page already read, or of an expired (but genuine) link; None otherwise."""
     if view is not None:

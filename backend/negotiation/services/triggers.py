@@ -13,7 +13,7 @@ from backend.common.errors import DomainError
 from backend.common.validators import clean_time_window
 from backend.negotiation.models import Negotiation
 from backend.negotiation.option import OptionInput
-from backend.negotiation.options import options_for, pickup_code, window_options
+from backend.negotiation.options import options_for, station_option, window_options
 from backend.negotiation.services.offer import negotiation_offer
 from backend.negotiation.states import NegotiationState, OptionKind, Trigger
 from backend.shipments.context import Ctx
@@ -131,15 +131,6 @@ def _planned_option(tz: ZoneInfo, start: datetime, end: datetime) -> OptionInput
     )
 
 
-def _station_option() -> OptionInput:
-    return OptionInput(
-        key="station",
-        kind=OptionKind.HOLD_STATION,
-        text={"zh": "到站点自取（凭取件码）", "en": "Collect it at the station (with a pickup code)"},
-        extra={"pickup_code": pickup_code()},
-    )
-
-
 def _apart(option: OptionInput, start: datetime, end: datetime) -> bool:
     """A window that does not overlap the planned one (that one is the first button already)."""
     assert option.window_start is not None and option.window_end is not None
@@ -200,7 +191,7 @@ def negotiation_offer_morning(*, job_id: int, day: date, now: datetime | None = 
             options=[
                 _planned_option(tz, start, end),
                 *(w for w in windows if _apart(w, start, end)),
-                _station_option(),
+                station_option(),
             ],
             default_key="planned",
             deadline=start - MORNING_CUTOFF,

@@ -343,9 +343,10 @@ def clean_next_step(step: dict[str, object]) -> dict[str, object]:
         try:
             start = datetime.fromisoformat(str(step.get("window_start")))
             end = datetime.fromisoformat(str(step.get("window_end")))
+            ordered = start.tzinfo is not None and end.tzinfo is not None and start < end
         except ValueError:
-            start = end = None
-        if start is None or end is None or start.tzinfo is None or end.tzinfo is None or end <= start:
+            ordered = False
+        if not ordered:
             raise DomainError(
                 "invalid_time_window", "next_step needs window_start before window_end, with their zone"
             )
