@@ -383,7 +383,7 @@ def run_simulation(cfg: SimConfig) -> SimResult:
 def check(world: World, devices: list[Device]) -> dict[str, Any]:
     """The invariants: every op applied once or rejected with a reason; events = the devices' facts;
     every handheld's view = the server's view of its scope."""
-    from backend.shipments.models import Job, TrackingEvent
+    from backend.shipments.models import Job, OfflineConflict, TrackingEvent
     from backend.sync import oplog
     from backend.sync.models import CallLog, DeviceState
 
@@ -397,6 +397,9 @@ def check(world: World, devices: list[Device]) -> dict[str, Any]:
         )
     )
     calls = {str(k) for k in CallLog.objects.filter(op_id__in=ids).values_list("op_id", flat=True)}
+    # A fact kept for a supervisor (recorded before the station cancelled or took the job back)
+    # is applied with no event: its record is an OfflineConflict carrying the op id.
+    held = set(OfflineConflict.objects.filter(op_id__in=ids).values_list("op_id", flat=True))
     lost = unexplained = 0
     rejected = Counter[str]()
     applied_facts: set[str] = set()
@@ -408,7 +411,9 @@ def check(world: World, devices: list[Device]) -> dict[str, Any]:
             rejected[o.code] += 1
             unexplained += int(not (o.code and o.message))
             continue
-        if o.kind in EVENT_KINDS:
+        if o.kind in EVENT_KINDS and o.op_id in held:
+            lost += int(events[o.op_id] != 0)  # held means no effect: an event too would be a bug
+        elif o.kind in EVENT_KINDS:
             applied_facts.add(o.op_id)
             lost += int(events[o.op_id] == 0)
         elif o.kind == "call_log":
@@ -435,6 +440,7 @@ def check(world: World, devices: list[Device]) -> dict[str, Any]:
         "unexplained": unexplained,
         "events_equal_facts": set(events) == applied_facts,
         "seq_gaps": gaps,
+        "held_for_supervisor": len(held),
         "applied": sum(1 for _, o in ops if o.state == "applied"),
         "rejected": dict(rejected),
     }
