@@ -222,6 +222,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # Domain knobs.
 PARCELRUN_STATION_TZ_DEFAULT = "Asia/Shanghai"
 PARCELRUN_TRACKING_LINK_MAX_AGE_S = env_int("TRACKING_LINK_MAX_AGE_S", 7 * 24 * 3600)
+# A customer can move a delivery until its courier is this many stops or minutes away (docs/negotiation.md).
+PARCELRUN_NEGOTIATION_CUTOFF_STOPS = env_int("NEGOTIATION_CUTOFF_STOPS", 2)
+PARCELRUN_NEGOTIATION_CUTOFF_MINUTES = env_int("NEGOTIATION_CUTOFF_MINUTES", 15)
 
 LOGGING = {
     "version": 1,

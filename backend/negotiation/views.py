@@ -1,7 +1,8 @@
 """The customer's page: parse the link, call the selector or the one answer service, render.
 
-Plain forms (no JavaScript): choose → confirm → result, each a POST with a CSRF token, then a
-redirect back to the page (so a reload never answers twice). Every answer carries security
+Plain forms: choose → confirm → result, each a POST with a CSRF token, then a redirect back to
+the page (so a reload never answers twice). One static script (``live.js``) keeps the status and
+the ETA live from the shipment feed; the page works without it. Every answer carries security
 headers and ``Cache-Control: no-store``; every failure renders a page, never a 500.
 """
 
@@ -16,7 +17,9 @@ from django.views.decorators.http import require_http_methods
 
 from backend.common.errors import DomainError
 from backend.negotiation import ratelimit
+from backend.negotiation.cutoff import cutoff_limits
 from backend.negotiation.links import LinkClaims, link_open
+from backend.negotiation.live_texts import LIVE_TEXTS, cutoff_detail
 from backend.negotiation.selectors import PageView, negotiation_page
 from backend.negotiation.services import negotiation_answer
 from backend.negotiation.states import Channel, NegotiationState
@@ -67,13 +70,17 @@ def _bad(request: HttpRequest, lang: str, code: str, view: PageView | None = Non
     return render(request, "negotiation/bad_link.html", context, status=BAD_LINK_STATUS.get(code, 404))
 
 
-def _context(lang: str, view: PageView, **extra: object) -> dict[str, object]:
+def _context(lang: str, view: PageView, token: str, **extra: object) -> dict[str, object]:
     return {
-        "t": TEXTS[lang],
+        "t": {**TEXTS[lang], **LIVE_TEXTS[lang]},
         "lang": lang,
         "other": "en" if lang == "zh" else "zh",
         "view": view,
         "status": STATUS[lang].get(view.status, view.status),
+        "status_labels": STATUS[lang],
+        "token": token,
+        "cutoff_detail": cutoff_detail(lang, view.cutoff),
+        "cutoff_minutes": cutoff_limits()[1],
         **extra,
     }
 
@@ -98,7 +105,7 @@ def negotiation_page_view(request: HttpRequest, token: str) -> HttpResponse:
         return _bad(request, lang, "superseded", view)
     if request.method == "POST":
         return _post(request, lang, token, claims, view)
-    return render(request, "negotiation/page.html", _context(lang, view))
+    return render(request, "negotiation/page.html", _context(lang, view, token))
 
 
 def _post(request: HttpRequest, lang: str, token: str, claims: LinkClaims, view: PageView) -> HttpResponse:
@@ -107,7 +114,7 @@ def _post(request: HttpRequest, lang: str, token: str, claims: LinkClaims, view:
     if option is None or view.state != NegotiationState.OFFERED:
         return HttpResponseRedirect(f"/n/{token}/?lang={lang}")
     if request.POST.get("confirm") != "yes":
-        return render(request, "negotiation/confirm.html", _context(lang, view, option=option))
+        return render(request, "negotiation/confirm.html", _context(lang, view, token, option=option))
     try:
         negotiation_answer(
             negotiation_id=claims.negotiation_id,
@@ -121,6 +128,8 @@ def _post(request: HttpRequest, lang: str, token: str, claims: LinkClaims, view:
     except DomainError as exc:
         # An expired question or a missing address: show the page again with what went wrong.
         fresh = negotiation_page(claims, lang)
-        return render(request, "negotiation/page.html", _context(lang, fresh, error=exc.code), status=409)
+        return render(
+            request, "negotiation/page.html", _context(lang, fresh, token, error=exc.code), status=409
+        )
     # Also a second tap or tab: the answer that won is what the page shows.
     return HttpResponseRedirect(f"/n/{token}/?lang={lang}")

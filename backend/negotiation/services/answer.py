@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.common.errors import DomainError
+from backend.negotiation.cutoff import check_cutoff
 from backend.negotiation.models import Consent, Negotiation
 from backend.negotiation.services.recording import feed_negotiation, lock_negotiation, record
 from backend.negotiation.states import NEXT_STEP_OF, Channel, NegotiationState, OptionKind
@@ -77,6 +78,7 @@ def negotiation_answer(
     option = negotiation.option(option_key)
     if option is None:
         raise DomainError("option_unknown", f"{option_key!r} is not one of the options offered")
+    check_cutoff(job, option_kind=str(option["kind"]), channel=channel, now=now)  # past_cutoff
     text: dict[str, str] = option["text"]  # type: ignore[assignment]
     if option["kind"] == OptionKind.REDIRECT:
         address = address.strip()
