@@ -272,6 +272,9 @@ CONSOLE_TILE_URL = env_str("CONSOLE_TILE_URL", "")
 CONSOLE_TILE_ATTRIBUTION = env_str("CONSOLE_TILE_ATTRIBUTION", "")
 if CONSOLE_TILE_URL and not all(part in CONSOLE_TILE_URL for part in ("{z}", "{x}", "{y}")):
     raise EnvError(f"CONSOLE_TILE_URL must contain {{z}}, {{x}} and {{y}}, got {CONSOLE_TILE_URL!r}")
+# A customer can move a delivery until its courier is this many stops or minutes away (docs/negotiation.md).
+PARCELRUN_NEGOTIATION_CUTOFF_STOPS = env_int("NEGOTIATION_CUTOFF_STOPS", 2)
+PARCELRUN_NEGOTIATION_CUTOFF_MINUTES = env_int("NEGOTIATION_CUTOFF_MINUTES", 15)
 
 LOGGING = {
     "version": 1,

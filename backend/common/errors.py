@@ -84,6 +84,7 @@ STATUS: dict[str, int] = {
     "consent_required": 409,
     "negotiation_closed": 409,
     "negotiation_expired": 409,
+    "past_cutoff": 409,
     "option_unknown": 400,
     "pickup_code_wrong": 422,
     "pickup_code_locked": 423,

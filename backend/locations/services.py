@@ -11,14 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.accounts.roles import Role
-from backend.broadcast.envelope import envelope, shipment_group, station_group
+from backend.broadcast.envelope import envelope, station_group
 from backend.broadcast.ephemeral import publish_live_on_commit
 from backend.common.errors import DomainError
 from backend.common.validators import clean_coordinates
 from backend.couriers.models import Courier
-from backend.locations.coarse import PRECISION_M, coarsen
 from backend.locations.models import CourierLocation
-from backend.locations.selectors import next_stop_shipment_id
 from backend.shipments.context import CLOCK_SKEW_FLAG_S, Ctx
 
 MAX_ACCURACY_M = 5000.0  # worse than this is a cell-tower guess, useless on a map
@@ -54,12 +52,12 @@ def _clean(lat: float, lng: float, accuracy_m: float, recorded_at: datetime, now
 def location_record(
     *, ctx: Ctx, lat: float, lng: float, accuracy_m: float, recorded_at: datetime
 ) -> CourierLocation:
-    """Keep a courier's location ping and show it live to their station and next customer.
+    """Keep a courier's location ping and show it live to their station.
 
     At most one ping per device is accepted every ``PARCELRUN_LOCATION_MIN_INTERVAL_S`` (5 s);
     extra ones get ``rate_limited`` with ``retry_after_s``. The courier row is locked so two pings
-    racing from one device cannot both pass the check. Publishing happens after commit: the
-    station group gets the exact fix, the shipment group of the started job gets a coarse one.
+    racing from one device cannot both pass the check. Publishing happens after commit, to the
+    station group only: customers' pages show no map, so no position is sent to them.
     """
     actor = ctx.actor
     if actor.role is not Role.COURIER or actor.courier_id is None:
@@ -98,24 +96,16 @@ def location_record(
 
 
 def _live_messages(loc: CourierLocation, station_id: int) -> list[tuple[str, dict[str, Any]]]:
-    at = loc.received_at.isoformat()
-    recorded = loc.recorded_at.isoformat()
     exact = {
         "courier_id": loc.courier_id,
         "lat": loc.lat,
         "lng": loc.lng,
         "accuracy_m": loc.accuracy_m,
-        "recorded_at": recorded,
+        "recorded_at": loc.recorded_at.isoformat(),
     }
-    messages = [(station_group(station_id), envelope("courier.location", None, at, exact))]
-    shipment_id = next_stop_shipment_id(courier_id=loc.courier_id)
-    if shipment_id is not None:
-        lat, lng = coarsen(loc.lat, loc.lng)
-        coarse = {"lat": lat, "lng": lng, "precision_m": PRECISION_M, "recorded_at": recorded}
-        messages.append(
-            (shipment_group(shipment_id), envelope("tracking.courier_location", None, at, coarse))
-        )
-    return messages
+    return [
+        (station_group(station_id), envelope("courier.location", None, loc.received_at.isoformat(), exact))
+    ]
 
 
 def locations_purge(*, batch: int = 5000) -> int:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from backend.common.errors import DomainError
 from backend.negotiation import pickup_codes
+from backend.negotiation.cutoff import OPEN, Cutoff, job_cutoff, moves_visit
 from backend.negotiation.links import LinkClaims, link_open_expired
 from backend.negotiation.models import Negotiation, PickupHold, SupervisorException
+from backend.negotiation.states import NegotiationState
 from parcelkit.rules.privacy import mask_address, mask_name, mask_phone
 
 
@@ -21,6 +25,7 @@ class PageOption:
     kind: str
     text: str
     pickup_code: str = ""
+    moves: bool = False  # moves the visit (time or place): not possible past the cut-off
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,11 @@ class PageView:
     station_name: str
     station_address: str
     station_phone: str = ""  # blank when the station has none
+    # The live part (docs/negotiation.md: "The cut-off", "Live ETA on the page").
+    cutoff: Cutoff = OPEN  # where the courier's plan stands; options past it are left out
+    eta_at: str = ""  # the ETA as ISO 8601, for the page's live cut-off hint
+    window: str = ""  # the agreed window, local "HH:MM–HH:MM", or ""
+    time_zone: str = ""  # the station's, in which the page shows times
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,9 @@ class StationContact:
 
 
 def _option(o: dict[str, Any], lang: str, *, code: str = "") -> PageOption:
-    return PageOption(str(o["key"]), str(o["kind"]), str(o["text"][lang]), code)
+    return PageOption(
+        str(o["key"]), str(o["kind"]), str(o["text"][lang]), code, moves=moves_visit(str(o["kind"]))
+    )
 
 
 def _pickup_code(n: Negotiation) -> str:
@@ -60,9 +72,10 @@ def _pickup_code(n: Negotiation) -> str:
     return pickup_codes.code_of(secret) if secret else ""
 
 
-def negotiation_page(claims: LinkClaims, lang: str) -> PageView:
+def negotiation_page(claims: LinkClaims, lang: str, now: datetime | None = None) -> PageView:
     """The page of the negotiation a link names; ``not_found`` when it names nothing real, or a
-    negotiation of another shipment (a link never shows another shipment's data)."""
+    negotiation of another shipment (a link never shows another shipment's data). While it is
+    open, only the options still possible at ``now`` are listed (the cut-off, ``cutoff.py``)."""
     n = (
         Negotiation.objects.select_related("shipment", "job", "station")
         .filter(pk=claims.negotiation_id, shipment_id=claims.shipment_id)
@@ -73,6 +86,7 @@ def negotiation_page(claims: LinkClaims, lang: str) -> PageView:
     tz = ZoneInfo(n.station.time_zone)
     s, job = n.shipment, n.job
     chosen = n.option(n.chosen_key) if n.chosen_key else None
+    cut = job_cutoff(job, now or timezone.now()) if n.state == NegotiationState.OFFERED else OPEN
     return PageView(
         negotiation_id=n.pk,
         state=n.state,
@@ -83,12 +97,22 @@ def negotiation_page(claims: LinkClaims, lang: str) -> PageView:
         address=mask_address(job.address),
         eta=f"{job.eta.astimezone(tz):%H:%M}" if job.eta else "",
         deadline=f"{n.deadline.astimezone(tz):%m-%d %H:%M}",
-        options=[_option(o, lang) for o in n.options],
+        options=[_option(o, lang) for o in n.options if cut.allows(str(o["kind"]))],
         chosen=_option(chosen, lang, code=_pickup_code(n)) if chosen else None,
         station_name=n.station.name,
         station_address=n.station.address,
         station_phone=n.station.phone,
+        cutoff=cut,
+        eta_at=job.eta.isoformat() if job.eta else "",
+        window=_window(job.window_start, job.window_end, tz),
+        time_zone=n.station.time_zone,
     )
+
+
+def _window(start: datetime | None, end: datetime | None, tz: ZoneInfo) -> str:
+    if start is None or end is None:
+        return ""
+    return f"{start.astimezone(tz):%H:%M}–{end.astimezone(tz):%H:%M}"
 
 
 def supervisor_exceptions_open(*, station_id: int) -> QuerySet[SupervisorException]:

@@ -1,7 +1,8 @@
 """The customer's page: parse the link, call the selector or the one answer service, render.
 
-Plain forms (no JavaScript): choose → confirm → result, each a POST with a CSRF token, then a
-redirect back to the page (so a reload never answers twice). Every answer carries security
+Plain forms: choose → confirm → result, each a POST with a CSRF token, then a redirect back to
+the page (so a reload never answers twice). One static script (``live.js``) keeps the status and
+the ETA live from the shipment feed; the page works without it. Every answer carries security
 headers and ``Cache-Control: no-store``; every failure renders a page, never a 500.
 """
 
@@ -16,7 +17,9 @@ from django.views.decorators.http import require_http_methods
 
 from backend.common.errors import DomainError
 from backend.negotiation import ratelimit
+from backend.negotiation.cutoff import cutoff_limits
 from backend.negotiation.links import LinkClaims, link_open
+from backend.negotiation.live_texts import LIVE_TEXTS, cutoff_detail
 from backend.negotiation.selectors import PageView, negotiation_page, station_contact
 from backend.negotiation.services import negotiation_answer
 from backend.negotiation.states import Channel, NegotiationState
@@ -71,13 +74,17 @@ def _bad(
     return render(request, "negotiation/bad_link.html", context, status=BAD_LINK_STATUS.get(code, 404))
 
 
-def _context(lang: str, view: PageView, **extra: object) -> dict[str, object]:
+def _context(lang: str, view: PageView, token: str, **extra: object) -> dict[str, object]:
     return {
-        "t": TEXTS[lang],
+        "t": {**TEXTS[lang], **LIVE_TEXTS[lang]},
         "lang": lang,
         "other": "en" if lang == "zh" else "zh",
         "view": view,
         "status": STATUS[lang].get(view.status, view.status),
+        "status_labels": STATUS[lang],
+        "token": token,
+        "cutoff_detail": cutoff_detail(lang, view.cutoff),
+        "cutoff_minutes": cutoff_limits()[1],
         **extra,
     }
 
@@ -102,7 +109,7 @@ def negotiation_page_view(request: HttpRequest, token: str) -> HttpResponse:
         return _bad(request, lang, "superseded", view)
     if request.method == "POST":
         return _post(request, lang, token, claims, view)
-    return render(request, "negotiation/page.html", _context(lang, view))
+    return render(request, "negotiation/page.html", _context(lang, view, token))
 
 
 def _coordinates(lat: str, lng: str) -> tuple[float | None, float | None]:
@@ -121,7 +128,7 @@ def _post(request: HttpRequest, lang: str, token: str, claims: LinkClaims, view:
     if option is None or view.state != NegotiationState.OFFERED:
         return HttpResponseRedirect(f"/n/{token}/?lang={lang}")
     if request.POST.get("confirm") != "yes":
-        return render(request, "negotiation/confirm.html", _context(lang, view, option=option))
+        return render(request, "negotiation/confirm.html", _context(lang, view, token, option=option))
     form = {name: request.POST.get(name, "")[:255] for name in ("address", "lat", "lng", "leave_with")}
     try:
         lat, lng = _coordinates(form["lat"], form["lng"])
@@ -140,10 +147,12 @@ def _post(request: HttpRequest, lang: str, token: str, claims: LinkClaims, view:
     except DomainError as exc:
         if exc.code in ("invalid", "invalid_coordinates"):
             # What the customer typed was not usable: ask again, keeping what they typed.
-            context = _context(lang, view, option=option, form=form, error=exc.code)
+            context = _context(lang, view, token, option=option, form=form, error=exc.code)
             return render(request, "negotiation/confirm.html", context, status=400)
         # An expired or closed question: show the page again with what went wrong.
         fresh = negotiation_page(claims, lang)
-        return render(request, "negotiation/page.html", _context(lang, fresh, error=exc.code), status=409)
+        return render(
+            request, "negotiation/page.html", _context(lang, fresh, token, error=exc.code), status=409
+        )
     # Also a second tap or tab: the answer that won is what the page shows.
     return HttpResponseRedirect(f"/n/{token}/?lang={lang}")

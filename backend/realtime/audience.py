@@ -8,9 +8,10 @@ read (and tested) in one place:
   from the courier (``prev_courier_id`` is them, ``courier_id`` is not) becomes ``job.revoked``
   with the job id only, because the job is no longer theirs to see;
 * station feed: every row of the station, as it is (supervisors see full data);
-* shipment feed: rows of one shipment reduced to ``tracking.updated`` with the public, masked
-  view (no phone, no address, nothing about other jobs), or ``tracking.scanned`` for a hand-over
-  scan (tracking number, status, scan kind).
+* shipment feed (the customer's page): rows of one shipment reduced to exactly what the page
+  shows: ``tracking.updated`` with the shipment's public status and masked name and phone, and the
+  delivery visit's ETA and window; ``tracking.scanned`` with the status a hand-over scan left. No
+  job status, scan kind, courier, device, address or coordinates: the page shows none of them.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from parcelkit.rules.privacy import mask_name, mask_phone
 LIVE_TYPES: dict[Feed, frozenset[str]] = {
     "courier": frozenset(),
     "station": frozenset({"courier.location"}),
-    "shipment": frozenset({"tracking.courier_location"}),
+    "shipment": frozenset(),  # the customer's page shows no map: no position reaches it
 }
 
 
@@ -98,35 +99,29 @@ def _courier_negotiation_json(row: FeedRow) -> str:
     return str(cached)
 
 
-def public_shipment(s: dict[str, Any]) -> dict[str, Any]:
-    """The same fields as ``shipment_public_snapshot``, built from a feed row's full snapshot."""
+def customer_shipment(s: dict[str, Any]) -> dict[str, Any]:
+    """What the customer's page shows of the shipment, from a full shipment snapshot."""
     return {
         "tracking_no": s["tracking_no"],
         "status": s["status"],
-        "service_level": s["service_level"],
         "recipient_name": mask_name(s["recipient_name"]),
         "recipient_phone": mask_phone(s["recipient_phone"]),
-        "promised_start": s["promised_start"],
-        "promised_end": s["promised_end"],
     }
 
 
-def public_job(j: dict[str, Any]) -> dict[str, Any]:
-    """What a customer may know of the visit: its kind, progress and timing, not who or where."""
-    return {
-        "kind": j["kind"],
-        "status": j["status"],
-        "window_start": j["window_start"],
-        "window_end": j["window_end"],
-        "eta": j["eta"],
-    }
+def customer_visit(j: dict[str, Any]) -> dict[str, Any] | None:
+    """What the page shows of the delivery visit: when (the ETA and the agreed window), not who or
+    where. None for a pickup: its timing is the sender's business, not the recipient's."""
+    if j["kind"] != "delivery":
+        return None
+    return {"eta": j["eta"], "window_start": j["window_start"], "window_end": j["window_end"]}
 
 
 def _public_json(row: FeedRow) -> str | None:
     cached = row.__dict__.get("_public")
     if cached is None and "scan" in row.payload:  # a hand-over scan (snapshots.scan_payload)
         p = row.payload
-        public = {"tracking_no": p["tracking_no"], "status": p["status"], "scan_kind": p["scan"]["kind"]}
+        public = {"tracking_no": p["tracking_no"], "status": p["status"]}
         cached = row.__dict__["_public"] = json.dumps(
             envelope("tracking.scanned", row.cursor, row.at, public)
         )
@@ -135,7 +130,7 @@ def _public_json(row: FeedRow) -> str | None:
         shipment = job["shipment"] if job else row.payload.get("shipment")
         if shipment is None:  # a row kind with nothing public in it
             return None
-        payload = {"shipment": public_shipment(shipment), "job": public_job(job) if job else None}
+        payload = {"shipment": customer_shipment(shipment), "visit": customer_visit(job) if job else None}
         cached = row.__dict__["_public"] = json.dumps(
             envelope("tracking.updated", row.cursor, row.at, payload), ensure_ascii=False
         )

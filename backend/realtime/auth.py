@@ -7,7 +7,8 @@ URLs: docs/operations.md has the nginx log format that leaves the query string o
 
 * courier feed: a courier's device token; the feed is always the token's own courier;
 * station feed: a supervisor's token for their station, or an admin's for any station;
-* shipment feed: a tracking-link token (``links.py``) for that very shipment, nothing else.
+* shipment feed: a tracking-link token (``links.py``) for that very shipment, nothing else; or
+  the customer's negotiation link (``negotiation/live.py``), for its own shipment only.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from backend.accounts.models import ApiToken
 from backend.accounts.roles import Principal, Role, principal_of
 from backend.common.errors import DomainError
 from backend.couriers.models import Station
+from backend.negotiation.live import link_feed_shipment_id
 from backend.realtime.audience import Audience
 from backend.realtime.codes import Close, Refusal
 from backend.realtime.links import link_shipment_id
@@ -109,9 +111,19 @@ def station_audience(params: dict[str, str], code: str, scope: Mapping[str, Any]
     return Audience("station", station_id, who, device_id, token_id)
 
 
+def _link_shipment_id(token: str) -> int:
+    """A tracking link's shipment; failing that, a negotiation link's (the customer's page)."""
+    try:
+        return link_shipment_id(token)
+    except DomainError as exc:
+        if exc.code != "link_invalid":  # a tracking link, but expired: not worth a second reading
+            raise
+    return link_feed_shipment_id(token)
+
+
 def shipment_audience(params: dict[str, str], tracking_no: str) -> Audience:
     try:
-        shipment_id = link_shipment_id(params.get("token", ""))
+        shipment_id = _link_shipment_id(params.get("token", ""))
     except DomainError as exc:
         raise Refusal(Close.UNAUTHENTICATED, exc.message) from None
     number = Shipment.objects.filter(pk=shipment_id).values_list("tracking_no", flat=True).first()

@@ -161,32 +161,31 @@ class ShipmentScannedPayload(TypedDict):
 
 
 class TrackingScannedPayload(TypedDict):
+    """The status a hand-over scan left; the scan's kind stays inside (the page does not show it)."""
+
     tracking_no: str
     status: str
-    scan_kind: str
 
 
-class PublicShipment(TypedDict):
+class CustomerShipment(TypedDict):
     tracking_no: str
     status: str
-    service_level: str
-    recipient_name: str
-    recipient_phone: str
-    promised_start: str | None
-    promised_end: str | None
+    recipient_name: str  # masked: 李*
+    recipient_phone: str  # masked: 139****5678
 
 
-class PublicJob(TypedDict):
-    kind: Literal["pickup", "delivery"]
-    status: str
+class CustomerVisit(TypedDict):
+    eta: str | None
     window_start: str | None
     window_end: str | None
-    eta: str | None
 
 
 class TrackingUpdatedPayload(TypedDict):
-    shipment: PublicShipment
-    job: PublicJob | None
+    """Exactly what the customer's page shows; ``visit`` is None when the change is not about the
+    delivery visit (a shipment decision, a pickup): keep the visit you have."""
+
+    shipment: CustomerShipment
+    visit: CustomerVisit | None
 
 
 class CourierLocationPayload(TypedDict):
@@ -194,13 +193,6 @@ class CourierLocationPayload(TypedDict):
     lat: float
     lng: float
     accuracy_m: float
-    recorded_at: str
-
-
-class CoarseLocationPayload(TypedDict):
-    lat: float
-    lng: float
-    precision_m: int
     recorded_at: str
 
 
@@ -266,9 +258,6 @@ CATALOGUE: dict[str, MessageType] = {
     ),
     "courier.location": MessageType(
         CourierLocationPayload, "none", ("station",), "a courier's exact position"
-    ),
-    "tracking.courier_location": MessageType(
-        CoarseLocationPayload, "none", ("shipment",), "where your courier roughly is (next stop only)"
     ),
     "session.ready": MessageType(SessionReadyPayload, "position", ALL, "replay done; live from here"),
     "ping": MessageType(PingPayload, "position", ALL, "heartbeat: answer with pong"),

@@ -13,6 +13,7 @@ from backend.common.errors import DomainError
 from backend.common.validators import clean_coordinates
 from backend.negotiation import pickup_codes
 from backend.negotiation.area import Place, locate
+from backend.negotiation.cutoff import check_cutoff
 from backend.negotiation.models import Consent, Negotiation, PickupHold
 from backend.negotiation.services.exceptions import exception_open
 from backend.negotiation.services.recording import feed_negotiation, lock_negotiation, record
@@ -88,6 +89,7 @@ def negotiation_answer(
     option = negotiation.option(option_key)
     if option is None:
         raise DomainError("option_unknown", f"{option_key!r} is not one of the options offered")
+    check_cutoff(job, option_kind=str(option["kind"]), channel=channel, now=now)  # past_cutoff
     text: dict[str, str] = option["text"]  # type: ignore[assignment]
     details: dict[str, Any] = {}
     place: Place | None = None

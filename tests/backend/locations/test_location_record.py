@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from backend.common.errors import DomainError
-from backend.locations.coarse import coarsen
 from backend.locations.models import CourierLocation
 from backend.locations.services import location_record, locations_purge
 from backend.locations.tasks import purge_old_locations
@@ -96,11 +95,3 @@ def test_the_purge_forgets_pings_older_than_the_retention(courier, settings) -> 
     assert (
         purge_old_locations.apply().get() == 0
     )  # the Celery task calls the same service; a rerun is a no-op
-
-
-def test_coarsening_keeps_a_customer_within_a_grid_cell_not_on_the_doorstep() -> None:
-    a = coarsen(30.274085, 120.155070)
-    b = coarsen(30.274185, 120.155170)  # ~15 m away, same cell
-    assert a == b
-    lat_m = abs(a[0] - 30.274085) * 111_000
-    assert 0 < lat_m <= 85  # at most half a cell from the truth, and not the truth
