@@ -15,6 +15,7 @@ class ExceptionKind(models.TextChoices):
     AT_RISK = "at_risk", _("Window at risk")
     COURIER_OFFLINE = "courier_offline", _("Courier offline")
     SYNC_REJECTED = "sync_rejected", _("Rejected sync op")
+    OFFLINE_CONFLICT = "offline_conflict", _("Offline fact held for a decision")
 
 
 class Action(models.TextChoices):

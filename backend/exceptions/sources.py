@@ -26,6 +26,7 @@ from backend.exceptions.kinds import Action, ExceptionKind
 from backend.negotiation.models import Negotiation
 from backend.negotiation.states import NegotiationState, Trigger
 from backend.shipments.models import DeliveryAttempt, Job, Shipment, TrackingEvent
+from backend.shipments.selectors import offline_conflicts_open
 from backend.shipments.states import EventKind, JobStatus, ReasonCode, ShipmentStatus
 from backend.sync.models import AppliedOp, DeviceState, Outcome
 
@@ -322,6 +323,32 @@ def rejected_sync_ops(station: Station, now: datetime, cfg: QueueSettings) -> li
     return items
 
 
+def offline_conflicts(station: Station, now: datetime, cfg: QueueSettings) -> list[ExceptionItem]:
+    """Deliveries and failed attempts a handheld recorded before the station cancelled the job,
+    took it back or put the parcel in exception: kept with their proof, waiting for a decision
+    (docs/sync-protocol.md; accepted or rejected with ``POST /api/v1/offline-conflicts/{id}/resolve``)."""
+    return [
+        ExceptionItem(
+            kind=ExceptionKind.OFFLINE_CONFLICT,
+            subject=f"offline_conflict:{c.pk}",
+            since=c.recorded_at,
+            detail=_("%(kind)s recorded %(at)s; meanwhile job %(job)s, parcel %(parcel)s")
+            % {
+                "kind": c.kind,
+                "at": _hm(station, c.recorded_at),
+                "job": c.server_side.get("job_status", ""),
+                "parcel": c.server_side.get("shipment_status", ""),
+            },
+            shipment_id=c.job.shipment_id,
+            tracking_no=c.job.shipment.tracking_no,
+            job_id=c.job_id,
+            courier_id=c.courier_id,
+            actions=(Action.OPEN_SHIPMENT,),
+        )
+        for c in offline_conflicts_open(station_id=station.pk)
+    ]
+
+
 # source → the kinds it yields (a resolution re-runs only the sources of its kind).
 SOURCES: dict[Source, tuple[str, ...]] = {
     failed_attempts: (ExceptionKind.FAILED_ATTEMPT, ExceptionKind.DAMAGED_OR_LOST),
@@ -331,4 +358,5 @@ SOURCES: dict[Source, tuple[str, ...]] = {
     jobs_at_risk: (ExceptionKind.AT_RISK,),
     couriers_offline: (ExceptionKind.COURIER_OFFLINE,),
     rejected_sync_ops: (ExceptionKind.SYNC_REJECTED,),
+    offline_conflicts: (ExceptionKind.OFFLINE_CONFLICT,),
 }

@@ -125,12 +125,14 @@ def test_a_delivery_recorded_offline_on_a_cancelled_job_needs_a_supervisor(
     push(me, [op(me, "start", {"job_id": job.pk})])
     job_cancel(job_id=job.pk, ctx=supervisor.ctx, reason="sender cancelled")
     body = push(me, [op(me, "deliver", {"job_id": job.pk, "proof": proof()})])
-    assert body["results"][0]["outcome"] == "rejected", body
-    [item] = queue(station, ExceptionKind.SYNC_REJECTED)
-    assert item.subject == f"op:{body['results'][0]['op_id']}" and item.courier_id == mine.pk
-    assert item.detail.startswith("deliver → invalid_transition")
-    # This refusal does not name its job (the op log keeps no payload): the courier is the lead.
-    assert item.tracking_no == "" and item.actions == ()
+    # Kept with its proof for a supervisor (docs/sync-protocol.md), not rejected.
+    assert body["results"][0]["conflict"] == "held_for_supervisor", body
+    assert queue(station, ExceptionKind.SYNC_REJECTED) == []
+    [item] = queue(station, ExceptionKind.OFFLINE_CONFLICT)
+    assert item.subject == f"offline_conflict:{body['results'][0]['offline_conflict_id']}"
+    assert (item.tracking_no, item.job_id, item.courier_id) == (job.shipment.tracking_no, job.pk, mine.pk)
+    assert item.detail.startswith("deliver recorded") and "cancelled" in item.detail
+    assert item.actions == ("open_shipment",)
 
 
 def test_an_offline_delivery_that_lost_to_another_names_its_shipment(
@@ -183,7 +185,7 @@ def test_the_queue_takes_the_same_number_of_queries_whatever_its_size(
 
     fail_one()
     later = timedelta(days=1, hours=1)  # stale parcels and an offline courier too
-    with django_assert_num_queries(8) as small:
+    with django_assert_num_queries(9) as small:
         assert len(queue(station, "", later)) == 4
     for _ in range(4):
         fail_one()

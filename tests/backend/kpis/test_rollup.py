@@ -267,6 +267,8 @@ def test_proof_and_consent_completeness_read_the_received_images_and_the_consent
         spot = ProofInput(
             method="locker",
             recipient_relation="locker",
+            locker_compartment="A12",
+            locker_code="123456",
             lat=30.29,
             lng=120.14,
             consent_name="王五",

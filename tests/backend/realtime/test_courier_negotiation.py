@@ -29,7 +29,7 @@ def test_the_courier_feed_masks_option_extras_and_the_station_feed_keeps_them(
         trigger="supervisor",
         options=[
             OptionInput(
-                "st", "hold_station", {"zh": "自取", "en": "Collect"}, extra={"pickup_code": "482913"}
+                "st", "hold_station", {"zh": "自取", "en": "Collect"}, extra={"locker": "西溪驿站 7号柜"}
             ),
             OptionInput("keep", "keep", {"zh": "原计划", "en": "As planned"}),
         ],
@@ -43,5 +43,5 @@ def test_the_courier_feed_masks_option_extras_and_the_station_feed_keeps_them(
         validate(message)
     sent = as_courier["payload"]["negotiation"]
     assert (sent["id"], sent["state"], sent["window_start"]) == (n.pk, "offered", None)
-    assert "482913" not in json.dumps(as_courier)
-    assert as_station["payload"]["negotiation"]["options"][0]["pickup_code"] == "482913"
+    assert "西溪驿站" not in json.dumps(as_courier, ensure_ascii=False)
+    assert as_station["payload"]["negotiation"]["options"][0]["locker"] == "西溪驿站 7号柜"

@@ -96,7 +96,11 @@ def test_signature_without_image_is_incomplete(started_delivery, courier) -> Non
 
 
 def test_failed_attempt_records_reason_and_next_step(started_delivery, courier) -> None:
-    step = {"kind": "new_window", "start": "2026-11-24T18:00:00+08:00", "end": "2026-11-24T20:00:00+08:00"}
+    step = {
+        "kind": "new_window",
+        "window_start": "2026-11-24T18:00:00+08:00",
+        "window_end": "2026-11-24T20:00:00+08:00",
+    }
     job = svc.job_fail(
         job_id=started_delivery.pk,
         ctx=courier[1].ctx,
