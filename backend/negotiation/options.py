@@ -57,6 +57,24 @@ def window_options(job: Job, now: datetime) -> list[OptionInput]:
     ]
 
 
+# Options that are just a choice (what the customer types, if anything, comes with the answer).
+SIMPLE: dict[str, tuple[str, str, dict[str, str]]] = {
+    LOCKER: ("locker", OptionKind.HOLD_LOCKER, {"zh": "放入快递柜", "en": "Put it in a parcel locker"}),
+    REDIRECT: ("redirect", OptionKind.REDIRECT, {"zh": "改到另一个地址", "en": "Deliver to another address"}),
+    NEIGHBOUR: ("neighbour", OptionKind.NEIGHBOUR, {"zh": "交给邻居代收", "en": "Leave it with a neighbour"}),
+    SAFE_PLACE: (
+        "safe_place",
+        OptionKind.SAFE_PLACE,
+        {"zh": "放在指定的安全地点", "en": "Leave it in a safe place"},
+    ),
+    RETURN: (
+        "return",
+        OptionKind.RETURN,
+        {"zh": "退回寄件人（由站点确认）", "en": "Return it to the sender (the station confirms)"},
+    ),
+}
+
+
 def station_option() -> OptionInput:
     """Collect at the station. The pickup code is made when the customer chooses this
     (``PickupHold``), not here: the options travel in the feeds."""
@@ -76,49 +94,9 @@ def options_for(job: Job, reason_code: str, now: datetime) -> tuple[list[OptionI
             options += window_options(job, now)
         elif kind == STATION:
             options.append(station_option())
-        elif kind == LOCKER:
-            options.append(
-                OptionInput(
-                    key="locker",
-                    kind=OptionKind.HOLD_LOCKER,
-                    text={"zh": "放入快递柜", "en": "Put it in a parcel locker"},
-                )
-            )
-        elif kind == REDIRECT:
-            options.append(
-                OptionInput(
-                    key="redirect",
-                    kind=OptionKind.REDIRECT,
-                    text={"zh": "改到另一个地址", "en": "Deliver to another address"},
-                )
-            )
-        elif kind == NEIGHBOUR:
-            options.append(
-                OptionInput(
-                    key="neighbour",
-                    kind=OptionKind.NEIGHBOUR,
-                    text={"zh": "交给邻居代收", "en": "Leave it with a neighbour"},
-                )
-            )
-        elif kind == SAFE_PLACE:
-            options.append(
-                OptionInput(
-                    key="safe_place",
-                    kind=OptionKind.SAFE_PLACE,
-                    text={"zh": "放在指定的安全地点", "en": "Leave it in a safe place"},
-                )
-            )
-        elif kind == RETURN:
-            options.append(
-                OptionInput(
-                    key="return",
-                    kind=OptionKind.RETURN,
-                    text={
-                        "zh": "退回寄件人（由站点确认）",
-                        "en": "Return it to the sender (the station confirms)",
-                    },
-                )
-            )
+        elif kind in SIMPLE:
+            key, option_kind, text = SIMPLE[kind]
+            options.append(OptionInput(key=key, kind=option_kind, text=text))
     # Silence is not consent: with no answer the courier simply tries again.
     options.append(
         OptionInput(

@@ -75,10 +75,9 @@ def clean_reason(reason: str) -> str:
     return reason
 
 
-def job_conflict(
-    job: Job | None, job_id: int, version: int, to_courier_id: int | None
-) -> dict[str, object] | None:
-    """Why this job cannot be moved as the supervisor saw it, or None."""
+def stale_conflict(job: Job | None, job_id: int, version: int) -> dict[str, object] | None:
+    """What stops any supervisor's move of a job as they saw it: gone, finished, cancelled, or
+    changed since (the same for a reassignment and for sending it back to the queue)."""
     if job is None:
         return {"job_id": job_id, "code": "not_found", "message": f"job {job_id} not found"}
     base: dict[str, object] = {"job_id": job_id, "current_version": job.version, "current_status": job.status}
@@ -96,11 +95,23 @@ def job_conflict(
             "code": "version_conflict",
             "message": f"job {job_id} changed since you loaded it (version {version}, now {job.version})",
         }
+    return None
+
+
+def job_conflict(
+    job: Job | None, job_id: int, version: int, to_courier_id: int | None
+) -> dict[str, object] | None:
+    """Why this job cannot be moved as the supervisor saw it, or None."""
+    stale = stale_conflict(job, job_id, version)
+    if stale is not None or job is None:
+        return stale
     if not job_can(job.status, JobStatus.ASSIGNED) or (
         to_courier_id is not None and job.courier_id == to_courier_id and job.status == JobStatus.ASSIGNED
     ):
         return {
-            **base,
+            "job_id": job_id,
+            "current_version": job.version,
+            "current_status": job.status,
             "code": "invalid_transition",
             "message": f"job {job_id} is {job.status} and cannot be given to this courier",
         }

@@ -17,7 +17,13 @@ from backend.common.errors import DomainError
 from backend.dispatch.models import DecisionKind, DecisionRule
 from backend.dispatch.services.audit import decision_record
 from backend.dispatch.services.planning import lock_routes
-from backend.dispatch.services.reassignment import JobVersion, clean_reason, lock_jobs, raise_conflicts
+from backend.dispatch.services.reassignment import (
+    JobVersion,
+    clean_reason,
+    lock_jobs,
+    raise_conflicts,
+    stale_conflict,
+)
 from backend.shipments import feed
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
@@ -29,26 +35,14 @@ from backend.shipments.transitions import job_can
 
 def _conflict(job: Job | None, job_id: int, version: int) -> dict[str, object] | None:
     """Why this job cannot go back to the queue as the supervisor saw it, or None."""
-    if job is None:
-        return {"job_id": job_id, "code": "not_found", "message": f"job {job_id} not found"}
-    base: dict[str, object] = {"job_id": job_id, "current_version": job.version, "current_status": job.status}
-    if job.status == JobStatus.COMPLETED:
-        return {
-            **base,
-            "code": "already_done",
-            "message": f"job {job_id} was already completed by courier {job.courier_id}; the completion stands",
-        }
-    if job.status == JobStatus.CANCELLED:
-        return {**base, "code": "job_closed", "message": f"job {job_id} was cancelled"}
-    if job.version != version:
-        return {
-            **base,
-            "code": "version_conflict",
-            "message": f"job {job_id} changed since you loaded it (version {version}, now {job.version})",
-        }
+    stale = stale_conflict(job, job_id, version)
+    if stale is not None or job is None:
+        return stale
     if job.courier_id is None or not job_can(job.status, JobStatus.PENDING):
         return {
-            **base,
+            "job_id": job_id,
+            "current_version": job.version,
+            "current_status": job.status,
             "code": "invalid_transition",
             "message": f"job {job_id} is {job.status} and cannot go back to the queue",
         }
