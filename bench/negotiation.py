@@ -18,23 +18,25 @@ attempts each with its failed-attempt negotiation and a link. Customers are HTTP
 the page's forms do (GET the page, POST the choice, POST the confirmation, with the CSRF cookie and
 token, an ``Origin`` and, as nginx would add, ``X-Forwarded-For``/``X-Forwarded-Proto``).
 
-``feeds`` — answer → the courier's websocket feed and the station feed, including the re-plan: the
-clock starts when the confirming POST is sent and stops when both feeds have delivered the job's
-``job.planned`` (its new place in the route, written by the ``dispatch.replan_courier`` task that
-the answer asks for). Target p95 ≤ 1 s. The re-plan debounce is the deployment's
+``feeds`` — answer → the courier's websocket feed and the station feed (open on the other daphne
+worker than the one the customer posts to), including the re-plan: the clock starts when the
+confirming POST is sent and stops when both feeds have delivered the job's ``job.planned`` (its new
+place in the route, written by the ``dispatch.replan_courier`` task that the answer asks for). Target p95 ≤ 1 s. The re-plan debounce is the deployment's
 (``REPLAN_DEBOUNCE_S``, default 20 s) unless ``--debounce-s`` sets it; the line says which.
 
 ``load`` — 1,000 customers of one station answering within one minute (arrivals spread evenly
-over the minute). Then, by SQL on the database (not the service's answers): every negotiation is
-answered with the option its customer chose and a consent record of its link; every answered job
-was re-planned after the answer (a ``job.planned`` feed row after the answer's ``job.updated`` row,
+over the minute, each customer on its own connection, round-robin over the workers as nginx
+would). Then, by SQL on the database (not the service's answers): every negotiation is answered
+with the option its customer chose and a consent record of its link; every answered job was
+re-planned after the answer (a ``job.planned`` feed row after the answer's ``job.updated`` row,
 its ``planned_seq`` set, and an applied plan run of its courier that started after the answer).
 Target: 0 errors, 0 lost answers, every answer re-planned.
 
 ``page`` — the customer's page in Debian's Chromium (Playwright) at 360 × 640, a cold first view
 under CDP network emulation (1.6 Mbit/s down, 750 kbit/s up, 150 ms RTT): bytes transferred
 (``encodedDataLength`` of every response, headers included) ≤ 150 KB, and the options clickable
-(Playwright's actionability check on the first option) ≤ 2 s after navigation starts.
+(Playwright's actionability check on the first option, and a first paint) ≤ 2 s after navigation
+starts.
 """
 
 from __future__ import annotations
