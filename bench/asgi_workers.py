@@ -70,6 +70,7 @@ def start_workers(
     log_dir: Path,
     extra_env: dict[str, str] | None = None,
     timeout_s: float = 60,
+    daphne_args: tuple[str, ...] = (),
 ) -> list[Worker]:
     env = {
         **os.environ,
@@ -90,7 +91,18 @@ def start_workers(
         profile = os.environ.get("BENCH_PROFILE_DIR")
         wrap = [sys.executable, "-m", "cProfile", "-o", f"{profile}/worker-{i}.prof"] if profile else []
         proc = subprocess.Popen(
-            [*wrap, daphne, "-b", "127.0.0.1", "-p", str(port), "-v", "0", "backend.asgi:application"],
+            [
+                *wrap,
+                daphne,
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-v",
+                "0",
+                *daphne_args,
+                "backend.asgi:application",
+            ],
             cwd=ROOT,
             env=env,
             stdout=log.open("wb"),
