@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A full database pool answers 503 with Retry-After, not 500 (backend/common/busy.py).
+    "backend.common.busy.BusyMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
