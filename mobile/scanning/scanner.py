@@ -11,9 +11,30 @@ Timestamps are passed in by the caller, which keeps the class deterministic in t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 ENTER_KEYS = frozenset({"\r", "\n"})
+ENTER_KEYCODES = frozenset({13, 271})  # Return, keypad Enter
+# Kivy's keycodes 300–319: numlock, capslock, scrolllock, shift, ctrl, alt, super, compose…
+# Kivy reports such a key with the character of its number (Shift, 304, as "İ"): never a scan's.
+MODIFIER_KEYCODES = frozenset(range(300, 320))
+
+
+def wedge_char(keycode: int, codepoint: str | None, modifiers: Iterable[str]) -> str | None:
+    """The character a key event adds to a scan: Enter, or one printable ASCII character (a
+    barcode's), with Shift/CapsLock applied to letters; None for anything else (issue 17: a wedge
+    scanner that sends Shift for capitals had every number refused as "İPİR…")."""
+    if keycode in ENTER_KEYCODES:
+        return "\r"
+    if keycode in MODIFIER_KEYCODES or not codepoint or len(codepoint) != 1:
+        return None
+    if not " " <= codepoint <= "~":
+        return None
+    mods = set(modifiers)
+    if codepoint.isalpha() and (("shift" in mods) != ("capslock" in mods)):
+        return codepoint.upper()
+    return codepoint
 
 
 @dataclass

@@ -24,6 +24,7 @@ from kivy.uix.textinput import TextInput
 from mobile import fonts, i18n
 from mobile.core import Core
 from mobile.scanning.scan_session import ScanMode, ScanResult
+from mobile.scanning.scanner import wedge_char
 
 SCREENS = ("login", "today", "scan", "pickup", "deliver", "fail", "settings", "propose")
 
@@ -175,16 +176,14 @@ class ParcelrunApp(App):
         # A focused text field (login, manual entry) owns the keyboard; the scanner listens otherwise.
         return any(isinstance(w, TextInput) and w.focus for w in self.root.current_screen.walk())
 
-    def _on_key_down(self, _window: Any, key: int, _scancode: int, codepoint: str | None, _mods: Any) -> bool:
+    def _on_key_down(self, _window: Any, key: int, _scancode: int, codepoint: str | None, mods: Any) -> bool:
         if self.root is None or self.root.current not in ("today", "scan", "deliver") or self._typing():
             return False
-        if key in (13, 271):
-            self.core.key("\r")
-            return True
-        if codepoint:
-            self.core.key(codepoint)
-            return True
-        return False
+        char = wedge_char(key, codepoint, mods)
+        if char is None:  # a modifier (Shift before a capital), a control key: not part of a scan
+            return False
+        self.core.key(char)
+        return True
 
     def _poll_scanner(self, _dt: float) -> None:
         if self.root is not None and self.root.current in ("today", "scan", "deliver"):

@@ -64,10 +64,20 @@ class Driver:
         field.focus = False
         self.frames(1)
 
-    def scan(self, code: str, enter: bool = True) -> None:
-        """A keyboard-wedge scanner: characters a few ms apart, then Enter (or nothing: the timeout)."""
+    def scan(self, code: str, enter: bool = True, shift: bool = False) -> None:
+        """A keyboard-wedge scanner: characters a few ms apart, then Enter (or nothing: the timeout).
+
+        ``shift``: as most wedge scanners type a capital, and as Kivy reports it: the Shift key
+        itself (keycode 304, which Kivy hands over with the character "İ"), then the letter's
+        key in lower case with the ``shift`` modifier, then Shift released.
+        """
         Window = _kivy()[1]
         for ch in code:
+            if shift and ch.isupper():
+                Window.dispatch("on_key_down", 304, 225, chr(304), [])
+                Window.dispatch("on_key_down", ord(ch.lower()), 0, ch.lower(), ["shift"])
+                Window.dispatch("on_key_up", 304, 225)
+                continue
             Window.dispatch("on_key_down", ord(ch), 0, ch, [])
         if enter:
             Window.dispatch("on_key_down", 13, 40, None, [])

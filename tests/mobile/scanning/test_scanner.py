@@ -55,3 +55,30 @@ def test_two_scans_back_to_back_stay_apart() -> None:
     first = buffer.feed("\r", at)
     at = type_code(buffer, "PR000000023390", at + 0.3)
     assert (first, buffer.feed("\r", at)) == ("PR000000012344", "PR000000023390")
+
+
+def test_a_wedge_scanner_sending_shift_for_capitals_gives_the_number() -> None:
+    """Issue 17: Kivy reports the Shift key itself (keycode 304) with the character "İ"; the
+    letter then arrives in lower case with the shift modifier."""
+    from mobile.scanning.scanner import wedge_char
+
+    events = [(304, "İ", []), (112, "p", ["shift"]), (304, "İ", []), (114, "r", ["shift"])]
+    events += [(ord(d), d, []) for d in "000033600032"] + [(13, None, [])]
+    buffer, at, done = WedgeBuffer(), 0.0, None
+    for keycode, codepoint, mods in events:
+        char = wedge_char(keycode, codepoint, mods)
+        if char is not None:
+            at += 0.01
+            done = buffer.feed(char, at) or done
+    assert done == "PR000033600032"
+
+
+def test_control_keys_modifiers_and_non_ascii_are_not_part_of_a_scan() -> None:
+    from mobile.scanning.scanner import wedge_char
+
+    assert [
+        wedge_char(k, c, []) for k, c in [(301, "ĭ"), (306, "Ĳ"), (27, "\x1b"), (9, "\t"), (0, "门")]
+    ] == [None] * 5
+    assert wedge_char(97, "a", ["capslock"]) == "A"
+    assert wedge_char(97, "a", ["capslock", "shift"]) == "a"
+    assert wedge_char(271, None, []) == "\r"
