@@ -239,6 +239,10 @@ class Core:
     def poll_scanner(self, now: float | None = None) -> ScanResult | None:
         return self.scanning.poll(now)
 
+    def at_door(self, showing: bool) -> None:
+        """The Deliver screen shows (or left): while it does, another parcel's scan is refused."""
+        self.scanning.at_door = showing
+
     def handle_scan(self, code: str) -> ScanResult:
         """Judge a scan at once; an ok scan is recorded (station modes) or opens its job."""
         return self.scanning.handle(code)

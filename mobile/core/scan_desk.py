@@ -39,6 +39,7 @@ class ScanDesk:
         self.kick = kick  # a station scan op was recorded: push it soon
         self.scanner = WedgeBuffer()
         self.scan_session: ScanSession | None = None
+        self.at_door = False  # the Deliver screen is showing: a scan must be its parcel
 
     def start(self, mode: ScanMode) -> ScanSession:
         session = self.sessions.session
@@ -62,18 +63,27 @@ class ScanDesk:
         result = session.judge(code)
         if result.verdict is Verdict.OK:
             actions = self.sessions.actions
-            assert actions is not None and result.job_id is not None
+            job_id = result.job_id
+            assert actions is not None and job_id is not None
             if session.mode in (ScanMode.STATION_IN, ScanMode.LOADED_OUT):
                 actions.record_scan(result.code, str(session.mode), where(self.locate))
                 self.kick()
+            elif session.mode is ScanMode.DELIVERY and self._another_parcel_at_the_door(job_id):
+                # Issue 17: with one delivery open, another label silently switched jobs. Refused
+                # with the error tone; switching is an explicit choice (back to Today, scan it).
+                result = session.wrong_parcel(result)
             elif session.mode is ScanMode.DELIVERY:
-                self.door.begin_delivery(result.job_id, scanned=result.code)
-                self.bus.emit("open", screen="deliver", job_id=result.job_id)
+                self.door.begin_delivery(job_id, scanned=result.code)
+                self.bus.emit("open", screen="deliver", job_id=job_id)
             else:
-                self.door.begin_pickup(result.job_id)
-                self.bus.emit("open", screen="pickup", job_id=result.job_id)
+                self.door.begin_pickup(job_id)
+                self.bus.emit("open", screen="pickup", job_id=job_id)
         self.bus.emit("scan", result=result)
         return result
+
+    def _another_parcel_at_the_door(self, job_id: int) -> bool:
+        delivery = self.door.delivery
+        return self.at_door and delivery is not None and int(delivery.job["id"]) != job_id
 
     def camera_scan(self) -> ScanResult | None:
         """Decode the camera's next frame; the first code found is handled like a scanner read."""

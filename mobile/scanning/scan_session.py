@@ -30,6 +30,7 @@ class Verdict(StrEnum):
     NOT_ON_LIST = "not_on_list"
     ALREADY_SCANNED = "already_scanned"
     OTHER_STATION = "other_station"
+    WRONG_PARCEL = "wrong_parcel"  # at the door: another parcel than the one being delivered
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ FEEDBACK: dict[Verdict, Feedback] = {
     Verdict.NOT_ON_LIST: Feedback("warning", "error", 400),
     Verdict.ALREADY_SCANNED: Feedback("info", "error", 150),
     Verdict.OTHER_STATION: Feedback("error", "error", 600),
+    Verdict.WRONG_PARCEL: Feedback("error", "error", 600),
 }
 
 MESSAGES: dict[Verdict, str] = {
@@ -53,6 +55,7 @@ MESSAGES: dict[Verdict, str] = {
     Verdict.NOT_ON_LIST: N_("Not on your list"),
     Verdict.ALREADY_SCANNED: N_("Already scanned"),
     Verdict.OTHER_STATION: N_("Belongs to another station"),
+    Verdict.WRONG_PARCEL: N_("Wrong parcel: not the one you are delivering"),
 }
 
 MODE_LABELS: dict[ScanMode, str] = {
@@ -127,6 +130,12 @@ class ScanSession:
             return self._flag(number, Verdict.NOT_ON_LIST)
         self.accepted.append(number)
         return ScanResult(number, Verdict.OK, FEEDBACK[Verdict.OK], MESSAGES[Verdict.OK], hit.job_id)
+
+    def wrong_parcel(self, result: ScanResult) -> ScanResult:
+        """An accepted scan that is not the parcel at the door: refused, and not counted as scanned
+        (the courier may deliver it next, from Today)."""
+        self.undo(result.code)
+        return self._flag(result.code, Verdict.WRONG_PARCEL, result.job_id)
 
     def undo(self, number: str) -> None:
         """The op for an accepted scan could not be stored: the parcel counts as not scanned."""

@@ -28,6 +28,7 @@ class DeliverScreen(Screen):
     banner_colour = ListProperty([0, 0, 0, 1])
 
     def on_pre_enter(self, *_args: Any) -> None:
+        self.core.at_door(True)
         self.flow = self.core.delivery
         flow = self.flow
         self.ids.pad.clear()
@@ -42,6 +43,9 @@ class DeliverScreen(Screen):
         self.cod = f"¥{flow.cod_amount_fen / 100:.2f}" if flow.cod_amount_fen else ""
         if flow.step is Step.SCAN:
             self.problems = _("Scan the parcel to start")
+
+    def on_leave(self, *_args: Any) -> None:
+        self.core.at_door(False)
 
     def choose_method(self, method: str) -> None:
         self.flow.choose_method(method)

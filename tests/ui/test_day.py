@@ -102,6 +102,11 @@ def test_a_day_through_the_ui(window: Any, screenshots: Path, tmp_path: Path, la
             ui.scan(numbers[0])
             assert app.root.current == "deliver"
             deliver = app.root.get_screen("deliver")
+            at_door = deliver.flow.job["id"]
+            ui.scan(numbers[1])  # another parcel's label at this door: refused, this delivery stays open
+            assert app.root.current == "deliver" and deliver.flow.job["id"] == at_door
+            assert app.feedback_log[-1] == ("error", "error", 600)
+            assert app.notice.startswith(tr("Wrong parcel: not the one you are delivering"))
             ui.sign(deliver.ids.pad)
             assert deliver.ids.pad.has_ink
             shot("4_deliver_signed")
