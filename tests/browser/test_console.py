@@ -8,15 +8,12 @@ process, and find nothing of another station. Every request the page makes must 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 
 from backend.couriers.models import Courier
@@ -26,7 +23,8 @@ from backend.shipments.models import Job
 from backend.shipments.services import job_accept, job_assign, job_deliver, job_start, scan
 from backend.shipments.services.completion import ProofInput
 from backend.shipments.services.planning import job_set_plan
-from bench.asgi_workers import Worker, start_workers, stop_workers
+from bench.asgi_workers import Worker
+from tests.browser.servers import daphne_worker, elsewhere
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person, make_courier, make_station, make_supervisor
@@ -38,39 +36,12 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 PASSWORD = "super-pass-1"
-T = TypeVar("T")
 LIVE_MS = 8_000  # generous for a loaded 2-core machine; bench/ measures the real figure
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Worker]:
-    db = settings.DATABASES["default"]
-    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"  # the pytest test database
-    workers = start_workers(
-        1,
-        database_url=url,
-        redis_url=settings.REDIS_URL,
-        log_dir=tmp_path / "logs",
-        extra_env={"FAST_PASSWORD_HASHER": "True"},
-    )
-    yield workers[0]
-    stop_workers(workers)
-
-
-def elsewhere(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a service in another thread, on its own database connection, as a handheld's request would.
-
-    Playwright's sync API keeps an event loop running in the test's thread, and the services
-    publish after commit through ``async_to_sync``, which refuses to run under a running loop."""
-
-    def call() -> T:
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(call).result()
+    yield from daphne_worker(tmp_path)
 
 
 def _world() -> dict[str, Any]:

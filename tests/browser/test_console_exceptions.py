@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from pytest_django import Settings
 
 from backend.couriers.selectors import station_today
 from backend.exceptions.models import ContactReveal, ExceptionResolution
 from backend.shipments.services import job_fail, job_start
-from bench.asgi_workers import Worker, start_workers, stop_workers
+from bench.asgi_workers import Worker
 from tests.backend.sync.helpers import ready_job
-from tests.browser.test_console import PASSWORD, elsewhere
+from tests.browser.servers import daphne_worker, elsewhere
+from tests.browser.test_console import PASSWORD
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person, make_courier, make_station, make_supervisor
@@ -43,16 +43,7 @@ def media_root(settings: Settings, tmp_path: Path) -> Path:
 @pytest.fixture
 def server(tmp_path: Path, media_root: Path) -> Iterator[Worker]:
     """A daphne worker on the test database, storing and serving media where this test writes them."""
-    db = settings.DATABASES["default"]
-    workers = start_workers(
-        1,
-        database_url=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        redis_url=settings.REDIS_URL,
-        log_dir=tmp_path / "logs",
-        extra_env={"FAST_PASSWORD_HASHER": "True", "MEDIA_ROOT": str(media_root)},
-    )
-    yield workers[0]
-    stop_workers(workers)
+    yield from daphne_worker(tmp_path, MEDIA_ROOT=str(media_root))
 
 
 def _build() -> dict[str, Any]:

@@ -8,15 +8,12 @@ server.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 
 from backend.couriers.models import Courier
@@ -24,7 +21,8 @@ from backend.couriers.selectors import station_today
 from backend.kpis.models import KpiDay, Metric
 from backend.shipments.services import job_assign, job_deliver, job_start, scan
 from backend.shipments.services.completion import ProofInput
-from bench.asgi_workers import Worker, start_workers, stop_workers
+from bench.asgi_workers import Worker
+from tests.browser.servers import daphne_worker, elsewhere
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person, make_courier, make_station, make_supervisor
@@ -36,36 +34,12 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 PASSWORD = "super-pass-1"
-T = TypeVar("T")
 PROOF = ProofInput(method="code", recipient_relation="self", code="1234", lat=30.29, lng=120.14)
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Worker]:
-    db = settings.DATABASES["default"]
-    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"  # the pytest test database
-    workers = start_workers(
-        1,
-        database_url=url,
-        redis_url=settings.REDIS_URL,
-        log_dir=tmp_path / "logs",
-        extra_env={"FAST_PASSWORD_HASHER": "True"},
-    )
-    yield workers[0]
-    stop_workers(workers)
-
-
-def elsewhere(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run in another thread on its own connection (Playwright's sync API keeps a loop in this one)."""
-
-    def call() -> T:
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(call).result()
+    yield from daphne_worker(tmp_path)
 
 
 def _deliver(station: Any, supervisor: Person, courier: tuple[Courier, Person], minutes_ago: int) -> None:

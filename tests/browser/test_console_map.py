@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from backend.couriers.models import Courier, DutyStatus
@@ -23,8 +22,9 @@ from backend.locations.services import location_record
 from backend.shipments.models import Job
 from backend.shipments.services import job_assign
 from backend.shipments.services.planning import job_set_plan
-from bench.asgi_workers import Worker, start_workers, stop_workers
-from tests.browser.test_console import LIVE_MS, _card, _drag, _give_reason, _lane, _login, elsewhere
+from bench.asgi_workers import Worker
+from tests.browser.servers import daphne_worker, elsewhere
+from tests.browser.test_console import LIVE_MS, _card, _drag, _give_reason, _lane, _login
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import make_courier, make_station, make_supervisor
@@ -39,17 +39,7 @@ pytestmark = [
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Worker]:
-    db = settings.DATABASES["default"]
-    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"  # the pytest test database
-    workers = start_workers(
-        1,
-        database_url=url,
-        redis_url=settings.REDIS_URL,
-        log_dir=tmp_path / "logs",
-        extra_env={"FAST_PASSWORD_HASHER": "True"},
-    )
-    yield workers[0]
-    stop_workers(workers)
+    yield from daphne_worker(tmp_path)
 
 
 def _build_world() -> dict[str, Any]:

@@ -18,17 +18,15 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connections
 from websockets.sync.client import connect as ws_connect
 
 from backend.couriers.models import Courier
@@ -40,6 +38,7 @@ from backend.shipments.services.planning import job_set_plan
 from bench.asgi_workers import ROOT, Worker, start_workers, stop_workers
 from mobile.core import Config, Core
 from tests.backend.negotiation.conftest import NOW, offer
+from tests.browser.servers import elsewhere
 from tests.clock import OFFSET_ENV, SHIM_DIR
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.jobs import make_job
@@ -51,7 +50,6 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.django_db(transaction=True),
 ]
-T = TypeVar("T")
 PHONE = {"width": 360, "height": 640}
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 LIVE_MS = 10_000  # generous for a loaded 2-core machine
@@ -137,20 +135,6 @@ def phone(chromium: Any) -> Iterator[Phone]:
     page.on("console", lambda m: seen.csp.append(m.text) if "Content Security Policy" in m.text else None)
     yield seen
     context.close()
-
-
-def elsewhere(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a service in another thread on its own connection, as another process's request would:
-    services publish after commit through async_to_sync, which refuses Playwright's running loop."""
-
-    def call() -> T:
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(call).result()
 
 
 @dataclass
