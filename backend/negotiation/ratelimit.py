@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from django.core.cache import cache
+from backend.common.counters import cache_count
 
 PER_LINK = (30, 600)  # requests, seconds
 PER_IP = (120, 600)
@@ -17,11 +17,4 @@ PER_IP = (120, 600)
 def allow(scope: str, key: str, limit: int, window_s: int, now: float | None = None) -> bool:
     """Count one request; False once ``limit`` requests were made in the current window."""
     bucket = int((now if now is not None else time.time()) // window_s)
-    name = f"negotiation-rl:{scope}:{key}:{bucket}"
-    if cache.add(name, 1, timeout=window_s):
-        return True
-    try:
-        return int(cache.incr(name)) <= limit
-    except ValueError:  # expired between add and incr
-        cache.add(name, 1, timeout=window_s)
-        return True
+    return cache_count(f"negotiation-rl:{scope}:{key}:{bucket}", window_s) <= limit

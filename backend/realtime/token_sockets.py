@@ -8,8 +8,11 @@ errs on the side of letting a courier back in.
 
 from __future__ import annotations
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
+
+from backend.common.counters import cache_count
 
 EXPIRES_S = 6 * 3600  # longer than a shift: a live socket's count outlives its own connection
 
@@ -24,13 +27,7 @@ def _key(token_id: int) -> str:
 
 async def claim(token_id: int) -> bool:
     """Count one more socket for the token; ``False`` (and nothing counted) when it is at the cap."""
-    key = _key(token_id)
-    await cache.aadd(key, 0, EXPIRES_S)
-    try:
-        held = await cache.aincr(key)
-    except ValueError:  # expired between add and incr
-        await cache.aset(key, 1, EXPIRES_S)
-        held = 1
+    held = await sync_to_async(cache_count)(_key(token_id), EXPIRES_S)
     if held > cap():
         await release(token_id)
         return False

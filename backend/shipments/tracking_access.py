@@ -16,6 +16,7 @@ import re
 from django.conf import settings
 from django.core.cache import cache
 
+from backend.common.counters import cache_count
 from backend.common.errors import DomainError
 
 
@@ -48,9 +49,5 @@ def tracking_details_check(tracking_no: str, recipient_phone: str, given: str) -
     expected = phone_last4(recipient_phone)
     if len(given) == 4 and given.isdigit() and expected and hmac.compare_digest(given, expected):
         return
-    if not cache.add(key, 1, _window_s()):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, _window_s())
+    cache_count(key, _window_s())
     raise DomainError("phone_mismatch", "those are not the last four digits of the recipient's phone")
