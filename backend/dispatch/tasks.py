@@ -17,10 +17,11 @@ log = logging.getLogger(__name__)
 
 
 @shared_task(name="dispatch.replan_courier", ignore_result=True)
-def replan_courier(courier_id: int, trigger: str, generation: int | None = None) -> str:
-    """Without ``generation``: a trigger (debounced). With it: the scheduled run of that window."""
+def replan_courier(courier_id: int, trigger: str, generation: int | None = None, urgent: bool = False) -> str:
+    """Without ``generation``: a trigger (debounced; ``urgent`` as soon as allowed). With it: the
+    scheduled run of that window."""
     try:
-        return str(replan_tick(courier_id=courier_id, trigger=trigger, generation=generation))
+        return str(replan_tick(courier_id=courier_id, trigger=trigger, generation=generation, urgent=urgent))
     except DomainError as exc:  # the courier was deleted meanwhile: nothing to plan
         log.info("replan_courier(%s): %s", courier_id, exc.code)
         return "skipped"

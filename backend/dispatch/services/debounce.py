@@ -8,6 +8,12 @@ bumps ``generation`` and, after commit, schedules one ``dispatch.replan_courier`
 claims the window (clears ``due_at``) under the row lock, so a duplicate delivery of the same
 task, or a task of an older generation, finds nothing to claim and does nothing. A trigger that
 arrives while a run is computing opens the next window: no change is ever dropped.
+
+An *urgent* trigger (a customer's answer: the courier must see the new window or place within a
+second, docs/negotiation.md) is due at once, unless the courier was re-planned less than
+``URGENT_GAP_S`` ago: then at that gap's end. It pulls an open window forward (a new generation;
+the older task finds nothing to claim), so a thousand answers still give at most one run per
+courier per gap.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ log = logging.getLogger(__name__)
 # Long enough to coalesce a burst (a bulk reassignment, a courier syncing a backlog offline),
 # short enough that the courier sees the new order before the next stop.
 DEBOUNCE_S = env_int("REPLAN_DEBOUNCE_S", 20)
+# The least time between two urgent runs of one courier: a re-plan costs ~0.4 s of worker CPU.
+URGENT_GAP_S = env_int("REPLAN_URGENT_GAP_S", 5)
 
 
 class Tick(StrEnum):
@@ -45,8 +53,9 @@ def _lock_state(courier_id: int) -> ReplanState:
     return ReplanState.objects.select_for_update().get(courier_id=courier_id)
 
 
-def replan_soon(*, courier_id: int, trigger: str) -> Tick:
-    """Ask for a re-plan of the courier within ``DEBOUNCE_S`` seconds (the re-plan hook).
+def replan_soon(*, courier_id: int, trigger: str, urgent: bool = False) -> Tick:
+    """Ask for a re-plan of the courier within ``DEBOUNCE_S`` seconds (the re-plan hook); an
+    ``urgent`` trigger as soon as ``URGENT_GAP_S`` after the courier's last run allows.
 
     Joins the caller's transaction; the task is only sent after it commits.
     """
@@ -54,27 +63,35 @@ def replan_soon(*, courier_id: int, trigger: str) -> Tick:
         raise DomainError("not_found", f"courier {courier_id} not found")
     with transaction.atomic():
         state = _lock_state(courier_id)
-        if state.due_at is not None:
-            if trigger not in state.triggers:
-                state.triggers = [*state.triggers, trigger][:20]
+        now = timezone.now()
+        due = now + timedelta(seconds=DEBOUNCE_S)
+        if urgent:
+            gap_end = state.last_run_at + timedelta(seconds=URGENT_GAP_S) if state.last_run_at else now
+            due = max(now, gap_end)
+        triggers = list(state.triggers) if state.due_at is not None else []
+        if trigger not in triggers:
+            triggers = [*triggers, trigger][:20]
+        if state.due_at is not None and state.due_at <= due:
+            if triggers != state.triggers:
+                state.triggers = triggers
                 state.save(update_fields=["triggers"])
             return Tick.COALESCED
-        state.due_at = timezone.now() + timedelta(seconds=DEBOUNCE_S)
+        state.due_at = due
         state.generation += 1
-        state.triggers = [trigger]
+        state.triggers = triggers
         state.save(update_fields=["due_at", "generation", "triggers"])
-        due, generation = state.due_at, state.generation
+        generation = state.generation
         # The task by name: tasks.py imports the services, never the reverse.
         run = signature("dispatch.replan_courier", args=(courier_id, trigger, generation))
         transaction.on_commit(lambda: run.apply_async(eta=due))
     return Tick.SCHEDULED
 
 
-def replan_tick(*, courier_id: int, trigger: str, generation: int | None) -> Tick:
+def replan_tick(*, courier_id: int, trigger: str, generation: int | None, urgent: bool = False) -> Tick:
     """What the task does: a plain trigger (no generation) opens or joins a window; the scheduled
     run (its generation) claims the window and re-plans once with every trigger it collected."""
     if generation is None:
-        return replan_soon(courier_id=courier_id, trigger=trigger)
+        return replan_soon(courier_id=courier_id, trigger=trigger, urgent=urgent)
     with transaction.atomic():
         state = _lock_state(courier_id)
         if state.due_at is None or state.generation != generation:

@@ -102,5 +102,5 @@ def job_set_arrangement(
             details={"reason": "customer agreement", "next_step": job.next_step},
         )
     feed_job("job.updated", job)
-    replan_after_commit(job.courier_id, "customer agreement")
+    replan_after_commit(job.courier_id, "customer agreement", urgent=True)
     return job

@@ -34,13 +34,17 @@ class _Followup:
     task: str
     courier_id: int
     trigger: str = field(default="", compare=False)
+    urgent: bool = False  # a customer's answer: re-planned at once, not after the debounce
 
     def __call__(self) -> None:
         # By name: dispatch sits above shipments and imports it, never the reverse (docs/architecture.md,
         # layers). A signature resolves to the registered task when the process has it (dispatch's
         # AppConfig imports its tasks), so this is ``task.delay(...)``; otherwise it is sent by name.
         if self.task == "replan":
-            signature("dispatch.replan_courier", args=(self.courier_id, self.trigger)).delay()
+            urgent = (
+                (None, True) if self.urgent else ()
+            )  # (generation, urgent): the task's defaults otherwise
+            signature("dispatch.replan_courier", args=(self.courier_id, self.trigger, *urgent)).delay()
         else:
             signature("dispatch.refresh_etas", args=(self.courier_id,)).delay()
 
@@ -52,10 +56,11 @@ def _after_commit(followup: _Followup) -> None:
     transaction.on_commit(followup)
 
 
-def replan_after_commit(courier_id: int | None, trigger: str) -> None:
-    """Ask dispatch to re-plan the courier once this transaction commits (one per courier per unit of work)."""
+def replan_after_commit(courier_id: int | None, trigger: str, *, urgent: bool = False) -> None:
+    """Ask dispatch to re-plan the courier once this transaction commits (one per courier per unit
+    of work); ``urgent`` skips the debounce (docs/dispatch.md, "Re-planning")."""
     if courier_id is not None and _enabled():
-        _after_commit(_Followup("replan", courier_id, trigger))
+        _after_commit(_Followup("replan", courier_id, trigger, urgent))
 
 
 def negotiate_after_commit(job_id: int, attempt_number: int) -> None:

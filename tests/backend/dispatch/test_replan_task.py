@@ -186,3 +186,38 @@ def test_a_burst_of_triggers_gives_one_replan_in_a_real_worker(
     etas = [refresh(j).eta for j in jobs]
     assert all(e is not None for e in etas) and etas == sorted(etas)  # type: ignore[type-var]
     assert ReplanState.objects.get(courier=c).generation == 1
+
+
+@pytest.mark.django_db
+def test_an_urgent_trigger_pulls_the_window_forward_but_keeps_a_gap_after_the_last_run(
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    django_capture_on_commit_callbacks: object,
+    time_machine: TimeMachineFixture,
+) -> None:
+    from datetime import timedelta
+
+    from backend.dispatch.services.debounce import DEBOUNCE_S, URGENT_GAP_S
+
+    time_machine.move_to(at(10, 0), tick=False)
+    c = courier[0]
+    zigzag(station, supervisor, c)
+    with django_capture_on_commit_callbacks() as sent:  # type: ignore[operator]
+        assert replan_soon(courier_id=c.pk, trigger="new pickup") == Tick.SCHEDULED
+        assert replan_soon(courier_id=c.pk, trigger="customer agreement", urgent=True) == Tick.SCHEDULED
+        # A second answer joins the run that is already due at once.
+        assert replan_soon(courier_id=c.pk, trigger="customer agreement", urgent=True) == Tick.COALESCED
+    assert len(sent) == 2
+    state = ReplanState.objects.get(courier=c)
+    assert state.due_at == at(10, 0) and state.generation == 2
+    assert state.triggers == ["new pickup", "customer agreement"]
+    assert replan_tick(courier_id=c.pk, trigger="x", generation=1) == Tick.SKIPPED  # the 20 s window's task
+    assert replan_tick(courier_id=c.pk, trigger="x", generation=2) == Tick.RAN
+    assert PlanRun.objects.get(courier=c).trigger == "new pickup, customer agreement"
+
+    # Just after that run, the next answer waits for the gap, not for the whole debounce.
+    time_machine.move_to(at(10, 0) + timedelta(seconds=1), tick=False)
+    assert replan_soon(courier_id=c.pk, trigger="customer agreement", urgent=True) == Tick.SCHEDULED
+    assert ReplanState.objects.get(courier=c).due_at == at(10, 0) + timedelta(seconds=URGENT_GAP_S)
+    assert URGENT_GAP_S < DEBOUNCE_S

@@ -142,7 +142,8 @@ def test_an_answer_asks_for_a_replan_of_the_courier_after_commit(  # type: ignor
     assert sent == []
     for callback in callbacks:
         callback()
-    assert sent == [(courier[0].pk, "customer agreement")]
+    # Urgent: re-planned at once, not after the 20 s debounce (the answer reaches the route in a second).
+    assert sent == [(courier[0].pk, "customer agreement", None, True)]
 
 
 def test_a_redirect_answer_needs_the_new_address_and_writes_it_on_the_job(job, supervisor) -> None:  # type: ignore[no-untyped-def]
