@@ -164,6 +164,10 @@ REST_FRAMEWORK = {
     # Every anonymous request (login, public tracking) is rate-limited per address; logins also
     # have their own lockout rules (backend/accounts/lockout.py).
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    # The client's address is the connection's (REMOTE_ADDR; behind the station's nginx, daphne's
+    # --proxy-headers sets it): 0 tells DRF not to take X-Forwarded-For from the client, which
+    # anyone could forge to escape every throttle.
+    "NUM_PROXIES": 0,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("ANON_RATE", "300/min"),
         "track": env_str("TRACK_RATE", "30/min"),

@@ -103,3 +103,22 @@ def test_tracking_is_throttled_per_client_address(
     answers = [api.get(f"/api/v1/track/{job.shipment.tracking_no}") for _ in range(4)]
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert answers[3].json()["code"] == "throttled"
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_throttle(
+    api: Api, station: Station, supervisor: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DRF trusts X-Forwarded-For unless NUM_PROXIES says how many proxies there are: a client
+    # sending a new made-up address each time would never be throttled. The address is the
+    # connection's (daphne --proxy-headers sets it behind the station's nginx).
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import AnonRateThrottle
+
+    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "track": "3/min"}
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", rates)
+    job = make_job(station, supervisor.ctx)
+    answers = [
+        api.client.get(f"/api/v1/track/{job.shipment.tracking_no}", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
+        for i in range(4)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
