@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from backend.common.addresses import matched_length
 from backend.common.errors import DomainError
+from backend.common.transient import retry_transient
 from backend.couriers.models import Courier, DutyStatus, Station, Zone
 from backend.dispatch.models import AlertKind, AssignmentDecision, DecisionKind, DecisionRule
 from backend.dispatch.planning.insertion import Insertion, RouteState, cheapest_insertion, route_state
@@ -123,6 +124,7 @@ def choose(stop: Stop | None, zone: Zone | None, days: dict[int, CourierDay]) ->
     )
 
 
+@retry_transient
 def auto_assign(*, job_id: int, ctx: Ctx | None = None, now: datetime | None = None) -> AssignmentDecision:
     """Assign a pending job by the rules above; returns the decision (``courier`` null: queued).
 

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.common.errors import DomainError
+from backend.common.transient import retry_transient
 from backend.couriers.models import Courier, DutyStatus
 from backend.dispatch.models import AlertKind, DecisionKind, DecisionRule
 from backend.dispatch.planning.insertion import cheapest_insertion
@@ -176,6 +177,7 @@ def close_gaps(routes: Iterable[tuple[int | None, date]], now: datetime, ctx: Ct
         write_order(cday, cday.remaining, ctx)
 
 
+@retry_transient
 def job_reassign(
     *,
     job_id: int,
@@ -241,6 +243,7 @@ def job_reassign(
     )
 
 
+@retry_transient
 def reassign_jobs(
     *, jobs: Sequence[JobVersion], to_courier_id: int, reason: str, ctx: Ctx, now: datetime | None = None
 ) -> tuple[list[Job], list[int]]:

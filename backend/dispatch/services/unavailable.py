@@ -32,6 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.common.errors import DomainError
+from backend.common.transient import retry_transient
 from backend.couriers.models import DutyStatus
 from backend.couriers.selectors import station_today
 from backend.couriers.services import courier_set_duty
@@ -149,6 +150,7 @@ def _state(day: CourierDay, order: list[str]) -> RouteState:
     )
 
 
+@retry_transient
 def courier_unavailable_apply(
     *,
     courier_id: int,

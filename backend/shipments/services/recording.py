@@ -142,6 +142,13 @@ def save_job(job: Job, fields: list[str]) -> None:
     _save(job, [*fields, "version", "updated_at"])
 
 
+def save_job_plan(job: Job, fields: list[str]) -> None:
+    """Save a locked job's plan fields and bump its ``plan_revision``, not its version: a plan is
+    the planner's, and a person who read the job's version may still act on it."""
+    job.plan_revision += 1
+    _save(job, [*fields, "plan_revision", "updated_at"])
+
+
 def save_shipment(shipment: Shipment, fields: list[str]) -> None:
     """Save these fields of a locked shipment (noted instead inside a unit of work)."""
     _save(shipment, [*fields, "updated_at"])
