@@ -280,8 +280,8 @@ def reassign_jobs(
         ]
         raise_conflicts(conflicts, len(jobs))
         at_risk: list[int] = []
-        # The versions were checked above under the locks; the moves below bump the versions of
-        # the other jobs of the same routes, so each move is not checked against them again.
+        # The versions were checked above under the locks, held until commit; each move below is
+        # part of that one checked decision, so it is not checked against them again.
         for job in sorted(locked.values(), key=_tightest_first(now)):
             moved = job_reassign(job_id=job.pk, to_courier_id=to.pk, reason=reason, ctx=ctx, now=now)
             if moved.at_risk:

@@ -222,8 +222,8 @@ def courier_unavailable_apply(
 
 
 def _apply_move(m: Move, prev: int | None, reason: str, ctx: Ctx, now: datetime) -> None:
-    # Versions were checked above under the locks; the moves bump the versions of the jobs still
-    # on the courier's route (each move closes its gap), so none is checked again here.
+    # Versions were checked above under the locks, all of them held since; each move is one
+    # person's decision already checked, so none is checked again here.
     if m.to_courier_id is not None:
         job_reassign(
             job_id=m.job_id,
