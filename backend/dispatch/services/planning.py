@@ -66,7 +66,7 @@ def lock_routes(*, job_ids: Iterable[int] = (), routes: Iterable[tuple[int, date
     query = Q(pk__in=list(job_ids))
     for courier_id, day in set(routes):
         query |= Q(courier_id=courier_id, service_date=day, status__in=ROUTE_STATUSES)
-    rows = Job.objects.select_for_update(of=("self",)).select_related("shipment").filter(query)
+    rows = Job.objects.select_for_update(of=("self",), no_key=True).select_related("shipment").filter(query)
     return {j.pk: j for j in rows.order_by("pk")}
 
 

@@ -131,7 +131,11 @@ def raise_conflicts(conflicts: list[dict[str, object]], total: int) -> None:
 
 def lock_jobs(ids: Iterable[int]) -> dict[int, Job]:
     """Lock the jobs (only the job rows) in pk order, the order every service locks jobs in; by id."""
-    rows = Job.objects.select_for_update(of=("self",)).select_related("shipment").filter(pk__in=list(ids))
+    rows = (
+        Job.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("shipment")
+        .filter(pk__in=list(ids))
+    )
     return {j.pk: j for j in rows.order_by("pk")}
 
 

@@ -36,8 +36,8 @@ def lock_job(job_id: int) -> Job:
 
 
 def lock_shipment(*, shipment_id: int | None = None, tracking_no: str | None = None) -> Shipment:
-    """``SELECT … FOR UPDATE`` one shipment by id or tracking number, or ``not_found``."""
-    qs = Shipment.objects.select_for_update()
+    """``SELECT … FOR NO KEY UPDATE`` one shipment by id or tracking number, or ``not_found``."""
+    qs = Shipment.objects.select_for_update(no_key=True)
     try:
         return qs.get(pk=shipment_id) if shipment_id is not None else qs.get(tracking_no=tracking_no)
     except Shipment.DoesNotExist:

@@ -151,3 +151,41 @@ def test_opposite_bulk_reassignments_and_replans_over_http_answer_2xx_or_4xx(
     assert {code for status, code in answers if status >= 400} <= {"reassign_conflict", "version_conflict"}
     cursors = list(FeedEntry.objects.order_by("cursor").values_list("cursor", flat=True))
     assert cursors == list(range(cursors[0], cursors[0] + len(cursors)))
+
+
+def test_a_courier_row_lock_does_not_block_commits_that_reference_the_courier(
+    courier: tuple[Courier, Person],
+) -> None:
+    # PostgreSQL checks the (deferred) foreign keys of a transaction's new rows at COMMIT, after its
+    # feed-counter lock, with a KEY SHARE lock on each row they name. A FOR UPDATE on a courier
+    # (a duty change, a location ping) then made such a commit wait while it held the counter; if
+    # the locker went on to the feed counter, PostgreSQL found "deadlock detected" on
+    # shipments_feedcounter. Row locks are FOR NO KEY UPDATE: they exclude each other, not FK checks.
+    from django.db import transaction
+
+    from backend.couriers.models import DutyStatus
+    from backend.couriers.services import courier_set_duty
+    from backend.dispatch.services import replan_soon
+
+    c = courier[0]
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_courier() -> None:
+        with transaction.atomic():
+            courier_set_duty(courier_id=c.pk, duty_status=DutyStatus.ON_BREAK)
+            locked.set()
+            release.wait(10)
+
+    def reference_the_courier() -> None:
+        locked.wait(10)
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cur:
+                    cur.execute("SET LOCAL lock_timeout = '2s'")
+                replan_soon(courier_id=c.pk, trigger="new pickup")  # inserts its ReplanState row
+        finally:
+            release.set()
+
+    errors = _together([hold_the_courier, reference_the_courier])
+
+    assert errors == []
