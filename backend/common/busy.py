@@ -5,6 +5,10 @@ the request that waited fails with ``PoolTimeout``. That is the server being ful
 not the client's fault: the client should come back in a moment, so it gets 503 with
 ``Retry-After``, as JSON under ``/api/`` and as a short page elsewhere (the customer's page, the
 console). Nothing was written: the request never had a connection.
+
+A deadlock or serialization failure that outlived the services' own retries
+(``backend.common.transient``) is answered the same way, with a shorter Retry-After: its
+transaction was rolled back whole, so the client's retry is safe.
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from psycopg_pool import PoolTimeout
 
+from backend.common.transient import is_transient
+
 RETRY_AFTER_S = 5
+RETRY_AFTER_TRANSIENT_S = 1
 
 
 def is_pool_exhausted(exc: BaseException) -> bool:
@@ -33,7 +40,11 @@ class BusyMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not is_pool_exhausted(exception):
+        if is_pool_exhausted(exception):
+            retry_after = RETRY_AFTER_S
+        elif isinstance(exception, OperationalError) and is_transient(exception):
+            retry_after = RETRY_AFTER_TRANSIENT_S
+        else:
             return None
         message = _("The server is busy. Please try again in a few seconds.")
         response: HttpResponse
@@ -41,6 +52,6 @@ class BusyMiddleware:
             response = JsonResponse({"code": "busy", "message": message, "details": {}}, status=503)
         else:
             response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
-        response["Retry-After"] = str(RETRY_AFTER_S)
+        response["Retry-After"] = str(retry_after)
         response["Cache-Control"] = "no-store"
         return response

@@ -181,7 +181,7 @@ def courier_update(*, courier_id: int, changes: dict[str, object]) -> Courier:
     unknown = set(changes) - COURIER_EDITABLE
     if unknown:
         raise DomainError("invalid", f"cannot change {sorted(unknown)} here", field=sorted(unknown)[0])
-    courier = Courier.objects.select_for_update().filter(pk=courier_id).first()
+    courier = Courier.objects.select_for_update(no_key=True).filter(pk=courier_id).first()
     if courier is None:
         raise DomainError("not_found", f"courier {courier_id} does not exist")
     values = dict(changes)
@@ -207,7 +207,7 @@ def courier_set_duty(*, courier_id: int, duty_status: str) -> Courier:
     """Set a courier on duty, on a break or off duty (the admin's actions; dispatch reads it)."""
     if duty_status not in DutyStatus.values:
         raise DomainError("invalid", f"duty_status must be one of {DutyStatus.values}", field="duty_status")
-    courier = Courier.objects.select_for_update().filter(pk=courier_id).first()
+    courier = Courier.objects.select_for_update(no_key=True).filter(pk=courier_id).first()
     if courier is None:
         raise DomainError("not_found", f"courier {courier_id} does not exist")
     if courier.duty_status != duty_status:

@@ -66,7 +66,7 @@ def location_record(
         raise DomainError("invalid", "a location ping needs the device id")
     now = timezone.now()
     _clean(lat, lng, accuracy_m, recorded_at, now)
-    courier = Courier.objects.select_for_update().only("pk", "station_id").get(pk=actor.courier_id)
+    courier = Courier.objects.select_for_update(no_key=True).only("pk", "station_id").get(pk=actor.courier_id)
     last = (
         CourierLocation.objects.filter(courier_id=courier.pk, device_id=ctx.device_id)
         .order_by("-received_at")

@@ -79,7 +79,7 @@ def tariff_book_publish(
         raise DomainError("invalid_tariff_book", "a tariff book cannot take effect in the past")
     with transaction.atomic():
         # The station row lock serialises publishers of one origin; the unique constraint backs it.
-        Station.objects.select_for_update().get(pk=station.pk)
+        Station.objects.select_for_update(no_key=True).get(pk=station.pk)
         last = TariffBookVersion.objects.filter(origin=origin).order_by("-version").first()
         version = (last.version if last else 0) + 1
         book.version = str(version)

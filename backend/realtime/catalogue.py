@@ -69,6 +69,24 @@ class JobPayload(TypedDict):
     job: JobSnapshot
 
 
+class PlannedJob(TypedDict):
+    id: int
+    planned_seq: int | None
+    eta: str | None
+    version: int  # unchanged by a plan: keep using it for your edits
+    plan_revision: int
+
+
+class RoutePlan(TypedDict):
+    courier_id: int
+    service_date: str
+    jobs: list[PlannedJob]  # only the jobs whose place or ETA changed
+
+
+class RoutePlannedPayload(TypedDict):
+    route: RoutePlan
+
+
 class OfflineConflict(TypedDict):
     rule: str
     reassigned_to: int | None
@@ -233,6 +251,12 @@ CATALOGUE: dict[str, MessageType] = {
     "job.unassigned": MessageType(JobPayload, "feed", ("station",), "a job taken back to the pool"),
     "job.updated": MessageType(JobPayload, "feed", ("courier", "station"), "any progress of a job"),
     "job.planned": MessageType(JobPayload, "feed", ("courier", "station"), "route order or ETA changed"),
+    "route.planned": MessageType(
+        RoutePlannedPayload,
+        "feed",
+        ("courier", "station"),
+        "a re-plan or ETA refresh: one message per courier for every job it moved",
+    ),
     "job.delivered_offline": MessageType(
         JobDeliveredOfflinePayload,
         "feed",

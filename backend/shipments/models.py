@@ -107,6 +107,9 @@ class Job(models.Model):
     attempt_count = models.PositiveSmallIntegerField(default=0)
     next_step = models.JSONField(default=dict, blank=True)  # what was agreed after a failed attempt
     version = models.PositiveIntegerField(default=1)
+    # The route plan's own revision: re-plans and ETA refreshes bump it, not ``version``, so a
+    # person's edit made with the version they read never conflicts with a background re-plan.
+    plan_revision = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -129,11 +129,15 @@ def _courier_changes(courier_id: int, after: int, limit: int) -> PullPage:
             Q(courier_id=courier_id) | Q(prev_courier_id=courier_id) | Q(shipment_id__in=mine),
             cursor__gt=after,
         )
+        .exclude(kind="job.eta")  # a delivery's new ETA for the customer's page only
         .order_by("cursor")
         .values_list("cursor", "courier_id", "prev_courier_id", "job_id", "payload")[:limit]
     )
     changes: list[dict[str, Any]] = []
     for cursor, to, prev, job_id, payload in entries:
+        if "route" in payload:  # a re-plan: one row for the route, a job change per job
+            changes += _route_jobs(courier_id, cursor, payload["route"])
+            continue
         job = payload.get("job")
         if job is not None and to == courier_id:
             changes.append({"c": cursor, "op": "job", "job": job})
@@ -160,6 +164,15 @@ def _courier_changes(courier_id: int, after: int, limit: int) -> PullPage:
             )
     cursor = entries[-1][0] if entries else after
     return PullPage(cursor, len(entries) == limit, changes, {})
+
+
+def _route_jobs(courier_id: int, cursor: int, route: dict[str, Any]) -> list[dict[str, Any]]:
+    """A ``route.planned`` row as the handheld applies it: each moved job's snapshot as of now (a
+    change is a whole snapshot, and a newer one is harmless), for the jobs still the courier's; a
+    job moved away since has its revocation later in the feed."""
+    ids = [j["id"] for j in route.get("jobs", [])]
+    jobs = Job.objects.filter(pk__in=ids, courier_id=courier_id).select_related("shipment").order_by("pk")
+    return [{"c": cursor, "op": "job", "job": job_snapshot(job)} for job in jobs]
 
 
 def _station_changes(station_id: int, after: int, limit: int) -> PullPage:

@@ -19,6 +19,7 @@ from psycopg.errors import CheckViolation, NotNullViolation
 
 from backend.accounts.roles import Principal, Role
 from backend.common.errors import DomainError
+from backend.common.transient import TRANSIENT_SQLSTATES
 from backend.shipments import feed
 from backend.shipments.services.scans_bulk import RecordedMeanwhile, ScanInput, scans_record_bulk
 from backend.shipments.services.unit import UnitOfWork, unit_of_work
@@ -30,7 +31,7 @@ from backend.sync.seqgaps import record_seqs
 log = logging.getLogger(__name__)
 
 RETRIES = 3
-_RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
+_RETRYABLE_SQLSTATES = TRANSIENT_SQLSTATES  # deadlock detected, serialization failure
 
 
 # The ops whose conflicts are judged by event time (services/offline.py), and how many pushes'

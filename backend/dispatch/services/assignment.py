@@ -3,7 +3,7 @@
 Rules, in order (every outcome is an :class:`~backend.dispatch.models.AssignmentDecision`):
 
 1. **Territory owner**: the courier owning the zone whose address prefix matches the job's
-   address (longest prefix wins), else whose postcodes hold a delivery's postcode — if they are
+   address (normalised and compared by administrative division; longest prefix wins), else whose postcodes hold a delivery's postcode — if they are
    on duty and the job fits their route (window, capacity, shift end) by feasible insertion.
 2. **Cheapest feasible insertion** over every on-duty courier of the station.
 3. **Queue**: nobody can take it; the job stays pending, a decision "no feasible courier: queued
@@ -21,8 +21,10 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from backend.common.addresses import matched_length
 from backend.common.errors import DomainError
-from backend.couriers.models import Courier, DutyStatus, Zone
+from backend.common.transient import retry_transient
+from backend.couriers.models import Courier, DutyStatus, Station, Zone
 from backend.dispatch.models import AlertKind, AssignmentDecision, DecisionKind, DecisionRule
 from backend.dispatch.planning.insertion import Insertion, RouteState, cheapest_insertion, route_state
 from backend.dispatch.planning.model import Stop
@@ -50,11 +52,21 @@ class Choice:
 
 
 def territory_of(job: Job) -> Zone | None:
-    """The zone (with an owner) that claims the job's address: longest prefix, then postcode."""
+    """The zone (with an owner) that claims the job's address: longest prefix, then postcode.
+
+    Prefixes are matched on the normalised address, division by division, in the station's own
+    divisions (``backend.common.addresses``): ``杭州市西湖区文二路120号`` is claimed by ``西湖区文二路``.
+    """
     zones = list(
         Zone.objects.filter(station_id=job.station_id, courier__isnull=False).select_related("courier")
     )
-    by_prefix = [(len(p), z.pk, z) for z in zones for p in z.address_prefixes if job.address.startswith(p)]
+    here = Station.objects.filter(pk=job.station_id).values_list("address", flat=True).first() or ""
+    by_prefix = [
+        (n, z.pk, z)
+        for z in zones
+        for p in z.address_prefixes
+        if (n := matched_length(job.address, p, context=here))
+    ]
     if by_prefix:
         return max(by_prefix, key=lambda t: (t[0], -t[1]))[2]
     postcode = job.shipment.recipient_postcode if job.kind == JobKind.DELIVERY else ""
@@ -112,6 +124,7 @@ def choose(stop: Stop | None, zone: Zone | None, days: dict[int, CourierDay]) ->
     )
 
 
+@retry_transient
 def auto_assign(*, job_id: int, ctx: Ctx | None = None, now: datetime | None = None) -> AssignmentDecision:
     """Assign a pending job by the rules above; returns the decision (``courier`` null: queued).
 

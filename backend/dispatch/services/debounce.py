@@ -23,11 +23,12 @@ from datetime import timedelta
 from enum import StrEnum
 
 from celery import signature
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from backend.common.env import env_int
 from backend.common.errors import DomainError
+from backend.common.transient import is_transient
 from backend.couriers.models import Courier
 from backend.dispatch.models import ReplanState
 
@@ -45,6 +46,7 @@ class Tick(StrEnum):
     COALESCED = "coalesced"  # a run was already scheduled; this trigger joins it
     RAN = "ran"
     SKIPPED = "skipped"  # a stale or repeated task: its window was already claimed
+    DEFERRED = "deferred"  # the run lost a deadlock beyond its retries: the next window is open
 
 
 def _lock_state(courier_id: int) -> ReplanState:
@@ -106,4 +108,12 @@ def replan_tick(*, courier_id: int, trigger: str, generation: int | None, urgent
     except DomainError as exc:
         # version_conflict already asked for another run; not_found: the courier is gone.
         log.info("re-plan of courier %s not applied: %s", courier_id, exc.code)
+    except OperationalError as exc:
+        if not is_transient(exc):
+            raise
+        # The window is claimed, so a retry of this task would find nothing to do: open the next
+        # window instead, with the same triggers, so the re-plan is not lost.
+        log.warning("re-plan of courier %s deferred after %s", courier_id, exc)
+        replan_soon(courier_id=courier_id, trigger=", ".join(triggers)[:200])
+        return Tick.DEFERRED
     return Tick.RAN

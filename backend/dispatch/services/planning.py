@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from backend.common.errors import DomainError
+from backend.common.transient import retry_transient
 from backend.couriers.models import Courier
 from backend.couriers.selectors import station_today
 from backend.dispatch.models import AlertKind, DispatchAlert, PlanRun
@@ -27,10 +28,14 @@ from backend.shipments import feed
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
 from backend.shipments.services.planning import job_set_plan
-from backend.shipments.states import JobStatus
+from backend.shipments.snapshots import job_snapshot
+from backend.shipments.states import JobKind, JobStatus
 
 REPLAN_ITERATIONS = 1500  # ~0.3–1 s for a 150-stop courier day; an iteration budget keeps it reproducible
-ETA_WRITE_MIN_S = 60  # an ETA moving by less is not worth a version bump and a feed row to the handheld
+ETA_WRITE_MIN_S = 60  # an ETA moving by less is not worth a plan write and a feed row to the handheld
+# A delivery's ETA moving by at least this much (or appearing) is told to the recipient's page live,
+# in a ``job.eta`` row addressed to the shipment only; smaller moves show on the page's next load.
+PUBLIC_ETA_MIN_S = 300
 THRESHOLD = ReplanThreshold()
 
 
@@ -39,10 +44,10 @@ def route_of(day: CourierDay, order: Sequence[str]) -> RouteEval:
     return evaluate(day.vehicle, [day.stops[s] for s in order], MATRIX, onboard_load(day.vehicle, day.stops))
 
 
-def _eta_changed(old: datetime | None, new: datetime | None) -> bool:
+def _eta_changed(old: datetime | None, new: datetime | None, min_s: int = ETA_WRITE_MIN_S) -> bool:
     if old is None or new is None:
         return old is not new
-    return abs((old - new).total_seconds()) >= ETA_WRITE_MIN_S
+    return abs((old - new).total_seconds()) >= min_s
 
 
 # Every status a job on someone's route can have: what a route writer locks.
@@ -61,15 +66,17 @@ def lock_routes(*, job_ids: Iterable[int] = (), routes: Iterable[tuple[int, date
     query = Q(pk__in=list(job_ids))
     for courier_id, day in set(routes):
         query |= Q(courier_id=courier_id, service_date=day, status__in=ROUTE_STATUSES)
-    rows = Job.objects.select_for_update(of=("self",)).select_related("shipment").filter(query)
+    rows = Job.objects.select_for_update(of=("self",), no_key=True).select_related("shipment").filter(query)
     return {j.pk: j for j in rows.order_by("pk")}
 
 
 def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx) -> int:
     """Write the courier's remaining jobs as ``order`` (located stops) then the unlocated ones.
 
-    Only jobs whose place or ETA changed are written, each with the version read into ``day``.
-    Must run inside a transaction; returns how many jobs were written.
+    Only jobs whose place or ETA changed are written, each checked against the version and plan
+    revision read into ``day`` and bumping only its plan revision; the route is announced in ONE
+    ``route.planned`` change-feed row for the courier (their handheld and the station's board),
+    not a row per job. Must run inside a transaction; returns how many jobs were written.
     """
     assert transaction.get_connection().in_atomic_block, "write_order needs a transaction"
     lock_routes(job_ids=[*(j.pk for j in day.jobs.values()), *(j.pk for j in day.unlocated)])
@@ -77,13 +84,49 @@ def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx) -> int:
     eta: dict[str, datetime | None] = {v.stop_id: day.clock.at(v.arrival) for v in route.visits}
     rows = [(day.jobs[s], seq, eta[s]) for seq, s in enumerate(order)]
     rows += [(job, len(order) + i, None) for i, job in enumerate(day.unlocated)]
-    written = 0
+    written: list[Job] = []
+    customers: list[Job] = []
     for job, seq, new_eta in rows:
         if job.planned_seq == seq and not _eta_changed(job.eta, new_eta):
             continue
-        job_set_plan(job_id=job.pk, planned_seq=seq, eta=new_eta, ctx=ctx, expected_version=job.version)
-        written += 1
-    return written
+        stored = job_set_plan(
+            job_id=job.pk,
+            planned_seq=seq,
+            eta=new_eta,
+            ctx=ctx,
+            expected_version=job.version,
+            expected_plan_revision=job.plan_revision,
+            announce=False,
+        )
+        written.append(stored)
+        if stored.kind == JobKind.DELIVERY and _eta_changed(job.eta, new_eta, PUBLIC_ETA_MIN_S):
+            customers.append(stored)
+    if written:
+        announce_route(day, written)
+    for job in customers:  # the customer's page only (no courier, no station): see PUBLIC_ETA_MIN_S
+        feed.append("job.eta", {"job": job_snapshot(job)}, shipment_id=job.shipment_id, job_id=job.pk)
+    return len(written)
+
+
+def announce_route(day: CourierDay, written: Sequence[Job]) -> None:
+    """One ``route.planned`` row for the courier's jobs whose place or ETA just changed."""
+    payload = {
+        "route": {
+            "courier_id": day.courier.pk,
+            "service_date": day.clock.origin.date().isoformat(),
+            "jobs": [
+                {
+                    "id": j.pk,
+                    "planned_seq": j.planned_seq,
+                    "eta": _iso(j.eta),
+                    "version": j.version,
+                    "plan_revision": j.plan_revision,
+                }
+                for j in sorted(written, key=lambda j: j.pk)
+            ],
+        }
+    }
+    feed.append("route.planned", payload, station_id=day.courier.station_id, courier_id=day.courier.pk)
 
 
 def load_day(courier: Courier, day: date, now: datetime) -> CourierDay:
@@ -116,6 +159,7 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+@retry_transient
 def courier_replan(
     *,
     courier_id: int,
@@ -242,6 +286,7 @@ def _finish(run: PlanRun, diff: dict[str, Any], *, applied: bool, conflict: bool
     return run
 
 
+@retry_transient
 def courier_refresh_etas(
     *, courier_id: int, ctx: Ctx | None = None, now: datetime | None = None
 ) -> tuple[int, bool]:

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.common.errors import DomainError
+from backend.common.transient import retry_transient
 from backend.couriers.models import Courier, DutyStatus
 from backend.dispatch.models import AlertKind, DecisionKind, DecisionRule
 from backend.dispatch.planning.insertion import cheapest_insertion
@@ -130,7 +131,11 @@ def raise_conflicts(conflicts: list[dict[str, object]], total: int) -> None:
 
 def lock_jobs(ids: Iterable[int]) -> dict[int, Job]:
     """Lock the jobs (only the job rows) in pk order, the order every service locks jobs in; by id."""
-    rows = Job.objects.select_for_update(of=("self",)).select_related("shipment").filter(pk__in=list(ids))
+    rows = (
+        Job.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("shipment")
+        .filter(pk__in=list(ids))
+    )
     return {j.pk: j for j in rows.order_by("pk")}
 
 
@@ -176,6 +181,7 @@ def close_gaps(routes: Iterable[tuple[int | None, date]], now: datetime, ctx: Ct
         write_order(cday, cday.remaining, ctx)
 
 
+@retry_transient
 def job_reassign(
     *,
     job_id: int,
@@ -241,6 +247,7 @@ def job_reassign(
     )
 
 
+@retry_transient
 def reassign_jobs(
     *, jobs: Sequence[JobVersion], to_courier_id: int, reason: str, ctx: Ctx, now: datetime | None = None
 ) -> tuple[list[Job], list[int]]:
@@ -277,8 +284,8 @@ def reassign_jobs(
         ]
         raise_conflicts(conflicts, len(jobs))
         at_risk: list[int] = []
-        # The versions were checked above under the locks; the moves below bump the versions of
-        # the other jobs of the same routes, so each move is not checked against them again.
+        # The versions were checked above under the locks, held until commit; each move below is
+        # part of that one checked decision, so it is not checked against them again.
         for job in sorted(locked.values(), key=_tightest_first(now)):
             moved = job_reassign(job_id=job.pk, to_courier_id=to.pk, reason=reason, ctx=ctx, now=now)
             if moved.at_risk:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.common.errors import DomainError
+from backend.common.transient import retry_transient
 from backend.couriers.models import Station
 from backend.couriers.selectors import station_today
 from backend.dispatch.models import AlertKind, DecisionKind, DecisionRule, PlanRun
@@ -48,6 +49,7 @@ def _fresh(day: CourierDay) -> bool:
     return untouched and v.start_time < v.shift_end
 
 
+@retry_transient
 def station_plan(
     *,
     station_id: int,

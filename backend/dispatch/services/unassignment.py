@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from django.db import transaction
 
 from backend.common.errors import DomainError
+from backend.common.transient import retry_transient
 from backend.dispatch.models import DecisionKind, DecisionRule
 from backend.dispatch.services.audit import decision_record
 from backend.dispatch.services.planning import lock_routes
@@ -49,6 +50,7 @@ def _conflict(job: Job | None, job_id: int, version: int) -> dict[str, object] |
     return None
 
 
+@retry_transient
 def unassign_jobs(*, jobs: Sequence[JobVersion], reason: str, ctx: Ctx) -> list[Job]:
     """Put ``jobs`` (each with the version the supervisor saw) back in the queue; see the module doc.
 

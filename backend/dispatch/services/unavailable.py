@@ -32,6 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.common.errors import DomainError
+from backend.common.transient import retry_transient
 from backend.couriers.models import DutyStatus
 from backend.couriers.selectors import station_today
 from backend.couriers.services import courier_set_duty
@@ -149,6 +150,7 @@ def _state(day: CourierDay, order: list[str]) -> RouteState:
     )
 
 
+@retry_transient
 def courier_unavailable_apply(
     *,
     courier_id: int,
@@ -220,8 +222,8 @@ def courier_unavailable_apply(
 
 
 def _apply_move(m: Move, prev: int | None, reason: str, ctx: Ctx, now: datetime) -> None:
-    # Versions were checked above under the locks; the moves bump the versions of the jobs still
-    # on the courier's route (each move closes its gap), so none is checked again here.
+    # Versions were checked above under the locks, all of them held since; each move is one
+    # person's decision already checked, so none is checked again here.
     if m.to_courier_id is not None:
         job_reassign(
             job_id=m.job_id,

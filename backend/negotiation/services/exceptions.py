@@ -17,7 +17,7 @@ from backend.common.errors import DomainError
 from backend.negotiation.models import Negotiation, PickupHold, SupervisorException
 from backend.negotiation.services.recording import record
 from backend.negotiation.states import Decision, ExceptionKind
-from backend.shipments import transitions
+from backend.shipments import feed, transitions
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
 from backend.shipments.services import job_cancel, shipment_transition
@@ -82,6 +82,14 @@ def supervisor_exception_resolve(
             requested=decision,
         )
     accept = decision == Decision.ACCEPT
+    with feed.batch_joined():  # several services' feed rows: the counter lock last, once
+        _resolve(job, exc, ctx, accept, decision, reason, now)
+    return exc
+
+
+def _resolve(
+    job: Job, exc: SupervisorException, ctx: Ctx, accept: bool, decision: str, reason: str, now: datetime
+) -> None:
     if exc.kind == ExceptionKind.RETURN_PENDING:
         _return(job, ctx, accept, reason)
     elif exc.kind == ExceptionKind.REDIRECT_OUTSIDE_AREA:
@@ -103,7 +111,6 @@ def supervisor_exception_resolve(
             now,
             {"exception": exc.pk, "kind": exc.kind, "decision": decision, "reason": exc.resolution_reason},
         )
-    return exc
 
 
 def _retry(job: Job, ctx: Ctx, why: str, reason: str) -> None:

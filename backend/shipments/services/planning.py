@@ -14,7 +14,7 @@ from backend.shipments.services.recording import (
     feed_job,
     lock_job,
     require_station_staff,
-    save_job,
+    save_job_plan,
 )
 from backend.shipments.states import JobStatus
 
@@ -30,13 +30,22 @@ def job_set_plan(
     eta: datetime | None,
     ctx: Ctx,
     expected_version: int | None = None,
+    expected_plan_revision: int | None = None,
+    announce: bool = True,
 ) -> Job:
     """Set (or clear, with ``None``) a job's place in its courier's route and its expected arrival.
 
-    Locks the job, bumps its version and appends one ``job.planned`` change-feed row, so handhelds
-    reorder their list. A plan change is not a change of the shipment's status, so it writes NO
-    TrackingEvent: the public history shows what happened to the parcel, not how routes were drawn.
-    Note that ``job_assign``/``job_unassign`` clear the plan; plan after assigning.
+    Locks the job and bumps its ``plan_revision`` — not its ``version``: the plan is the planner's,
+    and a supervisor's edit made with the version they read must not fail because a background
+    re-plan moved an ETA meanwhile. The planner's own checks are the other way round: a plan
+    computed from a job that a person changed since (``expected_version``) or that another plan
+    rewrote since (``expected_plan_revision``) is refused with ``version_conflict``.
+
+    Appends one ``job.planned`` change-feed row, so handhelds reorder their list, unless
+    ``announce`` is false: the dispatch route writer announces a whole route in one
+    ``route.planned`` row instead. A plan change is not a change of the shipment's status, so it
+    writes NO TrackingEvent: the public history shows what happened to the parcel, not how routes
+    were drawn. Note that ``job_assign``/``job_unassign`` clear the plan; plan after assigning.
     """
     if planned_seq is not None and (isinstance(planned_seq, bool) or planned_seq < 0):
         raise DomainError("invalid", "planned_seq must be a whole number ≥ 0", field="planned_seq")
@@ -45,6 +54,13 @@ def job_set_plan(
     job = lock_job(job_id)
     require_station_staff(ctx, job.station_id)
     check_version(job, expected_version)
+    if expected_plan_revision is not None and expected_plan_revision != job.plan_revision:
+        raise DomainError(
+            "version_conflict",
+            f"job {job.pk} was re-planned since (plan revision {expected_plan_revision}, now {job.plan_revision})",
+            current_version=job.version,
+            current_status=job.status,
+        )
     if job.status in _CLOSED:
         raise DomainError(
             "invalid_transition",
@@ -55,6 +71,7 @@ def job_set_plan(
         )
     job.planned_seq = planned_seq
     job.eta = eta
-    save_job(job, ["planned_seq", "eta"])
-    feed_job("job.planned", job)
+    save_job_plan(job, ["planned_seq", "eta"])
+    if announce:
+        feed_job("job.planned", job)
     return job

@@ -36,8 +36,8 @@ def lock_job(job_id: int) -> Job:
 
 
 def lock_shipment(*, shipment_id: int | None = None, tracking_no: str | None = None) -> Shipment:
-    """``SELECT … FOR UPDATE`` one shipment by id or tracking number, or ``not_found``."""
-    qs = Shipment.objects.select_for_update()
+    """``SELECT … FOR NO KEY UPDATE`` one shipment by id or tracking number, or ``not_found``."""
+    qs = Shipment.objects.select_for_update(no_key=True)
     try:
         return qs.get(pk=shipment_id) if shipment_id is not None else qs.get(tracking_no=tracking_no)
     except Shipment.DoesNotExist:
@@ -140,6 +140,13 @@ def save_job(job: Job, fields: list[str]) -> None:
     """Save these fields of a locked job and bump its version (noted instead inside a unit of work)."""
     job.version += 1
     _save(job, [*fields, "version", "updated_at"])
+
+
+def save_job_plan(job: Job, fields: list[str]) -> None:
+    """Save a locked job's plan fields and bump its ``plan_revision``, not its version: a plan is
+    the planner's, and a person who read the job's version may still act on it."""
+    job.plan_revision += 1
+    _save(job, [*fields, "plan_revision", "updated_at"])
 
 
 def save_shipment(shipment: Shipment, fields: list[str]) -> None:

@@ -197,7 +197,7 @@ def _lock_shipments(numbers: set[str]) -> dict[str, Any]:
     ``holder``, the courier holding its open job (to whom ``recording.feed_shipment`` also addresses
     the row; the latest job wins, as there)."""
     if connection.vendor != "postgresql":
-        qs = Shipment.objects.select_for_update().filter(tracking_no__in=numbers).order_by("pk")
+        qs = Shipment.objects.select_for_update(no_key=True).filter(tracking_no__in=numbers).order_by("pk")
         locked = {sh.tracking_no: sh for sh in qs.only("id", "tracking_no", "status", "station_id")}
         open_jobs = Job.objects.filter(
             shipment__in=locked.values(), status__in=JOB_OPEN, courier__isnull=False

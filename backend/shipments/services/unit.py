@@ -38,7 +38,7 @@ _active = threading.local()
 def jobs_locked_with_shipments() -> QuerySet[Job]:
     """Jobs with their shipments, both rows locked in one statement, the job's first (the executor
     locks a joined row's tables in the order the query names them). ``lock_job`` and ``preload``."""
-    return Job.objects.select_for_update(of=("self", "shipment")).select_related("shipment")
+    return Job.objects.select_for_update(of=("self", "shipment"), no_key=True).select_related("shipment")
 
 
 @dataclass

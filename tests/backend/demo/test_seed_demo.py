@@ -116,7 +116,8 @@ def test_history_is_what_the_services_write() -> None:
     for job in Job.objects.all():
         steps = TrackingEvent.objects.filter(job=job).exclude(kind="created").count()
         plans = FeedEntry.objects.filter(job=job, kind="job.planned").count()
-        assert job.version == 1 + steps + plans, job.pk
+        # A plan bumps the job's plan revision, not its version (a person's token: docs/api.md).
+        assert (job.version, job.plan_revision) == (1 + steps, plans), job.pk
         assert plans == (1 if job.planned_seq is not None else 0)
     delivered = Job.objects.filter(kind="delivery", status=JobStatus.COMPLETED)
     assert delivered.exists()

@@ -222,3 +222,49 @@ def test_a_new_courier_of_another_station_is_never_a_candidate(
     make_courier(other_station)
     job = job_at(station, supervisor.ctx, 1.0)
     assert auto_assign(job_id=job.pk, now=NOW).courier_id is None
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["杭州市西湖区文二路120号", "浙江省杭州市西湖区文二路120号", "西湖区 文二路１２０号", "文二路120号"],
+)
+def test_a_territory_claims_an_address_that_names_its_city_or_province(
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    other_courier: tuple[Courier, Person],
+    address: str,
+) -> None:
+    # The zone's prefix starts at the district; the seed's and most labels' addresses at the city.
+    owner, other = courier[0], other_courier[0]
+    zone_create(
+        station_id=station.pk,
+        code="Z2",
+        name="文二路",
+        address_prefixes=["西湖区文二路"],
+        postcodes=[],
+        courier_id=owner.pk,
+    )
+    given_to(job_at(station, supervisor.ctx, 3.0, address="杭州市西湖区文一路9号"), other, supervisor.ctx)
+    job = job_at(station, supervisor.ctx, 3.0, address=address)
+
+    decision = auto_assign(job_id=job.pk, now=NOW)
+
+    assert (decision.courier_id, decision.rule) == (owner.pk, DecisionRule.TERRITORY)
+    assert decision.reason.startswith("territory owner (Z2)")
+
+
+def test_a_territory_of_another_district_does_not_claim_the_address(
+    station: Station, supervisor: Person, courier: tuple[Courier, Person]
+) -> None:
+    zone_create(
+        station_id=station.pk,
+        code="Z3",
+        name="上城区文二路",
+        address_prefixes=["上城区文二路"],
+        postcodes=[],
+        courier_id=courier[0].pk,
+    )
+    job = job_at(station, supervisor.ctx, 3.0, address="杭州市西湖区文二路120号")
+
+    assert auto_assign(job_id=job.pk, now=NOW).rule != DecisionRule.TERRITORY

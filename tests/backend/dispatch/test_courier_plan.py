@@ -52,8 +52,9 @@ def test_a_replan_inserts_unplanned_jobs_and_writes_places_and_etas(
     assert [round((e - at(8, 0)).total_seconds() / 60, 1) for e in etas] == [5.2, 13.4, 21.6]  # type: ignore[operator]
     change = run.diff["eta"][str(jobs[1].pk)]
     assert (change["old"], datetime.fromisoformat(change["new"])) == (None, etas[1])
-    # a plan is not a parcel event: feed rows for the handheld, no tracking event
-    assert FeedEntry.objects.filter(kind="job.planned", job_id=jobs[1].pk).count() == 1
+    # a plan is not a parcel event: one feed row for the route (handheld, board), no tracking event
+    route = FeedEntry.objects.get(kind="route.planned", courier_id=courier[0].pk).payload["route"]
+    assert jobs[1].pk in [j["id"] for j in route["jobs"]]
     assert not TrackingEvent.objects.filter(job_id=jobs[1].pk, kind="job_planned").exists()
 
 
@@ -62,12 +63,12 @@ def test_no_gain_no_change_a_second_replan_writes_nothing(
 ) -> None:
     jobs = line_east(station, supervisor, courier[0], [1.0, 2.0, 3.0])
     courier_replan(courier_id=courier[0].pk, trigger="first", now=BEFORE_SHIFT)
-    versions = [refresh(j).version for j in jobs]
+    revisions = [refresh(j).plan_revision for j in jobs]
 
     run = courier_replan(courier_id=courier[0].pk, trigger="second", now=BEFORE_SHIFT)
 
     assert (run.outcome, run.jobs_written, run.diff["moved"]) == (PlanRun.Outcome.UNCHANGED, 0, [])
-    assert [refresh(j).version for j in jobs] == versions
+    assert [refresh(j).plan_revision for j in jobs] == revisions
 
 
 def test_a_small_gain_below_the_threshold_keeps_the_current_order(

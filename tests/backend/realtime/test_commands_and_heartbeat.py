@@ -42,7 +42,7 @@ async def test_reassign_over_the_socket_is_the_reassignment_service(
     await sup.send({"type": "job.reassign", "id": 7, "payload": command})
     replies = await sup.drain()
     # The same service as POST /reassignments: the move, then the job's place in y's route.
-    assert sorted(_types(replies)) == ["command.ok", "job.assigned", "job.planned"]
+    assert sorted(_types(replies)) == ["command.ok", "job.assigned", "route.planned"]
     ok = next(m for m in replies if m["type"] == "command.ok")
     moved = await run(Job.objects.get)(pk=job.pk)
     assert ok["payload"] == {
@@ -52,7 +52,7 @@ async def test_reassign_over_the_socket_is_the_reassignment_service(
     }
     assert moved.courier_id == y.pk
     assert _types(await xs.drain()) == ["job.revoked"]
-    assert _types(await ys.drain()) == ["job.assigned", "job.planned"]
+    assert _types(await ys.drain()) == ["job.assigned", "route.planned"]
     for sock in (xs, ys, sup):
         await sock.close()
 

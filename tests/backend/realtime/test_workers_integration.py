@@ -139,8 +139,8 @@ async def test_a_change_committed_on_one_worker_reaches_a_socket_on_the_other_an
     while replay[-1]["type"] != "session.ready":
         replay.append(await _next(back))
     assert replay[-1]["payload"]["replayed"] == len(replay) - 1
-    # A reassignment also places the job in the route (job.planned rows); the moves are what matter here.
-    replay = [m for m in replay if m["type"] != "job.planned"]
+    # A reassignment also places the job in the route (route.planned rows); the moves are what matter here.
+    replay = [m for m in replay if m["type"] != "route.planned"]
     assert [
         (m["type"], m["payload"].get("job", {}).get("id", m["payload"].get("job_id"))) for m in replay
     ] == [
@@ -193,7 +193,7 @@ async def test_hundreds_of_sockets_connect_at_once_and_all_receive(any_layer_wor
     assert [m["type"] for m in received[0] if m["type"] == "command.ok"] == ["command.ok"]
     received[0] = [m for m in received[0] if m["type"] != "command.ok"]
     station_types = [
-        [m["type"] for m in got if m["type"] != "job.planned"]  # its place in the route
+        [m["type"] for m in got if m["type"] != "route.planned"]  # its place in the route
         for i, got in enumerate(received)
         if i % 2 == 0
     ]

@@ -19,7 +19,7 @@ ETA = datetime(2026, 11, 24, 2, 30, tzinfo=UTC)
 
 
 @pytest.mark.django_db
-def test_it_sets_the_plan_bumps_the_version_and_appends_one_feed_row(
+def test_it_sets_the_plan_bumps_the_plan_revision_not_the_version_and_appends_one_feed_row(
     station: Station, supervisor: Person, courier: tuple[Courier, Person], make_jobs: Callable[..., list[Job]]
 ) -> None:
     c, _ = courier
@@ -29,8 +29,9 @@ def test_it_sets_the_plan_bumps_the_version_and_appends_one_feed_row(
     with_plan = job_set_plan(job_id=job.pk, planned_seq=3, eta=ETA, ctx=supervisor.ctx)
 
     stored = Job.objects.get(pk=job.pk)
-    assert (stored.planned_seq, stored.eta, stored.version) == (3, ETA, job.version + 1)
-    assert with_plan.version == stored.version
+    # The version is a person's concurrency token: a plan leaves it alone (docs/api.md).
+    assert (stored.planned_seq, stored.eta, stored.version) == (3, ETA, job.version)
+    assert (with_plan.plan_revision, stored.plan_revision) == (job.plan_revision + 1,) * 2
     assert TrackingEvent.objects.count() == events
     entry = FeedEntry.objects.get(job=job, kind="job.planned")
     assert FeedEntry.objects.count() == feed + 1
@@ -45,6 +46,7 @@ def test_it_sets_the_plan_bumps_the_version_and_appends_one_feed_row(
         ({"planned_seq": -1}, "invalid"),
         ({"eta": datetime(2026, 11, 24, 10, 0)}, "invalid"),  # noqa: DTZ001
         ({"expected_version": 99}, "version_conflict"),
+        ({"expected_plan_revision": 99}, "version_conflict"),  # another plan rewrote it meanwhile
     ],
 )
 def test_it_refuses_bad_plans(
@@ -55,7 +57,8 @@ def test_it_refuses_bad_plans(
     with pytest.raises(DomainError) as exc:
         job_set_plan(**args)  # type: ignore[arg-type]
     assert exc.value.code == code
-    assert Job.objects.get(pk=job.pk).version == job.version
+    stored = Job.objects.get(pk=job.pk)
+    assert (stored.version, stored.plan_revision) == (job.version, job.plan_revision)
 
 
 @pytest.mark.django_db

@@ -3,7 +3,8 @@
  * The server renders every card and lane head; this script only moves them. A feed message names a
  * job; the job's card and all lane heads are fetched again, re-rendered by the same templates (one
  * source for labels, masking and flags), at most FLUSH_MS apart, so a storm of job.planned
- * messages costs a few requests a second, not one per message. A drop onto a courier asks for a
+ * messages (or a route.planned naming a whole route's jobs) costs a few requests a second, not one
+ * per message. A drop onto a courier asks for a
  * reason and posts to the reassign view, which calls the one reassignment service.
  */
 (function () {
@@ -184,6 +185,7 @@
       if (m.type === "session.ready") { live.dataset.state = "live"; live.textContent = live.dataset.live; }
       else if (m.type === "ping") { ws.send(JSON.stringify({type: "pong", cursor: cursor})); }
       else if (p.job) { refresh([p.job.id]); }
+      else if (p.route) { refresh(p.route.jobs.map(function (j) { return j.id; })); }
       else if (p.job_id) { refresh([p.job_id]); }
       else if (m.type.indexOf("shipment.") === 0) {
         var tn = p.tracking_no || (p.shipment && p.shipment.tracking_no);
