@@ -38,7 +38,19 @@ LABEL = LabelData(
     piece_count=3,
 )
 # The last four digits too: public tracking asks for them, so the box must not give them away.
-PRIVATE = ["张三", "13812345678", "5678", "1111", "****5678", "欧阳娜娜", "0000-1111", "深南大道", "10000", "建国路", "1801"]
+PRIVATE = [
+    "张三",
+    "13812345678",
+    "5678",
+    "1111",
+    "****5678",
+    "欧阳娜娜",
+    "0000-1111",
+    "深南大道",
+    "10000",
+    "建国路",
+    "1801",
+]
 
 
 def decoded(image: Image.Image) -> dict[str, str]:
