@@ -236,6 +236,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "negotiation-morning-prompts": {"task": "negotiation.morning_prompts", "schedule": 180.0},
     # Messages a lost task left queued, and retries past their back-off (docs/negotiation.md).
     "notify-send-due": {"task": "notify.send_due", "schedule": 60.0},
+    # Uploads left unfinished past PARCELRUN_UPLOAD_ABANDON_HOURS (docs/sync-protocol.md).
+    "sync-expire-uploads": {"task": "sync.expire_abandoned_uploads", "schedule": 3600.0},
 }
 
 # Domain knobs.
@@ -266,6 +268,11 @@ if NOTIFY_BACKEND == "webhook" and not (NOTIFY_WEBHOOK_URL and NOTIFY_WEBHOOK_SE
 # The console's exceptions queue (docs/console.md): a parcel in our hands with no scan for this
 # long is stale; an on-duty courier silent this long is offline; closed facts shown this far back.
 PARCELRUN_STALE_PARCEL_HOURS = env_int("STALE_PARCEL_HOURS", 24)
+# Attachments (docs/sync-protocol.md): bytes a user may have announced and not finished, how long an
+# idle upload is kept, and how long a proof may wait for its image before the supervisor is told.
+PARCELRUN_UPLOAD_QUOTA_BYTES = env_int("UPLOAD_QUOTA_BYTES", 32 * 1024 * 1024)
+PARCELRUN_UPLOAD_ABANDON_HOURS = env_int("UPLOAD_ABANDON_HOURS", 24)
+PARCELRUN_PROOF_MEDIA_HOURS = env_int("PROOF_MEDIA_HOURS", 6)
 PARCELRUN_COURIER_OFFLINE_MINUTES = env_int("COURIER_OFFLINE_MINUTES", 10)
 PARCELRUN_EXCEPTION_LOOKBACK_HOURS = env_int("EXCEPTION_LOOKBACK_HOURS", 48)
 # The console's map draws the station's own data with no tile layer (a closed network has no tile
