@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so the latency it records covers every other middleware (docs/operations.md, "Metrics").
+    "backend.monitoring.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (vendored JavaScript, Swagger UI) from the app itself: stations run on closed networks.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -268,6 +270,9 @@ if NOTIFY_BACKEND == "webhook" and not (NOTIFY_WEBHOOK_URL and NOTIFY_WEBHOOK_SE
 # The console's exceptions queue (docs/console.md): a parcel in our hands with no scan for this
 # long is stale; an on-duty courier silent this long is offline; closed facts shown this far back.
 PARCELRUN_STALE_PARCEL_HOURS = env_int("STALE_PARCEL_HOURS", 24)
+# GET /metrics (docs/operations.md): with a token, "Authorization: Bearer <token>"; without one,
+# loopback clients outside production only.
+PARCELRUN_METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 # Attachments (docs/sync-protocol.md): bytes a user may have announced and not finished, how long an
 # idle upload is kept, and how long a proof may wait for its image before the supervisor is told.
 PARCELRUN_UPLOAD_QUOTA_BYTES = env_int("UPLOAD_QUOTA_BYTES", 32 * 1024 * 1024)
@@ -297,7 +302,7 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     # Probes come from inside the host (plain HTTP, no proxy header): a redirect would fail them.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
