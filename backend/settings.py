@@ -222,7 +222,13 @@ else:
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_TASK_ACKS_LATE = False
+# Late ack: a task whose worker dies (killed, out of memory, a deploy) is delivered again, so no
+# task is lost half-way; every task is idempotent and commits its effect in one transaction, so
+# the second run finishes what the first rolled back (tests/backend/test_celery_kill.py). A
+# task running longer than the broker's visibility timeout would be delivered twice: the time
+# limit (300 s) is below it (600 s).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
