@@ -151,7 +151,7 @@ class AttachmentBeginApi(APIView):
     @extend_schema(
         operation_id="sync_attachment_begin",
         request=BeginInputSerializer,
-        responses={200: AttachmentOutput, **error_responses(400, 401, 403, 409, 413, 415)},
+        responses={200: AttachmentOutput, **error_responses(400, 401, 403, 413, 415)},
     )
     def post(self, request: Request) -> HttpResponse:
         data = self.BeginInputSerializer(data=request.data)

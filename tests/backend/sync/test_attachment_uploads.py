@@ -74,7 +74,7 @@ def test_bytes_in_progress_are_bounded_per_user(station, courier, settings) -> N
     assert begin(me).status_code == 200
     second = hashlib.sha256(b"second").hexdigest()
     refused = begin(me, size=200, sha=second)
-    assert (refused.status_code, refused.json()["code"]) == (409, "attachment_quota_exceeded")
+    assert (refused.status_code, refused.json()["code"]) == (413, "attachment_quota_exceeded")
     assert refused.json()["details"] == {"in_progress": len(PNG), "quota": len(PNG) + 100}
     assert begin(other, size=200, sha=second).status_code == 200  # the quota is per user
     assert put(me, 0, PNG).json()["complete"] is True
