@@ -10,6 +10,7 @@ needs the token). Anyone else gets the same 404 as an unknown URL: the endpoint 
 
 from __future__ import annotations
 
+import atexit
 import hmac
 import os
 import time
@@ -91,6 +92,11 @@ def _registry() -> CollectorRegistry:
         return registry
     return REGISTRY
 
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # A process that exits takes its open-socket gauge with it ("livesum" counts live processes:
+    # prometheus-client forgets a process's gauges only when told it is gone).
+    atexit.register(multiprocess.mark_process_dead, os.getpid())
 
 _queue_registry = CollectorRegistry()
 _queue_registry.register(QueueDepthCollector())
