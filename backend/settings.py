@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so the latency it records covers every other middleware (docs/operations.md, "Metrics").
+    "backend.monitoring.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (vendored JavaScript, Swagger UI) from the app itself: stations run on closed networks.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -224,7 +226,13 @@ else:
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_TASK_ACKS_LATE = False
+# Late ack: a task whose worker dies (killed, out of memory, a deploy) is delivered again, so no
+# task is lost half-way; every task is idempotent and commits its effect in one transaction, so
+# the second run finishes what the first rolled back (tests/backend/test_celery_kill.py). A
+# task running longer than the broker's visibility timeout would be delivered twice: the time
+# limit (300 s) is below it (600 s).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
@@ -240,6 +248,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "negotiation-morning-prompts": {"task": "negotiation.morning_prompts", "schedule": 180.0},
     # Messages a lost task left queued, and retries past their back-off (docs/negotiation.md).
     "notify-send-due": {"task": "notify.send_due", "schedule": 60.0},
+    # Uploads left unfinished past PARCELRUN_UPLOAD_ABANDON_HOURS (docs/sync-protocol.md).
+    "sync-expire-uploads": {"task": "sync.expire_abandoned_uploads", "schedule": 3600.0},
 }
 
 # Domain knobs.
@@ -270,6 +280,14 @@ if NOTIFY_BACKEND == "webhook" and not (NOTIFY_WEBHOOK_URL and NOTIFY_WEBHOOK_SE
 # The console's exceptions queue (docs/console.md): a parcel in our hands with no scan for this
 # long is stale; an on-duty courier silent this long is offline; closed facts shown this far back.
 PARCELRUN_STALE_PARCEL_HOURS = env_int("STALE_PARCEL_HOURS", 24)
+# GET /metrics (docs/operations.md): with a token, "Authorization: Bearer <token>"; without one,
+# loopback clients outside production only.
+PARCELRUN_METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# Attachments (docs/sync-protocol.md): bytes a user may have announced and not finished, how long an
+# idle upload is kept, and how long a proof may wait for its image before the supervisor is told.
+PARCELRUN_UPLOAD_QUOTA_BYTES = env_int("UPLOAD_QUOTA_BYTES", 32 * 1024 * 1024)
+PARCELRUN_UPLOAD_ABANDON_HOURS = env_int("UPLOAD_ABANDON_HOURS", 24)
+PARCELRUN_PROOF_MEDIA_HOURS = env_int("PROOF_MEDIA_HOURS", 6)
 PARCELRUN_COURIER_OFFLINE_MINUTES = env_int("COURIER_OFFLINE_MINUTES", 10)
 PARCELRUN_EXCEPTION_LOOKBACK_HOURS = env_int("EXCEPTION_LOOKBACK_HOURS", 48)
 # The console's map draws the station's own data with no tile layer (a closed network has no tile
@@ -294,7 +312,7 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     # Probes come from inside the host (plain HTTP, no proxy header): a redirect would fail them.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)

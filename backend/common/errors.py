@@ -61,6 +61,7 @@ STATUS: dict[str, int] = {
     "wrong_device": 403,
     "payload_too_large": 413,
     "attachment_too_large": 413,
+    "attachment_quota_exceeded": 413,
     "attachment_type_not_allowed": 415,
     "attachment_offset_mismatch": 409,
     "attachment_hash_mismatch": 422,

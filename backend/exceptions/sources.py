@@ -29,6 +29,7 @@ from backend.shipments.models import DeliveryAttempt, Job, Shipment, TrackingEve
 from backend.shipments.selectors import offline_conflicts_open
 from backend.shipments.states import EventKind, JobStatus, ReasonCode, ShipmentStatus
 from backend.sync.models import AppliedOp, DeviceState, Outcome
+from backend.sync.selectors import proofs_awaiting_media
 
 # Statuses in which a parcel is in our hands and should keep being scanned.
 IN_HAND = (
@@ -349,6 +350,30 @@ def offline_conflicts(station: Station, now: datetime, cfg: QueueSettings) -> li
     ]
 
 
+def proofs_without_media(station: Station, now: datetime, cfg: QueueSettings) -> list[ExceptionItem]:
+    """A completed job whose proof names a signature or photo that has not arrived
+    ``PARCELRUN_PROOF_MEDIA_HOURS`` after the op named it: the delivery stands on a hash alone."""
+    named_before = now - timedelta(hours=settings.PARCELRUN_PROOF_MEDIA_HOURS)
+    missing = proofs_awaiting_media(station_id=station.pk, named_before=named_before)
+    jobs = Job.objects.filter(pk__in=list(missing)).select_related("shipment", "courier").order_by("pk")
+    return [
+        ExceptionItem(
+            kind=ExceptionKind.PROOF_MEDIA_MISSING,
+            subject=f"proof_media:{job.pk}",
+            since=named_before,
+            detail=_("%(n)s proof image(s) never arrived: %(shas)s")
+            % {"n": len(missing[job.pk]), "shas": ", ".join(s[:12] for s in missing[job.pk])},
+            shipment_id=job.shipment_id,
+            tracking_no=job.shipment.tracking_no,
+            job_id=job.pk,
+            courier_id=job.courier_id,
+            courier_name=job.courier.name if job.courier else "",
+            actions=(Action.OPEN_SHIPMENT,),
+        )
+        for job in jobs
+    ]
+
+
 # source → the kinds it yields (a resolution re-runs only the sources of its kind).
 SOURCES: dict[Source, tuple[str, ...]] = {
     failed_attempts: (ExceptionKind.FAILED_ATTEMPT, ExceptionKind.DAMAGED_OR_LOST),
@@ -359,4 +384,5 @@ SOURCES: dict[Source, tuple[str, ...]] = {
     couriers_offline: (ExceptionKind.COURIER_OFFLINE,),
     rejected_sync_ops: (ExceptionKind.SYNC_REJECTED,),
     offline_conflicts: (ExceptionKind.OFFLINE_CONFLICT,),
+    proofs_without_media: (ExceptionKind.PROOF_MEDIA_MISSING,),
 }

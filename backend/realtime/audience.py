@@ -3,8 +3,10 @@
 This is the whole filtering policy of the live feeds, kept apart from the consumer so it can be
 read (and tested) in one place:
 
-* courier feed: rows of jobs assigned to the courier, as they are (a negotiation in the handheld's
-  shape, without the customer's pickup code); a row that moved a job *away*
+* courier feed: rows of jobs assigned to the courier, with the side of the shipment the job needs
+  (a delivery: the recipient; a pickup: the sender, and the recipient as the label prints it;
+  shipments/courier_view.py), a negotiation in the handheld's shape, without the customer's
+  pickup code; a row that moved a job *away*
   from the courier (``prev_courier_id`` is them, ``courier_id`` is not) becomes ``job.revoked``
   with the job id only, because the job is no longer theirs to see;
 * station feed: every row of the station, as it is (supervisors see full data);
@@ -24,6 +26,7 @@ from backend.accounts.roles import Principal
 from backend.broadcast.envelope import courier_group, envelope, shipment_group, station_group
 from backend.negotiation.snapshots import negotiation_courier_view
 from backend.realtime.selectors import Feed, FeedRow
+from backend.shipments.courier_view import courier_job, courier_shipment
 from parcelkit.rules.privacy import mask_name, mask_phone
 
 # Ephemeral (not change-feed) message types each feed may forward from its group.
@@ -67,6 +70,8 @@ class Audience:
             return _revoked_json(row)
         if self.feed == "courier" and "negotiation" in row.payload:
             return _courier_negotiation_json(row)
+        if self.feed == "courier" and ("job" in row.payload or "shipment" in row.payload):
+            return _courier_json(row)
         if self.feed == "shipment":
             return _public_json(row)
         return row.plain_json
@@ -94,6 +99,23 @@ def _courier_negotiation_json(row: FeedRow) -> str:
     if cached is None:
         payload = {"negotiation": negotiation_courier_view(row.payload["negotiation"])}
         cached = row.__dict__["_courier"] = json.dumps(
+            envelope(row.kind, row.cursor, row.at, payload), ensure_ascii=False
+        )
+    return str(cached)
+
+
+def _courier_json(row: FeedRow) -> str:
+    """A job or shipment change as its courier sees it: the side of the shipment their job needs
+    (shipments/courier_view.py; the same view as the sync pull and the REST job outputs)."""
+    cached = row.__dict__.get("_courier_view")
+    if cached is None:
+        payload = dict(row.payload)
+        if "job" in payload:
+            payload["job"] = courier_job(payload["job"])
+        else:
+            kind = (payload.get("carrier_job") or {}).get("kind")
+            payload["shipment"] = courier_shipment(payload["shipment"], [kind] if kind else [])
+        cached = row.__dict__["_courier_view"] = json.dumps(
             envelope(row.kind, row.cursor, row.at, payload), ensure_ascii=False
         )
     return str(cached)

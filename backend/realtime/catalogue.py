@@ -15,7 +15,16 @@ from __future__ import annotations
 import types
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, TypedDict, Union, get_args, get_origin, get_type_hints, is_typeddict
+from typing import (
+    Any,
+    Literal,
+    TypedDict,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+    is_typeddict,
+)
 
 from backend.broadcast.envelope import ENVELOPE_VERSION
 
@@ -160,7 +169,18 @@ class NegotiationPayload(TypedDict):
     negotiation: NegotiationSnapshot | CourierNegotiation
 
 
-class ShipmentPayload(TypedDict):
+class CarrierJob(TypedDict):
+    id: int
+    kind: str
+
+
+class _ShipmentPayloadOptional(TypedDict, total=False):
+    # The open job that carries the shipment (absent when none is held): its kind says which side
+    # of the shipment its courier sees (shipments/courier_view.py).
+    carrier_job: CarrierJob
+
+
+class ShipmentPayload(_ShipmentPayloadOptional):
     shipment: ShipmentSnapshot
 
 

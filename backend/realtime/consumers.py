@@ -34,6 +34,7 @@ from backend.accounts.selectors import token_is_live
 from backend.accounts.sockets import token_group
 from backend.broadcast.envelope import envelope
 from backend.common.errors import DomainError
+from backend.common.metrics import FEED_LAG, OPEN_SOCKETS
 from backend.realtime import auth, token_sockets
 from backend.realtime.audience import LIVE_TYPES, Audience
 from backend.realtime.codes import ERROR_CODE, Close, Refusal
@@ -66,6 +67,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
         self._heard_at = time.monotonic()
         self._heartbeat: asyncio.Task[None] | None = None
         self._counted: int | None = None  # the token whose socket count this socket holds
+        self._open_counted = False  # counted in parcelrun_websockets_open
         # Accept first: a close code can only be sent on an open socket (a refused handshake is a bare 403).
         await self.accept()
         try:
@@ -83,6 +85,8 @@ class FeedConsumer(AsyncWebsocketConsumer):
             if audience.token_id is not None:
                 await self.channel_layer.group_add(token_group(audience.token_id), self.channel_name)
             self.audience = audience
+            OPEN_SOCKETS.labels(feed=self.feed).inc()
+            self._open_counted = True
             await process_tail()  # exists before our position is taken, so we never start below its floor
             replayed = await self._start_at(cursor)
         except Refusal as refusal:
@@ -144,6 +148,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
         if text is None:
             return
         await self.send(text_data=text)
+        FEED_LAG.labels(feed=self.feed).observe(max(0.0, time.time() - row.at_ts))
         self._sent += 1
         self._unacked.append((row.cursor, self._sent))
         if self._sent - self._acked > _setting("PARCELRUN_WS_MAX_UNACKED", 2000):
@@ -273,6 +278,9 @@ class FeedConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.closed = True
+        if self._open_counted:
+            self._open_counted = False
+            OPEN_SOCKETS.labels(feed=self.feed).dec()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
         if self._counted is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import Any, Literal
 
@@ -44,6 +45,11 @@ class FeedRow:
             payload=e.payload,
             at=e.created_at.isoformat(),
         )
+
+    @cached_property
+    def at_ts(self) -> float:
+        """When the row was written, as a Unix time (the feed-lag metric measures from it)."""
+        return datetime.fromisoformat(self.at).timestamp()
 
     @cached_property
     def plain_json(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -23,6 +24,15 @@ def jobs_for_courier_day(*, courier_id: int, day: date) -> QuerySet[Job]:
         .select_related("shipment")
         .order_by("planned_seq", "window_end", "pk")
     )
+
+
+def courier_job_kinds(*, courier_id: int, shipment_ids: Iterable[int]) -> dict[int, set[str]]:
+    """Per shipment, the kinds of job this courier has on it: what side of it they may see."""
+    kinds: dict[int, set[str]] = {}
+    rows = Job.objects.filter(courier_id=courier_id, shipment_id__in=list(shipment_ids))
+    for shipment_id, kind in rows.values_list("shipment_id", "kind"):
+        kinds.setdefault(shipment_id, set()).add(kind)
+    return kinds
 
 
 def jobs_for_station(*, station_id: int) -> QuerySet[Job]:

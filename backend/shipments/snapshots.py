@@ -95,24 +95,38 @@ def shipment_public_snapshot(s: Shipment) -> dict[str, Any]:
     }
 
 
+# A job's own fields in every outward shape: the snapshot below, the REST JobOutput
+# (api/serializers.py) and the sync pull's first-pull query (sync/selectors.py) all read this list.
+JOB_COLUMNS = (
+    "id",
+    "kind",
+    "status",
+    "version",
+    "station_id",
+    "courier_id",
+    "service_date",
+    "address",
+    "lat",
+    "lng",
+    "window_start",
+    "window_end",
+    "priority",
+    "planned_seq",
+    "eta",
+    "attempt_count",
+    "next_step",
+)
+_JOB_DATETIMES = frozenset({"window_start", "window_end", "eta"})
+
+
 def job_snapshot(j: Job) -> dict[str, Any]:
-    return {
-        "id": j.pk,
-        "kind": j.kind,
-        "status": j.status,
-        "version": j.version,
-        "station_id": j.station_id,
-        "courier_id": j.courier_id,
-        "service_date": j.service_date.isoformat(),
-        "address": j.address,
-        "lat": j.lat,
-        "lng": j.lng,
-        "window_start": _iso(j.window_start),
-        "window_end": _iso(j.window_end),
-        "priority": j.priority,
-        "planned_seq": j.planned_seq,
-        "eta": _iso(j.eta),
-        "attempt_count": j.attempt_count,
-        "next_step": j.next_step,
-        "shipment": shipment_snapshot(j.shipment),
-    }
+    out: dict[str, Any] = {}
+    for column in JOB_COLUMNS:
+        value: Any = j.pk if column == "id" else getattr(j, column)
+        if column in _JOB_DATETIMES:
+            value = _iso(value)
+        elif column == "service_date":
+            value = value.isoformat()
+        out[column] = value
+    out["shipment"] = shipment_snapshot(j.shipment)
+    return out

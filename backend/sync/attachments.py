@@ -6,6 +6,13 @@ connection at any moment leaves a consistent offset. When the last byte arrives 
 hashed; a mismatch discards it (the device uploads again). An op may name an attachment before it
 arrives: the proof is recorded at once and becomes complete when the bytes do, and the station is
 told with a ``proof.completed`` feed row.
+
+An upload in progress belongs to whoever announced it: another user can neither send its chunks
+(a reset by a wrong chunk) nor announce the same hash with another size to block it; each user
+uploads their own copy until one completes, and a complete file serves everyone (its bytes were
+checked against the hash). Bytes announced and not yet complete count against a per-user quota,
+and uploads left unfinished are deleted after ``PARCELRUN_UPLOAD_ABANDON_HOURS``
+(``attachments_expire_abandoned``, a beat task).
 """
 
 from __future__ import annotations
@@ -15,10 +22,14 @@ import os
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from backend.common.errors import DomainError
@@ -60,6 +71,10 @@ def _state(a: Attachment) -> AttachmentState:
     return AttachmentState(a.sha256, a.size, a.received, a.complete)
 
 
+def _complete(sha256: str) -> Attachment | None:
+    return Attachment.objects.filter(sha256=sha256, complete=True).first()
+
+
 def attachment_begin(*, user_id: int, sha256: str, size: int, content_type: str) -> AttachmentState:
     """Announce an upload. Idempotent; for bytes the server already has it answers complete at once."""
     clean_sha256(sha256)
@@ -73,40 +88,78 @@ def attachment_begin(*, user_id: int, sha256: str, size: int, content_type: str)
             f"an attachment holds 1 byte to {MAX_SIZE // (1024 * 1024)} MB",
             max_size=MAX_SIZE,
         )
-    attachment, _ = Attachment.objects.get_or_create(
-        sha256=sha256,
-        defaults={
-            "size": size,
-            "content_type": content_type,
-            "created_by_id": user_id,
-            "created_at": timezone.now(),
-        },
-    )
-    if attachment.size != size and not attachment.complete:
-        raise DomainError("invalid", f"this attachment was announced with size {attachment.size}")
+    done = _complete(sha256)
+    if done is not None:  # the caller's own copy in progress, if any, is no longer needed
+        Attachment.objects.filter(sha256=sha256, created_by_id=user_id, complete=False).delete()
+        return _state(done)
+    with transaction.atomic():
+        # The user's row serialises their announcements, so two at once cannot both fit the quota.
+        get_user_model().objects.select_for_update().filter(pk=user_id).first()
+        own = Attachment.objects.filter(sha256=sha256, created_by_id=user_id, complete=False).first()
+        if own is not None:
+            if own.size != size:
+                raise DomainError("invalid", f"you announced this attachment with size {own.size}")
+            return _state(own)
+        quota = settings.PARCELRUN_UPLOAD_QUOTA_BYTES
+        open_bytes = Attachment.objects.filter(created_by_id=user_id, complete=False).aggregate(
+            n=Coalesce(Sum("size"), 0)
+        )["n"]
+        if open_bytes + size > quota:
+            raise DomainError(
+                "attachment_quota_exceeded",
+                f"your unfinished uploads hold {open_bytes} of {quota} bytes: finish them first "
+                f"(unfinished uploads are dropped after {settings.PARCELRUN_UPLOAD_ABANDON_HOURS} h)",
+                in_progress=open_bytes,
+                quota=quota,
+            )
+        now = timezone.now()
+        attachment = Attachment.objects.create(
+            sha256=sha256,
+            size=size,
+            content_type=content_type,
+            created_by_id=user_id,
+            created_at=now,
+            touched_at=now,
+        )
     return _state(attachment)
 
 
-def attachment_get(sha256: str) -> AttachmentState:
-    attachment = Attachment.objects.filter(sha256=clean_sha256(sha256)).first()
-    if attachment is None:
-        raise DomainError("not_found", "no such attachment; announce it first")
-    return _state(attachment)
-
-
-def attachment_put_chunk(*, sha256: str, offset: int, data: bytes) -> AttachmentState:
-    """Store ``data`` at ``offset``. A chunk already stored is accepted again without change."""
+def attachment_put_chunk(*, user_id: int, sha256: str, offset: int, data: bytes) -> AttachmentState:
+    """Store ``data`` at ``offset`` of the caller's own upload. A chunk already stored is accepted
+    again without change; once anyone's copy is complete, every chunk answers complete."""
     if not data or len(data) > MAX_CHUNK:
         raise DomainError(
             "attachment_too_large", f"a chunk holds 1 byte to {MAX_CHUNK // 1024} KB", max_chunk=MAX_CHUNK
         )
+    clean_sha256(sha256)
+    try:
+        return _put_chunk(user_id, sha256, offset, data)
+    except IntegrityError:
+        # Another user's copy completed in the same instant (one complete row per hash).
+        done = _complete(sha256)
+        if done is None:
+            raise
+        Attachment.objects.filter(sha256=sha256, created_by_id=user_id, complete=False).delete()
+        return _state(done)
+
+
+def _put_chunk(user_id: int, sha256: str, offset: int, data: bytes) -> AttachmentState:
     mismatch = ""
     with transaction.atomic():
-        attachment = Attachment.objects.select_for_update().filter(sha256=clean_sha256(sha256)).first()
+        attachment = (
+            Attachment.objects.select_for_update()
+            .filter(sha256=sha256, created_by_id=user_id, complete=False)
+            .first()
+        )
+        done = _complete(sha256)
+        if done is not None:  # bytes someone already uploaded: the own copy is no longer needed
+            if attachment is not None:
+                attachment.delete()
+            return _state(done)
         if attachment is None:
-            raise DomainError("not_found", "no such attachment; announce it first")
-        if attachment.complete or offset + len(data) <= attachment.received:
-            return _state(attachment)  # a retried chunk, or bytes someone else already uploaded
+            raise DomainError("not_found", "no such upload of yours; announce it first")
+        if offset + len(data) <= attachment.received:
+            return _state(attachment)  # a retried chunk
         if offset != attachment.received:
             raise DomainError(
                 "attachment_offset_mismatch",
@@ -121,12 +174,24 @@ def attachment_put_chunk(*, sha256: str, offset: int, data: bytes) -> Attachment
         if not whole:
             AttachmentChunk.objects.create(attachment=attachment, offset=offset, data=data)
         attachment.received = offset + len(data)
+        attachment.touched_at = timezone.now()
         if attachment.received == attachment.size:
             mismatch = _finish(attachment, data if whole else None)
-        attachment.save(update_fields=["received", "complete", "completed_at"])
+        attachment.save(update_fields=["received", "complete", "completed_at", "touched_at"])
     if mismatch:
         raise DomainError(mismatch, "the uploaded bytes do not match the attachment; upload it again")
     return _state(attachment)
+
+
+def attachments_expire_abandoned(*, now: datetime) -> int:
+    """Delete uploads nobody sent a byte to for ``PARCELRUN_UPLOAD_ABANDON_HOURS`` (their chunks go
+    with them); returns how many. A proof still naming one is reported by the exception queue
+    (``proof_media_missing``) and the handheld may announce it again."""
+    cutoff = now - timedelta(hours=settings.PARCELRUN_UPLOAD_ABANDON_HOURS)
+    idle = Q(touched_at__lt=cutoff) | Q(touched_at=None, created_at__lt=cutoff)  # None: made before 0003
+    stale = Attachment.objects.filter(idle, complete=False)
+    _, by_model = stale.delete()
+    return int(by_model.get(Attachment._meta.label, 0))
 
 
 def _finish(attachment: Attachment, blob: bytes | None = None) -> str:
@@ -194,10 +259,3 @@ def attachments_reference(*, job_id: int, op_id: str, sha256s: list[str]) -> lis
             AttachmentRef(sha256=s, job_id=job_id, op_id=op_id, fulfilled_at=now if s in complete else None)
         )
     return [s for s in dict.fromkeys(sha256s) if s not in complete]
-
-
-def proof_missing(job_id: int) -> list[str]:
-    """Attachments a job's proof names that have not arrived yet (empty: the proof is complete)."""
-    return sorted(
-        AttachmentRef.objects.filter(job_id=job_id, fulfilled_at=None).values_list("sha256", flat=True)
-    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from backend.couriers.models import Courier
 from backend.shipments.models import Job
@@ -86,7 +87,7 @@ class CallLog(models.Model):
 class Attachment(models.Model):
     """A signature or photo, addressed by the SHA-256 of its bytes (so it is stored once)."""
 
-    sha256 = models.CharField(max_length=64, unique=True)
+    sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     content_type = models.CharField(max_length=32)
     received = models.PositiveIntegerField(default=0)
@@ -94,6 +95,23 @@ class Attachment(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The last byte received (or the announcement): an upload idle past the abandon time is dropped.
+    touched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # An upload in progress is its uploader's: one per user and hash, none shared.
+            models.UniqueConstraint(fields=["sha256", "created_by"], name="attachment_upload_per_user"),
+            # Stored once: the first copy to complete serves everyone.
+            models.UniqueConstraint(
+                fields=["sha256"], condition=models.Q(complete=True), name="attachment_complete_once"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_by"], name="attachment_open_by_user", condition=models.Q(complete=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sha256[:12]}… {self.received}/{self.size}"
@@ -120,6 +138,8 @@ class AttachmentRef(models.Model):
     job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="+")
     op_id = models.UUIDField()
     fulfilled_at = models.DateTimeField(null=True, blank=True)
+    # When the op named it: a proof still without its bytes hours later is a supervisor's exception.
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["op_id", "sha256"], name="attachment_ref_unique")]

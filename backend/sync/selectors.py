@@ -8,7 +8,7 @@ so "every entry with cursor > mine" never skips an entry that commits late.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,32 +19,17 @@ from backend.accounts.roles import Principal, Role
 from backend.common.errors import DomainError
 from backend.negotiation.models import Negotiation
 from backend.negotiation.snapshots import negotiation_courier_view, negotiation_snapshot
+from backend.shipments.courier_view import courier_job, courier_shipment
 from backend.shipments.models import FeedCounter, FeedEntry, Job
-from backend.shipments.snapshots import SNAPSHOT_COLUMNS, job_snapshot
+from backend.shipments.selectors import courier_job_kinds
+from backend.shipments.snapshots import JOB_COLUMNS, SNAPSHOT_COLUMNS, job_snapshot
 from backend.shipments.transitions import JOB_OPEN
+from backend.sync.attachments import AttachmentState, clean_sha256
+from backend.sync.models import Attachment, AttachmentRef
 from backend.sync.reference import reference_changed
 
 MAX_LIMIT = 1000
-_JOB_FIELDS = (
-    "id",
-    "kind",
-    "status",
-    "version",
-    "station_id",
-    "courier_id",
-    "shipment_id",
-    "service_date",
-    "address",
-    "lat",
-    "lng",
-    "window_start",
-    "window_end",
-    "priority",
-    "planned_seq",
-    "eta",
-    "attempt_count",
-    "next_step",
-)
+_JOB_FIELDS = (*JOB_COLUMNS, "shipment_id")
 SCOPE_DAYS = 2  # a first pull brings open jobs plus those of the last two service days
 
 
@@ -104,7 +89,7 @@ def _bootstrap(courier_id: int, head: int) -> PullPage:
         job.shipment = SimpleNamespace(**dict(zip(SNAPSHOT_COLUMNS, row[n:], strict=True)))
         job.shipment.pk = job.shipment.id
         # A namespace with Job's columns stands in for the model: job_snapshot only reads attributes.
-        changes.append({"c": head, "op": "job", "job": job_snapshot(job)})  # type: ignore[arg-type]
+        changes.append({"c": head, "op": "job", "job": courier_job(job_snapshot(job))})  # type: ignore[arg-type]
     changes += _latest_negotiations([c["job"]["id"] for c in changes[1:]], head)
     return PullPage(head, False, changes, {})
 
@@ -131,26 +116,34 @@ def _courier_changes(courier_id: int, after: int, limit: int) -> PullPage:
         )
         .exclude(kind="job.eta")  # a delivery's new ETA for the customer's page only
         .order_by("cursor")
-        .values_list("cursor", "courier_id", "prev_courier_id", "job_id", "payload")[:limit]
+        .values_list("cursor", "courier_id", "prev_courier_id", "job_id", "payload", "shipment_id")[:limit]
     )
+    # The side of a shipment a courier sees depends on their job's kind on it (courier_view.py):
+    # one query for the shipments of rows that are not their own job's snapshot.
+    others = [
+        sid for _c, to, _p, job_id, payload, sid in entries if not (payload.get("job") and to == courier_id)
+    ]
+    kinds = courier_job_kinds(courier_id=courier_id, shipment_ids=set(others)) if others else {}
     changes: list[dict[str, Any]] = []
-    for cursor, to, prev, job_id, payload in entries:
+    for cursor, to, prev, job_id, payload, shipment_id in entries:
         if "route" in payload:  # a re-plan: one row for the route, a job change per job
             changes += _route_jobs(courier_id, cursor, payload["route"])
             continue
         job = payload.get("job")
         if job is not None and to == courier_id:
-            changes.append({"c": cursor, "op": "job", "job": job})
+            changes.append({"c": cursor, "op": "job", "job": courier_job(job)})
         elif job is not None and prev == courier_id:
             changes.append({"c": cursor, "op": "revoke", "job_id": job_id})
         elif job is not None:  # someone else's job on a shipment I also hold
-            changes.append({"c": cursor, "op": "shipment", "shipment": job["shipment"]})
+            shipment = courier_shipment(job["shipment"], kinds.get(shipment_id, ()))
+            changes.append({"c": cursor, "op": "shipment", "shipment": shipment})
         elif "negotiation" in payload:
             if to == courier_id:  # not another courier's question on a shipment I also hold
                 view = negotiation_courier_view(payload["negotiation"])
                 changes.append({"c": cursor, "op": "negotiation", "negotiation": view})
         elif "shipment" in payload:
-            changes.append({"c": cursor, "op": "shipment", "shipment": payload["shipment"]})
+            shipment = courier_shipment(payload["shipment"], kinds.get(shipment_id, ()))
+            changes.append({"c": cursor, "op": "shipment", "shipment": shipment})
         elif (
             "scan" in payload
         ):  # a scan carries the status it left, not the snapshot (snapshots.scan_payload)
@@ -172,7 +165,7 @@ def _route_jobs(courier_id: int, cursor: int, route: dict[str, Any]) -> list[dic
     job moved away since has its revocation later in the feed."""
     ids = [j["id"] for j in route.get("jobs", [])]
     jobs = Job.objects.filter(pk__in=ids, courier_id=courier_id).select_related("shipment").order_by("pk")
-    return [{"c": cursor, "op": "job", "job": job_snapshot(job)} for job in jobs]
+    return [{"c": cursor, "op": "job", "job": courier_job(job_snapshot(job))} for job in jobs]
 
 
 def _station_changes(station_id: int, after: int, limit: int) -> PullPage:
@@ -183,3 +176,35 @@ def _station_changes(station_id: int, after: int, limit: int) -> PullPage:
     )
     changes = [{"c": c, "op": "entry", "kind": k, "payload": p} for c, k, p in entries]
     return PullPage(entries[-1][0] if entries else after, len(entries) == limit, changes, {})
+
+
+def attachment_get(*, user_id: int, sha256: str) -> AttachmentState:
+    """A complete attachment (anyone's: its bytes were checked against the hash), or the caller's
+    own upload in progress; someone else's unfinished upload is not found."""
+    clean_sha256(sha256)
+    attachment = (
+        Attachment.objects.filter(sha256=sha256, complete=True).first()
+        or Attachment.objects.filter(sha256=sha256, created_by_id=user_id, complete=False).first()
+    )
+    if attachment is None:
+        raise DomainError("not_found", "no such attachment; announce it first")
+    return AttachmentState(attachment.sha256, attachment.size, attachment.received, attachment.complete)
+
+
+def proof_missing(job_id: int) -> list[str]:
+    """Attachments a job's proof names that have not arrived yet (empty: the proof is complete)."""
+    return sorted(
+        AttachmentRef.objects.filter(job_id=job_id, fulfilled_at=None).values_list("sha256", flat=True)
+    )
+
+
+def proofs_awaiting_media(*, station_id: int, named_before: datetime) -> dict[int, list[str]]:
+    """Per job of the station, the attachments its proof named before ``named_before`` that have
+    not arrived (``proof_missing`` for a whole station, in one query)."""
+    missing: dict[int, list[str]] = {}
+    rows = AttachmentRef.objects.filter(
+        job__station_id=station_id, fulfilled_at=None, created_at__lt=named_before
+    ).order_by("job_id", "sha256")
+    for job_id, sha256 in rows.values_list("job_id", "sha256"):
+        missing.setdefault(job_id, []).append(sha256)
+    return missing

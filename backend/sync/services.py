@@ -19,6 +19,7 @@ from psycopg.errors import CheckViolation, NotNullViolation
 
 from backend.accounts.roles import Principal, Role
 from backend.common.errors import DomainError
+from backend.common.metrics import count_sync_results
 from backend.common.transient import TRANSIENT_SQLSTATES
 from backend.shipments import feed
 from backend.shipments.services.scans_bulk import RecordedMeanwhile, ScanInput, scans_record_bulk
@@ -111,6 +112,7 @@ def apply_ops(
             if getattr(exc.__cause__, "sqlstate", None) not in _RETRYABLE_SQLSTATES or attempt == RETRIES - 1:
                 raise
             log.warning("push from %s retried after %s", device_id, exc)
+    count_sync_results(result.results)
     return result
 
 

@@ -173,8 +173,8 @@ class SyncEngine:
                     "/api/v1/sync/attachments",
                     json_body={"sha256": sha, "size": len(data), "content_type": content_type},
                 )
-            if reply.status == 409:
-                reply = Reply(200, {"received": reply.body["details"]["expected_offset"], "complete": False})
+            if _resume_at(reply) is not None:
+                reply = Reply(200, {"received": _resume_at(reply), "complete": False})
             if reply.status != 200:
                 continue  # refused (type, size): the op that names it shows the proof as incomplete
             offset = int(reply.body["received"])
@@ -186,8 +186,9 @@ class SyncEngine:
                     params={"offset": offset},
                     data=data[offset : offset + CHUNK],
                 )
-                if reply.status == 409:
-                    offset = int(reply.body["details"]["expected_offset"])
+                resume = _resume_at(reply)
+                if resume is not None:
+                    offset = resume
                     continue
                 if reply.status != 200:
                     break  # 422: the server discarded a corrupt upload; start again next round
@@ -220,3 +221,11 @@ class SyncEngine:
             if not page["more"]:
                 break
         outbox.settle(self.store, started)
+
+
+def _resume_at(reply: Reply) -> int | None:
+    """The offset a 409 ``attachment_offset_mismatch`` asks to resume from; None for any other answer
+    (a refusal such as the 413 quota is skipped until the next round)."""
+    details = reply.body.get("details") if reply.status == 409 and isinstance(reply.body, dict) else None
+    offset = details.get("expected_offset") if isinstance(details, dict) else None
+    return int(offset) if isinstance(offset, int) else None

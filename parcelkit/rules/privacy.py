@@ -46,6 +46,29 @@ def mask_phone_public(phone: str) -> str:
     return "*******" + digits[-4:]
 
 
+def mask_phone_label(phone: str) -> str:
+    """``13812345678`` → ``138******78``: what the printed waybill shows.
+
+    The label is read by everyone who handles the box, so GB/T 2023 waybill privacy applies: at
+    least six digits hidden. The last four stay off the label on purpose: they are what public
+    tracking asks for before it shows details (backend/shipments/tracking_access.py), so reading a
+    box must not be enough to open its tracking page. Already masked text is returned unchanged
+    (the handheld is sent a pickup's recipient already masked and prints it as it came).
+    """
+    if "*" in phone:
+        return phone
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    if len(digits) >= 11:
+        return digits[:3] + "*" * (len(digits) - 5) + digits[-2:]
+    if len(digits) > 6:
+        # A landline without area code: six hidden, at most two shown at the end.
+        keep = min(2, len(digits) - 6)
+        return "*" * (len(digits) - keep) + digits[-keep:]
+    return "*" * 6 if digits else ""
+
+
 def mask_name(name: str) -> str:
     """``张三`` → ``张*``, ``欧阳娜娜`` → ``欧***``: the first character, one star per hidden one."""
     name = name.strip()

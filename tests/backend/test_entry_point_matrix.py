@@ -34,6 +34,7 @@ PAGE = "(page)"  # a web page that only reads (or sets a cookie): selectors and 
 REST: dict[tuple[str, str], str] = {
     ("ANY", "healthz"): PAGE,  # plain GET-only function views that only read
     ("ANY", "readyz"): PAGE,
+    ("ANY", "metrics"): PAGE,
     ("POST", "api/v1/auth/login"): "login",
     ("POST", "api/v1/auth/logout"): "token_revoke",
     ("GET", "api/v1/auth/me"): READ,
@@ -151,6 +152,7 @@ TASKS: dict[str, str] = {
     "negotiation.morning_prompts": "negotiation_prompt_morning",
     "notify.send_message": "message_send",
     "notify.send_due": "message_send",
+    "sync.expire_abandoned_uploads": "attachments_expire_abandoned",
 }
 
 # Writes an edge must not call itself: they are reached only through the services above.

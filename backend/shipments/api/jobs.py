@@ -27,9 +27,11 @@ from backend.shipments.api.serializers import (
     JOB_ID,
     MAX_BIGINT,
     MAX_ID,
+    CourierJobOutput,
     DateField,
     DateTimeField,
     JobOutput,
+    job_output_for,
 )
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
@@ -53,7 +55,7 @@ class CourierDayApi(APIView):
 
     class OutputSerializer(serializers.Serializer[object]):
         date = DateField()
-        jobs = JobOutput(many=True)
+        jobs = CourierJobOutput(many=True)
 
         class Meta:
             ref_name = "CourierDayOutput"
@@ -82,7 +84,8 @@ class JobDetailApi(APIView):
         responses={200: JobOutput, **error_responses(401, 403, 404)},
     )
     def get(self, request: Request, job_id: int) -> Response:
-        return Response(JobOutput(visible_job(principal(request), job_id)).data)
+        who = principal(request)
+        return Response(job_output_for(who)(visible_job(who, job_id)).data)
 
 
 class JobActionApi(APIView):
@@ -97,13 +100,14 @@ class JobActionApi(APIView):
     def handle(self, request: Request, job_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        visible_job(principal(request), job_id)
+        who = principal(request)
+        visible_job(who, job_id)
         ctx = ctx_from(request, data.validated_data)
         with applying(ctx):
             job = self.act(
                 job_id=job_id, ctx=ctx, data=data.validated_data, version=data.validated_data.get("version")
             )
-        return Response(JobOutput(job).data)
+        return Response(job_output_for(who)(job).data)
 
 
 _View = TypeVar("_View", bound=Callable[..., Any])

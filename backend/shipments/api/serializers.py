@@ -7,12 +7,17 @@ list never issues a query per row.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from backend.accounts.roles import Principal, Role
 from backend.couriers.models import Courier
+from backend.shipments.courier_view import courier_event, courier_job, courier_shipment
 from backend.shipments.models import Job, Shipment, TrackingEvent
+from backend.shipments.selectors import courier_job_kinds
+from backend.shipments.snapshots import JOB_COLUMNS, SNAPSHOT_COLUMNS
 
 MAX_ID = 2**63 - 1  # bigint primary keys
 MAX_INT = 2**31 - 1  # Postgres integer columns (versions, grams, millimetres)
@@ -60,25 +65,8 @@ class DateField(serializers.DateField):
 class ShipmentSummary(serializers.ModelSerializer[Shipment]):
     class Meta:
         model = Shipment
-        fields = [
-            "id",
-            "tracking_no",
-            "status",
-            "service_level",
-            "sender_name",
-            "sender_phone",
-            "recipient_name",
-            "recipient_phone",
-            "recipient_address",
-            "promised_start",
-            "promised_end",
-            "cod_amount_fen",
-            "handling",
-            "pieces",
-            "declared_weight_g",
-            "measured_weight_g",
-            "price_fen",
-        ]
+        # The snapshot's columns (what the feeds and the pull carry) plus the declared weight.
+        fields = [*SNAPSHOT_COLUMNS, "declared_weight_g"]
         read_only_fields = fields
 
 
@@ -90,31 +78,25 @@ class CourierBrief(serializers.ModelSerializer[Courier]):
 
 
 class JobOutput(serializers.ModelSerializer[Job]):
+    """A job with its shipment, as a supervisor or admin sees it (``CourierJobOutput`` for couriers)."""
+
     shipment = ShipmentSummary()
 
     class Meta:
         model = Job
-        fields = [
-            "id",
-            "kind",
-            "status",
-            "version",
-            "station_id",
-            "courier_id",
-            "service_date",
-            "address",
-            "lat",
-            "lng",
-            "window_start",
-            "window_end",
-            "priority",
-            "planned_seq",
-            "eta",
-            "attempt_count",
-            "next_step",
-            "shipment",
-        ]
+        fields = [*JOB_COLUMNS, "shipment"]
         read_only_fields = fields
+
+
+class CourierJobOutput(JobOutput):
+    """A job as its courier sees it: the side of the shipment the job needs (courier_view.py)."""
+
+    def to_representation(self, instance: Job) -> dict[str, Any]:
+        return courier_job(super().to_representation(instance))
+
+
+def job_output_for(who: Principal) -> type[JobOutput]:
+    return CourierJobOutput if who.role is Role.COURIER else JobOutput
 
 
 class StationJobOutput(JobOutput):
@@ -155,11 +137,8 @@ class ShipmentDetail(ShipmentSummary):
     class Meta(ShipmentSummary.Meta):
         fields = [
             *ShipmentSummary.Meta.fields,
-            "station_id",
             "station_code",
-            "sender_address",
             "recipient_postcode",
-            "destination_region",
             "declared_value_fen",
             "measured_length_mm",
             "measured_width_mm",
@@ -171,3 +150,15 @@ class ShipmentDetail(ShipmentSummary):
             "events",
         ]
         read_only_fields = fields
+
+
+def shipment_detail_for(who: Principal, shipment: Shipment) -> dict[str, Any]:
+    """The detail as this principal may see it: a courier gets the side of their jobs on it and
+    no one else's trail (who recorded each event, on which device, where)."""
+    data: dict[str, Any] = dict(ShipmentDetail(shipment).data)
+    if who.role is not Role.COURIER:
+        return data
+    kinds = courier_job_kinds(courier_id=who.require_courier_id(), shipment_ids=[shipment.pk])
+    data = courier_shipment(data, kinds.get(shipment.pk, set()))
+    data["events"] = [courier_event(dict(e), user_id=who.require_user_id()) for e in data["events"]]
+    return data

@@ -12,13 +12,20 @@ from backend.accounts.permissions import IsStaffOrCourier, IsStationStaff, princ
 from backend.common.api import error_responses
 from backend.shipments import selectors, services
 from backend.shipments.api.ctx import applying, ctx_from
-from backend.shipments.api.serializers import IDEMPOTENCY_KEY, TRACKING_NO, DateTimeField, ShipmentDetail
+from backend.shipments.api.serializers import (
+    IDEMPOTENCY_KEY,
+    TRACKING_NO,
+    DateTimeField,
+    ShipmentDetail,
+    shipment_detail_for,
+)
 from backend.shipments.scan_rules import SCAN_TARGET
 from backend.shipments.states import ShipmentStatus
 
 
 class ShipmentDetailApi(APIView):
-    """Supervisors see their station's shipments, admins all, couriers those they have a job for."""
+    """Supervisors see their station's shipments, admins all, couriers those they have a job for
+    (the side their jobs need, and no one else's trail: serializers.shipment_detail_for)."""
 
     permission_classes = [IsStaffOrCourier]
 
@@ -28,7 +35,8 @@ class ShipmentDetailApi(APIView):
         responses={200: ShipmentDetail, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request, tracking_no: str) -> Response:
-        return Response(ShipmentDetail(selectors.shipment_get_for(principal(request), tracking_no)).data)
+        who = principal(request)
+        return Response(shipment_detail_for(who, selectors.shipment_get_for(who, tracking_no)))
 
 
 class ShipmentTransitionApi(APIView):

@@ -178,13 +178,18 @@ def feed_job(kind: str, job: Job, *, prev_courier_id: int | None = None) -> None
 def feed_shipment(kind: str, shipment: Shipment, payload: dict[str, Any] | None = None) -> None:
     """A shipment-level change, addressed also to the courier holding its open job (they carry it).
 
-    ``payload`` defaults to the shipment's whole snapshot."""
-    if payload is None:
-        payload = {"shipment": shipment_snapshot(shipment)}
+    ``payload`` defaults to the shipment's whole snapshot, then with ``carrier_job`` (the holder's
+    job id and kind): the courier's feed shows them the side of the shipment that kind of job needs
+    (courier_view.py) without a query per message."""
     holder = (
         Job.objects.filter(shipment_id=shipment.pk, status__in=JOB_OPEN, courier__isnull=False)
         .order_by("-pk")
-        .values_list("courier_id", flat=True)
+        .values_list("courier_id", "pk", "kind")
         .first()
     )
-    feed.append(kind, payload, station_id=shipment.station_id, shipment_id=shipment.pk, courier_id=holder)
+    if payload is None:
+        payload = {"shipment": shipment_snapshot(shipment)}
+        if holder is not None:
+            payload["carrier_job"] = {"id": holder[1], "kind": holder[2]}
+    courier_id = holder[0] if holder is not None else None
+    feed.append(kind, payload, station_id=shipment.station_id, shipment_id=shipment.pk, courier_id=courier_id)

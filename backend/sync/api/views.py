@@ -20,7 +20,7 @@ from backend.shipments.api.serializers import DateTimeField
 from backend.sync import attachments
 from backend.sync.api.parsers import BatchJSONParser, ChunkParser
 from backend.sync.ops import MAX_OPS
-from backend.sync.selectors import MAX_LIMIT, pull_changes
+from backend.sync.selectors import MAX_LIMIT, attachment_get, pull_changes
 from backend.sync.services import apply_ops
 
 _GZIP_OVER = 512  # bytes: below this gzip's own header costs more than it saves
@@ -167,7 +167,8 @@ class AttachmentApi(APIView):
         operation_id="sync_attachment", responses={200: AttachmentOutput, **error_responses(400, 401, 404)}
     )
     def get(self, request: Request, sha256: str) -> HttpResponse:
-        return _state(request, attachments.attachment_get(sha256))
+        assert request.user.pk is not None
+        return _state(request, attachment_get(user_id=request.user.pk, sha256=sha256))
 
 
 class AttachmentChunkApi(APIView):
@@ -197,9 +198,12 @@ class AttachmentChunkApi(APIView):
         data: object = request.data  # the stubs say dict | list; OctetStreamParser hands over bytes
         if not isinstance(data, bytes):
             raise DomainError("unsupported_media_type", "send the chunk as application/octet-stream")
+        assert request.user.pk is not None
         if "size" in v and "content_type" in v:  # a small file in one round trip (the usual signature)
-            assert request.user.pk is not None
             attachments.attachment_begin(
                 user_id=request.user.pk, sha256=sha256, size=v["size"], content_type=v["content_type"]
             )
-        return _state(request, attachments.attachment_put_chunk(sha256=sha256, offset=v["offset"], data=data))
+        state = attachments.attachment_put_chunk(
+            user_id=request.user.pk, sha256=sha256, offset=v["offset"], data=data
+        )
+        return _state(request, state)

@@ -15,6 +15,7 @@ import pytest
 from backend.realtime.audience import customer_shipment, customer_visit
 from backend.realtime.links import link_issue
 from backend.shipments import selectors
+from backend.shipments.courier_view import courier_job
 from backend.shipments.models import Job, Shipment
 from backend.shipments.services import (
     job_deliver,
@@ -51,7 +52,11 @@ def apply(state: dict[int, dict[str, Any]], message: dict[str, Any]) -> None:
 
 
 def courier_day(courier_id: int) -> dict[int, dict[str, Any]]:
-    return {j.pk: job_snapshot(j) for j in selectors.jobs_for_courier_day(courier_id=courier_id, day=DAY)}
+    """What the courier's REST fetch returns: the side of each shipment the job needs."""
+    return {
+        j.pk: courier_job(job_snapshot(j))
+        for j in selectors.jobs_for_courier_day(courier_id=courier_id, day=DAY)
+    }
 
 
 def station_jobs(station_id: int) -> dict[int, dict[str, Any]]:

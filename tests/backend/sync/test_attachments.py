@@ -8,7 +8,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from backend.shipments.models import FeedEntry
-from backend.sync.attachments import proof_missing, storage_path
+from backend.sync.attachments import storage_path
+from backend.sync.selectors import proof_missing
 from tests.backend.sync.helpers import op, proof, push, ready_job
 
 pytestmark = pytest.mark.django_db

@@ -111,3 +111,21 @@ def test_a_start_refused_after_a_reassignment_is_shown_and_kept(
     engine.sync_once()
     assert [(o.op_id, o.code) for o in outbox.rejected(store)] == [(op_id, "not_assigned_to_you")]
     assert store.job_ids() == []
+
+
+def test_an_upload_over_the_quota_waits_for_the_next_round_without_breaking_it(
+    tmp_path, station, courier, supervisor, settings
+) -> None:
+    """The server's 413 attachment_quota_exceeded (issue 16) is not an offset to resume from: the
+    round goes on (ops pushed, changes pulled) and the file is sent once there is room."""
+    mine, me = courier
+    job = ready_job(station, supervisor, mine)
+    store, engine, _ = _handheld(tmp_path, me)
+    engine.sync_once()
+    Actions(store).record_start(job.pk)
+    Actions(store).record_deliver(job.pk, PROOF, files=[(PNG, "image/png")])
+    settings.PARCELRUN_UPLOAD_QUOTA_BYTES = len(PNG) - 1
+    report = engine.sync_once()
+    assert (report.pushed, report.uploaded) == (2, 0)
+    settings.PARCELRUN_UPLOAD_QUOTA_BYTES = 32 * 1024 * 1024
+    assert engine.sync_once().uploaded == 1
