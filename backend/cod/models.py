@@ -29,7 +29,9 @@ class Declaration(models.Model):
     op_id = models.CharField(max_length=80, blank=True)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=models.Q(declared_fen__gte=0), name="declared_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(declared_fen__gte=0), name="declared_not_negative")
+        ]
 
     def __str__(self) -> str:
         return f"courier {self.courier_id} declares {self.declared_fen} fen"
@@ -43,14 +45,18 @@ class Handover(models.Model):
     service_date = models.DateField()  # the station's local date of the handover
     expected_fen = models.BigIntegerField()  # the sum of the collections it takes in
     received_fen = models.BigIntegerField()
-    declared = models.ForeignKey(Declaration, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    declared = models.ForeignKey(
+        Declaration, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     confirmed_at = models.DateTimeField()
     op_id = models.CharField(max_length=80, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["station", "service_date"])]
-        constraints = [models.CheckConstraint(condition=models.Q(received_fen__gte=0), name="received_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(received_fen__gte=0), name="received_not_negative")
+        ]
 
     def __str__(self) -> str:
         return f"handover {self.pk}: {self.received_fen}/{self.expected_fen} fen"
@@ -79,7 +85,9 @@ class Variance(models.Model):
     service_date = models.DateField()
     amount_fen = models.BigIntegerField()
     reason = models.CharField(max_length=200)
-    supervisor_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    supervisor_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     supervisor_signed_at = models.DateTimeField()
     courier_signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -131,13 +131,17 @@ def report(*, station_id: int, date_from: date, date_to: date) -> list[ReportRow
     """Expected / collected / handed over / variance / outstanding per courier per day (a fixed number of queries)."""
     days = {"service_date__gte": date_from, "service_date__lte": date_to, "station_id": station_id}
     cod_jobs = Job.objects.filter(kind=JobKind.DELIVERY, shipment__cod_amount_fen__gt=0, **days)
-    expected = _sum(cod_jobs.exclude(courier=None), ("service_date", "courier_id"), "shipment__cod_amount_fen")
+    expected = _sum(
+        cod_jobs.exclude(courier=None), ("service_date", "courier_id"), "shipment__cod_amount_fen"
+    )
     money = Collection.objects.filter(**days)
     fees = _sum(money.filter(kind=CollectionKind.PICKUP_FEE), ("service_date", "courier_id"), "expected_fen")
     collected = _sum(money, ("service_date", "courier_id", "method"), "amount_fen")
     taken = HandoverItem.objects.filter(collection_id=OuterRef("pk"))
     outstanding = _sum(
-        money.filter(method=cod_rules.CASH).exclude(Exists(taken)), ("service_date", "courier_id"), "amount_fen"
+        money.filter(method=cod_rules.CASH).exclude(Exists(taken)),
+        ("service_date", "courier_id"),
+        "amount_fen",
     )
     handed = _sum(Handover.objects.filter(**days), ("service_date", "courier_id"), "received_fen")
     variances = list(Variance.objects.filter(**days).order_by("pk"))

@@ -106,7 +106,12 @@ def handover_confirm(
         )
     now = timezone.now()
     day = station_today(courier.station, ctx.event_at or now)
-    last = Handover.objects.filter(courier=courier).order_by("-pk").values_list("confirmed_at", flat=True).first()
+    last = (
+        Handover.objects.filter(courier=courier)
+        .order_by("-pk")
+        .values_list("confirmed_at", flat=True)
+        .first()
+    )
     declared = Declaration.objects.filter(courier=courier).order_by("-pk")
     if last is not None:
         declared = declared.filter(recorded_at__gt=last)

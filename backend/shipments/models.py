@@ -242,7 +242,10 @@ class Collection(models.Model):
     reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["courier", "service_date"]), models.Index(fields=["station", "service_date"])]
+        indexes = [
+            models.Index(fields=["courier", "service_date"]),
+            models.Index(fields=["station", "service_date"]),
+        ]
         constraints = [
             # One collection per door event: a job is delivered or picked up once.
             models.UniqueConstraint(
@@ -252,7 +255,10 @@ class Collection(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(kind=CollectionKind.CORRECTION, corrects__isnull=False)
-                | (~models.Q(kind=CollectionKind.CORRECTION) & models.Q(corrects__isnull=True, amount_fen__gt=0)),
+                | (
+                    ~models.Q(kind=CollectionKind.CORRECTION)
+                    & models.Q(corrects__isnull=True, amount_fen__gt=0)
+                ),
                 name="collection_positive_or_correction",
             ),
         ]

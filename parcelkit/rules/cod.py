@@ -24,7 +24,9 @@ def _is_fen(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def check_collection(*, expected_fen: int, collected_fen: object, method: object, payment_ref: object) -> list[str]:
+def check_collection(
+    *, expected_fen: int, collected_fen: object, method: object, payment_ref: object
+) -> list[str]:
     """What is wrong with a collection of ``collected_fen`` against the ``expected_fen`` due.
 
     Empty when the parcel has nothing to collect and nothing was collected, or when exactly the

@@ -137,16 +137,27 @@ class VarianceSignApi(APIView):
     permission_classes = [IsCourier]
 
     @extend_schema(
-        operation_id="cod_variance_sign", request=SignInput, responses={200: dict, **error_responses(401, 403, 404, 409)}
+        operation_id="cod_variance_sign",
+        request=SignInput,
+        responses={200: dict, **error_responses(401, 403, 404, 409)},
     )
     def post(self, request: Request, variance_id: int) -> Response:
         data = _body(SignInput, request)
-        v = services.variance_sign(variance_id=variance_id, ctx=ctx_from(request, {}, keyed=False), note=data["note"])
-        return Response({"id": v.pk, "courier_signed_at": v.courier_signed_at.isoformat() if v.courier_signed_at else None})
+        v = services.variance_sign(
+            variance_id=variance_id, ctx=ctx_from(request, {}, keyed=False), note=data["note"]
+        )
+        return Response(
+            {
+                "id": v.pk,
+                "courier_signed_at": v.courier_signed_at.isoformat() if v.courier_signed_at else None,
+            }
+        )
 
 
 class CorrectionInput(serializers.Serializer[None]):
-    amount_fen = serializers.IntegerField(min_value=-MAX_BIGINT, max_value=MAX_BIGINT, help_text="the difference")
+    amount_fen = serializers.IntegerField(
+        min_value=-MAX_BIGINT, max_value=MAX_BIGINT, help_text="the difference"
+    )
     method = serializers.ChoiceField(choices=sorted(cod_rules.COLLECTION_METHODS))
     payment_ref = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
     reason = serializers.CharField(max_length=200)
@@ -186,7 +197,11 @@ class ShiftCloseApi(APIView):
         courier = _courier_for(request, data.get("courier_id"))
         closed = services.shift_close(courier_id=courier.pk, ctx=ctx_from(request, {}, keyed=False))
         return Response(
-            {"id": closed.pk, "courier_id": closed.courier_id, "service_date": closed.service_date.isoformat()},
+            {
+                "id": closed.pk,
+                "courier_id": closed.courier_id,
+                "service_date": closed.service_date.isoformat(),
+            },
             status=201,
         )
 
@@ -208,7 +223,9 @@ def _report(request: Request) -> list[selectors.ReportRow]:
     q = ReportQuery(data=request.query_params)
     q.is_valid(raise_exception=True)
     station = station_get_for_staff(principal(request), q.validated_data["station"])
-    return selectors.report(station_id=station.pk, date_from=q.validated_data["date"], date_to=q.validated_data["to"])
+    return selectors.report(
+        station_id=station.pk, date_from=q.validated_data["date"], date_to=q.validated_data["to"]
+    )
 
 
 _REPORT_PARAMS = [
@@ -224,7 +241,9 @@ class ReportApi(APIView):
     permission_classes = [IsStationStaff]
 
     @extend_schema(
-        operation_id="cod_report", parameters=_REPORT_PARAMS, responses={200: dict, **error_responses(400, 401, 403, 404)}
+        operation_id="cod_report",
+        parameters=_REPORT_PARAMS,
+        responses={200: dict, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
         return Response({"rows": selectors.report_json(_report(request))})
@@ -236,7 +255,9 @@ class ReportCsvApi(APIView):
     permission_classes = [IsStationStaff]
 
     @extend_schema(
-        operation_id="cod_report_csv", parameters=_REPORT_PARAMS, responses={200: str, **error_responses(400, 401, 403, 404)}
+        operation_id="cod_report_csv",
+        parameters=_REPORT_PARAMS,
+        responses={200: str, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request) -> HttpResponse:
         rows = _report(request)

@@ -75,7 +75,9 @@ def collection_correct(
     original = (
         Collection.objects.select_related("job").filter(pk=collection_id).exclude(kind="correction").first()
     )
-    if original is None or not (ctx.actor.role is Role.COURIER or ctx.actor.can_see_station(original.station_id)):
+    if original is None or not (
+        ctx.actor.role is Role.COURIER or ctx.actor.can_see_station(original.station_id)
+    ):
         raise DomainError("not_found", f"collection {collection_id} does not exist")
     require_station_staff(ctx, original.station_id)
     if not isinstance(amount_fen, int) or amount_fen == 0 or abs(amount_fen) > MAX_CORRECTION_FEN:

@@ -91,7 +91,9 @@ class PickupInput:
         )
         problems += pickup_rules.check_payment(self.payment_method)
         if not isinstance(self.payment_ref, str) or len(self.payment_ref.strip()) > cod_rules.MAX_PAYMENT_REF:
-            problems.append(f"the payment reference must be text of at most {cod_rules.MAX_PAYMENT_REF} characters")
+            problems.append(
+                f"the payment reference must be text of at most {cod_rules.MAX_PAYMENT_REF} characters"
+            )
         # Checked here, not left to the database's CHECK: a refusal the handheld can show, where an
         # IntegrityError made the sync op answer ``retry`` and the handheld re-send it forever.
         if self.price_fen is not None and not (

@@ -30,7 +30,10 @@ ROWS: dict[str, Row] = {
         "get", lambda w: f"/api/v1/cod/holding?courier_id={w.courier.pk}", "401 200 200 200 404 200"
     ),
     "cod-declarations": Row(
-        "post", lambda w: "/api/v1/cod/declarations", "401 201 201 403w 403w 403w", body=lambda w: {"declared_fen": 0}
+        "post",
+        lambda w: "/api/v1/cod/declarations",
+        "401 201 201 403w 403w 403w",
+        body=lambda w: {"declared_fen": 0},
     ),
     "cod-handovers": Row(
         "post",
@@ -53,7 +56,10 @@ ROWS: dict[str, Row] = {
         setup=_collected,
     ),
     "cod-shift-close": Row(
-        "post", lambda w: "/api/v1/cod/shift-close", "401 201 201 201 404 201", body=lambda w: {"courier_id": w.courier.pk}
+        "post",
+        lambda w: "/api/v1/cod/shift-close",
+        "401 201 201 201 404 201",
+        body=lambda w: {"courier_id": w.courier.pk},
     ),
     "cod-report": Row("get", lambda w: _report(w), "401 403w 403w 200 403p 200"),
     "cod-report-csv": Row("get", lambda w: _report(w, ".csv"), "401 403w 403w 200 403p 200"),

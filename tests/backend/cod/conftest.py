@@ -15,7 +15,9 @@ from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person
 
 
-def cod_job_started(station: Station, staff: Ctx, courier: Courier, courier_ctx: Ctx, cod_fen: int = 12_345) -> Job:
+def cod_job_started(
+    station: Station, staff: Ctx, courier: Courier, courier_ctx: Ctx, cod_fen: int = 12_345
+) -> Job:
     """A delivery of a parcel with ``cod_fen`` to collect, scanned in, assigned and started."""
     job = make_job(station, staff, cod_amount_fen=cod_fen)
     svc.scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=staff)
