@@ -89,3 +89,22 @@ def test_the_day_from_delivery_to_closed_shift_and_the_report(evening, station, 
 def test_the_report_refuses_a_range_of_more_than_31_days(supervisor, station) -> None:
     r = _call(supervisor, "get", f"/api/v1/cod/report?station={station.code}&date=2026-01-01&to=2026-03-01")
     assert r.status_code == 400
+
+
+def test_the_rest_delivery_carries_the_method_and_reference(station, supervisor, courier) -> None:
+    job = cod_job_started(station, supervisor.ctx, courier[0], courier[1].ctx, 3_000)
+    url = f"/api/v1/jobs/{job.pk}/deliver"
+    base = {"method": "photo", "recipient_relation": "self", "media_sha256": ["ab" * 32]}
+    wrong = _call(courier[1], "post", url, base | {"cod_collected_fen": 2_999})
+    assert (wrong.status_code, wrong.json()["code"]) == (409, "cod_amount_mismatch")
+    no_ref = _call(courier[1], "post", url, base | {"cod_collected_fen": 3_000, "cod_method": "qr"})
+    assert (no_ref.status_code, no_ref.json()["code"]) == (400, "proof_incomplete")
+    ok = _call(
+        courier[1],
+        "post",
+        url,
+        base | {"cod_collected_fen": 3_000, "cod_method": "qr", "cod_payment_ref": "T1"},
+    )
+    assert ok.status_code == 200, ok.content
+    held = _call(courier[1], "get", "/api/v1/cod/holding").json()
+    assert held["held_fen"] == 0  # a QR payment is not cash in hand
