@@ -139,7 +139,7 @@ class VarianceSignApi(APIView):
     @extend_schema(
         operation_id="cod_variance_sign",
         request=SignInput,
-        responses={200: dict, **error_responses(401, 403, 404, 409)},
+        responses={200: dict, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request: Request, variance_id: int) -> Response:
         data = _body(SignInput, request)
