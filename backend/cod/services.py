@@ -11,6 +11,7 @@ never changed, except a variance's courier signature, set once.
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Exists, Q, Subquery
 from django.utils import timezone
 
 from backend.accounts.roles import Role
@@ -106,15 +107,12 @@ def handover_confirm(
         )
     now = timezone.now()
     day = station_today(courier.station, ctx.event_at or now)
-    last = (
-        Handover.objects.filter(courier=courier)
-        .order_by("-pk")
-        .values_list("confirmed_at", flat=True)
-        .first()
-    )
-    declared = Declaration.objects.filter(courier=courier).order_by("-pk")
-    if last is not None:
-        declared = declared.filter(recorded_at__gt=last)
+    # The courier's latest declaration since their last handover (one statement).
+    handovers = Handover.objects.filter(courier=courier)
+    last = handovers.order_by("-pk").values("confirmed_at")[:1]
+    declared = Declaration.objects.filter(
+        Q(recorded_at__gt=Subquery(last)) | ~Exists(handovers), courier=courier
+    ).order_by("-pk")
     handover = Handover.objects.create(
         courier=courier,
         station_id=courier.station_id,
@@ -128,6 +126,7 @@ def handover_confirm(
     )
     HandoverItem.objects.bulk_create([HandoverItem(handover=handover, collection_id=pk) for pk, _ in held])
     if difference:
+        # Created with its handover, so ``handover.variance`` is cached for the caller (no query).
         Variance.objects.create(
             handover=handover,
             courier=courier,

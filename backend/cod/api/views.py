@@ -111,7 +111,7 @@ class HandoverApi(APIView):
     def post(self, request: Request) -> Response:
         data = _body(HandoverInput, request)
         handover = services.handover_confirm(ctx=ctx_from(request, {}, keyed=False), **data)
-        variance = getattr(handover, "variance", None)
+        variance = handover.variance if handover.received_fen != handover.expected_fen else None
         return Response(
             {
                 "id": handover.pk,
