@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -217,6 +218,7 @@ class Client:
         self.bases = bases
         self.errors: list[dict[str, Any]] = []
         self.times: dict[str, list[float]] = {}
+        self.handover_cpu_s = 0.0
 
     async def call(self, what: str, i: int, method: str, path: str, token: str, body: Any = None) -> Any:
         url = self.bases[i % len(self.bases)] + path
@@ -230,7 +232,9 @@ class Client:
         return r.json()
 
 
-async def end_of_shift(bases: list[str], plan: dict[str, Any], round_no: int) -> Client:
+async def end_of_shift(
+    bases: list[str], plan: dict[str, Any], round_no: int, cpu: Callable[[], float]
+) -> Client:
     import httpx
 
     rng = random.Random(1800 + round_no)
@@ -267,7 +271,11 @@ async def end_of_shift(bases: list[str], plan: dict[str, Any], round_no: int) ->
                 "handover", i, "POST", "/api/v1/cod/handovers", supervisors[i % len(supervisors)], body
             )
 
+        # The servers' CPU seconds for the 50 confirmations: the cost per request apart from the
+        # wait behind other requests and other processes on a shared box.
+        cpu0 = cpu()
         handed = await asyncio.gather(*(handover(i) for i in range(len(couriers))))
+        c.handover_cpu_s = cpu() - cpu0
         await asyncio.gather(
             *(
                 c.call("shift_close", i, "POST", "/api/v1/cod/shift-close", x["token"], {})
@@ -406,6 +414,7 @@ def main() -> int:
         daphne_args=("--proxy-headers",),
     )
     handovers: list[float] = []
+    cpu_ms: list[float] = []
     all_times: dict[str, list[float]] = {}
     errors: list[dict[str, Any]] = []
     try:
@@ -422,7 +431,10 @@ def main() -> int:
             seeded = plan["seeded"][-1]
             emit(bench="cod_seed", seconds=round(time.monotonic() - t0, 1), **seeded)
             t1 = time.monotonic()
-            client = asyncio.run(end_of_shift([w.http for w in workers], plan, r))
+            client = asyncio.run(
+                end_of_shift([w.http for w in workers], plan, r, lambda: sum(w.cpu_s() for w in workers))
+            )
+            cpu_ms.append(client.handover_cpu_s * 1000 / max(1, len(client.times.get("handover", []))))
             handovers += client.times.get("handover", [])
             for k, v in client.times.items():
                 all_times.setdefault(k, []).extend(v)
@@ -435,6 +447,8 @@ def main() -> int:
                 handover_p50_ms=round(pct(client.times.get("handover", []), 50), 1),
                 handover_max_ms=round(max(client.times.get("handover", [0])), 1),
                 errors=len(client.errors),
+                handover_server_cpu_ms_each=round(cpu_ms[-1], 1),
+                loadavg1=round(os.getloadavg()[0], 2),
             )
     finally:
         stop_workers(workers)
@@ -452,6 +466,7 @@ def main() -> int:
         p50_ms=round(pct(handovers, 50), 1),
         p99_ms=round(p99, 1),
         target_p99_ms=TARGET_P99_MS,
+        server_cpu_ms_per_handover=round(sum(cpu_ms) / max(1, len(cpu_ms)), 1),
         http_errors=len(errors),
         first_errors=errors[:3],
         calls=calls,
