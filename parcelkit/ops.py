@@ -12,7 +12,20 @@ from collections.abc import Mapping
 from typing import Any
 
 KINDS = frozenset(
-    {"scan", "accept", "start", "arrive", "deliver", "fail", "weigh", "location", "call_log", "propose"}
+    {
+        "scan",
+        "accept",
+        "start",
+        "arrive",
+        "deliver",
+        "fail",
+        "weigh",
+        "location",
+        "call_log",
+        "propose",
+        "cod_declare",
+        "cod_sign",
+    }
 )
 
 # Where the courier was: optional on every kind, read into the service context by the server.
@@ -46,7 +59,11 @@ def job_payload(
 
 
 def deliver_fields(proof: Mapping[str, Any], media_sha256: list[str]) -> dict[str, Any]:
-    """``deliver``: the proof of delivery, with the SHA-256 of its uploaded images."""
+    """``deliver``: the proof of delivery, with the SHA-256 of its uploaded images.
+
+    A COD parcel's proof carries the collection: ``cod_collected_fen`` (exactly the amount due),
+    ``cod_method`` (``cash``, ``wechat``, ``alipay``, ``qr``) and ``cod_payment_ref`` for a mobile payment.
+    """
     return {"proof": {**proof, "media_sha256": media_sha256}}
 
 
@@ -70,6 +87,16 @@ def call_log_fields(duration_s: int, outcome: str) -> dict[str, Any]:
 def propose_fields(window_start: str, window_end: str) -> dict[str, Any]:
     """``propose``: the time the courier proposes to the customer (aware ISO 8601, still ahead)."""
     return {"window_start": window_start, "window_end": window_end}
+
+
+def cod_declare_payload(declared_fen: int) -> dict[str, Any]:
+    """``cod_declare``: the cash the courier counts and hands over, in fen; not a job op."""
+    return {"declared_fen": declared_fen}
+
+
+def cod_sign_payload(variance_id: int, note: str = "") -> dict[str, Any]:
+    """``cod_sign``: the courier signs a handover's variance (docs/cod.md); not a job op."""
+    return {"variance_id": variance_id, "note": note}
 
 
 def location_payload(lat: float, lng: float, accuracy_m: float | None = None) -> dict[str, Any]:

@@ -96,6 +96,12 @@ STATUS: dict[str, int] = {
     "message_unsafe": 422,
     # the console's exceptions queue (docs/console.md)
     "already_resolved": 409,
+    # cash on delivery and the shift's cash (docs/cod.md)
+    "cod_amount_mismatch": 409,
+    "reason_required": 400,
+    "cash_unreturned": 409,
+    "handover_stale": 409,
+    "already_signed": 409,
 }
 
 

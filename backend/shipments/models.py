@@ -11,6 +11,7 @@ from django.db import models
 
 from backend.couriers.models import Courier, Station
 from backend.shipments.states import (
+    CollectionKind,
     EventKind,
     JobKind,
     JobStatus,
@@ -209,6 +210,64 @@ class ProofOfDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"proof ({self.method}) for job {self.job_id}"
+
+
+class Collection(models.Model):
+    """Money taken at the door: a COD amount or a pickup fee, or a correction of one. Append-only.
+
+    Written by the one write path in the transaction that records the delivery or the pickup
+    (``completion.record_delivery``, ``job_complete_pickup``); a correction is a new row
+    (``services/collections.py``) that names the row it corrects and carries the difference, so
+    the sum over a courier's rows is what they took. Never updated, never deleted. Integer fen.
+    Cash stays with the courier until a handover (``backend/cod``) takes the row in; mobile
+    payments (with the provider's reference) go to the company's account.
+    """
+
+    kind = models.CharField(max_length=12, choices=CollectionKind.choices)
+    job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="collections")
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="+", db_index=False)
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="+", db_index=False)
+    courier = models.ForeignKey(Courier, on_delete=models.PROTECT, related_name="+", db_index=False)
+    method = models.CharField(max_length=16)  # parcelkit.rules.cod.COLLECTION_METHODS
+    amount_fen = models.BigIntegerField()  # a correction's difference may be negative
+    expected_fen = models.BigIntegerField(default=0)  # what was due when it was taken
+    payment_ref = models.CharField(max_length=64, blank=True)
+    collected_at = models.DateTimeField()  # the device's clock
+    service_date = models.DateField()  # the job's day (the station's local date)
+    recorded_at = models.DateTimeField()  # the server's clock
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    op_id = models.CharField(max_length=80, blank=True)  # the sync op or Idempotency-Key
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["courier", "service_date"]),
+            models.Index(fields=["station", "service_date"]),
+        ]
+        constraints = [
+            # One collection per door event: a job is delivered or picked up once.
+            models.UniqueConstraint(
+                fields=["job", "kind"],
+                condition=~models.Q(kind=CollectionKind.CORRECTION),
+                name="collection_once_per_job",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind=CollectionKind.CORRECTION, corrects__isnull=False)
+                | (
+                    ~models.Q(kind=CollectionKind.CORRECTION)
+                    & models.Q(corrects__isnull=True, amount_fen__gt=0)
+                ),
+                name="collection_positive_or_correction",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount_fen} fen ({self.method}) job {self.job_id}"
 
 
 class FeedCounter(models.Model):

@@ -74,9 +74,19 @@ class ReasonCode(models.TextChoices):
     DAMAGED = "damaged", "Parcel damaged"
     CUSTOMER_RESCHEDULED = "customer_rescheduled", "Customer asked for another time"
     COD_NOT_READY = "cod_not_ready", "Cash on delivery not ready"
+    COD_REFUSED = "cod_refused", "Refused to pay the cash on delivery amount"
+    COD_PARTIAL = "cod_partial", "Could pay only part of the cash on delivery amount"
     BUSINESS_CLOSED = "business_closed", "Business closed"
     NO_SAFE_PLACE = "no_safe_place", "No safe place to leave it"
     VEHICLE_OR_WEATHER = "vehicle_or_weather", "Vehicle breakdown or severe weather"
+
+
+class CollectionKind(models.TextChoices):
+    """What a money record is (``Collection``): taken at the door, or a supervisor's correction."""
+
+    COD = "cod", "Cash on delivery"
+    PICKUP_FEE = "pickup_fee", "Pickup fee paid at the door"
+    CORRECTION = "correction", "Correction of an earlier record"
 
 
 class NextStep(models.TextChoices):

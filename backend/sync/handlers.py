@@ -12,6 +12,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any, TypeGuard
 
+from backend.cod.services import declaration_record, variance_sign
 from backend.common.errors import DomainError
 from backend.negotiation.services import negotiation_propose
 from backend.pickup.services import pickup_complete
@@ -278,6 +279,24 @@ def propose(op: Op, ctx: Ctx) -> dict[str, Any]:
     return {"negotiation_id": negotiation.pk}
 
 
+def cod_declare(op: Op, ctx: Ctx) -> dict[str, Any]:
+    """The courier's count of the cash they hand over (docs/cod.md); works offline."""
+    declared = op.payload.get("declared_fen")
+    if not is_wire_int(declared, 0):
+        raise malformed(f"payload.declared_fen must be a whole number of fen from 0 to {MAX_INT}")
+    return {"declaration_id": declaration_record(ctx=ctx, declared_fen=declared).pk}
+
+
+def cod_sign(op: Op, ctx: Ctx) -> dict[str, Any]:
+    """The courier signs a handover's variance (the second sign-off); works offline."""
+    variance_id = _int(op.payload, "variance_id")
+    note = op.payload.get("note", "")
+    if not isinstance(note, str):
+        raise malformed("payload.note must be a string")
+    variance_sign(variance_id=variance_id, ctx=ctx, note=note)
+    return {}
+
+
 HANDLERS: dict[str, Callable[[Op, Ctx], dict[str, Any]]] = {
     "accept": _step(job_accept),
     "start": _step(job_start),
@@ -287,12 +306,14 @@ HANDLERS: dict[str, Callable[[Op, Ctx], dict[str, Any]]] = {
     "weigh": weigh,
     "call_log": call_log,
     "propose": propose,
+    "cod_declare": cod_declare,
+    "cod_sign": cod_sign,
 }
 
 
 # Kinds whose handler writes only through one service call (itself an atomic block), so the
 # push needs no savepoint of its own around them (two fewer round trips per op).
-ONE_SERVICE = frozenset({"accept", "start", "arrive", "weigh"})
+ONE_SERVICE = frozenset({"accept", "start", "arrive", "weigh", "cod_declare", "cod_sign"})
 
 # Job steps a push applies through one unit of work (``services._apply_unit``): their services
 # only lock and write jobs and shipments through ``recording`` and read no row another step of

@@ -118,6 +118,15 @@ REST: dict[tuple[str, str], str] = {
     ("ANY", "console/<str:code>/unavailable/<int:courier_id>/preview"): "courier_unavailable_preview",
     ("ANY", "console/<str:code>/unavailable/<int:courier_id>"): "courier_unavailable_apply",
     ("ANY", "console/<str:code>/unassign"): "unassign_jobs",
+    # cash on delivery: the courier's cash, handovers, variances, shift close (docs/cod.md)
+    ("GET", "api/v1/cod/holding"): READ,
+    ("POST", "api/v1/cod/declarations"): "declaration_record",
+    ("POST", "api/v1/cod/handovers"): "handover_confirm",
+    ("POST", "api/v1/cod/variances/<int:variance_id>/sign"): "variance_sign",
+    ("POST", "api/v1/cod/collections/<int:collection_id>/corrections"): "collection_correct",
+    ("POST", "api/v1/cod/shift-close"): "shift_close",
+    ("GET", "api/v1/cod/report"): READ,
+    ("GET", "api/v1/cod/report.csv"): READ,
 }
 
 SOCKET: dict[str, str] = {
@@ -138,6 +147,8 @@ SYNC: dict[str, str] = {
     "scan": "scans_record_bulk",
     "location": "apply_ops",
     "propose": "negotiation_propose",
+    "cod_declare": "declaration_record",
+    "cod_sign": "variance_sign",
 }
 
 TASKS: dict[str, str] = {

@@ -38,6 +38,13 @@ class PickupBody(ActionInput):
     contents_photo_sha256 = serializers.RegexField(SHA256, required=False, default="")
     price_fen = serializers.IntegerField(min_value=0, max_value=MAX_BIGINT, required=False, allow_null=True)
     payment_method = serializers.CharField(max_length=16, required=False, default="cash")
+    payment_ref = serializers.CharField(
+        max_length=64,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="a WeChat/Alipay fee's reference",
+    )
 
 
 class JobCompletePickupApi(JobActionApi):

@@ -37,6 +37,7 @@ from backend.shipments.context import Ctx
 from backend.shipments.models import Job
 from backend.shipments.services.completion import ProofInput
 from backend.shipments.states import NextStep, ProofMethod, RecipientRelation
+from parcelkit.rules import cod as cod_rules
 
 SHA256 = r"^[0-9a-f]{64}\Z"
 
@@ -161,6 +162,16 @@ class DeliverBody(ActionInput):
     )
     captured_at = DateTimeField(required=False, allow_null=True)
     cod_collected_fen = serializers.IntegerField(min_value=0, max_value=MAX_BIGINT, required=False, default=0)
+    cod_method = serializers.ChoiceField(
+        choices=sorted(cod_rules.COLLECTION_METHODS), required=False, default=cod_rules.CASH
+    )
+    cod_payment_ref = serializers.CharField(
+        max_length=cod_rules.MAX_PAYMENT_REF,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="a mobile payment's transaction reference",
+    )
     consent_id = serializers.IntegerField(
         min_value=1,
         required=False,
@@ -206,6 +217,8 @@ class JobDeliverApi(JobActionApi):
             accuracy_m=data.get("accuracy_m"),
             captured_at=data.get("captured_at"),
             cod_collected_fen=data["cod_collected_fen"],
+            cod_method=data["cod_method"],
+            cod_payment_ref=data["cod_payment_ref"],
             consent_id=data["consent_id"],
             consent_name=data["consent_name"],
             consent_relation=data["consent_relation"],

@@ -17,6 +17,7 @@ from backend.shipments.consent import check_consent
 from backend.shipments.context import Ctx
 from backend.shipments.models import DeliveryAttempt, Job, ProofOfDelivery
 from backend.shipments.next_step import clean_next_step
+from backend.shipments.services.collections import DOOR_PAYMENTS, record_collection
 from backend.shipments.services.followups import (
     negotiate_after_commit,
     refresh_etas_after_commit,
@@ -33,6 +34,7 @@ from backend.shipments.services.recording import (
     save_shipment,
 )
 from backend.shipments.states import (
+    CollectionKind,
     EventKind,
     JobKind,
     JobStatus,
@@ -41,6 +43,7 @@ from backend.shipments.states import (
     RecipientRelation,
     ShipmentStatus,
 )
+from parcelkit.rules import cod as cod_rules
 from parcelkit.rules import pickup as pickup_rules
 
 # The inspection rules are the handheld's own (parcelkit/rules/pickup.py): one copy, both sides.
@@ -49,6 +52,7 @@ PAYMENT_METHODS = pickup_rules.PAYMENT_METHODS
 MAX_PRICE_FEN = 2**63 - 1  # the bigint column
 LOCKER_COMPARTMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,15}")
 LOCKER_CODE = re.compile(r"[0-9]{4,10}")
+COD_ONLY_REASONS = frozenset({ReasonCode.COD_REFUSED, ReasonCode.COD_PARTIAL})
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class PickupInput:
     contents_photo_sha256: str = ""
     price_fen: int | None = None
     payment_method: str = "cash"
+    payment_ref: str = ""  # a WeChat/Alipay fee paid at the door: the provider's reference
 
     def validate(self) -> None:
         clean_weight_g(self.measured_weight_g, field="measured_weight_g")
@@ -85,6 +90,10 @@ class PickupInput:
             self.prohibited_items_absent, self.declared_value_fen, self.contents_photo_sha256
         )
         problems += pickup_rules.check_payment(self.payment_method)
+        if not isinstance(self.payment_ref, str) or len(self.payment_ref.strip()) > cod_rules.MAX_PAYMENT_REF:
+            problems.append(
+                f"the payment reference must be text of at most {cod_rules.MAX_PAYMENT_REF} characters"
+            )
         # Checked here, not left to the database's CHECK: a refusal the handheld can show, where an
         # IntegrityError made the sync op answer ``retry`` and the handheld re-send it forever.
         if self.price_fen is not None and not (
@@ -106,7 +115,11 @@ class ProofInput:
     lng: float | None = None
     accuracy_m: float | None = None
     captured_at: datetime | None = None
+    # Cash on delivery (parcelkit/rules/cod.py): exactly the amount due, how it was paid and, for a
+    # mobile payment, its reference. Written as a ``Collection`` row with the delivery.
     cod_collected_fen: int = 0
+    cod_method: str = cod_rules.CASH
+    cod_payment_ref: str = ""
     # A locker or station proof needs the recipient's consent (shipments/consent.py): the id of a
     # negotiation answer, or a consent the courier took on the spot by phone.
     consent_id: int | None = None
@@ -164,11 +177,15 @@ class ProofInput:
             if self.lat is None or self.lng is None:
                 raise DomainError("invalid_coordinates", "give both lat and lng")
             clean_coordinates(self.lat, self.lng)
-        if cod_amount_fen and self.cod_collected_fen != cod_amount_fen:
-            raise DomainError(
-                "proof_incomplete",
-                f"collect the cash on delivery amount first ({cod_amount_fen / 100:.2f} yuan)",
-            )
+        problems = cod_rules.check_collection(
+            expected_fen=cod_amount_fen,
+            collected_fen=self.cod_collected_fen,
+            method=self.cod_method,
+            payment_ref=self.cod_payment_ref,
+        )
+        if problems:
+            code = "cod_amount_mismatch" if self.cod_collected_fen != cod_amount_fen else "proof_incomplete"
+            raise DomainError(code, problems[0], expected_fen=cod_amount_fen)
 
 
 @transaction.atomic
@@ -219,6 +236,18 @@ def job_complete_pickup(
     job.status = JobStatus.COMPLETED
     job.attempt_count += 1
     save_job(job, ["status", "attempt_count"])
+    if data.price_fen and data.payment_method in DOOR_PAYMENTS and job.courier_id is not None:
+        record_collection(
+            job,
+            ctx,
+            kind=CollectionKind.PICKUP_FEE,
+            courier_id=job.courier_id,
+            method=data.payment_method,
+            amount_fen=data.price_fen,
+            expected_fen=data.price_fen,
+            payment_ref=data.payment_ref,
+            collected_at=ctx.event_at or timezone.now(),
+        )
     record_event(
         ctx,
         shipment=shipment,
@@ -311,6 +340,19 @@ def record_delivery(
     shipment.status = ShipmentStatus.DELIVERED
     save_shipment(shipment, ["status"])
     details: dict[str, object] = {"method": proof.method, "relation": proof.recipient_relation}
+    if shipment.cod_amount_fen and job.courier_id is not None:
+        record_collection(
+            job,
+            ctx,
+            kind=CollectionKind.COD,
+            courier_id=job.courier_id,
+            method=proof.cod_method,
+            amount_fen=proof.cod_collected_fen,
+            expected_fen=shipment.cod_amount_fen,
+            payment_ref=proof.cod_payment_ref,
+            collected_at=captured_at,
+        )
+        details["cod"] = {"fen": proof.cod_collected_fen, "method": proof.cod_method}
     if conflict is not None:
         details["conflict"] = conflict
     details.update(consent)
@@ -338,6 +380,8 @@ def job_fail(
     check_version(job, expected_version)
     transitions.check_job(job.status, JobStatus.FAILED)
     shipment = job.shipment
+    if reason_code in COD_ONLY_REASONS and not shipment.cod_amount_fen:
+        raise DomainError("invalid", "this parcel has no cash on delivery amount", field="reason_code")
     if job.kind == JobKind.DELIVERY:
         transitions.check_shipment(shipment.status, ShipmentStatus.DELIVERY_FAILED)
         shipment.status = ShipmentStatus.DELIVERY_FAILED

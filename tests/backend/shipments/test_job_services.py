@@ -72,10 +72,11 @@ def test_delivery_needs_cod_and_the_right_code(started_delivery, courier) -> Non
     ctx = courier[1].ctx
     wrong_code = ProofInput(method="code", recipient_relation="self", code="000000", cod_collected_fen=5000)
     no_cash = ProofInput(method="code", recipient_relation="self", code="482913")
-    for proof in (wrong_code, no_cash):
+    # the COD amount missing has its own code (docs/cod.md), a wrong pickup code is an incomplete proof
+    for proof, code in ((wrong_code, "proof_incomplete"), (no_cash, "cod_amount_mismatch")):
         with pytest.raises(DomainError) as exc:
             svc.job_deliver(job_id=started_delivery.pk, ctx=ctx, proof=proof)
-        assert exc.value.code == "proof_incomplete"
+        assert exc.value.code == code
     assert not ProofOfDelivery.objects.exists()
     good = ProofInput(method="code", recipient_relation="family", code="482913", cod_collected_fen=5000)
     job = svc.job_deliver(job_id=started_delivery.pk, ctx=ctx, proof=good)
