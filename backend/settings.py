@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "backend.console",
     "backend.kpis",
     "backend.exceptions",
+    "backend.incidents",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +237,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "negotiation-morning-prompts": {"task": "negotiation.morning_prompts", "schedule": 180.0},
     # Messages a lost task left queued, and retries past their back-off (docs/negotiation.md).
     "notify-send-due": {"task": "notify.send_due", "schedule": 60.0},
+    # Incidents: the playbooks' clocks, and the incidents nobody reported (docs/incidents.md).
+    "incidents-timers": {"task": "incidents.timers", "schedule": 300.0},
+    "incidents-detect-loss": {"task": "incidents.detect_loss", "schedule": 900.0},
+    "incidents-detect-delays": {"task": "incidents.detect_delays", "schedule": 300.0},
 }
 
 # Domain knobs.
@@ -268,6 +273,10 @@ if NOTIFY_BACKEND == "webhook" and not (NOTIFY_WEBHOOK_URL and NOTIFY_WEBHOOK_SE
 PARCELRUN_STALE_PARCEL_HOURS = env_int("STALE_PARCEL_HOURS", 24)
 PARCELRUN_COURIER_OFFLINE_MINUTES = env_int("COURIER_OFFLINE_MINUTES", 10)
 PARCELRUN_EXCEPTION_LOOKBACK_HOURS = env_int("EXCEPTION_LOOKBACK_HOURS", 48)
+# Incidents (docs/incidents.md): a parcel in our hands with no scan this long is a loss suspect; a
+# delivery still open this long after its window ended is a delay.
+PARCELRUN_LOSS_SUSPECT_HOURS = env_int("LOSS_SUSPECT_HOURS", 48)
+PARCELRUN_DELAY_GRACE_MINUTES = env_int("DELAY_GRACE_MINUTES", 30)
 # The console's map draws the station's own data with no tile layer (a closed network has no tile
 # CDN). A station with its own tile server names it here, e.g. http://tiles.lan/{z}/{x}/{y}.png.
 CONSOLE_TILE_URL = env_str("CONSOLE_TILE_URL", "")

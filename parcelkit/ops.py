@@ -12,7 +12,19 @@ from collections.abc import Mapping
 from typing import Any
 
 KINDS = frozenset(
-    {"scan", "accept", "start", "arrive", "deliver", "fail", "weigh", "location", "call_log", "propose"}
+    {
+        "scan",
+        "accept",
+        "start",
+        "arrive",
+        "deliver",
+        "fail",
+        "weigh",
+        "location",
+        "call_log",
+        "propose",
+        "incident",
+    }
 )
 
 # Where the courier was: optional on every kind, read into the service context by the server.
@@ -70,6 +82,35 @@ def call_log_fields(duration_s: int, outcome: str) -> dict[str, Any]:
 def propose_fields(window_start: str, window_end: str) -> dict[str, Any]:
     """``propose``: the time the courier proposes to the customer (aware ISO 8601, still ahead)."""
     return {"window_start": window_start, "window_end": window_end}
+
+
+# ``incident``: the types a courier may report (the server's playbooks; docs/incidents.md).
+INCIDENT_TYPES = frozenset(
+    {"loss", "damage", "delay", "misdelivery", "data_leak", "vehicle_accident", "weather_road"}
+)
+
+
+def incident_payload(
+    incident_type: str,
+    description: str,
+    photo_sha256: list[str],
+    *,
+    job_id: int | None = None,
+    shipment_id: int | None = None,
+    where: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
+    """``incident``: what happened (one of :data:`INCIDENT_TYPES`), a description and photos'
+    SHA-256 (uploaded like proof images); about a job or a shipment, or neither (an accident)."""
+    payload: dict[str, Any] = {
+        "incident_type": incident_type,
+        "description": description,
+        "photo_sha256": photo_sha256,
+    }
+    if job_id is not None:
+        payload["job_id"] = job_id
+    if shipment_id is not None:
+        payload["shipment_id"] = shipment_id
+    return {**payload, **(where or {})}
 
 
 def location_payload(lat: float, lng: float, accuracy_m: float | None = None) -> dict[str, Any]:

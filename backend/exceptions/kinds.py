@@ -16,6 +16,7 @@ class ExceptionKind(models.TextChoices):
     COURIER_OFFLINE = "courier_offline", _("Courier offline")
     SYNC_REJECTED = "sync_rejected", _("Rejected sync op")
     OFFLINE_CONFLICT = "offline_conflict", _("Offline fact held for a decision")
+    INCIDENT = "incident", _("Incident or claim")
 
 
 class Action(models.TextChoices):

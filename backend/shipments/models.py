@@ -106,6 +106,8 @@ class Job(models.Model):
     eta = models.DateTimeField(null=True, blank=True)
     attempt_count = models.PositiveSmallIntegerField(default=0)
     next_step = models.JSONField(default=dict, blank=True)  # what was agreed after a failed attempt
+    # Held by a disruption (backend/incidents): not attempted, not auto-assigned nor planned until released.
+    on_hold = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

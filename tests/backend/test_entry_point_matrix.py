@@ -117,6 +117,15 @@ REST: dict[tuple[str, str], str] = {
     ("ANY", "console/<str:code>/unavailable/<int:courier_id>/preview"): "courier_unavailable_preview",
     ("ANY", "console/<str:code>/unavailable/<int:courier_id>"): "courier_unavailable_apply",
     ("ANY", "console/<str:code>/unassign"): "unassign_jobs",
+    # incidents and claims, disruptions (docs/incidents.md)
+    ("GET", "api/v1/stations/<str:code>/incidents"): READ,
+    ("POST", "api/v1/stations/<str:code>/incidents"): "incident_raise",
+    ("POST", "api/v1/incidents/<int:incident_id>/acknowledge"): "incident_acknowledge",
+    ("POST", "api/v1/incidents/<int:incident_id>/resolve"): "incident_resolve",
+    ("GET", "api/v1/stations/<str:code>/disruptions"): READ,
+    ("POST", "api/v1/stations/<str:code>/disruptions"): "disruption_declare",
+    ("POST", "api/v1/disruptions/<int:disruption_id>/lift"): "disruption_lift",
+    ("ANY", "n/<str:token>/complaint"): "customer_complaint",
 }
 
 SOCKET: dict[str, str] = {
@@ -137,6 +146,7 @@ SYNC: dict[str, str] = {
     "scan": "scans_record_bulk",
     "location": "apply_ops",
     "propose": "negotiation_propose",
+    "incident": "incident_raise",
 }
 
 TASKS: dict[str, str] = {
@@ -151,6 +161,9 @@ TASKS: dict[str, str] = {
     "negotiation.morning_prompts": "negotiation_prompt_morning",
     "notify.send_message": "message_send",
     "notify.send_due": "message_send",
+    "incidents.timers": "incident_timers_tick",
+    "incidents.detect_loss": "detect_loss_suspects",
+    "incidents.detect_delays": "detect_delays",
 }
 
 # Writes an edge must not call itself: they are reached only through the services above.
