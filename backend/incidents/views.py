@@ -7,6 +7,7 @@ failure renders a page, never a 500; the same security headers and rate limits a
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
@@ -85,5 +86,6 @@ def complaint_view(request: HttpRequest, token: str) -> HttpResponse:
         )
     except DomainError as exc:
         return _page(request, {**context, "error": t.get(exc.code, t["bad"])}, 400)
-    due = incident.legal_due.astimezone(ZoneInfo(incident.station.time_zone))
+    # The deadline is the end of the last working day: that day is the one the customer reads.
+    due = (incident.legal_due - timedelta(seconds=1)).astimezone(ZoneInfo(incident.station.time_zone))
     return _page(request, {**context, "answer_by": f"{due:%Y-%m-%d}", "closed": True})

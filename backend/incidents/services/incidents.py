@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
@@ -149,7 +149,7 @@ def incident_raise(
                 occasion=f"i{incident.pk}",
                 template="incident",
                 tz=tz,
-                deadline=incident.legal_due,
+                deadline=incident.legal_due - timedelta(seconds=1),  # the last day, not 00:00 after it
                 now=now,
             ):
                 record(incident, EventKind.NOTIFIED, now, None, job_id=target.pk)
