@@ -66,13 +66,14 @@ def complaint_view(request: HttpRequest, token: str) -> HttpResponse:
     lang = language_of(request)
     t = TEXTS[lang]
     types = [(k, IncidentType(k).label) for k in CUSTOMER_TYPES]
-    context: dict[str, object] = {"t": t, "lang": lang, "token": token, "types": types}
+    context: dict[str, object] = {"t": t, "lang": lang, "token": token, "types": types, "page": False}
     if not ratelimit.allow("ip", str(request.META.get("REMOTE_ADDR", "")), *ratelimit.PER_IP):
         return _page(request, {**context, "error": t["rate_limited"], "closed": True}, 429)
     try:
         claims = link_open(token)
     except DomainError:
         return _page(request, {**context, "error": t["bad"], "closed": True}, 404)
+    context["page"] = claims.negotiation_id > 0  # a link from a message may name no negotiation
     if request.method == "GET":
         return _page(request, context)
     if not ratelimit.allow("link", claims.link_id, *ratelimit.PER_LINK):

@@ -34,20 +34,20 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     # An incident about the parcel (a loss, damage, delay…) was registered: when we answer by.
     "incident": {
-        "zh": "【Parcelrun】{name}您好，您的包裹异常已登记，我们将在{deadline}前给您答复。",
+        "zh": "【Parcelrun】{name}您好，您的包裹异常已登记，我们将在{deadline}前答复。补充情况：{link}",
         "en": "Parcelrun: Hello {name}, we registered a problem with your parcel "
-        "and will answer you by {deadline}.",
+        "and will answer you by {deadline}. To add details: {link}",
     },
     # A disruption (road closure, typhoon…) holds deliveries in the recipient's area.
     "disruption": {
-        "zh": "【Parcelrun】{name}您好，因道路或天气突发情况，您所在区域的派送暂停，恢复后我们会再通知您。",
+        "zh": "【Parcelrun】{name}您好，因道路或天气突发情况，您所在区域的派送暂停，恢复后再通知您。如有问题：{link}",
         "en": "Parcelrun: Hello {name}, deliveries in your area are paused because of a road or "
-        "weather emergency. We will tell you when they resume.",
+        "weather emergency. We will tell you when they resume. Questions: {link}",
     },
     "disruption_end": {
-        "zh": "【Parcelrun】{name}您好，您所在区域的派送已恢复，我们会尽快为您派送。",
+        "zh": "【Parcelrun】{name}您好，您所在区域的派送已恢复，我们会尽快为您派送。如有问题：{link}",
         "en": "Parcelrun: Hello {name}, deliveries in your area have resumed; "
-        "your parcel is on its way soon.",
+        "your parcel is on its way soon. Questions: {link}",
     },
 }
 

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from backend.incidents.models import Incident, IncidentEvent
+from backend.negotiation.links import link_issue
+from backend.negotiation.models import Negotiation
 from backend.notify.services import message_queue
 from backend.shipments import feed
 from backend.shipments.models import Job
@@ -50,6 +52,19 @@ def customer_job(shipment_id: int | None) -> Job | None:
     return Job.objects.filter(shipment_id=shipment_id, kind=JobKind.DELIVERY).order_by("-pk").first()
 
 
+def complaint_link(shipment_id: int, now: datetime) -> str:
+    """The customer's complaint form for the shipment (every message carries a link to the customer's
+    pages, docs/negotiation.md); signed like the page's links, naming the latest negotiation if any."""
+    negotiation_id = (
+        Negotiation.objects.filter(shipment_id=shipment_id)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    token, _, _ = link_issue(negotiation_id=negotiation_id or 0, shipment_id=shipment_id, now=now)
+    return f"{settings.PUBLIC_BASE_URL}/n/{token}/complaint"
+
+
 def notify_customer(
     job: Job,
     *,
@@ -61,7 +76,7 @@ def notify_customer(
     now: datetime,
 ) -> bool:
     """Queue one templated message to the job's recipient (once per trigger and occasion)."""
-    params = {"name": mask_name(job.shipment.recipient_name)}
+    params = {"name": mask_name(job.shipment.recipient_name), "link": complaint_link(job.shipment_id, now)}
     if deadline is not None:
         params["deadline"] = f"{deadline.astimezone(tz):%m-%d %H:%M}"
     _, created = message_queue(
