@@ -10,11 +10,14 @@ import pytest
 import time_machine
 from django.test import Client
 
+from backend.broadcast.envelope import envelope
 from backend.common.errors import DomainError
 from backend.couriers.models import Courier, Station
 from backend.dispatch.services import auto_assign
 from backend.incidents.models import DisruptionHold
 from backend.notify.models import Message
+from backend.realtime.catalogue import validate
+from backend.shipments.models import FeedEntry
 from backend.shipments.services import followups, job_accept, job_start, scan
 from backend.shipments.states import JobStatus
 from tests.backend.dispatch.factories import at, given_to, job_at, refresh
@@ -98,6 +101,10 @@ def test_declare_holds_the_area_and_lift_releases_and_replans(
             assert back.planned_seq is not None  # placed on the route again
         assert not DisruptionHold.objects.filter(released_at=None).exists()
         assert Message.objects.filter(trigger="disruption_end").count() == 2
+        announced = FeedEntry.objects.filter(kind="disruption.changed").order_by("cursor")
+        assert [r.payload["disruption"]["lifted_at"] is None for r in announced] == [True, False]
+        for r in announced:
+            validate(envelope(r.kind, r.cursor, r.created_at.isoformat(), r.payload))
         again = post(supervisor, f"/api/v1/disruptions/{body['id']}/lift")
         assert (again.status_code, again.json()["code"]) == (409, "disruption_lifted")
 

@@ -11,9 +11,12 @@ import pytest
 import time_machine
 from django.test import Client
 
+from backend.broadcast.envelope import envelope
 from backend.couriers.models import Courier, Station
 from backend.incidents.models import Incident, IncidentEvent
 from backend.incidents.states import EventKind, IncidentState, Source
+from backend.realtime.catalogue import validate
+from backend.shipments.models import FeedEntry
 from parcelkit.ops import incident_payload
 from tests.backend.sync.helpers import op, outcomes, push
 from tests.clock import station_tz
@@ -68,6 +71,12 @@ def test_a_supervisor_raises_acknowledges_and_compensates(station: Station, supe
     kinds = list(IncidentEvent.objects.filter(incident_id=incident_id).values_list("kind", flat=True))
     assert kinds[0] == EventKind.RAISED and kinds[-2:] == [EventKind.ACKNOWLEDGED, EventKind.RESOLVED]
     assert Client().get(url, **supervisor.auth).json() == []
+    # The station was told at each step, in the realtime catalogue's shape.
+    rows = FeedEntry.objects.filter(kind="incident.changed").order_by("cursor")
+    assert [r.payload["incident"]["state"] for r in rows] == ["open", "acknowledged", "resolved"]
+    for r in rows:
+        assert r.station_id == station.pk
+        validate(envelope(r.kind, r.cursor, r.created_at.isoformat(), r.payload))
 
 
 def test_another_station_and_a_courier_are_refused(
