@@ -62,17 +62,27 @@ class IncidentTimes(Protocol):
     acknowledged_at: datetime | None
 
 
-def steps_due(incident: IncidentTimes, now: datetime) -> list[tuple[datetime, str]]:
-    """The escalation steps whose time has come at ``now`` for an unresolved incident, by due time."""
-    steps: list[tuple[datetime, str]] = []
-    if incident.acknowledged_at is None and now >= incident.ack_due:
+def all_steps(incident: IncidentTimes) -> list[tuple[datetime, str]]:
+    """Every escalation step of an unresolved incident with its due time, by due time (the
+    acknowledgement step only while nobody has acknowledged it)."""
+    steps = [
+        (incident.decide_due, Escalation.DECIDE_OVERDUE),
+        (incident.alarm_at, Escalation.LEGAL_ALARM),
+        (incident.legal_due, Escalation.LEGAL_OVERDUE),
+    ]
+    if incident.acknowledged_at is None:
         steps.append((incident.ack_due, Escalation.ACK_OVERDUE))
-    if now >= incident.decide_due:
-        steps.append((incident.decide_due, Escalation.DECIDE_OVERDUE))
-    if incident.manager_due is not None and now >= incident.manager_due:
+    if incident.manager_due is not None:
         steps.append((incident.manager_due, Escalation.STATION_MANAGER))
-    if now >= incident.alarm_at:
-        steps.append((incident.alarm_at, Escalation.LEGAL_ALARM))
-    if now >= incident.legal_due:
-        steps.append((incident.legal_due, Escalation.LEGAL_OVERDUE))
     return sorted(steps)
+
+
+def steps_due(incident: IncidentTimes, now: datetime) -> list[tuple[datetime, str]]:
+    """The escalation steps whose time has come at ``now``, by due time."""
+    return [(due, step) for due, step in all_steps(incident) if due <= now]
+
+
+def next_due(incident: IncidentTimes, done: set[str]) -> datetime | None:
+    """When the engine must look at the incident again: its earliest step not recorded yet
+    (``done``), or None when every step is behind it."""
+    return min((due for due, step in all_steps(incident) if step not in done), default=None)

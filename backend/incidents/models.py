@@ -67,6 +67,9 @@ class Incident(models.Model):
     legal_due = models.DateTimeField()
     manager_due = models.DateTimeField(null=True, blank=True)
     calendar_known = models.BooleanField(default=True)  # False: a year past the holiday calendar
+    # The earliest step not recorded yet (None: resolved, or every step behind it): what the
+    # engine's sweep reads, so a run looks only at incidents with something due.
+    next_due = models.DateTimeField(null=True, blank=True)
     escalation = models.CharField(max_length=16, choices=Escalation.choices, default="", blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -88,6 +91,9 @@ class Incident(models.Model):
                 fields=["station", "raised_at"],
                 name="incident_station_open",
                 condition=~models.Q(state="resolved"),
+            ),
+            models.Index(
+                fields=["next_due"], name="incident_next_due", condition=models.Q(next_due__isnull=False)
             ),
         ]
         constraints = [

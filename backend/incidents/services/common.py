@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from backend.incidents.models import Incident, IncidentEvent
+from backend.incidents.states import EventKind
 from backend.negotiation.links import link_issue
 from backend.negotiation.models import Negotiation
 from backend.notify.services import message_queue
@@ -20,6 +21,15 @@ from parcelkit.rules.privacy import mask_name
 
 def record(incident: Incident, kind: str, at: datetime, actor_id: int | None, **details: Any) -> None:
     IncidentEvent.objects.create(incident=incident, kind=kind, at=at, actor_id=actor_id, details=details)
+
+
+def escalated_steps(incident_id: int) -> set[str]:
+    """The escalation steps already recorded for an incident."""
+    return set(
+        IncidentEvent.objects.filter(incident_id=incident_id, kind=EventKind.ESCALATED).values_list(
+            "details__step", flat=True
+        )
+    )
 
 
 def snapshot(incident: Incident) -> dict[str, Any]:

@@ -17,9 +17,15 @@ from django.utils import timezone
 from backend.accounts.roles import Role
 from backend.common.errors import DomainError
 from backend.couriers.models import Station
-from backend.incidents.clocks import clocks_for
+from backend.incidents.clocks import clocks_for, next_due
 from backend.incidents.models import Incident, Playbook
-from backend.incidents.services.common import customer_job, feed_incident, notify_customer, record
+from backend.incidents.services.common import (
+    customer_job,
+    escalated_steps,
+    feed_incident,
+    notify_customer,
+    record,
+)
 from backend.incidents.states import (
     CUSTOMER_TYPES,
     EventKind,
@@ -141,6 +147,8 @@ def incident_raise(
                 manager_due=clocks.manager_due,
                 calendar_known=clocks.calendar_known,
             )
+            incident.next_due = next_due(incident, set())
+            incident.save(update_fields=["next_due"])
             record(incident, EventKind.RAISED, now, ctx.actor.user_id, source=source)
             target = customer_job(incident.shipment_id) if playbook.notify_customer else None
             if target is not None and notify_customer(
@@ -204,7 +212,8 @@ def incident_acknowledge(*, incident_id: int, ctx: Ctx, now: datetime | None = N
     incident.state = IncidentState.ACKNOWLEDGED
     incident.acknowledged_at = now
     incident.acknowledged_by_id = ctx.actor.require_user_id()
-    incident.save(update_fields=["state", "acknowledged_at", "acknowledged_by"])
+    incident.next_due = next_due(incident, escalated_steps(incident.pk))  # no acknowledgement step now
+    incident.save(update_fields=["state", "acknowledged_at", "acknowledged_by", "next_due"])
     record(incident, EventKind.ACKNOWLEDGED, now, incident.acknowledged_by_id)
     feed_incident(incident)
     return incident
@@ -255,6 +264,7 @@ def incident_resolve(
     incident.liable_party = decision.liable_party if decision.resolution == Resolution.COMPENSATED else ""
     incident.resolution_note = decision.note.strip()
     incident.resolved_at, incident.resolved_by_id = now, user_id
+    incident.next_due = None  # a decided incident's clocks stop
     incident.save()
     record(
         incident,

@@ -10,13 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from backend.incidents.clocks import steps_due
-from backend.incidents.models import Incident, IncidentEvent
-from backend.incidents.services.common import feed_incident, record
-from backend.incidents.states import Escalation, EventKind, IncidentState
+from backend.incidents.clocks import next_due, steps_due
+from backend.incidents.models import Incident
+from backend.incidents.services.common import escalated_steps, feed_incident, record
+from backend.incidents.states import EventKind, IncidentState
 
 BATCH = 500
 
@@ -26,19 +25,17 @@ def _escalate(incident_id: int, now: datetime) -> list[str]:
         incident = Incident.objects.select_for_update().get(pk=incident_id)
         if incident.state == IncidentState.RESOLVED:
             return []
-        done = set(
-            IncidentEvent.objects.filter(incident=incident, kind=EventKind.ESCALATED).values_list(
-                "details__step", flat=True
-            )
-        )
+        done = escalated_steps(incident.pk)
         new = [(due, step) for due, step in steps_due(incident, now) if step not in done]
         for due, step in new:
             record(incident, EventKind.ESCALATED, now, None, step=step, due=due.isoformat())
+        incident.next_due = next_due(incident, done | {step for _, step in new})
         if not new:
+            incident.save(update_fields=["next_due"])
             return []
         incident.escalation = new[-1][1]
         incident.escalated_at = now
-        incident.save(update_fields=["escalation", "escalated_at"])
+        incident.save(update_fields=["escalation", "escalated_at", "next_due"])
         feed_incident(incident)
         return [step for _, step in new]
 
@@ -46,13 +43,9 @@ def _escalate(incident_id: int, now: datetime) -> list[str]:
 def incident_timers_tick(*, now: datetime | None = None) -> int:
     """Escalate what is due at ``now``; returns how many steps were recorded."""
     now = now or timezone.now()
-    due = Q(decide_due__lte=now) | Q(alarm_at__lte=now) | Q(manager_due__lte=now)
-    due |= Q(ack_due__lte=now, acknowledged_at__isnull=True)
     ids = list(
-        Incident.objects.exclude(state=IncidentState.RESOLVED)
-        .filter(due)
-        .exclude(escalation=Escalation.LEGAL_OVERDUE)
-        .order_by("raised_at", "pk")
+        Incident.objects.filter(next_due__lte=now)
+        .order_by("next_due", "pk")
         .values_list("pk", flat=True)[:BATCH]
     )
     return sum(len(_escalate(pk, now)) for pk in ids)

@@ -80,7 +80,7 @@ def test_each_playbook_runs_its_clocks_on_working_days(
     assert (incident.ack_due, incident.decide_due) == (s.ack_due, s.decide_due)
     assert (incident.alarm_at, incident.legal_due) == (s.alarm_at, s.legal_due)
     assert incident.manager_due == (s.manager_due if kind == IncidentType.LOSS else None)
-    assert incident.calendar_known
+    assert incident.calendar_known and incident.next_due == s.ack_due  # what the sweep reads
 
     minute = timedelta(minutes=1)
     assert incident_timers_tick(now=s.ack_due - minute) == 0
@@ -98,7 +98,7 @@ def test_each_playbook_runs_its_clocks_on_working_days(
     assert incident_timers_tick(now=s.alarm_at + minute) == 0  # twice: once
     assert incident_timers_tick(now=s.legal_due) == 1
     incident.refresh_from_db()
-    assert incident.escalation == Escalation.LEGAL_OVERDUE
+    assert (incident.escalation, incident.next_due) == (Escalation.LEGAL_OVERDUE, None)
 
 
 def test_acknowledged_in_time_and_decided_stops_the_clocks(station: Station, supervisor: Person) -> None:
