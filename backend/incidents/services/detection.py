@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -19,7 +19,7 @@ from backend.incidents.models import Incident
 from backend.incidents.services.incidents import IncidentInput, incident_raise
 from backend.incidents.states import IncidentType, Source
 from backend.shipments.context import Ctx
-from backend.shipments.models import Job, Shipment
+from backend.shipments.models import Job, Shipment, TrackingEvent
 from backend.shipments.states import JobKind, JobStatus, ShipmentStatus
 
 BATCH = 200
@@ -44,12 +44,18 @@ def detect_loss_suspects(*, now: datetime | None = None, hours: int | None = Non
     """Raise a loss suspect for each parcel in our hands with no event for ``hours``; returns how many."""
     now = now or timezone.now()
     silent = timedelta(hours=hours if hours is not None else settings.PARCELRUN_LOSS_SUSPECT_HOURS)
+    last = TrackingEvent.objects.filter(shipment_id=OuterRef("pk")).order_by("-event_at", "-pk")
+    # A suspect raised after the last event is this silence's: not again (the key is the safety net).
+    raised = Incident.objects.filter(
+        shipment_id=OuterRef("pk"), incident_type=IncidentType.LOSS, source=Source.AUTO
+    ).filter(raised_at__gte=OuterRef("last_at"))
     rows = (
         Shipment.objects.filter(status__in=IN_HAND)
-        .annotate(last_at=Max("events__event_at"), last_id=Max("events__id"))
+        .annotate(last_at=Subquery(last.values("event_at")[:1]), last_id=Subquery(last.values("pk")[:1]))
         .filter(last_at__lt=now - silent)
+        .exclude(Exists(raised))
         .order_by("last_at", "pk")
-        .values_list("pk", "last_id")[: BATCH * 5]
+        .values_list("pk", "last_id")[:BATCH]
     )
     fresh = _new({f"loss:{pk}:{last}": pk for pk, last in rows})
     for key, shipment_id in list(fresh.items())[:BATCH]:
@@ -76,12 +82,17 @@ def detect_delays(*, now: datetime | None = None, grace_minutes: int | None = No
     grace = timedelta(
         minutes=grace_minutes if grace_minutes is not None else settings.PARCELRUN_DELAY_GRACE_MINUTES
     )
+    # A delay raised after the window ended is this window's: not again (a new window is a new one).
+    raised = Incident.objects.filter(
+        job_id=OuterRef("pk"), incident_type=IncidentType.DELAY, source=Source.AUTO
+    ).filter(raised_at__gte=OuterRef("deadline"))
     rows = (
         Job.objects.filter(kind=JobKind.DELIVERY, status__in=OPEN, on_hold=False)
         .annotate(deadline=Coalesce("window_end", "shipment__promised_end"))
         .filter(deadline__lt=now - grace)
+        .exclude(Exists(raised))
         .order_by("deadline", "pk")
-        .values_list("pk", "deadline", "station_id", "shipment_id")[: BATCH * 5]
+        .values_list("pk", "deadline", "station_id", "shipment_id")[:BATCH]
     )
     found = {f"delay:{pk}:{int(deadline.timestamp())}": (pk, st, sh) for pk, deadline, st, sh in rows}
     fresh = _new({k: v[0] for k, v in found.items()})

@@ -65,3 +65,17 @@ def test_a_delivery_past_its_window_is_a_delay_unless_a_disruption_holds_it(
     delays = {i.job_id: i for i in Incident.objects.filter(incident_type=IncidentType.DELAY)}
     assert set(delays) == {late.pk, promised.pk}
     assert delays[late.pk].state == IncidentState.OPEN and delays[late.pk].source == Source.AUTO
+
+
+def test_the_beat_tasks_run_the_detectors_and_the_clocks_at_the_time(
+    station: Station, supervisor: Person
+) -> None:
+    from backend.incidents.tasks import detect_late, detect_loss, timers
+
+    with time_machine.travel(NOW, tick=False):
+        job = make_job(station, supervisor.ctx)
+        scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=supervisor.ctx)
+    with time_machine.travel(NOW + timedelta(hours=49), tick=False):  # Thursday 11:00
+        assert (detect_loss(), detect_late(), timers()) == (1, 0, 0)
+    with time_machine.travel(NOW + timedelta(hours=51, minutes=1), tick=False):  # 2 working hours later
+        assert timers() == 1
