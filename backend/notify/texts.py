@@ -38,6 +38,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Parcelrun: Hello {name}, we registered a problem with your parcel "
         "and will answer you by {deadline}. To add details: {link}",
     },
+    # The incident was decided (found, compensated, returned, closed): the station will call.
+    "incident_done": {
+        "zh": "【Parcelrun】{name}您好，您的包裹异常已处理完毕，站点会与您联系。如有疑问：{link}",
+        "en": "Parcelrun: Hello {name}, the problem with your parcel has been dealt with; "
+        "the station will contact you. Questions: {link}",
+    },
     # A disruption (road closure, typhoon…) holds deliveries in the recipient's area.
     "disruption": {
         "zh": "【Parcelrun】{name}您好，因道路或天气突发情况，您所在区域的派送暂停，恢复后再通知您。如有问题：{link}",

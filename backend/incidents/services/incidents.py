@@ -161,7 +161,8 @@ def incident_raise(
                 now=now,
             ):
                 record(incident, EventKind.NOTIFIED, now, None, job_id=target.pk)
-            feed_incident(incident)
+            if playbook.notify_supervisor:
+                feed_incident(incident)
     except IntegrityError:  # a twin with the same key committed first
         twin = Incident.objects.filter(dedupe_key=dedupe_key).first() if dedupe_key else None
         if twin is None:
@@ -254,7 +255,8 @@ def incident_resolve(
     """Decide an incident with one of its playbook's resolutions (compensated: amount and party)."""
     now = now or timezone.now()
     incident = _locked(incident_id, ctx)
-    _check_decision(playbook_of(incident.incident_type), decision)
+    playbook = playbook_of(incident.incident_type)
+    _check_decision(playbook, decision)
     user_id = ctx.actor.require_user_id()
     if incident.acknowledged_at is None:  # deciding is acknowledging
         incident.acknowledged_at, incident.acknowledged_by_id = now, user_id
@@ -276,5 +278,16 @@ def incident_resolve(
         liable_party=incident.liable_party,
         within_legal=now <= incident.legal_due,
     )
+    target = customer_job(incident.shipment_id) if playbook.notify_customer else None
+    if target is not None and notify_customer(
+        target,
+        trigger="incident_done",
+        occasion=f"i{incident.pk}",
+        template="incident_done",
+        tz=ZoneInfo(incident.station.time_zone),
+        deadline=None,
+        now=now,
+    ):
+        record(incident, EventKind.NOTIFIED, now, None, job_id=target.pk, resolution=incident.resolution)
     feed_incident(incident)
     return incident

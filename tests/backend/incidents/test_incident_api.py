@@ -15,6 +15,7 @@ from backend.broadcast.envelope import envelope
 from backend.couriers.models import Courier, Station
 from backend.incidents.models import Incident, IncidentEvent
 from backend.incidents.states import EventKind, IncidentState, Source
+from backend.notify.models import Message
 from backend.realtime.catalogue import validate
 from backend.shipments.models import FeedEntry
 from parcelkit.ops import incident_payload
@@ -66,10 +67,19 @@ def test_a_supervisor_raises_acknowledges_and_compensates(station: Station, supe
     )
     assert paid.status_code == 200, paid.content
     assert (paid.json()["state"], paid.json()["amount_fen"]) == (IncidentState.RESOLVED, 3000)
+    # The customer was told when it was registered and when it was decided.
+    told = Message.objects.filter(job=job, occasion=f"i{incident_id}").order_by("pk")
+    assert list(told.values_list("trigger", flat=True)) == ["incident", "incident_done"]
     closed = post(supervisor, f"/api/v1/incidents/{incident_id}/resolve", {"resolution": "closed"})
     assert (closed.status_code, closed.json()["code"]) == (409, "incident_closed")
     kinds = list(IncidentEvent.objects.filter(incident_id=incident_id).values_list("kind", flat=True))
-    assert kinds[0] == EventKind.RAISED and kinds[-2:] == [EventKind.ACKNOWLEDGED, EventKind.RESOLVED]
+    assert kinds == [
+        EventKind.RAISED,
+        EventKind.NOTIFIED,
+        EventKind.ACKNOWLEDGED,
+        EventKind.RESOLVED,
+        EventKind.NOTIFIED,
+    ]
     assert Client().get(url, **supervisor.auth).json() == []
     # The station was told at each step, in the realtime catalogue's shape.
     rows = FeedEntry.objects.filter(kind="incident.changed").order_by("cursor")
