@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class IncidentType(models.TextChoices):
@@ -26,10 +27,10 @@ CUSTOMER_TYPES = (
 
 
 class Source(models.TextChoices):
-    COURIER = "courier", "Courier"
-    SUPERVISOR = "supervisor", "Supervisor"
-    CUSTOMER = "customer", "Customer complaint"
-    AUTO = "auto", "Detected automatically"
+    COURIER = "courier", _("Courier")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    CUSTOMER = "customer", _("Customer complaint")
+    AUTO = "auto", _("Detected automatically")
 
 
 class IncidentState(models.TextChoices):
@@ -62,12 +63,12 @@ class Evidence(models.TextChoices):
 class Escalation(models.TextChoices):
     """How far an incident has gone up (the timers' steps), in order."""
 
-    NONE = "", "None"
-    ACK_OVERDUE = "ack_overdue", "Not acknowledged in time"
-    DECIDE_OVERDUE = "decide_overdue", "Not decided in time"
-    STATION_MANAGER = "station_manager", "Sent to the station manager"
-    LEGAL_ALARM = "legal_alarm", "Legal deadline near (day 5 of 7)"
-    LEGAL_OVERDUE = "legal_overdue", "Legal deadline passed"
+    NONE = "", _("Not escalated")
+    ACK_OVERDUE = "ack_overdue", _("Not acknowledged in time")
+    DECIDE_OVERDUE = "decide_overdue", _("Not decided in time")
+    STATION_MANAGER = "station_manager", _("Sent to the station manager")
+    LEGAL_ALARM = "legal_alarm", _("Legal deadline near (day 5 of 7)")
+    LEGAL_OVERDUE = "legal_overdue", _("Legal deadline passed")
 
 
 class EventKind(models.TextChoices):
