@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("backend.negotiation.api.urls")),
     path("", include("backend.notify.api.urls")),
     path("", include("backend.cod.api.urls")),
+    path("", include("backend.incidents.api.urls")),
 ]

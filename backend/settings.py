@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "backend.console",
     "backend.kpis",
     "backend.exceptions",
+    "backend.incidents",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +252,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "notify-send-due": {"task": "notify.send_due", "schedule": 60.0},
     # Uploads left unfinished past PARCELRUN_UPLOAD_ABANDON_HOURS (docs/sync-protocol.md).
     "sync-expire-uploads": {"task": "sync.expire_abandoned_uploads", "schedule": 3600.0},
+    # Incidents: the playbooks' clocks, and the incidents nobody reported (docs/incidents.md).
+    "incidents-timers": {"task": "incidents.timers", "schedule": 300.0},
+    "incidents-detect-loss": {"task": "incidents.detect_loss", "schedule": 900.0},
+    "incidents-detect-delays": {"task": "incidents.detect_delays", "schedule": 300.0},
 }
 
 # Domain knobs.
@@ -291,6 +296,10 @@ PARCELRUN_UPLOAD_ABANDON_HOURS = env_int("UPLOAD_ABANDON_HOURS", 24)
 PARCELRUN_PROOF_MEDIA_HOURS = env_int("PROOF_MEDIA_HOURS", 6)
 PARCELRUN_COURIER_OFFLINE_MINUTES = env_int("COURIER_OFFLINE_MINUTES", 10)
 PARCELRUN_EXCEPTION_LOOKBACK_HOURS = env_int("EXCEPTION_LOOKBACK_HOURS", 48)
+# Incidents (docs/incidents.md): a parcel in our hands with no scan this long is a loss suspect; a
+# delivery still open this long after its window ended is a delay.
+PARCELRUN_LOSS_SUSPECT_HOURS = env_int("LOSS_SUSPECT_HOURS", 48)
+PARCELRUN_DELAY_GRACE_MINUTES = env_int("DELAY_GRACE_MINUTES", 30)
 # The console's map draws the station's own data with no tile layer (a closed network has no tile
 # CDN). A station with its own tile server names it here, e.g. http://tiles.lan/{z}/{x}/{y}.png.
 CONSOLE_TILE_URL = env_str("CONSOLE_TILE_URL", "")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("backend.api_v1")),
     path("", include("backend.negotiation.urls")),
+    path("", include("backend.incidents.urls")),
     path("", include("backend.console.urls")),
     re_path(r"^api/(?P<rest>.*)$", unrouted_api),
 ]

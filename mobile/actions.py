@@ -147,6 +147,29 @@ class Actions:
         fields = ops.propose_fields(window_start.isoformat(), window_end.isoformat())
         return self._job_op("propose", job_id, fields, None)
 
+    def record_incident(
+        self,
+        incident_type: str,
+        description: str,
+        photos: list[tuple[bytes, str]] | None = None,
+        job_id: int | None = None,
+        where: dict[str, float] | None = None,
+    ) -> str:
+        """Report an incident (docs/incidents.md): about one of my jobs, or none (an accident on the
+        road). Stored with its photos at once; the server checks the playbook's evidence when it
+        arrives (``evidence_missing``). It does not change the job's local view."""
+        if incident_type not in ops.INCIDENT_TYPES:
+            raise ActionError("invalid", f"unknown incident type {incident_type!r}")
+        if job_id is not None and self.store.job(job_id) is None:
+            raise ActionError("not_assigned_to_you", f"job {job_id} is not on this handheld")
+        with self.store.tx():
+            shas = self._attach(photos or [])
+            payload = ops.incident_payload(
+                incident_type, description.strip(), shas, job_id=job_id, where=where
+            )
+            # No outbox job id: an incident is no step of the job, so its local view is not rebuilt.
+            return outbox.append(self.store, kind="incident", event_at=self.clock(), payload=payload)
+
     def record_location(self, lat: float, lng: float, accuracy_m: float | None = None) -> str:
         payload = ops.location_payload(lat, lng, accuracy_m)
         return outbox.append(self.store, kind="location", event_at=self.clock(), payload=payload)

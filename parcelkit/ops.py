@@ -25,6 +25,7 @@ KINDS = frozenset(
         "propose",
         "cod_declare",
         "cod_sign",
+        "incident",
     }
 )
 
@@ -97,6 +98,35 @@ def cod_declare_payload(declared_fen: int) -> dict[str, Any]:
 def cod_sign_payload(variance_id: int, note: str = "") -> dict[str, Any]:
     """``cod_sign``: the courier signs a handover's variance (docs/cod.md); not a job op."""
     return {"variance_id": variance_id, "note": note}
+
+
+# ``incident``: the types a courier may report (the server's playbooks; docs/incidents.md).
+INCIDENT_TYPES = frozenset(
+    {"loss", "damage", "delay", "misdelivery", "data_leak", "vehicle_accident", "weather_road"}
+)
+
+
+def incident_payload(
+    incident_type: str,
+    description: str,
+    photo_sha256: list[str],
+    *,
+    job_id: int | None = None,
+    shipment_id: int | None = None,
+    where: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
+    """``incident``: what happened (one of :data:`INCIDENT_TYPES`), a description and photos'
+    SHA-256 (uploaded like proof images); about a job or a shipment, or neither (an accident)."""
+    payload: dict[str, Any] = {
+        "incident_type": incident_type,
+        "description": description,
+        "photo_sha256": photo_sha256,
+    }
+    if job_id is not None:
+        payload["job_id"] = job_id
+    if shipment_id is not None:
+        payload["shipment_id"] = shipment_id
+    return {**payload, **(where or {})}
 
 
 def location_payload(lat: float, lng: float, accuracy_m: float | None = None) -> dict[str, Any]:

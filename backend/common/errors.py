@@ -38,6 +38,11 @@ STATUS: dict[str, int] = {
     "link_expired": 401,
     # lifecycle
     "invalid_transition": 409,
+    "job_on_hold": 409,
+    "incident_closed": 409,
+    "resolution_not_allowed": 409,
+    "evidence_missing": 400,
+    "disruption_lifted": 409,
     "version_conflict": 409,
     "not_assigned_to_you": 409,
     "courier_not_on_duty": 409,

@@ -17,6 +17,7 @@ class ExceptionKind(models.TextChoices):
     SYNC_REJECTED = "sync_rejected", _("Rejected sync op")
     OFFLINE_CONFLICT = "offline_conflict", _("Offline fact held for a decision")
     PROOF_MEDIA_MISSING = "proof_media_missing", _("Proof image never arrived")
+    INCIDENT = "incident", _("Incident or claim")
 
 
 class Action(models.TextChoices):

@@ -23,6 +23,9 @@ from django.utils.translation import gettext as _
 from backend.couriers.models import Courier, DutyStatus, Station
 from backend.dispatch.models import AlertKind, DispatchAlert
 from backend.exceptions.kinds import Action, ExceptionKind
+from backend.incidents.selectors import incidents_for_station
+from backend.incidents.states import Escalation, IncidentType
+from backend.incidents.states import Source as IncidentSource
 from backend.negotiation.models import Negotiation
 from backend.negotiation.states import NegotiationState, Trigger
 from backend.shipments.models import DeliveryAttempt, Job, Shipment, TrackingEvent
@@ -374,6 +377,33 @@ def proofs_without_media(station: Station, now: datetime, cfg: QueueSettings) ->
     ]
 
 
+def incidents(station: Station, now: datetime, cfg: QueueSettings) -> list[ExceptionItem]:
+    """Unresolved incidents and claims (docs/incidents.md): each comes back to the queue at every
+    escalation of its playbook's clocks (the subject names the step), until it is decided."""
+    items = []
+    for i in incidents_for_station(station_id=station.pk):
+        step = (
+            Escalation(i.escalation).label
+            if i.escalation
+            else _("due %(at)s") % {"at": _hm(station, i.ack_due)}
+        )
+        items.append(
+            ExceptionItem(
+                kind=ExceptionKind.INCIDENT,
+                subject=f"incident:{i.pk}:{i.escalation or 'raised'}",
+                since=i.raised_at,
+                detail=f"{IncidentType(i.incident_type).label} · {IncidentSource(i.source).label} · {step}; "
+                + _("answer by %(at)s") % {"at": _hm(station, i.legal_due)},
+                shipment_id=i.shipment_id,
+                tracking_no=i.shipment.tracking_no if i.shipment else "",
+                job_id=i.job_id,
+                courier_id=i.courier_id,
+                actions=(Action.OPEN_SHIPMENT,) if i.shipment_id else (),
+            )
+        )
+    return items
+
+
 # source → the kinds it yields (a resolution re-runs only the sources of its kind).
 SOURCES: dict[Source, tuple[str, ...]] = {
     failed_attempts: (ExceptionKind.FAILED_ATTEMPT, ExceptionKind.DAMAGED_OR_LOST),
@@ -385,4 +415,5 @@ SOURCES: dict[Source, tuple[str, ...]] = {
     rejected_sync_ops: (ExceptionKind.SYNC_REJECTED,),
     offline_conflicts: (ExceptionKind.OFFLINE_CONFLICT,),
     proofs_without_media: (ExceptionKind.PROOF_MEDIA_MISSING,),
+    incidents: (ExceptionKind.INCIDENT,),
 }

@@ -32,6 +32,29 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Parcelrun: Hello {name}, your courier can come {window}. "
         "Please confirm before {deadline}: {link}",
     },
+    # An incident about the parcel (a loss, damage, delay…) was registered: when we answer by.
+    "incident": {
+        "zh": "【Parcelrun】{name}您好，您的包裹异常已登记，我们将在{deadline}前答复。补充情况：{link}",
+        "en": "Parcelrun: Hello {name}, we registered a problem with your parcel "
+        "and will answer you by {deadline}. To add details: {link}",
+    },
+    # The incident was decided (found, compensated, returned, closed): the station will call.
+    "incident_done": {
+        "zh": "【Parcelrun】{name}您好，您的包裹异常已处理完毕，站点会与您联系。如有疑问：{link}",
+        "en": "Parcelrun: Hello {name}, the problem with your parcel has been dealt with; "
+        "the station will contact you. Questions: {link}",
+    },
+    # A disruption (road closure, typhoon…) holds deliveries in the recipient's area.
+    "disruption": {
+        "zh": "【Parcelrun】{name}您好，因道路或天气突发情况，您所在区域的派送暂停，恢复后再通知您。如有问题：{link}",
+        "en": "Parcelrun: Hello {name}, deliveries in your area are paused because of a road or "
+        "weather emergency. We will tell you when they resume. Questions: {link}",
+    },
+    "disruption_end": {
+        "zh": "【Parcelrun】{name}您好，您所在区域的派送已恢复，我们会尽快为您派送。如有问题：{link}",
+        "en": "Parcelrun: Hello {name}, deliveries in your area have resumed; "
+        "your parcel is on its way soon. Questions: {link}",
+    },
 }
 
 # Only these may be filled in: nothing else about the recipient can reach a text.

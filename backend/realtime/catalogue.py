@@ -169,6 +169,35 @@ class NegotiationPayload(TypedDict):
     negotiation: NegotiationSnapshot | CourierNegotiation
 
 
+class IncidentSnapshot(TypedDict):
+    id: int
+    type: str
+    source: str
+    state: str
+    escalation: str
+    shipment_id: int | None
+    ack_due: str
+    legal_due: str
+
+
+class IncidentPayload(TypedDict):
+    incident: IncidentSnapshot
+
+
+class DisruptionSnapshot(TypedDict):
+    id: int
+    kind: str
+    level: int
+    address_prefixes: list[str]
+    zone_id: int | None
+    declared_at: str
+    lifted_at: str | None
+
+
+class DisruptionPayload(TypedDict):
+    disruption: DisruptionSnapshot
+
+
 class CarrierJob(TypedDict):
     id: int
     kind: str
@@ -295,6 +324,12 @@ CATALOGUE: dict[str, MessageType] = {
     ),
     "shipment.scanned": MessageType(
         ShipmentScannedPayload, "feed", ("courier", "station"), "a hand-over scan: the shipment's new status"
+    ),
+    "incident.changed": MessageType(
+        IncidentPayload, "feed", ("station",), "an incident raised, acknowledged, escalated or decided"
+    ),
+    "disruption.changed": MessageType(
+        DisruptionPayload, "feed", ("station",), "a disruption declared or lifted"
     ),
     "tracking.updated": MessageType(TrackingUpdatedPayload, "feed", ("shipment",), "the public view changed"),
     "tracking.scanned": MessageType(

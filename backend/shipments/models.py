@@ -107,6 +107,8 @@ class Job(models.Model):
     eta = models.DateTimeField(null=True, blank=True)
     attempt_count = models.PositiveSmallIntegerField(default=0)
     next_step = models.JSONField(default=dict, blank=True)  # what was agreed after a failed attempt
+    # Held by a disruption (backend/incidents): not attempted, not auto-assigned nor planned until released.
+    on_hold = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
     # The route plan's own revision: re-plans and ETA refreshes bump it, not ``version``, so a
     # person's edit made with the version they read never conflicts with a background re-plan.

@@ -14,6 +14,8 @@ from typing import Any, TypeGuard
 
 from backend.cod.services import declaration_record, variance_sign
 from backend.common.errors import DomainError
+from backend.incidents.services import incident_raise
+from backend.incidents.services.incidents import IncidentInput
 from backend.negotiation.services import negotiation_propose
 from backend.pickup.services import pickup_complete
 from backend.shipments.context import Ctx
@@ -32,7 +34,7 @@ from backend.sync.attachments import attachments_reference, clean_sha256
 from backend.sync.calls import call_log_record
 from backend.sync.models import DeviceState
 from backend.sync.ops import Op
-from parcelkit.ops import CALL_OUTCOMES, PICKUP_ENVELOPE, PRICING_FIELDS
+from parcelkit.ops import CALL_OUTCOMES, INCIDENT_TYPES, PICKUP_ENVELOPE, PRICING_FIELDS
 
 
 def malformed(message: str) -> DomainError:
@@ -297,6 +299,39 @@ def cod_sign(op: Op, ctx: Ctx) -> dict[str, Any]:
     return {}
 
 
+def incident(op: Op, ctx: Ctx) -> dict[str, Any]:
+    """A courier reports an incident (docs/incidents.md); offline too. Once per op id."""
+    kind = op.payload.get("incident_type")
+    description = op.payload.get("description", "")
+    if kind not in INCIDENT_TYPES or not isinstance(description, str):
+        raise malformed(f"payload needs incident_type (one of {sorted(INCIDENT_TYPES)}) and description")
+    job_id = _int(op.payload, "job_id") if "job_id" in op.payload else None
+    shipment_id = _int(op.payload, "shipment_id") if "shipment_id" in op.payload else None
+    photos = _shas(op.payload, "photo_sha256")
+    station_id = ctx.actor.station_id
+    if station_id is None:
+        raise DomainError("wrong_role", "only a courier reports incidents from a handheld")
+    raised = incident_raise(
+        station_id=station_id,
+        data=IncidentInput(
+            incident_type=kind,
+            shipment_id=shipment_id,
+            job_id=job_id,
+            description=description,
+            photo_sha256=photos,
+        ),
+        ctx=ctx,
+        dedupe_key=f"op:{op.op_id}",
+    )
+    extra: dict[str, Any] = {"incident_id": raised.pk}
+    missing = (
+        attachments_reference(job_id=raised.job_id, op_id=op.op_id, sha256s=photos) if raised.job_id else []
+    )
+    if missing:
+        extra["attachments_missing"] = missing
+    return extra
+
+
 HANDLERS: dict[str, Callable[[Op, Ctx], dict[str, Any]]] = {
     "accept": _step(job_accept),
     "start": _step(job_start),
@@ -308,6 +343,7 @@ HANDLERS: dict[str, Callable[[Op, Ctx], dict[str, Any]]] = {
     "propose": propose,
     "cod_declare": cod_declare,
     "cod_sign": cod_sign,
+    "incident": incident,
 }
 
 

@@ -127,6 +127,15 @@ REST: dict[tuple[str, str], str] = {
     ("POST", "api/v1/cod/shift-close"): "shift_close",
     ("GET", "api/v1/cod/report"): READ,
     ("GET", "api/v1/cod/report.csv"): READ,
+    # incidents and claims, disruptions (docs/incidents.md)
+    ("GET", "api/v1/stations/<str:code>/incidents"): READ,
+    ("POST", "api/v1/stations/<str:code>/incidents"): "incident_raise",
+    ("POST", "api/v1/incidents/<int:incident_id>/acknowledge"): "incident_acknowledge",
+    ("POST", "api/v1/incidents/<int:incident_id>/resolve"): "incident_resolve",
+    ("GET", "api/v1/stations/<str:code>/disruptions"): READ,
+    ("POST", "api/v1/stations/<str:code>/disruptions"): "disruption_declare",
+    ("POST", "api/v1/disruptions/<int:disruption_id>/lift"): "disruption_lift",
+    ("ANY", "n/<str:token>/complaint"): "customer_complaint",
 }
 
 SOCKET: dict[str, str] = {
@@ -149,6 +158,7 @@ SYNC: dict[str, str] = {
     "propose": "negotiation_propose",
     "cod_declare": "declaration_record",
     "cod_sign": "variance_sign",
+    "incident": "incident_raise",
 }
 
 TASKS: dict[str, str] = {
@@ -164,6 +174,9 @@ TASKS: dict[str, str] = {
     "notify.send_message": "message_send",
     "notify.send_due": "message_send",
     "sync.expire_abandoned_uploads": "attachments_expire_abandoned",
+    "incidents.timers": "incident_timers_tick",
+    "incidents.detect_loss": "detect_loss_suspects",
+    "incidents.detect_delays": "detect_delays",
 }
 
 # Writes an edge must not call itself: they are reached only through the services above.

@@ -145,6 +145,8 @@ def auto_assign(*, job_id: int, ctx: Ctx | None = None, now: datetime | None = N
             current=job.status,
             requested="assigned",
         )
+    if job.on_hold:
+        raise DomainError("job_on_hold", f"job {job.pk} is held by a disruption until it is lifted")
     days = {
         d.courier.pk: d
         for d in build_days(on_duty_couriers(job.station_id), job.station, job.service_date, now)

@@ -76,7 +76,7 @@ def station_plan(
     days = [d for d in build_days(on_duty_couriers(station.pk), station, day, now) if _fresh(d)]
     clock = DayClock.of(station, day)
     pending = (
-        Job.objects.filter(station=station, service_date=day, status=JobStatus.PENDING)
+        Job.objects.filter(station=station, service_date=day, status=JobStatus.PENDING, on_hold=False)
         .select_related("shipment")
         .order_by("pk")
     )

@@ -142,3 +142,31 @@ def job_cancel(*, job_id: int, ctx: Ctx, reason: str, expected_version: int | No
     )
     feed_job("job.updated", job)
     return job
+
+
+@transaction.atomic
+def job_hold(*, job_id: int, ctx: Ctx, held: bool, reason: str) -> Job:
+    """Hold a job (a disruption where it goes) or release it; a no-op when it already is so.
+
+    A held job is taken back from its courier first when it can still go back to the queue
+    (assigned or accepted: the courier sees a revocation and gets a re-plan); a job the courier
+    has started is left to them. Auto-assignment and the station plan skip held jobs.
+    """
+    job = lock_job(job_id)
+    require_station_staff(ctx, job.station_id)
+    if job.on_hold == held:
+        return job
+    if held and job.courier_id is not None and transitions.job_can(job.status, JobStatus.PENDING):
+        job = job_unassign(job_id=job.pk, ctx=ctx, reason=reason)
+    if held and job.status != JobStatus.PENDING:
+        raise DomainError(
+            "invalid_transition",
+            f"job {job.pk} is {job.status} and cannot be held",
+            entity="job",
+            current=job.status,
+            requested="held",
+        )
+    job.on_hold = held
+    save_job(job, ["on_hold"])
+    feed_job("job.updated", job)
+    return job

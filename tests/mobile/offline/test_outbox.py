@@ -188,3 +188,28 @@ def test_a_jobs_unsettled_ops_are_found_by_index_not_by_reading_the_whole_outbox
     assert [kind for kind, _ in unsettled_ops(store, 1)] == ["start", "arrive"]
     plan = " ".join(str(row[-1]) for row in store.db.execute(f"EXPLAIN QUERY PLAN {UNSETTLED}", (1,)))
     assert "outbox_job" in plan
+
+
+def test_an_incident_is_queued_with_its_photos_and_leaves_the_job_alone(store: Store) -> None:
+    actions = Actions(store)
+    before = store.job(1)
+    op_id = actions.record_incident(
+        "damage",
+        " 外箱压坏 ",
+        photos=[(b"\xff\xd8\xffphoto", "image/jpeg")],
+        job_id=1,
+        where={"lat": 30.1, "lng": 120.1},
+    )
+    [queued] = [o for o in outbox.all_ops(store) if o.op_id == op_id]
+    assert queued.kind == "incident" and store.job(1) == before
+    assert queued.payload["incident_type"] == "damage" and queued.payload["description"] == "外箱压坏"
+    assert queued.payload["job_id"] == 1 and len(queued.payload["photo_sha256"]) == 1
+    assert [sha for sha, _, _ in store.attachments_to_upload()] == queued.payload["photo_sha256"]
+    road = actions.record_incident("vehicle_accident", "追尾", photos=[(b"\xff\xd8\xffcar", "image/jpeg")])
+    assert "job_id" not in outbox.all_ops(store)[-1].payload and road
+    for bad in (
+        lambda: actions.record_incident("alien", "x"),
+        lambda: actions.record_incident("loss", "x", job_id=99),
+    ):
+        with pytest.raises(ActionError):
+            bad()

@@ -1,0 +1,92 @@
+"""The customer's complaint form, reached from the customer's page (``/n/<token>/complaint``).
+
+The same signed link as the page names the shipment; the form posts one complaint through
+``customer_complaint`` (once per link and type) and shows the date by which we answer. Every
+failure renders a page, never a 500; the same security headers and rate limits as the page.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from backend.common.errors import DomainError
+from backend.incidents.services import customer_complaint
+from backend.incidents.states import CUSTOMER_TYPES, IncidentType
+from backend.negotiation import ratelimit
+from backend.negotiation.links import link_open
+from backend.negotiation.texts import language_of
+
+CSP = "default-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+TEXTS: dict[str, dict[str, str]] = {
+    "zh": {
+        "title": "投诉与理赔",
+        "what": "发生了什么？",
+        "describe": "请描述情况",
+        "send": "提交",
+        "back": "返回包裹页面",
+        "done": "已收到您的投诉，我们将在以下时间前答复您：",
+        "bad": "链接无效或已过期，请联系快递站点。",
+        "rate_limited": "请求过于频繁，请稍后再试。",
+        "invalid": "请选择问题类型。",
+        "evidence_missing": "请描述发生的情况。",
+    },
+    "en": {
+        "title": "Complaint and claim",
+        "what": "What went wrong?",
+        "describe": "Please tell us what happened",
+        "send": "Send",
+        "back": "Back to the parcel page",
+        "done": "We received your complaint and will answer you by:",
+        "bad": "This link is not valid or has expired; please call the station.",
+        "rate_limited": "Too many requests; please try again later.",
+        "invalid": "Please choose what went wrong.",
+        "evidence_missing": "Please tell us what happened.",
+    },
+}
+
+
+def _page(request: HttpRequest, context: dict[str, object], status: int = 200) -> HttpResponse:
+    response = render(request, "incidents/complaint.html", context, status=status)
+    response["Content-Security-Policy"] = CSP
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Frame-Options"] = "DENY"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def complaint_view(request: HttpRequest, token: str) -> HttpResponse:
+    lang = language_of(request)
+    t = TEXTS[lang]
+    types = [(k, IncidentType(k).label) for k in CUSTOMER_TYPES]
+    context: dict[str, object] = {"t": t, "lang": lang, "token": token, "types": types, "page": False}
+    if not ratelimit.allow("ip", str(request.META.get("REMOTE_ADDR", "")), *ratelimit.PER_IP):
+        return _page(request, {**context, "error": t["rate_limited"], "closed": True}, 429)
+    try:
+        claims = link_open(token)
+    except DomainError:
+        return _page(request, {**context, "error": t["bad"], "closed": True}, 404)
+    context["page"] = claims.negotiation_id > 0  # a link from a message may name no negotiation
+    if request.method == "GET":
+        return _page(request, context)
+    if not ratelimit.allow("link", claims.link_id, *ratelimit.PER_LINK):
+        return _page(request, {**context, "error": t["rate_limited"]}, 429)
+    try:
+        incident = customer_complaint(
+            shipment_id=claims.shipment_id,
+            incident_type=request.POST.get("incident_type", ""),
+            description=request.POST.get("description", "")[:1000],
+            link_id=claims.link_id,
+        )
+    except DomainError as exc:
+        return _page(request, {**context, "error": t.get(exc.code, t["bad"])}, 400)
+    # The deadline is the end of the last working day: that day is the one the customer reads.
+    due = (incident.legal_due - timedelta(seconds=1)).astimezone(ZoneInfo(incident.station.time_zone))
+    return _page(request, {**context, "answer_by": f"{due:%Y-%m-%d}", "closed": True})
