@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("backend.dispatch.api.urls")),
     path("", include("backend.negotiation.api.urls")),
     path("", include("backend.notify.api.urls")),
+    path("", include("backend.forecast.api.urls")),
 ]

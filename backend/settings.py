@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "backend.console",
     "backend.kpis",
     "backend.exceptions",
+    "backend.forecast",
 ]
 
 MIDDLEWARE = [
@@ -232,6 +233,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "negotiation-expire-due": {"task": "negotiation.expire_due", "schedule": 60.0},
     # Hourly; each station's closed days are rolled up in its own night (docs/kpis.md).
     "kpis-rollup-due": {"task": "kpis.rollup_due", "schedule": 3600.0},
+    # Hourly; each station's forecast is made at 22:00 its local time (docs/forecast.md).
+    "forecast-compute-due": {"task": "forecast.compute_due", "schedule": 3600.0},
     # Each station's morning prompt, once its local prompt time has passed (docs/negotiation.md).
     "negotiation-morning-prompts": {"task": "negotiation.morning_prompts", "schedule": 180.0},
     # Messages a lost task left queued, and retries past their back-off (docs/negotiation.md).
@@ -268,6 +271,8 @@ if NOTIFY_BACKEND == "webhook" and not (NOTIFY_WEBHOOK_URL and NOTIFY_WEBHOOK_SE
 PARCELRUN_STALE_PARCEL_HOURS = env_int("STALE_PARCEL_HOURS", 24)
 PARCELRUN_COURIER_OFFLINE_MINUTES = env_int("COURIER_OFFLINE_MINUTES", 10)
 PARCELRUN_EXCEPTION_LOOKBACK_HOURS = env_int("EXCEPTION_LOOKBACK_HOURS", 48)
+# The working day a forecast staffs couriers for, in hours of stops (docs/forecast.md).
+FORECAST_SHIFT_HOURS = env_int("FORECAST_SHIFT_HOURS", 8)
 # The console's map draws the station's own data with no tile layer (a closed network has no tile
 # CDN). A station with its own tile server names it here, e.g. http://tiles.lan/{z}/{x}/{y}.png.
 CONSOLE_TILE_URL = env_str("CONSOLE_TILE_URL", "")
