@@ -60,3 +60,10 @@ def test_the_nightly_task_forecasts_a_station_at_its_own_evening(history: Histor
     with time_machine.travel(local(history.station, D, 22, 5), tick=False):
         assert compute_due() == 1
     assert ForecastRun.objects.get(station=history.station).issued_on == D
+
+
+def test_the_nightly_run_is_in_the_beat_schedule() -> None:
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["forecast-compute-due"]
+    assert entry["task"] == "forecast.compute_due" and entry["schedule"] == 3600.0
