@@ -62,9 +62,10 @@ def main() -> int:
             def next_day(
                 i: int, model: float, series: list[int] = series, inbound: list[int] = inbound
             ) -> float:
-                # Known on the eve of day i: the share of the SHARE_DAYS days before the origin.
-                lo = max(0, i - 1 - SHARE_DAYS)
-                share = inbound_share(inbound[lo : i - 1], series[lo : i - 1])
+                # The share over the SHARE_DAYS up to the origin (day i − 1), as the nightly run
+                # measures it; what was known of day i on its eve.
+                lo = max(0, i - SHARE_DAYS)
+                share = inbound_share(inbound[lo:i], series[lo:i])
                 return with_inbound(model, inbound[i], share)
 
             started = time.perf_counter()

@@ -14,7 +14,7 @@ from backend.common.errors import DomainError
 from backend.couriers.models import Station
 from backend.couriers.selectors import station_today
 from backend.forecast import selectors
-from backend.forecast.backtest import rolling_origin
+from backend.forecast.backtest import NextDay, rolling_origin
 from backend.forecast.holidays import calendar_known, day_off
 from backend.forecast.model import forecast
 from backend.forecast.models import ForecastDay, ForecastRun
@@ -39,6 +39,21 @@ def _peak(day: date) -> str:
     return ""
 
 
+def _nowcast(known: list[int], actual: list[int], length: int) -> NextDay:
+    """The backtest's next-day figure as the night before it would have published it: ``known``
+    and ``actual`` are the last days of a series of ``length`` days."""
+
+    def next_day(index: int, model: float) -> float:
+        j = index - (length - len(actual))  # the target day's place in ``known``/``actual``
+        if j - SHARE_DAYS < 0:
+            return model
+        # The SHARE_DAYS up to the origin (the evening before the target), as tonight's run does.
+        share = inbound_share(known[j - SHARE_DAYS : j], actual[j - SHARE_DAYS : j])
+        return with_inbound(model, known[j], share)
+
+    return next_day
+
+
 @transaction.atomic
 def forecast_compute(*, station_id: int, now: datetime | None = None) -> ForecastRun:
     """Forecast the station's next ``HORIZON`` days from its history up to today (its local date)
@@ -57,9 +72,12 @@ def forecast_compute(*, station_id: int, now: datetime | None = None) -> Forecas
     offset = HISTORY_DAYS if start is None else start
     series = {k: [float(v) for v in history[k][offset:]] for k in SERIES}
     fits = {k: forecast(series[k], today, HORIZON) for k in SERIES}
-    eve = selectors.known_on_eve(station, today - timedelta(days=SHARE_DAYS - 1), today)
-    recent = {k: history[k][-SHARE_DAYS:] for k in SERIES}
-    shares = {k: inbound_share(eve[k], recent[k]) for k in SERIES}
+    # What each of the last days' stops had known on its eve: the share for tomorrow from the last
+    # SHARE_DAYS, and the backtest's nowcast from the SHARE_DAYS before each of its origins.
+    span = SHARE_DAYS + BACKTEST_DAYS
+    eve = selectors.known_on_eve(station, today - timedelta(days=span - 1), today)
+    recent = {k: history[k][-span:] for k in SERIES}
+    shares = {k: inbound_share(eve[k][-SHARE_DAYS:], recent[k][-SHARE_DAYS:]) for k in SERIES}
     tomorrow = today + timedelta(days=1)
     known = selectors.known_for(station, tomorrow)
     paces = selectors.courier_paces(station, today - timedelta(days=PACE_DAYS - 1), today)
@@ -89,7 +107,12 @@ def forecast_compute(*, station_id: int, now: datetime | None = None) -> Forecas
             for c, p in paces
         ],
         shares={k: (round(v, 3) if v is not None else None) for k, v in shares.items()},
-        backtest={k: asdict(rolling_origin(series[k], today, BACKTEST_DAYS)) for k in SERIES},
+        backtest={
+            k: asdict(
+                rolling_origin(series[k], today, BACKTEST_DAYS, _nowcast(eve[k], recent[k], len(series[k])))
+            )
+            for k in SERIES
+        },
     )
     days = []
     for h in range(1, HORIZON + 1):
