@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("backend.notify.api.urls")),
     path("", include("backend.cod.api.urls")),
     path("", include("backend.incidents.api.urls")),
+    path("", include("backend.forecast.api.urls")),
 ]

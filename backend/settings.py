@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "backend.kpis",
     "backend.exceptions",
     "backend.incidents",
+    "backend.forecast",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +247,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "negotiation-expire-due": {"task": "negotiation.expire_due", "schedule": 60.0},
     # Hourly; each station's closed days are rolled up in its own night (docs/kpis.md).
     "kpis-rollup-due": {"task": "kpis.rollup_due", "schedule": 3600.0},
+    # Hourly; each station's forecast is made at 22:00 its local time (docs/forecast.md).
+    "forecast-compute-due": {"task": "forecast.compute_due", "schedule": 3600.0},
     # Each station's morning prompt, once its local prompt time has passed (docs/negotiation.md).
     "negotiation-morning-prompts": {"task": "negotiation.morning_prompts", "schedule": 180.0},
     # Messages a lost task left queued, and retries past their back-off (docs/negotiation.md).
@@ -300,6 +303,8 @@ PARCELRUN_EXCEPTION_LOOKBACK_HOURS = env_int("EXCEPTION_LOOKBACK_HOURS", 48)
 # delivery still open this long after its window ended is a delay.
 PARCELRUN_LOSS_SUSPECT_HOURS = env_int("LOSS_SUSPECT_HOURS", 48)
 PARCELRUN_DELAY_GRACE_MINUTES = env_int("DELAY_GRACE_MINUTES", 30)
+# The working day a forecast staffs couriers for, in hours of stops (docs/forecast.md).
+FORECAST_SHIFT_HOURS = env_int("FORECAST_SHIFT_HOURS", 8)
 # The console's map draws the station's own data with no tile layer (a closed network has no tile
 # CDN). A station with its own tile server names it here, e.g. http://tiles.lan/{z}/{x}/{y}.png.
 CONSOLE_TILE_URL = env_str("CONSOLE_TILE_URL", "")

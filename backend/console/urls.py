@@ -52,3 +52,7 @@ urlpatterns += [
 from backend.console import unassign  # noqa: E402  (appended: dropping cards on the unassigned lane)
 
 urlpatterns += [path("console/<str:code>/unassign", unassign.unassign, name="unassign")]
+
+from backend.console import forecast_views  # noqa: E402  (appended: the volume forecast page)
+
+urlpatterns += [path("console/<str:code>/forecast/", forecast_views.forecast, name="forecast")]

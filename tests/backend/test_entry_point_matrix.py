@@ -107,6 +107,9 @@ REST: dict[tuple[str, str], str] = {
     ("ANY", "console/i18n/setlang/"): PAGE,
     ("ANY", "console/logout/"): "logout",
     ("ANY", "console/<str:code>/kpis/"): PAGE,
+    # the volume forecast: the stored forecast for supervisors, and its console page
+    ("GET", "api/v1/stations/<str:code>/forecast"): READ,
+    ("ANY", "console/<str:code>/forecast/"): PAGE,
     # the console's exceptions queue, shipment search and shipment page
     ("ANY", "console/<str:code>/exceptions/"): PAGE,
     ("ANY", "console/<str:code>/exceptions/resolve"): "exception_resolve",
@@ -170,6 +173,8 @@ TASKS: dict[str, str] = {
     "negotiation.expire_due": "negotiation_expire",
     "kpis.rollup_due": "kpi_rollup",
     "kpis.rollup_day": "kpi_rollup",
+    "forecast.compute_due": "forecast_compute",
+    "forecast.compute_station": "forecast_compute",
     "negotiation.morning_prompts": "negotiation_prompt_morning",
     "notify.send_message": "message_send",
     "notify.send_due": "message_send",

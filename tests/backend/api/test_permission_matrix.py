@@ -138,6 +138,9 @@ MATRIX: dict[str, Row] = {
     "station-offline-conflicts": Row(
         "get", lambda w: f"/api/v1/stations/{w.station.code}/offline-conflicts", "401 403w 403w 200 403p 200"
     ),
+    "station-forecast": Row(
+        "get", lambda w: f"/api/v1/stations/{w.station.code}/forecast", "401 403w 403w 200 403p 200"
+    ),
     "offline-conflict-resolve": Row(
         "post",
         lambda w: f"/api/v1/offline-conflicts/{w.extra['conflict']}/resolve",
