@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "backend.locations",
     "backend.waybills",
     "backend.pickup",
+    "backend.stations",
     "backend.demo",
     "backend.negotiation",
     "backend.notify",
