@@ -14,9 +14,11 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 SUFFIXES = (".csv", ".xlsx")
+# A station has tens of couriers and zones and a few hundred tariffs; a sheet far longer than this is
+# the wrong file (a year of shipments), refused before it fills memory with rows to check.
+MAX_ROWS = 5000
 
 
 @dataclass
@@ -58,6 +60,11 @@ def _decode(raw: bytes) -> str:
         return raw.decode("gb18030")
 
 
+def _check_length(source: str, rows: list[tuple[int, list[str]]]) -> None:
+    if len(rows) > MAX_ROWS:
+        raise TableError(source, f"more than {MAX_ROWS} rows: is this the right file?")
+
+
 def _blank(cells: list[str]) -> bool:
     return not any(c.strip() for c in cells)
 
@@ -81,6 +88,7 @@ def read_csv(path: Path, *, source: str | None = None) -> Sheet:
             if not _blank(cells):
                 # line_num is the physical line the record ends on: the line a text editor shows.
                 rows.append((reader.line_num, cells))
+                _check_length(source, rows)
     except csv.Error as exc:
         raise TableError(source, f"not a valid CSV file (line {reader.line_num}): {exc}") from None
     return Sheet(source=source, name=path.stem, header=header or [], rows=rows)
@@ -88,9 +96,18 @@ def read_csv(path: Path, *, source: str | None = None) -> Sheet:
 
 def read_xlsx(path: Path) -> list[Sheet]:
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, InvalidFileException, KeyError, ValueError) as exc:
+        return _read_workbook(path)
+    except TableError:
+        raise
+    except Exception as exc:
+        # openpyxl reports a damaged or foreign file with whatever its zip and XML layers raise
+        # (BadZipFile, KeyError, ParseError, ValueError, ...); any of them means "not a workbook we
+        # can read", which the person uploading it must hear, not a server error.
         raise TableError(path.name, f"not a readable XLSX workbook: {exc}") from None
+
+
+def _read_workbook(path: Path) -> list[Sheet]:
+    book = load_workbook(path, read_only=True, data_only=True)
     sheets = []
     try:
         single = len(book.worksheets) == 1
@@ -108,6 +125,7 @@ def read_xlsx(path: Path) -> list[Sheet]:
                     continue
                 if not _blank(cells):
                     rows.append((number, cells))
+                    _check_length(source, rows)
             sheets.append(Sheet(source=source, name=name, header=header or [], rows=rows))
     finally:
         book.close()

@@ -16,12 +16,24 @@ from django.core.management import CommandError, call_command
 
 from backend.accounts.roles import Role, principal_of
 from backend.couriers.models import Courier, Station, Supervisor, Zone
+from backend.couriers.services import courier_create
 from backend.pickup.selectors import tariff_book_current
+from backend.stations import selectors
 from tests.backend.stations.helpers import BAD, GOOD, counts, write_workbook
 
 pytestmark = pytest.mark.django_db
 # 23:30 UTC is already the next day in Shanghai: the book takes effect on the station's date.
 AT = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)
+
+
+def make_courier_with(station: Station, employee_no: str) -> Courier:
+    return courier_create(
+        station_id=station.pk,
+        employee_no=employee_no,
+        name="先来者",
+        phone="13905719999",
+        password="long-enough-1",
+    )
 
 
 def run(*args: str) -> tuple[str, str]:
@@ -214,3 +226,33 @@ def test_files_that_are_not_an_onboarding_set_are_reported(tmp_path: Path) -> No
         "vehicle_type, capacity_g, capacity_cm3, password / 无法识别的列 [unknown_column]",
         "couriers.csv, line 1, phone: the column 'phone' is missing / 缺少列 [missing_column]",
     ]
+
+
+def test_a_service_refusing_mid_import_is_reported_on_its_row_and_undoes_everything(
+    monkeypatch: pytest.MonkeyPatch, station: Station
+) -> None:
+    # Someone hires E2030 at another station between the check and the write: the check missed it.
+    make_courier_with(station, "E2030")
+    monkeypatch.setattr(selectors, "employee_nos_taken", lambda numbers: set())
+    monkeypatch.setattr(selectors, "usernames_taken", lambda names: set())
+    before = counts()
+
+    _, errors = refused(str(GOOD))
+
+    assert errors == ["couriers.csv, line 31, employee_no: employee number E2030 is taken / 无效 [invalid]"]
+    assert counts() == before
+    assert not Station.objects.filter(code="HZBJ").exists()
+
+
+def test_the_passwords_file_is_made_before_anything_is_written_and_only_kept_when_used(
+    tmp_path: Path,
+) -> None:
+    existing = tmp_path / "old.csv"
+    existing.write_text("keep me", encoding="utf-8")
+    message, _ = refused(str(GOOD), "--passwords-out", str(existing))
+    assert message.startswith(f"cannot create {existing} for the passwords: File exists")
+    assert not Station.objects.exists() and existing.read_text(encoding="utf-8") == "keep me"
+
+    unused = tmp_path / "bad-import-passwords.csv"
+    refused(str(BAD), "--passwords-out", str(unused))
+    assert not unused.exists()

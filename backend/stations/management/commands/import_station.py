@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -37,19 +37,34 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, paths: list[Path], dry_run: bool, passwords_out: Path | None, **o: Any
     ) -> None:
-        if passwords_out is not None and passwords_out.exists():
-            raise CommandError(f"{passwords_out} exists; give a new file for the passwords")
         sheets, problems = read_tables(paths)
-        report = station_onboard(sheets=sheets, problems=problems, dry_run=dry_run)
-        if not report.ok:
-            for error in report.errors:
-                self.stderr.write(str(error))
-            raise CommandError(
-                f"{len(report.errors)} error(s); nothing was changed / 共 {len(report.errors)} 处错误，未做任何更改"
-            )
-        self._summary(report)
-        if report.applied:
-            self._passwords(report, passwords_out)
+        # Created before anything is written: a passwords file that cannot be made must not leave a
+        # station whose generated passwords nobody ever saw.
+        out = self._open(passwords_out) if passwords_out is not None and not dry_run else None
+        try:
+            report = station_onboard(sheets=sheets, problems=problems, dry_run=dry_run)
+            if not report.ok:
+                for error in report.errors:
+                    self.stderr.write(str(error))
+                raise CommandError(
+                    f"{len(report.errors)} error(s); nothing was changed / "
+                    f"共 {len(report.errors)} 处错误，未做任何更改"
+                )
+            self._summary(report)
+            if report.applied:
+                self._passwords(report, out, passwords_out)
+        finally:
+            if out is not None:
+                out.close()
+                if passwords_out is not None and passwords_out.stat().st_size == 0:
+                    passwords_out.unlink()  # nothing was generated (or nothing was created)
+
+    def _open(self, path: Path) -> TextIO:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as exc:
+            raise CommandError(f"cannot create {path} for the passwords: {exc.strerror}") from None
+        return os.fdopen(fd, "w", newline="", encoding="utf-8")
 
     def _summary(self, report: OnboardReport) -> None:
         c = report.counts
@@ -65,7 +80,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Created {what}{book}.")
         self.stdout.write(f"站点 {report.station_code} 已开通。")
 
-    def _passwords(self, report: OnboardReport, out: Path | None) -> None:
+    def _passwords(self, report: OnboardReport, out: TextIO | None, path: Path | None) -> None:
         generated = [c for c in report.credentials if c.password]
         if not generated:
             return
@@ -77,10 +92,8 @@ class Command(BaseCommand):
             for c in generated:
                 self.stdout.write(f"  {c.role:<10} {c.login:<20} {c.password}  {c.name}")
             return
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["role", "login", "password", "name"])
-            for c in generated:
-                writer.writerow([c.role, c.login, c.password, c.name])
-        self.stdout.write(f"{len(generated)} initial password(s) written to {out} / 初始密码已写入该文件")
+        writer = csv.writer(out)
+        writer.writerow(["role", "login", "password", "name"])
+        for c in generated:
+            writer.writerow([c.role, c.login, c.password, c.name])
+        self.stdout.write(f"{len(generated)} initial password(s) written to {path} / 初始密码已写入该文件")
