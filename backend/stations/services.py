@@ -5,8 +5,13 @@ a station code, employee number or user name already in use), and writes nothing
 import is clean. The writes then go through the services that own each record (couriers.services
 for the station, its people and territories, pickup.services for the tariff book), in one
 transaction: if any of them still refuses (someone took an employee number a moment ago), the
-refusal is reported against its row and everything is rolled back. A dry run does the same writes
-and rolls them back, so "the dry run passed" means the import will.
+refusal is reported against its row and everything is rolled back.
+
+A dry run makes every check and no write. The checks cover every rule the services enforce (blank,
+length, format, taken, the tariff parser), so a passing dry run means the import will pass unless
+someone takes a key in between. It does not rehearse the writes: they would hash every initial
+password (about a second each with the production hasher), and a dry run is what people run again
+and again while fixing a roster.
 
 Re-importing is refused, not merged: a station code that exists is an error on the station row.
 Changing a live station (a courier joins, a zone moves) is the admin's job, where each edit goes
@@ -69,7 +74,7 @@ class OnboardReport:
 
 
 class _Undo(Exception):
-    """Raised inside the transaction to roll it back: after a dry run, or when a service refuses."""
+    """Raised inside the transaction to roll it back when a service refuses a row."""
 
 
 def _database_checks(plan: Plan, errors: list[RowError]) -> None:
@@ -122,19 +127,21 @@ def station_onboard(
         return report
     assert plan.station is not None  # parse reports station_missing otherwise
     report.station_code = plan.station.code
+    report.counts = {
+        "supervisors": len(plan.supervisors),
+        "couriers": len(plan.couriers),
+        "zones": len(plan.zones),
+        "tariffs": len(plan.tariffs),
+    }
+    if dry_run:
+        return report
     try:
         with transaction.atomic():
             _apply(plan, report, password_factory)
-            if dry_run:
-                raise _Undo
-    except _Undo:
-        pass
-    if report.errors or dry_run:  # rolled back: no station id to show, no password to hand out
+    except _Undo:  # rolled back: no station id to show, no password to hand out
         report.station_id = None
         report.tariff_version = None
-        report.credentials = (
-            [] if report.errors else [Credential(c.role, c.name, c.login, None) for c in report.credentials]
-        )
+        report.credentials = []
     return report
 
 
@@ -212,9 +219,3 @@ def _apply(plan: Plan, report: OnboardReport, password_factory: Callable[[], str
         first = plan.tariffs[0].at
         version = run(first, tariff_book_publish, ctx=Ctx.system(), origin=s.code, book_json=book)
         report.tariff_version = version.version
-    report.counts = {
-        "supervisors": len(plan.supervisors),
-        "couriers": len(plan.couriers),
-        "zones": len(plan.zones),
-        "tariffs": len(plan.tariffs),
-    }

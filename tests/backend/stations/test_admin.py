@@ -100,7 +100,7 @@ def test_the_import_page_lists_every_bad_row_and_changes_nothing(browser: Client
 
     assert response.context["report"].errors and counts() == before
     html = response.content.decode()
-    assert html.count('class="onboard-error"') == 13
+    assert html.count('class="onboard-error"') == 14
     assert "<td>couriers.csv</td><td>3</td><td>phone</td>" in html
 
 

@@ -122,6 +122,8 @@ def test_the_same_station_from_one_xlsx_workbook(tmp_path: Path) -> None:
 BAD_ROWS = [
     "station.csv, line 2, lat: lat 'north' is not a number / 不是有效数字 [not_a_number]",
     "supervisors.csv, line 2, password: a password needs at least 8 characters / 密码至少8位 [password_too_short]",
+    "supervisors.csv, line 3, username: username 'hzxs zhou' may hold only letters, digits and @ . + - _"
+    " / 无效 [invalid]",
     "couriers.csv, line 3, phone: '12345' is not a valid phone number / 手机号无效 [invalid_phone]",
     "couriers.csv, line 5, employee_no: employee number 'E3003' is already on line 4 / 在文件中重复 [duplicate]",
     "couriers.csv, line 6, vehicle_type: vehicle_type 'truck' is not one of e_tricycle, e_bike, van, on_foot"
@@ -150,7 +152,7 @@ def test_a_file_with_errors_reports_every_bad_row_and_changes_nothing(dry_run: b
     message, errors = refused(str(BAD), *(["--dry-run"] if dry_run else []))
 
     assert errors == BAD_ROWS
-    assert message == "13 error(s); nothing was changed / 共 13 处错误，未做任何更改"
+    assert message == "14 error(s); nothing was changed / 共 14 处错误，未做任何更改"
     assert counts() == before
 
 
@@ -209,6 +211,7 @@ def test_importing_the_same_station_again_is_refused_on_the_station_row() -> Non
         "couriers.csv, line 2, employee_no: employee number E2001 is already in use / 已被占用 [taken]"
     )
     assert len(errors) == 1 + 2 + 30
+    assert refused(str(GOOD), "--dry-run")[1] == errors  # the dry run asks the database too
     assert counts() == before
 
 
