@@ -74,6 +74,13 @@ def _uploads(folder: Path) -> list[SimpleUploadedFile]:
 def test_the_import_page_dry_runs_then_imports_and_shows_the_passwords_once(browser: Client) -> None:
     page = reverse("admin:couriers_station_import")
     assert page in browser.get(reverse("admin:couriers_station_changelist")).content.decode()
+    assert browser.get(page).status_code == 200
+    nothing = browser.post(page, {"dry_run": "on"})
+    assert nothing.status_code == 200 and set(nothing.context["form"].errors) == {"uploads"}
+    wrong = browser.post(page, {"uploads": [SimpleUploadedFile("roster.txt", b"x")]})
+    assert wrong.context["form"].errors["uploads"] == [
+        "roster.txt: only .csv and .xlsx files can be imported"
+    ]
     before = counts()
 
     dry = browser.post(page, {"uploads": _uploads(GOOD), "dry_run": "on"})
