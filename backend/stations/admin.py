@@ -52,8 +52,12 @@ class ImportForm(forms.Form):
 
     def clean_uploads(self) -> list[UploadedFile[Any]]:
         files: list[UploadedFile[Any]] = self.cleaned_data["uploads"]
+        seen: set[str] = set()
         for f in files:
             name = Path(f.name or "").name
+            if name in seen:  # they are saved side by side under their names for the reader
+                raise forms.ValidationError(f"two files are named {name}")
+            seen.add(name)
             if Path(name).suffix.lower() not in SUFFIXES:
                 raise forms.ValidationError(f"{name}: only .csv and .xlsx files can be imported")
             if (f.size or 0) > MAX_UPLOAD_BYTES:

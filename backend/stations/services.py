@@ -23,9 +23,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from backend.common.errors import DomainError
 from backend.couriers import services as couriers
@@ -38,6 +38,7 @@ from backend.stations.tables import Sheet, TableError
 # No 0/O, 1/l/I: initial passwords are read off a sheet of paper and typed on a handheld.
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
 PASSWORD_LENGTH = 12
+T = TypeVar("T")
 
 
 def generate_password() -> str:
@@ -149,13 +150,18 @@ def _apply(plan: Plan, report: OnboardReport, password_factory: Callable[[], str
     assert plan.station is not None
     at = plan.station.at
 
-    def run(where: At, call: Callable[..., Any], **kwargs: Any) -> Any:
+    def run(where: At, call: Callable[..., T], **kwargs: Any) -> T:
         try:
             return call(**kwargs)
         except DomainError as exc:
             # A check the pre-pass does not make (or a race): report it against its row, undo all.
             column = str(exc.details.get("field", ""))
             report.errors.append(RowError(where.source, where.line, column, exc.code, exc.message))
+            raise _Undo from exc
+        except IntegrityError as exc:
+            # A unique key taken by another transaction after the service's own check.
+            message = f"a key of this row was taken while importing: {exc}"
+            report.errors.append(RowError(where.source, where.line, "", "taken", message))
             raise _Undo from exc
 
     s = plan.station
@@ -214,6 +220,8 @@ def _apply(plan: Plan, report: OnboardReport, password_factory: Callable[[], str
             postcodes=z.postcodes,
             courier_id=courier_ids[z.courier] if z.courier else None,
         )
+    # The book last: publishing it appends to the change feed, whose counter lock must be taken by
+    # the transaction's last statement (docs/architecture.md, "Why the change feed is numbered under a lock").
     if plan.tariffs:
         book = {"tariffs": [{"origin": s.code, **t.values} for t in plan.tariffs]}
         first = plan.tariffs[0].at
