@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "backend.waybills",
     "backend.pickup",
     "backend.cod",
+    "backend.stations",
     "backend.demo",
     "backend.negotiation",
     "backend.notify",

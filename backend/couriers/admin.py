@@ -18,15 +18,25 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from backend.common.errors import DomainError
-from backend.common.validators import clean_phone
+from backend.common.validators import clean_coordinates, clean_phone
 from backend.couriers import services
 from backend.couriers.models import Courier, DutyStatus, Station, Supervisor, Zone
+from backend.couriers.selectors import STATION_CODE
 
 
 class StationForm(forms.ModelForm[Station]):
     class Meta:
         model = Station
-        fields = ("code", "name", "address", "lat", "lng", "time_zone", "phone", "morning_prompt_at")
+        fields: tuple[str, ...] = (
+            "code",
+            "name",
+            "address",
+            "lat",
+            "lng",
+            "time_zone",
+            "phone",
+            "morning_prompt_at",
+        )
 
     def clean_time_zone(self) -> str:
         value = str(self.cleaned_data["time_zone"])
@@ -36,13 +46,68 @@ class StationForm(forms.ModelForm[Station]):
             raise forms.ValidationError(f"{value!r} is not an IANA time zone such as Asia/Shanghai") from None
         return value
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lat, lng = data.get("lat"), data.get("lng")
+        if lat is not None and lng is not None:
+            try:
+                clean_coordinates(lat, lng)
+            except DomainError as exc:
+                self.add_error("lat", exc.message)
+        return data
+
+
+class StationCreateForm(StationForm):
+    class Meta(StationForm.Meta):
+        fields = ("code", "name", "address", "lat", "lng", "time_zone", "phone")
+
+    def clean_code(self) -> str:
+        value = str(self.cleaned_data["code"]).strip()
+        if not STATION_CODE.fullmatch(value):
+            raise forms.ValidationError("1–16 letters, digits, - or _ (it appears in URLs and on labels)")
+        return value
+
+    def clean_phone(self) -> str:
+        value = str(self.cleaned_data["phone"]).strip()
+        if value:
+            try:
+                clean_phone(value)
+            except DomainError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return value
+
 
 @admin.register(Station)
 class StationAdmin(admin.ModelAdmin[Station]):
+    """A new station goes through ``station_create`` (as the import command does); its settings stay
+    editable here. Its people, zones and tariff book have their own pages (or ``import_station``)."""
+
     form = StationForm
+    add_form = StationCreateForm
     list_display = ("code", "name", "address", "time_zone", "lat", "lng")
     search_fields = ("code", "name", "address")
     ordering = ("code",)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, change, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Station, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        station = services.station_create(
+            code=data["code"],
+            name=data["name"],
+            address=data["address"],
+            lat=data["lat"],
+            lng=data["lng"],
+            time_zone=data["time_zone"],
+            phone=data["phone"],
+        )
+        _adopt(obj, station)
 
 
 class CourierForm(forms.ModelForm[Courier]):

@@ -41,9 +41,17 @@ def _require_free_username(username: str) -> None:
 
 @transaction.atomic
 def station_create(
-    *, code: str, name: str, address: str, lat: float, lng: float, time_zone: str = "Asia/Shanghai"
+    *,
+    code: str,
+    name: str,
+    address: str,
+    lat: float,
+    lng: float,
+    time_zone: str = "Asia/Shanghai",
+    phone: str = "",
 ) -> Station:
-    """Create a station; refuses bad coordinates, an unknown time zone, a blank code or name, a taken code."""
+    """Create a station; refuses bad coordinates, an unknown time zone, a blank code or name, a taken
+    code, a phone that is not one (stored as typed: customers read it, e.g. 0571-88886666)."""
     clean_coordinates(lat, lng)
     try:
         ZoneInfo(time_zone)
@@ -53,8 +61,10 @@ def station_create(
         raise DomainError("invalid", "a station needs a code and a name")
     if Station.objects.filter(code=code).exists():
         raise DomainError("invalid", f"station code {code} is taken", field="code")
+    if phone:
+        clean_phone(phone)
     return Station.objects.create(
-        code=code, name=name, address=address, lat=lat, lng=lng, time_zone=time_zone
+        code=code, name=name, address=address, lat=lat, lng=lng, time_zone=time_zone, phone=phone
     )
 
 

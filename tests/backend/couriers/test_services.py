@@ -65,13 +65,16 @@ def test_courier_create_refuses_bad_input_and_creates_nothing(
 
 
 @pytest.mark.django_db
-def test_station_create_checks_coordinates_zone_and_code() -> None:
-    station = services.station_create(code="HZ02", name="杭州滨江站", address="滨江区", lat=30.2, lng=120.2)
-    assert station.time_zone == "Asia/Shanghai"
+def test_station_create_checks_coordinates_zone_code_and_phone() -> None:
+    station = services.station_create(
+        code="HZ02", name="杭州滨江站", address="滨江区", lat=30.2, lng=120.2, phone="0571-88886666"
+    )
+    assert (station.time_zone, station.phone) == ("Asia/Shanghai", "0571-88886666")  # as customers read it
     for kwargs, code in [
         ({"code": "HZ02"}, "invalid"),
         ({"lat": 91.0}, "invalid_coordinates"),
         ({"time_zone": "Mars/Olympus"}, "invalid"),
+        ({"phone": "12345"}, "invalid_phone"),
     ]:
         args: dict[str, object] = {
             "code": "HZ03",
