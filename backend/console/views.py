@@ -14,7 +14,7 @@ from backend.accounts.roles import Role, principal_of
 from backend.common.errors import DomainError
 from backend.console.access import is_staff, station_for
 from backend.console.forms import CardsQuery, ConsoleLoginForm, LaneQuery, ReassignForm
-from backend.console.selectors import lane_page, station_board, stations_for_admin
+from backend.console.selectors import LANE_PAGE, lane_page, station_board, stations_for_admin
 from backend.couriers.selectors import station_get
 from backend.dispatch.services import reassign_jobs
 from backend.shipments.context import Ctx
@@ -56,9 +56,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def board(request: HttpRequest, code: str) -> HttpResponse:
     _, station = station_for(request, code)
-    return render(
-        request, "console/board.html", {"board": station_board(station=station, now=timezone.now())}
-    )
+    snapshot = station_board(station=station, now=timezone.now())
+    return render(request, "console/board.html", {"board": snapshot, "lane_page": LANE_PAGE})
 
 
 @login_required

@@ -14,15 +14,16 @@
  */
 (function () {
   "use strict";
-  var FLUSH_MS = 250, OFFLINE_MS = 60000;
+  var FLUSH_MS = 250, QUIET_MS = 2000, OFFLINE_MS = 60000;
   var board = document.getElementById("board");
   if (!board) return;
   var code = board.dataset.station, cardsUrl = board.dataset.cardsUrl, reassignUrl = board.dataset.reassignUrl;
   var unassignUrl = board.dataset.unassignUrl, laneUrl = board.dataset.laneUrl;
+  var lanePage = parseInt(board.dataset.lanePage, 10) || 12;
   var csrf = board.querySelector("input[name=csrfmiddlewaretoken]").value;
   var cursor = parseInt(board.dataset.cursor, 10) || 0;
   var clockSkew = Date.parse(board.dataset.now) - Date.now();
-  var pending = new Set(), flushing = false, lastFlush = 0, timer = null, quiet = null;
+  var pending = new Set(), flushing = false, lastFlush = 0, timer = null, timerDue = 0, quiet = null;
   var ON_BOARD = ["pending", "assigned", "accepted", "started", "arrived", "failed"];
   var day = board.dataset.day;
   var conflicts = new Map();  // job id -> message: kept until the supervisor dismisses it
@@ -94,18 +95,24 @@
 
   // Each lane's "more" button says how many of its cards are not rendered. A lane showing all its
   // cards is "complete" (data-complete) and stays so: it takes every card that comes to it.
+  // A lane whose rendered cards left (moved, delivered) is topped up to a page from the server.
   function recount() {
     board.querySelectorAll("button.more[data-more]").forEach(function (button) {
       var body = bodyOf(button.dataset.more), n = hidden(body);
       if (n === 0) body.dataset.complete = "";
       button.hidden = n === 0;
       button.textContent = board.dataset.moreLabel.replace("__N__", n);
+      if (n > 0 && body.children.length < lanePage && !body.hasAttribute("data-complete")) more(button);
     });
   }
 
   board.addEventListener("click", function (e) {
     var button = e.target.closest("button.more[data-more]");
-    if (!button) return;
+    if (button) more(button);
+  });
+
+  function more(button) {
+    if (button.disabled) return;
     var body = bodyOf(button.dataset.more);
     button.disabled = true;
     fetch(laneUrl + "?lane=" + encodeURIComponent(button.dataset.more) + "&offset=" + body.children.length,
@@ -113,16 +120,19 @@
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
       .then(function (html) {
         var doc = new DOMParser().parseFromString(html, "text/html");
+        var added = 0;
         doc.querySelectorAll(".card").forEach(function (c) {
           var card = document.importNode(c, true);
           if (cardOf(card.dataset.job)) return;
           card.classList.toggle("selected", selected.has(card.dataset.job));
-          body.appendChild(card); showConflict(card);
+          body.appendChild(card); showConflict(card); added += 1;
         });
+        if (!added) body.dataset.complete = "";  // nothing further: the counts were ahead of the rows
+        button.disabled = false;
         recount();
       })
-      .finally(function () { button.disabled = false; });
-  });
+      .catch(function () { button.disabled = false; });
+  }
 
   function apply(html) {
     var doc = new DOMParser().parseFromString(html, "text/html");
@@ -157,9 +167,15 @@
     schedule();
   }
 
+  // A refresh for lane heads alone (a change the page cannot see) waits up to QUIET_MS: it only
+  // updates counters, and it must not hold up the refresh of a card on screen.
   function schedule() {
-    if (timer || flushing || (pending.size === 0 && quiet === null)) return;
-    timer = setTimeout(flush, Math.max(0, lastFlush + FLUSH_MS - Date.now()));
+    if (flushing || (pending.size === 0 && quiet === null)) return;
+    var due = lastFlush + (pending.size ? FLUSH_MS : QUIET_MS);
+    if (timer && due >= timerDue) return;
+    clearTimeout(timer);
+    timerDue = due;
+    timer = setTimeout(flush, Math.max(0, due - Date.now()));
   }
 
   function flush() {
