@@ -60,3 +60,10 @@ class CardsQuery(forms.Form):
         if not parts or len(parts) > MAX_JOBS or not all(p.isdigit() and len(p) < 19 for p in parts):
             raise forms.ValidationError("comma-separated job ids", code="invalid")
         return [int(p) for p in parts]
+
+
+class LaneQuery(forms.Form):
+    """A lane's next page of cards: ``lane`` (``unassigned``, ``held`` or ``courier-<id>``) from ``offset``."""
+
+    lane = forms.RegexField(regex=r"^(unassigned|held|courier-[1-9][0-9]{0,17})$")
+    offset = forms.IntegerField(min_value=0, max_value=100_000)

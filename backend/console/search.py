@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
+from backend.console.labels import label
 from backend.shipments.models import Shipment
 from backend.shipments.states import ShipmentStatus
 from parcelkit.rules.privacy import mask_address, mask_name, mask_phone
@@ -63,7 +64,7 @@ def shipment_search(*, station_id: int, query: str) -> SearchResult:
         SearchHit(
             tracking_no=s.tracking_no,
             status=s.status,
-            status_label=str(ShipmentStatus(s.status).label),
+            status_label=label(ShipmentStatus, s.status),
             recipient=f"{mask_name(s.recipient_name)} {mask_phone(s.recipient_phone)}".strip(),
             address=mask_address(s.recipient_address),
             created_at=s.created_at,

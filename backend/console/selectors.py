@@ -1,20 +1,25 @@
 """The board: every lane of a station's day, read in a fixed number of queries whatever its size.
 
-Four queries, always: the feed head (the page's websocket replays from it, so nothing committed
-after the snapshot is missed), the couriers with their day's counters and last signs of life, the
-jobs on the board with their shipments, and the open at-risk alerts. Lanes and cards are shaped
-here, in Python, so templates only print.
+Five queries, always: the feed head (the page's websocket replays from it, so nothing committed
+after the snapshot is missed), the couriers with their day's counters and last signs of life, every
+job on the board as a light row (its place, its stop, its version: the map and the selection need
+them all), the first page of each lane's cards with their shipments, and the open at-risk alerts.
+A station's day is 10,000 jobs: each lane renders only its first ``LANE_PAGE`` cards (the rest
+come a page at a time, ``lane_page``), and the map draws every stop from the light rows. Lanes and
+cards are shaped here, in Python, so templates only print.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
+from backend.console.labels import label
 from backend.couriers.models import Courier, DutyStatus, Station
 from backend.couriers.selectors import station_today
 from backend.dispatch.models import AlertKind, DispatchAlert
@@ -31,6 +36,11 @@ ON_HAND = (JobStatus.ASSIGNED, JobStatus.ACCEPTED, JobStatus.STARTED, JobStatus.
 # Failed jobs stay on their courier's lane until a supervisor decides what happens next.
 ON_BOARD = (JobStatus.PENDING, *ON_HAND, JobStatus.FAILED)
 UNASSIGNED, HELD = "unassigned", "held"
+# Cards rendered per lane on the board page: a screen shows about ten of a lane; 50 couriers with
+# 200 jobs each would be a 6 MB page that no browser lays out in time (docs/console.md, the bench).
+LANE_PAGE = 12
+# Cards per "more" page of one lane.
+MORE_PAGE = 50
 
 
 def lane_key(courier_id: int) -> str:
@@ -59,6 +69,12 @@ class Card:
     lane: str  # "" when the job has left the board (completed, cancelled, another day)
     lat: float | None = None  # the stop on the map (the same row: the map costs no query)
     lng: float | None = None
+    # Printed here, not by template filters: 600 cards on the board page, and a template filter
+    # per field per card was most of the page's server time (bench/console.py).
+    window_text: str = ""  # "HH:MM–HH:MM" at the station
+    eta_text: str = ""  # "HH:MM" at the station
+    lat_text: str = ""
+    lng_text: str = ""
 
 
 @dataclass
@@ -83,7 +99,12 @@ class Lane:
     next_eta: datetime | None = None
     # Minutes the next stop is past its planned ETA with the courier not there yet (0: on plan).
     drift_min: int | None = None
-    cards: list[Card] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)  # the cards rendered: the lane's first page
+    total: int = 0  # every card of the lane, rendered or not
+
+    @property
+    def more(self) -> int:
+        return max(0, self.total - len(self.cards))
 
     @property
     def last_seen_at(self) -> datetime | None:
@@ -106,6 +127,11 @@ class Board:
     now: datetime
     cursor: int
     lanes: list[Lane]
+    # Every job on the board (or, for a refresh, the jobs asked for) as the map and the selection
+    # need it: [job id, lane, planned place, lat, lng, version, tracking number].
+    stops: list[tuple[int, str, int | None, float | None, float | None, int, str]] = field(
+        default_factory=list
+    )
 
     def lane(self, key: str) -> Lane | None:
         return next((lane for lane in self.lanes if lane.key == key), None)
@@ -152,25 +178,35 @@ def _couriers(station_id: int, day: date) -> list[Courier]:
     )
 
 
-def _lane_of(job: Job, day: date) -> str:
-    if job.shipment.status == ShipmentStatus.HELD and job.status in ON_BOARD:
+def _lane(shipment_status: str, status: str, service_date: date, courier_id: int | None, day: date) -> str:
+    if shipment_status == ShipmentStatus.HELD and status in ON_BOARD:
         return HELD
-    if job.service_date != day or job.status not in ON_BOARD:
+    if service_date != day or status not in ON_BOARD:
         return ""
-    if job.courier_id is None:
+    if courier_id is None:
         return UNASSIGNED
-    return lane_key(job.courier_id)
+    return lane_key(courier_id)
 
 
-def _card(job: Job, day: date, at_risk: bool) -> Card:
+def _lane_of(job: Job, day: date) -> str:
+    return _lane(job.shipment.status, job.status, job.service_date, job.courier_id, day)
+
+
+def _hm(at: datetime | None, tz: tzinfo) -> str:
+    return at.astimezone(tz).strftime("%H:%M") if at is not None else ""
+
+
+def _card(job: Job, day: date, at_risk: bool, tz: tzinfo) -> Card:
     s = job.shipment
     handling = set(s.handling or [])
+    located = job.lat is not None and job.lng is not None
+    window = job.window_start is not None or job.window_end is not None
     return Card(
         job_id=job.pk,
         version=job.version,
         kind=job.kind,
         status=job.status,
-        status_label=JobStatus(job.status).label,
+        status_label=label(JobStatus, job.status),
         tracking_no=s.tracking_no,
         recipient=f"{mask_name(s.recipient_name)} {mask_phone(s.recipient_phone)}".strip(),
         address=job.address,
@@ -186,71 +222,169 @@ def _card(job: Job, day: date, at_risk: bool) -> Card:
         lane=_lane_of(job, day),
         lat=job.lat,
         lng=job.lng,
+        window_text=f"{_hm(job.window_start, tz)}–{_hm(job.window_end, tz)}" if window else "",
+        eta_text=_hm(job.eta, tz),
+        lat_text=f"{job.lat:.6f}" if located else "",
+        lng_text=f"{job.lng:.6f}" if located else "",
     )
 
 
-def _jobs(station_id: int, day: date, job_ids: Collection[int] | None) -> list[Job]:
-    qs = Job.objects.filter(station_id=station_id).select_related("shipment")
-    if job_ids is not None:
-        qs = qs.filter(pk__in=list(job_ids))
-    else:
-        qs = qs.filter(
-            Q(service_date=day, status__in=ON_BOARD)
-            | Q(shipment__status=ShipmentStatus.HELD, status__in=ON_BOARD)
-        )
-    return list(qs.order_by("planned_seq", "pk"))
+def _on_board(day: date) -> Q:
+    return Q(service_date=day, status__in=ON_BOARD) | Q(
+        shipment__status=ShipmentStatus.HELD, status__in=ON_BOARD
+    )
 
 
-def station_board(*, station: Station, now: datetime, job_ids: Collection[int] | None = None) -> Board:
+LIGHT = (
+    *("pk", "shipment__status", "status", "service_date", "courier_id", "planned_seq", "lat", "lng"),
+    *("version", "shipment__tracking_no"),
+)
+Light = tuple[int, str, str, date, int | None, int | None, float | None, float | None, int, str]
+
+
+def _light(station_id: int, day: date, lane: str | None = None) -> list[Light]:
+    """Every job on the board (or in one lane) as a light row, in each lane's order."""
+    qs = Job.objects.filter(station_id=station_id).filter(_on_board(day))
+    if lane == HELD:
+        qs = qs.filter(shipment__status=ShipmentStatus.HELD)
+    elif lane is not None:
+        qs = qs.exclude(shipment__status=ShipmentStatus.HELD).filter(service_date=day)
+        courier = None if lane == UNASSIGNED else int(lane.removeprefix("courier-"))
+        qs = qs.filter(courier__isnull=True) if courier is None else qs.filter(courier_id=courier)
+    return list(qs.order_by(F("planned_seq").asc(nulls_last=True), "pk").values_list(*LIGHT))
+
+
+def _full(station_id: int, job_ids: Collection[int]) -> list[Job]:
+    qs = Job.objects.filter(station_id=station_id, pk__in=list(job_ids)).select_related("shipment")
+    return list(qs.order_by(F("planned_seq").asc(nulls_last=True), "pk"))
+
+
+def _deg(value: float | None) -> float | None:
+    """Six decimals (0.1 m): 10,000 stops are written into the page, each digit costs 10 kB."""
+    return None if value is None else round(value, 6)
+
+
+def _stop(job: Job, day: date) -> tuple[int, str, int | None, float | None, float | None, int, str]:
+    return (
+        job.pk,
+        _lane_of(job, day),
+        job.planned_seq,
+        job.lat,
+        job.lng,
+        job.version,
+        job.shipment.tracking_no,
+    )
+
+
+def _risky(station_id: int) -> set[int]:
+    alerts = DispatchAlert.objects.filter(
+        station_id=station_id, kind=AlertKind.AT_RISK, resolved_at__isnull=True
+    )
+    return set(alerts.values_list("job_id", flat=True))
+
+
+def station_board(
+    *, station: Station, now: datetime, job_ids: Collection[int] | None = None, lane_page: int = LANE_PAGE
+) -> Board:
     """The board of ``station`` for its local day at ``now``.
 
-    With ``job_ids`` only those jobs' cards are read (whatever their state: a card whose ``lane``
-    is "" has left the board), for the page's live refresh; the lanes' counters are always whole.
+    Each lane holds its first ``lane_page`` cards and counts all of them (``total``); ``stops`` has
+    every job on the board. With ``job_ids`` only those jobs' cards (and stops) are read, whatever
+    their state (a card whose ``lane`` is "" has left the board), for the page's live refresh; the
+    lanes' counters are always whole.
     """
     day = station_today(station, now)
     cursor = feed_head()  # before the reads: a change after it is replayed by the page's socket
     couriers = _couriers(station.pk, day)
-    jobs = _jobs(station.pk, day, job_ids)
-    risky = set(
-        DispatchAlert.objects.filter(
-            station_id=station.pk, kind=AlertKind.AT_RISK, resolved_at__isnull=True
-        ).values_list("job_id", flat=True)
-    )
-    lanes = [Lane(key=UNASSIGNED, title="unassigned"), Lane(key=HELD, title="held")]
+    totals: dict[str, int] = {}
+    if job_ids is None:
+        light = _light(station.pk, day)
+        page: dict[str, list[int]] = {}
+        for row in light:
+            key = _lane(row[1], row[2], row[3], row[4], day)
+            totals[key] = totals.get(key, 0) + 1
+            if len(page.setdefault(key, [])) < lane_page:
+                page[key].append(row[0])
+        jobs = _full(station.pk, [pk for ids in page.values() for pk in ids])
+        stops = [
+            (r[0], _lane(r[1], r[2], r[3], r[4], day), r[5], _deg(r[6]), _deg(r[7]), r[8], r[9])
+            for r in light
+        ]
+    else:
+        jobs = _full(station.pk, job_ids)
+        stops = [_stop(job, day) for job in jobs]
+        totals = _queue_totals(station.pk, day)
+    risky = _risky(station.pk)
+    lanes = [
+        Lane(key=UNASSIGNED, title="unassigned", total=totals.get(UNASSIGNED, 0)),
+        Lane(key=HELD, title="held", total=totals.get(HELD, 0)),
+    ]
     for c in couriers:
-        lane = Lane(
-            key=lane_key(c.pk),
-            title=c.name,
-            courier_id=c.pk,
-            employee_no=c.employee_no,
-            duty_status=c.duty_status,
-            open_count=c.open_count,  # type: ignore[attr-defined]
-            weight_g=c.weight_g,  # type: ignore[attr-defined]
-            capacity_g=c.capacity_g,
-            done_count=c.done_count,  # type: ignore[attr-defined]
-            failed_count=c.failed_count,  # type: ignore[attr-defined]
-            day_total=c.day_total,  # type: ignore[attr-defined]
-            last_lat=c.last_lat,  # type: ignore[attr-defined]
-            last_lng=c.last_lng,  # type: ignore[attr-defined]
-            last_location_at=c.last_location_at,  # type: ignore[attr-defined]
-            last_sync_at=c.last_sync_at,  # type: ignore[attr-defined]
-            next_stop=c.next_stop or "",  # type: ignore[attr-defined]
-            next_eta=c.next_eta,  # type: ignore[attr-defined]
-        )
-        if lane.next_eta is not None and c.next_status != JobStatus.ARRIVED:  # type: ignore[attr-defined]
-            lane.drift_min = max(0, int((now - lane.next_eta).total_seconds() // 60))
-        seen = lane.last_seen_at
-        lane.offline = seen is None or now - seen > OFFLINE_AFTER
+        lane = _courier_lane(c, now)
+        lane.total = totals.get(lane.key, lane.open_count + lane.failed_count)
         lanes.append(lane)
     by_key = {lane.key: lane for lane in lanes}
+    tz = ZoneInfo(station.time_zone)
     removed: list[Card] = []
     for job in jobs:
-        card = _card(job, day, job.pk in risky)
+        card = _card(job, day, job.pk in risky, tz)
         target = by_key.get(card.lane)
         (target.cards if target is not None else removed).append(card)
     if removed:
         lanes.append(Lane(key="", title="", cards=removed))
-    return Board(station=station, day=day, now=now, cursor=cursor, lanes=lanes)
+    return Board(station=station, day=day, now=now, cursor=cursor, lanes=lanes, stops=stops)
+
+
+def _queue_totals(station_id: int, day: date) -> dict[str, int]:
+    """The unassigned and held lanes' sizes, in one query (a refresh reads no light rows)."""
+    held = Q(shipment__status=ShipmentStatus.HELD)
+    counts = (
+        Job.objects.filter(station_id=station_id)
+        .filter(_on_board(day))
+        .aggregate(
+            held=Count("pk", filter=held),
+            unassigned=Count("pk", filter=~held & Q(courier__isnull=True, service_date=day)),
+        )
+    )
+    return {HELD: counts["held"], UNASSIGNED: counts["unassigned"]}
+
+
+def _courier_lane(c: Courier, now: datetime) -> Lane:
+    lane = Lane(
+        key=lane_key(c.pk),
+        title=c.name,
+        courier_id=c.pk,
+        employee_no=c.employee_no,
+        duty_status=c.duty_status,
+        open_count=c.open_count,  # type: ignore[attr-defined]
+        weight_g=c.weight_g,  # type: ignore[attr-defined]
+        capacity_g=c.capacity_g,
+        done_count=c.done_count,  # type: ignore[attr-defined]
+        failed_count=c.failed_count,  # type: ignore[attr-defined]
+        day_total=c.day_total,  # type: ignore[attr-defined]
+        last_lat=c.last_lat,  # type: ignore[attr-defined]
+        last_lng=c.last_lng,  # type: ignore[attr-defined]
+        last_location_at=c.last_location_at,  # type: ignore[attr-defined]
+        last_sync_at=c.last_sync_at,  # type: ignore[attr-defined]
+        next_stop=c.next_stop or "",  # type: ignore[attr-defined]
+        next_eta=c.next_eta,  # type: ignore[attr-defined]
+    )
+    if lane.next_eta is not None and c.next_status != JobStatus.ARRIVED:  # type: ignore[attr-defined]
+        lane.drift_min = max(0, int((now - lane.next_eta).total_seconds() // 60))
+    seen = lane.last_seen_at
+    lane.offline = seen is None or now - seen > OFFLINE_AFTER
+    return lane
+
+
+def lane_page(
+    *, station: Station, now: datetime, lane: str, offset: int, limit: int = MORE_PAGE
+) -> list[Card]:
+    """One lane's cards from ``offset`` on (its "more" button), in two queries."""
+    day = station_today(station, now)
+    ids = [row[0] for row in _light(station.pk, day, lane)[offset : offset + limit]]
+    risky = _risky(station.pk) if ids else set()
+    tz = ZoneInfo(station.time_zone)
+    return [_card(job, day, job.pk in risky, tz) for job in _full(station.pk, ids)]
 
 
 def stations_for_admin() -> list[Station]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from backend.console.labels import label
 from backend.dispatch.models import AssignmentDecision, DecisionRule
 from backend.exceptions.kinds import ExceptionKind, RevealField
 from backend.exceptions.selectors import resolutions_for_shipment, reveals_for_shipment
@@ -42,8 +42,7 @@ PROPOSABLE = (
 )
 
 
-def _label(choices: type[models.TextChoices], value: str) -> str:
-    return str(choices(value).label) if value in choices.values else value
+_label = label  # the console's labels, in the user's language (backend/console/labels.py)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("console/i18n/", include("django.conf.urls.i18n")),  # set_language: the user's choice
     path("console/<str:code>/", views.board, name="board"),
     path("console/<str:code>/cards", views.cards, name="cards"),
+    path("console/<str:code>/lane", views.lane, name="lane"),
     path("console/<str:code>/reassign", views.reassign, name="reassign"),
 ]
 

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from backend.accounts.roles import Role, principal_of
 from backend.common.errors import DomainError
 from backend.console.access import is_staff, station_for
-from backend.console.forms import CardsQuery, ConsoleLoginForm, ReassignForm
-from backend.console.selectors import station_board, stations_for_admin
+from backend.console.forms import CardsQuery, ConsoleLoginForm, LaneQuery, ReassignForm
+from backend.console.selectors import LANE_PAGE, lane_page, station_board, stations_for_admin
 from backend.couriers.selectors import station_get
 from backend.dispatch.services import reassign_jobs
 from backend.shipments.context import Ctx
@@ -56,9 +56,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def board(request: HttpRequest, code: str) -> HttpResponse:
     _, station = station_for(request, code)
-    return render(
-        request, "console/board.html", {"board": station_board(station=station, now=timezone.now())}
-    )
+    snapshot = station_board(station=station, now=timezone.now())
+    return render(request, "console/board.html", {"board": snapshot, "lane_page": LANE_PAGE})
 
 
 @login_required
@@ -71,6 +70,23 @@ def cards(request: HttpRequest, code: str) -> HttpResponse:
         return HttpResponse(status=400)
     snapshot = station_board(station=station, now=timezone.now(), job_ids=query.cleaned_data["jobs"])
     return render(request, "console/_changes.html", {"board": snapshot})
+
+
+@login_required
+@require_GET
+def lane(request: HttpRequest, code: str) -> HttpResponse:
+    """The next page of one lane's cards (the lane's "more" button)."""
+    _, station = station_for(request, code)
+    query = LaneQuery(request.GET)
+    if not query.is_valid():
+        return HttpResponse(status=400)
+    cards = lane_page(
+        station=station,
+        now=timezone.now(),
+        lane=query.cleaned_data["lane"],
+        offset=query.cleaned_data["offset"],
+    )
+    return render(request, "console/_lane_cards.html", {"station": station, "cards": cards})
 
 
 @login_required

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from backend.console.selectors import LANE_PAGE
 from backend.couriers.models import Courier
 from backend.couriers.selectors import station_today
 from backend.dispatch.models import AssignmentDecision
@@ -155,6 +156,35 @@ def test_a_supervisor_moves_several_cards_selected_with_shift_click(server: Work
         w["b"].pk
     }
     screenshot(visit, "console-multi-select-moved")
+    visit.assert_stays_on(server.http)
+
+
+def test_a_long_lane_shows_its_first_cards_and_selected_jobs_not_on_screen_move_too(
+    server: Worker, visit: Visit
+) -> None:
+    w = _world()  # two unassigned jobs, and a lane's page more: two of them are not rendered
+    extra = elsewhere(
+        lambda: [make_job(w["station"], w["supervisor"].ctx, service_date=w["day"]) for _ in range(LANE_PAGE)]
+    )
+    page = _login(visit, server.http, w["supervisor"])
+    queue = page.locator('[data-lane-body="unassigned"] .card')
+    more = page.locator('button.more[data-more="unassigned"]')
+    assert queue.count() == LANE_PAGE and more.inner_text().startswith("2 ")
+    unseen = extra[-1]
+    assert _card(page, unseen).count() == 0
+    # Selected as the map's box selects (the box finds stops, not cards), then one card dragged.
+    page.evaluate("(ids) => window.parcelrunMap.pick(ids, false)", [str(w["q1"].pk), str(unseen.pk)])
+    _drag(page, _card(page, w["q1"]), _lane(w["b"]))
+    _give_reason(page, "two at once")
+    page.wait_for_selector(f'{_lane(w["b"])} .card[data-job="{unseen.pk}"]', timeout=LIVE_MS)
+    assert Job.objects.get(pk=unseen.pk).courier_id == w["b"].pk
+    # The queue lost a card on screen: it is topped up from the server to a page again.
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('[data-lane-body=\"unassigned\"] .card').length === n",
+        arg=LANE_PAGE,
+        timeout=LIVE_MS,
+    )
+    assert more.is_hidden()
     visit.assert_stays_on(server.http)
 
 

@@ -172,12 +172,17 @@ def test_a_supervisor_of_one_station_finds_nothing_of_another(server: Worker, vi
     visit.assert_stays_on(server.http)
 
 
-def test_the_queue_says_when_a_fact_changes_it_and_refreshes_on_demand(server: Worker, visit: Visit) -> None:
+def test_the_queue_redraws_itself_when_a_fact_changes_it_keeping_a_reason_being_typed(
+    server: Worker, visit: Visit
+) -> None:
     w = elsewhere(_build)
     page = _login(visit, server.http, w["supervisor"], "en")
     page.goto(f"{server.http}/console/{w['station'].code}/exceptions/")
     page.wait_for_selector("#exceptions[data-live=true]", timeout=15_000)
-    assert page.locator("#queue-changed").is_hidden()
+    before = page.locator("tr.exception").count()
+    typing = page.locator("tr.exception").first
+    subject = typing.get_attribute("data-subject")
+    typing.locator("input[name=reason]").fill("calling the customer")
 
     def another_failure() -> Any:
         courier = make_courier(w["station"])
@@ -186,7 +191,11 @@ def test_the_queue_says_when_a_fact_changes_it_and_refreshes_on_demand(server: W
         return job_fail(job_id=job.pk, ctx=courier[1].ctx, reason_code="refused")
 
     job = elsewhere(another_failure)  # a courier's failed attempt, committed by another process
-    page.wait_for_selector("#queue-changed:not([hidden])", timeout=8_000)
-    page.locator("#queue-changed a").click()
-    page.wait_for_selector(f'tr.exception:has(a:text("{job.shipment.tracking_no}"))', timeout=5_000)
+    # The new item appears without a reload, and the reason being typed is still there.
+    page.wait_for_selector(f'tr.exception:has(a:text("{job.shipment.tracking_no}"))', timeout=8_000)
+    after = page.locator("tr.exception").count()  # the failure, and the new courier may be "offline"
+    assert after > before and page.locator("#exception-count").inner_text() == str(after)
+    kept = page.locator(f'tr.exception[data-subject="{subject}"] input[name=reason]')
+    assert kept.input_value() == "calling the customer"
+    assert page.evaluate("window.parcelrunQueue.redraws") >= 1
     visit.assert_stays_on(server.http)

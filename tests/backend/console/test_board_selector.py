@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from backend.console.selectors import HELD, UNASSIGNED, lane_key, station_board
+from backend.console.selectors import HELD, LANE_PAGE, UNASSIGNED, lane_key, lane_page, station_board
 from backend.couriers.models import Courier, Station
 from backend.locations.services import location_record
 from backend.shipments.services import job_assign, scan, shipment_transition
@@ -88,7 +88,7 @@ def test_a_refresh_of_some_jobs_tells_which_left_the_board(
     assert lanes == {job.pk: UNASSIGNED, other_day.pk: ""}
 
 
-@pytest.mark.parametrize("n_jobs", [3, 40])
+@pytest.mark.parametrize("n_jobs", [10, 200])
 def test_the_board_takes_the_same_number_of_queries_whatever_its_size(
     n_jobs: int, station: Station, supervisor: Person, django_assert_num_queries: object
 ) -> None:
@@ -97,6 +97,24 @@ def test_the_board_takes_the_same_number_of_queries_whatever_its_size(
         job = make_job(station, supervisor.ctx, handling=["fragile"])
         if k % 4:
             job_assign(job_id=job.pk, courier_id=couriers[k % 3].pk, ctx=supervisor.ctx)
-    with django_assert_num_queries(4):  # type: ignore[operator]
+    # Feed head, couriers, every job's light row, the lanes' first pages, the at-risk alerts.
+    with django_assert_num_queries(5):  # type: ignore[operator]
         board = station_board(station=station, now=NOW)
-    assert sum(len(lane.cards) for lane in board.lanes) == n_jobs
+    assert sum(lane.total for lane in board.lanes) == n_jobs
+    assert len(board.stops) == n_jobs
+    assert all(len(lane.cards) == min(lane.total, LANE_PAGE) for lane in board.lanes)
+    # The live refresh of every job: feed head, couriers, the jobs, the queue's counts, the alerts.
+    with django_assert_num_queries(5):  # type: ignore[operator]
+        refresh = station_board(station=station, now=NOW, job_ids=[pk for pk, *_ in board.stops])
+    assert sum(len(lane.cards) for lane in refresh.lanes) == n_jobs
+    assert refresh.lane(UNASSIGNED).total == board.lane(UNASSIGNED).total  # type: ignore[union-attr]
+
+
+def test_a_lane_s_next_pages_follow_its_first_in_planned_order(station: Station, supervisor: Person) -> None:
+    jobs = [make_job(station, supervisor.ctx) for _ in range(LANE_PAGE + 3)]
+    board = station_board(station=station, now=NOW)
+    first = [c.job_id for c in board.lane(UNASSIGNED).cards]  # type: ignore[union-attr]
+    assert board.lane(UNASSIGNED).more == 3  # type: ignore[union-attr]
+    rest = [c.job_id for c in lane_page(station=station, now=NOW, lane=UNASSIGNED, offset=LANE_PAGE)]
+    assert first + rest == [j.pk for j in jobs]
+    assert lane_page(station=station, now=NOW, lane=UNASSIGNED, offset=len(jobs)) == []

@@ -1,5 +1,11 @@
 /* The live board (docs/console.md).
  *
+ * A station's day is thousands of jobs: each lane renders its first cards only (a "more" button
+ * fetches the next page), and every job on the board is kept in a small model (``stops``: lane,
+ * planned place, stop, version) that the map draws and the selection uses. The selection is a set
+ * of job ids, so a box drawn on the map selects jobs whose cards are not rendered, and dragging one
+ * selected card moves them all.
+ *
  * The server renders every card and lane head; this script only moves them. A feed message names a
  * job; the job's card and all lane heads are fetched again, re-rendered by the same templates (one
  * source for labels, masking and flags), at most FLUSH_MS apart, so a storm of job.planned
@@ -9,21 +15,54 @@
  */
 (function () {
   "use strict";
-  var FLUSH_MS = 250, OFFLINE_MS = 60000;
+  var FLUSH_MS = 250, QUIET_MS = 2000, OFFLINE_MS = 60000;
   var board = document.getElementById("board");
   if (!board) return;
   var code = board.dataset.station, cardsUrl = board.dataset.cardsUrl, reassignUrl = board.dataset.reassignUrl;
-  var unassignUrl = board.dataset.unassignUrl;
+  var unassignUrl = board.dataset.unassignUrl, laneUrl = board.dataset.laneUrl;
+  var lanePage = parseInt(board.dataset.lanePage, 10) || 12;
   var csrf = board.querySelector("input[name=csrfmiddlewaretoken]").value;
   var cursor = parseInt(board.dataset.cursor, 10) || 0;
   var clockSkew = Date.parse(board.dataset.now) - Date.now();
-  var pending = new Set(), flushing = false, lastFlush = 0, timer = null;
+  var pending = new Set(), flushing = false, lastFlush = 0, timer = null, timerDue = 0, quiet = null;
+  var ON_BOARD = ["pending", "assigned", "accepted", "started", "arrived", "failed"];
+  var day = board.dataset.day;
   var conflicts = new Map();  // job id -> message: kept until the supervisor dismisses it
   var live = document.getElementById("live");
-  window.parcelrunBoard = {flushes: 0, messages: 0};
+  var stops = new Map();  // job id -> {lane, seq, lat, lng, v, tn}: every job on the board
+  var selected = new Set();  // job ids
+  // applyMs: how long the page took to apply each of its last refreshes (bench/console.py reads it).
+  var api = window.parcelrunBoard = {flushes: 0, messages: 0, applyMs: [], stops: stops, selected: selected};
 
-  function cardOf(id) { return board.querySelector('.card[data-job="' + id + '"]'); }
+  function cardOf(id) { return board.querySelector('.card[data-job="' + id + '"]:not(.sortable-fallback)'); }
   function bodyOf(lane) { return board.querySelector('[data-lane-body="' + lane + '"]'); }
+  function tell(name, ids) { board.dispatchEvent(new CustomEvent(name, {detail: {ids: ids}})); }
+
+  function learn(rows) {  // [id, lane, seq, lat, lng, version, tracking] rows from the server
+    var ids = [];
+    rows.forEach(function (r) {
+      var id = String(r[0]);
+      if (r[1]) stops.set(id, {lane: r[1], seq: r[2], lat: r[3], lng: r[4], v: r[5], tn: r[6]});
+      else { stops.delete(id); selected.delete(id); }
+      ids.push(id);
+    });
+    tell("board:stops", ids);
+  }
+  learn(JSON.parse(document.getElementById("board-stops").textContent));
+
+  // The selection: add or remove ids, or replace it; cards rendered show it.
+  function select(ids, mode) {  // mode: "set", "add", "toggle"
+    var touched = [];
+    if (mode === "set") { selected.forEach(function (id) { touched.push(id); }); selected.clear(); }
+    ids.forEach(function (id) {
+      id = String(id);
+      if (mode === "toggle" && selected.has(id)) selected.delete(id); else if (stops.has(id)) selected.add(id);
+      touched.push(id);
+    });
+    touched.forEach(function (id) { var c = cardOf(id); if (c) c.classList.toggle("selected", selected.has(id)); });
+    tell("board:selection", touched);
+  }
+  api.select = select;
 
   function showConflict(card) {
     var msg = conflicts.get(card.dataset.job), box = card.querySelector(".card-alert");
@@ -32,25 +71,68 @@
     card.classList.toggle("conflict", !!msg);
   }
 
+  // A card goes to its place in its lane, unless that place is past the cards rendered of a lane
+  // that does not show them all: then it waits for the lane's "more" button, like the others there.
   function place(card) {
     var old = cardOf(card.dataset.job);
     var body = card.dataset.lane ? bodyOf(card.dataset.lane) : null;
-    if (old) { if (old.classList.contains("selected")) card.classList.add("selected"); old.remove(); }
+    card.classList.toggle("selected", selected.has(card.dataset.job));
+    if (old) old.remove();
     if (!body) return;
     var seq = card.dataset.seq === "" ? Infinity : +card.dataset.seq, id = +card.dataset.job;
     var before = Array.prototype.find.call(body.children, function (c) {
       var s = c.dataset.seq === "" ? Infinity : +c.dataset.seq;
       return s > seq || (s === seq && +c.dataset.job > id);
     });
+    if (!before && !body.hasAttribute("data-complete")) return;
     body.insertBefore(card, before || null);
     showConflict(card);
   }
 
+  function hidden(body) {
+    var head = board.querySelector('[data-lane-head="' + body.dataset.laneBody + '"]');
+    return head ? Math.max(0, (+head.dataset.total || 0) - body.children.length) : 0;
+  }
+
+  // Each lane's "more" button says how many of its cards are not rendered. A lane showing all its
+  // cards is "complete" (data-complete) and stays so: it takes every card that comes to it.
+  // A lane whose rendered cards left (moved, delivered) is topped up to a page from the server.
   function recount() {
-    ["unassigned", "held"].forEach(function (key) {
-      var head = board.querySelector('[data-lane-head="' + key + '"] .count');
-      if (head) head.textContent = bodyOf(key).children.length;
+    board.querySelectorAll("button.more[data-more]").forEach(function (button) {
+      var body = bodyOf(button.dataset.more), n = hidden(body);
+      if (n === 0) body.dataset.complete = "";
+      button.hidden = n === 0;
+      button.textContent = board.dataset.moreLabel.replace("__N__", n);
+      if (n > 0 && body.children.length < lanePage && !body.hasAttribute("data-complete")) more(button);
     });
+  }
+
+  board.addEventListener("click", function (e) {
+    var button = e.target.closest("button.more[data-more]");
+    if (button) more(button);
+  });
+
+  function more(button) {
+    if (button.disabled) return;
+    var body = bodyOf(button.dataset.more);
+    button.disabled = true;
+    fetch(laneUrl + "?lane=" + encodeURIComponent(button.dataset.more) + "&offset=" + body.children.length,
+          {credentials: "same-origin"})
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var added = 0;
+        doc.querySelectorAll(".card").forEach(function (c) {
+          var card = document.importNode(c, true);
+          if (cardOf(card.dataset.job)) return;
+          card.classList.toggle("selected", selected.has(card.dataset.job));
+          body.appendChild(card); showConflict(card); added += 1;
+        });
+        if (!added) body.dataset.complete = "";  // nothing further: the counts were ahead of the rows
+        button.disabled = false;
+        recount();
+      })
+      .catch(function () { button.disabled = false; });
   }
 
   function apply(html) {
@@ -62,18 +144,23 @@
         mine = document.importNode(lane, true);
         var body = document.createElement("div");
         body.className = "lane-body"; body.dataset.laneBody = key;
-        mine.appendChild(body); board.appendChild(mine); makeSortable(body);
-      } else if (key !== "unassigned" && key !== "held") {
+        mine.appendChild(body); board.appendChild(mine); makeSortable(body); body.dataset.complete = "";
+        var more = document.createElement("button");
+        more.type = "button"; more.className = "more"; more.dataset.more = key; more.hidden = true;
+        mine.appendChild(more);
+      } else {
         mine.querySelector(".lane-head").replaceWith(document.importNode(head, true));
       }
     });
+    var rows = doc.getElementById("changes-stops");
+    if (rows) learn(JSON.parse(rows.textContent));
     doc.querySelectorAll(".card").forEach(function (c) { place(document.importNode(c, true)); });
     // Every lane comes with each refresh: a courier lane missing from it has left the board (off
     // duty or unavailable with nothing left), as it would on a reload.
     board.querySelectorAll("section.courier-lane").forEach(function (lane) {
       if (!doc.querySelector('section[data-lane="' + lane.dataset.lane + '"]') && !lane.querySelector(".card")) lane.remove();
     });
-    recount(); markOffline();
+    recount(); markOffline(); tell("board:heads", []);
   }
 
   function refresh(ids) {
@@ -81,21 +168,75 @@
     schedule();
   }
 
+  // A refresh for lane heads alone (a change the page cannot see) waits up to QUIET_MS: it only
+  // updates counters, and it must not hold up the refresh of a card on screen.
   function schedule() {
-    if (timer || flushing || pending.size === 0) return;
-    timer = setTimeout(flush, Math.max(0, lastFlush + FLUSH_MS - Date.now()));
+    if (flushing || (pending.size === 0 && quiet === null)) return;
+    var due = lastFlush + (pending.size ? FLUSH_MS : QUIET_MS);
+    if (timer && due >= timerDue) return;
+    clearTimeout(timer);
+    timerDue = due;
+    timer = setTimeout(flush, Math.max(0, due - Date.now()));
   }
 
   function flush() {
     timer = null;
     var ids = Array.from(pending); pending.clear();
+    if (!ids.length && quiet !== null) ids = [quiet];  // only the lane heads are out of date
+    quiet = null;
     if (!ids.length) return;
     flushing = true; lastFlush = Date.now();
     fetch(cardsUrl + "?jobs=" + ids.join(","), {credentials: "same-origin"})
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
-      .then(function (html) { apply(html); window.parcelrunBoard.flushes += 1; })
+      .then(function (html) {
+        var t = performance.now(), stats = window.parcelrunBoard;
+        apply(html);
+        stats.flushes += 1; stats.applyMs.push(performance.now() - t);
+        if (stats.applyMs.length > 200) stats.applyMs.shift();
+      })
       .catch(function () { ids.forEach(function (id) { pending.add(id); }); })
       .finally(function () { flushing = false; schedule(); });
+  }
+
+  // A job's change the page cannot see needs no card: the job has no card on the page and, by its
+  // snapshot in the message, stays in its lane past the lane's rendered cards, or leaves the board.
+  // The model takes the change (the map redraws it) and only the lane heads are fetched again, so
+  // the re-plan after a delivery (a job.planned for each of the courier's 200 jobs) costs a refresh
+  // of the dozen cards on screen, not of 200.
+  function laneOf(j) {
+    var onBoard = ON_BOARD.indexOf(j.status) >= 0;
+    if (j.shipment && j.shipment.status === "held" && onBoard) return "held";
+    if (j.service_date !== day || !onBoard) return "";
+    return j.courier_id ? "courier-" + j.courier_id : "unassigned";
+  }
+  function pastRendered(lane, seq, id) {
+    var body = bodyOf(lane), last = body && body.lastElementChild;
+    if (!body || body.hasAttribute("data-complete") || !last) return false;
+    var s = seq === null ? Infinity : seq, l = last.dataset.seq === "" ? Infinity : +last.dataset.seq;
+    return s > l || (s === l && id > +last.dataset.job);
+  }
+  function onJob(j) {
+    var id = String(j.id), had = stops.get(id), lane = laneOf(j);
+    if (cardOf(id) || !had || (lane && (lane !== had.lane || !pastRendered(lane, j.planned_seq, j.id)))) {
+      refresh([id]); return;
+    }
+    if (lane) stops.set(id, {lane: lane, seq: j.planned_seq, lat: j.lat, lng: j.lng, v: j.version, tn: had.tn});
+    else { stops.delete(id); selected.delete(id); }
+    tell("board:stops", [id]);
+    quiet = id; schedule();
+  }
+
+  // A re-plan's one row for a route: cards on screen are refreshed; for the others only the map's
+  // order changes (their lane stays the courier's), so a re-plan never floods the page.
+  function onRoute(jobs) {
+    var ids = [], moved = [];
+    jobs.forEach(function (j) {
+      var id = String(j.id), had = stops.get(id);
+      if (cardOf(id)) ids.push(id);
+      else if (had) { had.seq = j.planned_seq; moved.push(id); }
+    });
+    if (ids.length) refresh(ids);
+    if (moved.length) tell("board:stops", moved);
   }
 
   // -- selection and drag ------------------------------------------------------------------
@@ -103,7 +244,7 @@
     var alert = e.target.closest(".card-alert");
     if (alert) { var c = alert.closest(".card"); conflicts.delete(c.dataset.job); showConflict(c); return; }
     var card = e.target.closest(".card");
-    if (card && e.shiftKey) { card.classList.toggle("selected"); e.preventDefault(); }
+    if (card && e.shiftKey) { select([card.dataset.job], "toggle"); e.preventDefault(); }
   });
 
   var dialog = document.getElementById("reason-dialog"), reasonInput = document.getElementById("reason-input");
@@ -120,34 +261,38 @@
   function onDrop(evt) {
     var dragged = evt.item, to = evt.to.dataset.laneBody, from = evt.from;
     var unassign = to === "unassigned", courier = parseInt(to.replace("courier-", ""), 10);
-    var cards = dragged.classList.contains("selected")
-      ? Array.from(board.querySelectorAll(".card.selected")) : [dragged];
+    // The selection moves together, its cards rendered or not, each with the version the page has.
+    var ids = selected.has(dragged.dataset.job) ? Array.from(selected) : [dragged.dataset.job];
+    var versionOf = function (id) {
+      var c = cardOf(id), s = stops.get(id);
+      return c ? c.dataset.version : (s ? s.v : "");
+    };
     var putBack = function () { from.insertBefore(dragged, from.children[evt.oldIndex] || null); };
     var name = board.querySelector('[data-lane-head="' + to + '"] ' + (unassign ? ".lane-title" : ".name"));
-    askReason(cards.length + " → " + (name ? name.firstChild.textContent.trim() : to)).then(function (reason) {
+    askReason(ids.length + " → " + (name ? name.firstChild.textContent.trim() : to)).then(function (reason) {
       if (!reason) { putBack(); return; }
       var form = new URLSearchParams();
       if (!unassign) form.set("courier", courier);
       form.set("reason", reason);
-      form.set("jobs", cards.map(function (c) { return c.dataset.job + ":" + c.dataset.version; }).join(","));
+      form.set("jobs", ids.map(function (id) { return id + ":" + versionOf(id); }).join(","));
       return fetch(unassign ? unassignUrl : reassignUrl, {method: "POST", credentials: "same-origin", body: form,
                                  headers: {"X-CSRFToken": csrf}})
         .then(function (r) { return r.json().then(function (body) { return [r.status, body]; }); })
         .then(function (res) {
           var status = res[0], body = res[1];
           if (status === 200) {
-            cards.forEach(function (c) {  // by id: a feed refresh may have replaced the element meanwhile
-              var now = cardOf(c.dataset.job) || c;
-              now.classList.remove("selected"); conflicts.delete(c.dataset.job); showConflict(now);
+            select([], "set");
+            ids.forEach(function (id) {  // by id: a feed refresh may have replaced the element meanwhile
+              conflicts.delete(id); var now = cardOf(id); if (now) showConflict(now);
             });
           } else {
             if (cardOf(dragged.dataset.job) === dragged) putBack();
             var listed = (body.details && body.details.conflicts) || [];
             listed.forEach(function (c) { conflicts.set(String(c.job_id), c.message); });
-            if (!listed.length) cards.forEach(function (c) { conflicts.set(c.dataset.job, body.message); });
-            cards.forEach(function (c) { var now = cardOf(c.dataset.job); if (now) showConflict(now); });
+            if (!listed.length) ids.forEach(function (id) { conflicts.set(id, body.message); });
+            ids.forEach(function (id) { var now = cardOf(id); if (now) showConflict(now); });
           }
-          refresh(cards.map(function (c) { return c.dataset.job; }));
+          refresh(ids);
         });
     }).catch(function () { putBack(); });
   }
@@ -161,6 +306,7 @@
                            animation: 100, forceFallback: true, onAdd: onDrop});
   }
   board.querySelectorAll(".lane-body").forEach(makeSortable);
+  recount();
 
   // -- offline badges ----------------------------------------------------------------------
   function markOffline() {
@@ -184,8 +330,8 @@
       if (typeof m.cursor === "number" && m.cursor > cursor && m.type !== "ping" && m.type !== "session.ready") cursor = m.cursor;
       if (m.type === "session.ready") { live.dataset.state = "live"; live.textContent = live.dataset.live; }
       else if (m.type === "ping") { ws.send(JSON.stringify({type: "pong", cursor: cursor})); }
-      else if (p.job) { refresh([p.job.id]); }
-      else if (p.route) { refresh(p.route.jobs.map(function (j) { return j.id; })); }
+      else if (p.job) { onJob(p.job); }
+      else if (p.route) { onRoute(p.route.jobs); }
       else if (p.job_id) { refresh([p.job_id]); }
       else if (m.type.indexOf("shipment.") === 0) {
         var tn = p.tracking_no || (p.shipment && p.shipment.tracking_no);
@@ -196,7 +342,7 @@
           head.dataset.lastSeen = m.at;
           head.dataset.lat = p.lat; head.dataset.lng = p.lng;  // map.js watches these
           head.querySelector(".loc").textContent = p.lat.toFixed(5) + ", " + p.lng.toFixed(5);
-          markOffline();
+          markOffline(); tell("board:heads", []);
         }
       } else if (m.type === "error" && p.details && p.details.close_code === 4410) { location.reload(); }
     };

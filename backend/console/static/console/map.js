@@ -1,13 +1,13 @@
 /* The board's map (docs/console.md#the-map).
  *
- * Drawn only from what the board already shows: each card carries its stop (data-lat/lng), its lane
- * and its planned place (data-seq); each courier's lane head carries the last position. The map
- * never asks the server for anything: when board.js moves, replaces or removes cards and lane heads
- * (live refreshes, courier.location), a MutationObserver redraws what they touched, at most every
- * REDRAW_MS. No tile
- * layer unless the station configured its own tile server (CONSOLE_TILE_URL).
+ * Drawn only from what the board already has: its model of every job on the board (board.js
+ * ``stops``: lane, planned place, stop; the lanes render only their first cards, the map draws all
+ * of them) and each courier's lane head with the last position. The map never asks the server for
+ * anything: board.js says which jobs and heads a refresh changed (``board:stops``,
+ * ``board:selection``, ``board:heads`` events) and the map redraws those, at most every REDRAW_MS.
+ * No tile layer unless the station configured its own tile server (CONSOLE_TILE_URL).
  *
- * Selecting on the map selects cards (the same .selected class shift-click sets on the board), so
+ * Selecting on the map selects jobs (the board's selection, which shift-click sets too), so
  * dragging one selected card onto a courier moves them all through the board's reassign:
  * click a stop to select it alone, shift-click to add or remove it, shift-drag a box to add every
  * stop inside it.
@@ -18,7 +18,8 @@
   var PALETTE = ["#2563eb", "#16a34a", "#dc2626", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777",
                  "#4f46e5", "#65a30d"];
   var board = document.getElementById("board"), el = document.getElementById("map");
-  if (!board || !el || !window.L) return;
+  var B = window.parcelrunBoard;
+  if (!board || !el || !window.L || !B) return;
 
   var depot = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
   var tiles = el.dataset.tileUrl || "";
@@ -34,7 +35,7 @@
 
   // Drawn incrementally: a live refresh touches a few cards, and only their dots and their lanes'
   // routes are redrawn, so a station of thousands of stops stays cheap to keep live.
-  var markers = new Map();  // job id -> {m: circle marker, lane, card}
+  var markers = new Map();  // job id -> {m: circle marker, lane, stop}
   var lines = new Map();  // lane key -> route polyline
   var heads = new Map();  // lane key -> the courier's last position, or null
   var dirtyCards = new Set(), dirtyLanes = new Set(), headsDirty = true;
@@ -45,37 +46,41 @@
     if (lane.indexOf("courier-") !== 0) return "#6b7280";
     return PALETTE[parseInt(lane.slice(8), 10) % PALETTE.length];
   }
-  // Not Sortable's fallback clone of a card being dragged: that is a picture, not a stop.
   function cardOf(id) { return board.querySelector('.card[data-job="' + id + '"]:not(.sortable-fallback)'); }
   function latLng(node) {
     var lat = parseFloat(node.dataset.lat), lng = parseFloat(node.dataset.lng);
     return isNaN(lat) || isNaN(lng) ? null : [lat, lng];
   }
-  function seqOf(card) { return card.dataset.seq === "" ? Infinity : +card.dataset.seq; }
+  function seqOf(stop) { return stop.seq === null || stop.seq === undefined ? Infinity : +stop.seq; }
+  function label(stop) { return stop.tn + (isFinite(seqOf(stop)) ? " #" + (seqOf(stop) + 1) : ""); }
 
-  function look(card) {
-    var selected = card.classList.contains("selected");
+  function look(id, lane) {
+    var selected = B.selected.has(id);
     return {radius: selected ? 8 : 6, color: selected ? "#111827" : "#ffffff", weight: selected ? 3 : 1.5,
-            fillColor: colour(card.dataset.lane), fillOpacity: 0.9};
+            fillColor: colour(lane), fillOpacity: 0.9};
   }
 
   function upsert(id) {
-    var card = cardOf(id), entry = markers.get(id), lane = card ? card.dataset.lane : "";
-    var at = card && lane && lane !== "held" && card.closest(".lane-body") ? latLng(card) : null;  // held: at the station
+    var stop = B.stops.get(id), entry = markers.get(id), lane = stop ? stop.lane : "";
+    var at = stop && lane !== "held" && stop.lat !== null && stop.lng !== null ? [stop.lat, stop.lng] : null;  // held: at the station
     if (entry) dirtyLanes.add(entry.lane);
     if (!at) {
       if (entry) { stops.removeLayer(entry.m); markers.delete(id); }
       return;
     }
     if (!entry) {
-      entry = {m: L.circleMarker(at, look(card)).bindTooltip("")};
+      // The tooltip is made on the first hover: thousands of stops, few of them ever hovered.
+      entry = {m: L.circleMarker(at, look(id, lane))};
       entry.m.on("click", function (e) { pick([id], e.originalEvent.shiftKey); });
+      entry.m.on("mouseover", function () {
+        if (!entry.m.getTooltip()) entry.m.bindTooltip(label(entry.stop)).openTooltip();
+      });
       entry.m.addTo(stops); markers.set(id, entry);
     } else {
-      entry.m.setLatLng(at); entry.m.setStyle(look(card));
+      entry.m.setLatLng(at); entry.m.setStyle(look(id, lane));
+      if (entry.m.getTooltip()) entry.m.setTooltipContent(label(stop));
     }
-    entry.m.setTooltipContent(card.dataset.tracking + (isFinite(seqOf(card)) ? " #" + (seqOf(card) + 1) : ""));
-    entry.lane = lane; entry.card = card; dirtyLanes.add(lane);
+    entry.lane = lane; entry.stop = stop; dirtyLanes.add(lane);
   }
 
   function drawCouriers() {
@@ -99,17 +104,17 @@
 
   function drawRoutes() {
     var byLane = {};
-    markers.forEach(function (entry) {
-      if (dirtyLanes.has(entry.lane)) (byLane[entry.lane] = byLane[entry.lane] || []).push(entry.card);
+    markers.forEach(function (entry, id) {
+      if (dirtyLanes.has(entry.lane)) (byLane[entry.lane] = byLane[entry.lane] || []).push(id);
     });
     dirtyLanes.forEach(function (lane) {
       if (lines.has(lane)) { routes.removeLayer(lines.get(lane)); lines.delete(lane); }
       if (!heads.has(lane)) { delete state.routes[lane.slice(8)]; return; }  // not a courier's lane
       var line = (byLane[lane] || []).sort(function (a, b) {
-        return seqOf(a) - seqOf(b) || +a.dataset.job - +b.dataset.job;
+        return seqOf(markers.get(a).stop) - seqOf(markers.get(b).stop) || +a - +b;
       });
-      state.routes[lane.slice(8)] = line.map(function (c) { return +c.dataset.job; });
-      var path = line.map(latLng), at = heads.get(lane);
+      state.routes[lane.slice(8)] = line.map(Number);
+      var path = line.map(function (id) { return markers.get(id).m.getLatLng(); }), at = heads.get(lane);
       if (at) path.unshift(at);  // from where the courier is, through the stops in planned order
       if (path.length < 2) return;
       lines.set(lane, L.polyline(path, {color: colour(lane), weight: 3, opacity: 0.7, interactive: false}).addTo(routes));
@@ -119,10 +124,11 @@
 
   function draw() {
     timer = null; last = Date.now();
+    var t0 = performance.now();
     dirtyCards.forEach(upsert); dirtyCards.clear();
     if (headsDirty) { headsDirty = false; drawCouriers(); }
     drawRoutes();
-    state.stops = markers.size; state.draws += 1;
+    state.stops = markers.size; state.draws += 1; state.drawMs = performance.now() - t0;
     if (!fitted) {
       fitted = true;
       var bounds = [depot];
@@ -137,38 +143,15 @@
     if (!timer) timer = setTimeout(draw, Math.max(0, last + REDRAW_MS - Date.now()));
   }
 
-  // What board.js changed: the cards touched (moved, replaced, removed, re-classed) and whether
-  // any lane head changed (a courier's position, a new lane).
-  function noted(records) {
-    records.forEach(function (r) {
-      var t = r.target;
-      if (r.type === "attributes") {
-        if (t.classList.contains("card")) dirtyCards.add(t.dataset.job);
-        else if (t.classList.contains("lane-head")) headsDirty = true;
-        return;
-      }
-      [r.addedNodes, r.removedNodes].forEach(function (nodes) {
-        nodes.forEach(function (n) {
-          if (n.nodeType !== 1) return;
-          if (n.classList.contains("card")) dirtyCards.add(n.dataset.job);
-          else if (n.classList.contains("lane-head") || n.classList.contains("lane")) headsDirty = true;
-          if (!n.classList.contains("card")) {
-            n.querySelectorAll(".card").forEach(function (c) { dirtyCards.add(c.dataset.job); });
-          }
-        });
-      });
-    });
-    schedule();
-  }
+  // What board.js changed: jobs (moved, replaced, gone, (de)selected) and lane heads.
+  function noted(e) { e.detail.ids.forEach(function (id) { dirtyCards.add(id); }); schedule(); }
+  board.addEventListener("board:stops", noted);
+  board.addEventListener("board:selection", noted);
+  board.addEventListener("board:heads", function () { headsDirty = true; schedule(); });
 
   // -- selecting cards from the map ---------------------------------------------------------
   function pick(ids, add) {
-    if (!add) board.querySelectorAll(".card.selected").forEach(function (c) { c.classList.remove("selected"); });
-    ids.forEach(function (id) {
-      var card = cardOf(id);
-      if (!card) return;
-      if (add && ids.length === 1) card.classList.toggle("selected"); else card.classList.add("selected");
-    });
+    B.select(ids, !add ? "set" : ids.length === 1 ? "toggle" : "add");
     var first = ids.length ? cardOf(ids[0]) : null;
     if (first) showLane(first.closest(".lane"));
   }
@@ -221,10 +204,7 @@
   var clear = document.getElementById("map-clear");
   if (clear) clear.addEventListener("click", function () { pick([], false); });
 
-  new MutationObserver(noted).observe(board, {
-    subtree: true, childList: true, attributes: true,
-    attributeFilter: ["class", "data-lane", "data-seq", "data-lat", "data-lng", "data-version"],
-  });
-  board.querySelectorAll(".card").forEach(function (c) { dirtyCards.add(c.dataset.job); });
+  state.pick = pick;
+  B.stops.forEach(function (_, id) { dirtyCards.add(id); });
   draw();
 })();
