@@ -63,7 +63,7 @@ class DoorWork:
         op_id = actions.record_fail(
             job_id,
             flow.draft.reason,
-            flow.draft.note,
+            flow.note,
             flow.next_step(),
             photos=flow.draft.photos,
             where=place,

@@ -31,6 +31,12 @@ REASON_LABELS = {
     "business_closed": N_("Business closed"),
     "no_safe_place": N_("No safe place to leave it"),
     "vehicle_or_weather": N_("Vehicle breakdown or severe weather"),
+    "no_answer": N_("Phone not answered / unreachable"),
+    "no_such_person": N_("No such person at the address"),
+    "out_of_area": N_("Outside the area / missorted"),
+    "self_collect": N_("Customer will collect it (station or parcel point)"),
+    "freight_refused": N_("Freight-collect charge refused"),
+    "contents_short": N_("Contents missing"),
 }
 NEXT_STEP_LABELS = {
     "retry": N_("Try again"),
@@ -48,9 +54,22 @@ CALL_OUTCOME_LABELS = {
     "wrong_number": N_("Wrong number"),
 }
 PHOTO_REASONS = frozenset(
-    {"not_home", "wrong_address", "access_denied", "damaged", "business_closed", "no_safe_place"}
+    {
+        "not_home",
+        "wrong_address",
+        "access_denied",
+        "damaged",
+        "business_closed",
+        "no_safe_place",
+        "no_such_person",
+        "contents_short",
+    }
 )
-CALL_REASONS = frozenset({"not_home", "customer_rescheduled", "cod_not_ready"})
+CALL_REASONS = frozenset(
+    {"not_home", "customer_rescheduled", "cod_not_ready", "no_answer", "self_collect", "freight_refused"}
+)
+# Written into the note when the photo was waived for want of a camera: the supervisor checks it.
+NO_CAMERA_NOTE = "[camera_unavailable] 无相机，未拍照，请主管核实"
 
 
 class Step(StrEnum):
@@ -84,6 +103,7 @@ class FailDraft:
     window_start: str = ""
     window_end: str = ""
     address: str = ""
+    no_camera: bool = False  # the photo was waived: no camera on this handheld (for the supervisor)
 
 
 class FailedAttemptFlow:
@@ -107,6 +127,19 @@ class FailedAttemptFlow:
         self._tap(Step.EVIDENCE)
         self.draft.photos.append((data, content_type))
 
+    def camera_unavailable(self) -> None:
+        """No camera: go on without the photo; the attempt is marked for the supervisor (issue 17)."""
+        self._tap(Step.EVIDENCE)
+        self.draft.no_camera = True
+
+    @property
+    def note(self) -> str:
+        """The note sent with the attempt: the courier's, plus the supervisor's mark when needed."""
+        d = self.draft
+        if not (d.no_camera and not d.photos):
+            return d.note
+        return " ".join(p for p in (d.note[: 499 - len(NO_CAMERA_NOTE)], NO_CAMERA_NOTE) if p)  # ≤ 500
+
     def log_call(self, outcome: str, duration_s: int = 0) -> None:
         self._tap(Step.EVIDENCE)
         if outcome not in CALL_OUTCOME_LABELS or duration_s < 0:
@@ -121,7 +154,7 @@ class FailedAttemptFlow:
         self._tap(Step.EVIDENCE)
         reason, d = self.draft.reason, self.draft
         problems = []
-        if reason in PHOTO_REASONS and not d.photos:
+        if reason in PHOTO_REASONS and not d.photos and not d.no_camera:
             problems.append(N_("Take a photo as evidence"))
         if reason in CALL_REASONS and not d.calls:
             problems.append(N_("Call the customer first"))

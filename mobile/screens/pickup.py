@@ -12,7 +12,25 @@ from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from mobile.flows.pickup import Step
-from mobile.i18n import _
+from mobile.i18n import N_, _
+
+# The flow's scale messages are plain English (its tests read them); the courier reads these.
+SCALE_PROBLEMS = {
+    "no scale connected: key in the weight and say why": N_(
+        "No scale connected: key in the weight and say why"
+    ),
+    "the scale reads 0 g: put the parcel on the platform": N_(
+        "The scale reads 0 g: put the parcel on the platform"
+    ),
+}
+
+
+def problem_text(problem: str) -> str:
+    if problem in SCALE_PROBLEMS:
+        return _(SCALE_PROBLEMS[problem])
+    if problem.startswith("scale"):  # a DeviceError of the scale (not connected, overload, unstable…)
+        return _("The scale gave no weight: check it, or key in the weight and say why")
+    return _(problem)
 
 
 def _int(text: str) -> int | None:
@@ -75,7 +93,7 @@ class PickupScreen(Screen):
 
     def _moved(self, step: Any, error: BaseException | None) -> None:
         flow = self.flow
-        self.problems = str(error) if error else "\n".join(_(p) for p in flow.problems)
+        self.problems = str(error) if error else "\n".join(problem_text(p) for p in flow.problems)
         d = flow.draft
         self.weight = f"{d.weight_g} g" if d.weight_g else ""
         self.price = f"¥{d.quote.total_fen / 100:.2f}" if d.quote else ""
