@@ -85,6 +85,9 @@ class ReasonCode(models.TextChoices):
     SELF_COLLECT = "self_collect", "Customer will collect it (station or parcel point)"
     FREIGHT_REFUSED = "freight_refused", "Freight-collect charge refused"
     CONTENTS_SHORT = "contents_short", "Contents missing"
+    # A pickup refused at the sender's door: 违禁品拒收, 寄件人拒绝实名登记 (the law requires it).
+    PROHIBITED_ITEMS = "prohibited_items", "Prohibited items: not accepted"
+    NO_REAL_NAME = "no_real_name", "Sender refused the real-name check"
 
 
 class NextStep(models.TextChoices):

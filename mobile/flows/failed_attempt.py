@@ -37,7 +37,23 @@ REASON_LABELS = {
     "self_collect": N_("Customer will collect it (station or parcel point)"),
     "freight_refused": N_("Freight-collect charge refused"),
     "contents_short": N_("Contents missing"),
+    "prohibited_items": N_("Prohibited items: not accepted"),
+    "no_real_name": N_("Sender refused the real-name check"),
 }
+# What can go wrong at a sender's door (a pickup); the rest are about handing a parcel over.
+PICKUP_REASONS = (
+    "not_home",
+    "no_answer",
+    "customer_rescheduled",
+    "business_closed",
+    "refused",
+    "prohibited_items",
+    "no_real_name",
+    "access_denied",
+    "wrong_address",
+    "vehicle_or_weather",
+)
+PICKUP_ONLY = frozenset({"prohibited_items", "no_real_name"})
 NEXT_STEP_LABELS = {
     "retry": N_("Try again"),
     "new_window": N_("Another time window"),
@@ -63,6 +79,7 @@ PHOTO_REASONS = frozenset(
         "no_safe_place",
         "no_such_person",
         "contents_short",
+        "prohibited_items",
     }
 )
 CALL_REASONS = frozenset(
@@ -109,8 +126,13 @@ class FailDraft:
 class FailedAttemptFlow:
     def __init__(self, job: dict[str, Any], *, reason_codes: list[str] | None = None) -> None:
         self.job = job
-        # The day's reference list when the handheld has one (the server may have added codes).
-        self.reason_codes = list(reason_codes or REASON_LABELS)
+        # The day's reference list when the handheld has one (the server may have added codes),
+        # narrowed to what fits the job: a pickup's reasons, or a delivery's.
+        known = list(reason_codes or REASON_LABELS)
+        if job.get("kind") == "pickup":
+            self.reason_codes = [c for c in PICKUP_REASONS if c in known]
+        else:
+            self.reason_codes = [c for c in known if c not in PICKUP_ONLY]
         self.draft = FailDraft()
         self.step = Step.REASON
         self.taps = 0

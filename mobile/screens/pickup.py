@@ -37,6 +37,19 @@ def _int(text: str) -> int | None:
     return int(text) if text.strip().isdigit() else None
 
 
+def scaled(text: str, factor: int) -> int | None:
+    """Centimetres or kilograms as the courier keys them ("12.5") in the stored unit (mm, g)."""
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+    return round(value * factor) if value > 0 else None
+
+
+def kg(grams: int) -> str:
+    return f"{grams / 1000:.3f}".rstrip("0").rstrip(".") + " kg"
+
+
 class PickupScreen(Screen):
     core = ObjectProperty(None)
     flow = ObjectProperty(None, allownone=True)
@@ -54,7 +67,23 @@ class PickupScreen(Screen):
         job = self.flow.job
         self.header = f"{job.sender[0]}  {job.sender[2]}"
         self.step, self.problems, self.payment = "busy", _("Reading the scale…"), ""
+        self._clear_fields()  # nothing carries over from the previous customer (issue 17)
         self.app().run_async(self.flow.start, self._moved)
+
+    def _clear_fields(self) -> None:
+        ids = self.ids
+        for name in ("weight_kg", "manual_reason", "length_cm", "width_cm", "height_cm", "declared_value"):
+            ids[name].text = ""
+        ids.pieces.text = "1"
+        ids.no_prohibited.state = "normal"
+        self.price = self.weight = ""
+
+    def failed(self) -> None:
+        """The sender refused, was not there, or the parcel cannot be taken: a failed attempt with its reason."""
+        if self.flow is None:
+            return
+        self.core.begin_fail(int(self.flow.job.job_id))
+        self.manager.current = "fail"
 
     def on_step(self, _screen: Any, step: str) -> None:
         self.ids.steps.current = step
@@ -73,14 +102,14 @@ class PickupScreen(Screen):
         self.app().run_async(lambda: self.flow.submit(**fields), self._moved)
 
     def submit_weight(self) -> None:
-        self.submit(weight_g=_int(self.ids.weight_g.text), reason=self.ids.manual_reason.text)
+        self.submit(weight_g=scaled(self.ids.weight_kg.text, 1000), reason=self.ids.manual_reason.text)
 
     def submit_dimensions(self) -> None:
         ids = self.ids
         self.submit(
-            length_mm=_int(ids.length_mm.text),
-            width_mm=_int(ids.width_mm.text),
-            height_mm=_int(ids.height_mm.text),
+            length_mm=scaled(ids.length_cm.text, 10),
+            width_mm=scaled(ids.width_cm.text, 10),
+            height_mm=scaled(ids.height_cm.text, 10),
             pieces=_int(ids.pieces.text) or 1,
         )
 
@@ -95,7 +124,7 @@ class PickupScreen(Screen):
         flow = self.flow
         self.problems = str(error) if error else "\n".join(problem_text(p) for p in flow.problems)
         d = flow.draft
-        self.weight = f"{d.weight_g} g" if d.weight_g else ""
+        self.weight = kg(d.weight_g) if d.weight_g else ""  # stored in g, shown in kg
         self.price = f"¥{d.quote.total_fen / 100:.2f}" if d.quote else ""
         if flow.step is Step.PRINT and d.preview_png:
             self.ids.preview.texture = CoreImage(io.BytesIO(d.preview_png), ext="png").texture

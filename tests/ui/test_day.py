@@ -146,9 +146,11 @@ def test_a_day_through_the_ui(window: Any, screenshots: Path, tmp_path: Path, la
             ui.tap(scan.ids.mode_pickup)
             ui.scan(world["pickup"].shipment.tracking_no)
             pickup = app.root.get_screen("pickup")
-            assert app.root.current == "pickup" and pickup.step == "dimensions" and pickup.weight == "2001 g"
+            assert (
+                app.root.current == "pickup" and pickup.step == "dimensions" and pickup.weight == "2.001 kg"
+            )
             p = pickup.ids
-            for field, value in ((p.length_mm, "100"), (p.width_mm, "100"), (p.height_mm, "100")):
+            for field, value in ((p.length_cm, "10"), (p.width_cm, "10"), (p.height_cm, "10")):  # cm
                 ui.type_into(field, value)
             shot("8_pickup_dimensions")
             ui.tap(p.dimensions_next)
@@ -156,6 +158,9 @@ def test_a_day_through_the_ui(window: Any, screenshots: Path, tmp_path: Path, la
             ui.tap(p.inspection_next)
             assert pickup.step == "quote" and pickup.price == "¥14.00", pickup.problems
             ui.tap(p.pay_wechat)
+            assert (
+                pickup.payment == "wechat" and p.pay_wechat.state == "down" and p.pay_cash.state == "normal"
+            )
             shot("9_pickup_quote")
             ui.tap(p.quote_accept)
             assert pickup.step == "print" and p.preview.texture is not None

@@ -189,3 +189,51 @@ def test_no_camera_gives_a_way_forward_marked_for_the_supervisor(
         app.open_scan("delivery")
         ui.tap(scan.ids.camera_button)
         assert scan.message == tr("No camera on this handheld: use the scanner or key it in")
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_pickup_starts_empty_in_cm_and_kg_and_can_fail_with_a_reason(
+    window: Any, screenshots: Path, tmp_path: Path, language: str
+) -> None:
+    world, _net, core = logged_in(tmp_path)  # no scale: the weight is keyed in, in kg
+    pickup_job = world["pickup"].pk
+    with running_app(core, screenshots, language) as ui:
+        app = ui.app
+        show(ui, core, world, "pickup")
+        pickup = app.screen("pickup")
+        p = pickup.ids
+        assert pickup.step == "weigh"
+        ui.type_into(p.weight_kg, "2.5")
+        ui.type_into(p.manual_reason, "秤没电")
+        ui.tap(
+            next(w for w in p.weight_kg.parent.walk() if getattr(w, "text", "") == app.tr("Use this weight"))
+        )
+        assert (
+            pickup.step == "dimensions" and core.pickup.draft.weight_g == 2500 and pickup.weight == "2.5 kg"
+        )
+        for field, value in ((p.length_cm, "30"), (p.width_cm, "20.5"), (p.height_cm, "10")):
+            ui.type_into(field, value)
+        ui.tap(p.dimensions_next)
+        assert (core.pickup.draft.length_mm, core.pickup.draft.width_mm) == (300, 205)  # stored in mm
+        ui.tap(p.no_prohibited)
+        ui.type_into(p.declared_value, "500")
+        ui.shot(f"{language}_17_pickup_inspection")
+        ui.tap(p.back_button)
+        show(ui, core, world, "pickup")  # the next customer: nothing carries over
+        assert [p[n].text for n in ("weight_kg", "length_cm", "width_cm", "height_cm", "declared_value")] == [
+            ""
+        ] * 5
+        assert p.no_prohibited.state == "normal" and pickup.payment == "" and p.pieces.text == "1"
+        ui.tap(p.pickup_failed)
+        fail = app.screen("fail")
+        assert app.root.current == "fail"
+        codes = {c.value for c in fail.ids.reasons.children}
+        assert {"prohibited_items", "no_real_name"} <= codes and "cod_not_ready" not in codes
+        ui.shot(f"{language}_17_pickup_failed_reasons")
+        ui.tap(next(c for c in fail.ids.reasons.children if c.value == "no_real_name"))
+        ui.tap(fail.ids.evidence_next)
+        ui.tap(next(c for c in fail.ids.next_steps.children if c.value == "retry"))
+        ui.tap(fail.ids.fail_confirm)
+        assert app.root.current == "today"
+        (op,) = [o for o in outbox.all_ops(core.store) if o.kind == "fail"]
+        assert op.job_id == pickup_job and op.payload["reason_code"] == "no_real_name"
