@@ -22,12 +22,21 @@ SCALE_PROBLEMS = {
     "the scale reads 0 g: put the parcel on the platform": N_(
         "The scale reads 0 g: put the parcel on the platform"
     ),
+    "key in the last 4 characters of the sender's ID number": N_(
+        "Key in the last 4 characters of the sender's ID number"
+    ),
+    "key in the name on the sender's ID": N_("Key in the name on the sender's ID"),
+    "confirm the parcel holds no prohibited items, or refuse the pickup": N_(
+        "Confirm the parcel holds no prohibited items, or refuse the pickup"
+    ),
 }
 
 
 def problem_text(problem: str) -> str:
     if problem in SCALE_PROBLEMS:
         return _(SCALE_PROBLEMS[problem])
+    if problem.startswith("choose the sender's ID type"):
+        return _("Choose the sender's ID type")
     if problem.startswith("scale"):  # a DeviceError of the scale (not connected, overload, unstable…)
         return _("The scale gave no weight: check it, or key in the weight and say why")
     return _(problem)
@@ -59,6 +68,7 @@ class PickupScreen(Screen):
     price = StringProperty("")
     weight = StringProperty("")
     payment = StringProperty("")
+    id_type = StringProperty("")
 
     def on_pre_enter(self, *_args: Any) -> None:
         self.flow = self.core.pickup
@@ -72,8 +82,10 @@ class PickupScreen(Screen):
 
     def _clear_fields(self) -> None:
         ids = self.ids
-        for name in ("weight_kg", "manual_reason", "length_cm", "width_cm", "height_cm", "declared_value"):
+        names = ("weight_kg", "manual_reason", "length_cm", "width_cm", "height_cm", "declared_value")
+        for name in (*names, "id_last4", "real_name"):
             ids[name].text = ""
+        self.id_type = ""
         ids.pieces.text = "1"
         ids.no_prohibited.state = "normal"
         self.price = self.weight = ""
@@ -118,6 +130,9 @@ class PickupScreen(Screen):
         self.submit(
             prohibited_items_absent=self.ids.no_prohibited.state == "down",
             declared_value_fen=yuan * 100 if yuan is not None else None,
+            sender_id_type=self.id_type,
+            sender_id_last4=self.ids.id_last4.text,
+            sender_real_name=self.ids.real_name.text,
         )
 
     def _moved(self, step: Any, error: BaseException | None) -> None:

@@ -155,6 +155,9 @@ def test_a_day_through_the_ui(window: Any, screenshots: Path, tmp_path: Path, la
             shot("8_pickup_dimensions")
             ui.tap(p.dimensions_next)
             ui.tap(p.no_prohibited)
+            ui.tap(p.id_resident_id)  # 实名: ID type, last 4, name
+            ui.type_into(p.id_last4, "123X")
+            ui.type_into(p.real_name, "张三")
             ui.tap(p.inspection_next)
             assert pickup.step == "quote" and pickup.price == "¥14.00", pickup.problems
             ui.tap(p.pay_wechat)

@@ -66,6 +66,10 @@ class PickupInput:
     contents_photo_sha256: str = ""
     price_fen: int | None = None
     payment_method: str = "cash"
+    # The sender's real-name check; optional here (older handhelds), checked whole when given.
+    sender_id_type: str = ""
+    sender_id_last4: str = ""
+    sender_real_name: str = ""
 
     def validate(self) -> None:
         clean_weight_g(self.measured_weight_g, field="measured_weight_g")
@@ -85,6 +89,10 @@ class PickupInput:
             self.prohibited_items_absent, self.declared_value_fen, self.contents_photo_sha256
         )
         problems += pickup_rules.check_payment(self.payment_method)
+        if self.sender_id_type or self.sender_id_last4 or self.sender_real_name:
+            problems += pickup_rules.check_real_name(
+                self.sender_id_type, self.sender_id_last4, self.sender_real_name
+            )
         # Checked here, not left to the database's CHECK: a refusal the handheld can show, where an
         # IntegrityError made the sync op answer ``retry`` and the handheld re-send it forever.
         if self.price_fen is not None and not (
@@ -201,6 +209,9 @@ def job_complete_pickup(
     shipment.declared_value_fen = data.declared_value_fen
     shipment.price_fen = data.price_fen
     shipment.payment_method = data.payment_method
+    shipment.sender_id_type = data.sender_id_type
+    shipment.sender_id_last4 = data.sender_id_last4.strip().upper()
+    shipment.sender_real_name = data.sender_real_name.strip()
     save_shipment(
         shipment,
         [
@@ -214,6 +225,9 @@ def job_complete_pickup(
             "declared_value_fen",
             "price_fen",
             "payment_method",
+            "sender_id_type",
+            "sender_id_last4",
+            "sender_real_name",
         ],
     )
     job.status = JobStatus.COMPLETED

@@ -39,3 +39,28 @@ def test_a_failed_attempt_with_a_new_code_is_recorded(
     svc.job_start(job_id=job.pk, ctx=courier[1].ctx)
     svc.job_fail(job_id=job.pk, ctx=courier[1].ctx, reason_code=code, next_step={"kind": "retry"})
     assert DeliveryAttempt.objects.get(job=job).reason_code == code
+
+
+def test_the_senders_real_name_check_is_recorded_never_the_whole_number(station, supervisor, courier) -> None:
+    from backend.common.errors import DomainError
+    from backend.shipments.models import Shipment
+    from backend.shipments.services.completion import PickupInput
+
+    job = make_job(station, supervisor.ctx, "pickup")
+    svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
+    svc.job_start(job_id=job.pk, ctx=courier[1].ctx)
+    base = {"measured_weight_g": 1200, "weight_source": "manual", "manual_reason": "秤坏了"}
+    base |= {"prohibited_items_absent": True, "payment_method": "cash"}
+    with pytest.raises(DomainError) as exc:  # given, it is checked whole
+        svc.job_complete_pickup(
+            job_id=job.pk, ctx=courier[1].ctx, data=PickupInput(**base, sender_id_type="resident_id")
+        )
+    assert exc.value.code == "invalid"
+    data = PickupInput(**base, sender_id_type="passport", sender_id_last4="e12x", sender_real_name=" 王芳 ")
+    svc.job_complete_pickup(job_id=job.pk, ctx=courier[1].ctx, data=data)
+    shipment = Shipment.objects.get(pk=job.shipment_id)
+    assert (shipment.sender_id_type, shipment.sender_id_last4, shipment.sender_real_name) == (
+        "passport",
+        "E12X",
+        "王芳",
+    )
