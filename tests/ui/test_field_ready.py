@@ -205,9 +205,7 @@ def test_pickup_starts_empty_in_cm_and_kg_and_can_fail_with_a_reason(
         assert pickup.step == "weigh"
         ui.type_into(p.weight_kg, "2.5")
         ui.type_into(p.manual_reason, "秤没电")
-        ui.tap(
-            next(w for w in p.weight_kg.parent.walk() if getattr(w, "text", "") == app.tr("Use this weight"))
-        )
+        ui.tap(p.weigh_next)
         assert (
             pickup.step == "dimensions" and core.pickup.draft.weight_g == 2500 and pickup.weight == "2.5 kg"
         )
@@ -217,6 +215,8 @@ def test_pickup_starts_empty_in_cm_and_kg_and_can_fail_with_a_reason(
         assert (core.pickup.draft.length_mm, core.pickup.draft.width_mm) == (300, 205)  # stored in mm
         ui.tap(p.no_prohibited)
         ui.type_into(p.declared_value, "500")
+        button = p.inspection_next  # the step's main action in the thumb zone
+        assert button.opacity == 1 and button.to_window(*button.center)[1] < window.height / 3
         ui.shot(f"{language}_17_pickup_inspection")
         ui.tap(p.back_button)
         show(ui, core, world, "pickup")  # the next customer: nothing carries over
