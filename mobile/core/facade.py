@@ -115,6 +115,10 @@ class Core:
         self._opened(session)
         return True
 
+    def resume_drafts(self) -> str | None:
+        """The flow left half done before a crash or kill, resumed from its draft: the screen to show."""
+        return self.door.resume_drafts()
+
     def logout(self, *, force: bool = False) -> None:
         """Log out now (blocks on the network and the sync thread); LogoutBlocked while ops wait, unless forced."""
         self._check_logout(force)
@@ -318,6 +322,9 @@ class Core:
 
     def finish_fail(self) -> str:
         return self.door.finish_fail()
+
+    def abandon_fail(self) -> None:
+        self.door.abandon_fail()
 
     def begin_pickup(self, job_id: int) -> PickupFlow:
         return self.door.begin_pickup(job_id)

@@ -11,7 +11,8 @@ try again, or return to sender. Every screen call is one tap, as in the delivery
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
@@ -137,6 +138,27 @@ class FailedAttemptFlow:
         self.step = Step.REASON
         self.taps = 0
         self.problems: list[str] = []
+        # Called after every change: the core writes the draft to the store (mobile/offline/drafts.py).
+        self.on_change: Callable[[FailedAttemptFlow], None] = lambda _flow: None
+
+    def snapshot(self) -> dict[str, Any]:
+        """The draft and the step, JSON-ready but for bytes (photos): what a restart resumes from."""
+        return {"job_id": int(self.job["id"]), "step": self.step.value, "draft": asdict(self.draft)}
+
+    @classmethod
+    def restore(
+        cls, job: dict[str, Any], saved: dict[str, Any], *, reason_codes: list[str] | None = None
+    ) -> FailedAttemptFlow:
+        flow = cls(job, reason_codes=reason_codes)
+        d = dict(saved["draft"])
+        d["photos"] = [(bytes(p[0]), str(p[1])) for p in d.get("photos", [])]
+        d["calls"] = [Call(str(c["outcome"]), int(c["duration_s"])) for c in d.get("calls", [])]
+        flow.draft = FailDraft(**d)
+        flow.step = Step(saved["step"])
+        return flow
+
+    def _changed(self) -> None:
+        self.on_change(self)
 
     def choose_reason(self, code: str) -> Step:
         self._tap(Step.REASON)
@@ -148,11 +170,13 @@ class FailedAttemptFlow:
     def add_photo(self, data: bytes, content_type: str = "image/jpeg") -> None:
         self._tap(Step.EVIDENCE)
         self.draft.photos.append((data, content_type))
+        self._changed()
 
     def camera_unavailable(self) -> None:
         """No camera: go on without the photo; the attempt is marked for the supervisor (issue 17)."""
         self._tap(Step.EVIDENCE)
         self.draft.no_camera = True
+        self._changed()
 
     @property
     def note(self) -> str:
@@ -167,10 +191,12 @@ class FailedAttemptFlow:
         if outcome not in CALL_OUTCOME_LABELS or duration_s < 0:
             raise FlowError(f"bad call log {outcome!r}, {duration_s}")
         self.draft.calls.append(Call(outcome, duration_s))
+        self._changed()
 
     def set_note(self, note: str) -> None:
         self._tap(Step.EVIDENCE)
         self.draft.note = note.strip()[:500]
+        self._changed()
 
     def submit_evidence(self) -> Step:
         self._tap(Step.EVIDENCE)
@@ -198,6 +224,7 @@ class FailedAttemptFlow:
             window_end.strip(),
             address.strip(),
         )
+        self._changed()
 
     def confirm(self) -> Step:
         self._tap(Step.NEXT_STEP)
@@ -241,6 +268,7 @@ class FailedAttemptFlow:
     def _go(self, step: Step) -> Step:
         self.problems = []
         self.step = step
+        self._changed()
         return step
 
 

@@ -124,7 +124,7 @@ class ParcelrunApp(App):
         manager.current = "login"
         if self.core.resume():
             self._after_login()
-            manager.current = "today"
+            manager.current = self.core.resume_drafts() or "today"  # a flow killed mid-way goes on
         return manager
 
     def screen(self, name: str) -> Any:

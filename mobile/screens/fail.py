@@ -26,7 +26,7 @@ class FailScreen(Screen):
     def on_pre_enter(self, *_args: Any) -> None:
         self.flow = self.core.failure
         self.problems, self.evidence, self.next_kind, self.no_camera = "", "", "", False
-        self.step = Step.REASON.value
+        self.step = self.flow.step.value  # REASON, or where a resumed draft stopped
         self._chips(
             self.ids.reasons,
             "reason",
@@ -35,6 +35,9 @@ class FailScreen(Screen):
         )
         self._chips(self.ids.calls, "call", list(CALL_OUTCOME_LABELS.items()), self.log_call)
         self._chips(self.ids.next_steps, "next", list(NEXT_STEP_LABELS.items()), self.choose_next)
+        if self.flow.draft.photos or self.flow.draft.calls:
+            self._evidence()
+        self.next_kind = self.flow.draft.next_kind
 
     def _chips(self, grid: Any, group: str, items: list[tuple[str, str]], action: Any) -> None:
         grid.clear_widgets()
@@ -100,6 +103,7 @@ class FailScreen(Screen):
 
     def back(self) -> None:
         if self.flow.step is Step.REASON:
+            self.core.abandon_fail()
             self.manager.current = "today"
         else:
             self.step = self.flow.back().value
