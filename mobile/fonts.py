@@ -85,16 +85,20 @@ def simplified_chinese(path: str | None, cache_dir: Path) -> str | None:
     """
     if path is None or not path.lower().endswith(".ttc"):
         return path
+    stat = os.stat(path)
+    target = cache_dir / f"{Path(path).stem}-SC-{stat.st_size}-{int(stat.st_mtime)}.otf"
+    if target.is_file():  # every start after the first: no fontTools import, no parsing (cold start)
+        return str(target)
     index = sc_face_index(path)
     if index is None:
         return path
-    stat = os.stat(path)
-    target = cache_dir / f"{Path(path).stem}-face{index}-{stat.st_size}-{int(stat.st_mtime)}.otf"
-    if not target.is_file():
-        from fontTools.ttLib import TTCollection
+    from fontTools.ttLib import TTCollection
 
+    try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".part")
         TTCollection(path, lazy=True).fonts[index].save(str(partial))
         os.replace(partial, target)  # a kill mid-write leaves no half font behind
+    except OSError:  # no room or no write access: Japanese glyph forms beat no app at all
+        return path
     return str(target)

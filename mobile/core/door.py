@@ -34,6 +34,8 @@ class DoorWork:
 
     def begin_delivery(self, job_id: int, scanned: str = "") -> DeliveryFlow:
         self.delivery = DeliveryFlow(self._job_or_fail(job_id), scanned=scanned, locate=self.locate)
+        self._keep_drafts(self.delivery, "deliver")
+        self.delivery.on_change(self.delivery)
         return self.delivery
 
     def finish_delivery(self) -> str:
@@ -41,15 +43,17 @@ class DoorWork:
         assert actions is not None and self.delivery is not None
         proof, files, place = self.delivery.result()
         job_id = int(self.delivery.job["id"])
-        self._ensure_started(job_id, place)
-        op_id = actions.record_deliver(job_id, proof, files=files, where=place)
+        with actions.store.tx():  # the op and the draft's removal together: recorded once (issue 17)
+            self._ensure_started(job_id, place)
+            op_id = actions.record_deliver(job_id, proof, files=files, where=place)
+            drafts.clear(actions.store, "deliver")
         self.delivery = None
         self.recorded()
         return op_id
 
     def begin_fail(self, job_id: int) -> FailedAttemptFlow:
         self.failure = FailedAttemptFlow(self._job_or_fail(job_id), reason_codes=self._reason_codes())
-        self._keep_drafts(self.failure)
+        self._keep_drafts(self.failure, "fail")
         self.failure.on_change(self.failure)
         return self.failure
 
@@ -58,10 +62,10 @@ class DoorWork:
         codes = [r["code"] for r in (store.reference("reason_codes") or [])] if store else []
         return codes or None
 
-    def _keep_drafts(self, flow: FailedAttemptFlow) -> None:
+    def _keep_drafts(self, flow: FailedAttemptFlow | DeliveryFlow, name: str) -> None:
         store = self.sessions.store
         if store is not None:
-            flow.on_change = lambda f: drafts.save(store, "fail", f.snapshot())
+            flow.on_change = lambda f: drafts.save(store, name, f.snapshot())
 
     def abandon_fail(self) -> None:
         """The courier backed out before choosing a reason: nothing to keep."""
@@ -71,19 +75,28 @@ class DoorWork:
         self.failure = None
 
     def resume_drafts(self) -> str | None:
-        """After a restart: the failed attempt left half done, at the step it was at. Returns the
-        screen to show ("fail"), or None. A draft whose job is gone or closed is dropped."""
+        """After a restart: the failed attempt or delivery left half done, at the step it was at.
+        Returns the screen to show ("fail", "deliver"), or None. A draft whose job is gone or
+        closed is dropped (a failed attempt begun from Deliver closes that delivery's draft too)."""
         store = self.sessions.store
-        saved = None if store is None else drafts.load(store, "fail")
-        if store is None or saved is None:
+        if store is None:
             return None
-        job = store.job(int(saved["job_id"]))
-        if job is None or job["status"] in ("completed", "failed", "cancelled"):
-            drafts.clear(store, "fail")
-            return None
-        self.failure = FailedAttemptFlow.restore(job, saved, reason_codes=self._reason_codes())
-        self._keep_drafts(self.failure)
-        return "fail"
+        for name in ("fail", "deliver"):
+            saved = drafts.load(store, name)
+            if saved is None:
+                continue
+            job = store.job(int(saved["job_id"]))
+            if job is None or job["status"] in ("completed", "failed", "cancelled"):
+                drafts.clear(store, name)
+                continue
+            if name == "fail":
+                self.failure = FailedAttemptFlow.restore(job, saved, reason_codes=self._reason_codes())
+                self._keep_drafts(self.failure, name)
+            else:
+                self.delivery = DeliveryFlow.restore(job, saved, locate=self.locate)
+                self._keep_drafts(self.delivery, name)
+            return name
+        return None
 
     def finish_fail(self) -> str:
         actions = self.sessions.actions

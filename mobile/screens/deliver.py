@@ -35,6 +35,9 @@ class DeliverScreen(Screen):
         self.problems, self.photos, self.cod_done = "", "", False
         if flow is None:
             return
+        # A draft resumed after a restart keeps its photos and the cash already collected.
+        self.cod_done = flow.draft.cod_collected
+        self.photos = _("{n} photos").format(n=len(flow.draft.photos)) if flow.draft.photos else ""
         self.show_banner()
         s = flow.job["shipment"]
         self.header = f"{s.get('recipient_name', '')}  {flow.tracking_no}\n{flow.job.get('address', '')}"

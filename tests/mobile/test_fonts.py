@@ -46,3 +46,10 @@ def test_the_font_cache_follows_the_data_folder_unless_overridden(
     assert fonts.cache_dir(tmp_path) == tmp_path / "fonts"
     monkeypatch.setenv("PARCELRUN_FONT_CACHE", str(tmp_path / "shared"))
     assert fonts.cache_dir(tmp_path) == tmp_path / "shared"
+
+
+@needs_noto
+def test_an_unwritable_cache_falls_back_to_the_collection(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert fonts.simplified_chinese(NOTO_TTC, blocker / "fonts") == NOTO_TTC

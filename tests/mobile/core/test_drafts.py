@@ -74,3 +74,39 @@ def test_bytes_survive_the_json_of_a_draft() -> None:
         "n": 1,
         "nested": {"b": b"x"},
     }
+
+
+def test_a_delivery_killed_after_the_cash_was_taken_resumes_with_it(tmp_path: Path) -> None:
+    from backend.shipments.models import Shipment
+    from mobile.flows.delivery import Step as DStep
+
+    world, net = make_world(), Network()
+    job = world["deliveries"][0]
+    Shipment.objects.filter(pk=job.shipment_id).update(cod_amount_fen=12_50)  # cash on delivery
+    first = handheld(tmp_path, net)
+    first.login(world["courier"].employee_no, PASSWORD)
+    net.up = False
+    flow = first.begin_delivery(job.pk, scanned=job.shipment.tracking_no)
+    flow.confirm_cod()
+    flow.add_photo(JPEG, "image/jpeg")
+    flow.choose_relation("family")
+    flow.set_recipient_name("李梅")
+    second = handheld(tmp_path, net)  # killed: the second app finds the draft
+    assert second.resume() and second.resume_drafts() == "deliver"
+    resumed = second.delivery
+    assert resumed is not None and resumed.step is DStep.PROOF
+    d = resumed.draft
+    assert (d.cod_collected, d.photos, d.relation, d.recipient_name) == (
+        True,
+        [(JPEG, "image/jpeg")],
+        "family",
+        "李梅",
+    )
+    resumed.choose_method("photo")
+    assert resumed.confirm() is DStep.DONE
+    second.finish_delivery()
+    third = handheld(tmp_path, net)
+    assert third.resume() and third.resume_drafts() is None
+    assert third.store is not None
+    (op,) = [o for o in outbox.all_ops(third.store) if o.kind == "deliver"]
+    assert op.payload["proof"]["cod_collected_fen"] == 12_50
