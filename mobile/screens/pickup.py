@@ -11,35 +11,13 @@ from kivy.lang import Builder
 from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+from mobile import pickup_messages
 from mobile.flows.pickup import Step
-from mobile.i18n import N_, _
-
-# The flow's scale messages are plain English (its tests read them); the courier reads these.
-SCALE_PROBLEMS = {
-    "no scale connected: key in the weight and say why": N_(
-        "No scale connected: key in the weight and say why"
-    ),
-    "the scale reads 0 g: put the parcel on the platform": N_(
-        "The scale reads 0 g: put the parcel on the platform"
-    ),
-    "key in the last 4 characters of the sender's ID number": N_(
-        "Key in the last 4 characters of the sender's ID number"
-    ),
-    "key in the name on the sender's ID": N_("Key in the name on the sender's ID"),
-    "confirm the parcel holds no prohibited items, or refuse the pickup": N_(
-        "Confirm the parcel holds no prohibited items, or refuse the pickup"
-    ),
-}
+from mobile.i18n import _
 
 
 def problem_text(problem: str) -> str:
-    if problem in SCALE_PROBLEMS:
-        return _(SCALE_PROBLEMS[problem])
-    if problem.startswith("choose the sender's ID type"):
-        return _("Choose the sender's ID type")
-    if problem.startswith("scale"):  # a DeviceError of the scale (not connected, overload, unstable…)
-        return _("The scale gave no weight: check it, or key in the weight and say why")
-    return _(problem)
+    return _(pickup_messages.msgid(problem))
 
 
 def _int(text: str) -> int | None:
