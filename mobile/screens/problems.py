@@ -52,7 +52,10 @@ class ProblemsScreen(Screen):
         else:
             what, then = refusals.explain(p.code, current_language())
             done = {"acknowledged": _("Acknowledged"), "supervisor": _("Handed to the supervisor")}
-            detail = f"{what}\n{_('Next:')} {then}" + (f"\n{done[p.resolution]}" if p.resolution else "")
+            # One msgid with the step inside: Chinese has no space to break the line at (issue 17).
+            detail = f"{what}\n{_('Next: {step}').format(step=then)}" + (
+                f"\n{done[p.resolution]}" if p.resolution else ""
+            )
             tint = "muted" if p.resolution else "failed"
         return ProblemRow(
             op_id=p.op_id, title=f"{kind} · {who}", detail=detail, tint=tint, resolvable="1" if p.open else ""
