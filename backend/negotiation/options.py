@@ -27,6 +27,10 @@ BY_REASON: dict[str, tuple[str, ...]] = {
     ReasonCode.REFUSED: (RETURN,),
     ReasonCode.COD_NOT_READY: (WINDOWS,),
     ReasonCode.CUSTOMER_RESCHEDULED: (WINDOWS,),
+    ReasonCode.NO_ANSWER: (WINDOWS, STATION, LOCKER),
+    ReasonCode.NO_SUCH_PERSON: (REDIRECT, STATION),
+    ReasonCode.SELF_COLLECT: (STATION, LOCKER),
+    ReasonCode.FREIGHT_REFUSED: (RETURN, WINDOWS),
 }
 DEFAULT_KINDS = (WINDOWS, STATION)
 

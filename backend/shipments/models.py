@@ -67,6 +67,10 @@ class Shipment(models.Model):
     pieces = models.PositiveSmallIntegerField(default=1)
     price_fen = models.PositiveBigIntegerField(null=True, blank=True)
     payment_method = models.CharField(max_length=16, blank=True)
+    # 实名收寄 at pickup (parcelkit.rules.pickup.check_real_name): never the whole ID number.
+    sender_id_type = models.CharField(max_length=16, blank=True)
+    sender_id_last4 = models.CharField(max_length=4, blank=True)
+    sender_real_name = models.CharField(max_length=64, blank=True)
     delivery_code = models.CharField(max_length=8, blank=True)  # the OTP a recipient reads out
 
     created_at = models.DateTimeField(auto_now_add=True)

@@ -79,6 +79,17 @@ class ReasonCode(models.TextChoices):
     BUSINESS_CLOSED = "business_closed", "Business closed"
     NO_SAFE_PLACE = "no_safe_place", "No safe place to leave it"
     VEHICLE_OR_WEATHER = "vehicle_or_weather", "Vehicle breakdown or severe weather"
+    # Chinese courier practice (issue 17): 电话无人接听/联系不上, 查无此人, 超区/错分,
+    # 客户要求自提/放驿站 (with the customer's consent), 到付运费拒付, 内件短少.
+    NO_ANSWER = "no_answer", "Phone not answered / unreachable"
+    NO_SUCH_PERSON = "no_such_person", "No such person at the address"
+    OUT_OF_AREA = "out_of_area", "Outside the area / missorted"
+    SELF_COLLECT = "self_collect", "Customer will collect it (station or parcel point)"
+    FREIGHT_REFUSED = "freight_refused", "Freight-collect charge refused"
+    CONTENTS_SHORT = "contents_short", "Contents missing"
+    # A pickup refused at the sender's door: 违禁品拒收, 寄件人拒绝实名登记 (the law requires it).
+    PROHIBITED_ITEMS = "prohibited_items", "Prohibited items: not accepted"
+    NO_REAL_NAME = "no_real_name", "Sender refused the real-name check"
 
 
 class CollectionKind(models.TextChoices):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from mobile.devices.feedback import feedback_for_platform
 from mobile.devices.handheld import Devices, LazyScale
 from mobile.devices.printer import NetworkPrinter
 from mobile.offline.sync import Transport
@@ -46,4 +49,6 @@ def devices_from_config(config: Config) -> Devices:
         printer=printer,
         printer_address=(config.printer_host, config.printer_port) if config.printer_host else None,
         camera_path=config.camera_path,
+        # python-for-android sets ANDROID_ARGUMENT: plyer's vibrator and Android's tones there.
+        feedback=feedback_for_platform("android" if "ANDROID_ARGUMENT" in os.environ else sys.platform),
     )

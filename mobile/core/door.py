@@ -16,6 +16,7 @@ from mobile.devices.location import Locate, where
 from mobile.flows.delivery import DeliveryFlow
 from mobile.flows.failed_attempt import FailedAttemptFlow
 from mobile.flows.pickup import PickupFlow, PickupJob
+from mobile.offline import drafts
 from mobile.offline.day_data import pickup_details, tariff_book
 
 
@@ -33,6 +34,8 @@ class DoorWork:
 
     def begin_delivery(self, job_id: int, scanned: str = "") -> DeliveryFlow:
         self.delivery = DeliveryFlow(self._job_or_fail(job_id), scanned=scanned, locate=self.locate)
+        self._keep_drafts(self.delivery, "deliver")
+        self.delivery.on_change(self.delivery)
         return self.delivery
 
     def finish_delivery(self) -> str:
@@ -40,34 +43,82 @@ class DoorWork:
         assert actions is not None and self.delivery is not None
         proof, files, place = self.delivery.result()
         job_id = int(self.delivery.job["id"])
-        self._ensure_started(job_id, place)
-        op_id = actions.record_deliver(job_id, proof, files=files, where=place)
+        with actions.store.tx():  # the op and the draft's removal together: recorded once (issue 17)
+            self._ensure_started(job_id, place)
+            op_id = actions.record_deliver(job_id, proof, files=files, where=place)
+            drafts.clear(actions.store, "deliver")
         self.delivery = None
         self.recorded()
         return op_id
 
     def begin_fail(self, job_id: int) -> FailedAttemptFlow:
+        self.failure = FailedAttemptFlow(self._job_or_fail(job_id), reason_codes=self._reason_codes())
+        self._keep_drafts(self.failure, "fail")
+        self.failure.on_change(self.failure)
+        return self.failure
+
+    def _reason_codes(self) -> list[str] | None:
         store = self.sessions.store
         codes = [r["code"] for r in (store.reference("reason_codes") or [])] if store else []
-        self.failure = FailedAttemptFlow(self._job_or_fail(job_id), reason_codes=codes or None)
-        return self.failure
+        return codes or None
+
+    def _keep_drafts(self, flow: FailedAttemptFlow | DeliveryFlow, name: str) -> None:
+        store = self.sessions.store
+        if store is not None:
+            flow.on_change = lambda f: drafts.save(store, name, f.snapshot())
+
+    def abandon_fail(self) -> None:
+        """The courier backed out before choosing a reason: nothing to keep."""
+        store = self.sessions.store
+        if store is not None:
+            drafts.clear(store, "fail")
+        self.failure = None
+
+    def resume_drafts(self) -> str | None:
+        """After a restart: the failed attempt or delivery left half done, at the step it was at.
+        Returns the screen to show ("fail", "deliver"), or None. A draft whose job is gone or
+        closed is dropped (a failed attempt begun from Deliver closes that delivery's draft too)."""
+        store = self.sessions.store
+        if store is None:
+            return None
+        for name in ("fail", "deliver"):
+            saved = drafts.load(store, name)
+            if saved is None:
+                continue
+            job = store.job(int(saved["job_id"]))
+            if job is None or job["status"] in ("completed", "failed", "cancelled"):
+                drafts.clear(store, name)
+                continue
+            if name == "fail":
+                self.failure = FailedAttemptFlow.restore(job, saved, reason_codes=self._reason_codes())
+                self._keep_drafts(self.failure, name)
+            else:
+                self.delivery = DeliveryFlow.restore(job, saved, locate=self.locate)
+                self._keep_drafts(self.delivery, name)
+            return name
+        return None
 
     def finish_fail(self) -> str:
         actions = self.sessions.actions
         assert actions is not None and self.failure is not None
         flow, job_id = self.failure, int(self.failure.job["id"])
         place = where(self.locate)
-        self._ensure_started(job_id, place)
-        for call in flow.draft.calls:
-            actions.record_call(job_id, call.duration_s, call.outcome)
-        op_id = actions.record_fail(
-            job_id,
-            flow.draft.reason,
-            flow.draft.note,
-            flow.next_step(),
-            photos=flow.draft.photos,
-            where=place,
-        )
+        store = actions.store
+        # One transaction: the ops and the draft's removal, so a kill leaves either the draft
+        # (resumed) or the recorded attempt, never both (recorded twice) nor neither (issue 17).
+        with store.tx():
+            self._ensure_started(job_id, place)
+            for call in flow.draft.calls:
+                actions.record_call(job_id, call.duration_s, call.outcome)
+            op_id = actions.record_fail(
+                job_id,
+                flow.draft.reason,
+                flow.note,
+                flow.next_step(),
+                photos=flow.draft.photos,
+                where=place,
+            )
+            drafts.clear(store, "fail")
         self.failure = None
         self.recorded()
         return op_id

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mobile import i18n, negotiation, today
+from mobile import end_of_day, i18n, negotiation, today
 from mobile.actions import Actions
 from mobile.core.auth import DeviceAuth, Session
 from mobile.core.config import Config, devices_from_config, http_connect
@@ -43,13 +43,13 @@ from mobile.core.door import DoorWork
 from mobile.core.scan_desk import ScanDesk
 from mobile.core.session import LogoutBlocked, SessionKeeper
 from mobile.core.sync_loop import Badge, SyncLoop
-from mobile.devices.handheld import Devices
+from mobile.devices.handheld import CameraMissing, Devices
 from mobile.devices.location import Locate
 from mobile.events import EventBus
 from mobile.flows.delivery import DeliveryFlow
 from mobile.flows.failed_attempt import FailedAttemptFlow
 from mobile.flows.pickup import PickupFlow
-from mobile.offline import outbox
+from mobile.offline import outbox, unresolved
 from mobile.offline.live import LiveChannel
 from mobile.offline.store import Store
 from mobile.offline.sync import SyncEngine, SyncReport, Transport
@@ -115,6 +115,10 @@ class Core:
         self._opened(session)
         return True
 
+    def resume_drafts(self) -> str | None:
+        """The flow left half done before a crash or kill, resumed from its draft: the screen to show."""
+        return self.door.resume_drafts()
+
     def logout(self, *, force: bool = False) -> None:
         """Log out now (blocks on the network and the sync thread); LogoutBlocked while ops wait, unless forced."""
         self._check_logout(force)
@@ -146,9 +150,9 @@ class Core:
         self.background(work, "logout")
 
     def _check_logout(self, force: bool) -> None:
-        pending = self.pending_count()
-        if pending and not force:
-            raise LogoutBlocked(pending)
+        pending, open_refusals = self.pending_count(), self.open_problem_count()
+        if (pending or open_refusals) and not force:
+            raise LogoutBlocked(pending, open_refusals)
 
     def _opened(self, session: Session) -> None:
         self.sync.open()
@@ -225,6 +229,23 @@ class Core:
             return []
         return [o for o in outbox.all_ops(self.store) if o.state in ("queued", "rejected")]
 
+    # -- 异常件 / 未上传数据, and the end of the day ---------------------------------------------
+    def problems(self) -> list[unresolved.Problem]:
+        """Refused and not-yet-uploaded parcel actions (mobile/offline/unresolved.py)."""
+        return [] if self.store is None else unresolved.problems(self.store)
+
+    def open_problem_count(self) -> int:
+        return 0 if self.store is None else unresolved.open_count(self.store)
+
+    def resolve_problem(self, op_id: str, how: str) -> None:
+        """Acknowledge a refusal or hand it to the supervisor; the op and its proof stay on the handheld."""
+        assert self.store is not None, "log in first"
+        unresolved.resolve(self.store, op_id, how, datetime.now(UTC))
+        self.bus.emit("badge", badge=self.badge())
+
+    def end_of_day(self) -> end_of_day.Summary:
+        return end_of_day.summary(self.jobs(), self.problems(), self.pending_count())
+
     def set_language(self, language: str) -> None:
         i18n.set_language(language)
         self.bus.emit("language", language=language)
@@ -255,8 +276,20 @@ class Core:
     def scan_session(self) -> ScanSession | None:
         return self.scanning.scan_session
 
-    def take_photo(self) -> tuple[bytes, str]:
-        return self.devices.photo()
+    def take_photo(self) -> tuple[bytes, str] | None:
+        """A photo from the camera; None when the handheld has none (never a crash: issue 17)."""
+        try:
+            return self.devices.photo()
+        except CameraMissing:
+            self.signal_error()
+            return None
+
+    def signal_ok(self) -> None:
+        self.devices.feedback.signal("ok", 0)
+
+    def signal_error(self) -> None:
+        """A refusal the courier must notice: the long low tone and a buzz, as for a bad scan."""
+        self.devices.feedback.signal("error", 400)
 
     # -- proposing a time to the customer ------------------------------------------------------
     def proposal_slots(self) -> list[negotiation.Slot]:
@@ -289,6 +322,9 @@ class Core:
 
     def finish_fail(self) -> str:
         return self.door.finish_fail()
+
+    def abandon_fail(self) -> None:
+        self.door.abandon_fail()
 
     def begin_pickup(self, job_id: int) -> PickupFlow:
         return self.door.begin_pickup(job_id)

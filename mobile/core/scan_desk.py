@@ -78,6 +78,8 @@ class ScanDesk:
             else:
                 self.door.begin_pickup(job_id)
                 self.bus.emit("open", screen="pickup", job_id=job_id)
+        # Heard and felt, not only seen: a short beep, or a long low tone and a buzz (issue 17).
+        self.devices.feedback.signal(result.feedback.sound, result.feedback.vibrate_ms)
         self.bus.emit("scan", result=result)
         return result
 
@@ -86,6 +88,7 @@ class ScanDesk:
         return self.at_door and delivery is not None and int(delivery.job["id"]) != job_id
 
     def camera_scan(self) -> ScanResult | None:
-        """Decode the camera's next frame; the first code found is handled like a scanner read."""
+        """Decode the camera's next frame; the first code found is handled like a scanner read.
+        Raises CameraMissing when the handheld has no camera (the screen says so in words)."""
         codes = self.devices.camera().next_codes()
         return self.handle(codes[0]) if codes else None

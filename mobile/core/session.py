@@ -23,9 +23,12 @@ from mobile.offline.waybills import JsonFileBlockStore, WaybillIssuer
 
 
 class LogoutBlocked(Exception):
-    def __init__(self, pending: int) -> None:
-        super().__init__(f"{pending} operations are not yet synced")
+    """Work would be left behind: ops not uploaded, or refusals nobody has dealt with yet."""
+
+    def __init__(self, pending: int, unresolved: int = 0) -> None:
+        super().__init__(f"{pending} operations are not yet synced, {unresolved} refusals unresolved")
         self.pending = pending
+        self.unresolved = unresolved
 
 
 class SessionKeeper:

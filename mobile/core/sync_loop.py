@@ -18,7 +18,7 @@ from mobile.core.auth import LoginError, Session
 from mobile.core.session import SessionKeeper
 from mobile.events import EventBus
 from mobile.i18n import N_
-from mobile.offline import outbox
+from mobile.offline import outbox, unresolved
 from mobile.offline.day_data import fetch_day_data
 from mobile.offline.live import LiveChannel
 from mobile.offline.sync import AuthError, SyncEngine, SyncReport, Transport, TransportError
@@ -130,7 +130,9 @@ class SyncLoop:
             )
         if report.rejected:
             self.bus.emit(
-                "notice", message=N_("{n} operations were refused: see Settings"), args={"n": report.rejected}
+                "notice",
+                message=N_("{n} uploads failed: see Problem parcels"),
+                args={"n": report.rejected},
             )
         self.bus.emit("jobs")
 
@@ -147,7 +149,10 @@ class SyncLoop:
         store = self.sessions.store
         if store is None or self.engine is None:
             return Badge(self.online, 0, 0, None)
-        return Badge(self.online, self.pending_count(), len(outbox.rejected(store)), self.engine.last_sync_at)
+        # Refusals the courier has not yet acknowledged or handed on (mobile/offline/unresolved.py).
+        return Badge(
+            self.online, self.pending_count(), unresolved.open_count(store), self.engine.last_sync_at
+        )
 
     def recorded(self) -> None:
         """An op was recorded: push it soon (it is already safe in the store) and tell the screens."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass, field
 
+from mobile.devices.feedback import FeedbackPort, LoggedFeedback
 from mobile.devices.label_renderer import ZplLabelRenderer
 from mobile.devices.ports import LabelPort, PrinterPort, ScalePort
 from mobile.devices.scale import Scale, ScaleError
@@ -18,6 +19,13 @@ from mobile.scanning.camera import StillSource
 
 class DeviceMissing(Exception):
     """A device the action needs is not there; the screen says which."""
+
+
+class CameraMissing(DeviceMissing):
+    """No camera on this handheld (none configured, none found, or it failed to open).
+
+    The flows never crash on it: a failed attempt goes on with a reason and no photo, marked for
+    the supervisor; a delivery takes another proof (issue 17)."""
 
 
 class LazyScale:
@@ -46,14 +54,18 @@ class Devices:
     printer_address: tuple[str, int] | None = None
     labels: LabelPort = field(default_factory=ZplLabelRenderer)
     camera_path: str = ""
+    feedback: FeedbackPort = field(default_factory=LoggedFeedback)
     _camera: StillSource | None = field(default=None, repr=False)
 
     def camera(self) -> StillSource:
         """The desktop camera stand-in (a still image or a folder of frames); raises when there is none."""
         if self._camera is None:
             if not self.camera_path:
-                raise DeviceMissing("no camera configured (PARCELRUN_CAMERA)")
-            self._camera = StillSource(self.camera_path)
+                raise CameraMissing("no camera configured (PARCELRUN_CAMERA)")
+            try:
+                self._camera = StillSource(self.camera_path)
+            except OSError as exc:  # the configured image or folder is gone
+                raise CameraMissing(str(exc)) from exc
         return self._camera
 
     def photo(self) -> tuple[bytes, str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -84,8 +84,27 @@ class DeliveryFlow:
         self.step = Step.SCAN
         self.taps = 0
         self.problems: list[str] = []
+        # Called after every change: the core writes the draft to the store (mobile/offline/drafts.py).
+        self.on_change: Callable[[DeliveryFlow], None] = lambda _flow: None
         if scanned:
             self.scan(scanned)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The draft and the step, JSON-ready but for bytes: what a restart resumes from."""
+        return {"job_id": int(self.job["id"]), "step": self.step.value, "draft": asdict(self.draft)}
+
+    @classmethod
+    def restore(
+        cls, job: dict[str, Any], saved: dict[str, Any], *, locate: Callable[[], Fix | None] = lambda: None
+    ) -> DeliveryFlow:
+        flow = cls(job, locate=locate)
+        d = dict(saved["draft"])
+        d["photos"] = [(bytes(p[0]), str(p[1])) for p in d.get("photos", [])]
+        d["signature_png"] = bytes(d.get("signature_png") or b"")
+        d["fix"] = tuple(d["fix"]) if d.get("fix") else None
+        flow.draft = ProofDraft(**d)
+        flow.step = Step(saved["step"])
+        return flow
 
     # -- the scan ------------------------------------------------------------------------------
     def scan(self, code: str) -> Step:
@@ -104,6 +123,7 @@ class DeliveryFlow:
         self.draft.method = method
         if method in ("station", "locker"):
             self.draft.relation = method
+        self.on_change(self)
 
     def choose_relation(self, relation: str) -> None:
         self._tap()
@@ -113,27 +133,33 @@ class DeliveryFlow:
             # Someone else signs: their name is asked for, the recipient's must not stay by default.
             self.draft.recipient_name = ""
         self.draft.relation = relation
+        self.on_change(self)
 
     def set_recipient_name(self, name: str) -> None:
         self._tap()
         self.draft.recipient_name = name.strip()
+        self.on_change(self)
 
     def set_code(self, code: str) -> None:
         self._tap()
         self.draft.code = code.strip()
+        self.on_change(self)
 
     def add_photo(self, data: bytes, content_type: str = "image/jpeg") -> None:
         self._tap()
         self.draft.photos.append((data, content_type))
+        self.on_change(self)
 
     def confirm_cod(self) -> None:
         self._tap()
-        self.draft.cod_collected = True
+        self.draft.cod_collected = True  # cash in the courier's hand: it must survive a crash
+        self.on_change(self)
 
     def set_signature(self, png: bytes) -> None:
         """The signature pad's image (drawing is not a tap)."""
         self._at(Step.PROOF)
         self.draft.signature_png = png
+        self.on_change(self)
 
     def confirm(self) -> Step:
         self._tap()
@@ -200,4 +226,5 @@ class DeliveryFlow:
     def _go(self, step: Step) -> Step:
         self.problems = []
         self.step = step
+        self.on_change(self)
         return step

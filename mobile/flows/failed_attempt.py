@@ -11,7 +11,8 @@ try again, or return to sender. Every screen call is one tap, as in the delivery
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
@@ -31,7 +32,29 @@ REASON_LABELS = {
     "business_closed": N_("Business closed"),
     "no_safe_place": N_("No safe place to leave it"),
     "vehicle_or_weather": N_("Vehicle breakdown or severe weather"),
+    "no_answer": N_("Phone not answered / unreachable"),
+    "no_such_person": N_("No such person at the address"),
+    "out_of_area": N_("Outside the area / missorted"),
+    "self_collect": N_("Customer will collect it (station or parcel point)"),
+    "freight_refused": N_("Freight-collect charge refused"),
+    "contents_short": N_("Contents missing"),
+    "prohibited_items": N_("Prohibited items: not accepted"),
+    "no_real_name": N_("Sender refused the real-name check"),
 }
+# What can go wrong at a sender's door (a pickup); the rest are about handing a parcel over.
+PICKUP_REASONS = (
+    "not_home",
+    "no_answer",
+    "customer_rescheduled",
+    "business_closed",
+    "refused",
+    "prohibited_items",
+    "no_real_name",
+    "access_denied",
+    "wrong_address",
+    "vehicle_or_weather",
+)
+PICKUP_ONLY = frozenset({"prohibited_items", "no_real_name"})
 NEXT_STEP_LABELS = {
     "retry": N_("Try again"),
     "new_window": N_("Another time window"),
@@ -48,9 +71,23 @@ CALL_OUTCOME_LABELS = {
     "wrong_number": N_("Wrong number"),
 }
 PHOTO_REASONS = frozenset(
-    {"not_home", "wrong_address", "access_denied", "damaged", "business_closed", "no_safe_place"}
+    {
+        "not_home",
+        "wrong_address",
+        "access_denied",
+        "damaged",
+        "business_closed",
+        "no_safe_place",
+        "no_such_person",
+        "contents_short",
+        "prohibited_items",
+    }
 )
-CALL_REASONS = frozenset({"not_home", "customer_rescheduled", "cod_not_ready"})
+CALL_REASONS = frozenset(
+    {"not_home", "customer_rescheduled", "cod_not_ready", "no_answer", "self_collect", "freight_refused"}
+)
+# Written into the note when the photo was waived for want of a camera: the supervisor checks it.
+NO_CAMERA_NOTE = "[camera_unavailable] 无相机，未拍照，请主管核实"
 
 
 class Step(StrEnum):
@@ -84,17 +121,44 @@ class FailDraft:
     window_start: str = ""
     window_end: str = ""
     address: str = ""
+    no_camera: bool = False  # the photo was waived: no camera on this handheld (for the supervisor)
 
 
 class FailedAttemptFlow:
     def __init__(self, job: dict[str, Any], *, reason_codes: list[str] | None = None) -> None:
         self.job = job
-        # The day's reference list when the handheld has one (the server may have added codes).
-        self.reason_codes = list(reason_codes or REASON_LABELS)
+        # The day's reference list when the handheld has one (the server may have added codes),
+        # narrowed to what fits the job: a pickup's reasons, or a delivery's.
+        known = list(reason_codes or REASON_LABELS)
+        if job.get("kind") == "pickup":
+            self.reason_codes = [c for c in PICKUP_REASONS if c in known]
+        else:
+            self.reason_codes = [c for c in known if c not in PICKUP_ONLY]
         self.draft = FailDraft()
         self.step = Step.REASON
         self.taps = 0
         self.problems: list[str] = []
+        # Called after every change: the core writes the draft to the store (mobile/offline/drafts.py).
+        self.on_change: Callable[[FailedAttemptFlow], None] = lambda _flow: None
+
+    def snapshot(self) -> dict[str, Any]:
+        """The draft and the step, JSON-ready but for bytes (photos): what a restart resumes from."""
+        return {"job_id": int(self.job["id"]), "step": self.step.value, "draft": asdict(self.draft)}
+
+    @classmethod
+    def restore(
+        cls, job: dict[str, Any], saved: dict[str, Any], *, reason_codes: list[str] | None = None
+    ) -> FailedAttemptFlow:
+        flow = cls(job, reason_codes=reason_codes)
+        d = dict(saved["draft"])
+        d["photos"] = [(bytes(p[0]), str(p[1])) for p in d.get("photos", [])]
+        d["calls"] = [Call(str(c["outcome"]), int(c["duration_s"])) for c in d.get("calls", [])]
+        flow.draft = FailDraft(**d)
+        flow.step = Step(saved["step"])
+        return flow
+
+    def _changed(self) -> None:
+        self.on_change(self)
 
     def choose_reason(self, code: str) -> Step:
         self._tap(Step.REASON)
@@ -106,22 +170,39 @@ class FailedAttemptFlow:
     def add_photo(self, data: bytes, content_type: str = "image/jpeg") -> None:
         self._tap(Step.EVIDENCE)
         self.draft.photos.append((data, content_type))
+        self._changed()
+
+    def camera_unavailable(self) -> None:
+        """No camera: go on without the photo; the attempt is marked for the supervisor (issue 17)."""
+        self._tap(Step.EVIDENCE)
+        self.draft.no_camera = True
+        self._changed()
+
+    @property
+    def note(self) -> str:
+        """The note sent with the attempt: the courier's, plus the supervisor's mark when needed."""
+        d = self.draft
+        if not (d.no_camera and not d.photos):
+            return d.note
+        return " ".join(p for p in (d.note[: 499 - len(NO_CAMERA_NOTE)], NO_CAMERA_NOTE) if p)  # ≤ 500
 
     def log_call(self, outcome: str, duration_s: int = 0) -> None:
         self._tap(Step.EVIDENCE)
         if outcome not in CALL_OUTCOME_LABELS or duration_s < 0:
             raise FlowError(f"bad call log {outcome!r}, {duration_s}")
         self.draft.calls.append(Call(outcome, duration_s))
+        self._changed()
 
     def set_note(self, note: str) -> None:
         self._tap(Step.EVIDENCE)
         self.draft.note = note.strip()[:500]
+        self._changed()
 
     def submit_evidence(self) -> Step:
         self._tap(Step.EVIDENCE)
         reason, d = self.draft.reason, self.draft
         problems = []
-        if reason in PHOTO_REASONS and not d.photos:
+        if reason in PHOTO_REASONS and not d.photos and not d.no_camera:
             problems.append(N_("Take a photo as evidence"))
         if reason in CALL_REASONS and not d.calls:
             problems.append(N_("Call the customer first"))
@@ -143,6 +224,7 @@ class FailedAttemptFlow:
             window_end.strip(),
             address.strip(),
         )
+        self._changed()
 
     def confirm(self) -> Step:
         self._tap(Step.NEXT_STEP)
@@ -186,6 +268,7 @@ class FailedAttemptFlow:
     def _go(self, step: Step) -> Step:
         self.problems = []
         self.step = step
+        self._changed()
         return step
 
 

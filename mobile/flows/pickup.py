@@ -37,6 +37,7 @@ from parcelkit.rules.pickup import (
     check_inspection,
     check_manual_weight,
     check_payment,
+    check_real_name,
     waybill_label,
 )
 from parcelkit.rules.pricing import Quote, QuoteError, TariffBook, pickup_quote_request, quote
@@ -106,6 +107,9 @@ class Draft:
     declared_value_fen: int = 0
     prohibited_items_absent: bool = False
     contents_photo_sha256: str = ""
+    sender_id_type: str = ""  # 实名: the ID's type, its last 4 characters, the name on it
+    sender_id_last4: str = ""
+    sender_real_name: str = ""
     quote: Quote | None = None
     payment_method: str = ""
     tracking_no: str = ""
@@ -208,6 +212,9 @@ class PickupFlow:
                 "contents_photo_sha256": d.contents_photo_sha256,
                 "price_fen": d.quote.total_fen,
                 "payment_method": d.payment_method,
+                "sender_id_type": d.sender_id_type,
+                "sender_id_last4": d.sender_id_last4,
+                "sender_real_name": d.sender_real_name,
             },
             "pricing": {
                 "destination_region": self.job.destination_region,
@@ -347,10 +354,24 @@ class PickupFlow:
         prohibited_items_absent: object = False,
         declared_value_fen: object = 0,
         contents_photo_sha256: object = "",
+        sender_id_type: object = "",
+        sender_id_last4: object = "",
+        sender_real_name: object = "",
     ) -> list[str]:
         problems = check_inspection(prohibited_items_absent, declared_value_fen, contents_photo_sha256)
-        if not problems and isinstance(declared_value_fen, int):
+        # 实名收寄 is the law: no pickup without the sender's ID checked (or refuse it: no_real_name).
+        problems += check_real_name(sender_id_type, sender_id_last4, sender_real_name)
+        if (
+            not problems
+            and isinstance(declared_value_fen, int)
+            and isinstance(sender_id_type, str)
+            and isinstance(sender_id_last4, str)
+            and isinstance(sender_real_name, str)
+        ):
             d = self.draft
+            d.sender_id_type = sender_id_type
+            d.sender_id_last4 = sender_id_last4.strip().upper()
+            d.sender_real_name = sender_real_name.strip()
             d.prohibited_items_absent = True
             d.declared_value_fen = declared_value_fen
             d.contents_photo_sha256 = contents_photo_sha256 if isinstance(contents_photo_sha256, str) else ""

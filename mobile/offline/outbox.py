@@ -70,8 +70,37 @@ def append(
             (store.next_seq(), op_id, kind, job_id, event_at.isoformat(), dumps(payload)),
         )
         if job_id is not None:
+            remember_parcel(store, job_id)
             rebuild(store, job_id, store.server_job(job_id))
     return op_id
+
+
+def remember_parcel(store: Store, job_id: int) -> None:
+    """Keep the job's tracking number and person: a refused op must name its parcel even after the
+    job left the handheld (reassigned, cancelled), not show a job id (issue 17). Inside a tx."""
+    key = f"parcel:{job_id}"
+    job = store.job(job_id)
+    if job is None or store.meta(key) is not None:
+        return
+    shipment = job.get("shipment") or {}
+    person = shipment.get("recipient_name") if job.get("kind") != "pickup" else shipment.get("sender_name")
+    store.set_meta(
+        key,
+        dumps(
+            {
+                "tracking_no": shipment.get("tracking_no") or "",
+                "name": person or shipment.get("recipient_name") or "",
+                "address": job.get("address") or "",
+            }
+        ),
+    )
+
+
+def parcel_of(store: Store, job_id: int) -> dict[str, str]:
+    """The remembered tracking number, person and address of a job (empty strings when unknown)."""
+    raw = store.meta(f"parcel:{job_id}")
+    found = json.loads(raw) if raw else {}
+    return {k: str(found.get(k) or "") for k in ("tracking_no", "name", "address")}
 
 
 def queued(store: Store, limit: int) -> list[OutboxOp]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from kivy.app import App
@@ -26,15 +27,41 @@ from mobile.core import Core
 from mobile.scanning.scan_session import ScanMode, ScanResult
 from mobile.scanning.scanner import wedge_char
 
-SCREENS = ("login", "today", "scan", "pickup", "deliver", "fail", "settings", "propose")
+SCREENS = (
+    "login",
+    "today",
+    "scan",
+    "pickup",
+    "deliver",
+    "fail",
+    "settings",
+    "propose",
+    "problems",
+    "end_of_day",
+)
+# Where the Android back key (Kivy key 27, Escape on a desktop) leads from each screen; a screen
+# with steps of its own (fail) goes back a step first. Today and login stay: back must never send
+# the app to the background with a delivery half done (issue 17).
+BACK = {
+    "scan": "today",
+    "pickup": "today",
+    "deliver": "today",
+    "settings": "today",
+    "propose": "deliver",
+    "problems": "today",
+    "end_of_day": "settings",
+}
+BACK_KEYS = (27, 1073742094)  # Escape / Android back; SDL's AC_BACK
 
 
-def register_cjk_font() -> str | None:
-    path = fonts.find_cjk_font()
-    if path is None:
+def register_cjk_font(cache_dir: Path) -> str | None:
+    found = fonts.find_cjk_font()
+    if found is None:
         Logger.warning("Parcelrun: no CJK font found: Chinese will show as boxes (install fonts-noto-cjk)")
         return None
-    bold = fonts.find_cjk_bold(path)
+    # The Simplified Chinese face of a collection, not its first (Japanese) face: issue 17.
+    path = fonts.simplified_chinese(found, cache_dir)
+    bold = fonts.simplified_chinese(fonts.find_cjk_bold(found), cache_dir)
     LabelBase.register(DEFAULT_FONT, path, fn_bold=bold)
     LabelBase.register("Roboto", path, fn_bold=bold)  # widgets that name Kivy's default font explicitly
     return path
@@ -62,15 +89,17 @@ class ParcelrunApp(App):
     def build(self) -> ScreenManager:
         from mobile.screens import widgets  # noqa: F401 - loads the shared rules
         from mobile.screens.deliver import DeliverScreen
+        from mobile.screens.end_of_day import EndOfDayScreen
         from mobile.screens.fail import FailScreen
         from mobile.screens.login import LoginScreen
         from mobile.screens.pickup import PickupScreen
+        from mobile.screens.problems import ProblemsScreen
         from mobile.screens.propose import ProposeScreen
         from mobile.screens.scan import ScanScreen
         from mobile.screens.settings import SettingsScreen
         from mobile.screens.today import TodayScreen
 
-        self.font_path = register_cjk_font()
+        self.font_path = register_cjk_font(fonts.cache_dir(Path(self.core.config.data_dir)))
         i18n.set_language(self.lang)
         manager = self._manager = ScreenManager(transition=NoTransition())
         for cls, name in (
@@ -82,6 +111,8 @@ class ParcelrunApp(App):
             (FailScreen, "fail"),
             (SettingsScreen, "settings"),
             (ProposeScreen, "propose"),
+            (ProblemsScreen, "problems"),
+            (EndOfDayScreen, "end_of_day"),
         ):
             manager.add_widget(cls(name=name, core=self.core))
         bus = self.core.bus
@@ -93,7 +124,7 @@ class ParcelrunApp(App):
         manager.current = "login"
         if self.core.resume():
             self._after_login()
-            manager.current = "today"
+            manager.current = self.core.resume_drafts() or "today"  # a flow killed mid-way goes on
         return manager
 
     def screen(self, name: str) -> Any:
@@ -176,7 +207,20 @@ class ParcelrunApp(App):
         # A focused text field (login, manual entry) owns the keyboard; the scanner listens otherwise.
         return any(isinstance(w, TextInput) and w.focus for w in self.root.current_screen.walk())
 
+    def back(self) -> None:
+        """One screen back (the Android back key, Escape); never out of the app."""
+        if self.root is None:
+            return
+        current = self.root.current
+        if current == "fail":
+            self.screen("fail").back()
+        elif current in BACK and not getattr(self.root.current_screen, "logging_out", False):
+            self.go(BACK[current])
+
     def _on_key_down(self, _window: Any, key: int, _scancode: int, codepoint: str | None, mods: Any) -> bool:
+        if key in BACK_KEYS:
+            self.back()
+            return True  # handled: Kivy would otherwise close the app (or pause it on Android)
         if self.root is None or self.root.current not in ("today", "scan", "deliver") or self._typing():
             return False
         char = wedge_char(key, codepoint, mods)
@@ -196,6 +240,11 @@ class ParcelrunApp(App):
 
     def _refresh_jobs(self) -> None:
         self.screen("today").refresh()
+        if self.root is not None and self.root.current in ("problems", "end_of_day", "settings"):
+            refresh = (
+                getattr(self.root.current_screen, "refresh", None) or self.root.current_screen.refresh_ops
+            )
+            refresh()  # a sync answered: no stale counts on the screen being read
         for name in ("deliver", "propose"):  # a pull may bring the customer's answer
             self.screen(name).show_banner()
 
@@ -240,7 +289,7 @@ class ParcelrunApp(App):
 
     @mainthread
     def _on_logout(self, state: str, error: str) -> None:
-        self.screen("settings").show_logout(state, error)
+        self.screen("end_of_day").show_logout(state, error)
 
     @mainthread
     def _on_language(self, language: str) -> None:

@@ -35,6 +35,9 @@ class DeliverScreen(Screen):
         self.problems, self.photos, self.cod_done = "", "", False
         if flow is None:
             return
+        # A draft resumed after a restart keeps its photos and the cash already collected.
+        self.cod_done = flow.draft.cod_collected
+        self.photos = _("{n} photos").format(n=len(flow.draft.photos)) if flow.draft.photos else ""
         self.show_banner()
         s = flow.job["shipment"]
         self.header = f"{s.get('recipient_name', '')}  {flow.tracking_no}\n{flow.job.get('address', '')}"
@@ -57,7 +60,11 @@ class DeliverScreen(Screen):
         self.ids.recipient_name.text = self.flow.draft.recipient_name
 
     def photo(self) -> None:
-        self.flow.add_photo(*self.core.take_photo())
+        taken = self.core.take_photo()
+        if taken is None:  # no camera: say so; a signature or the signing code still proves it
+            self.problems = _("No camera on this handheld: take a signature or the signing code instead")
+            return
+        self.flow.add_photo(*taken)
         self.photos = _("{n} photos").format(n=len(self.flow.draft.photos))
 
     def collect_cod(self) -> None:
@@ -78,6 +85,7 @@ class DeliverScreen(Screen):
             self.manager.current = "today"
         else:
             self.problems = "\n".join(_(p) for p in flow.problems)
+            self.core.signal_error()
 
     def show_banner(self) -> None:
         """The job's question to the customer and its answer (refreshed on every pull)."""

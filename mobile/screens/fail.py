@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.lang import Builder
-from kivy.properties import ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from mobile.flows.failed_attempt import CALL_OUTCOME_LABELS, NEXT_STEP_LABELS, REASON_LABELS, Step, local_iso
@@ -21,11 +21,12 @@ class FailScreen(Screen):
     problems = StringProperty("")
     evidence = StringProperty("")
     next_kind = StringProperty("")
+    no_camera = BooleanProperty(False)
 
     def on_pre_enter(self, *_args: Any) -> None:
         self.flow = self.core.failure
-        self.problems, self.evidence, self.next_kind = "", "", ""
-        self.step = Step.REASON.value
+        self.problems, self.evidence, self.next_kind, self.no_camera = "", "", "", False
+        self.step = self.flow.step.value  # REASON, or where a resumed draft stopped
         self._chips(
             self.ids.reasons,
             "reason",
@@ -34,6 +35,9 @@ class FailScreen(Screen):
         )
         self._chips(self.ids.calls, "call", list(CALL_OUTCOME_LABELS.items()), self.log_call)
         self._chips(self.ids.next_steps, "next", list(NEXT_STEP_LABELS.items()), self.choose_next)
+        if self.flow.draft.photos or self.flow.draft.calls:
+            self._evidence()
+        self.next_kind = self.flow.draft.next_kind
 
     def _chips(self, grid: Any, group: str, items: list[tuple[str, str]], action: Any) -> None:
         grid.clear_widgets()
@@ -49,8 +53,17 @@ class FailScreen(Screen):
         self.step = self.flow.choose_reason(code).value
 
     def photo(self) -> None:
-        self.flow.add_photo(*self.core.take_photo())
+        taken = self.core.take_photo()
+        if taken is None:  # never a crash, never a lost attempt: a way forward instead (issue 17)
+            self.no_camera = True
+            self.problems = _("No camera on this handheld. Go on without a photo: the supervisor checks it.")
+            return
+        self.flow.add_photo(*taken)
         self._evidence()
+
+    def without_photo(self) -> None:
+        self.flow.camera_unavailable()
+        self.next()
 
     def log_call(self, outcome: str) -> None:
         self.flow.log_call(outcome, 0)
@@ -67,6 +80,8 @@ class FailScreen(Screen):
             self.flow.set_note(self.ids.note.text)
         self.step = self.flow.submit_evidence().value
         self.problems = "\n".join(_(p) for p in self.flow.problems)
+        if self.flow.problems:
+            self.core.signal_error()
 
     def choose_next(self, kind: str) -> None:
         self.next_kind = kind
@@ -88,6 +103,7 @@ class FailScreen(Screen):
 
     def back(self) -> None:
         if self.flow.step is Step.REASON:
+            self.core.abandon_fail()
             self.manager.current = "today"
         else:
             self.step = self.flow.back().value

@@ -11,12 +11,30 @@ from kivy.lang import Builder
 from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+from mobile import pickup_messages
 from mobile.flows.pickup import Step
 from mobile.i18n import _
 
 
+def problem_text(problem: str) -> str:
+    return _(pickup_messages.msgid(problem))
+
+
 def _int(text: str) -> int | None:
     return int(text) if text.strip().isdigit() else None
+
+
+def scaled(text: str, factor: int) -> int | None:
+    """Centimetres or kilograms as the courier keys them ("12.5") in the stored unit (mm, g)."""
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+    return round(value * factor) if value > 0 else None
+
+
+def kg(grams: int) -> str:
+    return f"{grams / 1000:.3f}".rstrip("0").rstrip(".") + " kg"
 
 
 class PickupScreen(Screen):
@@ -28,6 +46,7 @@ class PickupScreen(Screen):
     price = StringProperty("")
     weight = StringProperty("")
     payment = StringProperty("")
+    id_type = StringProperty("")
 
     def on_pre_enter(self, *_args: Any) -> None:
         self.flow = self.core.pickup
@@ -36,7 +55,25 @@ class PickupScreen(Screen):
         job = self.flow.job
         self.header = f"{job.sender[0]}  {job.sender[2]}"
         self.step, self.problems, self.payment = "busy", _("Reading the scale…"), ""
+        self._clear_fields()  # nothing carries over from the previous customer (issue 17)
         self.app().run_async(self.flow.start, self._moved)
+
+    def _clear_fields(self) -> None:
+        ids = self.ids
+        names = ("weight_kg", "manual_reason", "length_cm", "width_cm", "height_cm", "declared_value")
+        for name in (*names, "id_last4", "real_name"):
+            ids[name].text = ""
+        self.id_type = ""
+        ids.pieces.text = "1"
+        ids.no_prohibited.state = "normal"
+        self.price = self.weight = ""
+
+    def failed(self) -> None:
+        """The sender refused, was not there, or the parcel cannot be taken: a failed attempt with its reason."""
+        if self.flow is None:
+            return
+        self.core.begin_fail(int(self.flow.job.job_id))
+        self.manager.current = "fail"
 
     def on_step(self, _screen: Any, step: str) -> None:
         self.ids.steps.current = step
@@ -55,14 +92,14 @@ class PickupScreen(Screen):
         self.app().run_async(lambda: self.flow.submit(**fields), self._moved)
 
     def submit_weight(self) -> None:
-        self.submit(weight_g=_int(self.ids.weight_g.text), reason=self.ids.manual_reason.text)
+        self.submit(weight_g=scaled(self.ids.weight_kg.text, 1000), reason=self.ids.manual_reason.text)
 
     def submit_dimensions(self) -> None:
         ids = self.ids
         self.submit(
-            length_mm=_int(ids.length_mm.text),
-            width_mm=_int(ids.width_mm.text),
-            height_mm=_int(ids.height_mm.text),
+            length_mm=scaled(ids.length_cm.text, 10),
+            width_mm=scaled(ids.width_cm.text, 10),
+            height_mm=scaled(ids.height_cm.text, 10),
             pieces=_int(ids.pieces.text) or 1,
         )
 
@@ -71,13 +108,16 @@ class PickupScreen(Screen):
         self.submit(
             prohibited_items_absent=self.ids.no_prohibited.state == "down",
             declared_value_fen=yuan * 100 if yuan is not None else None,
+            sender_id_type=self.id_type,
+            sender_id_last4=self.ids.id_last4.text,
+            sender_real_name=self.ids.real_name.text,
         )
 
     def _moved(self, step: Any, error: BaseException | None) -> None:
         flow = self.flow
-        self.problems = str(error) if error else "\n".join(_(p) for p in flow.problems)
+        self.problems = str(error) if error else "\n".join(problem_text(p) for p in flow.problems)
         d = flow.draft
-        self.weight = f"{d.weight_g} g" if d.weight_g else ""
+        self.weight = kg(d.weight_g) if d.weight_g else ""  # stored in g, shown in kg
         self.price = f"¥{d.quote.total_fen / 100:.2f}" if d.quote else ""
         if flow.step is Step.PRINT and d.preview_png:
             self.ids.preview.texture = CoreImage(io.BytesIO(d.preview_png), ext="png").texture

@@ -9,6 +9,7 @@ from kivy.lang import Builder
 from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+from mobile.devices.handheld import CameraMissing
 from mobile.i18n import _
 from mobile.scanning.scan_session import ScanMode, ScanResult
 from mobile.screens.theme import colour
@@ -44,7 +45,15 @@ class ScanScreen(Screen):
         self.ids.manual.text = ""
 
     def camera(self) -> None:
-        found = self.core.camera_scan()
+        try:
+            found = self.core.camera_scan()
+        except CameraMissing:
+            self.message, self.tint = (
+                _("No camera on this handheld: use the scanner or key it in"),
+                list(colour("warning")),
+            )
+            self.core.signal_error()
+            return
         if not found:
             self.message, self.tint = _("No barcode in the camera image"), list(colour("warning"))
 

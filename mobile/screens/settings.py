@@ -1,4 +1,4 @@
-"""Settings and diagnostics: language, scale and printer tests, pending and rejected ops, log out."""
+"""Settings and diagnostics: language, scale and printer tests, pending and refused work; the way to log out."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from mobile.core import LogoutBlocked
-from mobile.i18n import _
+from mobile import refusals
+from mobile.i18n import _, current_language
+from mobile.offline.unresolved import KIND_LABELS
 
 
 class SettingsScreen(Screen):
@@ -18,21 +19,20 @@ class SettingsScreen(Screen):
     scale_result = StringProperty("")
     printer_result = StringProperty("")
     ops = StringProperty("")
-    logout_warning = StringProperty("")
-    confirm_force = BooleanProperty(False)
-    logging_out = BooleanProperty(False)
     sync_error = StringProperty("")
 
     def on_pre_enter(self, *_args: Any) -> None:
-        self.logout_warning, self.confirm_force = "", False
         self.refresh_ops()
 
     def refresh_ops(self) -> None:
+        # Never the server's English message: the refusal from the catalogue (mobile/refusals.py).
         lines = []
-        for op in self.core.pending_ops():
-            state = _("Refused") if op.state == "rejected" else _("Waiting")
-            reason = f" — {op.code}: {op.message}" if op.state == "rejected" else ""
-            lines.append(f"#{op.seq} {op.kind} {state}{reason}")
+        for p in self.core.problems():
+            if p.state == "rejected":
+                state = refusals.explain(p.code, current_language())[0]
+            else:
+                state = _("Not uploaded")
+            lines.append(f"{_(KIND_LABELS.get(p.kind, p.kind))} {p.tracking_no} · {state}")
         self.ops = "\n".join(lines) or _("Nothing waiting")
 
     def test_scale(self) -> None:
@@ -53,22 +53,6 @@ class SettingsScreen(Screen):
     def _synced(self, _report: Any, error: BaseException | None) -> None:
         self.refresh_ops()
         self.sync_error = "" if error is None else f"{type(error).__name__}: {error}"
-
-    def logout(self, force: bool = False) -> None:
-        # The core logs out in the background and reports on the bus (app._on_logout → show_logout).
-        try:
-            self.core.logout_in_background(force=force)
-        except LogoutBlocked as blocked:
-            self.logout_warning = _(
-                "{n} operations are not synced yet. Logging out now keeps them on this "
-                "handheld until you log in again."
-            ).format(n=blocked.pending)
-            self.confirm_force = True
-
-    def show_logout(self, state: str, error: str) -> None:
-        self.logging_out = state == "started"
-        if state == "failed":
-            self.logout_warning = error
 
     def _app(self) -> Any:
         from kivy.app import App

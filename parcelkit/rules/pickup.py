@@ -35,6 +35,23 @@ def check_manual_weight(weight_g: object, reason: object) -> list[str]:
     return problems
 
 
+# 实名收寄: the sender's identity document is checked at the door and recorded (type, the last
+# four characters of its number, the name on it), never the whole number.
+ID_TYPES = ("resident_id", "passport", "hk_macau_permit", "taiwan_permit", "other")
+_LAST4 = re.compile(r"^[0-9A-Za-z]{4}$")
+
+
+def check_real_name(id_type: object, last4: object, name: object) -> list[str]:
+    problems = []
+    if id_type not in ID_TYPES:
+        problems.append(f"choose the sender's ID type: {', '.join(ID_TYPES)}")
+    if not isinstance(last4, str) or not _LAST4.match(last4.strip()):
+        problems.append("key in the last 4 characters of the sender's ID number")
+    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 64:
+        problems.append("key in the name on the sender's ID")
+    return problems
+
+
 def check_dimensions(length_mm: object, width_mm: object, height_mm: object, pieces: object) -> list[str]:
     sides = {"length": length_mm, "width": width_mm, "height": height_mm}
     problems = [

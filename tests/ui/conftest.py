@@ -25,6 +25,7 @@ for name, value in {
     "KIVY_CLIPBOARD": "sdl2",
     "KIVY_METRICS_DENSITY": "2",
     "KIVY_LOG_MODE": "PYTHON",
+    "PARCELRUN_FONT_CACHE": os.path.join(_kivy_home, "fonts"),  # the SC face is extracted once per run
 }.items():
     os.environ.setdefault(name, value)
 

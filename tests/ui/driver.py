@@ -42,7 +42,9 @@ class Driver:
         self.frames(1)
         assert widget.get_root_window() is not None, f"{widget} is not on screen"
         x, y = widget.to_window(*widget.center)
-        assert 0 <= x < Window.width and 0 <= y < Window.height, f"{widget} is off screen at {(x, y)}"
+        assert 0 <= x < Window.width and 0 <= y < Window.height, (
+            f"{widget} is off screen at {(x, y)} in {Window.size}"
+        )
         parent = widget.parent
         while parent is not None and parent is not parent.parent:
             if type(parent).__name__ == "ScrollView":  # scrolled out of view is not tappable

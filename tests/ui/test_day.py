@@ -86,6 +86,8 @@ def test_a_day_through_the_ui(window: Any, screenshots: Path, tmp_path: Path, la
             )
             assert (scan.accepted, scan.remaining, scan.flagged) == (3, 0, 2)
             assert app.feedback_log[-1] == ("error", "error", 400)
+            # Heard and felt through the feedback port: a beep per good scan, the low tone + buzz otherwise.
+            assert core.devices.feedback.calls[-5:] == [("ok", 0)] * 3 + [("error", 150), ("error", 400)]
             shot("3_scan_flagged")
             ui.tap(scan.ids.mode_delivery)
             ui.scan("PR000000012344")  # a valid number that is not mine
@@ -127,7 +129,7 @@ def test_a_day_through_the_ui(window: Any, screenshots: Path, tmp_path: Path, la
             shot("5_fail_reason")
             ui.tap(chip(fail.ids.reasons, "not_home"))
             ui.tap(fail.ids.evidence_next)
-            assert fail.ids.evidence_next.parent.children[1].text == ""  # nothing recorded yet
+            assert fail.evidence == ""  # nothing recorded yet
             assert tr("Take a photo as evidence") in fail.problems
             ui.tap(fail.ids.photo_button)
             ui.tap(chip(fail.ids.calls, "no_answer"))
@@ -144,16 +146,24 @@ def test_a_day_through_the_ui(window: Any, screenshots: Path, tmp_path: Path, la
             ui.tap(scan.ids.mode_pickup)
             ui.scan(world["pickup"].shipment.tracking_no)
             pickup = app.root.get_screen("pickup")
-            assert app.root.current == "pickup" and pickup.step == "dimensions" and pickup.weight == "2001 g"
+            assert (
+                app.root.current == "pickup" and pickup.step == "dimensions" and pickup.weight == "2.001 kg"
+            )
             p = pickup.ids
-            for field, value in ((p.length_mm, "100"), (p.width_mm, "100"), (p.height_mm, "100")):
+            for field, value in ((p.length_cm, "10"), (p.width_cm, "10"), (p.height_cm, "10")):  # cm
                 ui.type_into(field, value)
             shot("8_pickup_dimensions")
             ui.tap(p.dimensions_next)
             ui.tap(p.no_prohibited)
+            ui.tap(p.id_resident_id)  # 实名: ID type, last 4, name
+            ui.type_into(p.id_last4, "123X")
+            ui.type_into(p.real_name, "张三")
             ui.tap(p.inspection_next)
             assert pickup.step == "quote" and pickup.price == "¥14.00", pickup.problems
             ui.tap(p.pay_wechat)
+            assert (
+                pickup.payment == "wechat" and p.pay_wechat.state == "down" and p.pay_cash.state == "normal"
+            )
             shot("9_pickup_quote")
             ui.tap(p.quote_accept)
             assert pickup.step == "print" and p.preview.texture is not None
@@ -164,17 +174,23 @@ def test_a_day_through_the_ui(window: Any, screenshots: Path, tmp_path: Path, la
             assert printer.wait(1) == 1 and app.root.current == "today" and today.pickups == 0
 
             # -- settings: diagnostics, pending ops, logout blocked, reconnect, sync ----------
-            ui.tap(today.children[0].children[0].children[1])  # "Settings"
+            ui.tap(today.ids.settings_button)
             settings = app.root.get_screen("settings")
             ui.tap(settings.ids.scale_test)
             assert settings.scale_result == f"{tr('OK')}: 2001 g"
             ui.tap(settings.ids.printer_test)
             assert settings.printer_result.startswith(tr("OK"))
-            assert "deliver" in settings.ops and "fail" in settings.ops and "weigh" in settings.ops
-            ui.tap(settings.ids.logout)
-            assert settings.confirm_force and app.root.current == "settings"
-            assert settings.ids.logout.text == tr("Log out anyway")
+            assert all(tr(k) in settings.ops for k in ("Delivery", "Failed attempt", "Pickup"))
             shot("11_settings_pending")
+            ui.tap(settings.ids.logout)  # log out only after the end of day summary
+            eod = app.root.get_screen("end_of_day")
+            assert app.root.current == "end_of_day" and (eod.done, eod.failed) == (2, 1)
+            ui.tap(eod.ids.logout)
+            assert eod.confirm_force and app.root.current == "end_of_day"
+            assert eod.ids.logout.text == tr("Log out anyway")
+            shot("11b_end_of_day_pending")
+            ui.tap(eod.ids.back_button)
+            assert app.root.current == "settings"
             net.up = True
             ui.tap(settings.ids.sync_now)
             assert settings.sync_error == ""
@@ -184,6 +200,8 @@ def test_a_day_through_the_ui(window: Any, screenshots: Path, tmp_path: Path, la
             ui.tap(settings.ids.lang_zh if language == "zh_CN" else settings.ids.lang_en)
             shot("12_settings_synced")
             ui.tap(settings.ids.logout)
+            assert not eod.confirm_force and eod.logout_warning == ""  # synced: no stale warning
+            ui.tap(eod.ids.logout)
             assert app.root.current == "login" and core.session is None
     printer.close()
     server = {j.pk: j.status for j in Job.objects.filter(pk__in=[d1.pk, d2.pk, world["pickup"].pk])}

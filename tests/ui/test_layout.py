@@ -71,9 +71,11 @@ def test_targets_reach_and_layout_on_both_phone_sizes(
             app = ui.app
             assert app.root.current == "today"  # the session resumed
             small = {}
-            for name in ("today", "scan", "settings", "deliver", "propose"):
+            for name in ("today", "scan", "settings", "deliver", "propose", "problems", "end_of_day", "fail"):
                 if name == "deliver":
                     core.begin_delivery(world["deliveries"][0].pk)
+                if name == "fail":
+                    core.begin_fail(world["deliveries"][0].pk)
                 if name == "propose":
                     app.screen("propose").job_id = world["deliveries"][0].pk
                 app.go(name)
@@ -81,12 +83,18 @@ def test_targets_reach_and_layout_on_both_phone_sizes(
                 assert tuple(app.root.size) == size
                 small[name] = [w for w in visible_targets(app.root.current_screen) if w.height < dp(48) - 0.5]
                 ui.shot(f"layout_{size[0]}x{size[1]}_{name}")
-            assert small == {"today": [], "scan": [], "settings": [], "deliver": [], "propose": []}
+            assert small == {
+                n: []
+                for n in ("today", "scan", "settings", "deliver", "propose", "problems", "end_of_day", "fail")
+            }
             # One-hand reach: the main action of each screen sits in the bottom third.
             for name, button in (
                 ("today", "scan_button"),
                 ("deliver", "deliver_button"),
                 ("propose", "send_button"),
+                ("problems", "back_button"),
+                ("end_of_day", "logout"),
+                ("fail", "back_button"),
             ):
                 app.go(name)
                 ui.frames(3)

@@ -30,10 +30,12 @@ def test_log_out_shows_progress_until_the_core_reports_done(
         ui.tap(ids.login_button)
         assert app.root.current == "today"
         app.go("settings")
-        settings = app.root.get_screen("settings")
+        ui.tap(app.root.get_screen("settings").ids.logout)  # to the end of day, where log out is
+        settings = app.root.get_screen("end_of_day")
+        assert app.root.current == "end_of_day"
         ui.tap(settings.ids.logout)
         assert settings.logging_out and settings.ids.logout.text == "Logging out…"
-        assert settings.ids.logout.disabled and app.root.current == "settings" and len(held) == 1
+        assert settings.ids.logout.disabled and app.root.current == "end_of_day" and len(held) == 1
         ui.shot("en_settings_logging_out")
         held.pop()()  # the log out itself, here: the in-process API and its test database live on this thread
         ui.frames(3)

@@ -71,6 +71,10 @@ class PickupInput:
     price_fen: int | None = None
     payment_method: str = "cash"
     payment_ref: str = ""  # a WeChat/Alipay fee paid at the door: the provider's reference
+    # The sender's real-name check; optional here (older handhelds), checked whole when given.
+    sender_id_type: str = ""
+    sender_id_last4: str = ""
+    sender_real_name: str = ""
 
     def validate(self) -> None:
         clean_weight_g(self.measured_weight_g, field="measured_weight_g")
@@ -93,6 +97,10 @@ class PickupInput:
         if not isinstance(self.payment_ref, str) or len(self.payment_ref.strip()) > cod_rules.MAX_PAYMENT_REF:
             problems.append(
                 f"the payment reference must be text of at most {cod_rules.MAX_PAYMENT_REF} characters"
+            )
+        if self.sender_id_type or self.sender_id_last4 or self.sender_real_name:
+            problems += pickup_rules.check_real_name(
+                self.sender_id_type, self.sender_id_last4, self.sender_real_name
             )
         # Checked here, not left to the database's CHECK: a refusal the handheld can show, where an
         # IntegrityError made the sync op answer ``retry`` and the handheld re-send it forever.
@@ -218,6 +226,9 @@ def job_complete_pickup(
     shipment.declared_value_fen = data.declared_value_fen
     shipment.price_fen = data.price_fen
     shipment.payment_method = data.payment_method
+    shipment.sender_id_type = data.sender_id_type
+    shipment.sender_id_last4 = data.sender_id_last4.strip().upper()
+    shipment.sender_real_name = data.sender_real_name.strip()
     save_shipment(
         shipment,
         [
@@ -231,6 +242,9 @@ def job_complete_pickup(
             "declared_value_fen",
             "price_fen",
             "payment_method",
+            "sender_id_type",
+            "sender_id_last4",
+            "sender_real_name",
         ],
     )
     job.status = JobStatus.COMPLETED

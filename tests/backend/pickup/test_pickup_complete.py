@@ -179,7 +179,13 @@ def test_the_handheld_flow_payload_completes_on_the_server(
     flow.start()
     flow.submit(weight_g=3500, reason="scale battery flat")
     flow.submit(length_mm=300, width_mm=200, height_mm=100, pieces=1)
-    flow.submit(prohibited_items_absent=True, declared_value_fen=0)
+    flow.submit(
+        prohibited_items_absent=True,
+        declared_value_fen=0,
+        sender_id_type="resident_id",
+        sender_id_last4="0427",
+        sender_real_name="陈静",
+    )
     flow.submit(payment_method="wechat")
     assert flow.submit(print_label=False) is Step.DONE
     payload = flow.payload()
@@ -191,6 +197,11 @@ def test_the_handheld_flow_payload_completes_on_the_server(
     )
     shipment.refresh_from_db()
     assert (shipment.price_fen, shipment.weight_source) == (1600, "manual:scale battery flat")
+    assert (shipment.sender_id_type, shipment.sender_id_last4, shipment.sender_real_name) == (
+        "resident_id",
+        "0427",
+        "陈静",
+    )
 
 
 def test_the_handhelds_inspection_rules_are_the_servers() -> None:

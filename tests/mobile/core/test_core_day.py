@@ -26,6 +26,8 @@ from mobile.scanning.scan_session import ScanMode, Verdict
 from tests.backend.sync.helpers import ready_job
 from tests.mobile.core.helpers import JPEG, PNG, FakePrinter, Network, Recorder, make_world
 
+REAL_NAME = {"sender_id_type": "resident_id", "sender_id_last4": "123x", "sender_real_name": "张三"}
+
 pytestmark = pytest.mark.django_db
 PASSWORD = "courier-pass-1"
 HERE = (30.28, 120.13, 6.0)
@@ -117,7 +119,7 @@ def test_a_whole_day_offline_in_the_middle_loses_nothing(tmp_path: Path, world: 
         pickup = core.pickup
         assert pickup is not None and pickup.start() is PStep.DIMENSIONS
         pickup.submit(length_mm=100, width_mm=100, height_mm=100, pieces=1)
-        pickup.submit(prohibited_items_absent=True, declared_value_fen=0)
+        pickup.submit(**REAL_NAME, prohibited_items_absent=True, declared_value_fen=0)
         assert pickup.step is PStep.QUOTE, pickup.problems
         pickup.submit(payment_method="wechat")
         assert pickup.submit(print_label=True) is PStep.DONE

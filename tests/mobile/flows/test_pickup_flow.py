@@ -22,6 +22,8 @@ from mobile.offline.waybills import JsonFileBlockStore, WaybillIssuer
 from parcelkit.rules.pricing import TariffBook
 from parcelkit.rules.tracking import make_tracking_no
 
+REAL_NAME = {"sender_id_type": "resident_id", "sender_id_last4": "123x", "sender_real_name": "张三"}
+
 TABLE = json.loads(
     (Path(__file__).parents[3] / "parcelkit" / "rules" / "pricing_cases.json").read_text("utf-8")
 )
@@ -102,7 +104,7 @@ def test_scale_and_label_take_four_courier_steps(scale: Scale, issuer: WaybillIs
     assert f.start() is Step.DIMENSIONS  # the scale was read without the courier doing anything
     assert f.draft.weight_g == 2001
     assert f.submit(length_mm=100, width_mm=100, height_mm=100, pieces=1) is Step.INSPECTION
-    assert f.submit(prohibited_items_absent=True, declared_value_fen=10_000) is Step.QUOTE
+    assert f.submit(**REAL_NAME, prohibited_items_absent=True, declared_value_fen=10_000) is Step.QUOTE
     assert f.draft.quote is not None
     # 2001 g standard to GD: 1000 + 2 × 200 freight, insurance at its 100 fen minimum.
     assert [(line.code, line.amount_fen) for line in f.draft.quote.lines] == [
@@ -139,6 +141,9 @@ def test_scale_and_label_take_four_courier_steps(scale: Scale, issuer: WaybillIs
             "contents_photo_sha256": "",
             "price_fen": 1500,
             "payment_method": "alipay",
+            "sender_id_type": "resident_id",
+            "sender_id_last4": "123X",
+            "sender_real_name": "张三",
         },
         "pricing": {
             "destination_region": "GD",
@@ -162,7 +167,7 @@ def test_manual_weight_needs_a_reason_and_adds_one_step(issuer: WaybillIssuer) -
     assert f.problems == ["key in the weight in grams (1–1000000)"]
     assert f.submit(weight_g=1500, reason=" scale broken ") is Step.DIMENSIONS
     f.submit(length_mm=100, width_mm=100, height_mm=100)
-    f.submit(prohibited_items_absent=True)
+    f.submit(**REAL_NAME, prohibited_items_absent=True)
     f.submit(payment_method="cash")
     assert f.submit(print_label=False) is Step.DONE
     assert f.courier_steps == 5
@@ -208,15 +213,17 @@ def test_each_screen_says_what_is_wrong(issuer: WaybillIssuer) -> None:
     assert f.submit(length_mm=0, width_mm=100, height_mm=3001, pieces=0) is Step.DIMENSIONS
     assert f.problems == ["length must be 1–3000 mm", "height must be 1–3000 mm", "pieces must be 1–999"]
     f.submit(length_mm=100, width_mm=100, height_mm=100, pieces=2)
-    assert f.submit(prohibited_items_absent=False, declared_value_fen=200_000) is Step.INSPECTION
+    assert f.submit(**REAL_NAME, prohibited_items_absent=False, declared_value_fen=200_000) is Step.INSPECTION
     assert f.problems == [
         "confirm the parcel holds no prohibited items, or refuse the pickup",
         "photograph the contents: the declared value is over 1000 yuan",
     ]
-    assert f.submit(prohibited_items_absent=True, declared_value_fen=-1) is Step.INSPECTION
+    assert f.submit(**REAL_NAME, prohibited_items_absent=True, declared_value_fen=-1) is Step.INSPECTION
     assert f.problems == ["the declared value must be 0 or more fen"]
     assert (
-        f.submit(prohibited_items_absent=True, declared_value_fen=200_000, contents_photo_sha256=PHOTO)
+        f.submit(
+            **REAL_NAME, prohibited_items_absent=True, declared_value_fen=200_000, contents_photo_sha256=PHOTO
+        )
         is Step.QUOTE
     )
     assert f.submit(payment_method="bitcoin") is Step.QUOTE
@@ -231,12 +238,12 @@ def test_a_refused_quote_sends_the_courier_where_it_can_be_fixed(
     f = flow(issuer, scale)
     f.start()
     f.submit(length_mm=100, width_mm=100, height_mm=100)
-    assert f.submit(prohibited_items_absent=True) is Step.WEIGH
+    assert f.submit(**REAL_NAME, prohibited_items_absent=True) is Step.WEIGH
     assert f.problems == ["weight is over 50000 g (weight_over_limit)"]
     sim.set_weight(2000)
     f.retry_scale()
     assert f.submit(length_mm=1501, width_mm=100, height_mm=100) is Step.INSPECTION
-    assert f.submit(prohibited_items_absent=True) is Step.DIMENSIONS
+    assert f.submit(**REAL_NAME, prohibited_items_absent=True) is Step.DIMENSIONS
     assert f.problems == ["each side must be 1..1500 mm (dimension_out_of_range)"]
 
 
@@ -245,7 +252,7 @@ def test_no_tariff_for_the_destination_stops_at_the_quote(issuer: WaybillIssuer)
     f.start()
     f.submit(weight_g=1000, reason="no scale")
     f.submit(length_mm=100, width_mm=100, height_mm=100)
-    assert f.submit(prohibited_items_absent=True) is Step.QUOTE
+    assert f.submit(**REAL_NAME, prohibited_items_absent=True) is Step.QUOTE
     assert f.problems == ["no standard tariff from 'SZX' to 'TB' (no_tariff_for_destination)"]
     assert f.submit(payment_method="cash") is Step.QUOTE  # no price, no going on
 
@@ -254,7 +261,7 @@ def _to_payment(f: PickupFlow) -> None:
     f.start()
     f.submit(weight_g=1000, reason="no scale")
     f.submit(length_mm=100, width_mm=100, height_mm=100)
-    f.submit(prohibited_items_absent=True)
+    f.submit(**REAL_NAME, prohibited_items_absent=True)
 
 
 def test_an_exhausted_block_stops_before_the_label_until_a_new_block_arrives(tmp_path: Path) -> None:
@@ -295,7 +302,7 @@ def test_going_back_keeps_the_issued_number_and_reprices(issuer: WaybillIssuer) 
     number = f.draft.tracking_no
     assert f.back() is Step.QUOTE
     assert f.back() is Step.INSPECTION
-    f.submit(prohibited_items_absent=True, declared_value_fen=10_000)
+    f.submit(**REAL_NAME, prohibited_items_absent=True, declared_value_fen=10_000)
     assert f.draft.quote is not None and f.draft.quote.total_fen == 1100
     f.submit(payment_method="cash")
     assert f.draft.tracking_no == number
@@ -304,3 +311,20 @@ def test_going_back_keeps_the_issued_number_and_reprices(issuer: WaybillIssuer) 
     f.submit(print_label=False)
     with pytest.raises(FlowError):
         f.submit()
+
+
+def test_no_pickup_without_the_senders_real_name_check(scale: Scale, issuer: WaybillIssuer) -> None:
+    f = flow(issuer, scale)
+    f.start()
+    f.submit(length_mm=100, width_mm=100, height_mm=100, pieces=1)
+    assert f.submit(prohibited_items_absent=True, declared_value_fen=0) is Step.INSPECTION
+    assert f.problems == [
+        "choose the sender's ID type: resident_id, passport, hk_macau_permit, taiwan_permit, other",
+        "key in the last 4 characters of the sender's ID number",
+        "key in the name on the sender's ID",
+    ]
+    bad = {**REAL_NAME, "sender_id_last4": "12"}
+    assert f.submit(**bad, prohibited_items_absent=True, declared_value_fen=0) is Step.INSPECTION
+    assert f.submit(**REAL_NAME, prohibited_items_absent=True, declared_value_fen=0) is Step.QUOTE
+    d = f.draft
+    assert (d.sender_id_type, d.sender_id_last4, d.sender_real_name) == ("resident_id", "123X", "张三")

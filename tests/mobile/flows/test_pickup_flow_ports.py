@@ -16,6 +16,8 @@ from parcelkit.labels.layout import LabelData
 from parcelkit.rules.pricing import TariffBook
 from parcelkit.rules.tracking import make_tracking_no
 
+REAL_NAME = {"sender_id_type": "resident_id", "sender_id_last4": "123x", "sender_real_name": "张三"}
+
 TABLE = json.loads(
     (Path(__file__).parents[3] / "parcelkit" / "rules" / "pricing_cases.json").read_text("utf-8")
 )
@@ -91,7 +93,7 @@ def test_with_a_scale_and_a_printer_the_courier_confirms_four_screens(issuer: Wa
     f = flow(issuer, scale, printer, labels)
     assert f.start() is Step.DIMENSIONS and f.draft.weight_g == 2001 and scale.reads == 1
     assert f.submit(length_mm=100, width_mm=100, height_mm=100, pieces=2) is Step.INSPECTION
-    assert f.submit(prohibited_items_absent=True, declared_value_fen=10_000) is Step.QUOTE
+    assert f.submit(**REAL_NAME, prohibited_items_absent=True, declared_value_fen=10_000) is Step.QUOTE
     assert f.submit(payment_method="alipay") is Step.PRINT
     number = make_tracking_no(20_261_123)
     assert [[label.piece_no for label in job] for job in labels.rendered] == [[1, 2]]
@@ -122,7 +124,7 @@ def test_a_printer_failure_stays_on_print_until_it_prints_or_is_skipped(issuer: 
     f = flow(issuer, FakeScale(2001), printer, FakeLabels())
     f.start()
     f.submit(length_mm=100, width_mm=100, height_mm=100, pieces=1)
-    f.submit(prohibited_items_absent=True, declared_value_fen=0)
+    f.submit(**REAL_NAME, prohibited_items_absent=True, declared_value_fen=0)
     assert f.submit(payment_method="cash") is Step.PRINT
     assert f.submit(print_label=True) is Step.PRINT
     assert f.problems == ["printer 10.0.0.9:9100 unreachable: connection refused"]
