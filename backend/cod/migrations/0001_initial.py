@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('couriers', '0002_station_phone_morning_prompt_at'),
-        ('shipments', '0006_collection_and_cod_reasons'),
+        ('shipments', '0007_collection_and_cod_reasons'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("couriers", "0002_station_phone_morning_prompt_at"),
-        ("shipments", "0006_job_on_hold"),
+        ("shipments", "0008_job_on_hold"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

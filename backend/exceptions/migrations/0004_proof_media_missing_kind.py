@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exceptions', '0002_offline_conflict_kind'),
+        ('exceptions', '0003_incident_kind'),
     ]
 
     operations = [

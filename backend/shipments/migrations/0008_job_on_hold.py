@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shipments', '0005_offline_conflict_and_user_scoped_keys'),
+        ('shipments', '0007_collection_and_cod_reasons'),
     ]
 
     operations = [

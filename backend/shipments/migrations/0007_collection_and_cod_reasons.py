@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('couriers', '0002_station_phone_morning_prompt_at'),
-        ('shipments', '0005_offline_conflict_and_user_scoped_keys'),
+        ('shipments', '0006_job_plan_revision'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shipments', '0006_failure_reasons_of_chinese_practice'),
+        ('shipments', '0009_failure_reasons_of_chinese_practice'),
     ]
 
     operations = [
