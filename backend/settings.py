@@ -202,6 +202,9 @@ SPECTACULAR_SETTINGS = {
         "JobKindEnum": "backend.shipments.states.JobKind",
         "EventKindEnum": "backend.shipments.states.EventKind",
         "ServiceLevelEnum": "backend.shipments.states.ServiceLevel",
+        "DisruptionKindEnum": "backend.incidents.states.DisruptionKind",
+        # How money was taken at the door (cod_method, a correction's method): one set, one name.
+        "PaymentMethodEnum": "parcelkit.rules.cod.COLLECTION_METHOD_CHOICES",
     },
 }
 

@@ -38,6 +38,8 @@ REASON_LABELS = {
     "self_collect": N_("Customer will collect it (station or parcel point)"),
     "freight_refused": N_("Freight-collect charge refused"),
     "contents_short": N_("Contents missing"),
+    "cod_refused": N_("Refused to pay the cash on delivery"),
+    "cod_partial": N_("Could pay only part of the cash on delivery"),
     "prohibited_items": N_("Prohibited items: not accepted"),
     "no_real_name": N_("Sender refused the real-name check"),
 }

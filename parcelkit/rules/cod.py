@@ -14,6 +14,8 @@ from typing import TypeGuard
 CASH = "cash"
 MOBILE_METHODS = frozenset({"wechat", "alipay", "qr"})
 COLLECTION_METHODS = frozenset({CASH}) | MOBILE_METHODS
+# The same, in the one order the API's schema names them (PaymentMethodEnum).
+COLLECTION_METHOD_CHOICES = tuple(sorted(COLLECTION_METHODS))
 MAX_PAYMENT_REF = 64
 
 # Failed-attempt reasons for a COD parcel the recipient would not (fully) pay for.

@@ -103,6 +103,7 @@ REST: dict[tuple[str, str], str] = {
     ("ANY", "console/"): PAGE,
     ("ANY", "console/<str:code>/"): PAGE,
     ("ANY", "console/<str:code>/cards"): PAGE,
+    ("ANY", "console/<str:code>/lane"): PAGE,
     ("ANY", "console/<str:code>/reassign"): "reassign_jobs",
     ("ANY", "console/i18n/setlang/"): PAGE,
     ("ANY", "console/logout/"): "logout",

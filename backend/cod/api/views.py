@@ -158,7 +158,7 @@ class CorrectionInput(serializers.Serializer[None]):
     amount_fen = serializers.IntegerField(
         min_value=-MAX_BIGINT, max_value=MAX_BIGINT, help_text="the difference"
     )
-    method = serializers.ChoiceField(choices=sorted(cod_rules.COLLECTION_METHODS))
+    method = serializers.ChoiceField(choices=cod_rules.COLLECTION_METHOD_CHOICES)
     payment_ref = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
     reason = serializers.CharField(max_length=200)
 

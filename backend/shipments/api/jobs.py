@@ -163,7 +163,7 @@ class DeliverBody(ActionInput):
     captured_at = DateTimeField(required=False, allow_null=True)
     cod_collected_fen = serializers.IntegerField(min_value=0, max_value=MAX_BIGINT, required=False, default=0)
     cod_method = serializers.ChoiceField(
-        choices=sorted(cod_rules.COLLECTION_METHODS), required=False, default=cod_rules.CASH
+        choices=cod_rules.COLLECTION_METHOD_CHOICES, required=False, default=cod_rules.CASH
     )
     cod_payment_ref = serializers.CharField(
         max_length=cod_rules.MAX_PAYMENT_REF,
