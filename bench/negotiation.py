@@ -20,15 +20,17 @@ token, an ``Origin`` and, as nginx would add, ``X-Forwarded-For``/``X-Forwarded-
 
 ``feeds`` — answer → the courier's websocket feed and the station feed (open on the other daphne
 worker than the one the customer posts to), including the re-plan: the clock starts when the
-confirming POST is sent and stops when both feeds have delivered the job's ``job.planned`` (its new
-place in the route, written by the ``dispatch.replan_courier`` task that the answer asks for). Target p95 ≤ 1 s. The re-plan debounce is the deployment's
+confirming POST is sent and stops when both feeds have delivered the job's new place in the route
+(a ``route.planned`` message listing it, or a single-job ``job.planned``), written by the
+``dispatch.replan_courier`` task that the answer asks for (an urgent trigger: docs/dispatch.md). Target p95 ≤ 1 s. The re-plan debounce is the deployment's
 (``REPLAN_DEBOUNCE_S``, default 20 s) unless ``--debounce-s`` sets it; the line says which.
 
 ``load`` — 1,000 customers of one station answering within one minute (arrivals spread evenly
 over the minute, each customer on its own connection, round-robin over the workers as nginx
 would). Then, by SQL on the database (not the service's answers): every negotiation is answered
 with the option its customer chose and a consent record of its link; every answered job was
-re-planned after the answer (a ``job.planned`` feed row after the answer's ``job.updated`` row,
+re-planned after the answer (a ``route.planned`` row listing it, or a ``job.planned`` row, after the
+answer's ``job.updated`` row,
 its ``planned_seq`` set, and an applied plan run of its courier that started after the answer).
 Target: 0 errors, 0 lost answers, every answer re-planned.
 
@@ -446,6 +448,11 @@ class Feed:
                     )
                     if job is not None:
                         self.arrivals.setdefault((kind, int(job)), []).append((now, payload))
+                    # A re-plan is one route.planned row per courier listing the jobs it moved
+                    # (docs/realtime.md): each listed job got its new place as of that message.
+                    for moved in (payload.get("route") or {}).get("jobs", []):
+                        placed = {"job": moved}
+                        self.arrivals.setdefault(("job.planned", int(moved["id"])), []).append((now, placed))
         self.errors.append(f"closed {ws.close_code}")
 
     def first(
@@ -560,11 +567,25 @@ def audit(url: str, customers: list[dict[str, Any]], answers: list[Answer]) -> d
             " WHERE job_id = ANY(%s) AND kind IN ('job.updated', 'job.planned') ORDER BY cursor",
             [[c["job_id"] for c in customers]],
         ).fetchall()
+        # A re-plan's one row per route has no job_id: expand it into the jobs it lists.
+        routes = conn.execute(
+            "SELECT cursor, payload FROM shipments_feedentry WHERE kind = 'route.planned'"
+            " AND courier_id = ANY(%s) ORDER BY cursor",
+            [list({c["courier_id"] for c in customers})],
+        ).fetchall()
         runs = conn.execute(
             "SELECT courier_id, started_at, diff -> 'sequence' FROM dispatch_planrun"
             " WHERE applied AND courier_id = ANY(%s)",
             [list({c["courier_id"] for c in customers})],
         ).fetchall()
+    wanted = {c["job_id"] for c in customers}
+    for cursor, payload in routes:
+        feed += [
+            (m["id"], cursor, "job.planned", {"job": m})
+            for m in payload["route"]["jobs"]
+            if m["id"] in wanted
+        ]
+    feed.sort(key=lambda row: row[1])
     by_job: dict[int, list[tuple[int, str, dict[str, Any]]]] = {}
     for job, cursor, kind, payload in feed:
         by_job.setdefault(job, []).append((cursor, kind, payload))
