@@ -17,7 +17,6 @@ import sys
 import time as clock
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -25,70 +24,25 @@ from django.conf import settings
 from django.utils import timezone
 
 from backend.sync.models import Attachment, AttachmentChunk
+from tests.celery_worker import ROOT, celery_worker, database_url, worker_env
 from tests.fixtures.people import Person
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
 SEND = (
     "import django; django.setup(); from backend.sync.tasks import expire_abandoned_uploads as t; t.delay()"
 )
 
 
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def _env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "DJANGO_SETTINGS_MODULE": "backend.settings",
-    }
+    return worker_env()
 
 
 @pytest.fixture
 def worker() -> Iterator[subprocess.Popen[str]]:
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "celery"),
-            "-A",
-            "backend",
-            "worker",
-            "--pool=prefork",
-            "--concurrency=1",
-            "-l",
-            "info",
-            "--purge",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"kill-test-{os.getpid()}@%h",
-        ],
-        cwd=ROOT,
-        env=_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        seen = []
-        for line in proc.stderr:  # type: ignore[union-attr]
-            seen.append(line)
-            if " ready." in line:
-                break
-        assert proc.poll() is None, "".join(seen)[-2000:]
+    with celery_worker(
+        "kill-test", "--pool=prefork", "--concurrency=1", "--without-heartbeat", env=_env()
+    ) as proc:
         yield proc
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _abandoned(person: Person, n: int) -> list[int]:
@@ -121,8 +75,8 @@ def test_a_task_killed_mid_way_is_rolled_back_and_runs_again(
 ) -> None:
     ids = _abandoned(courier[1], 2)
     with (
-        psycopg.connect(_database_url(), autocommit=False) as holder,
-        psycopg.connect(_database_url(), autocommit=True) as watcher,
+        psycopg.connect(database_url(), autocommit=False) as holder,
+        psycopg.connect(database_url(), autocommit=True) as watcher,
     ):
         holder.execute("SELECT id FROM sync_attachment WHERE id = %s FOR UPDATE", [ids[-1]])
 
@@ -153,7 +107,7 @@ def test_a_task_killed_mid_way_is_rolled_back_and_runs_again(
         holder.rollback()  # the lock goes: the second run finishes
 
     _until(lambda: not Attachment.objects.filter(pk__in=ids).exists(), "the second run did not finish")
-    with psycopg.connect(_database_url(), autocommit=True) as watcher:
+    with psycopg.connect(database_url(), autocommit=True) as watcher:
         gone = "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = %s"
         # The killed run's transaction ends without committing (its client is gone).
         _until(lambda: watcher.execute(gone, [first]).fetchone() == (True,), "the killed session lingers")

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time as clock
+from collections.abc import Iterator
 from datetime import time
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from time_machine import TimeMachineFixture
 
 from backend.couriers.models import Courier, Station
@@ -23,9 +20,8 @@ from backend.dispatch.services.debounce import Tick
 from backend.shipments.models import Job
 from backend.shipments.services.planning import job_set_plan
 from tests.backend.dispatch.factories import at, given_to, job_at, refresh
+from tests.celery_worker import ROOT, celery_worker, worker_env
 from tests.fixtures.people import Person
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 def zigzag(station: Station, supervisor: Person, courier: Courier, day: object = None) -> list[Job]:
@@ -88,20 +84,8 @@ def test_the_watch_asks_a_replan_only_for_couriers_falling_behind(
     ]
 
 
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def _celery_env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "DJANGO_SETTINGS_MODULE": "backend.settings",
-        "REPLAN_DEBOUNCE_S": "2",
-    }
+    return worker_env(REPLAN_DEBOUNCE_S="2")
 
 
 # The Celery client side also runs in subprocesses: kombu's Redis transport registers after-fork
@@ -114,43 +98,9 @@ SEND = (
 
 
 @pytest.fixture
-def worker() -> object:
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "celery"),
-            "-A",
-            "backend",
-            "worker",
-            "--pool=solo",
-            "-l",
-            "info",
-            "--purge",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"replan-test-{os.getpid()}@%h",
-        ],
-        cwd=ROOT,
-        env=_celery_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        seen = []
-        for line in proc.stderr:  # type: ignore[union-attr]
-            seen.append(line)
-            if " ready." in line:
-                break
-        assert proc.poll() is None, "".join(seen)[-2000:]
+def worker() -> Iterator[subprocess.Popen[str]]:
+    with celery_worker("replan-test", "--pool=solo", env=_celery_env()) as proc:
         yield proc
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.mark.redis
