@@ -75,12 +75,7 @@ def _build_world() -> dict[str, Any]:
 
 
 def _login(visit: Visit, base: str, who: Person, language: str = "zh-hans") -> Any:
-    page: Any = visit.page
-    page.context.add_cookies([{"name": "django_language", "value": language, "url": base}])
-    page.goto(f"{base}/")
-    page.fill("input[name=username]", who.user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page = visit.log_in(base, who.user.username, PASSWORD, language)
     page.wait_for_selector("#live[data-state=live]", timeout=15_000)
     return page
 

@@ -63,13 +63,7 @@ def _build() -> dict[str, Any]:
 
 
 def _login(visit: Visit, base: str, who: Person, language: str = "zh-hans") -> Any:
-    page: Any = visit.page
-    page.context.add_cookies([{"name": "django_language", "value": language, "url": base}])
-    page.goto(f"{base}/")
-    page.fill("input[name=username]", who.user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/console/*/")
+    page = visit.log_in(base, who.user.username, PASSWORD, language)
     return page
 
 

@@ -7,7 +7,6 @@ forecast after it, in Chinese and in English. Every request stays on the server.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,17 +15,15 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from backend.couriers.models import Courier
 from backend.couriers.selectors import station_today
 from backend.forecast.selectors import CHART_DAYS
 from backend.forecast.services import HORIZON, forecast_compute
-from backend.shipments.services import job_assign, job_deliver, job_start, scan
-from backend.shipments.services.completion import ProofInput
 from bench.asgi_workers import Worker
 from tests.browser.servers import daphne_worker, elsewhere
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.jobs import make_job
-from tests.fixtures.people import Person, make_courier, make_station, make_supervisor
+from tests.fixtures.people import make_courier, make_station, make_supervisor
+from tests.fixtures.proofs import delivered_with_code
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,7 +32,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 PASSWORD = "super-pass-1"
-PROOF = ProofInput(method="code", recipient_relation="self", code="1234", lat=30.29, lng=120.14)
 
 
 @pytest.fixture
@@ -43,23 +39,19 @@ def server(tmp_path: Path) -> Iterator[Worker]:
     yield from daphne_worker(tmp_path)
 
 
-def _deliver(station: Any, supervisor: Person, courier: tuple[Courier, Person], minutes_ago: int) -> None:
-    who, person = courier
-    now = timezone.now()
-    job = make_job(station, supervisor.ctx, service_date=station_today(station, now), delivery_code="1234")
-    scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=supervisor.ctx)
-    job_assign(job_id=job.pk, courier_id=who.pk, ctx=supervisor.ctx)
-    job_start(job_id=job.pk, ctx=person.ctx)
-    event_at = now - timedelta(minutes=minutes_ago)
-    job_deliver(job_id=job.pk, ctx=dataclasses.replace(person.ctx, event_at=event_at), proof=PROOF)
-
-
 def _build_world() -> dict[str, Any]:
     station = make_station()
     supervisor = make_supervisor(station)
     courier = make_courier(station)
-    _deliver(station, supervisor, courier, 5)
-    _deliver(station, supervisor, courier, 10)
+    now = timezone.now()
+    for minutes_ago in (5, 10):
+        delivered_with_code(
+            station,
+            supervisor,
+            courier,
+            now - timedelta(minutes=minutes_ago),
+            service_date=station_today(station, now),
+        )
     tomorrow = station_today(station, timezone.now()) + timedelta(days=1)
     make_job(station, supervisor.ctx, service_date=tomorrow)  # manifested upstream, in transit
     forecast_compute(station_id=station.pk, now=timezone.now())
@@ -71,13 +63,8 @@ def test_a_supervisor_opens_the_forecast_and_sees_the_week_and_the_chart(
     server: Worker, visit: Visit, language: str
 ) -> None:
     w = elsewhere(_build_world)
-    page: Any = visit.page
-    page.context.add_cookies([{"name": "django_language", "value": language, "url": server.http}])
-    page.goto(f"{server.http}/")
-    page.fill("input[name=username]", w["supervisor"].user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server.http}/console/{w['station'].code}/")
+    page = visit.log_in(server.http, w["supervisor"].user.username, PASSWORD, language)
+    assert page.url == f"{server.http}/console/{w['station'].code}/"
     page.click(f'nav a[href="/console/{w["station"].code}/forecast/"]')
     page.wait_for_selector(f'#forecast-chart[data-drawn="{CHART_DAYS + HORIZON}"]', timeout=15_000)
     assert page.locator("#forecast-chart .uplot canvas").count() >= 1  # uPlot drew its canvas

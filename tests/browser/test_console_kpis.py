@@ -7,7 +7,6 @@ server.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,16 +15,13 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from backend.couriers.models import Courier
 from backend.couriers.selectors import station_today
 from backend.kpis.models import KpiDay, Metric
-from backend.shipments.services import job_assign, job_deliver, job_start, scan
-from backend.shipments.services.completion import ProofInput
 from bench.asgi_workers import Worker
 from tests.browser.servers import daphne_worker, elsewhere
 from tests.fixtures.browser import Visit, screenshot
-from tests.fixtures.jobs import make_job
-from tests.fixtures.people import Person, make_courier, make_station, make_supervisor
+from tests.fixtures.people import make_courier, make_station, make_supervisor
+from tests.fixtures.proofs import delivered_with_code
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,30 +30,11 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 PASSWORD = "super-pass-1"
-PROOF = ProofInput(method="code", recipient_relation="self", code="1234", lat=30.29, lng=120.14)
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Worker]:
     yield from daphne_worker(tmp_path)
-
-
-def _deliver(station: Any, supervisor: Person, courier: tuple[Courier, Person], minutes_ago: int) -> None:
-    who, person = courier
-    now = timezone.now()
-    job = make_job(
-        station,
-        supervisor.ctx,
-        service_date=station_today(station, now),
-        promised_start=now - timedelta(hours=1),
-        promised_end=now + timedelta(hours=1),
-        delivery_code="1234",
-    )
-    scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=supervisor.ctx)
-    job_assign(job_id=job.pk, courier_id=who.pk, ctx=supervisor.ctx)
-    job_start(job_id=job.pk, ctx=person.ctx)
-    event_at = now - timedelta(minutes=minutes_ago)
-    job_deliver(job_id=job.pk, ctx=dataclasses.replace(person.ctx, event_at=event_at), proof=PROOF)
 
 
 def _build_world() -> dict[str, Any]:
@@ -66,8 +43,11 @@ def _build_world() -> dict[str, Any]:
     a, b = make_courier(station), make_courier(station)
     other = make_station()
     stranger = make_courier(other)
-    _deliver(station, supervisor, a, 5)
-    _deliver(station, supervisor, b, 10)
+    now = timezone.now()
+    window = {"promised_start": now - timedelta(hours=1), "promised_end": now + timedelta(hours=1)}
+    today_ = station_today(station, now)
+    delivered_with_code(station, supervisor, a, now - timedelta(minutes=5), service_date=today_, **window)
+    delivered_with_code(station, supervisor, b, now - timedelta(minutes=10), service_date=today_, **window)
     today = station_today(station, timezone.now())
     # The closed days, as the nightly roll-up left them: a rising on-time rate.
     for back in range(1, 14):
@@ -100,13 +80,8 @@ def test_a_supervisor_opens_the_kpis_and_sees_the_trend_and_the_ranking(
     server: Worker, visit: Visit, language: str
 ) -> None:
     w = elsewhere(_build_world)
-    page: Any = visit.page
-    page.context.add_cookies([{"name": "django_language", "value": language, "url": server.http}])
-    page.goto(f"{server.http}/")
-    page.fill("input[name=username]", w["supervisor"].user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server.http}/console/{w['station'].code}/")
+    page = visit.log_in(server.http, w["supervisor"].user.username, PASSWORD, language)
+    assert page.url == f"{server.http}/console/{w['station'].code}/"
     page.click(f'nav a[href="/console/{w["station"].code}/kpis/"]')
     page.wait_for_selector('#kpi-chart[data-drawn="14"]', timeout=15_000)
     assert page.locator("#kpi-chart .uplot canvas").count() >= 1  # uPlot drew its canvas
