@@ -12,9 +12,10 @@ Supervisors and admins keep the full snapshot (the station feed, station job lis
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
-from parcelkit.rules.privacy import mask_address, mask_name, mask_phone_label
+from parcelkit.rules.privacy import Surface, mask_address, mask_name, phone_for
 
 SENDER_FIELDS = ("sender_name", "sender_phone", "sender_address")
 RECIPIENT_FIELDS = ("recipient_name", "recipient_phone", "recipient_address")
@@ -35,7 +36,7 @@ def courier_shipment(shipment: dict[str, Any], kinds: Iterable[str]) -> dict[str
         # masking leaves already masked text as it is).
         masks = {
             "recipient_name": mask_name,
-            "recipient_phone": mask_phone_label,
+            "recipient_phone": partial(phone_for, Surface.LABEL),
             "recipient_address": mask_address,
         }
         for field, mask in masks.items():
