@@ -11,7 +11,7 @@ Supervisors and admins keep the full snapshot (the station feed, station job lis
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
@@ -34,7 +34,7 @@ def courier_shipment(shipment: dict[str, Any], kinds: Iterable[str]) -> dict[str
     if "delivery" not in kinds:
         # The pickup prints the waybill: the recipient exactly as the label shows it (the label's
         # masking leaves already masked text as it is).
-        masks = {
+        masks: dict[str, Callable[[str], str]] = {
             "recipient_name": mask_name,
             "recipient_phone": partial(phone_for, Surface.LABEL),
             "recipient_address": mask_address,
