@@ -15,7 +15,7 @@ from django.db.models import Q
 from backend.console.labels import label
 from backend.shipments.models import Shipment
 from backend.shipments.states import ShipmentStatus
-from parcelkit.rules.privacy import mask_address, mask_name, mask_phone
+from parcelkit.rules.privacy import Surface, mask_address, mask_name, phone_for
 
 LIMIT = 50
 MAX_QUERY = 100
@@ -65,7 +65,7 @@ def shipment_search(*, station_id: int, query: str) -> SearchResult:
             tracking_no=s.tracking_no,
             status=s.status,
             status_label=label(ShipmentStatus, s.status),
-            recipient=f"{mask_name(s.recipient_name)} {mask_phone(s.recipient_phone)}".strip(),
+            recipient=f"{mask_name(s.recipient_name)} {phone_for(Surface.STAFF, s.recipient_phone)}".strip(),
             address=mask_address(s.recipient_address),
             created_at=s.created_at,
         )

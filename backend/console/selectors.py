@@ -28,7 +28,7 @@ from backend.realtime.selectors import feed_head
 from backend.shipments.models import Job
 from backend.shipments.states import HandlingFlag, JobStatus, ShipmentStatus
 from backend.sync.models import DeviceState
-from parcelkit.rules.privacy import mask_name, mask_phone
+from parcelkit.rules.privacy import Surface, mask_name, phone_for
 
 # A courier not heard from (location ping or sync push) for this long is shown offline.
 OFFLINE_AFTER = timedelta(seconds=60)
@@ -208,7 +208,7 @@ def _card(job: Job, day: date, at_risk: bool, tz: tzinfo) -> Card:
         status=job.status,
         status_label=label(JobStatus, job.status),
         tracking_no=s.tracking_no,
-        recipient=f"{mask_name(s.recipient_name)} {mask_phone(s.recipient_phone)}".strip(),
+        recipient=f"{mask_name(s.recipient_name)} {phone_for(Surface.STAFF, s.recipient_phone)}".strip(),
         address=job.address,
         window_start=job.window_start,
         window_end=job.window_end,

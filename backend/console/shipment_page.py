@@ -29,7 +29,7 @@ from backend.shipments.states import (
     ShipmentStatus,
 )
 from backend.sync.models import Attachment
-from parcelkit.rules.privacy import mask_address, mask_name, mask_phone
+from parcelkit.rules.privacy import Surface, mask_address, mask_name, phone_for
 
 # A job a supervisor can still agree a time for (negotiation_offer refuses closed jobs).
 PROPOSABLE = (
@@ -263,10 +263,10 @@ def shipment_file(*, station_id: int, tracking_no: str) -> ShipmentFile | None:
         status_label=_label(ShipmentStatus, s.status),
         service_level=s.service_level,
         recipient_name=mask_name(s.recipient_name),
-        recipient_phone=mask_phone(s.recipient_phone),
+        recipient_phone=phone_for(Surface.STAFF, s.recipient_phone),
         recipient_address=mask_address(s.recipient_address),
         sender_name=mask_name(s.sender_name),
-        sender_phone=mask_phone(s.sender_phone),
+        sender_phone=phone_for(Surface.STAFF, s.sender_phone),
         sender_address=mask_address(s.sender_address),
         promised_start=s.promised_start,
         promised_end=s.promised_end,

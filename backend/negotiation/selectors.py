@@ -16,7 +16,7 @@ from backend.negotiation.cutoff import OPEN, Cutoff, job_cutoff, moves_visit
 from backend.negotiation.links import LinkClaims, link_open_expired
 from backend.negotiation.models import Negotiation, PickupHold, SupervisorException
 from backend.negotiation.states import NegotiationState
-from parcelkit.rules.privacy import mask_address, mask_name, mask_phone
+from parcelkit.rules.privacy import Surface, mask_address, mask_name, phone_for
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def negotiation_page(claims: LinkClaims, lang: str, now: datetime | None = None)
         tracking_no=s.tracking_no,
         status=s.status,
         recipient_name=mask_name(s.recipient_name),
-        recipient_phone=mask_phone(s.recipient_phone),
+        recipient_phone=phone_for(Surface.CUSTOMER_LINK, s.recipient_phone),
         address=mask_address(job.address),
         eta=f"{job.eta.astimezone(tz):%H:%M}" if job.eta else "",
         deadline=f"{n.deadline.astimezone(tz):%m-%d %H:%M}",

@@ -27,7 +27,7 @@ from backend.broadcast.envelope import courier_group, envelope, shipment_group, 
 from backend.negotiation.snapshots import negotiation_courier_view
 from backend.realtime.selectors import Feed, FeedRow
 from backend.shipments.courier_view import courier_job, courier_shipment
-from parcelkit.rules.privacy import mask_name, mask_phone
+from parcelkit.rules.privacy import Surface, mask_name, phone_for
 
 # Ephemeral (not change-feed) message types each feed may forward from its group.
 LIVE_TYPES: dict[Feed, frozenset[str]] = {
@@ -127,7 +127,7 @@ def customer_shipment(s: dict[str, Any]) -> dict[str, Any]:
         "tracking_no": s["tracking_no"],
         "status": s["status"],
         "recipient_name": mask_name(s["recipient_name"]),
-        "recipient_phone": mask_phone(s["recipient_phone"]),
+        "recipient_phone": phone_for(Surface.CUSTOMER_LINK, s["recipient_phone"]),
     }
 
 

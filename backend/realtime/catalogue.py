@@ -238,7 +238,7 @@ class CustomerShipment(TypedDict):
     tracking_no: str
     status: str
     recipient_name: str  # masked: 李*
-    recipient_phone: str  # masked: 139****5678
+    recipient_phone: str  # masked as on the label: 139******78
 
 
 class CustomerVisit(TypedDict):

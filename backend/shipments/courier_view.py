@@ -11,10 +11,11 @@ Supervisors and admins keep the full snapshot (the station feed, station job lis
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
-from parcelkit.rules.privacy import mask_address, mask_name, mask_phone_label
+from parcelkit.rules.privacy import Surface, mask_address, mask_name, phone_for
 
 SENDER_FIELDS = ("sender_name", "sender_phone", "sender_address")
 RECIPIENT_FIELDS = ("recipient_name", "recipient_phone", "recipient_address")
@@ -33,9 +34,9 @@ def courier_shipment(shipment: dict[str, Any], kinds: Iterable[str]) -> dict[str
     if "delivery" not in kinds:
         # The pickup prints the waybill: the recipient exactly as the label shows it (the label's
         # masking leaves already masked text as it is).
-        masks = {
+        masks: dict[str, Callable[[str], str]] = {
             "recipient_name": mask_name,
-            "recipient_phone": mask_phone_label,
+            "recipient_phone": partial(phone_for, Surface.LABEL),
             "recipient_address": mask_address,
         }
         for field, mask in masks.items():

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from backend.shipments.models import Job, Shipment
-from parcelkit.rules.privacy import mask_name, mask_phone
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -79,19 +78,6 @@ def scan_payload(
         "tracking_no": tracking_no,
         "status": status,
         "scan": {"kind": scan_kind, "event_id": event_id},
-    }
-
-
-def shipment_public_snapshot(s: Shipment) -> dict[str, Any]:
-    """What anyone holding the tracking number may see: no phone, no address, masked name."""
-    return {
-        "tracking_no": s.tracking_no,
-        "status": s.status,
-        "service_level": s.service_level,
-        "recipient_name": mask_name(s.recipient_name),
-        "recipient_phone": mask_phone(s.recipient_phone),
-        "promised_start": _iso(s.promised_start),
-        "promised_end": _iso(s.promised_end),
     }
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import barcode
 import segno
 
-from parcelkit.rules.privacy import mask_address, mask_name, mask_phone_label
+from parcelkit.rules.privacy import Surface, mask_address, mask_name, phone_for
 from parcelkit.rules.tracking import is_valid_tracking_no
 
 WIDTH_MM = 100
@@ -151,14 +151,21 @@ def build_layout(data: LabelData) -> list[Element]:
         Text((WIDTH_MM - bar_width) / 2, 39.5, 4, data.tracking_no),
         Rule(MARGIN_MM, 45, inner, 0.5),
         Text(MARGIN_MM, 47, 3.5, "收件 To"),
-        Text(MARGIN_MM, 52, 5, f"{mask_name(data.recipient_name)}  {mask_phone_label(data.recipient_phone)}"),
+        Text(
+            MARGIN_MM,
+            52,
+            5,
+            f"{mask_name(data.recipient_name)}  {phone_for(Surface.LABEL, data.recipient_phone)}",
+        ),
     ]
     for i, line in enumerate(wrap(mask_address(data.recipient_address), inner, 4.5, 2)):
         elements.append(Text(MARGIN_MM, 59 + i * 5.5, 4.5, line))
     elements += [
         Rule(MARGIN_MM, 71, inner, 0.3),
         Text(MARGIN_MM, 73, 3.5, "寄件 From"),
-        Text(MARGIN_MM, 78, 4, f"{mask_name(data.sender_name)}  {mask_phone_label(data.sender_phone)}"),
+        Text(
+            MARGIN_MM, 78, 4, f"{mask_name(data.sender_name)}  {phone_for(Surface.LABEL, data.sender_phone)}"
+        ),
     ]
     for i, line in enumerate(wrap(mask_address(data.sender_address), inner, 3.5, 2)):
         elements.append(Text(MARGIN_MM, 83.5 + i * 4.5, 3.5, line))

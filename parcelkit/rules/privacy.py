@@ -4,11 +4,18 @@ The rule is "enough for the courier to find the door, not enough to find the per
 the carrier prefix and last four digits (callers confirm the last four), names keep the surname, and
 addresses keep the administrative area (province, city, district) used for sorting. The handheld and the
 backend both import this module so a label printed offline matches one printed by the server.
+
+Which mask a phone number gets depends on who reads it, and that choice is made here, once per
+surface (``PHONE_POLICY``), so no page or feed picks a mask of its own. A courier's own number is on
+no customer surface at all: the customer's page gives the station's business line to call
+(docs/security.md, "Phone numbers per surface").
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from enum import StrEnum
 
 MASK = "****"
 
@@ -98,3 +105,34 @@ def mask_address(address: str) -> str:
     if len(parts) > 1:
         return MASK + ", " + parts[-1]
     return MASK
+
+
+class Surface(StrEnum):
+    """Where a phone number is read, from the least trusted reader to the most."""
+
+    # A page anyone can open with a tracking number, after proving the last four digits: it shows
+    # those four back and nothing else.
+    PUBLIC_TRACKING = "public_tracking"
+    # The customer's page and its live feed: whoever holds the link, which may have been forwarded
+    # or read off a lock screen. Six digits hidden and not the last four, as on the label: the last
+    # four are the key to public tracking, which outlives the link.
+    CUSTOMER_LINK = "customer_link"
+    # The printed waybill, and the handheld's copy of a pickup's recipient it prints from.
+    LABEL = "label"
+    # Station staff (console board, search, shipment file) and operator logs: carrier prefix and
+    # last four, which is what callers and the console's search by phone use; the full number only
+    # as an audited unmask.
+    STAFF = "staff"
+
+
+PHONE_POLICY: Mapping[Surface, Callable[[str], str]] = {
+    Surface.PUBLIC_TRACKING: mask_phone_public,
+    Surface.CUSTOMER_LINK: mask_phone_label,
+    Surface.LABEL: mask_phone_label,
+    Surface.STAFF: mask_phone,
+}
+
+
+def phone_for(surface: Surface, phone: str) -> str:
+    """A phone number as ``surface`` may show it (``PHONE_POLICY``)."""
+    return PHONE_POLICY[surface](phone)

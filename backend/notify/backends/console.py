@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from backend.notify.gateway import GatewayError, OutboundMessage
-from parcelkit.rules.privacy import mask_phone
+from parcelkit.rules.privacy import Surface, phone_for
 
 log = logging.getLogger("parcelrun.notify")
 
@@ -30,7 +30,7 @@ class FileGateway:
             "at": timezone.now().isoformat(),
             "reference": message.reference,
             "channel": message.channel,
-            "to": mask_phone(message.to),
+            "to": phone_for(Surface.STAFF, message.to),
             "language": message.language,
             "text": message.text,
         }

@@ -19,7 +19,7 @@ from backend.shipments.api.serializers import TRACKING_NO
 from backend.shipments.models import Shipment
 from backend.shipments.states import EventKind, NextStep, ReasonCode, ShipmentStatus
 from backend.shipments.tracking_access import tracking_details_check
-from parcelkit.rules.privacy import mask_name, mask_phone_public
+from parcelkit.rules.privacy import Surface, mask_name, phone_for
 
 # What a recipient may see of the history. Dispatch internals (who got the job, reassignments,
 # acceptance, sorting) stay inside: they say nothing useful and hint at staffing.
@@ -103,7 +103,7 @@ class TrackingApi(APIView):
             **cls.status_view(shipment),
             "service_level": shipment.service_level,
             "recipient_name": mask_name(shipment.recipient_name),
-            "recipient_phone": mask_phone_public(shipment.recipient_phone),
+            "recipient_phone": phone_for(Surface.PUBLIC_TRACKING, shipment.recipient_phone),
             "promised_start": shipment.promised_start,
             "promised_end": shipment.promised_end,
             "events": [

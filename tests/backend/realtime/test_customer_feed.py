@@ -74,7 +74,7 @@ async def test_a_customer_gets_status_eta_window_and_masked_names_and_nothing_el
         "tracking_no": job.shipment.tracking_no,
         "status": "at_station",
         "recipient_name": "李*",
-        "recipient_phone": "139****5678",
+        "recipient_phone": "139******78",
     }
     visit = {"eta": eta, "window_start": None, "window_end": None}
     assert planned["shipment"] == shipment and _times(planned["visit"]) == visit

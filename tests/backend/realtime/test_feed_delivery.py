@@ -58,7 +58,7 @@ async def test_each_audience_sees_its_own_view_of_an_assignment_and_a_reassignme
             "tracking_no": job.shipment.tracking_no,
             "status": "created",
             "recipient_name": "李*",
-            "recipient_phone": "139****5678",
+            "recipient_phone": "139******78",
         },
         "visit": {"eta": None, "window_start": None, "window_end": None},
     }

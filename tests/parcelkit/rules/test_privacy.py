@@ -1,11 +1,17 @@
+import re
+from pathlib import Path
+
 import pytest
 
 from parcelkit.rules.privacy import (
+    PHONE_POLICY,
+    Surface,
     mask_address,
     mask_name,
     mask_phone,
     mask_phone_label,
     mask_phone_public,
+    phone_for,
 )
 
 
@@ -109,3 +115,47 @@ def test_label_phone_hides_six_digits_and_never_the_last_four(raw: str) -> None:
 def test_masking_twice_changes_nothing() -> None:
     once = (mask_name("欧阳娜娜"), mask_address("北京市朝阳区建国路88号"), mask_phone_label("13900001111"))
     assert (mask_name(once[0]), mask_address(once[1]), mask_phone_label(once[2])) == once
+
+
+# One mask per surface, chosen in one place (parcelkit.rules.privacy.PHONE_POLICY; docs/security.md,
+# "Phone numbers per surface").
+@pytest.mark.parametrize(
+    ("surface", "masked"),
+    [
+        (Surface.PUBLIC_TRACKING, "*******5678"),  # shows back only the four the caller proved
+        (Surface.CUSTOMER_LINK, "138******78"),  # a forwarded link must not open public tracking
+        (Surface.LABEL, "138******78"),
+        (Surface.STAFF, "138****5678"),  # station staff: prefix and last four, unmask audited
+    ],
+)
+def test_each_surface_has_its_phone_mask(surface: Surface, masked: str) -> None:
+    assert phone_for(surface, "+86 138-1234-5678") == masked
+
+
+@pytest.mark.parametrize("surface", [Surface.CUSTOMER_LINK, Surface.LABEL])
+@pytest.mark.parametrize("raw", ["13812345678", "0755-26781234", "26781234"])
+def test_what_people_outside_the_station_read_hides_six_digits(surface: Surface, raw: str) -> None:
+    """GB/T 2023 waybill privacy: at least six digits hidden wherever the public can read them,
+    and never the last four, the key to public tracking's details (which shows back only those)."""
+    digits = "".join(c for c in raw if c.isdigit())
+    masked = phone_for(surface, raw)
+    assert len(digits) - sum(c.isdigit() for c in masked) >= 6
+    assert digits[-4:] not in masked
+    assert phone_for(Surface.PUBLIC_TRACKING, raw) == "*******" + digits[-4:]
+
+
+def test_every_surface_has_a_policy() -> None:
+    assert set(PHONE_POLICY) == set(Surface)
+
+
+def test_no_module_picks_a_phone_mask_of_its_own() -> None:
+    """Pages, feeds, logs and labels go through ``phone_for``: a new surface cannot quietly choose
+    the staff mask (the customer page once showed ``139****5678`` where the label hid six)."""
+    root = Path(__file__).resolve().parents[3]
+    offenders = [
+        str(path.relative_to(root))
+        for folder in ("backend", "parcelkit", "mobile")
+        for path in (root / folder).rglob("*.py")
+        if path.name != "privacy.py" and re.search(r"\bmask_phone(_public|_label)?\b", path.read_text())
+    ]
+    assert offenders == []
