@@ -247,6 +247,9 @@ def main() -> int:
     ap.add_argument("--calls", type=int, default=1000, help="assign: timed auto-assign calls")
     ap.add_argument("--warmup", type=int, default=20, help="assign: untimed first calls")
     ap.add_argument("--intake-calls", type=int, default=200, help="assign: intake + auto-assign pairs")
+    ap.add_argument(
+        "--reuse", default="", help="assign: a previous run's folder (plan.json): reuse its database"
+    )
     ap.add_argument("--local-hour", type=int, default=10, help="assign: the station's hour of day now")
     ap.add_argument(
         "--database-url",

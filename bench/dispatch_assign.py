@@ -1,7 +1,8 @@
 """Auto-assignment end to end: ``POST /jobs/{id}/auto-assign`` over HTTP at a loaded station.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/parcelrun_x .venv/bin/python bench/dispatch.py assign \
-        [--couriers 30] [--per-courier 150] [--calls 1000] [--intake-calls 200]
+        [--couriers 30] [--per-courier 150] [--calls 1000] [--intake-calls 200] [--local-hour 10]
+        [--reuse /tmp/bench-assign-XXXX]   # the last run's seeded database, topped up with new pending jobs
 
 The database ``<name>_assignbench`` is dropped, created, migrated and seeded through the services
 (this file run as ``--seed`` in its own process): one station whose time zone is chosen so that it
@@ -194,6 +195,47 @@ def seed(plan_path: Path, couriers_n: int, per_courier: int, pending_n: int, loc
     plan_path.write_text(json.dumps(plan))
 
 
+def top_up(plan_path: Path, pending_n: int, local_hour: int) -> None:
+    """``--reuse``: the seeded station again, ``pending_n`` fresh pending jobs, the station's zone
+    moved so that it is ``local_hour`` there now (same service date), and a fresh console token."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+    django.setup()
+    from django.contrib.auth.models import User
+
+    from backend.accounts.roles import principal_of
+    from backend.accounts.services import token_issue
+    from backend.couriers.models import Station
+    from backend.couriers.selectors import station_today
+    from backend.shipments.context import Ctx
+    from backend.shipments.services import ShipmentInput, shipment_create
+
+    plan = json.loads(plan_path.read_text())
+    station = Station.objects.get(code=plan["station"])
+    zone = zone_for_local_hour(local_hour, datetime.now(UTC))
+    Station.objects.filter(pk=station.pk).update(time_zone=zone)
+    station.refresh_from_db()
+    day = station_today(station)
+    if day.isoformat() != plan["day"]:
+        raise SystemExit(f"--reuse: the station's date would move to {day}; seed afresh")
+    user = User.objects.get(username="boss0")
+    staff = Ctx(actor=principal_of(user), device_id="console-0")
+    rng = random.Random(plan["seq"])
+    pending = []
+    for i in range(pending_n):
+        body = intake_body(plan["seq"] + i, plan["day"], rng)
+        body["kind"] = "delivery" if rng.random() < 0.7 else "pickup"
+        if body["kind"] == "pickup":
+            body |= {"sender_lat": body.pop("recipient_lat"), "sender_lng": body.pop("recipient_lng")}
+        pending.append(
+            shipment_create(station_id=station.pk, data=ShipmentInput.from_dict(body), ctx=staff).pk
+        )
+    plan |= {"pending": pending, "seq": plan["seq"] + pending_n + 10_000, "time_zone": zone}
+    plan["token"] = token_issue(user, f"console-{plan['seq']}")[1]
+    plan_path.write_text(json.dumps(plan))
+
+
 # --- the bench ---------------------------------------------------------------------------------------
 
 
@@ -238,8 +280,7 @@ def run(args: Any) -> bool:
     load1, load5, _ = os.getloadavg()
     emit(bench="assign", phase="machine", cores=os.cpu_count(), loadavg=[round(load1, 2), round(load5, 2)])
     url = bench_url(args.database_url)
-    prepare_database(url)
-    logs = Path(tempfile.mkdtemp(prefix="bench-assign-"))
+    logs = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="bench-assign-"))
     quiet = {
         **os.environ,
         "DATABASE_URL": url,
@@ -248,26 +289,26 @@ def run(args: Any) -> bool:
         "FAST_PASSWORD_HASHER": "True",
         "LOG_LEVEL": "WARNING",
     }
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=quiet, check=True)
     plan_path = logs / "plan.json"
     t0 = time.monotonic()
-    subprocess.run(
-        [
-            sys.executable,
-            str(Path(__file__).resolve()),
-            "--seed",
-            str(plan_path),
-            str(args.couriers),
-            str(args.per_courier),
-            str(args.calls + args.warmup),
-            str(args.local_hour),
-        ],
-        cwd=ROOT,
-        env=quiet,
-        check=True,
-    )
+    me = [sys.executable, str(Path(__file__).resolve())]
+    if args.reuse:
+        top = [*me, "--top-up", str(plan_path), str(args.calls + args.warmup), str(args.local_hour)]
+        subprocess.run(top, cwd=ROOT, env=quiet, check=True)
+    else:
+        prepare_database(url)
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=quiet, check=True)
+        sizes = [args.couriers, args.per_courier, args.calls + args.warmup, args.local_hour]
+        subprocess.run([*me, "--seed", str(plan_path), *map(str, sizes)], cwd=ROOT, env=quiet, check=True)
     plan = json.loads(plan_path.read_text())
-    emit(bench="assign", phase="seeded", seconds=round(time.monotonic() - t0, 1), time_zone=plan["time_zone"])
+    emit(
+        bench="assign",
+        phase="seeded",
+        seconds=round(time.monotonic() - t0, 1),
+        time_zone=plan["time_zone"],
+        plan=str(plan_path),
+        reused=bool(args.reuse),
+    )
     server_env = {
         "PARCELRUN_PROFILE": "production",
         "SECRET_KEY": "bench-" + os.urandom(24).hex(),
@@ -359,7 +400,9 @@ def run(args: Any) -> bool:
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    a = sys.argv[2:]
     if len(sys.argv) == 7 and sys.argv[1] == "--seed":
-        sys.path.insert(0, str(ROOT))
-        a = sys.argv[2:]
         seed(Path(a[0]), int(a[1]), int(a[2]), int(a[3]), int(a[4]))
+    elif len(sys.argv) == 5 and sys.argv[1] == "--top-up":
+        top_up(Path(a[0]), int(a[1]), int(a[2]))
