@@ -103,12 +103,15 @@ def instance_names(directory: str | Path) -> list[Path]:
 def read_vrplib(path: str | Path) -> SolomonInstance:
     """A VRPTW instance in VRPLIB format (``NAME.vrp``: Solomon and Gehring–Homberger as PyVRP ships
     them), as the same request :func:`read_solomon` builds; customer ``i`` (node ``i``) is stop ``"i"``."""
-    import vrplib  # only the benchmarks read VRPLIB files
+    import vrplib  # type: ignore[import-untyped]  # only the benchmarks read VRPLIB files (pinned, untyped)
 
     d = vrplib.read_instance(str(path))
     coords, tw, demand = d["node_coord"], d["time_window"], d["demand"]
     service = d["service_time"]
-    service_of = (lambda i: int(service[i])) if hasattr(service, "__len__") else (lambda i: int(service))
+
+    def service_of(i: int) -> int:  # one SERVICE_TIME for all, or a SERVICE_TIME_SECTION
+        return int(service[i]) if hasattr(service, "__len__") else int(service)
+
     depot = Point(float(coords[0][0]), float(coords[0][1]))
     stops = tuple(
         Stop(
