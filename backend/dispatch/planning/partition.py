@@ -66,12 +66,17 @@ def split(request: PlanRequest, n_groups: int) -> list[PlanRequest]:
     return parts
 
 
-def _solve_part(args: tuple[PlanRequest, MatrixProvider, float | None, int | None, int]) -> Plan:
-    request, matrix, deadline, iterations, seed = args
+def _solve_part(
+    args: tuple[PlanRequest, MatrixProvider, float | None, int | None, int, float | None],
+) -> Plan:
+    request, matrix, deadline, iterations, seed, cpu_s = args
     data, stops, type_ids = build_data(request, matrix)
     if not stops:
         return to_plan(request, pyvrp.Solution(data, []), stops, type_ids)
-    coarse_budget, fine_budget = _budgets(deadline, iterations or 0)
+    if cpu_s is not None:  # a CPU-second budget of this process (benchmarks on a shared machine)
+        coarse_budget, fine_budget = _cpu_budgets(cpu_s)
+    else:
+        coarse_budget, fine_budget = _budgets(deadline, iterations or 0)
     groups = groups_of(data, seed)
     init, penalties = None, None
     if len(groups) < len(stops):
@@ -97,6 +102,15 @@ def _budgets(deadline: float | None, iterations: int) -> tuple[Budget, Budget]:
     return Deadline(now + COARSE_SHARE * (deadline - now)), Deadline(deadline)
 
 
+def _cpu_budgets(seconds: float) -> tuple[Budget, Budget]:
+    now = time.process_time()
+    at = now + seconds
+    return (
+        Deadline(now + COARSE_SHARE * seconds, clock=time.process_time),
+        Deadline(at, clock=time.process_time),
+    )
+
+
 def solve_partitioned(
     request: PlanRequest,
     matrix: MatrixProvider,
@@ -106,11 +120,14 @@ def solve_partitioned(
     max_iterations: int | None = None,
     seed: int = 0,
     workers: int = 2,
+    cpu_time_s: float | None = None,
 ) -> Plan:
     """Plan by territory; ``time_limit_s`` is the whole wall-clock budget, shared by the workers.
-    ``max_iterations`` (per territory) makes the plan reproducible and wins when both are given."""
+    ``max_iterations`` (per territory) makes the plan reproducible and wins when both are given.
+    ``cpu_time_s`` (benchmarks): instead, each territory's search may use that many CPU seconds of
+    its worker process (the ~0.1 s of set-up before the search is not counted), whatever the load."""
     started = time.monotonic()
-    if max_iterations is None and time_limit_s is None:
+    if max_iterations is None and time_limit_s is None and cpu_time_s is None:
         raise ValueError("give time_limit_s or max_iterations")
     parts = split(request, n_groups)
     rounds = math.ceil(len(parts) / workers)
@@ -121,7 +138,7 @@ def solve_partitioned(
             return None
         return started + (i // workers + 1) * (time_limit_s - _reserve(time_limit_s)) / rounds
 
-    jobs = [(p, matrix, deadline(i), max_iterations, seed + i) for i, p in enumerate(parts)]
+    jobs = [(p, matrix, deadline(i), max_iterations, seed + i, cpu_time_s) for i, p in enumerate(parts)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         plans = list(pool.map(_solve_part, jobs))
     routes = {r.vehicle_id: r for p in plans for r in p.routes}

@@ -98,3 +98,45 @@ def dimacs_cost(instance: SolomonInstance, routes: Sequence[Sequence[str]]) -> f
 def instance_names(directory: str | Path) -> list[Path]:
     """Instance files in a benchmark directory: every ``NAME.txt`` that has a ``NAME.sol``."""
     return sorted(p for p in Path(directory).glob("*.txt") if p.with_suffix(".sol").exists())
+
+
+def read_vrplib(path: str | Path) -> SolomonInstance:
+    """A VRPTW instance in VRPLIB format (``NAME.vrp``: Solomon and Gehring–Homberger as PyVRP ships
+    them), as the same request :func:`read_solomon` builds; customer ``i`` (node ``i``) is stop ``"i"``."""
+    import vrplib  # type: ignore[import-untyped]  # only the benchmarks read VRPLIB files (pinned, untyped)
+
+    d = vrplib.read_instance(str(path))
+    coords, tw, demand = d["node_coord"], d["time_window"], d["demand"]
+    service = d["service_time"]
+
+    def service_of(i: int) -> int:  # one SERVICE_TIME for all, or a SERVICE_TIME_SECTION
+        return int(service[i]) if hasattr(service, "__len__") else int(service)
+
+    depot = Point(float(coords[0][0]), float(coords[0][1]))
+    stops = tuple(
+        Stop(
+            id=str(i),
+            kind="delivery",
+            x=float(coords[i][0]),
+            y=float(coords[i][1]),
+            weight_g=int(demand[i]),
+            tw_start=int(tw[i][0]) * SCALE,
+            tw_end=int(tw[i][1]) * SCALE,
+            service_s=service_of(i) * SCALE,
+        )
+        for i in range(1, len(coords))
+    )
+    vehicles = tuple(
+        Vehicle(
+            id=f"v{k + 1}",
+            capacity_weight_g=int(d["capacity"]),
+            capacity_volume_cm3=NO_VOLUME_LIMIT,
+            shift_start=int(tw[0][0]) * SCALE,
+            shift_end=int(tw[0][1]) * SCALE,
+            depot=depot,
+            profile="planar",
+        )
+        for k in range(int(d["vehicles"]))
+    )
+    request = PlanRequest(stops=stops, vehicles=vehicles, allow_unassigned=False)
+    return SolomonInstance(name=str(d["name"]), depot=depot, request=request)

@@ -167,15 +167,17 @@ def solve(
     max_iterations: int | None = None,
     seed: int = 0,
     initial_routes: dict[str, list[str]] | None = None,
+    stop: StoppingCriterion | None = None,
 ) -> Plan:
-    """Plan all open stops of ``request``; see the module docstring for the rules."""
+    """Plan all open stops of ``request``; see the module docstring for the rules. ``stop`` (a
+    PyVRP stopping criterion, e.g. a CPU-time one in the benchmarks) replaces the two limits."""
     data, stops, type_ids = build_data(request, matrix)
     if not stops:
         return to_plan(request, pyvrp.Solution(data, []), stops, type_ids)
     init = _initial_solution(data, stops, type_ids, initial_routes) if initial_routes else None
     result = pyvrp.solve(
         data,
-        stopping_criterion(time_limit_s, max_iterations),
+        stop or stopping_criterion(time_limit_s, max_iterations),
         seed=seed,
         collect_stats=False,
         display=False,

@@ -6,11 +6,20 @@ from pathlib import Path
 
 import pytest
 
-from backend.dispatch.planning.solomon import SCALE, dimacs_cost, read_solomon, read_solution
+from backend.dispatch.planning.solomon import SCALE, dimacs_cost, read_solomon, read_solution, read_vrplib
 from backend.dispatch.planning.solver import solve
 
 # The benchmark data live in the shared folder beside the repository (as in CI).
-DATA = Path(__file__).resolve().parents[3].parent / "shared" / "benchmarks" / "vrptw"
+# (A worktree one level deeper, /work/wt/NAME, finds the same folder one level up.)
+_HERE = Path(__file__).resolve()
+DATA = next(
+    (
+        d
+        for d in (p / "shared" / "benchmarks" / "vrptw" for p in (_HERE.parents[4], _HERE.parents[5]))
+        if d.is_dir()
+    ),
+    _HERE.parents[4] / "shared" / "benchmarks" / "vrptw",
+)
 pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"benchmark data not found at {DATA}")
 
 
@@ -44,3 +53,26 @@ def test_a_short_solve_of_c101_is_within_two_percent_of_best_known() -> None:
     cost = dimacs_cost(inst, routes)
     assert cost * SCALE == plan.cost  # the solver's integer objective is the DIMACS cost × 10
     assert cost <= 827.3 * 1.02
+
+
+def test_the_vrplib_files_read_as_the_solomon_text_files_and_every_bks_costs_its_stated_value() -> None:
+    for name in ("C101", "R101", "RC101"):
+        assert (
+            read_vrplib(DATA / "solomon" / f"{name}.vrp").request
+            == read_solomon(DATA / f"{name}.txt").request
+        )
+    for path in sorted((DATA / "solomon").glob("*.vrp"))[::7] + sorted((DATA / "gh1000").glob("*.vrp"))[:1]:
+        inst = read_vrplib(path)
+        routes, stated = read_solution(path.with_suffix(".sol"))
+        assert dimacs_cost(inst, routes) == stated, path.name
+
+
+@pytest.mark.parametrize("how", ["solve", "sector"])
+def test_the_solomon_bench_runs_both_paths_on_two_instances_within_a_cpu_budget(how: str) -> None:
+    # The bench's own unit of work (bench/dispatch.py solomon), small: a CPU budget of 0.2 s.
+    from bench.dispatch_quality import run_one
+
+    for name in ("C101", "R201"):
+        r = run_one((str(DATA / "solomon" / f"{name}.vrp"), how, 0.2, 0, 2, "cpu"))
+        assert r["feasible"], r
+        assert 0 <= r["gap_pct"] < 15, r
