@@ -66,21 +66,38 @@ def start(data_dir: str, port: int) -> str:
         )
     url = f"postgres://postgres@127.0.0.1:{port}/parcelrun_bench"
     exists = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-Atc",
-         "SELECT 1 FROM pg_database WHERE datname = 'parcelrun_bench'"],
-        capture_output=True, text=True, check=True,
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            "postgres",
+            "-Atc",
+            "SELECT 1 FROM pg_database WHERE datname = 'parcelrun_bench'",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     if exists.stdout.strip() != "1":
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "parcelrun_bench"], check=True)
+        subprocess.run(
+            ["createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "parcelrun_bench"], check=True
+        )
     return url
 
 
 def stop(data_dir: str) -> None:
-    subprocess.run(_as_owner([str(_bin() / "pg_ctl"), "-D", data_dir, "-m", "fast", "-w", "stop"]), check=False)
+    subprocess.run(
+        _as_owner([str(_bin() / "pg_ctl"), "-D", data_dir, "-m", "fast", "-w", "stop"]), check=False
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("action", choices=["start", "stop"])
     parser.add_argument("--dir", default=DEFAULT_DIR)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)

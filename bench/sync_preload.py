@@ -272,7 +272,12 @@ def preload(url: str, args: argparse.Namespace) -> dict[str, Any]:
                 [plan["cursor_base"] + n_ev],
             )
             if not _done(cur, "analyze"):
-                for table in ("shipments_shipment", "shipments_job", "shipments_trackingevent", "shipments_feedentry"):
+                for table in (
+                    "shipments_shipment",
+                    "shipments_job",
+                    "shipments_trackingevent",
+                    "shipments_feedentry",
+                ):
                     cur.execute(f"VACUUM (ANALYZE) {table}")
                 cur.execute("INSERT INTO bench_preload VALUES ('analyze', '{}', now())")
             counts = {}
@@ -281,7 +286,7 @@ def preload(url: str, args: argparse.Namespace) -> dict[str, Any]:
                 ("events", "shipments_trackingevent"),
                 ("feed", "shipments_feedentry"),
             ):
-                cur.execute(f"SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
+                cur.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
                 counts[key] = int(cur.fetchone()[0])  # type: ignore[index]
             cur.execute("SELECT pg_database_size(current_database())")
             size = int(cur.fetchone()[0])  # type: ignore[index]
@@ -309,7 +314,9 @@ def preload_info(url: str) -> dict[str, Any] | None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--shipments", type=int, default=2_000_000)
     parser.add_argument("--events", type=int, default=20_000_000)
     parser.add_argument("--stations", type=int, default=200)
