@@ -392,6 +392,13 @@ def run(args: argparse.Namespace, emit: Any) -> bool:
             "generator": proc_cpu(os.getpid()),
         }
 
+    def wal_lsn() -> int:
+        """Bytes of WAL written so far: the scaling note's per-op WAL figure (docs/scaling.md)."""
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
+            return int(cur.fetchone()[0])  # type: ignore[index]
+
+    wal0 = wal_lsn()
     cpu0 = cpu_now()
     start = time.time()
     for t in threads:
@@ -416,6 +423,8 @@ def run(args: argparse.Namespace, emit: Any) -> bool:
         for t in threads:
             t.join(70)
         cpu1 = cpu_now()
+        wal1 = wal_lsn()
+        connection.close()
         pool.stop()
         if celery is not None:
             celery.terminate()
@@ -432,6 +441,7 @@ def run(args: argparse.Namespace, emit: Any) -> bool:
     ops = scans + transitions
     used = {k: cpu1[k] - cpu0[k] for k in cpu0}
     cpu_per_op = {f"{k}_cpu_us_per_op": round(v * 1e6 / max(ops, 1), 1) for k, v in used.items()}
+    cpu_per_op["wal_bytes_per_op"] = round((wal1 - wal0) / max(ops, 1), 1)
     cpu_per_op["postgres_cpu_scope"] = (
         "bench cluster" if postmaster else "every postgres process on the machine"
     )  # type: ignore[assignment]
