@@ -351,9 +351,9 @@ def main() -> int:
         emit(bench="shaped_drain", skipped=True, reason=f"could not build the link: {exc} {detail}".strip())
         link.down()
         return 2
-    pool.start(timeout_s=180)
     ok = True
     try:
+        pool.start(timeout_s=180)
         relay = DelayRelay(pool.port, link.relay_delay_s)
         relay.start()
         emit(

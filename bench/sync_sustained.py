@@ -354,7 +354,13 @@ def run(args: argparse.Namespace, emit: Any) -> bool:
     celery_env = {**pool.env}
     celery = start_celery(celery_env, args.log) if redis else None
     connection.close()
-    pool.start(timeout_s=180)
+    try:
+        pool.start(timeout_s=180)
+    except RuntimeError:
+        pool.stop()
+        if celery is not None:
+            celery.kill()
+        raise
     postmaster = postmaster_pid(url)
     stop = threading.Event()
     log = Log()
