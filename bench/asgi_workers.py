@@ -71,7 +71,9 @@ def start_workers(
     extra_env: dict[str, str] | None = None,
     timeout_s: float = 60,
     daphne_args: tuple[str, ...] = (),
+    cpus: str | None = None,
 ) -> list[Worker]:
+    """``cpus``: a ``taskset -c`` list the workers are pinned to (the load generator runs elsewhere)."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -90,6 +92,8 @@ def start_workers(
         # BENCH_PROFILE_DIR=path: run each worker under cProfile (written when the worker stops).
         profile = os.environ.get("BENCH_PROFILE_DIR")
         wrap = [sys.executable, "-m", "cProfile", "-o", f"{profile}/worker-{i}.prof"] if profile else []
+        if cpus:
+            wrap = ["taskset", "-c", cpus, *wrap]
         proc = subprocess.Popen(
             [
                 *wrap,
