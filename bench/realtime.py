@@ -378,6 +378,7 @@ async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: 
 
 
 def main() -> int:
+    global DB_NAME
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--rate", type=float, default=200, help="changes committed per second")
@@ -391,7 +392,7 @@ def main() -> int:
         help="SERVER_CPUS:GENERATOR_CPUS for taskset (default on 2 cores: workers and Celery on 0, "
         "clients and committers on 1; PostgreSQL and Redis are the machine's and float); '' for none",
     )
-    ap.add_argument("--db-name", default=DB_NAME, help="the bench database (dropped and recreated)")
+    ap.add_argument("--db-name", default="parcelrun_bench_rt", help="the bench database (dropped and recreated)")
     ap.add_argument("--no-celery", dest="celery", action="store_false", help="no worker for the re-plans")
     ap.add_argument("--no-kill", dest="kill_worker", action="store_false", help="do not kill a worker")
     ap.add_argument("--drop-pct", type=float, default=5.0, help="sockets cut a third into the run")
@@ -403,7 +404,6 @@ def main() -> int:
     args = ap.parse_args()
     if args.quick:
         args.clients, args.rate, args.seconds = 200, 50, 20
-    global DB_NAME
     DB_NAME = args.db_name
     url = prepare_database(args.database_url)
     logs = Path(tempfile.mkdtemp(prefix="bench-rt-"))
