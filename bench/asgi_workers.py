@@ -33,10 +33,18 @@ class Worker:
         return f"http://127.0.0.1:{self.port}"
 
     def cpu_s(self) -> float:
-        return cpu_seconds(self.proc.pid)
+        """0 once the process is gone (a bench that kills a worker on purpose reads it after)."""
+        try:
+            return cpu_seconds(self.proc.pid)
+        except OSError:
+            return 0.0
 
     def rss_kb(self) -> int:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+        try:
+            status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        except OSError:
+            return 0
+        for line in status.splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
         return 0

@@ -190,9 +190,15 @@ async def inject_faults(
     args: argparse.Namespace, workers: list[Worker], clients: list[Client], started: float
 ) -> dict[str, object]:
     """A third into the run, cut ``--drop-pct`` of the sockets (the TCP connection aborted, as a
-    phone losing signal); at half, SIGKILL one ASGI worker. Every cut client reconnects by cursor."""
+    phone losing signal); at half, SIGKILL one ASGI worker. Every cut client reconnects by cursor.
+
+    The run's clock starts at the first change received (the committers take a while to start on a
+    loaded machine), so the faults fall while changes flow."""
     rng = random.Random(7)
     report: dict[str, object] = {"dropped_sockets": 0, "killed_worker": None}
+    while not any(c.cursors for c in clients) and time.monotonic() - started < args.seconds:
+        await asyncio.sleep(0.1)
+    started = time.monotonic()
     await asyncio.sleep(max(0.0, started + args.seconds / 3 - time.monotonic()))
     victims = [c for c in clients if c.ws is not None and c.worker == 0]
     for c in rng.sample(victims, min(len(victims), round(len(clients) * args.drop_pct / 100))):
@@ -392,7 +398,9 @@ def main() -> int:
         help="SERVER_CPUS:GENERATOR_CPUS for taskset (default on 2 cores: workers and Celery on 0, "
         "clients and committers on 1; PostgreSQL and Redis are the machine's and float); '' for none",
     )
-    ap.add_argument("--db-name", default="parcelrun_bench_rt", help="the bench database (dropped and recreated)")
+    ap.add_argument(
+        "--db-name", default="parcelrun_bench_rt", help="the bench database (dropped and recreated)"
+    )
     ap.add_argument("--no-celery", dest="celery", action="store_false", help="no worker for the re-plans")
     ap.add_argument("--no-kill", dest="kill_worker", action="store_false", help="do not kill a worker")
     ap.add_argument("--drop-pct", type=float, default=5.0, help="sockets cut a third into the run")

@@ -326,11 +326,14 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from bench import sync_bench_world as W
+    from bench import sync_sustained_world as W
     from bench.syncserver import ServerPool, database_url
 
     call_command("migrate", verbosity=0)
-    world = W.build(scan_devices=0, transition_couriers=0, jobs_per_courier=0)
+    # One courier holding 300 jobs (set-based: see sync_sustained_world; job_assign one by one
+    # re-plans the route after each, minutes of setup on a loaded machine).
+    world = W.build(scan_devices=0, scan_shipments=0, couriers=1, jobs_per_courier=300)
+    offline_device, offline_token, _ = world.couriers[0]
     Path(args.log).parent.mkdir(parents=True, exist_ok=True)
     pool = ServerPool(
         database_url=database_url(connection.settings_dict),
@@ -374,9 +377,9 @@ def main() -> int:
                 "--url",
                 f"http://{HOST_IP}:{relay.port}",
                 "--token",
-                world.offline_token,
+                offline_token,
                 "--device",
-                world.offline_device,
+                offline_device,
                 "--offline-ops",
                 str(args.offline_ops),
             ],

@@ -61,6 +61,8 @@ def _create(station: Station, n: int) -> list[tuple[int, str]]:
     """
     from bench.sync_preload import LUHN_SQL
 
+    if n == 0:
+        return []
     serials = reserve_serials(n)
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(LUHN_SQL)
