@@ -14,10 +14,10 @@ import psycopg
 import pytest
 from django.db import connection
 
-from bench import sync_preload
-from bench.syncserver import database_url
 from backend.shipments.models import Job, Shipment, TrackingEvent
 from backend.shipments.numbering import FIRST_SERIAL
+from bench import sync_preload
+from bench.syncserver import database_url
 from parcelkit.rules.tracking import is_valid_tracking_no, serial_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -65,7 +65,8 @@ def test_preload_writes_valid_history_and_restores_every_index(url: str) -> None
     assert orphans == 0  # the foreign keys were not checked row by row; the rows obey them anyway
     # The server's own rows go after the preload's: the sequences moved past them.
     assert Shipment.objects.create(
-        tracking_no="PR000000000000", station_id=Shipment.objects.first().station_id  # type: ignore[union-attr]
+        tracking_no="PR000000000000",
+        station_id=Shipment.objects.first().station_id,  # type: ignore[union-attr]
     ).pk > max(Shipment.objects.exclude(tracking_no="PR000000000000").values_list("pk", flat=True))
     # Reused: a second run finds the work done and changes nothing.
     again = sync_preload.preload(url, ARGS)
