@@ -46,7 +46,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 TARGETS = {"ops_drained_s": 60, "scan_feedback_ms": 100}
-HOST_IP, NS_IP = "10.231.0.1", "10.231.0.2"
 PROOF = {"method": "photo", "recipient_relation": "self", "recipient_name": "李四"}
 
 
@@ -67,6 +66,8 @@ class Link:
     def __init__(self, rtt_ms: float, rate_mbit: float, loss_pct: float) -> None:
         tag = os.getpid() % 100000
         self.ns, self.host_if, self.ns_if = f"prsync{tag}", f"prh{tag}", f"prn{tag}"
+        # A /30 of its own per process, so two links (a bench and a test) can exist at once.
+        self.host_ip, self.ns_ip = f"10.231.{tag % 250}.1", f"10.231.{tag % 250}.2"
         self.rtt_ms, self.rate_mbit, self.loss_pct = rtt_ms, rate_mbit, loss_pct
         self.shaping = ""
 
@@ -74,10 +75,10 @@ class Link:
         sh("ip", "netns", "add", self.ns)
         sh("ip", "link", "add", self.host_if, "type", "veth", "peer", "name", self.ns_if)
         sh("ip", "link", "set", self.ns_if, "netns", self.ns)
-        sh("ip", "addr", "add", f"{HOST_IP}/30", "dev", self.host_if)
+        sh("ip", "addr", "add", f"{self.host_ip}/30", "dev", self.host_if)
         sh("ip", "link", "set", self.host_if, "up")
         nse = ["ip", "netns", "exec", self.ns]
-        sh(*nse, "ip", "addr", "add", f"{NS_IP}/30", "dev", self.ns_if)
+        sh(*nse, "ip", "addr", "add", f"{self.ns_ip}/30", "dev", self.ns_if)
         sh(*nse, "ip", "link", "set", self.ns_if, "up")
         sh(*nse, "ip", "link", "set", "lo", "up")
         half = f"{self.rtt_ms / 2:g}ms"
@@ -117,10 +118,10 @@ class Link:
 
 
 class DelayRelay:
-    """``HOST_IP:port`` → the server, every chunk held ``delay_s`` in each direction, in order."""
+    """``host:port`` (the veth's host side) → the server, every chunk held ``delay_s`` in each direction, in order."""
 
-    def __init__(self, upstream_port: int, delay_s: float) -> None:
-        self.upstream_port, self.delay_s = upstream_port, delay_s
+    def __init__(self, upstream_port: int, delay_s: float, host: str) -> None:
+        self.upstream_port, self.delay_s, self.host = upstream_port, delay_s, host
         self.loop = asyncio.new_event_loop()
         self.port = 0
         self._ready = threading.Event()
@@ -163,7 +164,7 @@ class DelayRelay:
             await asyncio.gather(pipe(reader, up_w), pipe(up_r, writer), return_exceptions=True)
 
         async def main() -> None:
-            server = await asyncio.start_server(handle, HOST_IP, 0)
+            server = await asyncio.start_server(handle, self.host, 0)
             self.port = server.sockets[0].getsockname()[1]
             self._ready.set()
             await server.serve_forever()
@@ -357,7 +358,7 @@ def main() -> int:
     ok = True
     try:
         pool.start(timeout_s=180)
-        relay = DelayRelay(pool.port, link.relay_delay_s)
+        relay = DelayRelay(pool.port, link.relay_delay_s, link.host_ip)
         relay.start()
         emit(
             bench="shaped_setup",
@@ -375,7 +376,7 @@ def main() -> int:
                 __file__,
                 "--client",
                 "--url",
-                f"http://{HOST_IP}:{relay.port}",
+                f"http://{link.host_ip}:{relay.port}",
                 "--token",
                 offline_token,
                 "--device",
