@@ -433,7 +433,12 @@ def main() -> int:
     emit(event="seeded", seconds=round(time.monotonic() - t0, 1), database=DB_NAME, logs=str(logs))
     server_cpus, _, generator_cpus = args.pin.partition(":")
     workers = start_workers(
-        args.workers, database_url=url, redis_url=args.redis_url, log_dir=logs, cpus=server_cpus or None
+        args.workers,
+        database_url=url,
+        redis_url=args.redis_url,
+        log_dir=logs,
+        cpus=server_cpus or None,
+        timeout_s=180,  # one core for both workers' start on a loaded machine
     )
     celery = None
     try:

@@ -336,6 +336,14 @@ def main() -> int:
     world = W.build(scan_devices=0, scan_shipments=0, couriers=1, jobs_per_courier=300)
     offline_device, offline_token, _ = world.couriers[0]
     Path(args.log).parent.mkdir(parents=True, exist_ok=True)
+    link = Link(args.rtt_ms, args.rate_mbit, args.loss)
+    try:
+        link.up()
+    except (subprocess.CalledProcessError, RuntimeError) as exc:
+        detail = exc.stderr if isinstance(exc, subprocess.CalledProcessError) else str(exc)
+        emit(bench="shaped_drain", skipped=True, reason=f"could not build the link: {exc} {detail}".strip())
+        link.down()
+        return 2
     pool = ServerPool(
         database_url=database_url(connection.settings_dict),
         workers=args.workers,
@@ -345,16 +353,10 @@ def main() -> int:
             "DEBUG": "False",
             "SECRET_KEY": secrets.token_urlsafe(48),
             "DATABASE_POOL_MAX": "4",
+            # the handheld reaches the server at the veth address
+            "ALLOWED_HOSTS": f"127.0.0.1,localhost,{link.host_ip}",
         },
     )
-    link = Link(args.rtt_ms, args.rate_mbit, args.loss)
-    try:
-        link.up()
-    except (subprocess.CalledProcessError, RuntimeError) as exc:
-        detail = exc.stderr if isinstance(exc, subprocess.CalledProcessError) else str(exc)
-        emit(bench="shaped_drain", skipped=True, reason=f"could not build the link: {exc} {detail}".strip())
-        link.down()
-        return 2
     ok = True
     try:
         pool.start(timeout_s=180)
