@@ -302,7 +302,10 @@ async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: 
             return False
         reports.append(json.loads(out[-1]))
     fault_report = await faults
-    cpu_workers = [round(w.cpu_s() - b, 1) for w, b in zip(workers, cpu_before[0], strict=True)]
+    cpu_workers = [
+        round(w.cpu_s() - b, 1) if w.proc.poll() is None else None  # a killed worker's CPU is gone
+        for w, b in zip(workers, cpu_before[0], strict=True)
+    ]
     cpu_clients = round(time.process_time() - cpu_before[1], 1)
     commit_report = {
         "commits": sum(r["commits"] for r in reports),
