@@ -33,10 +33,18 @@ class Worker:
         return f"http://127.0.0.1:{self.port}"
 
     def cpu_s(self) -> float:
-        return cpu_seconds(self.proc.pid)
+        """0 once the process is gone (a bench that kills a worker on purpose reads it after)."""
+        try:
+            return cpu_seconds(self.proc.pid)
+        except OSError:
+            return 0.0
 
     def rss_kb(self) -> int:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+        try:
+            status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        except OSError:
+            return 0
+        for line in status.splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
         return 0
@@ -71,7 +79,9 @@ def start_workers(
     extra_env: dict[str, str] | None = None,
     timeout_s: float = 60,
     daphne_args: tuple[str, ...] = (),
+    cpus: str | None = None,
 ) -> list[Worker]:
+    """``cpus``: a ``taskset -c`` list the workers are pinned to (the load generator runs elsewhere)."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -90,6 +100,8 @@ def start_workers(
         # BENCH_PROFILE_DIR=path: run each worker under cProfile (written when the worker stops).
         profile = os.environ.get("BENCH_PROFILE_DIR")
         wrap = [sys.executable, "-m", "cProfile", "-o", f"{profile}/worker-{i}.prof"] if profile else []
+        if cpus:
+            wrap = ["taskset", "-c", cpus, *wrap]
         proc = subprocess.Popen(
             [
                 *wrap,

@@ -10,9 +10,20 @@ database ``parcelrun_bench_rt``, seeds stations (35 couriers, 5 supervisor conso
 client's received cursors against the change feed: a row of its audience it never got is lost.
 
 Latency = client receipt − the envelope's ``at`` (the row's write time inside the committing
-transaction, so it includes the commit itself). Targets (2 cores): p99 ≤ 100 ms, 0 lost, 0
-duplicates, worker RSS growth ≤ 10 % from the first quarter of the run to its end, and the
-committers reaching at least 95 % of the asked rate (a starved load generator is a failed run).
+transaction, so it includes the commit itself). Targets (2 cores): p99 ≤ 100 ms for the surviving
+clients, 0 lost, 0 duplicates, worker RSS growth ≤ 10 % from the first quarter of the run to its
+end, and the committers reaching at least 95 % of the asked rate (a starved load generator is a
+failed run).
+
+As a deployment runs it: a Celery worker consumes the two re-plans each reassignment queues
+(``--no-celery`` to leave them queued), and faults happen during the run: a third in, 5 % of the
+sockets are cut (``--drop-pct``); at half, one ASGI worker is SIGKILLed (``--no-kill``). Every cut
+client reconnects to a live worker with its last cursor and must get every row of its audience
+exactly once (the audit counts all clients); the p99 is the survivors' (never cut), the resumed
+clients' p99 (their replay included) is printed beside it. On 2 cores the server side (daphne
+workers, Celery) is pinned to CPU 0 and the load generator (this process's clients and the
+committers) to CPU 1 with taskset (``--pin``); PostgreSQL and Redis are the machine's own and are
+not pinned. The generator's CPU is printed (``generator_cpu_share_of_one_core``).
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ import contextlib
 import gc
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -36,6 +48,7 @@ from urllib.parse import urlencode, urlparse
 
 import psycopg
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -57,11 +70,16 @@ class Client:
     cursors: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     ws: ClientConnection | None = None
+    worker: int = 0
+    # Disconnections (a killed worker, a dropped socket) and the sessions resumed by cursor after them.
+    cut: int = 0
+    resumed: int = 0
 
 
 @dataclass
 class Stats:
-    latencies_ms: list[float] = field(default_factory=list)
+    latencies_ms: list[float] = field(default_factory=list)  # survivors: never disconnected
+    resumed_ms: list[float] = field(default_factory=list)  # clients after a cut (replay included)
     window: list[float] = field(default_factory=list)
 
 
@@ -79,31 +97,52 @@ def prepare_database(base_url: str) -> str:
     return url
 
 
-async def run_client(client: Client, worker: Worker, stats: Stats, gate: asyncio.Semaphore) -> None:
-    uri = f"{worker.ws}{client.spec['path']}?{urlencode({'token': client.spec['token']})}"
-    async with gate:
-        ws = await connect(uri, proxy=None, compression=None, open_timeout=60, max_queue=None)
-        ready = json.loads(await ws.recv())
-    client.ws = ws
-    if ready["type"] != "session.ready":
-        client.errors.append(f"refused: {ready}")
-        return
-    client.start = ready["cursor"]
-    last = client.start
-    async for raw in ws:
-        now = time.time()
-        message = json.loads(raw)
-        kind = message["type"]
-        if kind == "ping":
-            await ws.send(json.dumps({"type": "pong", "cursor": last}))
-        elif kind == "error":
-            client.errors.append(message["payload"]["code"])
-        elif message["cursor"] is not None and kind != "session.ready":
-            latency = (now - datetime.fromisoformat(message["at"]).timestamp()) * 1000
-            stats.latencies_ms.append(latency)
-            stats.window.append(latency)
-            client.cursors.append(message["cursor"])
-            last = message["cursor"]
+async def run_client(
+    client: Client, workers: list[Worker], stats: Stats, gate: asyncio.Semaphore, done: asyncio.Event
+) -> None:
+    """One socket; when the server cuts it (a worker killed, the socket dropped), it reconnects to a
+    live worker with the last cursor it processed, as docs/realtime.md tells clients to."""
+    last: int | None = None
+    while not done.is_set():
+        worker = workers[client.worker]
+        query = {"token": client.spec["token"], **({} if last is None else {"cursor": last})}
+        uri = f"{worker.ws}{client.spec['path']}?{urlencode(query)}"
+        try:
+            async with gate:
+                ws = await connect(uri, proxy=None, compression=None, open_timeout=60, max_queue=None)
+            client.ws = ws
+            async for raw in ws:
+                now = time.time()
+                message = json.loads(raw)
+                kind = message["type"]
+                if kind == "session.ready":
+                    if client.start < 0:
+                        client.start = message["cursor"]
+                    else:
+                        client.resumed += 1
+                    if last is None:
+                        last = message["cursor"]
+                elif kind == "ping":
+                    await ws.send(json.dumps({"type": "pong", "cursor": last}))
+                elif kind == "error":
+                    client.errors.append(message["payload"]["code"])
+                elif message["cursor"] is not None:
+                    latency = (now - datetime.fromisoformat(message["at"]).timestamp()) * 1000
+                    (stats.resumed_ms if client.cut else stats.latencies_ms).append(latency)
+                    stats.window.append(latency)
+                    client.cursors.append(message["cursor"])
+                    last = message["cursor"]
+        except (OSError, TimeoutError, ConnectionClosed):
+            pass
+        if done.is_set():
+            return
+        if client.start < 0 and not client.cut:
+            client.errors.append("connect failed")
+            return
+        client.cut += 1
+        live = [i for i, w in enumerate(workers) if w.proc.poll() is None]
+        client.worker = live[(client.worker + 1) % len(live)] if live else client.worker
+        await asyncio.sleep(0.5)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -147,16 +186,60 @@ def db_commits(url: str) -> int:
     return int(row[0]) if row else 0
 
 
+async def inject_faults(
+    args: argparse.Namespace, workers: list[Worker], clients: list[Client], started: float
+) -> dict[str, object]:
+    """A third into the run, cut ``--drop-pct`` of the sockets (the TCP connection aborted, as a
+    phone losing signal); at half, SIGKILL one ASGI worker. Every cut client reconnects by cursor.
+
+    The run's clock starts at the first change received (the committers take a while to start on a
+    loaded machine), so the faults fall while changes flow."""
+    rng = random.Random(7)
+    report: dict[str, object] = {"dropped_sockets": 0, "killed_worker": None}
+    while not any(c.cursors for c in clients) and time.monotonic() - started < args.seconds:
+        await asyncio.sleep(0.1)
+    started = time.monotonic()
+    await asyncio.sleep(max(0.0, started + args.seconds / 3 - time.monotonic()))
+    victims = [c for c in clients if c.ws is not None and c.worker == 0]
+    for c in rng.sample(victims, min(len(victims), round(len(clients) * args.drop_pct / 100))):
+        if c.ws is not None and c.ws.transport is not None:
+            c.ws.transport.abort()
+            report["dropped_sockets"] = int(report["dropped_sockets"]) + 1  # type: ignore[call-overload]
+    if args.kill_worker and len(workers) > 1:
+        await asyncio.sleep(max(0.0, started + args.seconds / 2 - time.monotonic()))
+        workers[-1].proc.kill()
+        report["killed_worker"] = workers[-1].port
+        report["clients_on_killed_worker"] = sum(1 for c in clients if c.worker == len(workers) - 1)
+    emit(event="faults", **report)
+    return report
+
+
+def start_celery(env: dict[str, str], log: Path, cpus: str | None) -> subprocess.Popen[bytes]:
+    """The worker that consumes the re-plans each reassignment queues (two per commit)."""
+    celery = str(Path(sys.executable).parent / "celery")
+    cmd = [celery, "-A", "backend", "worker", "--loglevel=WARNING", "--concurrency=1"]
+    cmd += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"rtbench-{os.getpid()}@%h"]
+    proc = subprocess.Popen(
+        ["taskset", "-c", cpus, *cmd] if cpus else cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    time.sleep(3)
+    if proc.poll() is not None:
+        raise RuntimeError(f"celery did not start: {log.read_text()[-1500:]}")
+    return proc
+
+
 async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: Path) -> bool:
     specs = json.loads(plan.read_text())["clients"]
-    clients = [Client(spec) for spec in specs]
+    clients = [Client(spec, worker=i % len(workers)) for i, spec in enumerate(specs)]
     stats = Stats()
     gate = asyncio.Semaphore(64)
+    done = asyncio.Event()
     t0 = time.monotonic()
-    tasks = [
-        asyncio.create_task(run_client(c, workers[i % len(workers)], stats, gate))
-        for i, c in enumerate(clients)
-    ]
+    tasks = [asyncio.create_task(run_client(c, workers, stats, gate, done)) for c in clients]
     while sum(c.start >= 0 or bool(c.errors) for c in clients) < len(clients):
         if time.monotonic() - t0 > 120 or any(t.done() and t.exception() for t in tasks):
             failed = [t.exception() for t in tasks if t.done() and t.exception()]
@@ -198,6 +281,7 @@ async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: 
         for i in range(args.committers)
     ]
     started, samples = time.monotonic(), []
+    faults = asyncio.create_task(inject_faults(args, workers, clients, started))
     while any(c.returncode is None for c in committers):
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.gather(*(c.wait() for c in committers)), timeout=10)
@@ -217,7 +301,11 @@ async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: 
             emit(event="committer_failed", returncode=c.returncode, output=out[-5:])
             return False
         reports.append(json.loads(out[-1]))
-    cpu_workers = [round(w.cpu_s() - b, 1) for w, b in zip(workers, cpu_before[0], strict=True)]
+    fault_report = await faults
+    cpu_workers = [
+        round(w.cpu_s() - b, 1) if w.proc.poll() is None else None  # a killed worker's CPU is gone
+        for w, b in zip(workers, cpu_before[0], strict=True)
+    ]
     cpu_clients = round(time.process_time() - cpu_before[1], 1)
     commit_report = {
         "commits": sum(r["commits"] for r in reports),
@@ -228,6 +316,7 @@ async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: 
     await asyncio.sleep(3)  # let the last pushes arrive
     xacts = db_commits(url) - xacts_before
     rss_end = [w.rss_kb() for w in workers]
+    done.set()
     for c in clients:
         if c.ws is not None:
             await c.ws.close()
@@ -235,8 +324,15 @@ async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: 
         t.cancel()
     counts = audit(url, clients)
     quarter = samples[max(0, len(samples) // 4 - 1)] if samples else rss_start
-    growth = [round(100 * (end - q) / q, 1) for end, q in zip(rss_end, quarter, strict=True)]
+    growth = [
+        round(100 * (end - q) / q, 1)
+        for w, end, q in zip(workers, rss_end, quarter, strict=True)
+        if w.proc.poll() is None and q  # a killed worker has no memory to grow
+    ]
     lat = stats.latencies_ms
+    cut = [c for c in clients if c.cut]
+    elapsed = time.monotonic() - started
+    generator_cpu = cpu_clients + sum(r.get("cpu_s") or 0 for r in reports)
     result = {
         "event": "result",
         "clients": len(clients),
@@ -253,6 +349,13 @@ async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: 
         "cpu_s_workers": cpu_workers,
         "cpu_s_clients": cpu_clients,
         "cpu_s_committers": [r.get("cpu_s") for r in reports],
+        "generator_cpu_share_of_one_core": round(generator_cpu / elapsed, 2),
+        "pinning": args.pin or "none",
+        "celery_worker": bool(args.celery),
+        **fault_report,
+        "cut_clients": len(cut),
+        "cut_clients_resumed": sum(1 for c in cut if c.resumed >= 1),
+        "p99_ms_after_resume": pct(stats.resumed_ms, 99),
         "db_xacts": xacts,
         "db_xacts_per_commit": round(xacts / max(1, commit_report["commits"]), 2),
         "rss_kb_start": rss_start,
@@ -274,14 +377,17 @@ async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: 
         and counts["lost"] == 0
         and counts["duplicates"] == 0
         and counts["unexpected"] == 0
-        and max(growth) <= TARGET_RSS_GROWTH_PCT
+        and max(growth or [0]) <= TARGET_RSS_GROWTH_PCT
         and not result["client_errors"]
+        and all(c.resumed >= 1 for c in cut)
+        and (not args.kill_worker or fault_report["killed_worker"] is not None)
     )
     emit(**result)
     return bool(result["ok"])
 
 
 def main() -> int:
+    global DB_NAME
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--rate", type=float, default=200, help="changes committed per second")
@@ -290,6 +396,18 @@ def main() -> int:
     ap.add_argument("--committers", type=int, default=2, help="committer processes sharing the rate")
     ap.add_argument("--quick", action="store_true", help="200 clients, 50/s, 20 s: a smoke run")
     ap.add_argument(
+        "--pin",
+        default="0:1" if os.cpu_count() == 2 else "",
+        help="SERVER_CPUS:GENERATOR_CPUS for taskset (default on 2 cores: workers and Celery on 0, "
+        "clients and committers on 1; PostgreSQL and Redis are the machine's and float); '' for none",
+    )
+    ap.add_argument(
+        "--db-name", default="parcelrun_bench_rt", help="the bench database (dropped and recreated)"
+    )
+    ap.add_argument("--no-celery", dest="celery", action="store_false", help="no worker for the re-plans")
+    ap.add_argument("--no-kill", dest="kill_worker", action="store_false", help="do not kill a worker")
+    ap.add_argument("--drop-pct", type=float, default=5.0, help="sockets cut a third into the run")
+    ap.add_argument(
         "--database-url",
         default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres",
     )
@@ -297,6 +415,7 @@ def main() -> int:
     args = ap.parse_args()
     if args.quick:
         args.clients, args.rate, args.seconds = 200, 50, 20
+    DB_NAME = args.db_name
     url = prepare_database(args.database_url)
     logs = Path(tempfile.mkdtemp(prefix="bench-rt-"))
     plan = logs / "plan.json"
@@ -315,11 +434,31 @@ def main() -> int:
         check=True,
     )
     emit(event="seeded", seconds=round(time.monotonic() - t0, 1), database=DB_NAME, logs=str(logs))
-    workers = start_workers(args.workers, database_url=url, redis_url=args.redis_url, log_dir=logs)
+    server_cpus, _, generator_cpus = args.pin.partition(":")
+    workers = start_workers(
+        args.workers,
+        database_url=url,
+        redis_url=args.redis_url,
+        log_dir=logs,
+        cpus=server_cpus or None,
+        timeout_s=180,  # one core for both workers' start on a loaded machine
+    )
+    celery = None
     try:
+        if args.celery:
+            celery_env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": args.redis_url}
+            celery = start_celery(celery_env, logs / "celery.log", server_cpus or None)
+        if generator_cpus:  # the clients and, inherited, the committer processes
+            os.sched_setaffinity(0, {int(c) for c in generator_cpus.split(",")})
         ok = asyncio.run(load(args, url, workers, plan))
     finally:
         stop_workers(workers)
+        if celery is not None:
+            celery.terminate()
+            try:
+                celery.wait(20)
+            except subprocess.TimeoutExpired:
+                celery.kill()
     return 0 if ok else 1
 
 

@@ -3,6 +3,7 @@ figure; exit 1 when a target is missed (the figures are printed either way).
 
     .venv/bin/python bench/sync.py [--workers 3] [--scan-devices 10] [--scan-batches 10]
         [--transition-devices 10] [--offline-ops 5000] [--pool 4] [--no-redis]
+    .venv/bin/python bench/sync.py --sustained [--minutes 10] ...   (see bench/sync_sustained.py)
 
 Needs PostgreSQL at DATABASE_URL (migrated here). Request bodies are built and compressed before
 the clock starts, so the figures measure the server, not the load generator sharing its 2 cores.
@@ -175,10 +176,35 @@ def main() -> int:
     parser.add_argument("--no-redis", action="store_true", help="server publishes to the in-process layer")
     parser.add_argument("--only", default="scans,transitions,pull,offline", help="comma-separated subset")
     parser.add_argument("--log", default="var/bench_sync_server.log")
+    sustained = parser.add_argument_group("--sustained (bench/sync_sustained.py)")
+    sustained.add_argument(
+        "--sustained", action="store_true", help="minutes of mixed load on preloaded tables"
+    )
+    sustained.add_argument("--minutes", type=int, default=10)
+    sustained.add_argument("--couriers", type=int, default=300)
+    sustained.add_argument("--scan-shipments", type=int, default=20_000)
+    sustained.add_argument("--pullers", type=int, default=6)
+    sustained.add_argument(
+        "--pull-interval", type=float, default=0.2, help="seconds between a puller's pulls"
+    )
+    sustained.add_argument(
+        "--min-events", type=int, default=20_000_000, help="preloaded tracking events required"
+    )
+    sustained.add_argument(
+        "--min-shipments", type=int, default=2_000_000, help="preloaded shipments required"
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("DATABASE_URL must point at PostgreSQL", file=sys.stderr)
         return 2
+    if args.sustained:
+        from bench import sync_sustained
+
+        if "--scan-devices" not in sys.argv:
+            args.scan_devices = 16
+        if "--jobs-per-courier" not in sys.argv:
+            args.jobs_per_courier = 0  # sized from --minutes
+        return 0 if sync_sustained.run(args, emit) else 1
     # A pooled connection per request instead of a fresh PostgreSQL login (10–15 ms) each time.
     server_env = {
         "REDIS_URL": "" if args.no_redis else os.environ.get("REDIS_URL", ""),

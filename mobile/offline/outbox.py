@@ -103,9 +103,18 @@ def parcel_of(store: Store, job_id: int) -> dict[str, str]:
     return {k: str(found.get(k) or "") for k in ("tracking_no", "name", "address")}
 
 
-def queued(store: Store, limit: int) -> list[OutboxOp]:
-    rows = store.db.execute("SELECT * FROM outbox WHERE state = 'queued' ORDER BY seq LIMIT ?", (limit,))
+def queued(store: Store, limit: int, up_to_seq: int | None = None) -> list[OutboxOp]:
+    """The oldest queued ops; with ``up_to_seq``, only those recorded up to that seq."""
+    rows = store.db.execute(
+        "SELECT * FROM outbox WHERE state = 'queued' AND seq <= ? ORDER BY seq LIMIT ?",
+        (up_to_seq if up_to_seq is not None else 2**62, limit),
+    )
     return [_row(r) for r in rows]
+
+
+def last_seq(store: Store) -> int:
+    row = store.db.execute("SELECT COALESCE(MAX(seq), 0) FROM outbox").fetchone()
+    return int(row[0])
 
 
 def all_ops(store: Store) -> list[OutboxOp]:

@@ -116,3 +116,23 @@ def test_a_restarted_engine_resumes_with_what_was_not_answered(store: Store, tmp
     resent = [o["op_id"] for m, p, b in transport.sent if p.endswith("push") for o in b["ops"]]
     assert resent == ids[2:]
     assert reopened.device_id == "phone-1"
+
+
+def test_a_round_pushes_what_was_queued_when_it_began_and_goes_on_to_the_photos(store: Store) -> None:
+    """A courier who keeps scanning while the round pushes must not hold the round in the push
+    loop: the round ends after the ops it started with; the new ones go next round."""
+    ids = _scans(store, 3)
+    recorded_meanwhile: list[str] = []
+
+    def answer(method: str, path: str, body: Any) -> Reply:
+        if path.endswith("push"):
+            recorded_meanwhile.extend(_scans(store, 1))  # a scan lands during every push
+            return _applied(body)
+        return EMPTY_PULL
+
+    transport = ScriptedTransport(answer)
+    SyncEngine(store, transport, batch_size=2).sync_once()
+    pushes = [b for m, p, b in transport.sent if p.endswith("push")]
+    assert [o["op_id"] for b in pushes for o in b["ops"]] == ids
+    assert any(p.endswith("pull") for _, p, _ in transport.sent)  # the round reached its end
+    assert outbox.pending_count(store) == len(recorded_meanwhile) == 2
