@@ -50,7 +50,7 @@ from parcelkit.rules import pickup as pickup_rules
 CONTENTS_PHOTO_THRESHOLD_FEN = pickup_rules.CONTENTS_PHOTO_THRESHOLD_FEN
 PAYMENT_METHODS = pickup_rules.PAYMENT_METHODS
 MAX_PRICE_FEN = 2**63 - 1  # the bigint column
-COD_ONLY_REASONS = frozenset({ReasonCode.COD_REFUSED, ReasonCode.COD_PARTIAL})
+COD_ONLY_REASONS = cod_rules.COD_ONLY_REASONS  # the handheld hides them likewise
 
 
 @dataclass(frozen=True)
