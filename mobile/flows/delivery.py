@@ -22,6 +22,7 @@ from typing import Any
 from mobile.devices.location import Fix
 from mobile.flows.navmap import FlowError, StepSpec, back_of
 from mobile.i18n import N_
+from parcelkit.rules import locker as locker_rules
 from parcelkit.rules.tracking import normalise
 
 METHODS = ("signature", "photo", "code", "station", "locker")
@@ -41,6 +42,8 @@ RELATION_LABELS = {
     "locker": N_("Locker"),
     "station": N_("Station"),
 }
+# Who may agree to a locker or station on the recipient's behalf (the on-the-spot consent's relation).
+CONSENT_RELATIONS = ("self", "family", "colleague", "guard")
 _CODE = re.compile(r"^\d{4,8}$")
 
 
@@ -67,6 +70,13 @@ class ProofDraft:
     code: str = ""
     cod_collected: bool = False
     fix: Fix | None = None
+    # A locker: where the parcel is and the locker's code. A locker or station: the consent taken
+    # on the spot (parcelkit/rules/locker.py) when the job carries no customer's answer.
+    locker_compartment: str = ""
+    locker_code: str = ""
+    consent_name: str = ""
+    consent_relation: str = "self"
+    consent_call_record: str = ""
 
 
 class DeliveryFlow:
@@ -80,7 +90,9 @@ class DeliveryFlow:
         shipment = job["shipment"]
         self.tracking_no = str(shipment.get("tracking_no") or "")
         self.cod_amount_fen = int(shipment.get("cod_amount_fen") or 0)
-        self.draft = ProofDraft(recipient_name=str(shipment.get("recipient_name") or ""))
+        self.recipient = str(shipment.get("recipient_name") or "")
+        # Consent by phone is most often the recipient's own: their name is the default.
+        self.draft = ProofDraft(recipient_name=self.recipient, consent_name=self.recipient)
         self.step = Step.SCAN
         self.taps = 0
         self.problems: list[str] = []
@@ -121,8 +133,10 @@ class DeliveryFlow:
         if method not in METHODS:
             raise FlowError(f"unknown proof method {method!r}")
         self.draft.method = method
-        if method in ("station", "locker"):
+        if method in locker_rules.NEEDS_CONSENT:
             self.draft.relation = method
+        elif self.draft.relation in locker_rules.NEEDS_CONSENT:
+            self.draft.relation, self.draft.recipient_name = "self", self.recipient
         self.on_change(self)
 
     def choose_relation(self, relation: str) -> None:
@@ -144,6 +158,50 @@ class DeliveryFlow:
         self._tap()
         self.draft.code = code.strip()
         self.on_change(self)
+
+    def set_locker_compartment(self, compartment: str) -> None:
+        """The compartment, as printed on the locker."""
+        self._tap()
+        self.draft.locker_compartment = compartment.strip().upper()
+        self.on_change(self)
+
+    def set_locker_code(self, code: str) -> None:
+        """The code the locker gave for this compartment (what opens it for the recipient)."""
+        self._tap()
+        self.draft.locker_code = code.strip()
+        self.on_change(self)
+
+    def set_consent_name(self, name: str) -> None:
+        self._tap()
+        self.draft.consent_name = name.strip()[: locker_rules.MAX_LENGTH["consent_name"]]
+        self.on_change(self)
+
+    def choose_consent_relation(self, relation: str) -> None:
+        self._tap()
+        if relation not in CONSENT_RELATIONS:
+            raise FlowError(f"unknown consent relation {relation!r}")
+        self.draft.consent_relation = relation
+        self.on_change(self)
+
+    def set_call_record(self, record: str) -> None:
+        """The call in which the consent was given: when, which number (as the courier notes it)."""
+        self._tap()
+        self.draft.consent_call_record = record.strip()[: locker_rules.MAX_LENGTH["consent_call_record"]]
+        self.on_change(self)
+
+    @property
+    def needs_consent(self) -> bool:
+        return self.draft.method in locker_rules.NEEDS_CONSENT
+
+    @property
+    def consent_id(self) -> int | None:
+        """The customer's recorded answer for this method (the job's agreed next step), if any."""
+        step = self.job.get("next_step") or {}
+        wanted = locker_rules.CONSENT_STEP_OF.get(self.draft.method)
+        found = step.get("consent_id")
+        if wanted is None or step.get("kind") != wanted or not isinstance(found, int):
+            return None
+        return found
 
     def add_photo(self, data: bytes, content_type: str = "image/jpeg") -> None:
         self._tap()
@@ -187,10 +245,28 @@ class DeliveryFlow:
             out.append(N_("Enter the pickup code (4 to 8 digits)"))
         elif d.method == "locker" and not d.photos:
             out.append(N_("Take a photo of the closed locker"))
-        if d.method in ("station", "locker") and d.relation != d.method:
-            out.append(N_("The recipient relation must match the place"))
+        if d.method == "locker":
+            if not locker_rules.compartment_ok(d.locker_compartment):
+                out.append(N_("Enter the compartment number"))
+            if not locker_rules.code_ok(d.locker_code):
+                out.append(N_("Enter the locker code (4 to 10 digits)"))
+        if d.method in locker_rules.NEEDS_CONSENT:
+            if d.relation != d.method:
+                out.append(N_("The recipient relation must match the place"))
+            if self.consent_id is None:
+                out += self._consent_missing()
         if self.cod_amount_fen and not d.cod_collected:
             out.append(N_("Collect the cash on delivery amount first"))
+        return out
+
+    def _consent_missing(self) -> list[str]:
+        d, out = self.draft, []
+        if not d.consent_name:
+            out.append(N_("Consent needed: who agreed?"))
+        if d.consent_relation not in CONSENT_RELATIONS:
+            out.append(N_("Consent needed: choose the relation"))
+        if not d.consent_call_record:
+            out.append(N_("Consent needed: note the call"))
         return out
 
     def result(self) -> tuple[dict[str, Any], list[tuple[bytes, str]], dict[str, float] | None]:
@@ -207,6 +283,15 @@ class DeliveryFlow:
         }
         if self.cod_amount_fen:
             proof["cod_collected_fen"] = self.cod_amount_fen
+        if d.method == "locker":
+            proof["locker_compartment"], proof["locker_code"] = d.locker_compartment, d.locker_code
+        if self.needs_consent:
+            if self.consent_id is not None:
+                proof["consent_id"] = self.consent_id
+            else:
+                proof["consent_name"] = d.consent_name
+                proof["consent_relation"] = d.consent_relation
+                proof["consent_call_record"] = d.consent_call_record
         where = None
         if d.fix is not None:
             proof["lat"], proof["lng"] = d.fix[0], d.fix[1]

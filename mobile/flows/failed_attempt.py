@@ -19,6 +19,7 @@ from typing import Any
 
 from mobile.flows.navmap import FlowError, StepSpec, back_of
 from mobile.i18n import N_
+from parcelkit.rules import cod as cod_rules
 
 REASON_LABELS = {
     "not_home": N_("Recipient not at home"),
@@ -135,7 +136,10 @@ class FailedAttemptFlow:
         if job.get("kind") == "pickup":
             self.reason_codes = [c for c in PICKUP_REASONS if c in known]
         else:
-            self.reason_codes = [c for c in known if c not in PICKUP_ONLY]
+            # A parcel without cash on delivery cannot fail for it (the server refuses it too).
+            cod = int((job.get("shipment") or {}).get("cod_amount_fen") or 0)
+            hidden = PICKUP_ONLY if cod else PICKUP_ONLY | cod_rules.COD_ONLY_REASONS
+            self.reason_codes = [c for c in known if c not in hidden]
         self.draft = FailDraft()
         self.step = Step.REASON
         self.taps = 0

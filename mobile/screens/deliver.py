@@ -26,6 +26,8 @@ class DeliverScreen(Screen):
     photos = StringProperty("")
     banner = StringProperty("")
     banner_colour = ListProperty([0, 0, 0, 1])
+    consent_relation = StringProperty("self")
+    consent = StringProperty("")  # the customer's recorded answer, when the job has one
 
     def on_pre_enter(self, *_args: Any) -> None:
         self.core.at_door(True)
@@ -43,6 +45,7 @@ class DeliverScreen(Screen):
         self.header = f"{s.get('recipient_name', '')}  {flow.tracking_no}\n{flow.job.get('address', '')}"
         self.method, self.relation = flow.draft.method, flow.draft.relation
         self.ids.recipient_name.text = flow.draft.recipient_name
+        self.show_place()
         self.cod = f"¥{flow.cod_amount_fen / 100:.2f}" if flow.cod_amount_fen else ""
         if flow.step is Step.SCAN:
             self.problems = _("Scan the parcel to start")
@@ -53,6 +56,21 @@ class DeliverScreen(Screen):
     def choose_method(self, method: str) -> None:
         self.flow.choose_method(method)
         self.method, self.relation = self.flow.draft.method, self.flow.draft.relation
+        self.ids.recipient_name.text = self.flow.draft.recipient_name
+        self.show_place()
+
+    def show_place(self) -> None:
+        """The locker's parts and the consent, as the draft holds them."""
+        d, ids = self.flow.draft, self.ids
+        ids.locker_compartment.text, ids.locker_code.text = d.locker_compartment, d.locker_code
+        ids.consent_name.text, ids.call_record.text = d.consent_name, d.consent_call_record
+        self.consent_relation = d.consent_relation
+        found = self.flow.consent_id
+        self.consent = "" if found is None else _("The customer agreed (answer {id})").format(id=found)
+
+    def choose_consent_relation(self, relation: str) -> None:
+        self.flow.choose_consent_relation(relation)
+        self.consent_relation = relation
 
     def choose_relation(self, relation: str) -> None:
         self.flow.choose_relation(relation)
@@ -80,12 +98,28 @@ class DeliverScreen(Screen):
             flow.set_recipient_name(name)
         if self.ids.code.text.strip() != flow.draft.code:
             flow.set_code(self.ids.code.text)
+        self._take_place_fields()
         if flow.confirm() is Step.DONE:
             self.core.finish_delivery()
             self.manager.current = "today"
         else:
             self.problems = "\n".join(_(p) for p in flow.problems)
             self.core.signal_error()
+
+    def _take_place_fields(self) -> None:
+        """Hand what was typed for a locker or station to the flow (one call per changed field)."""
+        flow, ids = self.flow, self.ids
+        if not flow.needs_consent:
+            return
+        if flow.draft.method == "locker":
+            if ids.locker_compartment.text.strip().upper() != flow.draft.locker_compartment:
+                flow.set_locker_compartment(ids.locker_compartment.text)
+            if ids.locker_code.text.strip() != flow.draft.locker_code:
+                flow.set_locker_code(ids.locker_code.text)
+        if ids.consent_name.text.strip() != flow.draft.consent_name:
+            flow.set_consent_name(ids.consent_name.text)
+        if ids.call_record.text.strip() != flow.draft.consent_call_record:
+            flow.set_call_record(ids.call_record.text)
 
     def show_banner(self) -> None:
         """The job's question to the customer and its answer (refreshed on every pull)."""

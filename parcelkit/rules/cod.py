@@ -20,6 +20,9 @@ MAX_PAYMENT_REF = 64
 
 # Failed-attempt reasons for a COD parcel the recipient would not (fully) pay for.
 COD_REASONS = frozenset({"cod_refused", "cod_partial", "cod_not_ready"})
+# Those that only a parcel with a COD amount can fail for: the server refuses them on any other
+# (``invalid``), and the handheld does not offer them there.
+COD_ONLY_REASONS = frozenset({"cod_refused", "cod_partial"})
 
 
 def _is_fen(value: object) -> TypeGuard[int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -44,15 +43,14 @@ from backend.shipments.states import (
     ShipmentStatus,
 )
 from parcelkit.rules import cod as cod_rules
+from parcelkit.rules import locker as locker_rules
 from parcelkit.rules import pickup as pickup_rules
 
 # The inspection rules are the handheld's own (parcelkit/rules/pickup.py): one copy, both sides.
 CONTENTS_PHOTO_THRESHOLD_FEN = pickup_rules.CONTENTS_PHOTO_THRESHOLD_FEN
 PAYMENT_METHODS = pickup_rules.PAYMENT_METHODS
 MAX_PRICE_FEN = 2**63 - 1  # the bigint column
-LOCKER_COMPARTMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,15}")
-LOCKER_CODE = re.compile(r"[0-9]{4,10}")
-COD_ONLY_REASONS = frozenset({ReasonCode.COD_REFUSED, ReasonCode.COD_PARTIAL})
+COD_ONLY_REASONS = cod_rules.COD_ONLY_REASONS  # the handheld hides them likewise
 
 
 @dataclass(frozen=True)
@@ -171,13 +169,13 @@ class ProofInput:
                 raise DomainError("proof_incomplete", "the pickup code is missing")
             if delivery_code and self.code != delivery_code:
                 raise DomainError("proof_incomplete", "the pickup code does not match")
-        if self.method == ProofMethod.LOCKER:
-            if not LOCKER_COMPARTMENT.fullmatch(self.locker_compartment.strip()):
+        if self.method == ProofMethod.LOCKER:  # the handheld checks the same (parcelkit/rules/locker.py)
+            if not locker_rules.compartment_ok(self.locker_compartment):
                 raise DomainError(
                     "proof_incomplete",
                     "which compartment? give it as on the locker (1–16 letters, digits, -)",
                 )
-            if not LOCKER_CODE.fullmatch(self.locker_code.strip()):
+            if not locker_rules.code_ok(self.locker_code):
                 raise DomainError("proof_incomplete", "the locker's pickup code must be 4–10 digits")
         if self.method == ProofMethod.SIGNATURE and not self.recipient_name.strip():
             raise DomainError("proof_incomplete", "who signed? the recipient's name is missing")

@@ -72,7 +72,7 @@ def test_a_family_member_signing_must_give_their_own_name() -> None:
     [
         ("photo", {}, "Take a photo of the parcel at the door"),
         ("code", {"code": "12"}, "Enter the pickup code (4 to 8 digits)"),
-        ("locker", {}, "Take a photo of the closed locker"),
+        ("locker", {"compartment": "A12", "locker_code": "246810"}, "Take a photo of the closed locker"),
     ],
 )
 def test_each_method_needs_its_part(method: str, parts: dict[str, str], problem: str) -> None:
@@ -80,6 +80,10 @@ def test_each_method_needs_its_part(method: str, parts: dict[str, str], problem:
     flow.choose_method(method)
     if "code" in parts:
         flow.set_code(parts["code"])
+    if "compartment" in parts:  # the locker's own parts and the consent (test_delivery_consent.py)
+        flow.set_locker_compartment(parts["compartment"])
+        flow.set_locker_code(parts["locker_code"])
+        flow.set_call_record("10:02 拨打 138****0000，本人同意")
     assert flow.confirm() is Step.PROOF
     assert flow.problems == [problem]
 
@@ -97,9 +101,13 @@ def test_locker_delivery_sets_the_relation_and_needs_a_photo() -> None:
     flow = DeliveryFlow(job(), scanned=NUMBER)
     flow.choose_method("locker")
     flow.add_photo(b"jpeg", "image/jpeg")
+    flow.set_locker_compartment("b-07")
+    flow.set_locker_code("135790")
+    flow.set_call_record("10:02 拨打 138****0000")
     assert flow.confirm() is Step.DONE
     proof, files, where = flow.result()
     assert (proof["recipient_relation"], files, where) == ("locker", [(b"jpeg", "image/jpeg")], None)
+    assert (proof["locker_compartment"], proof["locker_code"]) == ("B-07", "135790")
 
 
 def test_cash_on_delivery_must_be_collected_first() -> None:

@@ -87,3 +87,17 @@ def test_back_returns_to_the_evidence() -> None:
     assert flow.back() is Step.REASON
     with pytest.raises(FlowError):
         flow.back()
+
+
+@pytest.mark.parametrize("reference", [None, ["not_home", "cod_refused", "cod_partial", "cod_not_ready"]])
+def test_cod_failure_reasons_are_offered_only_for_a_cod_parcel(reference: list[str] | None) -> None:
+    plain = FailedAttemptFlow(JOB, reason_codes=reference)
+    assert "cod_refused" not in plain.reason_codes and "cod_partial" not in plain.reason_codes
+    assert "not_home" in plain.reason_codes
+    with pytest.raises(FlowError):
+        plain.choose_reason("cod_refused")
+    cod = FailedAttemptFlow(
+        {**JOB, "shipment": {**JOB["shipment"], "cod_amount_fen": 2500}},  # type: ignore[dict-item]
+        reason_codes=reference,
+    )
+    assert {"cod_refused", "cod_partial"} <= set(cod.reason_codes)
