@@ -53,6 +53,7 @@ class DeliverScreen(Screen):
     def choose_method(self, method: str) -> None:
         self.flow.choose_method(method)
         self.method, self.relation = self.flow.draft.method, self.flow.draft.relation
+        self.problems = ""
 
     def choose_relation(self, relation: str) -> None:
         self.flow.choose_relation(relation)
@@ -66,10 +67,12 @@ class DeliverScreen(Screen):
             return
         self.flow.add_photo(*taken)
         self.photos = _("{n} photos").format(n=len(self.flow.draft.photos))
+        self.problems = ""  # the list was about what was missing; the courier is adding it (issue 17)
 
     def collect_cod(self) -> None:
         self.flow.confirm_cod()
         self.cod_done = True
+        self.problems = ""  # no stale "collect the cash" once it is collected (issue 17)
 
     def deliver(self) -> None:
         flow = self.flow
