@@ -125,9 +125,18 @@ class Actions:
                 "fail", job_id, ops.fail_fields(reason_code, note, next_step or {}, shas), where
             )
 
-    def record_weigh(self, job_id: int, pickup: dict[str, Any], where: dict[str, float] | None = None) -> str:
+    def record_weigh(
+        self,
+        job_id: int,
+        pickup: dict[str, Any],
+        where: dict[str, float] | None = None,
+        photos: list[tuple[bytes, str]] | None = None,
+    ) -> str:
+        """The pickup; ``photos``: the contents photo (its hash is in ``pickup``), uploaded with the op."""
         self._open_job(job_id, "pickup")
-        return self._job_op("weigh", job_id, pickup, where)
+        with self.store.tx():
+            self._attach(photos or [])
+            return self._job_op("weigh", job_id, pickup, where)
 
     def record_propose(self, job_id: int, window_start: datetime, window_end: datetime) -> str:
         """Propose a time to the customer (docs/negotiation.md); shown at once as waiting for the answer.

@@ -62,7 +62,7 @@ class DoorWork:
         codes = [r["code"] for r in (store.reference("reason_codes") or [])] if store else []
         return codes or None
 
-    def _keep_drafts(self, flow: FailedAttemptFlow | DeliveryFlow, name: str) -> None:
+    def _keep_drafts(self, flow: FailedAttemptFlow | DeliveryFlow | PickupFlow, name: str) -> None:
         store = self.sessions.store
         if store is not None:
             flow.on_change = lambda f: drafts.save(store, name, f.snapshot())
@@ -76,12 +76,12 @@ class DoorWork:
 
     def resume_drafts(self) -> str | None:
         """After a restart: the failed attempt or delivery left half done, at the step it was at.
-        Returns the screen to show ("fail", "deliver"), or None. A draft whose job is gone or
-        closed is dropped (a failed attempt begun from Deliver closes that delivery's draft too)."""
+        Returns the screen to show ("fail", "deliver", "pickup"), or None. A draft whose job is gone
+        or closed is dropped (a failed attempt begun from Deliver or Pickup closes that draft too)."""
         store = self.sessions.store
         if store is None:
             return None
-        for name in ("fail", "deliver"):
+        for name in ("fail", "deliver", "pickup"):
             saved = drafts.load(store, name)
             if saved is None:
                 continue
@@ -92,6 +92,9 @@ class DoorWork:
             if name == "fail":
                 self.failure = FailedAttemptFlow.restore(job, saved, reason_codes=self._reason_codes())
                 self._keep_drafts(self.failure, name)
+            elif name == "pickup":
+                self.pickup = self._pickup_flow(job).restore(saved)
+                self._keep_drafts(self.pickup, name)
             else:
                 self.delivery = DeliveryFlow.restore(job, saved, locate=self.locate)
                 self._keep_drafts(self.delivery, name)
@@ -124,12 +127,25 @@ class DoorWork:
         return op_id
 
     def begin_pickup(self, job_id: int) -> PickupFlow:
-        job = self._job_or_fail(job_id)
+        """A new pickup, empty (issue 17: nothing carries over from the last customer); its draft is kept."""
+        self.pickup = self._pickup_flow(self._job_or_fail(job_id))
+        self._keep_drafts(self.pickup, "pickup")
+        self.pickup.on_change(self.pickup)
+        return self.pickup
+
+    def abandon_pickup(self) -> None:
+        """The courier left the pickup unrecorded (back to Today, or on to a failed attempt)."""
+        store = self.sessions.store
+        if store is not None:
+            drafts.clear(store, "pickup")
+        self.pickup = None
+
+    def _pickup_flow(self, job: dict[str, Any]) -> PickupFlow:
         store, issuer, devices = self.sessions.store, self.sessions.waybills, self.devices
         assert store is not None and issuer is not None
         details = pickup_details(store).get(job["shipment"].get("tracking_no") or "", {})
         job = {**job, "shipment": {**details, **{k: v for k, v in job["shipment"].items() if v}}}
-        self.pickup = PickupFlow(
+        return PickupFlow(
             pickup_job(job, self.sessions.station),
             book=tariff_book(store),
             issuer=issuer,
@@ -138,15 +154,17 @@ class DoorWork:
             scale_model=devices.scale_model if devices.scale is not None else "",
             printer=devices.printer,
         )
-        return self.pickup
 
     def finish_pickup(self) -> str:
         actions = self.sessions.actions
         assert actions is not None and self.pickup is not None
         payload = self.pickup.payload()
         job_id, place = int(payload["job_id"]), where(self.locate)
-        self._ensure_started(job_id, place)
-        op_id = actions.record_weigh(job_id, {**payload["pickup"], "pricing": payload["pricing"]}, place)
+        pickup = {**payload["pickup"], "pricing": payload["pricing"]}
+        with actions.store.tx():  # the op, its photo and the draft's removal together: recorded once
+            self._ensure_started(job_id, place)
+            op_id = actions.record_weigh(job_id, pickup, place, photos=self.pickup.draft.photos())
+            drafts.clear(actions.store, "pickup")
         self.pickup = None
         self.recorded()
         return op_id

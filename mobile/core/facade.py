@@ -30,12 +30,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mobile import end_of_day, i18n, negotiation, today
+from mobile import end_of_day, i18n, negotiation, reschedule, today
 from mobile.actions import Actions
 from mobile.core.auth import DeviceAuth, Session
 from mobile.core.config import Config, devices_from_config, http_connect
@@ -296,6 +296,21 @@ class Core:
         """The times the courier may propose: every 30 min from now, station time, within the shift."""
         courier = (self.session.profile.get("courier") if self.session else None) or {}
         return negotiation.proposal_slots(
+            datetime.now(UTC),
+            self.tz,
+            str(courier.get("shift_start") or self.config.shift_start),
+            str(courier.get("shift_end") or self.config.shift_end),
+        )
+
+    def reschedule_days(self) -> list[reschedule.Day]:
+        """The days offered for 另约时间段: today, tomorrow, the day after (station time)."""
+        return reschedule.days(datetime.now(UTC), self.tz)
+
+    def reschedule_slots(self, day: date) -> list[reschedule.Slot]:
+        """That day's two-hour slots inside the courier's shift, none already begun."""
+        courier = (self.session.profile.get("courier") if self.session else None) or {}
+        return reschedule.slots(
+            day,
             datetime.now(UTC),
             self.tz,
             str(courier.get("shift_start") or self.config.shift_start),

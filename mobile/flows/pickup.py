@@ -31,6 +31,7 @@ from typing import Any
 
 from mobile.devices.ports import DeviceError, LabelPort, PrinterError, PrinterPort, ScalePort
 from mobile.flows.navmap import FlowError, StepSpec, back_of
+from mobile.flows.pickup_draft import Draft, from_json, to_json
 from mobile.offline.waybills import WaybillIssuer, WaybillsExhausted
 from parcelkit.rules.pickup import (
     check_dimensions,
@@ -40,7 +41,7 @@ from parcelkit.rules.pickup import (
     check_real_name,
     waybill_label,
 )
-from parcelkit.rules.pricing import Quote, QuoteError, TariffBook, pickup_quote_request, quote
+from parcelkit.rules.pricing import QuoteError, TariffBook, pickup_quote_request, quote
 
 SCALE_TIMEOUT_S = 5.0
 
@@ -94,30 +95,6 @@ _FIX_STEP = {
 }
 
 
-@dataclass
-class Draft:
-    weight_g: int | None = None
-    weight_source: str = ""
-    scale_model: str = ""
-    manual_reason: str = ""
-    length_mm: int | None = None
-    width_mm: int | None = None
-    height_mm: int | None = None
-    pieces: int = 1
-    declared_value_fen: int = 0
-    prohibited_items_absent: bool = False
-    contents_photo_sha256: str = ""
-    sender_id_type: str = ""  # 实名: the ID's type, its last 4 characters, the name on it
-    sender_id_last4: str = ""
-    sender_real_name: str = ""
-    quote: Quote | None = None
-    payment_method: str = ""
-    tracking_no: str = ""
-    preview_png: bytes = b""
-    zpl: bytes = b""
-    label_printed: bool = False
-
-
 class PickupFlow:
     def __init__(
         self,
@@ -143,6 +120,9 @@ class PickupFlow:
         self.step = Step.WEIGH
         self.problems: list[str] = []
         self.courier_steps = 0
+        self.resumed = False  # restored from a draft: the screen shows its step, the scale is not re-read
+        # Called after every change: the core writes the draft to the store (mobile/offline/drafts.py).
+        self.on_change: Callable[[PickupFlow], None] = lambda _flow: None
         self._accept: dict[Step, Callable[..., list[str]]] = {
             Step.WEIGH: self._accept_weight,
             Step.DIMENSIONS: self._accept_dimensions,
@@ -158,10 +138,40 @@ class PickupFlow:
             Step.LABEL: self._render_label,
         }
 
+    def snapshot(self) -> dict[str, Any]:
+        """The draft and the step: what a restart resumes from."""
+        return {
+            "job_id": self.job.job_id,
+            "step": self.step.value,
+            "courier_steps": self.courier_steps,
+            "draft": to_json(self.draft),
+        }
+
+    def restore(self, saved: dict[str, Any]) -> PickupFlow:
+        """Back to where a killed app left this pickup (the flow is built with today's devices)."""
+        self.draft = from_json(saved["draft"])
+        self.step = Step(saved["step"])
+        self.courier_steps = int(saved.get("courier_steps") or 0)
+        self.resumed = True
+        return self
+
+    def _changed(self) -> Step:
+        self.on_change(self)
+        return self.step
+
     # -- what the screens call -----------------------------------------------------------------
 
     def start(self) -> Step:
-        return self._go(Step.WEIGH)
+        self._go(Step.WEIGH)
+        return self._changed()
+
+    def add_contents_photo(self, data: bytes, content_type: str) -> None:
+        """The contents photo an insured value over 1,000 yuan needs; taken at the inspection step."""
+        if self.step is not Step.INSPECTION:
+            raise FlowError("the contents are photographed at the inspection step")
+        self.draft.set_contents_photo(data, content_type)
+        self.problems = []
+        self._changed()
 
     def submit(self, **fields: Any) -> Step:
         """The courier confirms the current screen; on a refusal ``problems`` says what is wrong."""
@@ -171,23 +181,25 @@ class PickupFlow:
         problems = accept(**fields)
         if problems:
             self.problems = problems
-            return self.step
+            return self._changed()
         self.courier_steps += 1
         next_step = NAVMAP[self.step].next
         assert next_step is not None
-        return self._go(next_step)
+        self._go(next_step)
+        return self._changed()
 
     def retry_scale(self) -> Step:
         """Read the scale again (after plugging it in, clearing the platform…); not a courier step."""
         if self.step is not Step.WEIGH:
             raise FlowError("the scale is read at the weigh step")
-        return self._go(Step.WEIGH)
+        self._go(Step.WEIGH)
+        return self._changed()
 
     def back(self) -> Step:
         target = back_of(NAVMAP, self.step)
         self.problems = []
         self.step = target  # going back re-shows the screen; it does not redo its automatic part
-        return self.step
+        return self._changed()
 
     def payload(self) -> dict[str, Any]:
         """What the sync op carries: ``pickup`` is PickupInput, ``pricing`` the rest of pickup_complete."""
@@ -358,6 +370,8 @@ class PickupFlow:
         sender_id_last4: object = "",
         sender_real_name: object = "",
     ) -> list[str]:
+        # The photo taken on this step (add_contents_photo) unless the caller names one.
+        contents_photo_sha256 = contents_photo_sha256 or self.draft.contents_photo_sha256
         problems = check_inspection(prohibited_items_absent, declared_value_fen, contents_photo_sha256)
         # 实名收寄 is the law: no pickup without the sender's ID checked (or refuse it: no_real_name).
         problems += check_real_name(sender_id_type, sender_id_last4, sender_real_name)

@@ -256,6 +256,8 @@ class ParcelrunApp(App):
             if badge.last_sync_at is None
             else datetime.fromtimestamp(badge.last_sync_at, self.core.tz).strftime("%H:%M")
         )
+        if self.root is not None and self.root.current == "end_of_day":
+            self.screen("end_of_day").refresh()  # its counts and logout warning follow the badge
 
     @mainthread
     def _on_notice(self, message: str, args: dict[str, Any]) -> None:

@@ -58,6 +58,7 @@ class DeliverScreen(Screen):
         self.method, self.relation = self.flow.draft.method, self.flow.draft.relation
         self.ids.recipient_name.text = self.flow.draft.recipient_name
         self.show_place()
+        self.problems = ""
 
     def show_place(self) -> None:
         """The locker's parts and the consent, as the draft holds them."""
@@ -84,10 +85,12 @@ class DeliverScreen(Screen):
             return
         self.flow.add_photo(*taken)
         self.photos = _("{n} photos").format(n=len(self.flow.draft.photos))
+        self.problems = ""  # the list was about what was missing; the courier is adding it (issue 17)
 
     def collect_cod(self) -> None:
         self.flow.confirm_cod()
         self.cod_done = True
+        self.problems = ""  # no stale "collect the cash" once it is collected (issue 17)
 
     def deliver(self) -> None:
         flow = self.flow

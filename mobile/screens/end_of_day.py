@@ -53,18 +53,23 @@ class EndOfDayScreen(Screen):
         )
         if s.clear:  # synced since the warning: no stale "7 not synced" (issue 17)
             self.logout_warning, self.confirm_force = "", False
+        elif self.confirm_force:  # the warning follows the live counts while it shows
+            self.logout_warning = self._warning(s.unsynced, s.unresolved)
 
     def logout(self, force: bool = False) -> None:
         # The core logs out in the background and reports on the bus (app._on_logout → show_logout).
         try:
             self.core.logout_in_background(force=force)
         except LogoutBlocked as blocked:
-            self.logout_warning = _(
-                "{n} operations are not uploaded and {m} failed uploads are not dealt with. Logging out "
-                "now keeps them on this handheld until you log in again."
-            ).format(n=blocked.pending, m=blocked.unresolved)
+            self.logout_warning = self._warning(blocked.pending, blocked.unresolved)
             self.confirm_force = True
             self.core.signal_error()
+
+    def _warning(self, pending: int, unresolved: int) -> str:
+        return _(
+            "{n} operations are not uploaded and {m} failed uploads are not dealt with. Logging out "
+            "now keeps them on this handheld until you log in again."
+        ).format(n=pending, m=unresolved)
 
     def show_logout(self, state: str, error: str) -> None:
         self.logging_out = state == "started"

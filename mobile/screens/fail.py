@@ -9,7 +9,8 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from mobile.flows.failed_attempt import CALL_OUTCOME_LABELS, NEXT_STEP_LABELS, REASON_LABELS, Step, local_iso
+from mobile import reschedule
+from mobile.flows.failed_attempt import CALL_OUTCOME_LABELS, NEXT_STEP_LABELS, REASON_LABELS, Step
 from mobile.i18n import _
 from mobile.screens.widgets import Chip
 
@@ -22,6 +23,9 @@ class FailScreen(Screen):
     evidence = StringProperty("")
     next_kind = StringProperty("")
     no_camera = BooleanProperty(False)
+    new_window = ObjectProperty(None, allownone=True)  # the reschedule.Slot picked for 另约时间段
+    _days: dict[str, reschedule.Day]
+    _slots: dict[str, reschedule.Slot]
 
     def on_pre_enter(self, *_args: Any) -> None:
         self.flow = self.core.failure
@@ -38,6 +42,24 @@ class FailScreen(Screen):
         if self.flow.draft.photos or self.flow.draft.calls:
             self._evidence()
         self.next_kind = self.flow.draft.next_kind
+        self.new_window = None
+        days = {d.day.isoformat(): d for d in self.core.reschedule_days()}
+        self._days = days
+        labels = [(k, f"{_(d.label)} {d.day:%m-%d}") for k, d in days.items()]
+        self._chips(self.ids.new_days, "day", labels, self.choose_day)
+        self.choose_day(next(iter(days)))
+
+    def choose_day(self, key: str) -> None:
+        for chip in self.ids.new_days.children:
+            chip.state = "down" if chip.value == key else "normal"
+        self._slots = {s.start.isoformat(): s for s in self.core.reschedule_slots(self._days[key].day)}
+        self._chips(
+            self.ids.new_slots, "slot", [(k, s.text) for k, s in self._slots.items()], self.choose_slot
+        )
+        self.new_window = None
+
+    def choose_slot(self, key: str) -> None:
+        self.new_window = self._slots[key]
 
     def _chips(self, grid: Any, group: str, items: list[tuple[str, str]], action: Any) -> None:
         grid.clear_widgets()
@@ -88,11 +110,11 @@ class FailScreen(Screen):
 
     def confirm(self) -> None:
         if self.next_kind:
-            tz = self.core.tz
+            slot = self.new_window if self.next_kind == "new_window" else None
             self.flow.choose_next(
                 self.next_kind,
-                window_start=local_iso(self.ids.window_start.text, tz),
-                window_end=local_iso(self.ids.window_end.text, tz),
+                window_start=slot.start.isoformat() if slot else "",
+                window_end=slot.end.isoformat() if slot else "",
                 address=self.ids.address.text,
             )
         if self.flow.confirm() is Step.DONE:

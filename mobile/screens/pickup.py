@@ -47,6 +47,7 @@ class PickupScreen(Screen):
     weight = StringProperty("")
     payment = StringProperty("")
     id_type = StringProperty("")
+    photo_status = StringProperty("")
 
     def on_pre_enter(self, *_args: Any) -> None:
         self.flow = self.core.pickup
@@ -54,16 +55,50 @@ class PickupScreen(Screen):
             return
         job = self.flow.job
         self.header = f"{job.sender[0]}  {job.sender[2]}"
-        self.step, self.problems, self.payment = "busy", _("Reading the scale…"), ""
         self._clear_fields()  # nothing carries over from the previous customer (issue 17)
+        if self.flow.resumed:  # a pickup the app was killed in: its draft, at its step
+            self.flow.resumed = False
+            self._fill_from_draft()
+            self._moved(self.flow.step, None)
+            return
+        self.step, self.problems, self.payment = "busy", _("Reading the scale…"), ""
         self.app().run_async(self.flow.start, self._moved)
+
+    def _fill_from_draft(self) -> None:
+        d, ids = self.flow.draft, self.ids
+        if d.weight_source == "manual" and d.weight_g:
+            ids.weight_kg.text, ids.manual_reason.text = kg(d.weight_g)[:-3], d.manual_reason
+        for name, mm in (("length_cm", d.length_mm), ("width_cm", d.width_mm), ("height_cm", d.height_mm)):
+            ids[name].text = f"{mm / 10:g}" if mm else ""
+        ids.pieces.text = str(d.pieces)
+        ids.declared_value.text = str(d.declared_value_fen // 100) if d.declared_value_fen else ""
+        ids.id_last4.text, ids.real_name.text = d.sender_id_last4, d.sender_real_name
+        self.id_type, self.payment = d.sender_id_type, d.payment_method
+        ids.no_prohibited.state = "down" if d.prohibited_items_absent else "normal"
+        self._photo_taken()
+
+    def contents_photo(self) -> None:
+        """The camera for the contents photo (an insured value over 1,000 yuan needs one)."""
+        taken = self.core.take_photo()
+        if taken is None:  # no camera: no crash, and a way on (the pickup fails with its reason)
+            self.problems = _(
+                "No camera on this handheld: an insured value over 1,000 yuan needs a contents photo. "
+                "Record the pickup as failed, or hand it to the station."
+            )
+            return
+        self.flow.add_contents_photo(*taken)
+        self.problems = ""
+        self._photo_taken()
+
+    def _photo_taken(self) -> None:
+        self.photo_status = _("Contents photo taken") if self.flow.draft.contents_photo else ""
 
     def _clear_fields(self) -> None:
         ids = self.ids
         names = ("weight_kg", "manual_reason", "length_cm", "width_cm", "height_cm", "declared_value")
         for name in (*names, "id_last4", "real_name"):
             ids[name].text = ""
-        self.id_type = ""
+        self.id_type = self.photo_status = ""
         ids.pieces.text = "1"
         ids.no_prohibited.state = "normal"
         self.price = self.weight = ""
