@@ -140,3 +140,15 @@ def test_another_stations_pages_and_actions_are_404(
     html = _page(client, f"/console/{mine}/cash/")
     assert f'data-courier="{theirs_courier[0].pk}"' not in html
     assert f'data-incident="{theirs.pk}"' not in _page(client, f"/console/{mine}/incidents/")
+
+
+def test_the_pages_speak_chinese(client: Client, station: Station, supervisor: Person) -> None:
+    incident_raise(station_id=station.pk, data=incident_input("weather_road"), ctx=supervisor.ctx)
+    client.force_login(supervisor.user)
+    client.cookies["django_language"] = "zh-hans"
+    incidents = _page(client, f"/console/{station.code}/incidents/")
+    assert "法定答复期限" in incidents and "个工作日" in incidents and ">受理</button>" in incidents
+    assert ">已结案</option>" in incidents and ">不可抗力</option>" in incidents
+    assert "宣布并暂停派送" in _page(client, f"/console/{station.code}/disruptions/")
+    cash = _page(client, f"/console/{station.code}/cash/")
+    assert "<th>应收</th>" in cash and "<th>差额</th>" in cash
