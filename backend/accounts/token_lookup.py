@@ -58,15 +58,26 @@ def _part(model: type[Model], alias: str) -> _Part:
     return _Part(model, alias, [f.attname for f in fields], converters)
 
 
+def q(name: str | None) -> str:
+    """A quoted column or table name (a concrete field always has a column)."""
+    assert name is not None
+    return connection.ops.quote_name(name)
+
+
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)
+    return q(field.column)
+
+
 @cache
 def _statement(vendor: str) -> tuple[str, list[_Part]]:
     user_model = get_user_model()
-    q = connection.ops.quote_name
-    user_pk = q(user_model._meta.pk.column)  # type: ignore[union-attr]  # every model has one
+    user_pk = q(user_model._meta.pk.column if user_model._meta.pk else None)
     parts = [_part(ApiToken, "t"), _part(user_model, "u")]
     joins = [
         f"{q(ApiToken._meta.db_table)} t JOIN {q(user_model._meta.db_table)} u "
-        f"ON u.{user_pk} = t.{q(ApiToken._meta.get_field('user').column)}"
+        f"ON u.{user_pk} = t.{_column(ApiToken, 'user')}"
     ]
     for n, name in enumerate(ROLES):
         fk = _role_field(name)
@@ -76,7 +87,7 @@ def _statement(vendor: str) -> tuple[str, list[_Part]]:
             f"LEFT JOIN {q(fk.model._meta.db_table)} {alias} ON {alias}.{q(fk.column)} = u.{user_pk}"
         )
     cols = ", ".join(f"{p.alias}.{q(f.column)}" for p in parts for f in p.model._meta.concrete_fields)
-    key = q(ApiToken._meta.get_field("key_hash").column)
+    key = _column(ApiToken, "key_hash")
     return f"SELECT {cols} FROM {' '.join(joins)} WHERE t.{key} = %s", parts
 
 
@@ -100,7 +111,7 @@ def token_with_user(key_hash: str) -> ApiToken | None:
         start += len(p.attnames)
     token, user, *roles = objs
     assert isinstance(token, ApiToken) and user is not None  # inner joins: both always there
-    ApiToken._meta.get_field("user").set_cached_value(token, user)  # type: ignore[union-attr]
+    ApiToken._meta.get_field("user").set_cached_value(token, user)
     for name, obj in zip(ROLES, roles, strict=True):
         fk = _role_field(name)
         fk.remote_field.set_cached_value(user, obj)  # user.courier, or None: "has no courier"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from backend.cod.models import Declaration, Handover, HandoverItem, Variance
 from backend.couriers.models import Courier, Station
@@ -29,8 +29,10 @@ def _t(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _c(model: type[Model], field: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(field).column)
+def _c(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column is not None  # a concrete field has a column
+    return connection.ops.quote_name(field.column)
 
 
 @dataclass(frozen=True)
@@ -107,15 +109,15 @@ class NewHandover:
 
 def write(h: NewHandover) -> tuple[int, int | None]:
     """Append the handover, its items and (for a difference) its variance; their ids."""
-    ho_cols = ("courier", "station", "service_date", "expected_fen", "received_fen", "declared")
-    ho_cols += ("confirmed_by", "confirmed_at", "op_id")
+    ho_cols = ["courier", "station", "service_date", "expected_fen", "received_fen", "declared"]
+    ho_cols += ["confirmed_by", "confirmed_at", "op_id"]
     c = h.locked
     with connection.cursor() as cur:
         cur.execute(
             f"INSERT INTO {_t(Handover)} ({', '.join(_c(Handover, f) for f in ho_cols)}) "
             f"VALUES ({', '.join(['%s'] * len(ho_cols))}) RETURNING {_c(Handover, 'id')}",
-            [c.courier_id, c.station_id, h.service_date, h.expected_fen, h.received_fen, h.declared_id]
-            + [h.user_id, h.at, h.op_id],
+            (c.courier_id, c.station_id, h.service_date, h.expected_fen, h.received_fen, h.declared_id)
+            + (h.user_id, h.at, h.op_id),
         )
         handover_id = int(cur.fetchone()[0])
         if h.collection_ids:
@@ -126,12 +128,12 @@ def write(h: NewHandover) -> tuple[int, int | None]:
             )
         if h.received_fen == h.expected_fen:
             return handover_id, None
-        v_cols = ("handover", "courier", "station", "service_date", "amount_fen", "reason")
-        v_cols += ("supervisor_signed_by", "supervisor_signed_at", "courier_note")
+        v_cols = ["handover", "courier", "station", "service_date", "amount_fen", "reason"]
+        v_cols += ["supervisor_signed_by", "supervisor_signed_at", "courier_note"]
         cur.execute(
             f"INSERT INTO {_t(Variance)} ({', '.join(_c(Variance, f) for f in v_cols)}) "
             f"VALUES ({', '.join(['%s'] * len(v_cols))}) RETURNING {_c(Variance, 'id')}",
-            [handover_id, c.courier_id, c.station_id, h.service_date, h.received_fen - h.expected_fen]
-            + [h.reason, h.user_id, h.at, ""],
+            (handover_id, c.courier_id, c.station_id, h.service_date, h.received_fen - h.expected_fen)
+            + (h.reason, h.user_id, h.at, ""),
         )
         return handover_id, int(cur.fetchone()[0])
