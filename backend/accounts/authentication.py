@@ -9,15 +9,12 @@ from rest_framework import authentication, exceptions
 
 from backend.accounts.models import ApiToken
 from backend.accounts.services import hash_key, token_touch
+from backend.accounts.token_lookup import token_with_user
 
 
 def user_for_key(key: str) -> tuple[AbstractBaseUser, ApiToken] | None:
     """Used by REST and by the websocket consumers alike. None when unknown or revoked."""
-    token = (
-        ApiToken.objects.select_related("user", "user__courier", "user__supervisor")
-        .filter(key_hash=hash_key(key))
-        .first()
-    )
+    token = token_with_user(hash_key(key))
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     return token.user, token

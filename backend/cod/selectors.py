@@ -218,3 +218,16 @@ def report_csv_rows(rows: list[ReportRow]) -> list[list[object]]:
         data["variances_unsigned_by_courier"] = sum(1 for v in r.variances if v["courier_signed_at"] is None)
         out.append([data[c] for c in CSV_COLUMNS])
     return out
+
+
+def held_by_courier(courier_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """The cash each of these couriers holds now: ``{courier id: (fen, records)}`` (one query)."""
+    taken = HandoverItem.objects.filter(collection_id=OuterRef("pk"))
+    rows = (
+        Collection.objects.filter(courier_id__in=courier_ids, method=cod_rules.CASH)
+        .exclude(Exists(taken))
+        .values("courier_id")
+        .annotate(fen=Sum("amount_fen"), n=Count("pk"))
+        .order_by()
+    )
+    return {r["courier_id"]: (int(r["fen"]), int(r["n"])) for r in rows}

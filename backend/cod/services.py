@@ -10,13 +10,14 @@ never changed, except a variance's courier signature, set once.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.db import transaction
-from django.db.models import Exists, Q, Subquery
 from django.utils import timezone
 
 from backend.accounts.roles import Role
-from backend.cod import selectors
-from backend.cod.models import Declaration, Handover, HandoverItem, ShiftClose, Variance
+from backend.cod import ledger, selectors
+from backend.cod.models import Declaration, Handover, ShiftClose, Variance
 from backend.common.errors import DomainError
 from backend.couriers.models import Courier, DutyStatus
 from backend.couriers.selectors import station_today
@@ -75,7 +76,6 @@ def declaration_record(*, ctx: Ctx, declared_fen: int) -> Declaration:
     )
 
 
-@transaction.atomic
 def handover_confirm(
     *, courier_id: int, ctx: Ctx, received_fen: int, expected_fen: int, reason: str = ""
 ) -> Handover:
@@ -86,57 +86,80 @@ def handover_confirm(
     with ``handover_stale`` and the current amount, rather than confirming an amount nobody saw.
     ``received_fen`` other than the expected amount needs a ``reason`` (``reason_required``):
     the ``Variance`` row carries it, signed by this supervisor; the courier signs it afterwards.
+
+    Everything that needs no lock is done before the transaction; inside it are three statements
+    (``ledger``: lock the courier, read what is held and the declaration, append the rows).
     """
     received = _fen(received_fen, "received_fen")
-    courier = _lock_courier(courier_id)
-    require_station_staff(ctx, courier.station_id, courier_id=courier.pk)
-    held = list(selectors.held_collections(courier.pk).values_list("pk", "amount_fen"))
-    expected = sum(amount for _, amount in held)
-    if expected != expected_fen:
-        raise DomainError(
-            "handover_stale",
-            f"the courier now holds {expected / 100:.2f} yuan, not {expected_fen / 100:.2f}; check again",
-            expected_fen=expected,
-        )
-    if not held and received == 0:
-        raise DomainError("invalid", "the courier holds no cash to hand over", field="received_fen")
-    difference = received - expected
-    if difference and not reason.strip():
-        raise DomainError(
-            "reason_required", "the amount differs from what the courier holds: say why", field="reason"
-        )
+    if ctx.actor.role is Role.COURIER:
+        raise DomainError("wrong_role", "only a supervisor can do this")
+    user_id = ctx.actor.require_user_id()
+    reason = reason.strip()[:200]
     now = timezone.now()
-    day = station_today(courier.station, ctx.event_at or now)
-    # The courier's latest declaration since their last handover (one statement).
-    handovers = Handover.objects.filter(courier=courier)
-    last = handovers.order_by("-pk").values("confirmed_at")[:1]
-    declared = Declaration.objects.filter(
-        Q(recorded_at__gt=Subquery(last)) | ~Exists(handovers), courier=courier
-    ).order_by("-pk")
-    handover = Handover.objects.create(
-        courier=courier,
-        station_id=courier.station_id,
-        service_date=day,
-        expected_fen=expected,
-        received_fen=received,
-        declared=declared.first(),
-        confirmed_by_id=ctx.actor.require_user_id(),
-        confirmed_at=now,
-        op_id=ctx.idempotency_key or "",
-    )
-    HandoverItem.objects.bulk_create([HandoverItem(handover=handover, collection_id=pk) for pk, _ in held])
-    if difference:
-        # Created with its handover, so ``handover.variance`` is cached for the caller (no query).
-        Variance.objects.create(
-            handover=handover,
-            courier=courier,
-            station_id=courier.station_id,
-            service_date=day,
-            amount_fen=difference,
-            reason=reason.strip()[:200],
-            supervisor_signed_by_id=ctx.actor.require_user_id(),
-            supervisor_signed_at=now,
+    with transaction.atomic():
+        locked = ledger.lock_courier(courier_id)
+        if locked is None:
+            raise DomainError("not_found", f"courier {courier_id} does not exist")
+        require_station_staff(ctx, locked.station_id, courier_id=courier_id)
+        basis = ledger.basis(courier_id)
+        expected = basis.expected_fen
+        if expected != expected_fen:
+            raise DomainError(
+                "handover_stale",
+                f"the courier now holds {expected / 100:.2f} yuan, not {expected_fen / 100:.2f}; check again",
+                expected_fen=expected,
+            )
+        if not basis.held and received == 0:
+            raise DomainError("invalid", "the courier holds no cash to hand over", field="received_fen")
+        if received != expected and not reason:
+            raise DomainError(
+                "reason_required", "the amount differs from what the courier holds: say why", field="reason"
+            )
+        new = ledger.NewHandover(
+            locked=locked,
+            service_date=(ctx.event_at or now).astimezone(ZoneInfo(locked.time_zone)).date(),
+            expected_fen=expected,
+            received_fen=received,
+            declared_id=basis.declared_id,
+            user_id=user_id,
+            at=now,
+            op_id=ctx.idempotency_key or "",
+            collection_ids=[pk for pk, _ in basis.held],
+            reason=reason,
         )
+        handover_id, variance_id = ledger.write(new)
+    return _handover_of(new, handover_id, variance_id)
+
+
+def _handover_of(new: ledger.NewHandover, handover_id: int, variance_id: int | None) -> Handover:
+    """The rows just written as model instances (no query); the variance cached on the handover."""
+    c = new.locked
+    handover = Handover(
+        pk=handover_id,
+        courier_id=c.courier_id,
+        station_id=c.station_id,
+        service_date=new.service_date,
+        expected_fen=new.expected_fen,
+        received_fen=new.received_fen,
+        declared_id=new.declared_id,
+        confirmed_by_id=new.user_id,
+        confirmed_at=new.at,
+        op_id=new.op_id,
+    )
+    handover._state.adding, handover._state.db = False, "default"
+    if variance_id is not None:
+        variance = Variance(
+            pk=variance_id,
+            courier_id=c.courier_id,
+            station_id=c.station_id,
+            service_date=new.service_date,
+            amount_fen=new.received_fen - new.expected_fen,
+            reason=new.reason,
+            supervisor_signed_by_id=new.user_id,
+            supervisor_signed_at=new.at,
+        )
+        variance._state.adding, variance._state.db = False, "default"
+        handover.variance = variance  # sets variance.handover too
     return handover
 
 

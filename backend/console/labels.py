@@ -91,4 +91,14 @@ MESSAGE_IDS = (
     gettext_noop("Supervisor's choice"),
     gettext_noop("Courier unavailable"),
     gettext_noop("No feasible courier"),
+    # The incidents page's resolutions and liable parties (backend.incidents.states).
+    gettext_noop("Found"),
+    gettext_noop("Compensated"),
+    gettext_noop("Closed"),
+    gettext_noop("The station"),
+    gettext_noop("The courier"),
+    gettext_noop("The line-haul carrier"),
+    gettext_noop("The sender"),
+    gettext_noop("A third party"),
+    gettext_noop("Force majeure"),
 )

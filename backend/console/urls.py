@@ -57,3 +57,24 @@ urlpatterns += [path("console/<str:code>/unassign", unassign.unassign, name="una
 from backend.console import forecast_views  # noqa: E402  (appended: the volume forecast page)
 
 urlpatterns += [path("console/<str:code>/forecast/", forecast_views.forecast, name="forecast")]
+
+from backend.console import ops_views  # noqa: E402  (appended: incidents, disruptions, cash pages)
+
+urlpatterns += [
+    path("console/<str:code>/incidents/", ops_views.incidents, name="incidents"),
+    path("console/<str:code>/incidents/<int:incident_id>/ack", ops_views.incident_ack, name="incident-ack"),
+    path(
+        "console/<str:code>/incidents/<int:incident_id>/resolve",
+        ops_views.incident_decide,
+        name="incident-resolve",
+    ),
+    path("console/<str:code>/disruptions/", ops_views.disruptions, name="disruptions"),
+    path("console/<str:code>/disruptions/new", ops_views.disruption_new, name="disruption-new"),
+    path(
+        "console/<str:code>/disruptions/<int:disruption_id>/release",
+        ops_views.disruption_release,
+        name="disruption-release",
+    ),
+    path("console/<str:code>/cash/", ops_views.cash, name="cash"),
+    path("console/<str:code>/cash/confirm", ops_views.cash_confirm, name="cash-confirm"),
+]

@@ -1,0 +1,147 @@
+"""The console's incidents, disruptions and cash pages in real Chromium: log in, see, act, see the
+result; and a supervisor of one station sees nothing of another's on these pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backend.cod.models import Handover, Variance
+from backend.incidents.models import Disruption, DisruptionHold, Incident
+from backend.incidents.services import incident_raise
+from bench.asgi_workers import Worker
+from tests.backend.cod.conftest import deliver_cash
+from tests.backend.incidents.conftest import incident_input
+from tests.browser.servers import daphne_worker, elsewhere
+from tests.browser.test_console_exceptions import _login
+from tests.fixtures.browser import Visit, screenshot
+from tests.fixtures.jobs import make_job
+from tests.fixtures.people import make_courier, make_station, make_supervisor
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Worker]:
+    yield from daphne_worker(tmp_path)
+
+
+def _build() -> dict[str, Any]:
+    import importlib
+
+    from django.apps import apps
+
+    # A transactional test's flush also empties the playbooks the data migration seeded.
+    importlib.import_module("backend.incidents.migrations.0002_seed_playbooks").seed(apps, None)
+    station = make_station()
+    supervisor = make_supervisor(station)
+    courier = make_courier(station)
+    job = make_job(station, supervisor.ctx, recipient_address="杭州市西湖区教工路88号")
+    incident = incident_raise(
+        station_id=station.pk, data=incident_input("loss", shipment_id=job.shipment_id), ctx=supervisor.ctx
+    )
+    deliver_cash(station, supervisor.ctx, courier[0], courier[1].ctx, 12_345)
+    return {
+        "station": station,
+        "supervisor": supervisor,
+        "courier": courier,
+        "job": job,
+        "incident": incident,
+    }
+
+
+def test_a_supervisor_acknowledges_and_resolves_an_incident(server: Worker, visit: Visit) -> None:
+    w = elsewhere(_build)
+    page = _login(visit, server.http, w["supervisor"])
+    page.click(f'nav.console-nav a[href="/console/{w["station"].code}/incidents/"]')
+    row = page.locator(f'tr.incident[data-incident="{w["incident"].pk}"]')
+    row.wait_for(state="visible", timeout=5_000)
+    assert "个工作日" in row.locator(".days-left").inner_text()
+    screenshot(visit, "console-incidents-zh-hans")
+    row.locator("form.ack button").click()
+    page.wait_for_selector(".message.success", timeout=5_000)
+    assert Incident.objects.get(pk=w["incident"].pk).state == "acknowledged"
+    row = page.locator(f'tr.incident[data-incident="{w["incident"].pk}"]')
+    assert row.locator("form.ack").count() == 0
+    row.locator("select[name=resolution]").select_option("compensated")
+    row.locator("input[name=amount_yuan]").fill("50")
+    row.locator("select[name=liable_party]").select_option("station")
+    row.locator("form.decide button").click()
+    page.wait_for_selector(".message.success", timeout=5_000)
+    assert page.locator(f'tr.incident[data-incident="{w["incident"].pk}"]').count() == 0
+    decided = Incident.objects.get(pk=w["incident"].pk)
+    assert (decided.state, decided.amount_fen, decided.liable_party) == ("resolved", 5_000, "station")
+    visit.assert_stays_on(server.http)
+
+
+def test_a_supervisor_declares_a_disruption_and_lifts_it(server: Worker, visit: Visit) -> None:
+    w = elsewhere(_build)
+    page = _login(visit, server.http, w["supervisor"], "en")
+    page.goto(f"{server.http}/console/{w['station'].code}/disruptions/")
+    form = page.locator("#declare")
+    form.locator("select[name=kind]").select_option("typhoon")
+    form.locator("textarea[name=address_prefixes]").fill("杭州市西湖区教工路")
+    form.locator("input[name=reason]").fill("typhoon warning")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(".message.success", timeout=5_000)
+    disruption = Disruption.objects.get()
+    assert DisruptionHold.objects.get().job_id == w["job"].pk
+    row = page.locator(f'tr.disruption[data-disruption="{disruption.pk}"]')
+    assert row.locator("td.held").inner_text() == "1"
+    screenshot(visit, "console-disruptions-en")
+    row.locator("form.release button").click()
+    page.wait_for_selector(".message.success", timeout=5_000)
+    assert page.locator("tr.disruption").count() == 0
+    assert DisruptionHold.objects.get().released_at is not None
+    visit.assert_stays_on(server.http)
+
+
+def test_a_supervisor_confirms_a_short_handover_on_the_cash_page(server: Worker, visit: Visit) -> None:
+    w = elsewhere(_build)
+    page = _login(visit, server.http, w["supervisor"])
+    page.click(f'nav.console-nav a[href="/console/{w["station"].code}/cash/"]')
+    row = page.locator(f'tr.courier-cash[data-courier="{w["courier"][0].pk}"]')
+    row.wait_for(state="visible", timeout=5_000)
+    assert row.locator("td.held").inner_text().startswith("123.45")
+    row.locator("input[name=received_yuan]").fill("120")
+    row.locator("input[name=reason]").fill("少3.45元，快递员确认")
+    row.locator("form.confirm button").click()
+    page.wait_for_selector(".message.success", timeout=5_000)
+    row = page.locator(f'tr.courier-cash[data-courier="{w["courier"][0].pk}"]')
+    assert row.locator("td.variance").inner_text() == "-3.45"
+    assert row.locator("td.confirmed").inner_text() == "120.00"
+    screenshot(visit, "console-cash-zh-hans")
+    assert Handover.objects.get().received_fen == 12_000 and Variance.objects.get().amount_fen == -345
+    visit.assert_stays_on(server.http)
+
+
+def test_a_supervisor_of_one_station_sees_nothing_of_another_on_these_pages(
+    server: Worker, visit: Visit
+) -> None:
+    w = elsewhere(_build)
+    theirs = elsewhere(_build)
+    page = _login(visit, server.http, w["supervisor"])
+    for path in ("incidents/", "disruptions/", "cash/"):
+        answer = page.goto(f"{server.http}/console/{theirs['station'].code}/{path}")
+        assert answer.status == 404, path
+        assert page.locator("section.page").count() == 0, path
+    page.goto(f"{server.http}/console/{w['station'].code}/incidents/")
+    assert page.locator(f'tr.incident[data-incident="{theirs["incident"].pk}"]').count() == 0
+    assert page.locator(f'tr.incident[data-incident="{w["incident"].pk}"]').count() == 1
+    page.goto(f"{server.http}/console/{w['station'].code}/cash/")
+    assert page.locator(f'tr.courier-cash[data-courier="{theirs["courier"][0].pk}"]').count() == 0
+    # Acting on the other station's incident from one's own page is refused like a missing one.
+    token = page.locator("input[name=csrfmiddlewaretoken]").first.get_attribute("value")
+    url = f"{server.http}/console/{w['station'].code}/incidents/{theirs['incident'].pk}/ack"
+    answer = page.request.post(url, form={"csrfmiddlewaretoken": token or ""}, headers={"Referer": url})
+    assert answer.status == 404
+    assert Incident.objects.get(pk=theirs["incident"].pk).state == "open"
+    visit.assert_stays_on(server.http)
