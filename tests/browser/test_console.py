@@ -36,7 +36,6 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.django_db(transaction=True),
 ]
-PASSWORD = "super-pass-1"
 LIVE_MS = 8_000  # generous for a loaded 2-core machine; bench/ measures the real figure
 
 
@@ -75,7 +74,7 @@ def _build_world() -> dict[str, Any]:
 
 
 def _login(visit: Visit, base: str, who: Person, language: str = "zh-hans") -> Any:
-    page = visit.log_in(base, who.user.username, PASSWORD, language)
+    page = visit.log_in(base, who, language)
     page.wait_for_selector("#live[data-state=live]", timeout=15_000)
     return page
 

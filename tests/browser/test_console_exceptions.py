@@ -20,10 +20,9 @@ from backend.shipments.services import job_fail, job_start
 from bench.asgi_workers import Worker
 from tests.backend.sync.helpers import ready_job
 from tests.browser.servers import daphne_worker, elsewhere
-from tests.browser.test_console import PASSWORD
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.jobs import make_job
-from tests.fixtures.people import Person, make_courier, make_station, make_supervisor
+from tests.fixtures.people import make_courier, make_station, make_supervisor
 from tests.fixtures.proofs import delivered_with_signature
 
 pytestmark = [
@@ -62,17 +61,12 @@ def _build() -> dict[str, Any]:
     return {"station": station, "supervisor": supervisor, "failed": failed, "signed": signed, "sha": sha}
 
 
-def _login(visit: Visit, base: str, who: Person, language: str = "zh-hans") -> Any:
-    page = visit.log_in(base, who.user.username, PASSWORD, language)
-    return page
-
-
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_a_supervisor_resolves_an_exception_with_a_reason(
     server: Worker, visit: Visit, language: str
 ) -> None:
     w = elsewhere(_build)
-    page = _login(visit, server.http, w["supervisor"], language)
+    page = visit.log_in(server.http, w["supervisor"], language)
     page.click(f'nav.console-nav a[href="/console/{w["station"].code}/exceptions/"]')
     row = page.locator(
         f'tr.exception[data-kind="failed_attempt"]:has(a:text("{w["failed"].shipment.tracking_no}"))'
@@ -100,7 +94,7 @@ def test_a_supervisor_searches_opens_a_shipment_and_sees_its_signature(
     server: Worker, visit: Visit, language: str
 ) -> None:
     w = elsewhere(_build)
-    page = _login(visit, server.http, w["supervisor"], language)
+    page = visit.log_in(server.http, w["supervisor"], language)
     box = page.locator("nav.console-nav input[name=q]")
     box.fill("4321")  # the recipient phone's last four digits
     box.press("Enter")
@@ -117,7 +111,7 @@ def test_a_supervisor_unmasks_a_phone_with_a_reason_and_finds_the_audit_row(
     server: Worker, visit: Visit
 ) -> None:
     w = elsewhere(_build)
-    page = _login(visit, server.http, w["supervisor"], "en")
+    page = visit.log_in(server.http, w["supervisor"], "en")
     shipment_url = f"{server.http}/console/{w['station'].code}/shipments/{w['signed'].shipment.tracking_no}/"
     page.goto(shipment_url)
     form = page.locator("#reveal-form")
@@ -145,7 +139,7 @@ def test_a_supervisor_of_one_station_finds_nothing_of_another(server: Worker, vi
         return other, make_job(other, make_supervisor(other).ctx, recipient_phone="13700004321")
 
     other, secret = elsewhere(other_world)
-    page = _login(visit, server.http, w["supervisor"])
+    page = visit.log_in(server.http, w["supervisor"])
     tn = secret.shipment.tracking_no
     for path in (
         f"/console/{other.code}/exceptions/",
@@ -170,7 +164,7 @@ def test_the_queue_redraws_itself_when_a_fact_changes_it_keeping_a_reason_being_
     server: Worker, visit: Visit
 ) -> None:
     w = elsewhere(_build)
-    page = _login(visit, server.http, w["supervisor"], "en")
+    page = visit.log_in(server.http, w["supervisor"], "en")
     page.goto(f"{server.http}/console/{w['station'].code}/exceptions/")
     page.wait_for_selector("#exceptions[data-live=true]", timeout=15_000)
     before = page.locator("tr.exception").count()

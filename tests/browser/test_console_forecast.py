@@ -31,7 +31,6 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.django_db(transaction=True),
 ]
-PASSWORD = "super-pass-1"
 
 
 @pytest.fixture
@@ -63,7 +62,7 @@ def test_a_supervisor_opens_the_forecast_and_sees_the_week_and_the_chart(
     server: Worker, visit: Visit, language: str
 ) -> None:
     w = elsewhere(_build_world)
-    page = visit.log_in(server.http, w["supervisor"].user.username, PASSWORD, language)
+    page = visit.log_in(server.http, w["supervisor"], language)
     assert page.url == f"{server.http}/console/{w['station'].code}/"
     page.click(f'nav a[href="/console/{w["station"].code}/forecast/"]')
     page.wait_for_selector(f'#forecast-chart[data-drawn="{CHART_DAYS + HORIZON}"]', timeout=15_000)

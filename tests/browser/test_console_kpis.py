@@ -29,7 +29,6 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.django_db(transaction=True),
 ]
-PASSWORD = "super-pass-1"
 
 
 @pytest.fixture
@@ -80,7 +79,7 @@ def test_a_supervisor_opens_the_kpis_and_sees_the_trend_and_the_ranking(
     server: Worker, visit: Visit, language: str
 ) -> None:
     w = elsewhere(_build_world)
-    page = visit.log_in(server.http, w["supervisor"].user.username, PASSWORD, language)
+    page = visit.log_in(server.http, w["supervisor"], language)
     assert page.url == f"{server.http}/console/{w['station'].code}/"
     page.click(f'nav a[href="/console/{w["station"].code}/kpis/"]')
     page.wait_for_selector('#kpi-chart[data-drawn="14"]', timeout=15_000)

@@ -16,7 +16,6 @@ from bench.asgi_workers import Worker
 from tests.backend.cod.conftest import deliver_cash
 from tests.backend.incidents.conftest import incident_input
 from tests.browser.servers import daphne_worker, elsewhere
-from tests.browser.test_console_exceptions import _login
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import make_courier, make_station, make_supervisor
@@ -60,7 +59,7 @@ def _build() -> dict[str, Any]:
 
 def test_a_supervisor_acknowledges_and_resolves_an_incident(server: Worker, visit: Visit) -> None:
     w = elsewhere(_build)
-    page = _login(visit, server.http, w["supervisor"])
+    page = visit.log_in(server.http, w["supervisor"])
     page.click(f'nav.console-nav a[href="/console/{w["station"].code}/incidents/"]')
     row = page.locator(f'tr.incident[data-incident="{w["incident"].pk}"]')
     row.wait_for(state="visible", timeout=5_000)
@@ -84,7 +83,7 @@ def test_a_supervisor_acknowledges_and_resolves_an_incident(server: Worker, visi
 
 def test_a_supervisor_declares_a_disruption_and_lifts_it(server: Worker, visit: Visit) -> None:
     w = elsewhere(_build)
-    page = _login(visit, server.http, w["supervisor"], "en")
+    page = visit.log_in(server.http, w["supervisor"], "en")
     page.goto(f"{server.http}/console/{w['station'].code}/disruptions/")
     form = page.locator("#declare")
     form.locator("select[name=kind]").select_option("typhoon")
@@ -106,7 +105,7 @@ def test_a_supervisor_declares_a_disruption_and_lifts_it(server: Worker, visit: 
 
 def test_a_supervisor_confirms_a_short_handover_on_the_cash_page(server: Worker, visit: Visit) -> None:
     w = elsewhere(_build)
-    page = _login(visit, server.http, w["supervisor"])
+    page = visit.log_in(server.http, w["supervisor"])
     page.click(f'nav.console-nav a[href="/console/{w["station"].code}/cash/"]')
     row = page.locator(f'tr.courier-cash[data-courier="{w["courier"][0].pk}"]')
     row.wait_for(state="visible", timeout=5_000)
@@ -128,7 +127,7 @@ def test_a_supervisor_of_one_station_sees_nothing_of_another_on_these_pages(
 ) -> None:
     w = elsewhere(_build)
     theirs = elsewhere(_build)
-    page = _login(visit, server.http, w["supervisor"])
+    page = visit.log_in(server.http, w["supervisor"])
     for path in ("incidents/", "disruptions/", "cash/"):
         answer = page.goto(f"{server.http}/console/{theirs['station'].code}/{path}")
         assert answer.status == 404, path
