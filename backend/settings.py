@@ -271,6 +271,8 @@ PARCELRUN_TRACKING_LINK_MAX_AGE_S = env_int("TRACKING_LINK_MAX_AGE_S", 7 * 24 * 
 # Open sockets one device token may hold (backend/realtime/token_sockets.py); shared across server
 # processes through the cache, which is Redis under the production profile.
 PARCELRUN_WS_SOCKETS_PER_TOKEN = env_int("WS_SOCKETS_PER_TOKEN", 5)
+# Each socket's place is a lease its heartbeat renews; 0 means three ping intervals.
+PARCELRUN_WS_SOCKET_LEASE_S = env_int("WS_SOCKET_LEASE_S", 0)
 
 # Messages to customers (docs/negotiation.md, "Prompts and the notification gateway").
 # The origin customers' links start with (the site as the customer's phone reaches it).

@@ -66,7 +66,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
         self._unacked: deque[tuple[int, int]] = deque()  # (cursor, messages sent up to it)
         self._heard_at = time.monotonic()
         self._heartbeat: asyncio.Task[None] | None = None
-        self._counted: int | None = None  # the token whose socket count this socket holds
+        self._counted: tuple[int, int] | None = None  # (token, place) of the socket lease held
         self._open_counted = False  # counted in parcelrun_websockets_open
         # Accept first: a close code can only be sent on an open socket (a refused handshake is a bare 403).
         await self.accept()
@@ -75,12 +75,13 @@ class FeedConsumer(AsyncWebsocketConsumer):
             cursor = auth.parse_cursor(params)
             audience = await database_sync_to_async(self.open_audience)(params)
             if audience.token_id is not None:
-                if not await token_sockets.claim(audience.token_id):
+                place = await token_sockets.claim(audience.token_id, self.channel_name)
+                if place is None:
                     raise Refusal(
                         Close.TOO_MANY_SOCKETS,
                         f"this token already has {token_sockets.cap()} open sockets; close one first",
                     )
-                self._counted = audience.token_id
+                self._counted = (audience.token_id, place)
             await self.channel_layer.group_add(audience.group, self.channel_name)
             if audience.token_id is not None:
                 await self.channel_layer.group_add(token_group(audience.token_id), self.channel_name)
@@ -271,6 +272,8 @@ class FeedConsumer(AsyncWebsocketConsumer):
             try:
                 if await self._token_revoked():
                     return
+                if self._counted is not None:  # keep this socket's place while it lives
+                    await token_sockets.renew(*self._counted, self.channel_name)
                 await self.catch_up(None)  # delivers anything whose doorbell the layer lost
                 await self.send_envelope("ping", self.checked, {})
             except Exception:  # the database or the socket went away; the next beat or the close decides
@@ -284,8 +287,8 @@ class FeedConsumer(AsyncWebsocketConsumer):
         if self._heartbeat is not None:
             self._heartbeat.cancel()
         if self._counted is not None:
-            counted, self._counted = self._counted, None
-            await token_sockets.release(counted)
+            (token_id, place), self._counted = self._counted, None
+            await token_sockets.release(token_id, place, self.channel_name)
         if self.audience is not None:
             await self.channel_layer.group_discard(self.audience.group, self.channel_name)
             if self.audience.token_id is not None:

@@ -3,6 +3,8 @@ whose revocation ring was lost can no longer act (it re-checks its token before 
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from backend.accounts.models import ApiToken
+from backend.realtime import token_sockets
 from backend.realtime.codes import Close
 from backend.shipments.models import Job
 from tests.backend.realtime.conftest import Socket, feed_path, refused_with, run
@@ -75,3 +78,42 @@ async def test_one_token_holds_a_few_sockets_at_most(station, courier, settings)
     third = await _open(path)
     await second.close()
     await third.close()
+
+
+async def test_a_killed_workers_sockets_give_their_places_back_when_their_leases_lapse(  # type: ignore[no-untyped-def]
+    station, courier, settings
+):
+    """Issue 16 (found by the ASGI kill test): a worker killed with open sockets never ran their
+    disconnects, and a plain per-token counter kept those places for six hours, so a few restarts
+    locked the courier out of the live feed. Places are leases now: nobody renews a dead socket's."""
+    settings.PARCELRUN_WS_SOCKETS_PER_TOKEN = 2
+    settings.PARCELRUN_WS_SOCKET_LEASE_S = 1
+    token_id = await ApiToken.objects.values_list("pk", flat=True).aget(user=courier[1].user)
+    # Two sockets of a worker that was then SIGKILLed: their places were taken, never given back.
+    assert await token_sockets.claim(token_id, "dead-worker!a") == 0
+    assert await token_sockets.claim(token_id, "dead-worker!b") == 1
+    path = feed_path("/ws/courier/", token=courier[1].token)
+    assert await refused_with(path) == Close.TOO_MANY_SOCKETS
+    deadline = time.monotonic() + 10
+    while await token_sockets.claim(token_id, "probe") is None:  # the leases lapse within their second
+        assert time.monotonic() < deadline, "the dead sockets' places never came free"
+        await asyncio.sleep(0.1)
+    await token_sockets.release(token_id, 0, "probe")
+    sock = await _open(path)
+    await sock.close()
+
+
+async def test_a_live_socket_keeps_its_place_by_renewing_and_never_frees_another_sockets(  # type: ignore[no-untyped-def]
+    station, courier, settings
+):
+    settings.PARCELRUN_WS_SOCKETS_PER_TOKEN = 1
+    token_id = 10**9  # the leases are keyed by token id alone
+    assert await token_sockets.claim(token_id, "a") == 0
+    assert await token_sockets.claim(token_id, "b") is None
+    assert await token_sockets.renew(token_id, 0, "a")
+    assert not await token_sockets.renew(token_id, 0, "b")  # not b's place
+    await token_sockets.release(token_id, 0, "b")  # a stranger's release frees nothing
+    assert await token_sockets.claim(token_id, "c") is None
+    await token_sockets.release(token_id, 0, "a")
+    assert await token_sockets.claim(token_id, "c") == 0
+    await token_sockets.release(token_id, 0, "c")
