@@ -122,6 +122,15 @@ REST: dict[tuple[str, str], str] = {
     ("ANY", "console/<str:code>/unavailable/<int:courier_id>/preview"): "courier_unavailable_preview",
     ("ANY", "console/<str:code>/unavailable/<int:courier_id>"): "courier_unavailable_apply",
     ("ANY", "console/<str:code>/unassign"): "unassign_jobs",
+    # the console's incidents, disruptions and cash pages (docs/console.md)
+    ("ANY", "console/<str:code>/incidents/"): PAGE,
+    ("ANY", "console/<str:code>/incidents/<int:incident_id>/ack"): "incident_acknowledge",
+    ("ANY", "console/<str:code>/incidents/<int:incident_id>/resolve"): "incident_resolve",
+    ("ANY", "console/<str:code>/disruptions/"): PAGE,
+    ("ANY", "console/<str:code>/disruptions/new"): "disruption_declare",
+    ("ANY", "console/<str:code>/disruptions/<int:disruption_id>/release"): "disruption_lift",
+    ("ANY", "console/<str:code>/cash/"): PAGE,
+    ("ANY", "console/<str:code>/cash/confirm"): "handover_confirm",
     # cash on delivery: the courier's cash, handovers, variances, shift close (docs/cod.md)
     ("GET", "api/v1/cod/holding"): READ,
     ("POST", "api/v1/cod/declarations"): "declaration_record",
