@@ -23,7 +23,7 @@ routes close their gaps, and all touched couriers get a debounced re-plan.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from django.db import transaction
@@ -34,16 +34,25 @@ from backend.common.transient import retry_transient
 from backend.couriers.models import Courier, DutyStatus
 from backend.dispatch.models import AlertKind, DecisionKind, DecisionRule
 from backend.dispatch.planning.insertion import cheapest_insertion
+from backend.dispatch.planning.model import OPEN_END
 from backend.dispatch.services.assignment import state_of
-from backend.dispatch.services.audit import alert_raise, alerts_resolve, decision_record
+from backend.dispatch.services.audit import alerts_raise, alerts_resolve, decision_record
 from backend.dispatch.services.debounce import replan_soon
 from backend.dispatch.services.planning import courier_get, load_day, lock_routes, write_order
-from backend.dispatch.services.routes import MATRIX, CourierDay, job_stop
+from backend.dispatch.services.routes import (
+    MATRIX,
+    CourierDay,
+    build_day,
+    day_jobs,
+    job_stop,
+    recent_pings,
+)
 from backend.shipments import feed
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
-from backend.shipments.services import job_assign
+from backend.shipments.services import job_assign, jobs_assign
 from backend.shipments.services.recording import lock_job, require_station_staff
+from backend.shipments.services.unit import unit_of_work
 from backend.shipments.states import JobStatus
 from backend.shipments.transitions import job_can
 
@@ -152,6 +161,7 @@ def place_many(day: CourierDay, jobs: Sequence[Job], ctx: Ctx) -> list[int]:
     """Insert just-assigned jobs into the route read in ``day``, tightest window first, each at its
     cheapest feasible position (else at the end); write the route. Returns the at-risk job ids."""
     order, at_risk = list(day.remaining), []
+    risky: list[Job] = []
     for job in sorted(jobs, key=lambda j: (j.window_end is None, j.window_end or timezone.now(), j.pk)):
         stop = job_stop(job, day.clock)
         if stop is None:
@@ -160,16 +170,19 @@ def place_many(day: CourierDay, jobs: Sequence[Job], ctx: Ctx) -> list[int]:
         day.jobs[stop.id] = job
         day.order, day.new = order, []
         ins = cheapest_insertion(stop, [state_of(day)], MATRIX)
-        day.stops[stop.id] = stop
+        # Placed last when it cannot be served in time, its window lifted as the next read of the
+        # route would lift it (routes.build_day): the jobs after it still get their feasible places.
+        day.stops[stop.id] = stop if ins else replace(stop, tw_end=OPEN_END)
         order.insert(ins.position if ins else len(order), stop.id)
         if ins is None:
             at_risk.append(job.pk)
-            alert_raise(
-                job=job,
-                kind=AlertKind.AT_RISK,
-                courier_id=day.courier.pk,
-                message=f"reassigned to {day.courier.employee_no}, whose route cannot meet its window",
-            )
+            risky.append(job)
+    alerts_raise(
+        jobs=risky,
+        kind=AlertKind.AT_RISK,
+        courier_id=day.courier.pk,
+        message=f"reassigned to {day.courier.employee_no}, whose route cannot meet its window",
+    )
     write_order(day, order, ctx)
     return at_risk
 
@@ -253,9 +266,13 @@ def reassign_jobs(
 ) -> tuple[list[Job], list[int]]:
     """Move ``jobs`` (each with the version the supervisor saw) to one courier; see the module doc.
 
-    Every job is locked (pk order) and checked before anything moves; then each goes through
-    :func:`job_reassign`, tightest window first (so the tight ones get the good places), in this
-    one transaction. Returns the moved jobs as now stored and the ids placed at risk.
+    One pass, whatever the number of jobs: every route the move rewrites is locked (pk order), the
+    jobs checked, then, in one unit of work (``backend.shipments.services.unit``): every job
+    assigned (``jobs_assign``: the same checks, event and ``job.assigned`` row as ``job_assign``),
+    an audit row each, the receiving route built once with all of them placed tightest window
+    first (so the tight ones get the good places), each giving route closed once, the re-plans
+    asked; the writes go out set-based at the end and the feed rows last. Returns the moved jobs as
+    now stored and the ids placed at risk.
     """
     reason = clean_reason(reason)
     ids = [jv.job_id for jv in jobs]
@@ -266,31 +283,66 @@ def reassign_jobs(
     with transaction.atomic(), feed.batch_joined():
         seen = Job.objects.filter(pk__in=ids).values_list("courier_id", "service_date")
         routes = {(c, d) for c, d in seen if c} | {(to.pk, d) for _, d in seen}
-        lock_routes(job_ids=ids, routes=routes)  # every route the moves rewrite, in pk order, first
-        locked = lock_jobs(ids)
-        for job in locked.values():
-            require_station_staff(ctx, job.station_id)
-        conflicts = [
-            c for jv in jobs if (c := job_conflict(locked.get(jv.job_id), jv.job_id, jv.version, to.pk))
-        ]
-        conflicts += [
-            {
-                "job_id": j.pk,
-                "code": "courier_other_station",
-                "message": f"job {j.pk} belongs to another station",
-            }
-            for j in locked.values()
-            if j.station_id != to.station_id
-        ]
-        raise_conflicts(conflicts, len(jobs))
-        at_risk: list[int] = []
-        # The versions were checked above under the locks, held until commit; each move below is
-        # part of that one checked decision, so it is not checked against them again.
-        for job in sorted(locked.values(), key=_tightest_first(now)):
-            moved = job_reassign(job_id=job.pk, to_courier_id=to.pk, reason=reason, ctx=ctx, now=now)
-            if moved.at_risk:
-                at_risk.append(job.pk)
+        held = lock_routes(job_ids=ids, routes=routes)  # every route the moves rewrite, in pk order, first
+        with unit_of_work() as unit:
+            unit.preload(list(held))  # the same rows, now with their shipments: the unit's own copies
+            locked = {i: unit.jobs[i] for i in ids if i in unit.jobs}
+            _check_all(jobs, locked, to, ctx)
+            moving = sorted(locked.values(), key=_tightest_first(now))
+            prev = {j.pk: j.courier_id for j in moving}
+            days = _route_days(routes, unit.jobs, set(locked), now)  # before the assignments clear the plans
+            assigned = jobs_assign(job_ids=[j.pk for j in moving], courier_id=to.pk, ctx=ctx, reason=reason)
+            for job in assigned:
+                decision_record(
+                    job=job,
+                    courier_id=to.pk,
+                    prev_courier_id=prev[job.pk],
+                    kind=DecisionKind.SUPERVISOR,
+                    rule=DecisionRule.SUPERVISOR,
+                    reason=reason,
+                    ctx=ctx,
+                )
+            at_risk: list[int] = []
+            for (courier_id, day), cday in sorted(days.items()):
+                if courier_id == to.pk:
+                    at_risk += place_many(cday, [j for j in assigned if j.service_date == day], ctx)
+                else:  # a giving route: the same order without the jobs that left it, renumbered and re-timed
+                    write_order(cday, cday.remaining, ctx)
+            alerts_resolve(ids, AlertKind.UNASSIGNABLE)
+        for courier_id in sorted({c for c, _ in routes}):
+            replan_soon(courier_id=courier_id, trigger="reassignment")
     return list(Job.objects.select_related("shipment", "courier").filter(pk__in=ids).order_by("pk")), at_risk
+
+
+def _check_all(jobs: Sequence[JobVersion], locked: dict[int, Job], to: Courier, ctx: Ctx) -> None:
+    """Every job checked before anything moves; ``reassign_conflict`` listing each one that cannot."""
+    for job in locked.values():
+        require_station_staff(ctx, job.station_id)
+    conflicts = [c for jv in jobs if (c := job_conflict(locked.get(jv.job_id), jv.job_id, jv.version, to.pk))]
+    conflicts += [
+        {"job_id": j.pk, "code": "courier_other_station", "message": f"job {j.pk} belongs to another station"}
+        for j in locked.values()
+        if j.station_id != to.station_id
+    ]
+    raise_conflicts(conflicts, len(jobs))
+
+
+def _route_days(
+    routes: set[tuple[int, date]], held: dict[int, Job], moving: set[int], now: datetime
+) -> dict[tuple[int, date], CourierDay]:
+    """Each route's day as it will be once the moving jobs have left it (they are placed afresh in
+    the receiving route), built from the unit's locked rows: a few queries for all the routes."""
+    couriers = {
+        c.pk: c for c in Courier.objects.select_related("station").filter(pk__in={c for c, _ in routes})
+    }
+    out: dict[tuple[int, date], CourierDay] = {}
+    for day in sorted({d for _, d in routes}):
+        ids = sorted(c for c, d in routes if d == day)
+        rows, pings = day_jobs(ids, day), recent_pings(ids, now)
+        for cid in ids:
+            mine = [held.get(j.pk, j) for j in rows[cid] if j.pk not in moving]
+            out[(cid, day)] = build_day(couriers[cid], couriers[cid].station, day, now, mine, pings.get(cid))
+    return out
 
 
 def _tightest_first(now: datetime) -> Callable[[Job], tuple[bool, datetime, int]]:
