@@ -70,16 +70,18 @@ def lock_routes(*, job_ids: Iterable[int] = (), routes: Iterable[tuple[int, date
     return {j.pk: j for j in rows.order_by("pk")}
 
 
-def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx) -> int:
+def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx, *, locked: bool = False) -> int:
     """Write the courier's remaining jobs as ``order`` (located stops) then the unlocated ones.
 
     Only jobs whose place or ETA changed are written (in one statement), each checked against the
     version and plan revision read into ``day`` and bumping only its plan revision; the route is announced in ONE
     ``route.planned`` change-feed row for the courier (their handheld and the station's board),
     not a row per job. Must run inside a transaction; returns how many jobs were written.
+    ``locked``: the caller already holds every one of the route's rows (a bulk reassignment).
     """
     assert transaction.get_connection().in_atomic_block, "write_order needs a transaction"
-    lock_routes(job_ids=[*(j.pk for j in day.jobs.values()), *(j.pk for j in day.unlocated)])
+    if not locked:
+        lock_routes(job_ids=[*(j.pk for j in day.jobs.values()), *(j.pk for j in day.unlocated)])
     route = route_of(day, order)
     eta: dict[str, datetime | None] = {v.stop_id: day.clock.at(v.arrival) for v in route.visits}
     rows = [(day.jobs[s], seq, eta[s]) for seq, s in enumerate(order)]
