@@ -18,6 +18,7 @@ class ExceptionKind(models.TextChoices):
     OFFLINE_CONFLICT = "offline_conflict", _("Offline fact held for a decision")
     PROOF_MEDIA_MISSING = "proof_media_missing", _("Proof image never arrived")
     INCIDENT = "incident", _("Incident or claim")
+    MIS_SORT = "mis_sort", _("Scanned at the wrong station")
 
 
 class Action(models.TextChoices):

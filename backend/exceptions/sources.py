@@ -54,6 +54,7 @@ SUPERVISOR_CODES = (
     "proof_incomplete",
 )
 SUPERVISOR_OP_KINDS = ("deliver", "fail", "weigh")
+SORT_SCANS = (EventKind.STATION_IN, EventKind.SORTED, EventKind.LOADED_OUT)  # as the mis_sort KPI
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,41 @@ def stale_parcels(station: Station, now: datetime, cfg: QueueSettings) -> list[E
             actions=(Action.OPEN_SHIPMENT,),
         )
         for s in rows
+    ]
+
+
+def mis_sorts(station: Station, now: datetime, cfg: QueueSettings) -> list[ExceptionItem]:
+    """The station's parcels, still in our hands, that another station scanned within the look-back:
+    sorted to the wrong station (a scan records where it was made: ``scan_rules.scan_station``).
+    One item per such scan; the scanning station is named, nothing of it beyond its code."""
+    events = list(
+        TrackingEvent.objects.filter(
+            shipment__station_id=station.pk,
+            shipment__status__in=IN_HAND,
+            kind__in=SORT_SCANS,
+            event_at__gte=now - cfg.lookback,
+            station_id__isnull=False,
+        )
+        .exclude(station_id=station.pk)
+        .select_related("shipment", "station")
+        .order_by("event_at", "pk")
+    )
+    return [
+        ExceptionItem(
+            kind=ExceptionKind.MIS_SORT,
+            subject=f"event:{e.pk}",
+            since=e.event_at,
+            detail=_("%(scan)s at station %(station)s, %(at)s")
+            % {
+                "scan": EventKind(e.kind).label,
+                "station": e.station.code if e.station else "?",
+                "at": _hm(station, e.event_at),
+            },
+            shipment_id=e.shipment_id,
+            tracking_no=e.shipment.tracking_no,
+            actions=(Action.OPEN_SHIPMENT,),
+        )
+        for e in events
     ]
 
 
@@ -416,4 +452,5 @@ SOURCES: dict[Source, tuple[str, ...]] = {
     offline_conflicts: (ExceptionKind.OFFLINE_CONFLICT,),
     proofs_without_media: (ExceptionKind.PROOF_MEDIA_MISSING,),
     incidents: (ExceptionKind.INCIDENT,),
+    mis_sorts: (ExceptionKind.MIS_SORT,),
 }

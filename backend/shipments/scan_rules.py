@@ -48,6 +48,41 @@ def scan_permission_check(actor: Principal, station_id: int, number: str) -> Non
         raise DomainError("permission_denied", f"{number} belongs to another station")
 
 
+def scan_station(actor: Principal, station_id: int, number: str) -> int:
+    """Where a scan of a parcel of station ``station_id`` was made: the scanner's station (a
+    courier's or a supervisor's), the parcel's own for an admin.
+
+    A courier or supervisor of another station may physically hold the parcel (it was sorted to
+    the wrong station: a mis-sort). Their scan is still refused to them (``permission_denied``:
+    they learn nothing of another station's parcel) but it is a fact, recorded at their station
+    (``wrong_station_details``) for the parcel's history, its station's exceptions queue and the
+    ``mis_sort`` KPI. Anyone else who cannot see the station is refused with nothing recorded.
+    """
+    try:
+        scan_permission_check(actor, station_id, number)
+    except DomainError:
+        if actor.role in (Role.COURIER, Role.SUPERVISOR) and actor.station_id is not None:
+            return actor.station_id
+        raise
+    return actor.station_id if actor.station_id is not None else station_id
+
+
+def wrong_station_details(status: str, station_id: int) -> dict[str, Any]:
+    """The details of a scan made at another station than the parcel's (``station_id``): it moves
+    nothing (the parcel is not where its status would say), it only records where it was seen."""
+    return {
+        "status_unchanged": True,
+        "status_was": status,
+        "wrong_station": True,
+        "parcel_station_id": station_id,
+    }
+
+
+def wrong_station_refusal(number: str) -> DomainError:
+    """What the scanner at the wrong station is answered (the same as before the fact was kept)."""
+    return DomainError("permission_denied", f"{number} belongs to another station")
+
+
 def scan_status(status: str, scan_kind: str) -> tuple[S | None, dict[str, Any]]:
     """What a scan of ``scan_kind`` does to a shipment in ``status``: the new status (None: it
     stays) and the event's details (``status_unchanged`` when the scan came too late to move it)."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.utils import timezone
 
 from backend.dispatch.models import AlertKind, AssignmentDecision, DecisionKind, DecisionRule, DispatchAlert
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
+from backend.shipments.services.recording import insert
 
 
 def km_min(added_m: int, added_s: int) -> str:
@@ -28,8 +29,9 @@ def decision_record(
     added_m: int | None = None,
     added_s: int | None = None,
 ) -> AssignmentDecision:
-    """Write one :class:`AssignmentDecision` (the audit row of an automatic or supervisor decision) in the caller's transaction."""
-    return AssignmentDecision.objects.create(
+    """Write one :class:`AssignmentDecision` (the audit row of an automatic or supervisor decision) in the caller's transaction
+    (with the rest of the unit of work when one is open: a bulk reassignment inserts its rows in one statement)."""
+    decision = AssignmentDecision(
         job=job,
         station_id=job.station_id,
         courier_id=courier_id,
@@ -42,6 +44,8 @@ def decision_record(
         actor_id=ctx.actor.user_id,
         created_at=timezone.now(),
     )
+    insert(decision)
+    return decision
 
 
 def alert_raise(*, job: Job, kind: AlertKind, message: str, courier_id: int | None = None) -> DispatchAlert:
@@ -58,6 +62,27 @@ def alert_raise(*, job: Job, kind: AlertKind, message: str, courier_id: int | No
         kind=kind,
         message=message[:500],
         created_at=timezone.now(),
+    )
+
+
+def alerts_raise(
+    *, jobs: Sequence[Job], kind: AlertKind, message: str, courier_id: int | None = None
+) -> None:
+    """``alert_raise`` for many jobs with one message, in three statements whatever their number."""
+    if not jobs:
+        return
+    message = message[:500]
+    open_ = DispatchAlert.objects.filter(job_id__in=[j.pk for j in jobs], kind=kind, resolved_at__isnull=True)
+    seen = set(open_.values_list("job_id", flat=True))
+    if seen:
+        open_.update(message=message, courier_id=courier_id)
+    now = timezone.now()
+    DispatchAlert.objects.bulk_create(
+        DispatchAlert(
+            station_id=j.station_id, job=j, courier_id=courier_id, kind=kind, message=message, created_at=now
+        )
+        for j in jobs
+        if j.pk not in seen
     )
 
 

@@ -27,7 +27,7 @@ from backend.dispatch.services.routes import MATRIX, CourierDay, build_day, day_
 from backend.shipments import feed
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
-from backend.shipments.services.planning import job_set_plan
+from backend.shipments.services.planning import PlanWrite, jobs_set_plan
 from backend.shipments.snapshots import job_snapshot
 from backend.shipments.states import JobKind, JobStatus
 
@@ -70,37 +70,39 @@ def lock_routes(*, job_ids: Iterable[int] = (), routes: Iterable[tuple[int, date
     return {j.pk: j for j in rows.order_by("pk")}
 
 
-def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx) -> int:
+def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx, *, locked: bool = False) -> int:
     """Write the courier's remaining jobs as ``order`` (located stops) then the unlocated ones.
 
-    Only jobs whose place or ETA changed are written, each checked against the version and plan
-    revision read into ``day`` and bumping only its plan revision; the route is announced in ONE
+    Only jobs whose place or ETA changed are written (in one statement), each checked against the
+    version and plan revision read into ``day`` and bumping only its plan revision; the route is announced in ONE
     ``route.planned`` change-feed row for the courier (their handheld and the station's board),
     not a row per job. Must run inside a transaction; returns how many jobs were written.
+    ``locked``: the caller already holds every one of the route's rows (a bulk reassignment).
     """
     assert transaction.get_connection().in_atomic_block, "write_order needs a transaction"
-    lock_routes(job_ids=[*(j.pk for j in day.jobs.values()), *(j.pk for j in day.unlocated)])
+    if not locked:
+        lock_routes(job_ids=[*(j.pk for j in day.jobs.values()), *(j.pk for j in day.unlocated)])
     route = route_of(day, order)
     eta: dict[str, datetime | None] = {v.stop_id: day.clock.at(v.arrival) for v in route.visits}
     rows = [(day.jobs[s], seq, eta[s]) for seq, s in enumerate(order)]
     rows += [(job, len(order) + i, None) for i, job in enumerate(day.unlocated)]
-    written: list[Job] = []
-    customers: list[Job] = []
-    for job, seq, new_eta in rows:
-        if job.planned_seq == seq and not _eta_changed(job.eta, new_eta):
-            continue
-        stored = job_set_plan(
-            job_id=job.pk,
-            planned_seq=seq,
-            eta=new_eta,
-            ctx=ctx,
-            expected_version=job.version,
-            expected_plan_revision=job.plan_revision,
-            announce=False,
-        )
-        written.append(stored)
-        if stored.kind == JobKind.DELIVERY and _eta_changed(job.eta, new_eta, PUBLIC_ETA_MIN_S):
-            customers.append(stored)
+    changed = [
+        (job, seq, new_eta)
+        for job, seq, new_eta in rows
+        if job.planned_seq != seq or _eta_changed(job.eta, new_eta)
+    ]
+    # One lock statement and one UPDATE for the whole route (jobs_set_plan), not a write per job.
+    written = jobs_set_plan(
+        plans=[
+            PlanWrite(job.pk, seq, new_eta, job.version, job.plan_revision) for job, seq, new_eta in changed
+        ],
+        ctx=ctx,
+    )
+    customers = [
+        stored
+        for stored, (job, _, new_eta) in zip(written, changed, strict=True)
+        if stored.kind == JobKind.DELIVERY and _eta_changed(job.eta, new_eta, PUBLIC_ETA_MIN_S)
+    ]
     if written:
         announce_route(day, written)
     for job in customers:  # the customer's page only (no courier, no station): see PUBLIC_ETA_MIN_S

@@ -2,8 +2,8 @@
 
 ``job_reassign`` is the operation for one job, and every entry point that gives a job to a courier
 on a person's say-so calls it (``POST /jobs/{id}/assign``, the socket command ``job.reassign``);
-``reassign_jobs`` (``POST /reassignments``) checks a whole set first and then loops over it in one
-transaction. The policy: a reason is required (the single-job entry points that predate it supply
+``reassign_jobs`` (``POST /reassignments``, the console's drop) applies the same policy to a whole
+set in one pass: checked first, then written set-based in one transaction (see its doc). The policy: a reason is required (the single-job entry points that predate it supply
 :data:`DEFAULT_REASON` when the client sends none), the receiving courier must be on duty at the
 job's station, the move is audited, the job takes its cheapest place in the receiving route, the
 giving route closes its gap and both couriers get a debounced re-plan.
@@ -23,27 +23,42 @@ routes close their gaps, and all touched couriers get a debounced re-plan.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+import numpy as np
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from numpy.typing import NDArray
 
 from backend.common.errors import DomainError
 from backend.common.transient import retry_transient
 from backend.couriers.models import Courier, DutyStatus
 from backend.dispatch.models import AlertKind, DecisionKind, DecisionRule
-from backend.dispatch.planning.insertion import cheapest_insertion
-from backend.dispatch.services.assignment import state_of
-from backend.dispatch.services.audit import alert_raise, alerts_resolve, decision_record
+from backend.dispatch.planning.insertion import cheapest_insertion, route_state
+from backend.dispatch.planning.matrix import IntMatrix, Point
+from backend.dispatch.planning.model import OPEN_END
+from backend.dispatch.planning.schedule import onboard_load
+from backend.dispatch.services.audit import alerts_raise, alerts_resolve, decision_record
 from backend.dispatch.services.debounce import replan_soon
-from backend.dispatch.services.planning import courier_get, load_day, lock_routes, write_order
-from backend.dispatch.services.routes import MATRIX, CourierDay, job_stop
+from backend.dispatch.services.planning import ROUTE_STATUSES, courier_get, load_day, lock_routes, write_order
+from backend.dispatch.services.routes import (
+    DONE,
+    MATRIX,
+    REMAINING,
+    CourierDay,
+    build_day,
+    job_stop,
+    recent_pings,
+    stop_id,
+)
 from backend.shipments import feed
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
-from backend.shipments.services import job_assign
+from backend.shipments.services import job_assign, jobs_assign
 from backend.shipments.services.recording import lock_job, require_station_staff
+from backend.shipments.services.unit import unit_of_work
 from backend.shipments.states import JobStatus
 from backend.shipments.transitions import job_can
 
@@ -148,30 +163,99 @@ def receiving_courier(courier_id: int, ctx: Ctx) -> Courier:
     return courier
 
 
-def place_many(day: CourierDay, jobs: Sequence[Job], ctx: Ctx) -> list[int]:
+def place_many(day: CourierDay, jobs: Sequence[Job], ctx: Ctx, *, locked: bool = False) -> list[int]:
     """Insert just-assigned jobs into the route read in ``day``, tightest window first, each at its
-    cheapest feasible position (else at the end); write the route. Returns the at-risk job ids."""
+    cheapest feasible position; those with none go last, flagged ``at_risk`` (the supervisor's
+    call stands); write the route once. Returns the at-risk job ids.
+
+    The route's insertion state is rebuilt only after a job is placed in it. A job that fits
+    nowhere now fits nowhere once more stops are in the route (an added stop only delays the ones
+    after it and adds load), so it needs no fresh state, and the at-risk jobs go after the jobs
+    placed in time instead of pushing them past the shift's end. So 200 jobs dropped on a full
+    route cost one state, not 200.
+    """
     order, at_risk = list(day.remaining), []
+    late: list[Job] = []
+    matrix = DayMatrix.of(day, jobs)
+    state = None
     for job in sorted(jobs, key=lambda j: (j.window_end is None, j.window_end or timezone.now(), j.pk)):
         stop = job_stop(job, day.clock)
         if stop is None:
             day.unlocated.append(job)
             continue
         day.jobs[stop.id] = job
-        day.order, day.new = order, []
-        ins = cheapest_insertion(stop, [state_of(day)], MATRIX)
-        day.stops[stop.id] = stop
-        order.insert(ins.position if ins else len(order), stop.id)
+        if state is None:
+            stops = [day.stops[s] for s in order]
+            state = route_state(day.vehicle, stops, matrix, onboard_load(day.vehicle, day.stops))
+        ins = cheapest_insertion(stop, [state], matrix)
         if ins is None:
-            at_risk.append(job.pk)
-            alert_raise(
-                job=job,
-                kind=AlertKind.AT_RISK,
-                courier_id=day.courier.pk,
-                message=f"reassigned to {day.courier.employee_no}, whose route cannot meet its window",
-            )
-    write_order(day, order, ctx)
+            # Its window lifted, as the next read of the route lifts a window it cannot meet
+            # (routes.build_day): it is served late, and the rest of the route is judged without it.
+            day.stops[stop.id] = replace(stop, tw_end=OPEN_END)
+            late.append(job)
+            continue
+        day.stops[stop.id] = stop
+        order.insert(ins.position, stop.id)
+        state = None
+    order += [stop_id(j.pk) for j in late]
+    at_risk = [j.pk for j in late]
+    alerts_raise(
+        jobs=late,
+        kind=AlertKind.AT_RISK,
+        courier_id=day.courier.pk,
+        message=f"reassigned to {day.courier.employee_no}, whose route cannot meet its window",
+    )
+    day.order, day.new = order, []
+    write_order(day, order, ctx, locked=locked)
     return at_risk
+
+
+@dataclass
+class DayMatrix:
+    """``MATRIX`` between every point of one courier's day and the stops coming into it, computed
+    once: placing N jobs reads the route's distances N times (``route_state`` asks for the whole
+    square matrix of the route each time), which for 200 jobs into a 180-stop route was most of a
+    bulk move's time. Same values as ``MATRIX`` (the same formula per pair); any other point or
+    profile is asked of ``MATRIX``."""
+
+    profile: str
+    index: dict[Point, int]
+    dist: IntMatrix
+    dur: IntMatrix
+    _last: tuple[Sequence[Point], NDArray[np.intp] | None] | None = field(default=None, compare=False)
+
+    @classmethod
+    def of(cls, day: CourierDay, jobs: Sequence[Job]) -> DayMatrix:
+        coming = [s for j in jobs if (s := job_stop(j, day.clock)) is not None]
+        points = list(
+            dict.fromkeys(
+                [day.vehicle.start_point, day.vehicle.depot, *(s.point for s in day.stops.values())]
+                + [s.point for s in coming]
+            )
+        )
+        dist, dur = MATRIX.matrix(points, day.vehicle.profile)
+        return cls(day.vehicle.profile, {p: i for i, p in enumerate(points)}, dist, dur)
+
+    def table(
+        self, sources: Sequence[Point], destinations: Sequence[Point], vehicle_profile: str
+    ) -> tuple[IntMatrix, IntMatrix]:
+        rows, cols = self._at(sources), self._at(destinations)
+        if vehicle_profile != self.profile or rows is None or cols is None:
+            return MATRIX.table(sources, destinations, vehicle_profile)
+        pick = np.ix_(rows, cols)
+        return self.dist[pick], self.dur[pick]
+
+    def _at(self, points: Sequence[Point]) -> NDArray[np.intp] | None:
+        # A route's points are asked for again and again (the same tuple, until a job is placed).
+        if self._last is not None and self._last[0] is points:
+            return self._last[1]
+        at = [self.index.get(p) for p in points]
+        found = None if None in at else np.array(at, dtype=np.intp)
+        self._last = (points, found)
+        return found
+
+    def matrix(self, points: Sequence[Point], vehicle_profile: str) -> tuple[IntMatrix, IntMatrix]:
+        return self.table(points, points, vehicle_profile)
 
 
 def close_gaps(routes: Iterable[tuple[int | None, date]], now: datetime, ctx: Ctx) -> None:
@@ -253,9 +337,13 @@ def reassign_jobs(
 ) -> tuple[list[Job], list[int]]:
     """Move ``jobs`` (each with the version the supervisor saw) to one courier; see the module doc.
 
-    Every job is locked (pk order) and checked before anything moves; then each goes through
-    :func:`job_reassign`, tightest window first (so the tight ones get the good places), in this
-    one transaction. Returns the moved jobs as now stored and the ids placed at risk.
+    One pass, whatever the number of jobs: every route the move rewrites is locked (pk order), the
+    jobs checked, then, in one unit of work (``backend.shipments.services.unit``): every job
+    assigned (``jobs_assign``: the same checks, event and ``job.assigned`` row as ``job_assign``),
+    an audit row each, the receiving route built once with all of them placed tightest window
+    first (so the tight ones get the good places), each giving route closed once, the re-plans
+    asked; the writes go out set-based at the end and the feed rows last. Returns the moved jobs as
+    now stored and the ids placed at risk.
     """
     reason = clean_reason(reason)
     ids = [jv.job_id for jv in jobs]
@@ -266,31 +354,87 @@ def reassign_jobs(
     with transaction.atomic(), feed.batch_joined():
         seen = Job.objects.filter(pk__in=ids).values_list("courier_id", "service_date")
         routes = {(c, d) for c, d in seen if c} | {(to.pk, d) for _, d in seen}
-        lock_routes(job_ids=ids, routes=routes)  # every route the moves rewrite, in pk order, first
-        locked = lock_jobs(ids)
-        for job in locked.values():
-            require_station_staff(ctx, job.station_id)
-        conflicts = [
-            c for jv in jobs if (c := job_conflict(locked.get(jv.job_id), jv.job_id, jv.version, to.pk))
-        ]
-        conflicts += [
-            {
-                "job_id": j.pk,
-                "code": "courier_other_station",
-                "message": f"job {j.pk} belongs to another station",
-            }
-            for j in locked.values()
-            if j.station_id != to.station_id
-        ]
-        raise_conflicts(conflicts, len(jobs))
-        at_risk: list[int] = []
-        # The versions were checked above under the locks, held until commit; each move below is
-        # part of that one checked decision, so it is not checked against them again.
-        for job in sorted(locked.values(), key=_tightest_first(now)):
-            moved = job_reassign(job_id=job.pk, to_courier_id=to.pk, reason=reason, ctx=ctx, now=now)
-            if moved.at_risk:
-                at_risk.append(job.pk)
+        held = _lock_route_ids(ids, routes)  # every route the moves rewrite, in pk order, first
+        with unit_of_work() as unit:
+            unit.preload(held)  # the same rows, now with their shipments: the unit's own copies
+            locked = {i: unit.jobs[i] for i in ids if i in unit.jobs}
+            _check_all(jobs, locked, to, ctx)
+            moving = sorted(locked.values(), key=_tightest_first(now))
+            prev = {j.pk: j.courier_id for j in moving}
+            days = _route_days(routes, unit.jobs, set(locked), now)  # before the assignments clear the plans
+            assigned = jobs_assign(
+                job_ids=[j.pk for j in moving], courier_id=to.pk, ctx=ctx, reason=reason, replan=False
+            )
+            for job in assigned:
+                decision_record(
+                    job=job,
+                    courier_id=to.pk,
+                    prev_courier_id=prev[job.pk],
+                    kind=DecisionKind.SUPERVISOR,
+                    rule=DecisionRule.SUPERVISOR,
+                    reason=reason,
+                    ctx=ctx,
+                )
+            at_risk: list[int] = []
+            for (courier_id, day), cday in sorted(days.items()):
+                if courier_id == to.pk:
+                    at_risk += place_many(
+                        cday, [j for j in assigned if j.service_date == day], ctx, locked=True
+                    )
+                else:  # a giving route: the same order without the jobs that left it, renumbered and re-timed
+                    write_order(cday, cday.remaining, ctx, locked=True)
+            alerts_resolve(ids, AlertKind.UNASSIGNABLE)
+        for courier_id in sorted({c for c, _ in routes}):
+            replan_soon(courier_id=courier_id, trigger="reassignment")
     return list(Job.objects.select_related("shipment", "courier").filter(pk__in=ids).order_by("pk")), at_risk
+
+
+def _check_all(jobs: Sequence[JobVersion], locked: dict[int, Job], to: Courier, ctx: Ctx) -> None:
+    """Every job checked before anything moves; ``reassign_conflict`` listing each one that cannot."""
+    for job in locked.values():
+        require_station_staff(ctx, job.station_id)
+    conflicts = [c for jv in jobs if (c := job_conflict(locked.get(jv.job_id), jv.job_id, jv.version, to.pk))]
+    conflicts += [
+        {"job_id": j.pk, "code": "courier_other_station", "message": f"job {j.pk} belongs to another station"}
+        for j in locked.values()
+        if j.station_id != to.station_id
+    ]
+    raise_conflicts(conflicts, len(jobs))
+
+
+def _lock_route_ids(job_ids: Sequence[int], routes: set[tuple[int, date]]) -> list[int]:
+    """``lock_routes`` for these jobs and routes, answering the ids only: the unit of work then
+    reads the rows, with their shipments, once."""
+    query = Q(pk__in=list(job_ids))
+    for courier_id, day in routes:
+        query |= Q(courier_id=courier_id, service_date=day, status__in=ROUTE_STATUSES)
+    rows = Job.objects.select_for_update(of=("self",), no_key=True).filter(query).order_by("pk")
+    return list(rows.values_list("pk", flat=True))
+
+
+def _route_days(
+    routes: set[tuple[int, date]], held: dict[int, Job], moving: set[int], now: datetime
+) -> dict[tuple[int, date], CourierDay]:
+    """Each route's day as it will be once the moving jobs have left it (they are placed afresh in
+    the receiving route), built from the unit's locked rows: a few queries for all the routes."""
+    couriers = {
+        c.pk: c for c in Courier.objects.select_related("station").filter(pk__in={c for c, _ in routes})
+    }
+    out: dict[tuple[int, date], CourierDay] = {}
+    for day in sorted({d for _, d in routes}):
+        ids = sorted(c for c, d in routes if d == day)
+        done = Job.objects.filter(courier_id__in=ids, service_date=day, status__in=DONE).exclude(
+            pk__in=list(held)
+        )
+        rows: dict[int, list[Job]] = {cid: [] for cid in ids}
+        for job in [*held.values(), *done.select_related("shipment")]:
+            if job.courier_id in rows and job.service_date == day and job.status in (*DONE, *REMAINING):
+                rows[job.courier_id].append(job)
+        pings = recent_pings(ids, now)
+        for cid in ids:
+            mine = [j for j in rows[cid] if j.pk not in moving]
+            out[(cid, day)] = build_day(couriers[cid], couriers[cid].station, day, now, mine, pings.get(cid))
+    return out
 
 
 def _tightest_first(now: datetime) -> Callable[[Job], tuple[bool, datetime, int]]:

@@ -14,6 +14,7 @@ from backend.shipments.services.jobs import (
     job_cancel,
     job_start,
     job_unassign,
+    jobs_assign,
 )
 from backend.shipments.services.shipments import scan, shipment_transition
 
@@ -28,6 +29,7 @@ __all__ = [
     "job_fail",
     "job_start",
     "job_unassign",
+    "jobs_assign",
     "scan",
     "shipment_create",
     "shipment_transition",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -16,6 +18,7 @@ from backend.shipments.services.recording import (
     require_station_staff,
     save_job_plan,
 )
+from backend.shipments.services.unit import current, unit_of_work
 from backend.shipments.states import JobStatus
 
 # A plan only means something for a job someone may still drive to.
@@ -47,17 +50,65 @@ def job_set_plan(
     writes NO TrackingEvent: the public history shows what happened to the parcel, not how routes
     were drawn. Note that ``job_assign``/``job_unassign`` clear the plan; plan after assigning.
     """
+    _check_plan(planned_seq, eta)
+    job = lock_job(job_id)
+    _set_plan(job, PlanWrite(job_id, planned_seq, eta, expected_version, expected_plan_revision), ctx)
+    if announce:
+        feed_job("job.planned", job)
+    return job
+
+
+@dataclass(frozen=True)
+class PlanWrite:
+    """One job's new place and ETA, with the version and plan revision the planner read."""
+
+    job_id: int
+    planned_seq: int | None
+    eta: datetime | None
+    expected_version: int | None = None
+    expected_plan_revision: int | None = None
+
+
+def jobs_set_plan(*, plans: Sequence[PlanWrite], ctx: Ctx) -> list[Job]:
+    """``job_set_plan`` (``announce=False``) for many jobs at once, in the caller's transaction.
+
+    The same checks per job, but the jobs are locked in one statement (pk order) and their plan
+    fields written in one ``UPDATE``: a unit of work, the caller's when one is open (a bulk
+    reassignment), else one of its own. A refusal raises before anything is written; the caller
+    rolls back. A route writer announces the written jobs itself (one ``route.planned`` row).
+    """
+    assert transaction.get_connection().in_atomic_block, "jobs_set_plan needs a transaction"
+    for p in plans:
+        _check_plan(p.planned_seq, p.eta)
+    if not plans:
+        return []
+    if current() is not None:
+        return _set_plans(plans, ctx)
+    with unit_of_work():
+        return _set_plans(plans, ctx)
+
+
+def _set_plans(plans: Sequence[PlanWrite], ctx: Ctx) -> list[Job]:
+    unit = current()
+    assert unit is not None
+    unit.preload([p.job_id for p in plans])
+    return [_set_plan(lock_job(p.job_id), p, ctx) for p in plans]
+
+
+def _check_plan(planned_seq: int | None, eta: datetime | None) -> None:
     if planned_seq is not None and (isinstance(planned_seq, bool) or planned_seq < 0):
         raise DomainError("invalid", "planned_seq must be a whole number ≥ 0", field="planned_seq")
     if eta is not None and eta.tzinfo is None:
         raise DomainError("invalid", "eta needs a time zone", field="eta")
-    job = lock_job(job_id)
+
+
+def _set_plan(job: Job, plan: PlanWrite, ctx: Ctx) -> Job:
     require_station_staff(ctx, job.station_id)
-    check_version(job, expected_version)
-    if expected_plan_revision is not None and expected_plan_revision != job.plan_revision:
+    check_version(job, plan.expected_version)
+    if plan.expected_plan_revision is not None and plan.expected_plan_revision != job.plan_revision:
         raise DomainError(
             "version_conflict",
-            f"job {job.pk} was re-planned since (plan revision {expected_plan_revision}, now {job.plan_revision})",
+            f"job {job.pk} was re-planned since (plan revision {plan.expected_plan_revision}, now {job.plan_revision})",
             current_version=job.version,
             current_status=job.status,
         )
@@ -69,9 +120,7 @@ def job_set_plan(
             current=job.status,
             requested="planned",
         )
-    job.planned_seq = planned_seq
-    job.eta = eta
+    job.planned_seq = plan.planned_seq
+    job.eta = plan.eta
     save_job_plan(job, ["planned_seq", "eta"])
-    if announce:
-        feed_job("job.planned", job)
     return job

@@ -95,10 +95,13 @@ def record_event(
     kind: str,
     job: Job | None = None,
     details: dict[str, Any] | None = None,
+    station_id: int | None = None,
 ) -> TrackingEvent:
     """Write the shipment's TrackingEvent for this change (device and server time, actor, device, GPS, key).
 
-    Refuses an idempotency key already recorded; a device clock far from the server's is kept and flagged."""
+    Refuses an idempotency key already recorded; a device clock far from the server's is kept and flagged.
+    ``station_id``: where it happened when that is not the job's or parcel's station (a scan at
+    the wrong station, ``scan_rules.scan_station``)."""
     _check_idempotency(ctx)
     now = timezone.now()
     event_at = ctx.event_at or now
@@ -112,7 +115,7 @@ def record_event(
         job=job,
         kind=kind,
         status_after=shipment.status,
-        station_id=job.station_id if job else shipment.station_id,
+        station_id=station_id or (job.station_id if job else shipment.station_id),
         actor_id=ctx.actor.user_id,
         device_id=ctx.device_id,
         event_at=event_at,

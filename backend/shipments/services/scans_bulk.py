@@ -31,7 +31,13 @@ from backend.common.errors import DomainError
 from backend.shipments import feed
 from backend.shipments.context import CLOCK_SKEW_FLAG_S
 from backend.shipments.models import Job, Shipment, TrackingEvent
-from backend.shipments.scan_rules import scan_input_check, scan_permission_check, scan_status
+from backend.shipments.scan_rules import (
+    scan_input_check,
+    scan_station,
+    scan_status,
+    wrong_station_details,
+    wrong_station_refusal,
+)
 from backend.shipments.snapshots import scan_payload
 from backend.shipments.transitions import JOB_OPEN
 
@@ -129,7 +135,7 @@ def scans_record_bulk(
             outcomes[i] = ScanOutcome(s.key, "not_found", f"shipment {numbers[i]} does not exist")
             continue
         try:
-            scan_permission_check(actor, shipment.station_id, numbers[i])
+            at = scan_station(actor, shipment.station_id, numbers[i])
         except DomainError as exc:
             outcomes[i] = ScanOutcome(s.key, exc.code, exc.message)
             continue
@@ -139,7 +145,10 @@ def scans_record_bulk(
             )
             continue
         held.add(s.key)
-        target, details = scan_status(shipment.status, s.scan_kind)
+        if at == shipment.station_id:
+            target, details = scan_status(shipment.status, s.scan_kind)
+        else:  # a mis-sorted parcel: kept as this station's fact, refused to the scanner (scan())
+            target, details = None, wrong_station_details(shipment.status, shipment.station_id)
         if target is not None:
             shipment.status = target
             changed[shipment.pk] = shipment
@@ -151,7 +160,7 @@ def scans_record_bulk(
                 shipment.pk,
                 s.scan_kind,
                 shipment.status,
-                shipment.station_id,
+                at,
                 actor.user_id,
                 device_id,
                 s.event_at,
@@ -164,6 +173,10 @@ def scans_record_bulk(
                 details,
             )
         )
+        if at != shipment.station_id:
+            refused = wrong_station_refusal(numbers[i])
+            outcomes[i] = ScanOutcome(s.key, refused.code, refused.message, status_unchanged=True)
+            continue
         outcomes[i] = ScanOutcome(s.key, status_unchanged=bool(details.get("status_unchanged")))
     if changed:
         _save_statuses(list(changed.values()), now)
@@ -174,7 +187,7 @@ def scans_record_bulk(
             # status_after: each row carries the status right after its own scan.
             feed.PendingEntry(
                 kind="shipment.scanned",
-                station_id=e.station_id,
+                station_id=by_id[e.shipment_id].station_id,  # the parcel's, not the scanning station
                 shipment_id=e.shipment_id,
                 created_at=now,
                 courier_id=by_id[e.shipment_id].holder,

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import time_machine
 
+from backend.common.errors import DomainError
 from backend.couriers.models import Courier, Station
 from backend.exceptions.kinds import ExceptionKind
 from backend.exceptions.selectors import exception_queue
@@ -171,24 +172,24 @@ def test_the_queue_takes_the_same_number_of_queries_whatever_its_size(
     station: Station,
     supervisor: Person,
     courier: tuple[Courier, Person],
+    other_supervisor: Person,
     django_assert_num_queries: Any,
 ) -> None:
     def fail_one() -> None:
         job = ready_job(station, supervisor, courier[0])
         job_start(job_id=job.pk, ctx=courier[1].ctx)
         job_fail(job_id=job.pk, ctx=courier[1].ctx, reason_code="not_home")
-        scan(
-            tracking_no=make_job(station, supervisor.ctx).shipment.tracking_no,
-            scan_kind="station_in",
-            ctx=supervisor.ctx,
-        )
+        number = make_job(station, supervisor.ctx).shipment.tracking_no
+        scan(tracking_no=number, scan_kind="station_in", ctx=supervisor.ctx)
+        with pytest.raises(DomainError):  # sorted to the other station by mistake: a mis-sort item
+            scan(tracking_no=number, scan_kind="sorted", ctx=other_supervisor.ctx)
 
     fail_one()
     later = timedelta(days=1, hours=1)  # stale parcels and an offline courier too
     # One query per source: the incidents and the proofs without their images are one each.
-    with django_assert_num_queries(11) as small:
-        assert len(queue(station, "", later)) == 4
+    with django_assert_num_queries(12) as small:
+        assert len(queue(station, "", later)) == 5
     for _ in range(4):
         fail_one()
     with django_assert_num_queries(len(small.captured_queries)):
-        assert len(queue(station, "", later)) == 16
+        assert len(queue(station, "", later)) == 21

@@ -216,8 +216,16 @@
     return s > l || (s === l && id > +last.dataset.job);
   }
   function onJob(j) {
-    var id = String(j.id), had = stops.get(id), lane = laneOf(j);
-    if (cardOf(id) || !had || (lane && (lane !== had.lane || !pastRendered(lane, j.planned_seq, j.id)))) {
+    var id = String(j.id), had = stops.get(id), lane = laneOf(j), card = cardOf(id);
+    if (card && !lane) {
+      // The snapshot says the job left the board (delivered, cancelled, another day): its card goes
+      // now, as the refresh would take it away, and the lane heads follow with that refresh. Waiting
+      // for the refresh put the server's recount of every lane (and any refresh in flight) between
+      // a delivery and the card leaving.
+      card.remove(); stops.delete(id); selected.delete(id); tell("board:stops", [id]);
+      refresh([id]); return;
+    }
+    if (card || !had || (lane && (lane !== had.lane || !pastRendered(lane, j.planned_seq, j.id)))) {
       refresh([id]); return;
     }
     if (lane) stops.set(id, {lane: lane, seq: j.planned_seq, lat: j.lat, lng: j.lng, v: j.version, tn: had.tn});
