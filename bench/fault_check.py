@@ -132,6 +132,7 @@ def check(
                         r.diverged.append(f"job {job_id}: handed over from {s.status}")
                     else:
                         s = nxt
+                        timeline.append(s)
                     expected[(kind, "")] += 1
                 continue
             applied_ops.add(a.op_id)

@@ -30,6 +30,7 @@ SHIPMENT_MOVES = {
     ("delivery_failed", "out_for_delivery"),
     ("delivery_failed", "at_station"),
 }
+STATION_DECISIONS = ("at_station", "held", "returning", "exception")
 SCAN_TO = {"station_in": "at_station", "loaded_out": "out_for_delivery", "sorted": None}
 STEP_EVENT = {
     "start": "job_started",
@@ -168,7 +169,9 @@ def _own_step(s: JobState, a: Action) -> Verdict:
         if s.kind == "delivery":
             to = "delivered" if k == "deliver" else "delivery_failed"
             if (s.shipment, to) not in SHIPMENT_MOVES:
-                return no
+                # docs/sync-protocol.md: the parcel back at the station (a station_in scan) is a
+                # station's change; the fact is kept for a supervisor, nothing else changes.
+                return Verdict("hold") if s.shipment in STATION_DECISIONS else no
         elif k == "deliver":
             return Verdict("reject", frozenset({"wrong_job_kind"}))
         return Verdict(

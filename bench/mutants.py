@@ -3,17 +3,16 @@
     .venv/bin/python bench/mutants.py [--seeds 1] [--devices 4] [--ops 300]
 
 For each mutant of bench/faultserver.py (skip the idempotency claim, apply an op twice, drop an op
-from a batch, let a stale holder win, lose an attachment chunk) it runs bench/sync_faults.py with
-``--mutant`` (its own PostgreSQL cluster, faults and kills as usual) and reads its JSON lines. A
-mutant is caught when some seed reports lost, duplicated, diverged or unexplained > 0 (or the run
-fails). JSON lines; exit 1 if any planted bug is not flagged: a checker that misses one is broken.
+from a batch, let a stale holder win, lose an attachment chunk) it runs the fault simulation of
+bench/sync_faults.py with that bug planted in the server process (its own PostgreSQL cluster,
+faults and kills as usual). A mutant is caught when the checker reports lost, duplicated,
+diverged or unexplained > 0 (a crash of the simulation does not count as caught). JSON lines; exit 1 if any planted bug is not flagged: a checker that misses one is broken.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,66 +21,54 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.faultserver import MUTANTS  # noqa: E402 - after the path is set
+from bench.sync_faults import arguments, config, migrated_cluster  # noqa: E402
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seeds", type=int, default=1)
-    parser.add_argument("--devices", type=int, default=4)
-    parser.add_argument("--ops", type=int, default=300)
+    arguments(parser, seeds=1, devices=4, ops=200, pg_restarts=0)
     parser.add_argument("--only", default="", help="comma-separated mutants (default: all)")
     args = parser.parse_args()
     names = [m for m in MUTANTS if not args.only or m in args.only.split(",")]
+    Path(args.log).parent.mkdir(parents=True, exist_ok=True)
+    cluster = migrated_cluster()
     missed = []
-    for name in names:
-        started = time.monotonic()
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "bench/sync_faults.py",
-                "--mutant",
-                name,
-                "--seeds",
-                str(args.seeds),
-                "--devices",
-                str(args.devices),
-                "--ops",
-                str(args.ops),
-                "--pg-restarts",
-                "0",
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=1800,
-        )
-        runs = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
-        seeds = [r for r in runs if not r.get("summary")]
-        flagged = {
-            k: sum(r.get(k, 0) for r in seeds) for k in ("lost", "duplicated", "diverged", "unexplained")
-        }
-        caught = proc.returncode != 0 and (any(flagged.values()) or any(r.get("errors") for r in seeds))
-        if not caught:
-            missed.append(name)
-        examples = [e for r in seeds for e in r.get("examples", [])][:3]
-        print(
-            json.dumps(
-                {
-                    "bench": "mutants",
-                    "mutant": name,
-                    "caught": caught,
-                    "exit": proc.returncode,
-                    **flagged,
-                    "examples": examples,
-                    "stderr_tail": proc.stderr[-300:] if not seeds else "",
-                    "seconds": round(time.monotonic() - started, 1),
-                },
-                ensure_ascii=False,
-            ),
-            flush=True,
-        )
+    try:
+        from bench.sync_sim import run_simulation
+
+        for name in names:
+            started = time.monotonic()
+            seeds = []
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
+                seeds.append(run_simulation(config(args, seed, cluster, name)).figures)  # type: ignore[arg-type]
+            flagged = {k: sum(f[k] for f in seeds) for k in ("lost", "duplicated", "diverged", "unexplained")}
+            caught = any(flagged.values())
+            if not caught:
+                missed.append(name)
+            print(
+                json.dumps(
+                    {
+                        "bench": "mutants",
+                        "mutant": name,
+                        "caught": caught,
+                        **flagged,
+                        "diverged_devices": sum(f["diverged_devices"] for f in seeds),
+                        "errors": [e for f in seeds for e in f["errors"]][:2],
+                        "examples": [e for f in seeds for e in f["examples"]][:4],
+                        "seconds": round(time.monotonic() - started, 1),
+                    },
+                    ensure_ascii=False,
+                    default=str,
+                ),
+                flush=True,
+            )
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        cluster.stop()  # type: ignore[attr-defined]
     print(json.dumps({"bench": "mutants", "planted": len(names), "missed": missed}), flush=True)
     return 1 if missed else 0
 

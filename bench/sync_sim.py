@@ -330,7 +330,7 @@ def run_simulation(cfg: SimConfig) -> SimResult:
     server = ServerProcess(
         database_url=database_url(connection.settings_dict), log_path=cfg.log_path, extra_env=env, hooks=True
     )
-    server.start()
+    server.start(timeout_s=180)
     kill_lock = threading.Lock()
     armed = {"kills_left": 0}
     stop = threading.Event()
@@ -340,13 +340,16 @@ def run_simulation(cfg: SimConfig) -> SimResult:
     def kill_and_restart() -> None:
         with kill_lock:
             server.kill()
-            server.start()
+            server.start(timeout_s=180)
 
     def watchdog() -> None:  # a server that killed itself at a hook is started again, as a supervisor would
         while not stop.wait(0.05):
             with kill_lock:
                 if not server.alive():
-                    server.start()
+                    try:
+                        server.start(timeout_s=180)
+                    except RuntimeError:  # a loaded machine: try again (the proxy answers 502 meanwhile)
+                        server.kill()
 
     def on_push() -> bool:
         with kill_lock:
@@ -518,7 +521,7 @@ def run_simulation(cfg: SimConfig) -> SimResult:
     time.sleep(0.5)
     with kill_lock:
         if not server.alive():
-            server.start()
+            server.start(timeout_s=180)
 
     def drain(d: Device) -> None:
         for _ in range(10):
