@@ -189,11 +189,11 @@ def check(
             if claim is None or claim[0] != "applied" or answer[0] != "applied":
                 r.lost.append(f"location {a.op_id}: server {claim}, device {answer}")
             continue
-        if a.kind == "call_log":
-            if calls[a.op_id] == 0:
-                r.lost.append(f"call {a.op_id} has no row")
-            elif calls[a.op_id] > 1:
+        if a.kind == "call_log" and calls[a.op_id]:
+            if calls[a.op_id] > 1:
                 r.duplicated.append(f"call {a.op_id}: {calls[a.op_id]} rows")
+            if answer[0] != "applied":
+                r.diverged.append(f"call {a.op_id} recorded, the device was told {answer}")
             continue
         if a.op_id in held:
             _explain_hold(a, timelines, handovers, r)

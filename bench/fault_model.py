@@ -145,6 +145,8 @@ def verdict(s: JobState, a: Action, held_then: set[bool | None]) -> list[Verdict
         return out
     if not mine:
         return [Verdict("reject", frozenset({"not_assigned_to_you"}))]
+    if a.kind == "call_log":  # a call about one's own job is recorded, whatever its status
+        return [Verdict("apply")]
     return [_own_step(s, a)]
 
 

@@ -28,7 +28,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    arguments(parser, seeds=1, devices=4, ops=200, pg_restarts=0)
+    arguments(parser, seeds=1, devices=3, ops=150, pg_restarts=0)
     parser.add_argument("--only", default="", help="comma-separated mutants (default: all)")
     args = parser.parse_args()
     names = [m for m in MUTANTS if not args.only or m in args.only.split(",")]

@@ -1,7 +1,7 @@
 """Sync under faults, checked against the simulation's own log and a reference model: JSON lines;
 exit 1 unless lost = duplicated = diverged = unexplained = 0 for every seed.
 
-    .venv/bin/python bench/sync_faults.py [--seeds 20] [--first-seed 1] [--devices 4] [--ops 240]
+    .venv/bin/python bench/sync_faults.py [--seeds 20] [--first-seed 1] [--devices 3] [--ops 150]
         [--fault-rate 0.3] [--kills 1] [--precise-kills 2] [--handheld-kills 2] [--pg-restarts 1]
 
 Runs on a PostgreSQL cluster of its own (bench/pgcluster.py: initdb into a temp dir, its own
@@ -80,7 +80,7 @@ def arguments(
     parser.add_argument("--precise-kills", type=int, default=2, help="after the claim / after commit")
     parser.add_argument("--handheld-kills", type=int, default=2)
     parser.add_argument("--pg-restarts", type=int, default=pg_restarts)
-    parser.add_argument("--jobs-per-courier", type=int, default=12)
+    parser.add_argument("--jobs-per-courier", type=int, default=10)
     parser.add_argument("--log", default="var/sync_faults_server.log")
 
 
@@ -88,7 +88,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    arguments(parser, seeds=20, devices=4, ops=240, pg_restarts=1)
+    arguments(parser, seeds=20, devices=3, ops=150, pg_restarts=1)
     parser.add_argument("--mutant", default="")
     args = parser.parse_args()
     Path(args.log).parent.mkdir(parents=True, exist_ok=True)
