@@ -40,7 +40,10 @@ def main() -> None:
 
         outbox.rebuild = die_between  # type: ignore[assignment]
     actions = Actions(store, clock=lambda: at)
-    op_id = getattr(actions, f"record_{kind}")(int(job_id), where={"lat": 30.25, "lng": 120.15})
+    if kind == "call_log":
+        op_id = actions.record_call(int(job_id), 30, "answered")
+    else:
+        op_id = getattr(actions, f"record_{kind}")(int(job_id), where={"lat": 30.25, "lng": 120.15})
     _note(out, f"{op_id} {at.isoformat()}")
     os.kill(os.getpid(), signal.SIGKILL)
 

@@ -264,13 +264,12 @@ def _bad_input(d: Device, log: SimLog) -> None:
 
 def _handheld_kill(d: Device, log: SimLog, point: str, tmp: str) -> bool:
     """Record a step in a separate handheld process that is SIGKILLed ``point`` (bench/handheld_kill.py)."""
-    open_jobs = [j for j in d.store.jobs() if j["status"] in ("assigned", "accepted", "started")]
-    if not open_jobs:
+    jobs = d.store.jobs()
+    open_jobs = [j for j in jobs if j["status"] in ("assigned", "accepted", "started")]
+    if not jobs:
         return False
-    job = d.rng.choice(open_jobs)
-    kind = "start" if job["status"] in ("assigned", "accepted") else "arrive"
-    if kind == "arrive" and job["status"] != "started":
-        return False
+    job = d.rng.choice(open_jobs or jobs)
+    kind = {"assigned": "start", "accepted": "start", "started": "arrive"}.get(job["status"], "call_log")
     out = str(Path(tmp) / f"kill-{uuid.uuid4().hex}")
     proc = subprocess.run(
         [sys.executable, "-m", "bench.handheld_kill", d.path, d.name, kind, str(job["id"]), point, out],
