@@ -38,7 +38,7 @@ class BenchCluster:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
         conf = (
             f"port = {self.port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{self.dir}'\n"
-            "shared_buffers = 64MB\nmax_connections = 60\nfsync = on\nlogging_collector = off\n"
+            "shared_buffers = 64MB\nmax_connections = 200\nfsync = on\nlogging_collector = off\n"
         )
         with open(self.data / "postgresql.conf", "a") as fh:
             fh.write(conf)

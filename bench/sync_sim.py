@@ -323,7 +323,9 @@ def run_simulation(cfg: SimConfig) -> SimResult:
     tmp = tempfile.TemporaryDirectory(prefix="syncsim-")
     control = Path(tmp.name) / "control"
     control.mkdir()
-    env = {"PARCELRUN_BENCH_CONTROL": str(control)}
+    # The connection pool as deployed: without it every request under daphne opens its own
+    # connection, and pushes piling up behind locks (retries, proxy duplicates) exhaust PostgreSQL.
+    env = {"PARCELRUN_BENCH_CONTROL": str(control), "DATABASE_POOL_MAX": "12"}
     if cfg.mutant:
         env["PARCELRUN_BENCH_MUTANT"] = cfg.mutant
     server = ServerProcess(
