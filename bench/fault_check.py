@@ -209,7 +209,14 @@ def check(
         if answer != ("rejected", claim[1]):
             r.diverged.append(f"{a.op_id}: server rejected {claim[1]}, device told {answer}")
         _explain_rejection(a, claim[1], timelines, handovers, r)
-    return r, {"applied_ops": len(applied_ops), "held": len(held)}
+    chunked = sum(
+        1
+        for a in live
+        if (a.op_id in applied_ops or a.op_id in held)
+        for blob in a.media.values()
+        if len(blob) > 256 * 1024
+    )
+    return r, {"applied_ops": len(applied_ops), "held": len(held), "chunked_photos_checked": chunked}
 
 
 def _explain_hold(a: Action, timelines: dict[int, list[JobState]], handovers: Any, r: Report) -> None:

@@ -55,6 +55,7 @@ def main() -> int:
                         "caught": caught,
                         **flagged,
                         "diverged_devices": sum(f["diverged_devices"] for f in seeds),
+                        "chunked_photos_checked": sum(f["chunked_photos_checked"] for f in seeds),
                         "errors": [e for f in seeds for e in f["errors"]][:2],
                         "examples": [e for f in seeds for e in f["examples"]][:4],
                         "seconds": round(time.monotonic() - started, 1),

@@ -242,7 +242,7 @@ def _advance(
         return "arrive", actions.record_arrive(job["id"], where=where), {}
     if rng.random() < 0.8:
         files = [PNG + rng.randbytes(rng.randrange(200, 3000))]
-        if rng.random() < 0.1:  # a photo too, sent in several chunks (mobile/offline/sync.py CHUNK)
+        if rng.random() < 0.3:  # a photo too, sent in several chunks (mobile/offline/sync.py CHUNK)
             files.append(PNG + rng.randbytes(rng.randrange(300_000, 700_000)))
         op_id = actions.record_deliver(job["id"], PROOF, files=[(f, "image/png") for f in files], where=where)
         return "deliver", op_id, {hashlib.sha256(f).hexdigest(): f for f in files}
