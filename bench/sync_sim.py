@@ -429,7 +429,7 @@ def run_simulation(cfg: SimConfig) -> SimResult:
 
     def supervisor_day() -> None:
         # Reassignments race the couriers' offline deliveries.
-        from django.db import DatabaseError
+        from django.db import DatabaseError, OperationalError
 
         from backend.common.errors import DomainError
         from backend.shipments.models import Job
@@ -458,6 +458,11 @@ def run_simulation(cfg: SimConfig) -> SimResult:
                         job_assign(job_id=job_id, courier_id=to, ctx=world.staff)
                     except DomainError:
                         reassignments["lost_race"] += 1  # the courier moved it first: nothing written
+                        continue
+                    except OperationalError as exc:
+                        if getattr(exc.__cause__, "sqlstate", None) not in ("40P01", "40001"):
+                            raise
+                        reassignments["deadlock_victim"] += 1  # rolled back whole: nothing written
                         continue
                     log.handover(Handover(job_id, int(holder), to, t_start, datetime.now(UTC)))
                     reassignments["done"] += 1
