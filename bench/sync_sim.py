@@ -7,12 +7,18 @@ under test is a separate daphne process on the same database, killed with SIGKIL
 
 from __future__ import annotations
 
+import hashlib
 import random
+import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +26,10 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.utils import timezone
 
+from bench import fault_check
+from bench.fault_model import Action, Handover, JobState, SimLog
 from bench.faultproxy import KINDS, FaultProxy
-from bench.syncserver import ServerProcess
+from bench.syncserver import ROOT, ServerProcess
 from mobile.actions import ActionError, Actions
 from mobile.offline import outbox
 from mobile.offline.store import Store
@@ -46,6 +54,12 @@ class SimConfig:
     stall_s: float = 2.5
     reassign_every_s: float = 0.4
     log_path: str | None = None
+    precise_kills: int = 2  # server SIGKILLs placed after the op-id claim / after commit (alternating)
+    handheld_kills: int = 2  # handheld processes killed mid-record / just after (alternating)
+    pg_restarts: int = 0  # needs ``cluster`` (bench/pgcluster.py): the database under test is its own
+    cluster: Any = None
+    mutant: str = ""  # bench/faultserver.py MUTANTS: a planted bug the checker must flag
+    bad_inputs: int = 2  # ops sent on purpose that must be refused with a known code
 
 
 @dataclass
@@ -56,7 +70,13 @@ class Device:
     engine: SyncEngine
     transport: HttpTransport
     rng: random.Random
+    path: str = ""
     recorded: int = 0
+    clock_at: datetime | None = None  # the last instant the sim's clock gave this handheld
+
+    def clock(self) -> datetime:
+        self.clock_at = datetime.now(UTC)
+        return self.clock_at
 
 
 @dataclass
@@ -67,7 +87,11 @@ class SimResult:
     def ok(self) -> bool:
         f = self.figures
         return (
-            f["lost"] == 0 and f["duplicated"] == 0 and f["diverged_devices"] == 0 and f["unexplained"] == 0
+            f["lost"] == 0
+            and f["duplicated"] == 0
+            and f["diverged"] == 0
+            and f["diverged_devices"] == 0
+            and f["unexplained"] == 0
         )
 
 
@@ -79,6 +103,7 @@ class World:
         from backend.accounts.services import token_issue
         from backend.couriers.models import Courier, DutyStatus, Station, Supervisor
         from backend.shipments.context import Ctx
+        from backend.shipments.models import Job
         from backend.shipments.services import ShipmentInput, job_assign, scan, shipment_create
 
         tag = f"{cfg.seed % 10**6:06d}{random.SystemRandom().randrange(10**6):06d}"  # unique across runs
@@ -130,29 +155,59 @@ class World:
                     scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=self.staff)
                 job_assign(job_id=job.pk, courier_id=courier.pk, ctx=self.staff)
                 self.tracking_nos.append(job.shipment.tracking_no)
+        # The starting point of the model (the world is set up, not under test).
+        self.initial: dict[int, JobState] = {}
+        self.shipment_of: dict[int, int] = {}
+        self.job_of_tracking: dict[str, int] = {}
+        for j in Job.objects.filter(station=self.station).select_related("shipment"):
+            self.initial[j.pk] = JobState(
+                j.pk, j.kind, int(j.courier_id or 0), j.status, j.version, j.attempt_count, j.shipment.status
+            )
+            self.shipment_of[j.pk] = j.shipment_id
+            self.job_of_tracking[j.shipment.tracking_no] = j.pk
+        from backend.shipments.models import TrackingEvent
+
+        self.setup_events = set(
+            TrackingEvent.objects.filter(shipment_id__in=self.shipment_of.values()).values_list(
+                "pk", flat=True
+            )
+        )
 
 
-def _act(device: Device, actions: Actions, tracking_nos: list[str]) -> bool:
-    """One random action a courier could take now, judged on the handheld's own view."""
+def _log(log: SimLog, d: Device, kind: str, op_id: str, **extra: Any) -> None:
+    assert d.clock_at is not None
+    log.add(Action(d.name, d.courier_id, kind, op_id, d.clock_at, d.recorded, **extra))
+
+
+def _act(device: Device, actions: Actions, world: World, log: SimLog) -> bool:
+    """One random action a courier could take now, judged on the handheld's own view; logged by the sim."""
     rng = device.rng
     roll = rng.random()
     where = {"lat": 30.2 + rng.random() / 10, "lng": 120.1 + rng.random() / 10}
     try:
         if roll < 0.15:
-            actions.record_scan(
-                rng.choice(tracking_nos),
-                rng.choice(["sorted", "sorted", "loaded_out", "station_in"]),
-                where=where,
+            tracking_no = rng.choice(world.tracking_nos)
+            scan_kind = rng.choice(["sorted", "sorted", "loaded_out", "station_in"])
+            op_id = actions.record_scan(tracking_no, scan_kind, where=where)
+            _log(
+                log,
+                device,
+                "scan",
+                op_id,
+                tracking_no=tracking_no,
+                scan_kind=scan_kind,
+                job_id=world.job_of_tracking[tracking_no],
             )
         elif roll < 0.22:
-            actions.record_location(where["lat"], where["lng"], accuracy_m=8.0)
+            op_id = actions.record_location(where["lat"], where["lng"], accuracy_m=8.0)
+            _log(log, device, "location", op_id)
         elif roll < 0.26:
             jobs = device.store.jobs()
             if not jobs:
                 return False
-            actions.record_call(
-                rng.choice(jobs)["id"], rng.randrange(0, 300), rng.choice(["answered", "no_answer"])
-            )
+            job_id = rng.choice(jobs)["id"]
+            op_id = actions.record_call(job_id, rng.randrange(0, 300), rng.choice(["answered", "no_answer"]))
+            _log(log, device, "call_log", op_id, job_id=job_id)
         else:
             open_jobs = [
                 j
@@ -162,39 +217,86 @@ def _act(device: Device, actions: Actions, tracking_nos: list[str]) -> bool:
             if not open_jobs:
                 return False
             job = rng.choice(open_jobs)
-            _advance(actions, job, rng, where)
+            kind, op_id, media = _advance(actions, job, rng, where)
+            _log(log, device, kind, op_id, job_id=job["id"], media=media)
     except ActionError:
         return False
     return True
 
 
-def _advance(actions: Actions, job: dict[str, Any], rng: random.Random, where: dict[str, float]) -> None:
+def _advance(
+    actions: Actions, job: dict[str, Any], rng: random.Random, where: dict[str, float]
+) -> tuple[str, str, dict[str, bytes]]:
     status = job["status"]
     if status in ("assigned", "accepted"):
-        actions.record_start(job["id"], where=where)
-    elif job["kind"] == "pickup":
-        actions.record_weigh(
-            job["id"],
-            {
-                "measured_weight_g": rng.randrange(100, 20000),
-                "weight_source": "scale",
-                "scale_model": "SIM-1",
-                "prohibited_items_absent": True,
-            },
-            where=where,
+        return "start", actions.record_start(job["id"], where=where), {}
+    if job["kind"] == "pickup":
+        pickup = {
+            "measured_weight_g": rng.randrange(100, 20000),
+            "weight_source": "scale",
+            "scale_model": "SIM-1",
+            "prohibited_items_absent": True,
+        }
+        return "weigh", actions.record_weigh(job["id"], pickup, where=where), {}
+    if status == "started" and rng.random() < 0.4:
+        return "arrive", actions.record_arrive(job["id"], where=where), {}
+    if rng.random() < 0.8:
+        files = [PNG + rng.randbytes(rng.randrange(200, 3000))]
+        if rng.random() < 0.3:  # a photo too, sent in several chunks (mobile/offline/sync.py CHUNK)
+            files.append(PNG + rng.randbytes(rng.randrange(300_000, 700_000)))
+        op_id = actions.record_deliver(job["id"], PROOF, files=[(f, "image/png") for f in files], where=where)
+        return "deliver", op_id, {hashlib.sha256(f).hexdigest(): f for f in files}
+    op_id = actions.record_fail(
+        job["id"],
+        rng.choice(["not_home", "refused", "access_denied"]),
+        next_step={"kind": "retry"},
+        where=where,
+    )
+    return "fail", op_id, {}
+
+
+def _bad_input(d: Device, log: SimLog) -> None:
+    """An op the server must refuse, sent on purpose: a step on a job that does not exist."""
+    job_id = 2_000_000_000 + d.rng.randrange(1000)
+    op_id = outbox.append(d.store, kind="start", payload={"job_id": job_id}, event_at=d.clock())
+    _log(log, d, "start", op_id, job_id=job_id, bad="not_found")
+
+
+def _handheld_kill(d: Device, log: SimLog, point: str, tmp: str) -> bool:
+    """Record a step in a separate handheld process that is SIGKILLed ``point`` (bench/handheld_kill.py)."""
+    jobs = d.store.jobs()
+    open_jobs = [j for j in jobs if j["status"] in ("assigned", "accepted", "started")]
+    if not jobs:
+        return False
+    job = d.rng.choice(open_jobs or jobs)
+    kind = {"assigned": "start", "accepted": "start", "started": "arrive"}.get(job["status"], "call_log")
+    out = str(Path(tmp) / f"kill-{uuid.uuid4().hex}")
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.handheld_kill", d.path, d.name, kind, str(job["id"]), point, out],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+    )
+    if proc.returncode != -signal.SIGKILL or not Path(out).exists():
+        raise RuntimeError(f"handheld kill did not happen: {proc.returncode} {proc.stderr[-400:]!r}")
+    op_id, at = Path(out).read_text().split()
+    crashed = point == "mid_record"
+    present = d.store.db.execute("SELECT count(*) FROM outbox WHERE op_id = ?", (op_id,)).fetchone()[0]
+    if present != int(not crashed):
+        raise RuntimeError(f"handheld kill {point}: op {op_id} present={present} on the handheld")
+    log.add(
+        Action(
+            d.name,
+            d.courier_id,
+            kind,
+            op_id,
+            datetime.fromisoformat(at),
+            d.recorded,
+            job_id=job["id"],
+            crashed=crashed,
         )
-    elif status == "started" and rng.random() < 0.4:
-        actions.record_arrive(job["id"], where=where)
-    elif rng.random() < 0.8:
-        sig = PNG + rng.randbytes(rng.randrange(200, 3000))
-        actions.record_deliver(job["id"], PROOF, files=[(sig, "image/png")], where=where)
-    else:
-        actions.record_fail(
-            job["id"],
-            rng.choice(["not_home", "refused", "access_denied"]),
-            next_step={"kind": "retry"},
-            where=where,
-        )
+    )
+    return True
 
 
 def _sync(device: Device, attempts: int = 1) -> bool:
@@ -208,23 +310,47 @@ def _sync(device: Device, attempts: int = 1) -> bool:
 
 
 def run_simulation(cfg: SimConfig) -> SimResult:
+    from django.conf import settings
+
     from backend.shipments.services import job_assign
     from backend.shipments.states import JobStatus
+    from bench.syncserver import database_url
 
     rng = random.Random(cfg.seed)
     started = time.monotonic()
     world = World(cfg, rng)
-    db = connection.settings_dict
-    from bench.syncserver import database_url
-
-    server = ServerProcess(database_url=database_url(db), log_path=cfg.log_path)
-    server.start()
+    log = SimLog()
+    tmp = tempfile.TemporaryDirectory(prefix="syncsim-")
+    control = Path(tmp.name) / "control"
+    control.mkdir()
+    # The connection pool as deployed: without it every request under daphne opens its own
+    # connection, and pushes piling up behind locks (retries, proxy duplicates) exhaust PostgreSQL.
+    env = {"PARCELRUN_BENCH_CONTROL": str(control), "DATABASE_POOL_MAX": "12"}
+    if cfg.mutant:
+        env["PARCELRUN_BENCH_MUTANT"] = cfg.mutant
+    server = ServerProcess(
+        database_url=database_url(connection.settings_dict), log_path=cfg.log_path, extra_env=env, hooks=True
+    )
+    server.start(timeout_s=180)
     kill_lock = threading.Lock()
     armed = {"kills_left": 0}
+    stop = threading.Event()
+    staff_lock = threading.Lock()  # the supervisor does not act while PostgreSQL restarts
+    restarts = {"epoch": 0, "down_s": 0.0}
 
     def kill_and_restart() -> None:
-        server.kill()
-        server.start()
+        with kill_lock:
+            server.kill()
+            server.start(timeout_s=180)
+
+    def watchdog() -> None:  # a server that killed itself at a hook is started again, as a supervisor would
+        while not stop.wait(0.05):
+            with kill_lock:
+                if not server.alive():
+                    try:
+                        server.start(timeout_s=180)
+                    except RuntimeError:  # a loaded machine: try again (the proxy answers 502 meanwhile)
+                        server.kill()
 
     def on_push() -> bool:
         with kill_lock:
@@ -241,10 +367,10 @@ def run_simulation(cfg: SimConfig) -> SimResult:
         server.port, rate=cfg.fault_rate, seed=cfg.seed, plan=plan, stall_s=cfg.stall_s, on_push=on_push
     )
     proxy.start()
-    tmp = tempfile.TemporaryDirectory(prefix="syncsim-")
     devices: list[Device] = []
     for i, (device_id, courier_id, token) in enumerate(world.tokens):
-        store = Store(str(Path(tmp.name) / f"{device_id}.sqlite3"), device_id=device_id)
+        path = str(Path(tmp.name) / f"{device_id}.sqlite3")
+        store = Store(path, device_id=device_id)
         transport = HttpTransport(f"http://127.0.0.1:{proxy.port}", token, timeout_s=cfg.timeout_s)
         engine = SyncEngine(
             store,
@@ -255,23 +381,42 @@ def run_simulation(cfg: SimConfig) -> SimResult:
             rng=random.Random(cfg.seed * 1000 + i),
         )
         devices.append(
-            Device(device_id, courier_id, store, engine, transport, random.Random(cfg.seed * 7 + i))
+            Device(device_id, courier_id, store, engine, transport, random.Random(cfg.seed * 7 + i), path)
         )
     for d in devices:
         _sync(d, attempts=20)
 
     quota = max(1, cfg.ops // len(devices))
     total = quota * len(devices)
-    stop = threading.Event()
     reassignments = Counter[str]()
     errors: list[BaseException] = []
+    # Handheld kills and bad inputs: given to devices at fixed points of their own day.
+    chores: dict[str, list[tuple[int, str]]] = {d.name: [] for d in devices}
+    for k in range(cfg.handheld_kills):
+        chores[devices[k % len(devices)].name].append(
+            (quota * (k + 1) // (cfg.handheld_kills + 1), "mid_record" if k % 2 == 0 else "after_record")
+        )
+    for k in range(cfg.bad_inputs):
+        chores[devices[(k + 1) % len(devices)].name].append((quota * (k + 1) // (cfg.bad_inputs + 2), "bad"))
+    done_chores = Counter[str]()
 
     def device_day(d: Device) -> None:
-        actions = Actions(d.store)
+        actions = Actions(d.store, clock=d.clock)
         offline_until = 0.0
+        todo = sorted(chores[d.name])
         try:
             while d.recorded < quota:
-                if _act(d, actions, world.tracking_nos):
+                while todo and d.recorded >= todo[0][0]:
+                    _, what = todo[0]
+                    if what == "bad":
+                        _bad_input(d, log)
+                        todo.pop(0)
+                    elif _handheld_kill(d, log, what, tmp.name):
+                        todo.pop(0)
+                    else:
+                        break  # no open job on this handheld yet: later
+                    done_chores[what] += 1
+                if _act(d, actions, world, log):
                     d.recorded += 1
                 now = time.monotonic()
                 if now > offline_until and d.rng.random() < 0.02:
@@ -284,59 +429,105 @@ def run_simulation(cfg: SimConfig) -> SimResult:
 
     def supervisor_day() -> None:
         # Reassignments race the couriers' offline deliveries.
+        from django.db import DatabaseError, OperationalError
+
+        from backend.common.errors import DomainError
+        from backend.shipments.models import Job
+
         r = random.Random(cfg.seed + 99)
         ids = [c.pk for c in world.couriers]
+        epoch = 0
         try:
             while not stop.wait(r.uniform(0.5, 1.5) * cfg.reassign_every_s):
-                from backend.shipments.models import Job
-
-                open_jobs = list(
-                    Job.objects.filter(
-                        station=world.station,
-                        status__in=[JobStatus.ASSIGNED, JobStatus.ACCEPTED, JobStatus.STARTED],
-                    ).values_list("pk", "courier_id")
-                )
-                if not open_jobs or len(ids) < 2:
-                    continue
-                job_id, holder = r.choice(open_jobs)
-                try:
-                    job_assign(
-                        job_id=job_id, courier_id=r.choice([c for c in ids if c != holder]), ctx=world.staff
+                with staff_lock:
+                    if epoch != restarts["epoch"]:  # its connection died with PostgreSQL
+                        connection.close()
+                        epoch = restarts["epoch"]
+                    open_jobs = list(
+                        Job.objects.filter(
+                            station=world.station,
+                            status__in=[JobStatus.ASSIGNED, JobStatus.ACCEPTED, JobStatus.STARTED],
+                        ).values_list("pk", "courier_id")
                     )
+                    if not open_jobs or len(ids) < 2:
+                        continue
+                    job_id, holder = r.choice(open_jobs)
+                    to = r.choice([c for c in ids if c != holder])
+                    t_start = datetime.now(UTC)
+                    try:
+                        job_assign(job_id=job_id, courier_id=to, ctx=world.staff)
+                    except DomainError:
+                        reassignments["lost_race"] += 1  # the courier moved it first: nothing written
+                        continue
+                    except OperationalError as exc:
+                        if getattr(exc.__cause__, "sqlstate", None) not in ("40P01", "40001"):
+                            raise
+                        reassignments["deadlock_victim"] += 1  # rolled back whole: nothing written
+                        continue
+                    log.handover(Handover(job_id, int(holder), to, t_start, datetime.now(UTC)))
                     reassignments["done"] += 1
-                except Exception:
-                    reassignments["lost_race"] += 1
+        except DatabaseError as exc:
+            errors.append(exc)
         finally:
             connection.close()
 
     def killer() -> None:
-        for k in range(cfg.kills):
-            target = total * (k + 1) / (cfg.kills + 1)
+        # Timed SIGKILLs mid-batch, then kills placed at the hooks (bench/faultserver.py).
+        points = ["timer"] * cfg.kills + [
+            "kill_after_claim" if k % 2 == 0 else "kill_after_commit" for k in range(cfg.precise_kills)
+        ]
+        rng_k = random.Random(cfg.seed + 5)
+        rng_k.shuffle(points)
+        for k, point in enumerate(points):
+            target = total * (k + 1) / (len(points) + 1)
             while sum(d.recorded for d in devices) < target and not stop.is_set():
                 time.sleep(0.02)
-            with kill_lock:
-                armed["kills_left"] += 1
+            if point == "timer":
+                with kill_lock:
+                    armed["kills_left"] += 1
+            else:
+                (control / point).touch()
+
+    def pg_restarter() -> None:
+        for k in range(cfg.pg_restarts):
+            target = total * (k + 0.5) / cfg.pg_restarts
+            while sum(d.recorded for d in devices) < target and not stop.is_set():
+                time.sleep(0.02)
+            if stop.is_set():
+                return
+            with staff_lock:
+                restarts["down_s"] += cfg.cluster.restart_immediate()
+                restarts["epoch"] += 1
 
     threads = [threading.Thread(target=device_day, args=(d,)) for d in devices]
-    helpers = [threading.Thread(target=supervisor_day), threading.Thread(target=killer)]
-    for t in threads + helpers:
+    helpers = [threading.Thread(target=f) for f in (supervisor_day, killer, pg_restarter)]
+    guard = threading.Thread(target=watchdog, daemon=True)
+    for t in [*threads, *helpers, guard]:
         t.start()
     for t in threads:
         t.join()
-    with kill_lock:
-        pending_kills = armed["kills_left"]
-    while pending_kills > 0 and server.kills < cfg.kills:  # a kill armed late still happens
+    for t in helpers[1:]:
+        t.join()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # kills armed late still happen
+        with kill_lock:
+            pending = armed["kills_left"]
+        if pending <= 0 and not any(
+            p.name in ("kill_after_claim", "kill_after_commit") for p in control.iterdir()
+        ):
+            break
         for d in devices:
             _sync(d)
-        with kill_lock:
-            pending_kills = armed["kills_left"]
     stop.set()
-    for t in helpers:
-        t.join()
+    helpers[0].join()
+    guard.join()
     drain_started = time.monotonic()
     workday = {k: proxy.stats[k] for k in (*KINDS, "exchanges")}
     proxy.rate, proxy.plan = 0.0, []
     time.sleep(0.5)
+    with kill_lock:
+        if not server.alive():
+            server.start(timeout_s=180)
 
     def drain(d: Device) -> None:
         for _ in range(10):
@@ -352,11 +543,26 @@ def run_simulation(cfg: SimConfig) -> SimResult:
     for d in devices:  # a last pull each, now that nobody changes anything
         _sync(d, attempts=30)
     drain_s = time.monotonic() - drain_started
-    figures = check(world, devices)
+    connection.close()
+    answers = {o.op_id: (o.state, o.code) for d in devices for o in outbox.all_ops(d.store)}
+    report, extra = fault_check.check(
+        log, world.initial, world.shipment_of, world.setup_events, answers, Path(settings.MEDIA_ROOT)
+    )
+    figures: dict[str, Any] = {**report.figures(), **extra}
+    figures["diverged_devices"] = _diverged_devices(devices)
+    rejected = Counter(o.code for d in devices for o in outbox.all_ops(d.store) if o.state == "rejected")
+    self_kills = Counter(
+        p.name.removeprefix("killed_").rsplit("_", 2)[0]
+        for p in control.iterdir()
+        if p.name.startswith("killed_")
+    )
     figures.update(
         {
+            "seed": cfg.seed,
+            "mutant": cfg.mutant or None,
             "devices": len(devices),
-            "ops": sum(len(outbox.all_ops(d.store)) for d in devices),
+            "actions": len(log.actions),
+            "rejected": dict(rejected),
             "faults": {k: proxy.stats[k] for k in KINDS},
             "faulted_exchanges": sum(proxy.stats[k] for k in KINDS),
             "exchanges": proxy.stats["exchanges"],
@@ -364,8 +570,13 @@ def run_simulation(cfg: SimConfig) -> SimResult:
             "workday_faulted_pct": round(
                 100 * sum(workday[k] for k in KINDS) / max(1, workday["exchanges"]), 1
             ),
-            "server_kills": server.kills,
-            "reassignments": dict(reassignments),
+            "server_kills": server.kills + sum(self_kills.values()),
+            "server_kills_at": dict(self_kills),
+            "handheld_kills": done_chores["mid_record"] + done_chores["after_record"],
+            "bad_inputs": done_chores["bad"],
+            "pg_restarts": restarts["epoch"],
+            "pg_down_s": round(restarts["down_s"], 1),
+            "handovers": dict(reassignments),
             "drain_s": round(drain_s, 2),
             "seconds": round(time.monotonic() - started, 1),
             "errors": [repr(e) for e in errors],
@@ -380,45 +591,10 @@ def run_simulation(cfg: SimConfig) -> SimResult:
     return SimResult(figures)
 
 
-def check(world: World, devices: list[Device]) -> dict[str, Any]:
-    """The invariants: every op applied once or rejected with a reason; events = the devices' facts;
-    every handheld's view = the server's view of its scope."""
-    from backend.shipments.models import Job, OfflineConflict, TrackingEvent
-    from backend.sync import oplog
-    from backend.sync.models import CallLog, DeviceState
+def _diverged_devices(devices: list[Device]) -> int:
+    """Handhelds whose jobs differ from the server's view of their scope (a secondary check)."""
+    from backend.shipments.models import Job
 
-    ops = [(d, o) for d in devices for o in outbox.all_ops(d.store)]
-    ids = [o.op_id for _, o in ops]
-    server_ops = oplog.outcomes(ids)  # AppliedOp rows, and scans' events (their op-log entry)
-    events = Counter(
-        str(k)
-        for k in TrackingEvent.objects.filter(device_id__in=[d.name for d in devices]).values_list(
-            "idempotency_key", flat=True
-        )
-    )
-    calls = {str(k) for k in CallLog.objects.filter(op_id__in=ids).values_list("op_id", flat=True)}
-    # A fact kept for a supervisor (recorded before the station cancelled or took the job back)
-    # is applied with no event: its record is an OfflineConflict carrying the op id.
-    held = set(OfflineConflict.objects.filter(op_id__in=ids).values_list("op_id", flat=True))
-    lost = unexplained = 0
-    rejected = Counter[str]()
-    applied_facts: set[str] = set()
-    for _, o in ops:
-        if o.state == "queued" or server_ops.get(o.op_id) != o.state:
-            lost += 1
-            continue
-        if o.state == "rejected":
-            rejected[o.code] += 1
-            unexplained += int(not (o.code and o.message))
-            continue
-        if o.kind in EVENT_KINDS and o.op_id in held:
-            lost += int(events[o.op_id] != 0)  # held means no effect: an event too would be a bug
-        elif o.kind in EVENT_KINDS:
-            applied_facts.add(o.op_id)
-            lost += int(events[o.op_id] == 0)
-        elif o.kind == "call_log":
-            lost += int(o.op_id not in calls)
-    duplicated = sum(n - 1 for n in events.values() if n > 1) + len(set(events) - applied_facts)
     diverged = 0
     for d in devices:
         server = {
@@ -427,20 +603,4 @@ def check(world: World, devices: list[Device]) -> dict[str, Any]:
         }
         local = {j["id"]: (j["status"], j["version"], j["shipment"]["status"]) for j in d.store.jobs()}
         diverged += int(server != local)
-    gaps = sum(
-        len(g)
-        for g in DeviceState.objects.filter(device_id__in=[d.name for d in devices]).values_list(
-            "gaps", flat=True
-        )
-    )
-    return {
-        "lost": lost,
-        "duplicated": duplicated,
-        "diverged_devices": diverged,
-        "unexplained": unexplained,
-        "events_equal_facts": set(events) == applied_facts,
-        "seq_gaps": gaps,
-        "held_for_supervisor": len(held),
-        "applied": sum(1 for _, o in ops if o.state == "applied"),
-        "rejected": dict(rejected),
-    }
+    return diverged

@@ -36,8 +36,10 @@ class ServerProcess:
         port: int | None = None,
         log_path: str | None = None,
         extra_env: dict[str, str] | None = None,
+        hooks: bool = False,
     ) -> None:
         self.port = port or free_port()
+        self.hooks = hooks  # bench/faultserver.py: daphne with the fault bench's kill hooks and mutants
         self.env = {
             **os.environ,
             "DATABASE_URL": database_url,
@@ -50,9 +52,10 @@ class ServerProcess:
 
     def start(self, timeout_s: float = 30) -> None:
         daphne = str(Path(sys.executable).with_name("daphne"))
+        command = [sys.executable, "-m", "bench.faultserver"] if self.hooks else [daphne]
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it
         self.proc = subprocess.Popen(
-            [daphne, "-b", "127.0.0.1", "-p", str(self.port), "backend.asgi:application"],
+            [*command, "-b", "127.0.0.1", "-p", str(self.port), "backend.asgi:application"],
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -69,6 +72,9 @@ class ServerProcess:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("the server did not start in time")
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handler runs, open transactions are cut off mid-way."""
