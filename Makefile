@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# The clock guard (tests/clock.py): the suite again at hostile instants, as preset@station-zone.
+# The clock guard (tests/clock.py): the suite again at hostile instants, as preset@station-zone,
+# side by side, each on its own databases (scripts/clock_runs.py).
 CLOCK_RUNS ?= utc-2330@Asia/Shanghai station-0300@America/Los_Angeles
 
 .PHONY: run test lint install lock seed bench clean
@@ -52,11 +53,8 @@ test: install
 	  || { echo "migrations are out of date: run manage.py makemigrations"; exit 1; }; \
 	FAST_PASSWORD_HASHER=True $(BIN)/pytest -q -m "not browser and not ui" $(PYTEST_ARGS) tests; s=$$?; \
 	[ $$s -eq 0 ] || exit $$s; \
-	for run in $(CLOCK_RUNS); do \
-	  echo "make test: the suite at $${run%@*}, stations in $${run#*@}"; \
-	  FAST_PASSWORD_HASHER=True PARCELRUN_TEST_CLOCK_AT=$${run%@*} PARCELRUN_TEST_STATION_TZ=$${run#*@} \
-	    $(BIN)/pytest -q -m "not browser and not ui" $(PYTEST_ARGS) tests || exit $$?; \
-	done; \
+	FAST_PASSWORD_HASHER=True $(BIN)/python scripts/clock_runs.py $(CLOCK_RUNS) -- \
+	  -q -m "not browser and not ui" $(PYTEST_ARGS) tests || exit $$?; \
 	if [ -n "$$(grep -rl 'pytest.mark.ui\|pytestmark = pytest.mark.ui' tests 2>/dev/null)" ]; then \
 	  FAST_PASSWORD_HASHER=True $(BIN)/pytest -q -m ui tests; s=$$?; [ $$s -eq 0 ] || [ $$s -eq 5 ] || exit $$s; fi; \
 	if [ -n "$$(grep -rl 'pytest.mark.browser' tests 2>/dev/null)" ]; then \

@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import os
 import random
 import subprocess
@@ -43,21 +42,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.report import emit, pct, recreate_database
 
 TARGET_P99_MS = 500
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def emit(**fields: Any) -> None:
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
-
-
-def pct(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (a figure some sample actually had)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
 def bench_url(url: str) -> str:
@@ -66,16 +54,6 @@ def bench_url(url: str) -> str:
     if not name.endswith("bench"):
         name += "_codbench"
     return parsed._replace(path=f"/{name}").geturl()
-
-
-def prepare_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.strip("/")
-    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 # --- seeding (runs in its own process: python bench/cod.py --seed PLAN --round N) -------------------
@@ -386,7 +364,7 @@ def main() -> int:
     load1, load5, _ = os.getloadavg()
     emit(bench="machine", cores=os.cpu_count(), loadavg=[round(load1, 2), round(load5, 2)])
     url = bench_url(args.database_url)
-    prepare_database(url)
+    recreate_database(url)
     logs = Path(tempfile.mkdtemp(prefix="bench-cod-"))
     secret = "bench-" + os.urandom(24).hex()
     server_env = {

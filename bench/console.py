@@ -54,6 +54,7 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.report import pct  # noqa: E402
 
 T = TypeVar("T")
 TARGET_FIRST_RENDER_S = 1.5
@@ -94,14 +95,6 @@ WATCH = """
 
 def emit(**fields: Any) -> None:
     print(json.dumps(fields, ensure_ascii=False, default=str), flush=True)
-
-
-def pct(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (a figure some sample actually had)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
 def machine() -> dict[str, Any]:

@@ -10,7 +10,6 @@ the dispatch service calls.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -28,16 +27,13 @@ from backend.dispatch.planning.model import Plan, PlanRequest, Stop, Vehicle
 from backend.dispatch.planning.partition import solve_partitioned, split
 from backend.dispatch.planning.replan import repair_route
 from backend.dispatch.planning.schedule import evaluate, onboard_load
+from bench.day_model import SHIFT_END, day_stop, fleet, kind_and_window
 from bench.dispatch_quality import bench_gh1000, bench_solomon
+from bench.report import emit
 
 STATION = Point(13.4050, 52.5200)
-SHIFT_END = 10 * 3600  # 08:00–18:00
 MATRIX = HaversineMatrix()
 REFERENCE_TARGET_PCT = 2.0  # the 60 s station plan may cost at most this much more than the 600 s one
-
-
-def emit(**fields: object) -> None:
-    print(json.dumps(fields), flush=True)
 
 
 def synthetic_day(seed: int = 0, couriers: int = 30, per_courier: int = 150) -> PlanRequest:
@@ -45,35 +41,11 @@ def synthetic_day(seed: int = 0, couriers: int = 30, per_courier: int = 150) -> 
     rng = random.Random(seed)
     stops = []
     for i in range(couriers * per_courier):
-        kind = "delivery" if rng.random() < 0.6 else "pickup"
-        narrow = rng.random() < 0.2
-        start = rng.randrange(0, SHIFT_END - 3600, 900) if narrow else 0
-        stops.append(
-            Stop(
-                id=f"s{i}",
-                kind=kind,
-                x=STATION.x + rng.uniform(-0.074, 0.074),
-                y=STATION.y + rng.uniform(-0.045, 0.045),
-                tw_start=start,
-                tw_end=start + 3600 if narrow else SHIFT_END,
-                service_s=120 if kind == "delivery" else 180,
-                weight_g=rng.randint(200, 5000),
-                volume_cm3=rng.randint(1000, 20000),
-            )
-        )
-    vehicles = tuple(
-        Vehicle(
-            id=f"c{k}",
-            capacity_weight_g=250_000 if k % 3 == 2 else 400_000,
-            capacity_volume_cm3=1_500_000 if k % 3 == 2 else 3_000_000,
-            shift_start=0,
-            shift_end=SHIFT_END,
-            depot=STATION,
-            profile="e-tricycle" if k % 3 == 2 else "van",
-        )
-        for k in range(couriers)
-    )
-    return PlanRequest(stops=tuple(stops), vehicles=vehicles)
+        kind, start, end = kind_and_window(rng)
+        x = STATION.x + rng.uniform(-0.074, 0.074)
+        y = STATION.y + rng.uniform(-0.045, 0.045)
+        stops.append(day_stop(rng, i, kind, (start, end), x, y))
+    return PlanRequest(stops=tuple(stops), vehicles=fleet(couriers, STATION))
 
 
 def check_plan(request: PlanRequest, plan: Plan) -> int:

@@ -41,13 +41,12 @@ from typing import Any
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as `python bench/dispatch_assign.py`
+from bench.report import emit, recreate_database  # noqa: E402
+
 TARGET_MS = {"p50": 50.0, "p95": 100.0, "p99": 200.0}
 HALF_SIDE_KM = 5.0
 KM_PER_DEG = 111.195
-
-
-def emit(**fields: Any) -> None:
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -68,16 +67,6 @@ def bench_url(url: str) -> str:
     parsed = urlparse(url)
     name = (parsed.path.strip("/") or "parcelrun") + "_assignbench"
     return parsed._replace(path=f"/{name}").geturl()
-
-
-def prepare_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.strip("/")
-    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 # --- seeding (its own process: python bench/dispatch_assign.py --seed PLAN ...) ----------------------
@@ -296,7 +285,7 @@ def run(args: Any) -> bool:
         top = [*me, "--top-up", str(plan_path), str(args.calls + args.warmup), str(args.local_hour)]
         subprocess.run(top, cwd=ROOT, env=quiet, check=True)
     else:
-        prepare_database(url)
+        recreate_database(url)
         subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=quiet, check=True)
         sizes = [args.couriers, args.per_courier, args.calls + args.warmup, args.local_hour]
         subprocess.run([*me, "--seed", str(plan_path), *map(str, sizes)], cwd=ROOT, env=quiet, check=True)

@@ -21,7 +21,6 @@ both series of all three stations, wall time); ``summary`` with the targets:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -33,14 +32,11 @@ from backend.forecast.backtest import rolling_origin
 from backend.forecast.model import forecast
 from backend.forecast.nowcast import SHARE_DAYS, inbound_share, with_inbound
 from bench.forecast_world import world
+from bench.report import emit
 
 NEXT_DAY_RATIO = 0.6
 WEEK_RATIO = 0.8
 FIT_SECONDS = 10.0
-
-
-def emit(**line: object) -> None:
-    print(json.dumps(line, ensure_ascii=False), flush=True)
 
 
 def main() -> int:

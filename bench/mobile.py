@@ -29,6 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.report import emit  # noqa: E402 - after the path tweak
 from bench.xvfb import start_xvfb  # noqa: E402 - after the path tweak for `python bench/mobile.py`
 from mobile.core.auth import DeviceAuth  # noqa: E402
 from mobile.offline.local_state import apply_changes  # noqa: E402
@@ -46,10 +47,6 @@ PROFILE = {
     "courier": {"id": 1, "employee_no": EMPLOYEE, "name": "王师傅"},
     "station": {"id": 1, "code": "HZ01", "name": "西湖站", "time_zone": "Asia/Shanghai"},
 }
-
-
-def emit(**fields: Any) -> None:
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
 
 
 class LoginOnce:

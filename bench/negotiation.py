@@ -47,7 +47,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import math
 import os
 import random
 import secrets
@@ -72,6 +71,7 @@ from backend.dispatch.planning.schedule import onboard_load
 from backend.negotiation.windows import STEP_S, WINDOW_S, feasible_windows, spread
 from bench.asgi_workers import ROOT, Worker, cpu_seconds, start_workers, stop_workers
 from bench.dispatch import MATRIX, SHIFT_END, STATION, live_routes, synthetic_day
+from bench.report import emit, pct
 
 TARGET_P95_MS = 300
 GOAL_P95_MS = 100
@@ -86,18 +86,6 @@ SLOW_NETWORK = {
     "uploadThroughput": 750_000 / 8,
 }
 PHONE = {"width": 360, "height": 640}
-
-
-def emit(**fields: Any) -> None:
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
-
-
-def pct(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (no interpolation: a figure some sample actually had)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
 def bench_offer(samples: int) -> bool:

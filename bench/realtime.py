@@ -53,14 +53,11 @@ from websockets.exceptions import ConnectionClosed
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.asgi_workers import ROOT, Worker, start_workers, stop_workers
+from bench.report import emit
 
 DB_NAME = "parcelrun_bench_rt"
 TARGET_P99_MS = 100.0
 TARGET_RSS_GROWTH_PCT = 10.0
-
-
-def emit(**fields: object) -> None:
-    print(json.dumps(fields), flush=True)
 
 
 @dataclass

@@ -52,15 +52,12 @@ from websockets.asyncio.client import connect
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.asgi_workers import ROOT, Worker, cpu_seconds, start_workers, stop_workers
+from bench.report import emit
 from parcelkit.uuid7 import uuid7
 
 DB_NAME = "parcelrun_bench_soak"
 TARGET_RSS_GROWTH_PCT = 10.0
 PROOF = {"method": "signature", "recipient_relation": "self", "recipient_name": "收件人"}
-
-
-def emit(**fields: object) -> None:
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
 
 
 @dataclass

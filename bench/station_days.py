@@ -34,13 +34,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from backend.dispatch.planning.matrix import HaversineMatrix, Point
-from backend.dispatch.planning.model import PlanRequest, Stop, Vehicle
+from backend.dispatch.planning.model import PlanRequest
 from backend.dispatch.planning.partition import solve_partitioned
 from backend.dispatch.planning.solver import solve
+from bench.day_model import day_stop, fleet, kind_and_window
+from bench.report import emit
 from bench.route_checker import check_routes
 
 STATION = Point(120.13, 30.28)
-SHIFT_END = 10 * 3600
 MATRIX = HaversineMatrix()
 KM = 1 / 111.195  # degrees of latitude per km
 REFS = Path(__file__).resolve().parent / "station_refs"
@@ -73,39 +74,10 @@ def station_day(name: str, couriers: int = 30, per_courier: int = 150) -> PlanRe
     stops = []
     for i in range(couriers * per_courier):
         east, north = _place(rng, layout, centres)
-        kind = "delivery" if rng.random() < 0.6 else "pickup"
-        narrow = rng.random() < 0.2
-        start = rng.randrange(0, SHIFT_END - 3600, 900) if narrow else 0
-        stops.append(
-            Stop(
-                id=f"s{i}",
-                kind=kind,
-                x=STATION.x + east * lng_km,
-                y=STATION.y + north * KM,
-                tw_start=start,
-                tw_end=start + 3600 if narrow else SHIFT_END,
-                service_s=120 if kind == "delivery" else 180,
-                weight_g=rng.randint(200, 5000),
-                volume_cm3=rng.randint(1000, 20000),
-            )
-        )
-    vehicles = tuple(
-        Vehicle(
-            id=f"c{k}",
-            capacity_weight_g=250_000 if k % 3 == 2 else 400_000,
-            capacity_volume_cm3=1_500_000 if k % 3 == 2 else 3_000_000,
-            shift_start=0,
-            shift_end=SHIFT_END,
-            depot=STATION,
-            profile="e-tricycle" if k % 3 == 2 else "van",
-        )
-        for k in range(couriers)
-    )
-    return PlanRequest(stops=tuple(stops), vehicles=vehicles)
-
-
-def emit(**fields: object) -> None:
-    print(json.dumps(fields), flush=True)
+        kind, start, end = kind_and_window(rng)
+        x, y = STATION.x + east * lng_km, STATION.y + north * KM
+        stops.append(day_stop(rng, i, kind, (start, end), x, y))
+    return PlanRequest(stops=tuple(stops), vehicles=fleet(couriers, STATION))
 
 
 def _checked(request: PlanRequest, plan: object) -> tuple[dict[str, list[str]], int, list[str]]:

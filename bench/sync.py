@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.report import emit
 
 TARGETS = {
     "scan_events_per_s": 20_000,
@@ -38,10 +39,6 @@ TARGETS = {
     "offline_drain_s": 10,
 }
 ok = True
-
-
-def emit(**fields: Any) -> None:
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
 
 
 def check(name: str, value: float, target: float, *, at_most: bool = False, **extra: Any) -> None:

@@ -35,6 +35,7 @@ from typing import Any
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.report import emit
 
 CHUNK_SHIPMENTS = 250_000
 CHUNK_EVENTS = 1_000_000
@@ -50,10 +51,6 @@ LANGUAGE sql IMMUTABLE AS $$
   FROM (SELECT lpad(serial::text, 11, '0') AS body) AS b
 $$;
 """
-
-
-def emit(**fields: Any) -> None:
-    print(json.dumps(fields), flush=True)
 
 
 def _plan(cur: psycopg.Cursor[Any], args: argparse.Namespace) -> dict[str, int]:

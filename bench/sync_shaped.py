@@ -44,13 +44,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.report import emit  # noqa: E402
 
 TARGETS = {"ops_drained_s": 60, "scan_feedback_ms": 100}
 PROOF = {"method": "photo", "recipient_relation": "self", "recipient_name": "李四"}
-
-
-def emit(**fields: Any) -> None:
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
 
 
 def sh(*cmd: str, check: bool = True) -> subprocess.CompletedProcess[str]:

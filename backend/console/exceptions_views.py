@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from backend.common.errors import DomainError
 from backend.console.access import station_for
-from backend.console.refusals import refusal_text
+from backend.console.posting import page, post
 from backend.console.shipment_forms import ResolveForm
 from backend.console.views import CONSOLE_DEVICE
 from backend.couriers.models import Station
@@ -37,10 +35,8 @@ def _page(
         "items": items,
         "kinds": ExceptionKind.choices,
         "kind": kind,
-        "error": error,
-        "error_text": refusal_text(error) if error else "",
     }
-    return render(request, "console/exceptions.html", context, status=status)
+    return page(request, "console/exceptions.html", context, status=status, error=error)
 
 
 @login_required
@@ -55,9 +51,8 @@ def exceptions(request: HttpRequest, code: str) -> HttpResponse:
 def resolve(request: HttpRequest, code: str) -> HttpResponse:
     principal, station = station_for(request, code)
     form = ResolveForm(request.POST)
-    if not form.is_valid():
-        return _page(request, station, status=400, error=DomainError("invalid", form.errors.as_text()))
-    try:
+
+    def act() -> str:
         exception_resolve(
             station_id=station.pk,
             kind=form.cleaned_data["kind"],
@@ -65,9 +60,12 @@ def resolve(request: HttpRequest, code: str) -> HttpResponse:
             reason=form.cleaned_data["reason"],
             ctx=Ctx(actor=principal, device_id=CONSOLE_DEVICE),
         )
-    except DomainError as exc:
-        return _page(request, station, status=exc.status, error=exc)
-    messages.success(
-        request, _("Resolved: %(kind)s") % {"kind": ExceptionKind(form.cleaned_data["kind"]).label}
+        return _("Resolved: %(kind)s") % {"kind": ExceptionKind(form.cleaned_data["kind"]).label}
+
+    return post(
+        request,
+        act,
+        form=form,
+        redraw=lambda status, error: _page(request, station, status=status, error=error),
+        done=reverse("console:exceptions", kwargs={"code": station.code}),
     )
-    return redirect(reverse("console:exceptions", kwargs={"code": station.code}))

@@ -7,12 +7,12 @@ with the reason in the reader's language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from backend.common.errors import DomainError
 from backend.console.access import station_for
 from backend.console.ops_forms import DisruptionForm, HandoverForm, IncidentResolveForm, fen
 from backend.console.ops_rows import cash_rows, incident_rows
-from backend.console.refusals import refusal_text
+from backend.console.posting import page, post
 from backend.console.views import CONSOLE_DEVICE
 from backend.couriers.models import Station, Zone
 from backend.couriers.selectors import station_today
@@ -46,10 +46,6 @@ def _ctx(principal: Principal) -> Ctx:
     return Ctx(actor=principal, device_id=CONSOLE_DEVICE)
 
 
-def _refused(form_errors: str) -> DomainError:
-    return DomainError("invalid", form_errors)
-
-
 # --- incidents --------------------------------------------------------------------------------------
 
 
@@ -61,10 +57,20 @@ def _incidents_page(
         "rows": incident_rows(station=station, now=timezone.now()),
         "liable_parties": LiableParty.choices,
         "resolution_labels": dict(Resolution.choices),
-        "error": error,
-        "error_text": refusal_text(error) if error else "",
     }
-    return render(request, "console/incidents.html", context, status=status)
+    return page(request, "console/incidents.html", context, status=status, error=error)
+
+
+def _incidents_post(
+    request: HttpRequest, station: Station, act: Callable[[], str], **kw: Any
+) -> HttpResponse:
+    return post(
+        request,
+        act,
+        redraw=lambda status, error: _incidents_page(request, station, status=status, error=error),
+        done=reverse("console:incidents", kwargs={"code": station.code}),
+        **kw,
+    )
 
 
 @login_required
@@ -85,12 +91,12 @@ def _own_incident(station: Station, incident_id: int) -> int:
 @require_POST
 def incident_ack(request: HttpRequest, code: str, incident_id: int) -> HttpResponse:
     principal, station = station_for(request, code)
-    try:
+
+    def act() -> str:
         incident_acknowledge(incident_id=_own_incident(station, incident_id), ctx=_ctx(principal))
-    except DomainError as exc:
-        return _incidents_page(request, station, status=exc.status, error=exc)
-    messages.success(request, _("Acknowledged: incident %(id)s") % {"id": incident_id})
-    return redirect(reverse("console:incidents", kwargs={"code": station.code}))
+        return _("Acknowledged: incident %(id)s") % {"id": incident_id}
+
+    return _incidents_post(request, station, act)
 
 
 @login_required
@@ -98,23 +104,21 @@ def incident_ack(request: HttpRequest, code: str, incident_id: int) -> HttpRespo
 def incident_decide(request: HttpRequest, code: str, incident_id: int) -> HttpResponse:
     principal, station = station_for(request, code)
     form = IncidentResolveForm(request.POST)
-    if not form.is_valid():
-        return _incidents_page(request, station, status=400, error=_refused(form.errors.as_text()))
-    d = form.cleaned_data
-    decision = Decision(
-        resolution=d["resolution"],
-        note=d["note"],
-        amount_fen=fen(d["amount_yuan"]) if d["resolution"] == Resolution.COMPENSATED else None,
-        liable_party=d["liable_party"],
-    )
-    try:
+
+    def act() -> str:
+        d = form.cleaned_data
+        decision = Decision(
+            resolution=d["resolution"],
+            note=d["note"],
+            amount_fen=fen(d["amount_yuan"]) if d["resolution"] == Resolution.COMPENSATED else None,
+            liable_party=d["liable_party"],
+        )
         incident_resolve(
             incident_id=_own_incident(station, incident_id), decision=decision, ctx=_ctx(principal)
         )
-    except DomainError as exc:
-        return _incidents_page(request, station, status=exc.status, error=exc)
-    messages.success(request, _("Resolved: incident %(id)s") % {"id": incident_id})
-    return redirect(reverse("console:incidents", kwargs={"code": station.code}))
+        return _("Resolved: incident %(id)s") % {"id": incident_id}
+
+    return _incidents_post(request, station, act, form=form)
 
 
 # --- disruptions ------------------------------------------------------------------------------------
@@ -137,10 +141,22 @@ def _disruptions_page(
         "levels": DisruptionLevel.choices,
         "zones": list(Zone.objects.filter(station=station).order_by("code").values_list("code", "name")),
         "form": form or DisruptionForm(),
-        "error": error,
-        "error_text": refusal_text(error) if error else "",
     }
-    return render(request, "console/disruptions.html", context, status=status)
+    return page(request, "console/disruptions.html", context, status=status, error=error)
+
+
+def _disruptions_post(
+    request: HttpRequest, station: Station, act: Callable[[], str], form: DisruptionForm | None = None
+) -> HttpResponse:
+    return post(
+        request,
+        act,
+        form=form,
+        redraw=lambda status, error: _disruptions_page(
+            request, station, status=status, error=error, form=form
+        ),
+        done=reverse("console:disruptions", kwargs={"code": station.code}),
+    )
 
 
 @login_required
@@ -155,42 +171,37 @@ def disruptions(request: HttpRequest, code: str) -> HttpResponse:
 def disruption_new(request: HttpRequest, code: str) -> HttpResponse:
     principal, station = station_for(request, code)
     form = DisruptionForm(request.POST)
-    if not form.is_valid():
-        error = _refused(form.errors.as_text())
-        return _disruptions_page(request, station, status=400, error=error, form=form)
-    d = form.cleaned_data
-    data = DisruptionInput(
-        kind=d["kind"],
-        level=d["level"],
-        reason=d["reason"],
-        address_prefixes=form.prefixes(),
-        zone_code=d["zone_code"],
-    )
-    try:
+
+    def act() -> str:
+        d = form.cleaned_data
+        data = DisruptionInput(
+            kind=d["kind"],
+            level=d["level"],
+            reason=d["reason"],
+            address_prefixes=form.prefixes(),
+            zone_code=d["zone_code"],
+        )
         disruption = disruption_declare(station_id=station.pk, data=data, ctx=_ctx(principal))
-    except DomainError as exc:
-        return _disruptions_page(request, station, status=exc.status, error=exc, form=form)
-    held = disruption.holds.count()
-    messages.success(request, _("Declared: %(n)s jobs held") % {"n": held})
-    return redirect(reverse("console:disruptions", kwargs={"code": station.code}))
+        return _("Declared: %(n)s jobs held") % {"n": disruption.holds.count()}
+
+    return _disruptions_post(request, station, act, form)
 
 
 @login_required
 @require_POST
 def disruption_release(request: HttpRequest, code: str, disruption_id: int) -> HttpResponse:
     principal, station = station_for(request, code)
-    try:
+
+    def act() -> str:
         if not Disruption.objects.filter(pk=disruption_id, station=station).exists():
             raise DomainError("not_found", f"disruption {disruption_id} not found")
         lifted = disruption_lift(disruption_id=disruption_id, ctx=_ctx(principal))
-    except DomainError as exc:
-        return _disruptions_page(request, station, status=exc.status, error=exc)
-    messages.success(
-        request,
-        _("Lifted: %(released)s jobs released, %(reassigned)s assigned again")
-        % {"released": len(lifted.released), "reassigned": len(lifted.reassigned)},
-    )
-    return redirect(reverse("console:disruptions", kwargs={"code": station.code}))
+        return _("Lifted: %(released)s jobs released, %(reassigned)s assigned again") % {
+            "released": len(lifted.released),
+            "reassigned": len(lifted.reassigned),
+        }
+
+    return _disruptions_post(request, station, act)
 
 
 # --- cash on delivery -------------------------------------------------------------------------------
@@ -207,14 +218,8 @@ def _cash_page(
     request: HttpRequest, station: Station, *, status: int = 200, error: DomainError | None = None
 ) -> HttpResponse:
     day = _day(request, station)
-    context = {
-        "station": station,
-        "day": day,
-        "rows": cash_rows(station=station, day=day),
-        "error": error,
-        "error_text": refusal_text(error) if error else "",
-    }
-    return render(request, "console/cash.html", context, status=status)
+    context = {"station": station, "day": day, "rows": cash_rows(station=station, day=day)}
+    return page(request, "console/cash.html", context, status=status, error=error)
 
 
 @login_required
@@ -229,10 +234,9 @@ def cash(request: HttpRequest, code: str) -> HttpResponse:
 def cash_confirm(request: HttpRequest, code: str) -> HttpResponse:
     principal, station = station_for(request, code)
     form = HandoverForm(request.POST)
-    if not form.is_valid():
-        return _cash_page(request, station, status=400, error=_refused(form.errors.as_text()))
-    d = form.cleaned_data
-    try:
+
+    def act() -> str:
+        d = form.cleaned_data
         handover_confirm(
             courier_id=d["courier_id"],
             ctx=_ctx(principal),
@@ -240,8 +244,13 @@ def cash_confirm(request: HttpRequest, code: str) -> HttpResponse:
             received_fen=fen(d["received_yuan"]) or 0,
             reason=d["reason"],
         )
-    except DomainError as exc:
-        return _cash_page(request, station, status=exc.status, error=exc)
-    messages.success(request, _("Handover confirmed"))
+        return _("Handover confirmed")
+
     url = reverse("console:cash", kwargs={"code": station.code})
-    return redirect(f"{url}?date={_day(request, station).isoformat()}")
+    return post(
+        request,
+        act,
+        form=form,
+        redraw=lambda status, error: _cash_page(request, station, status=status, error=error),
+        done=f"{url}?date={_day(request, station).isoformat()}",
+    )

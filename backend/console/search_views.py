@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from backend.common.errors import DomainError
 from backend.console.access import station_for
-from backend.console.refusals import refusal_text
+from backend.console.posting import form_refusal, page, post
 from backend.console.search import shipment_search
 from backend.console.shipment_forms import ProposeForm, RevealForm
 from backend.console.shipment_page import ShipmentFile, shipment_file, station_media
@@ -46,15 +46,8 @@ def _render(
     request: HttpRequest, station: Station, file: ShipmentFile, *, status: int = 200, **extra: Any
 ) -> HttpResponse:
     error: DomainError | None = extra.pop("error", None)
-    context = {
-        "station": station,
-        "file": file,
-        "reveal_fields": RevealField.choices,
-        "error": error,
-        "error_text": refusal_text(error) if error else "",
-        **extra,
-    }
-    response = render(request, "console/shipment.html", context, status=status)
+    context = {"station": station, "file": file, "reveal_fields": RevealField.choices, **extra}
+    response = page(request, "console/shipment.html", context, status=status, error=error)
     response["Cache-Control"] = "no-store"  # an unmasked value must not stay in a cache
     return response
 
@@ -74,9 +67,7 @@ def reveal(request: HttpRequest, code: str, tracking_no: str) -> HttpResponse:
     file = _file(station, tracking_no)
     form = RevealForm(request.POST)
     if not form.is_valid():
-        return _render(
-            request, station, file, status=400, error=DomainError("invalid", form.errors.as_text())
-        )
+        return _render(request, station, file, status=400, error=form_refusal(form))
     try:
         shown = contact_reveal(
             shipment_id=file.shipment_id,
@@ -96,23 +87,27 @@ def propose(request: HttpRequest, code: str, tracking_no: str) -> HttpResponse:
     principal, station = station_for(request, code)
     file = _file(station, tracking_no)
     form = ProposeForm(request.POST, time_zone=station.time_zone)
-    if not form.is_valid():
-        error = DomainError("invalid_time_window", form.errors.as_text())
-        return _render(request, station, file, status=400, error=error)
-    if form.cleaned_data["job"] not in {j.job_id for j in file.jobs}:
-        raise Http404("no such job on this shipment")
-    start, end = form.window()
-    try:
+
+    def act() -> str:
+        if form.cleaned_data["job"] not in {j.job_id for j in file.jobs}:
+            raise Http404("no such job on this shipment")
+        start, end = form.window()
         negotiation_propose(
             job_id=form.cleaned_data["job"],
             ctx=Ctx(actor=principal, device_id=CONSOLE_DEVICE),
             window_start=start,
             window_end=end,
         )
-    except DomainError as exc:
-        return _render(request, station, file, status=exc.status, error=exc)
-    messages.success(request, _("The proposed time was sent to the customer."))
-    return redirect("console:shipment", code=station.code, tracking_no=tracking_no)
+        return _("The proposed time was sent to the customer.")
+
+    return post(
+        request,
+        act,
+        form=form,
+        form_code="invalid_time_window",
+        redraw=lambda status, error: _render(request, station, file, status=status, error=error),
+        done=reverse("console:shipment", kwargs={"code": station.code, "tracking_no": tracking_no}),
+    )
 
 
 @login_required

@@ -65,11 +65,13 @@ def any_layer_workers(
     stop_workers(started)
 
 
-async def _open(worker: Worker, path: str, **params: Any) -> tuple[ClientConnection, dict[str, Any]]:
+async def _open(
+    worker: Worker, path: str, ready_timeout: float = 5, **params: Any
+) -> tuple[ClientConnection, dict[str, Any]]:
     ws = await connect(
         f"{worker.ws}{path}?{urlencode(params)}", proxy=None, compression=None, open_timeout=30
     )
-    return ws, await _next(ws)
+    return ws, await _next(ws, ready_timeout)
 
 
 async def _next(ws: ClientConnection, timeout: float = 5) -> dict[str, Any]:
@@ -178,9 +180,13 @@ async def test_hundreds_of_sockets_connect_at_once_and_all_receive(any_layer_wor
         worker = workers[i % 2]
         if i % 2:
             number, link = links[i % 40]
-            opens.append(_open(worker, f"/ws/shipment/{number}/", token=link))
+            opens.append(_open(worker, f"/ws/shipment/{number}/", ready_timeout=30, token=link))
         else:
-            opens.append(_open(worker, f"/ws/station/{station.code}/", token=supervisor.token))
+            opens.append(
+                _open(worker, f"/ws/station/{station.code}/", ready_timeout=30, token=supervisor.token)
+            )
+    # Each socket's snapshot waits behind the others' on two workers: on a loaded CI box the last of
+    # 320 came after 5 s (the storm, not one socket, is what is slow), so the storm gets 30 s.
     sockets = await asyncio.gather(*opens)
     assert [ready["type"] for _, ready in sockets] == ["session.ready"] * 320
 
@@ -189,7 +195,9 @@ async def test_hundreds_of_sockets_connect_at_once_and_all_receive(any_layer_wor
     c, _ = await run(make_courier)(station)
     # Committed inside a worker (its layer publishes): shipment 1's four customers and every supervisor socket.
     await _reassign(sockets[0][0], jobs[1].pk, c.pk)
-    received = await asyncio.gather(*(_quiet(ws, 2) for ws, _ in sockets))
+    # Quiet for 5 s: the fan-out to 320 sockets is not one message late but the whole storm.
+    received = await asyncio.gather(*(_quiet(ws, 5) for ws, _ in sockets))
+    received = [[m for m in got if m["type"] != "ping"] for got in received]  # heartbeats, meanwhile
     assert [m["type"] for m in received[0] if m["type"] == "command.ok"] == ["command.ok"]
     received[0] = [m for m in received[0] if m["type"] != "command.ok"]
     station_types = [
