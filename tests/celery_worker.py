@@ -16,13 +16,9 @@ from pathlib import Path
 
 from django.conf import settings
 
+from tests.servers import database_url
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def database_url() -> str:
-    db = settings.DATABASES["default"]
-    auth = str(db["USER"]) + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def worker_env(**extra: str) -> dict[str, str]:

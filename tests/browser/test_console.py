@@ -25,10 +25,11 @@ from backend.shipments.services import job_accept, job_assign, job_deliver, job_
 from backend.shipments.services.completion import ProofInput
 from backend.shipments.services.planning import job_set_plan
 from bench.asgi_workers import Worker
-from tests.browser.servers import daphne_worker, elsewhere
+from tests.browser.servers import elsewhere
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person, make_courier, make_station, make_supervisor
+from tests.servers import daphne_worker
 
 pytestmark = [
     pytest.mark.browser,

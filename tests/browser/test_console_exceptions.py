@@ -19,11 +19,12 @@ from backend.exceptions.models import ContactReveal, ExceptionResolution
 from backend.shipments.services import job_fail, job_start
 from bench.asgi_workers import Worker
 from tests.backend.sync.helpers import ready_job
-from tests.browser.servers import daphne_worker, elsewhere
+from tests.browser.servers import elsewhere
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import make_courier, make_station, make_supervisor
 from tests.fixtures.proofs import delivered_with_signature
+from tests.servers import daphne_worker
 
 pytestmark = [
     pytest.mark.browser,

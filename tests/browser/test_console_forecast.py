@@ -19,11 +19,12 @@ from backend.couriers.selectors import station_today
 from backend.forecast.selectors import CHART_DAYS
 from backend.forecast.services import HORIZON, forecast_compute
 from bench.asgi_workers import Worker
-from tests.browser.servers import daphne_worker, elsewhere
+from tests.browser.servers import elsewhere
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import make_courier, make_station, make_supervisor
 from tests.fixtures.proofs import delivered_with_code
+from tests.servers import daphne_worker
 
 pytestmark = [
     pytest.mark.browser,

@@ -18,10 +18,11 @@ from django.utils import timezone
 from backend.couriers.selectors import station_today
 from backend.kpis.models import KpiDay, Metric
 from bench.asgi_workers import Worker
-from tests.browser.servers import daphne_worker, elsewhere
+from tests.browser.servers import elsewhere
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.people import make_courier, make_station, make_supervisor
 from tests.fixtures.proofs import delivered_with_code
+from tests.servers import daphne_worker
 
 pytestmark = [
     pytest.mark.browser,

@@ -23,11 +23,12 @@ from backend.shipments.models import Job
 from backend.shipments.services import job_assign
 from backend.shipments.services.planning import job_set_plan
 from bench.asgi_workers import Worker
-from tests.browser.servers import daphne_worker, elsewhere
+from tests.browser.servers import elsewhere
 from tests.browser.test_console import LIVE_MS, _card, _drag, _give_reason, _lane, _login
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import make_courier, make_station, make_supervisor
+from tests.servers import daphne_worker
 
 pytestmark = [
     pytest.mark.browser,

@@ -15,10 +15,11 @@ from backend.incidents.services import incident_raise
 from bench.asgi_workers import Worker
 from tests.backend.cod.conftest import deliver_cash
 from tests.backend.incidents.conftest import incident_input
-from tests.browser.servers import daphne_worker, elsewhere
+from tests.browser.servers import elsewhere
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import make_courier, make_station, make_supervisor
+from tests.servers import daphne_worker
 
 pytestmark = [
     pytest.mark.browser,

@@ -43,6 +43,7 @@ from tests.clock import OFFSET_ENV, SHIM_DIR
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person, make_courier, make_station, make_supervisor
+from tests.servers import database_url
 
 pytestmark = [
     pytest.mark.browser,
@@ -82,8 +83,6 @@ WORDS = {
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Worker]:
-    db = settings.DATABASES["default"]
-    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"  # the pytest test database
     # The server's clock starts at the fixtures' instant (the shim shifts the real clock by this much).
     hatch = time_machine.escape_hatch
     real_ns = hatch.time.time_ns() if hatch.is_travelling() else time.time_ns()
@@ -91,7 +90,7 @@ def server(tmp_path: Path) -> Iterator[Worker]:
     path = os.pathsep.join(p for p in (str(ROOT), str(SHIM_DIR), os.environ.get("PYTHONPATH", "")) if p)
     workers = start_workers(
         1,
-        database_url=url,
+        database_url=database_url(),
         redis_url=settings.REDIS_URL,
         log_dir=tmp_path / "logs",
         extra_env={"FAST_PASSWORD_HASHER": "True", OFFSET_ENV: str(offset), "PYTHONPATH": path},

@@ -12,11 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from backend.shipments.models import Job, TrackingEvent
 from backend.sync.models import AppliedOp
-from bench.asgi_workers import Worker, start_workers, stop_workers
+from bench.asgi_workers import Worker
 from mobile.core import Config, Core
 from mobile.flows.delivery import Step as DStep
 from mobile.flows.failed_attempt import Step as FStep
@@ -24,6 +23,7 @@ from mobile.offline import outbox
 from mobile.scanning.scan_session import ScanMode, Verdict
 from tests.e2e.cable import Cable
 from tests.mobile.core.helpers import JPEG, PNG, make_world
+from tests.servers import daphne_worker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 PASSWORD = "courier-pass-1"
@@ -31,17 +31,7 @@ PASSWORD = "courier-pass-1"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Worker]:
-    db = settings.DATABASES["default"]
-    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"  # the pytest test database
-    workers = start_workers(
-        1,
-        database_url=url,
-        redis_url=settings.REDIS_URL,
-        log_dir=tmp_path / "logs",
-        extra_env={"FAST_PASSWORD_HASHER": "True", "MEDIA_ROOT": str(tmp_path / "media")},
-    )
-    yield workers[0]
-    stop_workers(workers)
+    yield from daphne_worker(tmp_path, MEDIA_ROOT=str(tmp_path / "media"))
 
 
 def new_core(data_dir: Path, cable: Cable) -> Core:

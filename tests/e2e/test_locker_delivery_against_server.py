@@ -11,17 +11,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from backend.negotiation.services import OptionInput, negotiation_answer
 from backend.shipments import services as svc
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job, TrackingEvent
-from bench.asgi_workers import Worker, start_workers, stop_workers
+from bench.asgi_workers import Worker
 from mobile.core import Config, Core
 from mobile.flows.delivery import Step
 from tests.backend.negotiation.conftest import NOW, offer, options
 from tests.mobile.core.helpers import JPEG, make_world
+from tests.servers import daphne_worker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 PASSWORD = "courier-pass-1"
@@ -30,17 +30,7 @@ CALL = "10:02 拨打 138****0000，本人同意放柜"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Worker]:
-    db = settings.DATABASES["default"]
-    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"  # the pytest test database
-    workers = start_workers(
-        1,
-        database_url=url,
-        redis_url=settings.REDIS_URL,
-        log_dir=tmp_path / "logs",
-        extra_env={"FAST_PASSWORD_HASHER": "True", "MEDIA_ROOT": str(tmp_path / "media")},
-    )
-    yield workers[0]
-    stop_workers(workers)
+    yield from daphne_worker(tmp_path, MEDIA_ROOT=str(tmp_path / "media"))
 
 
 def customer_chose_the_locker(job: Job, world: dict[str, object]) -> int:

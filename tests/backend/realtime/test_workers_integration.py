@@ -27,19 +27,15 @@ from backend.realtime.links import link_issue
 from bench.asgi_workers import Worker, start_workers, stop_workers
 from tests.backend.realtime.conftest import run
 from tests.fixtures.jobs import make_job
+from tests.servers import database_url
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"  # the pytest test database
 
 
 def _start(tmp_path: Path, settings_module: str = "backend.settings") -> list[Worker]:
     return start_workers(
         2,
-        database_url=_database_url(),
+        database_url=database_url(),
         redis_url=settings.REDIS_URL,
         log_dir=tmp_path,
         # Hundreds of sockets on one supervisor's token: these tests are about fan-out; the
