@@ -8,8 +8,9 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from backend.couriers.models import Station
+from backend.exceptions.items import ExceptionItem, QueueSettings
 from backend.exceptions.models import ContactReveal, ExceptionResolution
-from backend.exceptions.sources import SOURCES, ExceptionItem, QueueSettings
+from backend.exceptions.sources import SOURCES
 
 
 def _open(station: Station, items: Iterable[ExceptionItem]) -> list[ExceptionItem]:

@@ -3,36 +3,33 @@
 An exception is not a row: it is computed, now, from what happened (an attempt that failed, a
 parcel nobody scanned, a courier nobody heard from). Each source returns ``ExceptionItem``s with
 a stable ``subject`` key; ``ExceptionResolution`` rows close them by that key. To add a kind,
-write a source here and list it in ``SOURCES`` with the kinds it yields.
+write a source here (or, for what the handhelds sent, in sync_sources.py) and list it in ``SOURCES``
+with the kinds it yields.
 
 Every source takes ``now`` (never reads the clock) and a fixed number of queries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from django.conf import settings
 from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from backend.couriers.models import Courier, DutyStatus, Station
 from backend.dispatch.models import AlertKind, DispatchAlert
+from backend.exceptions.items import ExceptionItem, QueueSettings, Source, station_hm
 from backend.exceptions.kinds import Action, ExceptionKind
+from backend.exceptions.sync_sources import offline_conflicts, proofs_without_media, rejected_sync_ops
 from backend.incidents.selectors import incidents_for_station
 from backend.incidents.states import Escalation, IncidentType
 from backend.incidents.states import Source as IncidentSource
 from backend.negotiation.models import Negotiation
 from backend.negotiation.states import NegotiationState, Trigger
 from backend.shipments.models import DeliveryAttempt, Job, Shipment, TrackingEvent
-from backend.shipments.selectors import offline_conflicts_open
 from backend.shipments.states import EventKind, JobStatus, ReasonCode, ShipmentStatus
-from backend.sync.models import AppliedOp, DeviceState, Outcome
-from backend.sync.selectors import proofs_awaiting_media
+from backend.sync.models import DeviceState
 
 # Statuses in which a parcel is in our hands and should keep being scanned.
 IN_HAND = (
@@ -43,58 +40,7 @@ IN_HAND = (
     ShipmentStatus.RETURNING,
 )
 OPEN_JOB = (JobStatus.PENDING, JobStatus.ASSIGNED, JobStatus.ACCEPTED, JobStatus.STARTED, JobStatus.ARRIVED)
-# Rejected handheld ops that leave a fact on the street the server does not hold: a delivery
-# recorded offline on a job cancelled or closed meanwhile, a delivery without its consent…
-# (A delivery on a job cancelled while the courier still held it is ``invalid_transition``.)
-SUPERVISOR_CODES = (
-    "job_closed",
-    "not_assigned_to_you",
-    "invalid_transition",
-    "consent_required",
-    "proof_incomplete",
-)
-SUPERVISOR_OP_KINDS = ("deliver", "fail", "weigh")
 SORT_SCANS = (EventKind.STATION_IN, EventKind.SORTED, EventKind.LOADED_OUT)  # as the mis_sort KPI
-
-
-@dataclass(frozen=True)
-class QueueSettings:
-    stale_after: timedelta
-    offline_after: timedelta
-    lookback: timedelta  # how far back closed facts (expired negotiations, rejected ops) are shown
-
-    @classmethod
-    def from_settings(cls) -> QueueSettings:
-        return cls(
-            stale_after=timedelta(hours=settings.PARCELRUN_STALE_PARCEL_HOURS),
-            offline_after=timedelta(minutes=settings.PARCELRUN_COURIER_OFFLINE_MINUTES),
-            lookback=timedelta(hours=settings.PARCELRUN_EXCEPTION_LOOKBACK_HOURS),
-        )
-
-
-@dataclass(frozen=True)
-class ExceptionItem:
-    kind: str
-    subject: str  # stable key of this occurrence, e.g. "attempt:12"
-    since: datetime  # when it became (or will become) a problem
-    detail: str  # one line for people, already in the reader's language, contacts masked
-    shipment_id: int | None = None
-    tracking_no: str = ""
-    job_id: int | None = None
-    courier_id: int | None = None
-    courier_name: str = ""
-    actions: tuple[str, ...] = ()
-
-    @property
-    def kind_label(self) -> str:
-        return str(ExceptionKind(self.kind).label)
-
-
-Source = Callable[[Station, datetime, QueueSettings], list[ExceptionItem]]
-
-
-def _hm(station: Station, at: datetime) -> str:
-    return at.astimezone(ZoneInfo(station.time_zone)).strftime("%m-%d %H:%M")
 
 
 def failed_attempts(station: Station, now: datetime, cfg: QueueSettings) -> list[ExceptionItem]:
@@ -170,13 +116,13 @@ def negotiations(station: Station, now: datetime, cfg: QueueSettings) -> list[Ex
             kind, since = ExceptionKind.NEGOTIATION_OPEN, n.created_at
             detail = _("%(trigger)s; answer due %(deadline)s") % {
                 "trigger": trigger,
-                "deadline": _hm(station, n.deadline),
+                "deadline": station_hm(station, n.deadline),
             }
         else:
             kind, since = ExceptionKind.NEGOTIATION_EXPIRED, n.closed_at or n.deadline
             detail = _("%(trigger)s; nobody answered by %(deadline)s, the default applied") % {
                 "trigger": trigger,
-                "deadline": _hm(station, n.deadline),
+                "deadline": station_hm(station, n.deadline),
             }
         items.append(
             ExceptionItem(
@@ -209,7 +155,7 @@ def stale_parcels(station: Station, now: datetime, cfg: QueueSettings) -> list[E
             subject=f"shipment:{s.pk}:{s.last_id}",
             since=s.last_at,
             detail=_("%(status)s; last scan %(at)s")
-            % {"status": ShipmentStatus(s.status).label, "at": _hm(station, s.last_at)},
+            % {"status": ShipmentStatus(s.status).label, "at": station_hm(station, s.last_at)},
             shipment_id=s.pk,
             tracking_no=s.tracking_no,
             actions=(Action.OPEN_SHIPMENT,),
@@ -243,7 +189,7 @@ def mis_sorts(station: Station, now: datetime, cfg: QueueSettings) -> list[Excep
             % {
                 "scan": EventKind(e.kind).label,
                 "station": e.station.code if e.station else "?",
-                "at": _hm(station, e.event_at),
+                "at": station_hm(station, e.event_at),
             },
             shipment_id=e.shipment_id,
             tracking_no=e.shipment.tracking_no,
@@ -270,14 +216,15 @@ def jobs_at_risk(station: Station, now: datetime, cfg: QueueSettings) -> list[Ex
     items = []
     for job in rows:
         deadline: datetime = job.deadline
-        eta = _hm(station, job.eta) if job.eta else "—"
+        eta = station_hm(station, job.eta) if job.eta else "—"
         items.append(
             ExceptionItem(
                 kind=ExceptionKind.AT_RISK,
                 # A new window (negotiated) is a new occurrence: it comes back if that one is at risk too.
                 subject=f"job:{job.pk}:{int(deadline.timestamp())}",
                 since=deadline,
-                detail=_("ETA %(eta)s, window ends %(end)s") % {"eta": eta, "end": _hm(station, deadline)},
+                detail=_("ETA %(eta)s, window ends %(end)s")
+                % {"eta": eta, "end": station_hm(station, deadline)},
                 shipment_id=job.shipment_id,
                 tracking_no=job.shipment.tracking_no,
                 job_id=job.pk,
@@ -311,7 +258,7 @@ def couriers_offline(station: Station, now: datetime, cfg: QueueSettings) -> lis
                 # Heard from again, then silent again: a new occurrence.
                 subject=f"courier:{c.pk}:{int(seen.timestamp()) if seen else 0}",
                 since=seen + cfg.offline_after if seen else now,
-                detail=_("Last heard from %(at)s") % {"at": _hm(station, seen)}
+                detail=_("Last heard from %(at)s") % {"at": station_hm(station, seen)}
                 if seen
                 else _("Never heard from"),
                 courier_id=c.pk,
@@ -322,97 +269,6 @@ def couriers_offline(station: Station, now: datetime, cfg: QueueSettings) -> lis
     return items
 
 
-def rejected_sync_ops(station: Station, now: datetime, cfg: QueueSettings) -> list[ExceptionItem]:
-    """Handheld ops the server refused that left a fact on the street (a delivery recorded offline
-    on a job cancelled meanwhile): the courier's station's, within ``lookback``."""
-    ops = list(
-        AppliedOp.objects.filter(
-            outcome=Outcome.REJECTED,
-            kind__in=SUPERVISOR_OP_KINDS,
-            code__in=SUPERVISOR_CODES,
-            received_at__gte=now - cfg.lookback,
-            user_id__in=Subquery(Courier.objects.filter(station_id=station.pk).values("user_id")),
-        ).order_by("received_at", "pk")
-    )
-    job_ids = {j for op in ops if isinstance(j := (op.result.get("details") or {}).get("job_id"), int)}
-    jobs = {
-        j.pk: j for j in Job.objects.filter(pk__in=job_ids, station_id=station.pk).select_related("shipment")
-    }
-    couriers = {
-        c.user_id: c
-        for c in Courier.objects.filter(station_id=station.pk, user_id__in={o.user_id for o in ops})
-    }
-    items = []
-    for op in ops:
-        job = jobs.get((op.result.get("details") or {}).get("job_id"))  # type: ignore[arg-type]
-        courier = couriers.get(op.user_id)
-        items.append(
-            ExceptionItem(
-                kind=ExceptionKind.SYNC_REJECTED,
-                subject=f"op:{op.op_id}",
-                since=op.event_at,
-                detail=f"{op.kind} → {op.code}: {op.result.get('message', '')}"[:300],
-                shipment_id=job.shipment_id if job else None,
-                tracking_no=job.shipment.tracking_no if job else "",
-                job_id=job.pk if job else None,
-                courier_id=courier.pk if courier else None,
-                courier_name=courier.name if courier else "",
-                actions=(Action.OPEN_SHIPMENT,) if job else (),
-            )
-        )
-    return items
-
-
-def offline_conflicts(station: Station, now: datetime, cfg: QueueSettings) -> list[ExceptionItem]:
-    """Deliveries and failed attempts a handheld recorded before the station cancelled the job,
-    took it back or put the parcel in exception: kept with their proof, waiting for a decision
-    (docs/sync-protocol.md; accepted or rejected with ``POST /api/v1/offline-conflicts/{id}/resolve``)."""
-    return [
-        ExceptionItem(
-            kind=ExceptionKind.OFFLINE_CONFLICT,
-            subject=f"offline_conflict:{c.pk}",
-            since=c.recorded_at,
-            detail=_("%(kind)s recorded %(at)s; meanwhile job %(job)s, parcel %(parcel)s")
-            % {
-                "kind": c.kind,
-                "at": _hm(station, c.recorded_at),
-                "job": c.server_side.get("job_status", ""),
-                "parcel": c.server_side.get("shipment_status", ""),
-            },
-            shipment_id=c.job.shipment_id,
-            tracking_no=c.job.shipment.tracking_no,
-            job_id=c.job_id,
-            courier_id=c.courier_id,
-            actions=(Action.OPEN_SHIPMENT,),
-        )
-        for c in offline_conflicts_open(station_id=station.pk)
-    ]
-
-
-def proofs_without_media(station: Station, now: datetime, cfg: QueueSettings) -> list[ExceptionItem]:
-    """A completed job whose proof names a signature or photo that has not arrived
-    ``PARCELRUN_PROOF_MEDIA_HOURS`` after the op named it: the delivery stands on a hash alone."""
-    named_before = now - timedelta(hours=settings.PARCELRUN_PROOF_MEDIA_HOURS)
-    missing = proofs_awaiting_media(station_id=station.pk, named_before=named_before)
-    jobs = Job.objects.filter(pk__in=list(missing)).select_related("shipment", "courier").order_by("pk")
-    return [
-        ExceptionItem(
-            kind=ExceptionKind.PROOF_MEDIA_MISSING,
-            subject=f"proof_media:{job.pk}",
-            since=named_before,
-            detail=_("%(n)s proof image(s) never arrived: %(shas)s")
-            % {"n": len(missing[job.pk]), "shas": ", ".join(s[:12] for s in missing[job.pk])},
-            shipment_id=job.shipment_id,
-            tracking_no=job.shipment.tracking_no,
-            job_id=job.pk,
-            courier_id=job.courier_id,
-            courier_name=job.courier.name if job.courier else "",
-            actions=(Action.OPEN_SHIPMENT,),
-        )
-        for job in jobs
-    ]
-
-
 def incidents(station: Station, now: datetime, cfg: QueueSettings) -> list[ExceptionItem]:
     """Unresolved incidents and claims (docs/incidents.md): each comes back to the queue at every
     escalation of its playbook's clocks (the subject names the step), until it is decided."""
@@ -421,7 +277,7 @@ def incidents(station: Station, now: datetime, cfg: QueueSettings) -> list[Excep
         step = (
             Escalation(i.escalation).label
             if i.escalation
-            else _("due %(at)s") % {"at": _hm(station, i.ack_due)}
+            else _("due %(at)s") % {"at": station_hm(station, i.ack_due)}
         )
         items.append(
             ExceptionItem(
@@ -429,7 +285,7 @@ def incidents(station: Station, now: datetime, cfg: QueueSettings) -> list[Excep
                 subject=f"incident:{i.pk}:{i.escalation or 'raised'}",
                 since=i.raised_at,
                 detail=f"{IncidentType(i.incident_type).label} · {IncidentSource(i.source).label} · {step}; "
-                + _("answer by %(at)s") % {"at": _hm(station, i.legal_due)},
+                + _("answer by %(at)s") % {"at": station_hm(station, i.legal_due)},
                 shipment_id=i.shipment_id,
                 tracking_no=i.shipment.tracking_no if i.shipment else "",
                 job_id=i.job_id,

@@ -10,9 +10,9 @@ import time_machine
 
 from backend.common.errors import DomainError
 from backend.couriers.models import Courier, Station
+from backend.exceptions.items import ExceptionItem, QueueSettings
 from backend.exceptions.kinds import ExceptionKind
 from backend.exceptions.selectors import exception_queue
-from backend.exceptions.sources import ExceptionItem, QueueSettings
 from backend.negotiation.services import negotiation_expire, negotiation_propose
 from backend.shipments.services import job_assign, job_cancel, job_fail, job_start, scan, shipment_transition
 from backend.shipments.services.planning import job_set_plan

@@ -16,9 +16,9 @@ import time_machine
 
 from backend.common.errors import DomainError
 from backend.couriers.models import Courier, Station
+from backend.exceptions.items import QueueSettings
 from backend.exceptions.kinds import ExceptionKind
 from backend.exceptions.selectors import exception_queue
-from backend.exceptions.sources import QueueSettings
 from backend.kpis.models import Metric
 from backend.kpis.selectors import kpi_day_figures
 from backend.shipments.context import Ctx

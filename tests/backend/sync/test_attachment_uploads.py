@@ -12,9 +12,9 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
+from backend.exceptions.items import QueueSettings
 from backend.exceptions.kinds import ExceptionKind
 from backend.exceptions.selectors import exception_queue
-from backend.exceptions.sources import QueueSettings
 from backend.sync.models import Attachment, AttachmentChunk
 from backend.sync.tasks import expire_abandoned_uploads
 from tests.backend.sync.helpers import op, proof, push, ready_job
