@@ -3,7 +3,8 @@
 ``job_reassign`` is the operation for one job, and every entry point that gives a job to a courier
 on a person's say-so calls it (``POST /jobs/{id}/assign``, the socket command ``job.reassign``);
 ``reassign_jobs`` (``POST /reassignments``, the console's drop) applies the same policy to a whole
-set in one pass: checked first, then written set-based in one transaction (see its doc). The policy: a reason is required (the single-job entry points that predate it supply
+set in one pass: checked first, then written set-based in one transaction (see its doc). The
+policy: a reason is required (the single-job entry points that predate it supply
 :data:`DEFAULT_REASON` when the client sends none), the receiving courier must be on duty at the
 job's station, the move is audited, the job takes its cheapest place in the receiving route, the
 giving route closes its gap and both couriers get a debounced re-plan.
@@ -17,41 +18,34 @@ row (:class:`~backend.dispatch.models.AssignmentDecision`, kind ``supervisor``, 
 Both couriers are told through their change feeds (``job_assign`` writes ``job.assigned`` with
 the previous courier), the receiving route takes each job at its cheapest feasible position (at
 the end, flagged ``at_risk``, when none is feasible: the supervisor's call stands), the giving
-routes close their gaps, and all touched couriers get a debounced re-plan.
+routes close their gaps, and all touched couriers get a debounced re-plan. Where a job goes in its
+new route is placement.py's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
-import numpy as np
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from numpy.typing import NDArray
 
 from backend.common.errors import DomainError
 from backend.common.transient import retry_transient
 from backend.couriers.models import Courier, DutyStatus
 from backend.dispatch.models import AlertKind, DecisionKind, DecisionRule
-from backend.dispatch.planning.insertion import cheapest_insertion, route_state
-from backend.dispatch.planning.matrix import IntMatrix, Point
-from backend.dispatch.planning.model import OPEN_END
-from backend.dispatch.planning.schedule import onboard_load
-from backend.dispatch.services.audit import alerts_raise, alerts_resolve, decision_record
+from backend.dispatch.services.audit import alerts_resolve, decision_record
 from backend.dispatch.services.debounce import replan_soon
+from backend.dispatch.services.placement import place_many
 from backend.dispatch.services.planning import ROUTE_STATUSES, courier_get, load_day, lock_routes, write_order
 from backend.dispatch.services.routes import (
     DONE,
-    MATRIX,
     REMAINING,
     CourierDay,
     build_day,
-    job_stop,
     recent_pings,
-    stop_id,
 )
 from backend.shipments import feed
 from backend.shipments.context import Ctx
@@ -161,101 +155,6 @@ def receiving_courier(courier_id: int, ctx: Ctx) -> Courier:
     if courier.duty_status != DutyStatus.ON_DUTY:
         raise DomainError("courier_not_on_duty", f"courier {courier.employee_no} is {courier.duty_status}")
     return courier
-
-
-def place_many(day: CourierDay, jobs: Sequence[Job], ctx: Ctx, *, locked: bool = False) -> list[int]:
-    """Insert just-assigned jobs into the route read in ``day``, tightest window first, each at its
-    cheapest feasible position; those with none go last, flagged ``at_risk`` (the supervisor's
-    call stands); write the route once. Returns the at-risk job ids.
-
-    The route's insertion state is rebuilt only after a job is placed in it. A job that fits
-    nowhere now fits nowhere once more stops are in the route (an added stop only delays the ones
-    after it and adds load), so it needs no fresh state, and the at-risk jobs go after the jobs
-    placed in time instead of pushing them past the shift's end. So 200 jobs dropped on a full
-    route cost one state, not 200.
-    """
-    order, at_risk = list(day.remaining), []
-    late: list[Job] = []
-    matrix = DayMatrix.of(day, jobs)
-    state = None
-    for job in sorted(jobs, key=lambda j: (j.window_end is None, j.window_end or timezone.now(), j.pk)):
-        stop = job_stop(job, day.clock)
-        if stop is None:
-            day.unlocated.append(job)
-            continue
-        day.jobs[stop.id] = job
-        if state is None:
-            stops = [day.stops[s] for s in order]
-            state = route_state(day.vehicle, stops, matrix, onboard_load(day.vehicle, day.stops))
-        ins = cheapest_insertion(stop, [state], matrix)
-        if ins is None:
-            # Its window lifted, as the next read of the route lifts a window it cannot meet
-            # (routes.build_day): it is served late, and the rest of the route is judged without it.
-            day.stops[stop.id] = replace(stop, tw_end=OPEN_END)
-            late.append(job)
-            continue
-        day.stops[stop.id] = stop
-        order.insert(ins.position, stop.id)
-        state = None
-    order += [stop_id(j.pk) for j in late]
-    at_risk = [j.pk for j in late]
-    alerts_raise(
-        jobs=late,
-        kind=AlertKind.AT_RISK,
-        courier_id=day.courier.pk,
-        message=f"reassigned to {day.courier.employee_no}, whose route cannot meet its window",
-    )
-    day.order, day.new = order, []
-    write_order(day, order, ctx, locked=locked)
-    return at_risk
-
-
-@dataclass
-class DayMatrix:
-    """``MATRIX`` between every point of one courier's day and the stops coming into it, computed
-    once: placing N jobs reads the route's distances N times (``route_state`` asks for the whole
-    square matrix of the route each time), which for 200 jobs into a 180-stop route was most of a
-    bulk move's time. Same values as ``MATRIX`` (the same formula per pair); any other point or
-    profile is asked of ``MATRIX``."""
-
-    profile: str
-    index: dict[Point, int]
-    dist: IntMatrix
-    dur: IntMatrix
-    _last: tuple[Sequence[Point], NDArray[np.intp] | None] | None = field(default=None, compare=False)
-
-    @classmethod
-    def of(cls, day: CourierDay, jobs: Sequence[Job]) -> DayMatrix:
-        coming = [s for j in jobs if (s := job_stop(j, day.clock)) is not None]
-        points = list(
-            dict.fromkeys(
-                [day.vehicle.start_point, day.vehicle.depot, *(s.point for s in day.stops.values())]
-                + [s.point for s in coming]
-            )
-        )
-        dist, dur = MATRIX.matrix(points, day.vehicle.profile)
-        return cls(day.vehicle.profile, {p: i for i, p in enumerate(points)}, dist, dur)
-
-    def table(
-        self, sources: Sequence[Point], destinations: Sequence[Point], vehicle_profile: str
-    ) -> tuple[IntMatrix, IntMatrix]:
-        rows, cols = self._at(sources), self._at(destinations)
-        if vehicle_profile != self.profile or rows is None or cols is None:
-            return MATRIX.table(sources, destinations, vehicle_profile)
-        pick = np.ix_(rows, cols)
-        return self.dist[pick], self.dur[pick]
-
-    def _at(self, points: Sequence[Point]) -> NDArray[np.intp] | None:
-        # A route's points are asked for again and again (the same tuple, until a job is placed).
-        if self._last is not None and self._last[0] is points:
-            return self._last[1]
-        at = [self.index.get(p) for p in points]
-        found = None if None in at else np.array(at, dtype=np.intp)
-        self._last = (points, found)
-        return found
-
-    def matrix(self, points: Sequence[Point], vehicle_profile: str) -> tuple[IntMatrix, IntMatrix]:
-        return self.table(points, points, vehicle_profile)
 
 
 def close_gaps(routes: Iterable[tuple[int | None, date]], now: datetime, ctx: Ctx) -> None:
