@@ -315,7 +315,7 @@ class DeliveryFlow:
                 out += self._consent_missing()
         if self.cod_amount_fen and not d.cod_collected:
             out.append(N_("Collect the cash on delivery amount first"))
-        return out + self._handover_missing()
+        return self._handover_missing() + out  # the ID step first: it comes before the signature
 
     def _handover_missing(self) -> list[str]:
         """The server's rule for an id_check / high_value parcel, said before the op is queued."""
