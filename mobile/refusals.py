@@ -79,6 +79,19 @@ REFUSALS: dict[str, Refusal] = {
         N_("Upload failed: you are not on duty"),
         N_("Start your shift at the station, then sync again"),
     ),
+    # An ID-check / high-value parcel handed over against parcelkit/rules/handling.py (an older app).
+    "handover_in_person_required": Refusal(
+        N_("Upload failed: an ID-check / high-value parcel may not go to a locker, station or guard"),
+        N_("Hand it to the supervisor; deliver it again to the recipient in person with their ID"),
+    ),
+    "id_check_self_only": Refusal(
+        N_("Upload failed: an ID-check parcel may be signed only by the recipient in person"),
+        N_("Hand it to the supervisor; deliver it again to the recipient in person with their ID"),
+    ),
+    "id_check_required": Refusal(
+        N_("Upload failed: the ID type and last 4 of the ID number are missing"),
+        N_("Hand it to the supervisor with the signer's ID type and last 4"),
+    ),
     "server_error": Refusal(
         N_("Upload failed again and again on the server"),
         N_("Keep the parcel and its proof; hand it to the supervisor at the station"),

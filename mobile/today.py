@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from mobile.i18n import N_
 from mobile.negotiation import banner
+from parcelkit.rules.handling import shown
 
 OPEN = frozenset({"pending", "assigned", "accepted", "started", "arrived"})
 # Theme colour names (screens map them to RGBA with sunlight contrast in mind).
@@ -54,6 +55,7 @@ class Row:
     late: bool
     marker: str = ""  # the negotiation's banner, translated ("Customer chose 14:00–15:00")
     marker_colour: str = "muted"
+    flags: tuple[str, ...] = ()  # handling flags in chip order (mobile/handling.py labels them)
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ def row_of(job: dict[str, Any], tz: ZoneInfo, now: datetime | None = None) -> Ro
         late=late,
         marker=marker,
         marker_colour=marker_colour,
+        flags=tuple(shown(shipment.get("handling"))),
     )
 
 

@@ -95,6 +95,10 @@ STATUS: dict[str, int] = {
     "option_unknown": 400,
     "pickup_code_wrong": 422,
     "pickup_code_locked": 423,
+    # handling flags at the door (parcelkit/rules/handling.py, docs/api.md "ID check")
+    "handover_in_person_required": 409,
+    "id_check_self_only": 409,
+    "id_check_required": 400,
     # notifications (docs/negotiation.md, "Prompts and the notification gateway")
     "signature_invalid": 401,
     "unknown_message": 404,

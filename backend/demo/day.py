@@ -30,6 +30,7 @@ from backend.shipments.services import (
 )
 from backend.shipments.services.completion import PickupInput, ProofInput
 from backend.shipments.services.planning import job_set_plan
+from parcelkit.rules import handling as handling_rules
 
 DAY_STARTS = time(8, 30)
 STOP_MINUTES = 4
@@ -194,6 +195,9 @@ def _proof(row: demo.DemoShipment, pick: random.Random) -> ProofInput:
     cod = _whole(row.fields["cod_amount_fen"])
     lat, lng = row.place.lat, row.place.lng
     code = str(row.fields.get("delivery_code") or "")
+    needs_id = handling_rules.needs_id(row.fields.get("handling"))
+    # An ID-check / high-value parcel: the recipient in person shows an ID card (its last 4 kept).
+    id_type, id_last4 = ("resident_id", f"{row.index * 37 % 10**4:04d}") if needs_id else ("", "")
     if code:
         return ProofInput(
             method="code",
@@ -204,6 +208,8 @@ def _proof(row: demo.DemoShipment, pick: random.Random) -> ProofInput:
             lng=lng,
             accuracy_m=8.0,
             cod_collected_fen=cod,
+            id_type=id_type,
+            id_last4=id_last4,
         )
     method, relation = pick.choice(
         (
@@ -214,6 +220,8 @@ def _proof(row: demo.DemoShipment, pick: random.Random) -> ProofInput:
             ("locker", "locker"),
         )
     )
+    if needs_id:  # in person only (parcelkit/rules/handling.py); the choice above is still drawn
+        method, relation = "signature", "self"
     media = [] if method == "locker" else [demo.fake_sha256(row.index, method)]
     return ProofInput(
         method=method,
@@ -231,4 +239,6 @@ def _proof(row: demo.DemoShipment, pick: random.Random) -> ProofInput:
         # The locker's compartment and the code it printed (not drawn from ``pick``: the day stays the same).
         locker_compartment=f"A{row.index % 40 + 1:02d}" if method == "locker" else "",
         locker_code=f"{row.index * 7919 % 10**6:06d}" if method == "locker" else "",
+        id_type=id_type,
+        id_last4=id_last4,
     )

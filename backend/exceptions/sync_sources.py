@@ -26,6 +26,10 @@ SUPERVISOR_CODES = (
     "invalid_transition",
     "consent_required",
     "proof_incomplete",
+    # an ID-check / high-value parcel handed over without the check (parcelkit/rules/handling.py)
+    "handover_in_person_required",
+    "id_check_self_only",
+    "id_check_required",
 )
 SUPERVISOR_OP_KINDS = ("deliver", "fail", "weigh")
 

@@ -213,6 +213,10 @@ class ProofOfDelivery(models.Model):
     captured_at = models.DateTimeField()
     media_sha256 = models.JSONField(default=list, blank=True)
     code_verified = models.BooleanField(default=False)
+    # The document shown for an id_check/high_value parcel (parcelkit/rules/handling.py): its type
+    # and last four characters only — a whole ID number is never stored.
+    id_type = models.CharField(max_length=16, blank=True, default="")
+    id_last4 = models.CharField(max_length=4, blank=True, default="")
 
     def __str__(self) -> str:
         return f"proof ({self.method}) for job {self.job_id}"

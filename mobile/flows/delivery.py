@@ -21,8 +21,11 @@ from typing import Any
 
 from mobile.devices.location import Fix
 from mobile.flows.navmap import FlowError, StepSpec, back_of
+from mobile.handling import ID_TYPE_LABELS, REFUSED
 from mobile.i18n import N_
+from parcelkit.rules import handling as handling_rules
 from parcelkit.rules import locker as locker_rules
+from parcelkit.rules.pickup import last4_ok
 from parcelkit.rules.tracking import normalise
 
 METHODS = ("signature", "photo", "code", "station", "locker")
@@ -77,6 +80,11 @@ class ProofDraft:
     consent_name: str = ""
     consent_relation: str = "self"
     consent_call_record: str = ""
+    # An id_check / high_value parcel (parcelkit/rules/handling.py): the document shown, and
+    # whether the courier finished the ID step (it comes before the signature).
+    id_type: str = ""
+    id_last4: str = ""
+    id_checked: bool = False
 
 
 class DeliveryFlow:
@@ -91,6 +99,7 @@ class DeliveryFlow:
         self.tracking_no = str(shipment.get("tracking_no") or "")
         self.cod_amount_fen = int(shipment.get("cod_amount_fen") or 0)
         self.recipient = str(shipment.get("recipient_name") or "")
+        self.handling = list(shipment.get("handling") or [])
         # Consent by phone is most often the recipient's own: their name is the default.
         self.draft = ProofDraft(recipient_name=self.recipient, consent_name=self.recipient)
         self.step = Step.SCAN
@@ -189,6 +198,53 @@ class DeliveryFlow:
         self.draft.consent_call_record = record.strip()[: locker_rules.MAX_LENGTH["consent_call_record"]]
         self.on_change(self)
 
+    # -- the ID step (id_check / high_value only): type, last 4, then "ID checked" -------------
+    def choose_id_type(self, id_type: str) -> None:
+        self._tap()
+        if id_type not in ID_TYPE_LABELS:
+            raise FlowError(f"unknown ID type {id_type!r}")
+        self.draft.id_type, self.draft.id_checked = id_type, False
+        self.on_change(self)
+
+    def set_id_last4(self, last4: str) -> None:
+        self._tap()
+        self.draft.id_last4, self.draft.id_checked = last4.strip().upper()[:4], False
+        self.on_change(self)
+
+    def confirm_id(self) -> bool:
+        """The courier checked the document: the signature may follow (``problems`` when not)."""
+        self._tap()
+        self.problems = self._id_missing()
+        self.draft.id_checked = not self.problems
+        self.on_change(self)
+        return self.draft.id_checked
+
+    @property
+    def flags(self) -> list[str]:
+        """The handling flags to show, in chip order (parcelkit/rules/handling.py)."""
+        return handling_rules.shown(self.handling)
+
+    @property
+    def needs_id(self) -> bool:
+        return handling_rules.needs_id(self.handling)
+
+    @property
+    def id_step_open(self) -> bool:
+        """The ID step stands before the signature pad until the document is recorded."""
+        return (
+            self.needs_id
+            and not self.draft.id_checked
+            and self.draft.method not in locker_rules.NEEDS_CONSENT
+        )
+
+    def _id_missing(self) -> list[str]:
+        out = []
+        if self.draft.id_type not in ID_TYPE_LABELS:
+            out.append(N_("ID check: choose the ID type"))
+        if not last4_ok(self.draft.id_last4):
+            out.append(N_("ID check: enter the last 4 of the ID number"))
+        return out
+
     @property
     def needs_consent(self) -> bool:
         return self.draft.method in locker_rules.NEEDS_CONSENT
@@ -216,6 +272,8 @@ class DeliveryFlow:
     def set_signature(self, png: bytes) -> None:
         """The signature pad's image (drawing is not a tap)."""
         self._at(Step.PROOF)
+        if self.id_step_open:
+            raise FlowError("the ID step comes before the signature")
         self.draft.signature_png = png
         self.on_change(self)
 
@@ -257,7 +315,21 @@ class DeliveryFlow:
                 out += self._consent_missing()
         if self.cod_amount_fen and not d.cod_collected:
             out.append(N_("Collect the cash on delivery amount first"))
-        return out
+        return self._handover_missing() + out  # the ID step first: it comes before the signature
+
+    def _handover_missing(self) -> list[str]:
+        """The server's rule for an id_check / high_value parcel, said before the op is queued."""
+        d = self.draft
+        refused = handling_rules.check_handover(
+            self.handling, method=d.method, relation=d.relation, id_type=d.id_type, id_last4=d.id_last4
+        )
+        if refused in REFUSED:
+            return [REFUSED[refused]]
+        if refused is not None:
+            return self._id_missing()
+        if self.needs_id and not d.id_checked:
+            return [N_("ID check: confirm the recipient's ID first")]
+        return []
 
     def _consent_missing(self) -> list[str]:
         d, out = self.draft, []
@@ -285,6 +357,8 @@ class DeliveryFlow:
             proof["cod_collected_fen"] = self.cod_amount_fen
         if d.method == "locker":
             proof["locker_compartment"], proof["locker_code"] = d.locker_compartment, d.locker_code
+        if self.needs_id:  # the document's type and last 4 only, never the whole number
+            proof["id_type"], proof["id_last4"] = d.id_type, d.id_last4
         if self.needs_consent:
             if self.consent_id is not None:
                 proof["consent_id"] = self.consent_id

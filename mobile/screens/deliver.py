@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from mobile.flows.delivery import Step
+from mobile.handling import FLAG_LABELS
 from mobile.i18n import _
 from mobile.screens.theme import colour
 
@@ -28,6 +30,10 @@ class DeliverScreen(Screen):
     banner_colour = ListProperty([0, 0, 0, 1])
     consent_relation = StringProperty("self")
     consent = StringProperty("")  # the customer's recorded answer, when the job has one
+    flags = ListProperty([])  # the handling flags' chips, translated (先电联, 验证件 …)
+    needs_id = BooleanProperty(False)  # id_check / high_value: no locker, no station
+    id_step = BooleanProperty(False)  # the ID step stands where the signature pad will be
+    id_type = StringProperty("")
 
     def on_pre_enter(self, *_args: Any) -> None:
         self.core.at_door(True)
@@ -46,6 +52,7 @@ class DeliverScreen(Screen):
         self.method, self.relation = flow.draft.method, flow.draft.relation
         self.ids.recipient_name.text = flow.draft.recipient_name
         self.show_place()
+        self.show_handling()
         self.cod = f"¥{flow.cod_amount_fen / 100:.2f}" if flow.cod_amount_fen else ""
         if flow.step is Step.SCAN:
             self.problems = _("Scan the parcel to start")
@@ -58,6 +65,7 @@ class DeliverScreen(Screen):
         self.method, self.relation = self.flow.draft.method, self.flow.draft.relation
         self.ids.recipient_name.text = self.flow.draft.recipient_name
         self.show_place()
+        self.id_step = self.flow.id_step_open
         self.problems = ""
 
     def show_place(self) -> None:
@@ -68,6 +76,32 @@ class DeliverScreen(Screen):
         self.consent_relation = d.consent_relation
         found = self.flow.consent_id
         self.consent = "" if found is None else _("The customer agreed (answer {id})").format(id=found)
+
+    def show_handling(self) -> None:
+        """The flags' chips and, for an ID-check / high-value parcel, the ID step as the draft has it."""
+        flow = self.flow
+        self.flags = [_(FLAG_LABELS[f]) for f in flow.flags]
+        row = self.ids.flags_row
+        row.clear_widgets()
+        for text in self.flags:
+            row.add_widget(Factory.FlagChip(text=text))
+        self.needs_id, self.id_step = flow.needs_id, flow.id_step_open
+        self.id_type = flow.draft.id_type
+        self.ids.id_last4.text = flow.draft.id_last4
+
+    def choose_id_type(self, id_type: str) -> None:
+        self.flow.choose_id_type(id_type)
+        self.id_type = id_type
+
+    def confirm_id(self) -> None:
+        flow = self.flow
+        if self.ids.id_last4.text.strip().upper()[:4] != flow.draft.id_last4:
+            flow.set_id_last4(self.ids.id_last4.text)
+        if flow.confirm_id():
+            self.id_step, self.problems = False, ""
+        else:
+            self.problems = "\n".join(_(p) for p in flow.problems)
+            self.core.signal_error()
 
     def choose_consent_relation(self, relation: str) -> None:
         self.flow.choose_consent_relation(relation)
@@ -94,7 +128,7 @@ class DeliverScreen(Screen):
 
     def deliver(self) -> None:
         flow = self.flow
-        if self.ids.pad.has_ink:
+        if self.ids.pad.has_ink and not flow.id_step_open:
             flow.set_signature(self.ids.pad.png())
         name = self.ids.recipient_name.text.strip()
         if name != flow.draft.recipient_name:

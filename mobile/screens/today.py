@@ -9,6 +9,7 @@ from kivy.lang import Builder
 from kivy.properties import NumericProperty, ObjectProperty
 from kivy.uix.screenmanager import Screen
 
+from mobile.handling import FLAG_LABELS
 from mobile.i18n import _
 from mobile.scanning.scan_session import ScanMode
 from mobile.screens.theme import colour
@@ -50,6 +51,7 @@ class TodayScreen(Screen):
                 "stripe": list(colour(r.colour)),
                 "marker": r.marker,
                 "marker_colour": list(colour(r.marker_colour)),
+                "flags": " ".join(_(FLAG_LABELS[f]) for f in r.flags),
             }
             for r in rows
         ]

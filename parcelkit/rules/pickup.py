@@ -41,11 +41,16 @@ ID_TYPES = ("resident_id", "passport", "hk_macau_permit", "taiwan_permit", "othe
 _LAST4 = re.compile(r"^[0-9A-Za-z]{4}$")
 
 
+def last4_ok(last4: object) -> bool:
+    """The last four characters of a document number (digits or letters: an ID may end in X)."""
+    return isinstance(last4, str) and _LAST4.match(last4.strip()) is not None
+
+
 def check_real_name(id_type: object, last4: object, name: object) -> list[str]:
     problems = []
     if id_type not in ID_TYPES:
         problems.append(f"choose the sender's ID type: {', '.join(ID_TYPES)}")
-    if not isinstance(last4, str) or not _LAST4.match(last4.strip()):
+    if not last4_ok(last4):
         problems.append("key in the last 4 characters of the sender's ID number")
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 64:
         problems.append("key in the name on the sender's ID")

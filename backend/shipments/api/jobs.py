@@ -196,6 +196,12 @@ class DeliverBody(ActionInput):
         allow_blank=True,
         help_text="a locker proof: its pickup code",
     )
+    id_type = serializers.CharField(
+        max_length=16, required=False, default="", allow_blank=True, help_text="id_check/high_value: ID type"
+    )
+    id_last4 = serializers.CharField(
+        max_length=4, required=False, default="", allow_blank=True, help_text="id_check/high_value: ID last 4"
+    )
 
 
 class JobDeliverApi(JobActionApi):
@@ -225,6 +231,8 @@ class JobDeliverApi(JobActionApi):
             consent_call_record=data["consent_call_record"],
             locker_compartment=data["locker_compartment"],
             locker_code=data["locker_code"],
+            id_type=data["id_type"],
+            id_last4=data["id_last4"],
         )
         return services.job_deliver(job_id=job_id, ctx=ctx, proof=proof, expected_version=version)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from backend.common.errors import DomainError
 from backend.common.validators import clean_coordinates, clean_weight_g
@@ -43,6 +44,7 @@ from backend.shipments.states import (
     ShipmentStatus,
 )
 from parcelkit.rules import cod as cod_rules
+from parcelkit.rules import handling as handling_rules
 from parcelkit.rules import locker as locker_rules
 from parcelkit.rules import pickup as pickup_rules
 
@@ -51,6 +53,19 @@ CONTENTS_PHOTO_THRESHOLD_FEN = pickup_rules.CONTENTS_PHOTO_THRESHOLD_FEN
 PAYMENT_METHODS = pickup_rules.PAYMENT_METHODS
 MAX_PRICE_FEN = 2**63 - 1  # the bigint column
 COD_ONLY_REASONS = cod_rules.COD_ONLY_REASONS  # the handheld hides them likewise
+# The refusals of parcelkit/rules/handling.py, said in the request's language (zh-hans or en).
+HANDOVER_MESSAGES = {
+    handling_rules.NOT_IN_PERSON: gettext_lazy(
+        "This parcel (ID check / high value) must be handed over in person: "
+        "not to a locker, a station, a guard or a neighbour."
+    ),
+    handling_rules.SELF_ONLY: gettext_lazy(
+        "This parcel needs an ID check: only the recipient in person may sign for it."
+    ),
+    handling_rules.ID_MISSING: gettext_lazy(
+        "This parcel needs an ID check: record the ID type and the last 4 characters of its number."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -135,6 +150,10 @@ class ProofInput:
     # A locker delivery records where the parcel is and the code that opens it (the locker's own).
     locker_compartment: str = ""
     locker_code: str = ""
+    # A parcel flagged id_check or high_value (parcelkit/rules/handling.py): the document the
+    # person who took it showed — its type and the last four characters, never the whole number.
+    id_type: str = ""
+    id_last4: str = ""
 
     def consent(self, next_step: dict[str, Any]) -> dict[str, Any]:
         """The consent to record on the delivery event; ``consent_required`` when it is missing."""
@@ -156,6 +175,20 @@ class ProofInput:
         if self.method != ProofMethod.LOCKER:
             return {}
         return {"locker": {"compartment": self.locker_compartment.strip(), "code": self.locker_code.strip()}}
+
+    def check_handling(self, handling: object) -> None:
+        """``id_check``/``high_value``: in person, by whom, with which document (the handheld's rule)."""
+        refused = handling_rules.check_handover(
+            handling,
+            method=self.method,
+            relation=self.recipient_relation,
+            id_type=self.id_type,
+            id_last4=self.id_last4,
+        )
+        if refused is not None:
+            raise DomainError(
+                refused, str(HANDOVER_MESSAGES[refused]), handling=handling_rules.shown(handling)
+            )
 
     def validate(self, *, cod_amount_fen: int, delivery_code: str) -> None:
         if self.method not in ProofMethod.values:
@@ -317,7 +350,9 @@ def record_delivery(
     """
     shipment = job.shipment
     proof.validate(cod_amount_fen=shipment.cod_amount_fen, delivery_code=shipment.delivery_code)
+    proof.check_handling(shipment.handling)
     consent = proof.consent(job.next_step)
+    needs_id = handling_rules.needs_id(shipment.handling)
     insert(
         ProofOfDelivery(
             job=job,
@@ -330,6 +365,9 @@ def record_delivery(
             captured_at=captured_at,
             media_sha256=list(proof.media_sha256),
             code_verified=proof.method == ProofMethod.CODE and bool(shipment.delivery_code),
+            # Kept only where the flags asked for the check: a stray value proves nothing.
+            id_type=proof.id_type if needs_id else "",
+            id_last4=proof.id_last4.strip().upper() if needs_id else "",
         )
     )
     fields = ["status", "attempt_count"]
