@@ -14,6 +14,7 @@ from backend.negotiation.route_windows import Window, job_windows
 from backend.negotiation.states import OptionKind
 from backend.shipments.models import Job
 from backend.shipments.states import ReasonCode
+from parcelkit.rules import handling
 
 # What fits each reason (issue 14): another time, the station, a locker or a neighbour for whoever
 # was simply not there; the address for a wrong one; the sender for a refusal. Reasons not listed
@@ -33,6 +34,14 @@ BY_REASON: dict[str, tuple[str, ...]] = {
     ReasonCode.FREIGHT_REFUSED: (RETURN, WINDOWS),
 }
 DEFAULT_KINDS = (WINDOWS, STATION)
+# A parcel that must be handed over in person with an ID checked (``id_check``, ``high_value``:
+# parcelkit/rules/handling.py) is never offered what leaves it with no one checked: the courier
+# could not deliver it so. Whoever was offered only those gets windows instead.
+NOT_IN_PERSON = frozenset({STATION, LOCKER, NEIGHBOUR, SAFE_PLACE})
+
+
+def in_person_only(job: Job) -> bool:
+    return handling.needs_id(job.shipment.handling)
 
 
 def _window_text(w: Window, today: datetime) -> dict[str, str]:
@@ -92,6 +101,8 @@ def station_option() -> OptionInput:
 def options_for(job: Job, reason_code: str, now: datetime) -> tuple[list[OptionInput], str]:
     """The options after a failed attempt with ``reason_code``, and the default (never a consent)."""
     kinds = BY_REASON.get(reason_code, DEFAULT_KINDS)
+    if in_person_only(job):
+        kinds = tuple(k for k in kinds if k not in NOT_IN_PERSON) or (WINDOWS,)
     options: list[OptionInput] = []
     for kind in kinds:
         if kind == WINDOWS:

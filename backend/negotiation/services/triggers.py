@@ -13,7 +13,7 @@ from backend.common.errors import DomainError
 from backend.common.validators import clean_time_window
 from backend.negotiation.models import Negotiation
 from backend.negotiation.option import OptionInput
-from backend.negotiation.options import options_for, station_option, window_options
+from backend.negotiation.options import in_person_only, options_for, station_option, window_options
 from backend.negotiation.services.offer import negotiation_offer
 from backend.negotiation.states import NegotiationState, OptionKind, Trigger
 from backend.shipments.context import Ctx
@@ -191,7 +191,7 @@ def negotiation_offer_morning(*, job_id: int, day: date, now: datetime | None = 
             options=[
                 _planned_option(tz, start, end),
                 *(w for w in windows if _apart(w, start, end)),
-                station_option(),
+                *([] if in_person_only(job) else [station_option()]),
             ],
             default_key="planned",
             deadline=start - MORNING_CUTOFF,

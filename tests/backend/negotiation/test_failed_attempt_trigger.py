@@ -115,3 +115,24 @@ def test_a_failed_delivery_sends_the_follow_up_by_name_after_commit(  # type: ig
     for callback in callbacks:
         callback()
     assert sent == [("negotiation.offer_after_failed_attempt", [job.pk, 1])]
+
+
+@pytest.mark.parametrize("flag", ["id_check", "high_value"])
+@pytest.mark.parametrize(
+    ("reason", "kinds"),
+    [
+        ("not_home", ["window"] * 6 + ["keep"]),  # no station, locker, neighbour or safe place
+        ("self_collect", ["window"] * 6 + ["keep"]),  # only holds fitted: windows instead
+        ("wrong_address", ["redirect", "keep"]),
+    ],
+)
+def test_a_parcel_handed_over_only_in_person_is_offered_nothing_that_leaves_it_unchecked(
+    frozen, station, supervisor, courier, flag, reason, kinds
+) -> None:  # type: ignore[no-untyped-def]
+    job = make_job(station, supervisor.ctx, handling=[flag])
+    svc.scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=supervisor.ctx)
+    svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
+    svc.job_start(job_id=job.pk, ctx=courier[1].ctx)
+    svc.job_fail(job_id=job.pk, ctx=courier[1].ctx, reason_code=reason)
+    n = negotiation_offer_after_failure(job_id=job.pk, attempt_number=1, now=NOW)
+    assert n is not None and [o["kind"] for o in n.options] == kinds

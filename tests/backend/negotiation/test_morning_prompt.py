@@ -142,6 +142,18 @@ def test_the_window_is_the_plans_at_the_moment_of_the_prompt(shanghai, superviso
     )
 
 
+def test_an_id_check_parcel_is_not_offered_the_station(shanghai, supervisor, courier) -> None:  # type: ignore[no-untyped-def]
+    plain = planned(shanghai, supervisor, courier, date(2026, 11, 25), local(SH, 25, 10))
+    flagged = make_job(shanghai, supervisor.ctx, service_date=date(2026, 11, 25), handling=["id_check"])
+    svc.scan(tracking_no=flagged.shipment.tracking_no, scan_kind="station_in", ctx=supervisor.ctx)
+    svc.job_assign(job_id=flagged.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
+    job_set_plan(job_id=flagged.pk, planned_seq=2, eta=local(SH, 25, 11), ctx=supervisor.ctx)
+    negotiation_prompt_morning()
+    kinds = {n.job_id: {o["kind"] for o in n.options} for n in Negotiation.objects.all()}
+    assert "hold_station" in kinds[plain.pk]
+    assert "hold_station" not in kinds[flagged.pk] and "window" in kinds[flagged.pk]
+
+
 def test_nothing_before_the_prompt_time_and_a_job_with_an_open_question_is_left_alone(
     station, supervisor, courier
 ) -> None:  # type: ignore[no-untyped-def]
