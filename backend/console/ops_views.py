@@ -39,6 +39,7 @@ from backend.incidents.services import (
 from backend.incidents.services.disruptions import DisruptionInput
 from backend.incidents.services.incidents import Decision
 from backend.incidents.states import DisruptionKind, DisruptionLevel, LiableParty, Resolution
+from backend.realtime.selectors import feed_head
 from backend.shipments.context import Ctx
 
 
@@ -52,8 +53,10 @@ def _ctx(principal: Principal) -> Ctx:
 def _incidents_page(
     request: HttpRequest, station: Station, *, status: int = 200, error: DomainError | None = None
 ) -> HttpResponse:
+    cursor = feed_head()  # before the reads: the page's socket replays whatever commits after it
     context = {
         "station": station,
+        "cursor": cursor,
         "rows": incident_rows(station=station, now=timezone.now()),
         "liable_parties": LiableParty.choices,
         "resolution_labels": dict(Resolution.choices),
@@ -132,10 +135,12 @@ def _disruptions_page(
     error: DomainError | None = None,
     form: DisruptionForm | None = None,
 ) -> HttpResponse:
+    cursor = feed_head()  # before the reads, as above
     active = list(disruptions_for_station(station_id=station.pk))
     held = {d.pk: d.holds.filter(released_at=None).count() for d in active}
     context = {
         "station": station,
+        "cursor": cursor,
         "disruptions": [(d, held[d.pk]) for d in active],
         "kinds": DisruptionKind.choices,
         "levels": DisruptionLevel.choices,
@@ -218,7 +223,8 @@ def _cash_page(
     request: HttpRequest, station: Station, *, status: int = 200, error: DomainError | None = None
 ) -> HttpResponse:
     day = _day(request, station)
-    context = {"station": station, "day": day, "rows": cash_rows(station=station, day=day)}
+    cursor = feed_head()  # before the reads, as above
+    context = {"station": station, "day": day, "cursor": cursor, "rows": cash_rows(station=station, day=day)}
     return page(request, "console/cash.html", context, status=status, error=error)
 
 

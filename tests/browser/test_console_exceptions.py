@@ -167,7 +167,7 @@ def test_the_queue_redraws_itself_when_a_fact_changes_it_keeping_a_reason_being_
     w = elsewhere(_build)
     page = visit.log_in(server.http, w["supervisor"], "en")
     page.goto(f"{server.http}/console/{w['station'].code}/exceptions/")
-    page.wait_for_selector("#exceptions[data-live=true]", timeout=15_000)
+    page.wait_for_selector("#exceptions[data-live-ready=true]", timeout=15_000)
     before = page.locator("tr.exception").count()
     typing = page.locator("tr.exception").first
     subject = typing.get_attribute("data-subject")

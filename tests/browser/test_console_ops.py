@@ -1,5 +1,6 @@
 """The console's incidents, disruptions and cash pages in real Chromium: log in, see, act, see the
-result; and a supervisor of one station sees nothing of another's on these pages."""
+result; the pages follow the station feed without a reload and keep what is being typed; and a
+supervisor of one station sees nothing of another's on these pages."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 
 from backend.cod.models import Handover, Variance
 from backend.incidents.models import Disruption, DisruptionHold, Incident
-from backend.incidents.services import incident_raise
+from backend.incidents.services import disruption_declare, incident_acknowledge, incident_raise
+from backend.incidents.services.disruptions import DisruptionInput
 from bench.asgi_workers import Worker
 from tests.backend.cod.conftest import deliver_cash
 from tests.backend.incidents.conftest import incident_input
@@ -144,4 +146,53 @@ def test_a_supervisor_of_one_station_sees_nothing_of_another_on_these_pages(
     answer = page.request.post(url, form={"csrfmiddlewaretoken": token or ""}, headers={"Referer": url})
     assert answer.status == 404
     assert Incident.objects.get(pk=theirs["incident"].pk).state == "open"
+    visit.assert_stays_on(server.http)
+
+
+def test_the_pages_follow_the_station_feed_and_keep_what_is_being_typed(server: Worker, visit: Visit) -> None:
+    w = elsewhere(_build)
+    code, boss = w["station"].code, w["supervisor"]
+    courier, courier_person = w["courier"]
+    page = visit.log_in(server.http, boss)
+
+    page.goto(f"{server.http}/console/{code}/incidents/")
+    page.wait_for_selector("#incidents[data-live-ready=true]", timeout=15_000)
+    mine = page.locator(f'tr.incident[data-incident="{w["incident"].pk}"]')
+    mine.locator("input[name=note]").fill("正在核实")
+    mine.locator("select[name=liable_party]").select_option("station")
+    # Another supervisor (another device) raises one and then takes it on.
+    data = incident_input("misdelivery", shipment_id=w["job"].shipment_id)
+    other = elsewhere(incident_raise, station_id=w["station"].pk, data=data, ctx=boss.ctx)
+    page.wait_for_selector(f'tr.incident[data-incident="{other.pk}"]', timeout=5_000)
+    assert page.locator("#incident-count").inner_text() == "2"
+    elsewhere(incident_acknowledge, incident_id=other.pk, ctx=boss.ctx)
+    page.locator(f'tr.incident[data-incident="{other.pk}"] form.ack').wait_for(
+        state="detached", timeout=5_000
+    )
+    # The row being filled in stayed as it was, what was typed and chosen included.
+    assert mine.locator("input[name=note]").input_value() == "正在核实"
+    assert mine.locator("select[name=liable_party]").input_value() == "station"
+    assert page.evaluate("window.parcelrunLive.redraws") >= 2
+
+    page.goto(f"{server.http}/console/{code}/disruptions/")
+    page.wait_for_selector("#disruptions[data-live-ready=true]", timeout=15_000)
+    assert page.locator("tr.disruption").count() == 0
+    declared = DisruptionInput(
+        kind="typhoon", level=4, reason="台风预警", address_prefixes=("杭州市西湖区教工路",)
+    )
+    disruption = elsewhere(disruption_declare, station_id=w["station"].pk, data=declared, ctx=boss.ctx)
+    row = page.locator(f'tr.disruption[data-disruption="{disruption.pk}"]')
+    row.wait_for(state="visible", timeout=5_000)
+    assert row.locator("td.held").inner_text() == "1"
+
+    page.goto(f"{server.http}/console/{code}/cash/")
+    page.wait_for_selector("#cash[data-live-ready=true]", timeout=15_000)
+    row = page.locator(f'tr.courier-cash[data-courier="{courier.pk}"]')
+    assert row.locator("td.held").inner_text().startswith("123.45")
+    elsewhere(deliver_cash, w["station"], boss.ctx, courier, courier_person.ctx, 10_000)  # 100 yuan more
+    page.wait_for_function(
+        f"""() => (document.querySelector('tr.courier-cash[data-courier="{courier.pk}"] td.held') || {{}})
+                 .textContent.startsWith('223.45')""",
+        timeout=8_000,  # the cash page redraws at most every 2 s
+    )
     visit.assert_stays_on(server.http)
