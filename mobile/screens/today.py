@@ -14,6 +14,8 @@ from mobile.scanning.scan_session import ScanMode
 from mobile.screens.theme import colour
 from mobile.today import KIND_LABELS, STATUS_LABELS
 
+CLOSED = frozenset({"completed", "failed", "cancelled"})  # no customer to call about a closed job
+
 
 class TodayScreen(Screen):
     core = ObjectProperty(None)
@@ -50,6 +52,7 @@ class TodayScreen(Screen):
                 "stripe": list(colour(r.colour)),
                 "marker": r.marker,
                 "marker_colour": list(colour(r.marker_colour)),
+                "can_call": r.status not in CLOSED,
             }
             for r in rows
         ]

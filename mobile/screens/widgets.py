@@ -53,6 +53,7 @@ class JobRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
     stripe = ListProperty([0, 0, 0, 1])
     marker = StringProperty("")  # the negotiation's banner ("Customer chose 14:00–15:00")
     marker_colour = ListProperty([0, 0, 0, 1])
+    can_call = BooleanProperty(False)  # an open job: its customer may be called (virtual number)
 
 
 class SignaturePad(Widget):
