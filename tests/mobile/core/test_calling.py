@@ -98,7 +98,9 @@ def test_back_in_the_app_ends_the_call_however_late_the_outcome_is_tapped(
     assert core.call_end("no_answer").duration_s == 21
 
 
-def test_calling_twice_within_the_binding_dials_the_same_number(tmp_path: Path, world: dict[str, Any]) -> None:
+def test_calling_twice_within_the_binding_dials_the_same_number(
+    tmp_path: Path, world: dict[str, Any]
+) -> None:
     core, dialer, _clock = logged_in(tmp_path, world, Network())
     job = world["deliveries"][0].pk
     core.call_start(job)
