@@ -71,7 +71,7 @@ class CallPanel(ModalView):
         self.calling, self.number = True, shown_number(call)
         self.message = _("Hang up, then tap how it went:")
         self._update(0)
-        self._tick = Clock.schedule_interval(self._update, 0.5)
+        self._tick = Clock.schedule_interval(self._update, 0.25)
 
     def _update(self, _dt: float) -> None:
         self.elapsed = _("Call time {time}").format(time=minutes(self.core.calls.elapsed_s()))
