@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("backend.dispatch.api.urls")),
     path("", include("backend.negotiation.api.urls")),
     path("", include("backend.notify.api.urls")),
+    path("", include("backend.calls.api.urls")),
     path("", include("backend.cod.api.urls")),
     path("", include("backend.incidents.api.urls")),
     path("", include("backend.forecast.api.urls")),

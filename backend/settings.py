@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "backend.demo",
     "backend.negotiation",
     "backend.notify",
+    "backend.calls",
     "backend.console",
     "backend.kpis",
     "backend.exceptions",
@@ -292,6 +293,22 @@ NOTIFY_WEBHOOK_TIMEOUT_S = env_int("NOTIFY_WEBHOOK_TIMEOUT_S", 10)
 NOTIFY_CALLBACK_SECRET = env_str("NOTIFY_CALLBACK_SECRET", "") or NOTIFY_WEBHOOK_SECRET
 if NOTIFY_BACKEND == "webhook" and not (NOTIFY_WEBHOOK_URL and NOTIFY_WEBHOOK_SECRET):
     raise EnvError("NOTIFY_BACKEND=webhook needs NOTIFY_WEBHOOK_URL and NOTIFY_WEBHOOK_SECRET")
+
+# Calling the customer through a virtual number (隐私号), backend/calls/gateway.py and docs/operations.md.
+CALLS_BACKEND = env_str("CALLS_BACKEND", "console")  # console | webhook | dotted.path.To.Class
+CALLS_BINDING_MINUTES = env_int("CALLS_BINDING_MINUTES", 30)
+if not 5 <= CALLS_BINDING_MINUTES <= 24 * 60:
+    raise EnvError(f"CALLS_BINDING_MINUTES must be 5 to 1440, got {CALLS_BINDING_MINUTES}")
+# The console backend's numbers (it adds a 4-digit extension per binding, as an AXN provider does).
+CALLS_POOL = env_list("CALLS_POOL", ["17000000100", "17000000101", "17000000102"])
+if any(not (n.isdigit() and len(n) == 11) for n in CALLS_POOL):
+    raise EnvError("CALLS_POOL must list 11-digit numbers, comma-separated")
+CALLS_FILE = env_str("CALLS_FILE", str(BASE_DIR / "var" / "calls" / "bindings.jsonl"))
+CALLS_WEBHOOK_URL = env_str("CALLS_WEBHOOK_URL", "")
+CALLS_WEBHOOK_SECRET = env_str("CALLS_WEBHOOK_SECRET", "")
+CALLS_WEBHOOK_TIMEOUT_S = env_int("CALLS_WEBHOOK_TIMEOUT_S", 5)
+if CALLS_BACKEND == "webhook" and not (CALLS_WEBHOOK_URL and CALLS_WEBHOOK_SECRET):
+    raise EnvError("CALLS_BACKEND=webhook needs CALLS_WEBHOOK_URL and CALLS_WEBHOOK_SECRET")
 # The console's exceptions queue (docs/console.md): a parcel in our hands with no scan for this
 # long is stale; an on-duty courier silent this long is offline; closed facts shown this far back.
 PARCELRUN_STALE_PARCEL_HOURS = env_int("STALE_PARCEL_HOURS", 24)

@@ -183,7 +183,16 @@ class Actions:
         payload = ops.location_payload(lat, lng, accuracy_m)
         return outbox.append(self.store, kind="location", event_at=self.clock(), payload=payload)
 
-    def record_call(self, job_id: int, duration_s: int, outcome: str) -> str:
+    def record_call(
+        self, job_id: int, duration_s: int, outcome: str, *, called_at: datetime | None = None
+    ) -> str:
+        """A call to the job's customer; ``called_at`` is when it was dialled (the op's event time)."""
         if self.store.job(job_id) is None:
             raise ActionError("not_assigned_to_you", f"job {job_id} is not on this handheld")
-        return self._job_op("call_log", job_id, ops.call_log_fields(duration_s, outcome), None)
+        return outbox.append(
+            self.store,
+            kind="call_log",
+            job_id=job_id,
+            event_at=called_at or self.clock(),
+            payload=ops.job_payload(job_id, ops.call_log_fields(duration_s, outcome), None),
+        )

@@ -103,6 +103,8 @@ STATUS: dict[str, int] = {
     "signature_invalid": 401,
     "unknown_message": 404,
     "message_unsafe": 422,
+    # calling the customer through a virtual number (docs/api.md, "Calling")
+    "virtual_number_unavailable": 503,
     # the console's exceptions queue (docs/console.md)
     "already_resolved": 409,
     # cash on delivery and the shift's cash (docs/cod.md)

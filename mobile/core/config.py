@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from mobile.devices.dialer import dialer_for_platform
 from mobile.devices.feedback import feedback_for_platform
 from mobile.devices.handheld import Devices, LazyScale
 from mobile.devices.printer import NetworkPrinter
@@ -43,12 +44,14 @@ def devices_from_config(config: Config) -> Devices:
     """The scale and printer named in the settings (none when unset: the flows then say so)."""
     scale = LazyScale(config.scale_port, config.scale_protocol) if config.scale_port else None
     printer = NetworkPrinter(config.printer_host, config.printer_port) if config.printer_host else None
+    platform = "android" if "ANDROID_ARGUMENT" in os.environ else sys.platform
     return Devices(
         scale=scale,
         scale_model=config.scale_model or ("serial scale" if scale else ""),
         printer=printer,
         printer_address=(config.printer_host, config.printer_port) if config.printer_host else None,
         camera_path=config.camera_path,
-        # python-for-android sets ANDROID_ARGUMENT: plyer's vibrator and Android's tones there.
-        feedback=feedback_for_platform("android" if "ANDROID_ARGUMENT" in os.environ else sys.platform),
+        # python-for-android sets ANDROID_ARGUMENT: plyer's vibrator, Android's tones and dialer there.
+        feedback=feedback_for_platform(platform),
+        dialer=dialer_for_platform(platform),
     )

@@ -8,6 +8,7 @@ them). The pickup flow gets its devices here: the scale, the label renderer and 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from mobile.core.session import SessionKeeper
@@ -112,7 +113,8 @@ class DoorWork:
         with store.tx():
             self._ensure_started(job_id, place)
             for call in flow.draft.calls:
-                actions.record_call(job_id, call.duration_s, call.outcome)
+                called_at = datetime.fromisoformat(call.started_at) if call.started_at else None
+                actions.record_call(job_id, call.duration_s, call.outcome, called_at=called_at)
             op_id = actions.record_fail(
                 job_id,
                 flow.draft.reason,

@@ -7,6 +7,7 @@ state and call its commands (one line each); each command is handed to the part 
     sync_loop.py   SyncLoop       one sync round on demand, the background loop, the live channel, the badge
     scan_desk.py   ScanDesk       scanner and camera reads judged at once, recorded or opening a job
     door.py        DoorWork       delivery, failed attempt and pickup at the door (flows + their ops)
+    calling.py     CallDesk       calling the customer through a virtual number, the call measured and logged
 
 Proposing a time to the customer (``proposal_slots``, ``propose``) and the job's negotiation
 banner (``banner``) come from mobile/negotiation.py and the courier's actions directly.
@@ -38,6 +39,7 @@ from zoneinfo import ZoneInfo
 from mobile import end_of_day, i18n, negotiation, reschedule, today
 from mobile.actions import Actions
 from mobile.core.auth import DeviceAuth, Session
+from mobile.core.calling import ActiveCall, CallDesk, MeasuredCall
 from mobile.core.config import Config, devices_from_config, http_connect
 from mobile.core.door import DoorWork
 from mobile.core.scan_desk import ScanDesk
@@ -94,6 +96,9 @@ class Core:
             live_enabled=connect is None if live is None else live,
         )
         self.door = DoorWork(self.sessions, devices=self.devices, locate=locate, recorded=self.sync.recorded)
+        self.calls = CallDesk(
+            self.sessions, dialer=self.devices.dialer, connect=self.connect, recorded=self.sync.recorded
+        )
         self.scanning = ScanDesk(
             self.sessions, self.door, bus=self.bus, devices=self.devices, locate=locate, kick=self.sync.kick
         )
@@ -324,6 +329,27 @@ class Core:
         op_id = actions.record_propose(job_id, slot.start, slot.end)
         self.sync.recorded()
         return op_id
+
+    # -- calling the customer (through a virtual number) ------------------------------------------
+    def call_start(self, job_id: int) -> ActiveCall:
+        """Get the job's virtual number and dial it (blocks on the network); raises CallUnavailable."""
+        return self.calls.start(job_id)
+
+    def call_returned(self) -> None:
+        """The app is in the foreground again (Android: the courier hung up in the phone app)."""
+        self.calls.returned()
+
+    def call_end(self, outcome: str) -> MeasuredCall:
+        """Hang up with the outcome and record the measured call (Today, Deliver)."""
+        return self.calls.end(outcome)
+
+    def call_hang_up(self, outcome: str) -> MeasuredCall:
+        """Hang up with the outcome, not recorded: the failed attempt keeps it in its draft."""
+        return self.calls.hang_up(outcome)
+
+    @property
+    def call_active(self) -> ActiveCall | None:
+        return self.calls.active
 
     # -- delivery, failed attempt, pickup -----------------------------------------------------
     def begin_delivery(self, job_id: int, scanned: str = "") -> DeliveryFlow:

@@ -1,4 +1,4 @@
-"""The devices attached to this handheld: scale, label printer and renderer, camera. Plain Python.
+"""The devices attached to this handheld: scale, label printer and renderer, camera, dialer. Plain Python.
 
 A missing device is reported, never papered over: an unplugged scale raises ScaleNotConnected
 (the pickup screen shows it and offers manual weight with a reason), an unreachable printer
@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass, field
 
+from mobile.devices.dialer import DialerPort, LoggedDialer
 from mobile.devices.feedback import FeedbackPort, LoggedFeedback
 from mobile.devices.label_renderer import ZplLabelRenderer
 from mobile.devices.ports import LabelPort, PrinterPort, ScalePort
@@ -55,6 +56,7 @@ class Devices:
     labels: LabelPort = field(default_factory=ZplLabelRenderer)
     camera_path: str = ""
     feedback: FeedbackPort = field(default_factory=LoggedFeedback)
+    dialer: DialerPort = field(default_factory=LoggedDialer)
     _camera: StillSource | None = field(default=None, repr=False)
 
     def camera(self) -> StillSource:

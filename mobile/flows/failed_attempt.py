@@ -112,6 +112,7 @@ NAVMAP: dict[Step, StepSpec[Step]] = {
 class Call:
     outcome: str
     duration_s: int
+    started_at: str = ""  # ISO 8601 of the dial, when the app placed and measured the call
 
 
 @dataclass
@@ -158,7 +159,10 @@ class FailedAttemptFlow:
         flow = cls(job, reason_codes=reason_codes)
         d = dict(saved["draft"])
         d["photos"] = [(bytes(p[0]), str(p[1])) for p in d.get("photos", [])]
-        d["calls"] = [Call(str(c["outcome"]), int(c["duration_s"])) for c in d.get("calls", [])]
+        d["calls"] = [
+            Call(str(c["outcome"]), int(c["duration_s"]), str(c.get("started_at", "")))
+            for c in d.get("calls", [])
+        ]
         flow.draft = FailDraft(**d)
         flow.step = Step(saved["step"])
         return flow
@@ -192,11 +196,12 @@ class FailedAttemptFlow:
             return d.note
         return " ".join(p for p in (d.note[: 499 - len(NO_CAMERA_NOTE)], NO_CAMERA_NOTE) if p)  # ≤ 500
 
-    def log_call(self, outcome: str, duration_s: int = 0) -> None:
+    def log_call(self, outcome: str, duration_s: int = 0, started_at: str = "") -> None:
+        """A call's outcome: measured by the app (its dial time and duration), or noted by hand (0 s)."""
         self._tap(Step.EVIDENCE)
         if outcome not in CALL_OUTCOME_LABELS or duration_s < 0:
             raise FlowError(f"bad call log {outcome!r}, {duration_s}")
-        self.draft.calls.append(Call(outcome, duration_s))
+        self.draft.calls.append(Call(outcome, duration_s, started_at))
         self._changed()
 
     def set_note(self, note: str) -> None:

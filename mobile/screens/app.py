@@ -191,6 +191,33 @@ class ParcelrunApp(App):
             self.core.begin_delivery(int(job_id))
             self.go("deliver")
 
+    def call(
+        self,
+        job_id: int | str,
+        *,
+        hang_up: Callable[[str], Any] | None = None,
+        after: Callable[[Any], None] | None = None,
+    ) -> Any:
+        """Call the job's customer through its virtual number (the panel in mobile/screens/call.py).
+
+        ``hang_up`` ends the call with the tapped outcome (default: record it as a call log op);
+        ``after`` gets the measured call. The number is asked off the UI thread.
+        """
+        from mobile.screens.call import CallPanel
+
+        panel = self.call_panel = CallPanel(
+            core=self.core, hang_up=hang_up or self.core.call_end, after=after
+        )
+        panel.open()
+        self.run_async(lambda: self.core.call_start(int(job_id)), panel.started)
+        return panel
+
+    def on_pause(self) -> bool:
+        return True  # Android: the phone app in front while calling; keep our state, come back to it
+
+    def on_resume(self) -> None:
+        self.core.call_returned()  # the courier hung up in the phone app: the call's time ends here
+
     def open_scan(self, mode: str) -> None:
         self.core.start_scan(ScanMode(mode))
         self.screen("scan").mode = mode
@@ -210,6 +237,11 @@ class ParcelrunApp(App):
     def back(self) -> None:
         """One screen back (the Android back key, Escape); never out of the app."""
         if self.root is None:
+            return
+        panel = getattr(self, "call_panel", None)
+        if panel is not None and panel.parent is not None:  # the call panel is open: back closes
+            if panel.refused:  # only a refusal; a call is ended by its outcome, so it is logged
+                panel.close()
             return
         current = self.root.current
         if current == "fail":

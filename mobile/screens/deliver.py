@@ -5,14 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kivy.app import App
 from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+from mobile.core.calling import MeasuredCall
 from mobile.flows.delivery import Step
+from mobile.flows.failed_attempt import CALL_OUTCOME_LABELS
 from mobile.handling import FLAG_LABELS
 from mobile.i18n import _
+from mobile.screens.call import minutes
 from mobile.screens.theme import colour
 
 
@@ -34,13 +38,14 @@ class DeliverScreen(Screen):
     needs_id = BooleanProperty(False)  # id_check / high_value: no locker, no station
     id_step = BooleanProperty(False)  # the ID step stands where the signature pad will be
     id_type = StringProperty("")
+    last_call = StringProperty("")  # the last call's outcome and measured time, on the call button
 
     def on_pre_enter(self, *_args: Any) -> None:
         self.core.at_door(True)
         self.flow = self.core.delivery
         flow = self.flow
         self.ids.pad.clear()
-        self.problems, self.photos, self.cod_done = "", "", False
+        self.problems, self.photos, self.cod_done, self.last_call = "", "", False, ""
         if flow is None:
             return
         # A draft resumed after a restart keeps its photos and the cash already collected.
@@ -167,6 +172,13 @@ class DeliverScreen(Screen):
     def propose(self) -> None:
         self.manager.get_screen("propose").job_id = int(self.flow.job["id"])
         self.manager.current = "propose"
+
+    def call(self) -> None:
+        """Call the customer through the job's virtual number; the call is measured and logged."""
+        App.get_running_app().call(int(self.flow.job["id"]), after=self.called)
+
+    def called(self, call: MeasuredCall) -> None:
+        self.last_call = f"{_(CALL_OUTCOME_LABELS[call.outcome])} {minutes(call.duration_s)}"
 
     def failed(self) -> None:
         self.core.begin_fail(int(self.flow.job["id"]))

@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kivy.app import App
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from mobile import reschedule
+from mobile.core.calling import MeasuredCall
 from mobile.flows.failed_attempt import CALL_OUTCOME_LABELS, NEXT_STEP_LABELS, REASON_LABELS, Step
 from mobile.i18n import _
+from mobile.screens.call import minutes
 from mobile.screens.widgets import Chip
 
 
@@ -88,13 +91,27 @@ class FailScreen(Screen):
         self.next()
 
     def log_call(self, outcome: str) -> None:
+        """An outcome noted by hand (no call placed from the app, e.g. offline): no measured time."""
         self.flow.log_call(outcome, 0)
+        self._evidence()
+
+    def call(self) -> None:
+        """Call through the job's virtual number; the measured call joins the attempt's evidence."""
+        App.get_running_app().call(
+            int(self.flow.job["id"]), hang_up=self.core.call_hang_up, after=self.called
+        )
+
+    def called(self, call: MeasuredCall) -> None:
+        self.flow.log_call(call.outcome, call.duration_s, call.started_at.isoformat())
         self._evidence()
 
     def _evidence(self) -> None:
         d = self.flow.draft
         self.problems = ""  # the list was about what was missing; the courier is adding it
-        calls = ", ".join(_(CALL_OUTCOME_LABELS[c.outcome]) for c in d.calls)
+        calls = ", ".join(
+            _(CALL_OUTCOME_LABELS[c.outcome]) + (f" {minutes(c.duration_s)}" if c.started_at else "")
+            for c in d.calls
+        )
         self.evidence = _("{n} photos").format(n=len(d.photos)) + (f" · {calls}" if calls else "")
 
     def next(self) -> None:

@@ -15,6 +15,8 @@ from mobile.scanning.scan_session import ScanMode
 from mobile.screens.theme import colour
 from mobile.today import KIND_LABELS, STATUS_LABELS
 
+CLOSED = frozenset({"completed", "failed", "cancelled"})  # no customer to call about a closed job
+
 
 class TodayScreen(Screen):
     core = ObjectProperty(None)
@@ -52,6 +54,7 @@ class TodayScreen(Screen):
                 "marker": r.marker,
                 "marker_colour": list(colour(r.marker_colour)),
                 "flags": " ".join(_(FLAG_LABELS[f]) for f in r.flags),
+                "can_call": r.status not in CLOSED,
             }
             for r in rows
         ]

@@ -54,6 +54,7 @@ class JobRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
     marker = StringProperty("")  # the negotiation's banner ("Customer chose 14:00–15:00")
     marker_colour = ListProperty([0, 0, 0, 1])
     flags = StringProperty("")  # the handling flags' chips, translated ("验证件 高价值")
+    can_call = BooleanProperty(False)  # an open job: its customer may be called (virtual number)
 
 
 class SignaturePad(Widget):

@@ -123,6 +123,9 @@ class Surface(StrEnum):
     # last four, which is what callers and the console's search by phone use; the full number only
     # as an audited unmask.
     STAFF = "staff"
+    # The courier delivering the parcel: prefix and last four, the 尾号 to confirm who opens the
+    # door. They call through a virtual number bound to the job (backend/calls/), never this one.
+    COURIER = "courier"
 
 
 PHONE_POLICY: Mapping[Surface, Callable[[str], str]] = {
@@ -130,6 +133,7 @@ PHONE_POLICY: Mapping[Surface, Callable[[str], str]] = {
     Surface.CUSTOMER_LINK: mask_phone_label,
     Surface.LABEL: mask_phone_label,
     Surface.STAFF: mask_phone,
+    Surface.COURIER: mask_phone,
 }
 
 

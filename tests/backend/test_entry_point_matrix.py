@@ -48,6 +48,7 @@ REST: dict[tuple[str, str], str] = {
     ("POST", "api/v1/jobs/<int:job_id>/complete-pickup"): "pickup_complete",
     ("POST", "api/v1/jobs/<int:job_id>/deliver"): "job_deliver",
     ("POST", "api/v1/jobs/<int:job_id>/fail"): "job_fail",
+    ("POST", "api/v1/jobs/<int:job_id>/call"): "call_bind",
     ("GET", "api/v1/stations/<str:code>/jobs"): READ,
     ("POST", "api/v1/jobs/<int:job_id>/assign"): "job_reassign",
     ("POST", "api/v1/jobs/<int:job_id>/unassign"): "job_unassign",

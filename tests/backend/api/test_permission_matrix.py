@@ -124,6 +124,8 @@ MATRIX: dict[str, Row] = {
         body=lambda w: {"reason_code": "not_home", "next_step": {"kind": "retry"}},
         setup=lambda w: w.start(w.delivery),
     ),
+    # a virtual number to call the job's customer: the job's courier only (docs/api.md, "Calling")
+    "job-call": Row("post", lambda w: _job(w) + "/call", "401 200 404 403w 403w 403w"),
     # supervisor's desk
     "station-jobs": Row(
         "get", lambda w: f"/api/v1/stations/{w.station.code}/jobs", "401 403w 403w 200 403p 200"

@@ -126,6 +126,7 @@ def test_masking_twice_changes_nothing() -> None:
         (Surface.CUSTOMER_LINK, "138******78"),  # a forwarded link must not open public tracking
         (Surface.LABEL, "138******78"),
         (Surface.STAFF, "138****5678"),  # station staff: prefix and last four, unmask audited
+        (Surface.COURIER, "138****5678"),  # the delivering courier: the 尾号; calls via a virtual number
     ],
 )
 def test_each_surface_has_its_phone_mask(surface: Surface, masked: str) -> None:
