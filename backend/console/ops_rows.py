@@ -53,9 +53,7 @@ def incident_rows(*, station: Station, now: datetime) -> list[IncidentRow]:
     today = now.astimezone(tz).date()
     incidents = list(incidents_for_station(station_id=station.pk))
     named = {sha for i in incidents for sha in i.photo_sha256}
-    arrived = set(
-        Attachment.objects.filter(sha256__in=named, complete=True).values_list("sha256", flat=True)
-    )
+    arrived = set(Attachment.objects.filter(sha256__in=named, complete=True).values_list("sha256", flat=True))
     return [
         IncidentRow(
             incident=i,
