@@ -26,7 +26,11 @@ from backend.negotiation import ratelimit
 from backend.negotiation.links import link_open
 from backend.negotiation.texts import language_of
 
-CSP = "default-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+# img-src data: as on the customer's page: its base template's empty icon (no favicon request).
+CSP = (
+    "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 
 TEXTS: dict[str, dict[str, str]] = {
     "zh": {
