@@ -28,6 +28,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NOW = datetime(2026, 9, 30, 20, 0, tzinfo=ZoneInfo(station_tz()))
 
 
+@pytest.fixture(autouse=True)
+def playbooks(transactional_db: None) -> None:
+    """A transactional test's flush also empties the playbooks the data migration seeded."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("backend.incidents.migrations.0002_seed_playbooks").seed(apps, None)
+
+
 @pytest.fixture
 def phone(chromium: Any) -> Iterator[tuple[Visit, list[str]]]:
     """A phone-sized context with the page's CSP enforced; CSP complaints collected."""
