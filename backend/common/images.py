@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import warnings
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
@@ -31,12 +30,12 @@ class ImageBlob:
 def image_blob(data: bytes) -> ImageBlob:
     """The photo's real type and hash; ``photo_not_image`` unless Pillow reads a JPEG, PNG or WebP."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=list(FORMATS)) as img:
-                fmt, (width, height) = img.format, img.size
-                img.verify()  # the header and, for PNG, the chunks' checksums
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Only the header is read here: MAX_PIXELS (below Pillow's own bomb limits) is checked before
+        # anything would decode the pixels.
+        with Image.open(io.BytesIO(data), formats=list(FORMATS)) as img:
+            fmt, (width, height) = img.format, img.size
+            img.verify()  # the header and, for PNG, the chunks' checksums
+    except (UnidentifiedImageError, Image.DecompressionBombError):
         raise DomainError("photo_not_image", "send a JPEG, PNG or WebP photo") from None
     except (OSError, SyntaxError, ValueError):  # what Pillow raises on a damaged file
         raise DomainError("photo_not_image", "the photo could not be read") from None

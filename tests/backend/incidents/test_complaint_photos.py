@@ -33,9 +33,9 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 9, 30, 20, 0, tzinfo=ZoneInfo(station_tz()))
 
 
-def image(fmt: str, colour: str = "red", size: tuple[int, int] = (40, 30)) -> bytes:
+def image(fmt: str, colour: str = "red", size: tuple[int, int] = (40, 30), mode: str = "RGB") -> bytes:
     out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, format=fmt)
+    Image.new(mode, size, colour).save(out, format=fmt)
     return out.getvalue()
 
 
@@ -112,9 +112,11 @@ def test_the_same_photo_twice_is_one_photo(job: Job) -> None:
         ([upload(b"just some text, not a photo")], "无法识别照片"),
         ([upload(b"GIF89a" + b"\0" * 64, "anim.gif", "image/gif")], "无法识别照片"),
         ([upload(image("JPEG")[:40])], "无法识别照片"),  # cut short
+        # 64 megapixels in a few kilobytes: refused from its header, never decoded.
+        ([upload(image("PNG", "white", (8000, 8000), "1"), "bomb.png", "image/png")], "无法识别照片"),
         ([upload(image("JPEG")), upload(b"%PDF-1.7 ...", "scan.png", "image/png")], "无法识别照片"),
     ],
-    ids=["too-many", "too-large", "not-an-image", "gif", "truncated", "one-good-one-bad"],
+    ids=["too-many", "too-large", "not-an-image", "gif", "truncated", "bomb", "one-good-one-bad"],
 )
 def test_a_refused_photo_writes_nothing(
     job: Job, media_root: Path, photos: list[SimpleUploadedFile], message: str
