@@ -188,7 +188,8 @@ def customer_complaint(
     ``photos`` were checked at the edge (``backend.incidents.complaint_photos``); the incident names
     them by SHA-256 like a courier's (each once), and ``store_photos``
     (``sync.attachments.attachments_store_whole``, passed in by backend/urls.py: sync is a layer above
-    this app) stores them in the same transaction, so a refused complaint leaves neither. A repeated complaint returns the first one, photos unchanged.
+    this app) stores them in the same transaction, so a refused complaint leaves neither. A repeated
+    complaint returns the first one, photos unchanged.
     """
     if incident_type not in CUSTOMER_TYPES:
         raise DomainError("invalid", "choose what went wrong", field="incident_type")
