@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from backend.common.api import unrouted_api
 from backend.health import healthz, readyz
 from backend.monitoring import metrics
+from backend.sync.attachments import attachments_store_whole
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -15,7 +16,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("backend.api_v1")),
     path("", include("backend.negotiation.urls")),
-    path("", include("backend.incidents.urls")),
+    # The complaint form stores the customer's photos as attachments; sync is a layer above incidents,
+    # so the store is handed down from here.
+    path("", include("backend.incidents.urls"), {"store_photos": attachments_store_whole}),
     path("", include("backend.console.urls")),
     re_path(r"^api/(?P<rest>.*)$", unrouted_api),
 ]

@@ -42,6 +42,10 @@ STATUS: dict[str, int] = {
     "incident_closed": 409,
     "resolution_not_allowed": 409,
     "evidence_missing": 400,
+    # a customer's complaint photos (backend/incidents/complaint_photos.py)
+    "photo_not_image": 400,
+    "photo_too_large": 400,
+    "too_many_photos": 400,
     "disruption_lifted": 409,
     "version_conflict": 409,
     "not_assigned_to_you": 409,

@@ -1,9 +1,10 @@
 """What the console's incidents and cash pages show: rows shaped for their templates.
 
 Incidents: each open one with its clocks (acknowledge and decide by, in working-day hours; the
-legal answer date and how many working days of the legal 7 are left) and the resolutions its
-playbook allows. Cash: the station's day per courier (the COD report's figures, the courier's
-latest declaration of the day, the cash held now for a handover). Fixed query counts.
+legal answer date and how many working days of the legal 7 are left), the resolutions its
+playbook allows and its photos (a courier's or a customer's; those not uploaded yet marked). Cash:
+the station's day per courier (the COD report's figures, the courier's latest declaration of the
+day, the cash held now for a handover). Fixed query counts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from backend.couriers.models import Courier, Station
 from backend.incidents.models import Incident, Playbook
 from backend.incidents.selectors import incidents_for_station
 from backend.incidents.workdays import is_working_day
+from backend.sync.models import Attachment
 
 MAX_LEFT = 400
 
@@ -42,12 +44,16 @@ class IncidentRow:
     legal_last_day: date
     days_left: int
     resolutions: list[str] = field(default_factory=list)
+    photos: list[tuple[str, bool]] = field(default_factory=list)  # (sha256, arrived)
 
 
 def incident_rows(*, station: Station, now: datetime) -> list[IncidentRow]:
     tz = ZoneInfo(station.time_zone)
     allowed = {p.incident_type: list(p.allowed_resolutions) for p in Playbook.objects.all()}
     today = now.astimezone(tz).date()
+    incidents = list(incidents_for_station(station_id=station.pk))
+    named = {sha for i in incidents for sha in i.photo_sha256}
+    arrived = set(Attachment.objects.filter(sha256__in=named, complete=True).values_list("sha256", flat=True))
     return [
         IncidentRow(
             incident=i,
@@ -56,8 +62,9 @@ def incident_rows(*, station: Station, now: datetime) -> list[IncidentRow]:
             legal_last_day=(i.legal_due - timedelta(seconds=1)).astimezone(tz).date(),
             days_left=working_days_left(today, i.legal_due, tz),
             resolutions=allowed.get(i.incident_type, []),
+            photos=[(sha, sha in arrived) for sha in i.photo_sha256],
         )
-        for i in incidents_for_station(station_id=station.pk)
+        for i in incidents
     ]
 
 

@@ -16,6 +16,7 @@ from backend.console.labels import label
 from backend.dispatch.models import AssignmentDecision, DecisionRule
 from backend.exceptions.kinds import ExceptionKind, RevealField
 from backend.exceptions.selectors import resolutions_for_shipment, reveals_for_shipment
+from backend.incidents.models import Incident
 from backend.negotiation.models import Negotiation
 from backend.negotiation.states import Channel, NegotiationState, Trigger
 from backend.shipments.models import DeliveryAttempt, Job, ProofOfDelivery, Shipment, TrackingEvent
@@ -328,12 +329,16 @@ def shipment_file(*, station_id: int, tracking_no: str) -> ShipmentFile | None:
 
 
 def station_media(*, station_id: int, sha256: str) -> Attachment | None:
-    """A complete attachment named by a proof or a failed attempt of one of the station's jobs."""
+    """A complete attachment named by a proof, a failed attempt or an incident (a courier's or a
+    customer's photos) of the station."""
     # A text match on the JSON list (works on SQLite too), then the exact membership in Python.
     proofs = ProofOfDelivery.objects.filter(job__station_id=station_id, media_sha256__icontains=sha256)
     attempts = DeliveryAttempt.objects.filter(job__station_id=station_id, photo_sha256__icontains=sha256)
-    named = any(sha256 in p for p in proofs.values_list("media_sha256", flat=True)) or any(
-        sha256 in a for a in attempts.values_list("photo_sha256", flat=True)
+    incidents = Incident.objects.filter(station_id=station_id, photo_sha256__icontains=sha256)
+    named = (
+        any(sha256 in p for p in proofs.values_list("media_sha256", flat=True))
+        or any(sha256 in a for a in attempts.values_list("photo_sha256", flat=True))
+        or any(sha256 in i for i in incidents.values_list("photo_sha256", flat=True))
     )
     if not named:
         return None

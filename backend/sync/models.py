@@ -92,7 +92,10 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=32)
     received = models.PositiveIntegerField(default=0)
     complete = models.BooleanField(default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: a photo received whole from a customer's complaint form (no account, no upload in progress).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
     # The last byte received (or the announcement): an upload idle past the abandon time is dropped.

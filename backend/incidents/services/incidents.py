@@ -6,7 +6,7 @@ feed row last. The customer is told through the notification gateway when the pl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from backend.accounts.roles import Role
 from backend.common.errors import DomainError
+from backend.common.images import ImageBlob
 from backend.couriers.models import Station
 from backend.incidents.clocks import clocks_for, next_due
 from backend.incidents.models import Incident, Playbook
@@ -42,6 +43,7 @@ from backend.shipments.services.recording import require_station_staff
 
 MAX_DESCRIPTION = 1000
 MAX_PHOTOS = 10
+MAX_CUSTOMER_PHOTOS = 3  # the complaint form's limit (complaint_photos.MAX_PHOTOS)
 
 
 @dataclass(frozen=True)
@@ -172,25 +174,55 @@ def incident_raise(
 
 
 def customer_complaint(
-    *, shipment_id: int, incident_type: str, description: str, link_id: str, now: datetime | None = None
+    *,
+    shipment_id: int,
+    incident_type: str,
+    description: str,
+    link_id: str,
+    photos: Sequence[ImageBlob] = (),
+    store_photos: Callable[[Sequence[ImageBlob]], None] | None = None,
+    now: datetime | None = None,
 ) -> Incident:
-    """A complaint from the customer's page (the link names the shipment); once per link and type."""
+    """A complaint from the customer's page (the link names the shipment); once per link and type.
+
+    ``photos`` were checked at the edge (``backend.incidents.complaint_photos``); the incident names
+    them by SHA-256 like a courier's (each once), and ``store_photos``
+    (``sync.attachments.attachments_store_whole``, passed in by backend/urls.py: sync is a layer above
+    this app) stores them in the same transaction, so a refused complaint leaves neither. A repeated
+    complaint returns the first one, photos unchanged.
+    """
     if incident_type not in CUSTOMER_TYPES:
         raise DomainError("invalid", "choose what went wrong", field="incident_type")
     description = description.strip()
     if not description:
         raise DomainError("evidence_missing", "please tell us what happened", evidence="description")
+    photos = list({p.sha256: p for p in photos}.values())  # the same photo twice is one photo
+    if len(photos) > MAX_CUSTOMER_PHOTOS:
+        raise DomainError("too_many_photos", f"at most {MAX_CUSTOMER_PHOTOS} photos")
+    if photos and store_photos is None:
+        raise ValueError("photos need store_photos")  # wiring, not input: a bug if it happens
     shipment = Shipment.objects.filter(pk=shipment_id).first()
     if shipment is None:
         raise DomainError("not_found", "this parcel was not found")
-    return incident_raise(
-        station_id=shipment.station_id,
-        data=IncidentInput(incident_type=incident_type, shipment_id=shipment.pk, description=description),
-        ctx=Ctx.system(),
-        source=Source.CUSTOMER,
-        dedupe_key=f"complaint:{link_id}:{incident_type}"[:80],
-        now=now,
-    )
+    key = f"complaint:{link_id}:{incident_type}"[:80]
+    with transaction.atomic():
+        # The photos first: incident_raise appends the station's feed row, the transaction's last write.
+        # A repeated complaint returns the first one unchanged, so its photos are not stored.
+        if store_photos is not None and photos and not Incident.objects.filter(dedupe_key=key).exists():
+            store_photos(photos)
+        return incident_raise(
+            station_id=shipment.station_id,
+            data=IncidentInput(
+                incident_type=incident_type,
+                shipment_id=shipment.pk,
+                description=description,
+                photo_sha256=[p.sha256 for p in photos],
+            ),
+            ctx=Ctx.system(),
+            source=Source.CUSTOMER,
+            dedupe_key=key,
+            now=now,
+        )
 
 
 def _locked(incident_id: int, ctx: Ctx) -> Incident:
