@@ -85,6 +85,7 @@ STATUS: dict[str, int] = {
     "invalid_tariff_book": 400,
     "price_mismatch": 409,
     "label_not_ready": 409,
+    "piece_out_of_range": 400,
     "printer_unreachable": 503,
     # dispatch
     "reassign_conflict": 409,

@@ -194,8 +194,9 @@ class ShipmentLabelApi(APIView):
         fmt, piece = query.validated_data["format"], query.validated_data["piece"]
         shipment = shipment_get_for(principal(request), tracking_no)
         if piece > shipment.pieces:
-            # That piece does not exist: 404, as an unknown id would be (the range 1–999 is the schema's).
-            raise DomainError("not_found", f"this shipment has {shipment.pieces} piece(s)")
+            # Within the schema's 1–999 but past this parcel's pieces: a rule of the data, named. (Not
+            # 404: that would read as "not your shipment", which the permission matrix tells apart.)
+            raise DomainError("piece_out_of_range", f"this shipment has {shipment.pieces} piece(s)")
         label = selectors.label_data_for(shipment, piece_no=piece)
         response = HttpResponse(labels.render_label(label, fmt), content_type=labels.CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'inline; filename="{shipment.tracking_no}-{piece}.{fmt}"'
