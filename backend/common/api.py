@@ -102,7 +102,12 @@ def _first_code(codes: Any) -> str | None:
 class ErrorSerializer(serializers.Serializer[object]):
     """The documented shape of every 4xx response (for the OpenAPI schema)."""
 
-    code = serializers.CharField()
+    code = serializers.CharField(
+        help_text="stable and machine-readable (docs/api.md, Errors): invalid, parse_error, "
+        "invalid_input and malformed_op say the request does not have the documented shape; "
+        "every other code names a rule the request broke (a check digit, fields that go "
+        "together, the state of the data)"
+    )
     message = serializers.CharField()
     details = serializers.DictField(required=False)
 
@@ -110,6 +115,20 @@ class ErrorSerializer(serializers.Serializer[object]):
 def error_responses(*statuses: int) -> dict[int, type[ErrorSerializer]]:
     """``extend_schema(responses={200: X, **error_responses(400, 404)})``: declare each error status."""
     return dict.fromkeys(statuses, ErrorSerializer)
+
+
+_FLAGS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def query_flag(request: Any, name: str) -> bool:
+    """A boolean query parameter as the schema states it (``true``/``false``, ``1``/``0``); absent
+    is false. Anything else, or the flag twice, is refused rather than read as false."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return False
+    if len(values) > 1 or values[0] not in _FLAGS:
+        raise DomainError("invalid", f"{name} must be true or false", field=name)
+    return _FLAGS[values[0]]
 
 
 @csrf_exempt  # it changes nothing, and a POST to a mistyped URL should learn "not found", not "CSRF"

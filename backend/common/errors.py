@@ -53,8 +53,10 @@ STATUS: dict[str, int] = {
     "courier_other_station": 409,
     "courier_has_open_work": 409,
     "duplicate_tracking_no": 409,
+    "manifest_refused": 400,
     "tracking_no_reserved": 409,
     "proof_incomplete": 400,
+    "pickup_incomplete": 400,
     "unknown_reason_code": 400,
     "wrong_job_kind": 409,
     "duplicate_operation": 409,
@@ -87,6 +89,7 @@ STATUS: dict[str, int] = {
     "invalid_tariff_book": 400,
     "price_mismatch": 409,
     "label_not_ready": 409,
+    "piece_out_of_range": 400,
     "printer_unreachable": 503,
     # dispatch
     "reassign_conflict": 409,
@@ -114,10 +117,24 @@ STATUS: dict[str, int] = {
     # cash on delivery and the shift's cash (docs/cod.md)
     "cod_amount_mismatch": 409,
     "reason_required": 400,
+    # a field required of some callers or with some values only (a schema cannot say so)
+    "courier_required": 400,
+    "area_required": 400,
+    # a time the server refuses relative to now (a location older than locations are kept)
+    "time_out_of_range": 400,
+    "invalid_date_range": 400,
     "cash_unreturned": 409,
     "handover_stale": 409,
     "already_signed": 409,
 }
+
+
+# Codes that say "the request does not have the documented shape" (a type, a range, a format, a
+# required field, an unknown key): a refusal a schema can state, so a request the schema allows
+# never earns one. Every other 4xx code names a rule no schema can state (a check digit, fields
+# that go together, a time relative to now, the state of the data). The API schema documents the
+# difference, and tests/backend/api/test_schemathesis.py holds the server to it.
+SHAPE_CODES: frozenset[str] = frozenset({"invalid", "parse_error", "invalid_input", "malformed_op"})
 
 
 class DomainError(Exception):

@@ -43,9 +43,11 @@ def _clean(lat: float, lng: float, accuracy_m: float, recorded_at: datetime, now
     if recorded_at.tzinfo is None:
         raise DomainError("invalid", "recorded_at needs a time zone", field="recorded_at")
     if recorded_at > now + timedelta(seconds=CLOCK_SKEW_FLAG_S):
-        raise DomainError("invalid", "recorded_at is in the future", field="recorded_at")
+        raise DomainError("time_out_of_range", "recorded_at is in the future", field="recorded_at")
     if recorded_at < now - retention():
-        raise DomainError("invalid", "recorded_at is older than locations are kept", field="recorded_at")
+        raise DomainError(
+            "time_out_of_range", "recorded_at is older than locations are kept", field="recorded_at"
+        )
 
 
 @transaction.atomic

@@ -46,6 +46,10 @@ def quote_request_from(data: object) -> QuoteRequest:
     missing = sorted(_REQUIRED - set(data))
     if missing:
         raise QuoteError("invalid_input", f"missing fields {missing}")
+    # PostgreSQL text cannot hold NUL: the origin's book lookup answered 500 (found by schemathesis).
+    nul = sorted(k for k, v in data.items() if isinstance(v, str) and "\x00" in v)
+    if nul:
+        raise QuoteError("invalid_input", f"NUL characters in {nul}")
     return QuoteRequest(**data)
 
 

@@ -29,6 +29,8 @@ from backend.sync.models import DeviceState, Outcome
 from backend.sync.ops import MAX_OPS, BadOp, Op, parse_op, same_op
 from backend.sync.seqgaps import record_seqs
 
+_MAX_OFFSET_S = 2**31 - 1  # DeviceState.clock_offset_s is a PostgreSQL integer
+
 log = logging.getLogger(__name__)
 
 RETRIES = 3
@@ -192,7 +194,10 @@ def _apply(
                 device.seq_marks = [*device.seq_marks, mark][-SEQ_MARKS_KEPT:]
             if sent_at is not None:
                 # Separates a wrong clock from a late upload: offline ops are old, a skewed clock is off now.
-                device.clock_offset_s = round((sent_at - now).total_seconds())
+                # Capped to the integer column: a clock set to 2100 is as wrong as one a century
+                # off, and the uncapped offset failed the whole push (found by schemathesis).
+                offset = round((sent_at - now).total_seconds())
+                device.clock_offset_s = max(-_MAX_OFFSET_S, min(_MAX_OFFSET_S, offset))
             device.save()
     return PushResult([r or {} for r in results], device.max_seq, device.gaps, device.clock_offset_s)
 

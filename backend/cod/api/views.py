@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -41,7 +41,8 @@ def _courier_for(request: Request, courier_id: int | None) -> Courier:
     if who.role is Role.COURIER:
         courier_id = who.require_courier_id()
     if courier_id is None:
-        raise DomainError("invalid", "courier_id is required", field="courier_id")
+        # Required of staff only: a schema cannot make a field depend on the caller's role.
+        raise DomainError("courier_required", "name the courier (courier_id)", field="courier_id")
     courier = Courier.objects.filter(pk=courier_id).first()
     if courier is None or not (who.role is Role.COURIER or who.can_see_station(courier.station_id)):
         raise DomainError("not_found", f"courier {courier_id} does not exist")
@@ -49,7 +50,9 @@ def _courier_for(request: Request, courier_id: int | None) -> Courier:
 
 
 class CourierQuery(serializers.Serializer[None]):
-    courier_id = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+    courier_id = serializers.IntegerField(
+        min_value=1, max_value=MAX_INT, required=False, help_text="staff only (required of staff)"
+    )
 
 
 class HoldingApi(APIView):
@@ -59,7 +62,7 @@ class HoldingApi(APIView):
 
     @extend_schema(
         operation_id="cod_holding",
-        parameters=[OpenApiParameter("courier_id", int, required=False, description="staff only")],
+        parameters=[CourierQuery],
         responses={200: dict, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
@@ -69,7 +72,7 @@ class HoldingApi(APIView):
 
 
 class DeclarationInput(serializers.Serializer[None]):
-    declared_fen = serializers.IntegerField(min_value=0, max_value=MAX_BIGINT)
+    declared_fen = serializers.IntegerField(min_value=0, max_value=services.MAX_FEN)
     event_at = DateTimeField(required=False)
 
 
@@ -94,7 +97,7 @@ class HandoverInput(serializers.Serializer[None]):
     expected_fen = serializers.IntegerField(
         min_value=-MAX_BIGINT, max_value=MAX_BIGINT, help_text="the held amount you were shown"
     )
-    received_fen = serializers.IntegerField(min_value=0, max_value=MAX_BIGINT)
+    received_fen = serializers.IntegerField(min_value=0, max_value=services.MAX_FEN)
     reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
 
 
@@ -214,7 +217,9 @@ class ReportQuery(serializers.Serializer[None]):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         last: date = attrs.get("to") or attrs["date"]
         if last < attrs["date"] or last - attrs["date"] > timedelta(days=MAX_REPORT_DAYS - 1):
-            raise serializers.ValidationError({"to": f"from date to at most {MAX_REPORT_DAYS} days later"})
+            raise serializers.ValidationError(
+                {"to": f"from date to at most {MAX_REPORT_DAYS} days later"}, code="invalid_date_range"
+            )
         attrs["to"] = last
         return attrs
 
@@ -228,11 +233,8 @@ def _report(request: Request) -> list[selectors.ReportRow]:
     )
 
 
-_REPORT_PARAMS = [
-    OpenApiParameter("station", str, required=True),
-    OpenApiParameter("date", str, required=True),
-    OpenApiParameter("to", str, required=False),
-]
+# The query serializer itself, so the schema states its formats and lengths.
+_REPORT_PARAMS = [ReportQuery]
 
 
 class ReportApi(APIView):

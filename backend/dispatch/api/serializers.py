@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from backend.dispatch.models import AssignmentDecision, PlanRun
-from backend.shipments.api.serializers import MAX_ID, MAX_INT, CourierBrief, DateField
+from backend.shipments.api.serializers import DATE_SCHEMA, MAX_ID, MAX_INT, CourierBrief, DateField
 from backend.shipments.models import Job
 
 COURIER_ID = OpenApiParameter(
@@ -14,7 +14,7 @@ COURIER_ID = OpenApiParameter(
 )
 DATE = OpenApiParameter(
     "date",
-    {"type": "string", "format": "date"},
+    DATE_SCHEMA,
     OpenApiParameter.QUERY,
     required=False,
     description="YYYY-MM-DD; default: today at the station",

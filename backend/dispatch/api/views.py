@@ -188,7 +188,9 @@ class ReassignmentsApi(APIView):
     permission_classes = [IsStationStaff]
 
     class InputSerializer(serializers.Serializer[None]):
-        jobs = DispatchJobVersion(many=True, min_length=1, max_length=200)  # type: ignore[call-arg]  # drf-stubs: BaseSerializer.__init__ lacks the many=True list kwargs
+        # A ListField, not many=True: drf-spectacular states a ListField's bounds (minItems,
+        # maxItems) in the schema and drops a list serializer's.
+        jobs = serializers.ListField(child=DispatchJobVersion(), min_length=1, max_length=200)
         to_courier_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
         reason = serializers.CharField(max_length=200)
 

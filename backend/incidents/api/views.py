@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.permissions import IsStationStaff, principal
-from backend.common.api import error_responses
+from backend.common.api import error_responses, query_flag
 from backend.couriers.selectors import station_get_for_staff
 from backend.incidents import selectors
 from backend.incidents.models import Disruption, Incident
@@ -22,7 +22,7 @@ from backend.incidents.services import (
     incident_raise,
     incident_resolve,
 )
-from backend.incidents.services.disruptions import DisruptionInput
+from backend.incidents.services.disruptions import MAX_PREFIXES, DisruptionInput
 from backend.incidents.services.incidents import Decision, IncidentInput
 from backend.incidents.states import (
     DisruptionKind,
@@ -97,7 +97,7 @@ class DisruptionOutput(serializers.ModelSerializer[Disruption]):
 
 
 def _all(request: Request) -> bool:
-    return request.query_params.get("all", "") in ("1", "true")
+    return query_flag(request, "all")
 
 
 class StationIncidentsApi(APIView):
@@ -116,7 +116,7 @@ class StationIncidentsApi(APIView):
     @extend_schema(
         operation_id="station_incidents",
         parameters=[STATION_CODE, ALL],
-        responses={200: IncidentOutput(many=True), **error_responses(401, 403, 404)},
+        responses={200: IncidentOutput(many=True), **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request, code: str) -> Response:
         station = station_get_for_staff(principal(request), code)
@@ -193,8 +193,12 @@ class StationDisruptionsApi(APIView):
         kind = serializers.ChoiceField(choices=DisruptionKind.choices)
         level = serializers.ChoiceField(choices=DisruptionLevel.choices)
         reason = serializers.CharField(max_length=500)
+        # The service's limits (2–100 characters once trimmed, MAX_PREFIXES), stated in the schema.
         address_prefixes = serializers.ListField(
-            child=serializers.CharField(max_length=100), max_length=50, required=False, default=list
+            child=serializers.CharField(min_length=2, max_length=100),
+            max_length=MAX_PREFIXES,
+            required=False,
+            default=list,
         )
         zone_code = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
 
@@ -204,7 +208,7 @@ class StationDisruptionsApi(APIView):
     @extend_schema(
         operation_id="station_disruptions",
         parameters=[STATION_CODE, ALL],
-        responses={200: DisruptionOutput(many=True), **error_responses(401, 403, 404)},
+        responses={200: DisruptionOutput(many=True), **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request, code: str) -> Response:
         station = station_get_for_staff(principal(request), code)

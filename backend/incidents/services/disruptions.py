@@ -62,7 +62,9 @@ def _clean(station: Station, data: DisruptionInput) -> tuple[Zone | None, list[s
             "invalid", f"up to {MAX_PREFIXES} prefixes of 2 to 100 characters", field="address_prefixes"
         )
     if not prefixes and zone is None:
-        raise DomainError("invalid", "name the area: address prefixes or a zone", field="address_prefixes")
+        raise DomainError(
+            "area_required", "name the area: address prefixes or a zone", field="address_prefixes"
+        )
     return zone, prefixes
 
 

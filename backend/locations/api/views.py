@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from backend.accounts.roles import principal_of
 from backend.common.api import ErrorSerializer
 from backend.common.errors import DomainError
-from backend.locations.services import location_record
+from backend.locations.services import MAX_ACCURACY_M, location_record
 from backend.shipments.context import Ctx
 
 
@@ -22,7 +22,7 @@ class LocationInput(serializers.Serializer[None]):
 
     lat = serializers.FloatField(min_value=-90, max_value=90)
     lng = serializers.FloatField(min_value=-180, max_value=180)
-    accuracy_m = serializers.FloatField(min_value=0)
+    accuracy_m = serializers.FloatField(min_value=0, max_value=MAX_ACCURACY_M)
     recorded_at = serializers.DateTimeField()
 
 

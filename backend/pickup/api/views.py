@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from backend.accounts.permissions import IsStaffOrCourier, IsStationStaff, principal
 from backend.common.api import ErrorSerializer, error_responses
 from backend.common.errors import DomainError
+from backend.common.schema import closed
 from backend.pickup import labels, selectors, services
 from backend.pickup.models import TariffBookVersion
 from backend.shipments.api.serializers import TRACKING_NO
@@ -64,6 +65,7 @@ class QuoteApi(APIView):
 
     permission_classes = [IsStaffOrCourier]
 
+    @closed  # the shared rules refuse unknown keys (invalid_input)
     class InputSerializer(serializers.Serializer[None]):
         # Documentation only: the body goes to the shared rules unconverted, so that "1000" or 1000.5
         # is refused with the same invalid_input the handheld gives, not coerced by DRF.
@@ -104,6 +106,12 @@ class TariffBookOutput(serializers.ModelSerializer[TariffBookVersion]):
         fields = ["origin", "version", "effective_date", "published_at", "book"]
 
 
+@extend_schema_field({"type": "object", "additionalProperties": {}})
+class TariffBookField(serializers.JSONField):
+    """A tariff book: an object (null or a bare value is refused; its contents are checked whole,
+    ``invalid_tariff_book``, by ``TariffBook.from_json``)."""
+
+
 class TariffBookApi(APIView):
     """GET: the book in effect (the handheld's day data). POST: publish a new version."""
 
@@ -111,7 +119,7 @@ class TariffBookApi(APIView):
         return [IsStationStaff() if self.request.method == "POST" else IsStaffOrCourier()]
 
     class PublishInput(serializers.Serializer[None]):
-        book = serializers.JSONField(help_text='as TariffBook.to_json(): {"version", "tariffs": [...]}')
+        book = TariffBookField(help_text='as TariffBook.to_json(): {"version", "tariffs": [...]}')
         effective_date = serializers.DateField(required=False, help_text="default today; never in the past")
 
         class Meta:
@@ -186,7 +194,9 @@ class ShipmentLabelApi(APIView):
         fmt, piece = query.validated_data["format"], query.validated_data["piece"]
         shipment = shipment_get_for(principal(request), tracking_no)
         if piece > shipment.pieces:
-            raise DomainError("invalid", f"this shipment has {shipment.pieces} piece(s)")
+            # Within the schema's 1–999 but past this parcel's pieces: a rule of the data, named. (Not
+            # 404: that would read as "not your shipment", which the permission matrix tells apart.)
+            raise DomainError("piece_out_of_range", f"this shipment has {shipment.pieces} piece(s)")
         label = selectors.label_data_for(shipment, piece_no=piece)
         response = HttpResponse(labels.render_label(label, fmt), content_type=labels.CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'inline; filename="{shipment.tracking_no}-{piece}.{fmt}"'

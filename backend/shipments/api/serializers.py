@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from backend.accounts.roles import Principal, Role
 from backend.couriers.models import Courier
@@ -43,6 +44,13 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
+# The years 2000–2100 in the schema: the format alone would allow 0001–9999, which the server refuses.
+YEAR_2000_TO_2100 = "^(20[0-9]{2}|2100)-"
+DATE_SCHEMA = {"type": "string", "format": "date", "pattern": YEAR_2000_TO_2100}
+DATETIME_SCHEMA = {"type": "string", "format": "date-time", "pattern": YEAR_2000_TO_2100}
+
+
+@extend_schema_field(DATETIME_SCHEMA)
 class DateTimeField(serializers.DateTimeField):
     """An aware datetime between 2000 and 2100: a device clock outside that is broken, and years
     near 1 or 9999 overflow on the way through time zones and the database driver."""
@@ -54,7 +62,16 @@ class DateTimeField(serializers.DateTimeField):
         return parsed
 
 
+@extend_schema_field(DATE_SCHEMA)
 class DateField(serializers.DateField):
+    def get_value(self, dictionary: Any) -> Any:
+        # DRF reads an empty query or form value of an optional field as "not given"; the schema
+        # says a date, so ``?date=`` is refused like any other text that is not one.
+        value = super().get_value(dictionary)
+        if value is empty and hasattr(dictionary, "getlist") and dictionary.get(self.field_name) == "":
+            return ""
+        return value
+
     def to_internal_value(self, value: date | str) -> date:
         parsed = super().to_internal_value(value)
         if not 2000 <= parsed.year <= 2100:

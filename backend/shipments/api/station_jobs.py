@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from backend.accounts.permissions import IsStationStaff, principal
 from backend.common.api import error_responses
+from backend.common.errors import DomainError
 from backend.couriers.selectors import station_get_for_staff
 from backend.shipments import selectors, services
 from backend.shipments.api.ctx import applying, ctx_from
@@ -41,6 +42,21 @@ class JobPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request: Request) -> int | None:
+        # DRF falls back to the default page size for ``page_size=abc``; the schema says a whole
+        # number from 1 (a bigger one is capped at max_page_size), so anything else is refused.
+        given = request.query_params.getlist(self.page_size_query_param)
+        if given and (len(given) > 1 or not (given[0].isascii() and given[0].isdigit()) or int(given[0]) < 1):
+            raise DomainError("invalid", "page_size must be a whole number from 1", field="page_size")
+        return super().get_page_size(request)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        params = super().get_schema_operation_parameters(view)
+        for param in params:
+            if param["name"] == self.page_size_query_param:
+                param["schema"]["minimum"] = 1
+        return params
 
 
 class StationJobsApi(ListAPIView[Job]):

@@ -94,7 +94,7 @@ class PickupInput:
         if self.weight_source not in ("scale", "manual"):
             raise DomainError("invalid", "weight_source must be scale or manual")
         if self.weight_source == "scale" and not self.scale_model:
-            raise DomainError("invalid", "a scale reading needs the scale model")
+            raise DomainError("pickup_incomplete", "a scale reading needs the scale model")
         problems: list[str] = []
         if self.weight_source == "manual":
             problems += pickup_rules.check_manual_weight(self.measured_weight_g, self.manual_reason)
@@ -122,7 +122,9 @@ class PickupInput:
         ):
             problems.append("the price must be 0 or more fen")
         if problems:
-            raise DomainError("invalid", "; ".join(problems), problems=problems)
+            # The pickup checklist (inspection, real name, payment…): rules across fields that the
+            # handheld shows one by one, so they carry their own code, not the generic ``invalid``.
+            raise DomainError("pickup_incomplete", "; ".join(problems), problems=problems)
 
 
 @dataclass(frozen=True)

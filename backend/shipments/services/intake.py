@@ -174,8 +174,12 @@ def shipments_create_bulk(*, station_id: int, rows: list[ShipmentInput], ctx: Ct
                 str(i), {"code": "duplicate_tracking_no", "message": f"{row.tracking_no} exists"}
             )
     if errors:
+        # Not ``invalid``: every row has the documented shape; the rows break rules (a phone, a
+        # check digit, a number already taken), each named in ``details.rows``.
         raise DomainError(
-            "invalid", f"{len(errors)} of {len(rows)} rows are invalid; nothing was created", rows=errors
+            "manifest_refused",
+            f"{len(errors)} of {len(rows)} rows are refused; nothing was created",
+            rows=errors,
         )
     station = Station.objects.get(pk=station_id)
     return [_create_one(row, station, ctx) for row in rows]

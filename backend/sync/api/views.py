@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -38,6 +38,20 @@ def render(request: Request, data: dict[str, Any], status: int = 200) -> HttpRes
     return response
 
 
+# The schema says what the server does: any item is taken and judged on its own. Saying "objects"
+# would promise a 400 for ``[[null]]``, where the protocol answers that op alone (``malformed_op``,
+# with its index) and applies the rest.
+@extend_schema_field(
+    {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": MAX_OPS,
+        "items": {
+            "description": "an op object (docs/sync-protocol.md); an item that is not one is "
+            "rejected alone with malformed_op"
+        },
+    }
+)
 class OpsField(serializers.ListField):
     """A list of ops, passed on as sent: each op is checked by the sync service (``ops.parse_op``),
     which rejects a bad one on its own instead of refusing the whole push."""
@@ -136,6 +150,11 @@ class AttachmentOutput(serializers.Serializer[object]):
     complete = serializers.BooleanField()
 
 
+SHA256_PATH = OpenApiParameter(
+    "sha256", {"type": "string", "pattern": "^[0-9a-f]{64}$"}, OpenApiParameter.PATH
+)
+
+
 def _state(request: Request, state: attachments.AttachmentState) -> HttpResponse:
     return render(request, AttachmentOutput(state).data)
 
@@ -164,7 +183,9 @@ class AttachmentApi(APIView):
     permission_classes = [IsStaffOrCourier]
 
     @extend_schema(
-        operation_id="sync_attachment", responses={200: AttachmentOutput, **error_responses(400, 401, 404)}
+        operation_id="sync_attachment",
+        parameters=[SHA256_PATH],
+        responses={200: AttachmentOutput, **error_responses(400, 401, 404)},
     )
     def get(self, request: Request, sha256: str) -> HttpResponse:
         assert request.user.pk is not None
@@ -188,7 +209,7 @@ class AttachmentChunkApi(APIView):
     @extend_schema(
         operation_id="sync_attachment_chunk",
         request={"application/octet-stream": bytes},
-        parameters=[FilterSerializer],
+        parameters=[SHA256_PATH, FilterSerializer],
         responses={200: AttachmentOutput, **error_responses(400, 401, 404, 409, 413, 415, 422)},
     )
     def put(self, request: Request, sha256: str) -> HttpResponse:

@@ -103,7 +103,7 @@ def test_a_manifest_with_bad_rows_creates_nothing_and_names_each_bad_row(
 
     rows[2] = row()
     r = api.post(f"/api/v1/stations/{station.code}/shipments/bulk", {"rows": rows}, as_=supervisor)
-    assert r.status_code == 400
+    assert (r.status_code, r.json()["code"]) == (400, "manifest_refused")
     errors = r.json()["details"]["rows"]
     assert {k: v["code"] for k, v in errors.items()} == {"1": "invalid_phone", "3": "duplicate_tracking_no"}
     assert Shipment.objects.count() == 1  # only the one taken in before

@@ -142,5 +142,5 @@ def test_levels_i_and_ii_hold_pickups_and_a_zone_names_the_area(
             {"kind": "flood", "level": 2, "reason": "x", "address_prefixes": [AREA]},
         )
         lift_other = post(other_supervisor, f"/api/v1/disruptions/{declared.json()['id']}/lift")
-    assert (nowhere.status_code, nowhere.json()["code"]) == (400, "invalid")
+    assert (nowhere.status_code, nowhere.json()["code"]) == (400, "area_required")
     assert other.status_code in (403, 404) and lift_other.status_code == 403

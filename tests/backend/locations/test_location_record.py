@@ -50,8 +50,8 @@ def test_a_courier_ping_is_kept_with_our_receive_time(courier) -> None:
         ({"accuracy_m": 50_000.0}, "invalid", "accuracy_m"),
         ({"lat": True}, "invalid", "lat"),
         ({"recorded_at": datetime(2026, 11, 24, 10, 0)}, "invalid", "recorded_at"),  # noqa: DTZ001 - naive on purpose
-        ({"recorded_at": datetime.now(UTC) + timedelta(hours=1)}, "invalid", "recorded_at"),
-        ({"recorded_at": datetime.now(UTC) - timedelta(days=2)}, "invalid", "recorded_at"),
+        ({"recorded_at": datetime.now(UTC) + timedelta(hours=1)}, "time_out_of_range", "recorded_at"),
+        ({"recorded_at": datetime.now(UTC) - timedelta(days=2)}, "time_out_of_range", "recorded_at"),
     ],
 )
 def test_bad_fixes_are_refused_with_their_code(courier, overrides, code, field) -> None:

@@ -79,7 +79,7 @@ def test_zpl_is_text_with_the_printer_drawn_barcodes(api: Api, job: Job, admin: 
     [
         ({"format": "gif"}, 400, "invalid"),
         ({}, 400, "invalid"),
-        ({"format": "png", "piece": 3}, 400, "invalid"),
+        ({"format": "png", "piece": 3}, 400, "piece_out_of_range"),  # a rule of the data, not the shape
     ],
 )
 def test_bad_query_is_a_400(

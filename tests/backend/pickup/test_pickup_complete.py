@@ -125,7 +125,7 @@ def test_a_negative_price_is_refused_before_the_database(
         services.pickup_complete(
             job_id=job.pk, ctx=szx_courier[1].ctx, data=PickupInput(**AT_THE_DOOR, price_fen=price)
         )
-    assert exc.value.code == "invalid"
+    assert exc.value.code == "pickup_incomplete"
     assert "price" in exc.value.message
 
 

@@ -66,6 +66,7 @@ BASE = dict(CASES[0]["request"])
         ({k: v for k, v in BASE.items() if k != "height_mm"}, "invalid_input"),
         ([BASE], "invalid_input"),
         (BASE | {"origin": 7}, "invalid_input"),
+        (BASE | {"origin": "S\x00Z"}, "invalid_input"),  # was a 500: PostgreSQL text refuses NUL
         (
             BASE | {"origin": "PEK", "weight_g": 1.5},
             "invalid_input",

@@ -75,4 +75,4 @@ def test_a_negative_price_is_refused_for_good_not_retried(
     job = started_pickup(szx, szx_supervisor, szx_courier, destination_region="GD")  # no book: taken as given
     me = szx_courier[1]
     body = push(me, [op(me, "weigh", {"job_id": job.pk, **WEIGHED, "price_fen": -50000})])
-    assert outcomes(body) == [("rejected", "invalid")]
+    assert outcomes(body) == [("rejected", "pickup_incomplete")]

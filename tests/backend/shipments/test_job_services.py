@@ -146,10 +146,10 @@ def test_pickup_completion_records_the_measurement(station, supervisor, courier)
 @pytest.mark.parametrize(
     "change,code",
     [
-        ({"prohibited_items_absent": False}, "invalid"),
+        ({"prohibited_items_absent": False}, "pickup_incomplete"),
         ({"measured_weight_g": 0}, "invalid_weight"),
-        ({"weight_source": "manual", "manual_reason": ""}, "invalid"),
-        ({"declared_value_fen": 200_000}, "invalid"),  # needs a photo of the contents
+        ({"weight_source": "manual", "manual_reason": ""}, "pickup_incomplete"),
+        ({"declared_value_fen": 200_000}, "pickup_incomplete"),  # needs a photo of the contents
     ],
 )
 def test_pickup_inspection_rules(change, code, station, supervisor, courier) -> None:

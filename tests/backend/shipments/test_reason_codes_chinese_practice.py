@@ -55,7 +55,7 @@ def test_the_senders_real_name_check_is_recorded_never_the_whole_number(station,
         svc.job_complete_pickup(
             job_id=job.pk, ctx=courier[1].ctx, data=PickupInput(**base, sender_id_type="resident_id")
         )
-    assert exc.value.code == "invalid"
+    assert exc.value.code == "pickup_incomplete"
     data = PickupInput(**base, sender_id_type="passport", sender_id_last4="e12x", sender_real_name=" 王芳 ")
     svc.job_complete_pickup(job_id=job.pk, ctx=courier[1].ctx, data=data)
     shipment = Shipment.objects.get(pk=job.shipment_id)

@@ -129,6 +129,14 @@ def test_a_skewed_device_clock_is_kept_and_flagged(station, courier, supervisor)
     assert DeviceState.objects.get(device_id=device_of(me)).clock_offset_s == pytest.approx(7200, abs=5)
 
 
+def test_a_clock_set_to_2100_is_capped_not_a_500(station, courier) -> None:
+    # The offset outgrew its integer column and the whole push answered 500 (found by schemathesis).
+    _, me = courier
+    body = push(me, [op(me, "start", {"job_id": 2**40})], sent_at="2100-04-21T00:58:31+13:35")
+    assert body["clock_offset_s"] == 2**31 - 1
+    assert DeviceState.objects.get(device_id=device_of(me)).clock_offset_s == 2**31 - 1
+
+
 def test_a_station_scan_and_a_courier_op_on_one_parcel_both_apply(station, courier, supervisor) -> None:
     mine, me = courier
     job = ready_job(station, supervisor, mine)
