@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -77,6 +78,11 @@ async def test_bad_commands_get_an_error_and_the_socket_stays_open(station, cour
     await customer.close()
 
 
+def _has_position(message: dict[str, Any]) -> bool:
+    payload = message.get("payload") or {}
+    return message["type"] == "courier.location" or "lat" in payload or "lng" in payload
+
+
 async def test_location_pings_reach_the_station_exactly_and_no_customer(station, courier, supervisor):
     x, x_person = courier
     started = await run(make_job)(station, supervisor.ctx)
@@ -107,8 +113,9 @@ async def test_location_pings_reach_the_station_exactly_and_no_customer(station,
     await xs.send({"type": "location.ping", "id": "p1", "payload": fix})
     ok = await xs.receive()
     assert ok["type"] == "command.ok" and ok["payload"]["id"] == "p1"
-    [exact] = await sup.drain()
-    assert exact["type"] == "courier.location"
+    # Only the ping is asserted here: a job's re-plan or ETA refresh from the set-up may still be on
+    # its way to the station socket (seen at a shifted clock on a busy box).
+    [exact] = [m for m in await sup.drain() if m["type"] == "courier.location"]
     assert exact["payload"] == {
         "courier_id": x.pk,
         "lat": fix["lat"],
@@ -117,8 +124,8 @@ async def test_location_pings_reach_the_station_exactly_and_no_customer(station,
         "recorded_at": exact["payload"]["recorded_at"],
     }
     # The customer's page shows no map: not even the next stop's customer gets a position.
-    assert await next_customer.drain() == []
-    assert await later_customer.drain() == []
+    assert [m for m in await next_customer.drain() if _has_position(m)] == []
+    assert [m for m in await later_customer.drain() if _has_position(m)] == []
 
     await xs.send({"type": "location.ping", "id": "p2", "payload": fix})
     limited = await xs.receive()
