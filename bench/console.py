@@ -166,14 +166,23 @@ class Changes:
         from backend.shipments.models import Job
         from backend.shipments.services import job_deliver
         from backend.shipments.services.completion import ProofInput
+        from parcelkit.rules.handling import needs_id
 
         queue = self.world.started.get(courier_id) or []
         if not queue:
             return None
         job_id = queue.pop(0)
-        cod = Job.objects.filter(pk=job_id).values_list("shipment__cod_amount_fen", flat=True).get()
+        cod, handling = (
+            Job.objects.filter(pk=job_id).values_list("shipment__cod_amount_fen", "shipment__handling").get()
+        )
+        # As the courier at the door: an ID-check or high-value parcel's recipient shows an ID.
+        shown = {"id_type": "resident_id", "id_last4": "1234"} if needs_id(handling) else {}
         proof = ProofInput(
-            method="photo", recipient_relation="self", media_sha256=["ab" * 32], cod_collected_fen=cod
+            method="photo",
+            recipient_relation="self",
+            media_sha256=["ab" * 32],
+            cod_collected_fen=cod,
+            **shown,
         )
         job_deliver(job_id=job_id, ctx=self.ctx[courier_id], proof=proof)
         self.done += 1
@@ -327,10 +336,16 @@ def bench_live(page: Any, django: Django, changes: Changes, samples: int) -> boo
     return ok
 
 
-# The first n jobs of a lane, in planned order, selected as a box drawn on the map selects them.
+# n jobs of a lane selected as a box drawn on the map selects them: the lane's cards on screen first
+# (in the page's order, which the server decides: for the unassigned lane it depends on the time of
+# day, so "the lowest ids" may have no card), then the rest in planned order. The first is dragged.
 SELECT = """([lane, n]) => {
-  const ids = Array.from(window.parcelrunBoard.stops.entries()).filter(([, s]) => s.lane === lane)
-    .sort(([a, s], [b, t]) => ((s.seq ?? 1e9) - (t.seq ?? 1e9)) || (a - b)).slice(0, n).map(([id]) => id);
+  const inLane = new Map(Array.from(window.parcelrunBoard.stops.entries()).filter(([, s]) => s.lane === lane));
+  const shown = Array.from(document.querySelectorAll('[data-lane-body="' + lane + '"] .card'))
+    .map((c) => c.dataset.job).filter((id) => inLane.has(id));
+  const rest = Array.from(inLane.entries()).filter(([id]) => !shown.includes(id))
+    .sort(([a, s], [b, t]) => ((s.seq ?? 1e9) - (t.seq ?? 1e9)) || (a - b)).map(([id]) => id);
+  const ids = shown.concat(rest).slice(0, n);
   window.parcelrunMap.pick(ids, false);
   const first = document.querySelector('#board .card[data-job="' + ids[0] + '"]');
   first.scrollIntoView({block: 'center', inline: 'nearest'});

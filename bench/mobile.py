@@ -204,6 +204,7 @@ def bench_cold_start(tmp: Path, runs: int = 3) -> bool:
         bench="mobile.cold_start_today_300_jobs",
         seconds_min=round(best, 3),
         seconds_max=round(worst, 3),
+        seconds_each=[round(s, 3) for s in starts],  # in order: the first is the coldest
         runs=runs,
         limit_s=COLD_START_LIMIT_S,
         ok=cold_ok,
