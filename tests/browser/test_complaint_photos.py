@@ -50,6 +50,16 @@ def phone(chromium: Any) -> Iterator[tuple[Visit, list[str]]]:
     context.close()
 
 
+def _open_complaint(visit: Visit, base: str, station: Any, supervisor: Any) -> tuple[Any, str]:
+    """A parcel's complaint form, opened in Chinese from its signed link (as the page links it)."""
+    job = off_the_loop(lambda: make_job(station, supervisor.ctx))
+    token, _, _ = link_issue(negotiation_id=0, shipment_id=job.shipment_id, now=NOW)
+    page: Any = visit.page
+    page.set_extra_http_headers({"Accept-Language": "zh-CN,zh"})
+    page.goto(f"{base}/n/{token}/complaint")
+    return page, base
+
+
 def test_a_customer_sends_a_photo_with_the_complaint_from_a_phone(  # type: ignore[no-untyped-def]
     live_server, phone: tuple[Visit, list[str]], station, supervisor, settings, tmp_path: Path
 ) -> None:
@@ -59,12 +69,7 @@ def test_a_customer_sends_a_photo_with_the_complaint_from_a_phone(  # type: igno
     digest = hashlib.sha256(photo.read_bytes()).hexdigest()
     visit, csp = phone
     with time_machine.travel(NOW, tick=True):
-        job = off_the_loop(lambda: make_job(station, supervisor.ctx))
-        token, _, _ = link_issue(negotiation_id=0, shipment_id=job.shipment_id, now=NOW)
-        base = str(live_server.url)
-        page: Any = visit.page
-        page.set_extra_http_headers({"Accept-Language": "zh-CN,zh"})
-        page.goto(f"{base}/n/{token}/complaint")
+        page, base = _open_complaint(visit, str(live_server.url), station, supervisor)
         page.get_by_text("发生了什么？").wait_for()
         page.locator("input[name=incident_type][value=damage]").check()
         page.get_by_label("请描述情况").fill("外箱被压坏，里面的杯子碎了")
@@ -89,12 +94,7 @@ def test_a_file_that_is_not_a_photo_is_refused_in_chinese_and_nothing_is_written
     fake.write_bytes(b"this is a text file wearing a .jpg name")
     visit, csp = phone
     with time_machine.travel(NOW, tick=True):
-        job = off_the_loop(lambda: make_job(station, supervisor.ctx))
-        token, _, _ = link_issue(negotiation_id=0, shipment_id=job.shipment_id, now=NOW)
-        base = str(live_server.url)
-        page: Any = visit.page
-        page.set_extra_http_headers({"Accept-Language": "zh-CN,zh"})
-        page.goto(f"{base}/n/{token}/complaint")
+        page, base = _open_complaint(visit, str(live_server.url), station, supervisor)
         page.locator("input[name=incident_type][value=loss]").check()
         page.get_by_label("请描述情况").fill("包裹没收到")
         page.get_by_label("照片").set_input_files(str(fake))
