@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/console.py [--seconds 600] [--couriers 50] [--jobs 10000]
 
-On DATABASE_URL's database (its name must contain "bench": it is migrated and emptied) with Redis
+On DATABASE_URL's database (its name must contain "bench": it is dropped, created and migrated) with Redis
 (REDIS_URL) as channel layer and broker: bench/console_world.py writes one station's day (50
 couriers on duty, 10,000 jobs on the board: 180 per courier, 800 unassigned, 200 held), one daphne
 worker serves the console (DEBUG off) and a Celery worker runs the ETA refreshes and re-plans the
@@ -54,7 +54,7 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.report import pct  # noqa: E402
+from bench.report import pct, recreate_database  # noqa: E402
 
 T = TypeVar("T")
 TARGET_FIRST_RENDER_S = 1.5
@@ -103,15 +103,14 @@ def machine() -> dict[str, Any]:
 
 
 def prepare_database(url: str) -> None:
-    """Migrate the bench database and empty it. Refused unless its name says it is a bench's."""
+    """Create the bench database afresh and migrate it. Refused unless its name says it is a
+    bench's (it is dropped first, so a new machine needs nothing made by hand)."""
     name = urlparse(url).path.strip("/")
     if "bench" not in name:
-        raise SystemExit(f"bench/console.py empties its database: give one named *bench* (got {name!r})")
+        raise SystemExit(f"bench/console.py drops its database: give one named *bench* (got {name!r})")
+    recreate_database(url)
     env = {**os.environ, "REDIS_URL": ""}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run(
-        [sys.executable, "manage.py", "flush", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
-    )
 
 
 class Django:

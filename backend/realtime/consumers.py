@@ -10,8 +10,9 @@ Life of a socket (docs/realtime.md has the client's side):
    audience's rows after its own position from the process tail (``tail.py``), in cursor order.
    A doorbell at or below the position is ignored, which is the dedupe across the boundary;
 4. heartbeat: a ``ping`` every interval (also a catch-up, in case a doorbell was lost); silence
-   for interval + timeout closes 4408; a client more than ``max_unacked`` messages behind its
-   last ``pong`` closes 4429 instead of growing the server's buffers.
+   for interval + timeout closes 4408; a socket half ``max_unacked`` messages past its last
+   ``pong`` gets an early ``ping``, and one more than ``max_unacked`` behind closes 4429 instead
+   of growing the server's buffers.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
         self._sent = 0
         self._acked = 0
         self._unacked: deque[tuple[int, int]] = deque()  # (cursor, messages sent up to it)
+        self._ack_asked = False  # an early ping is out and not answered yet
         self._heard_at = time.monotonic()
         self._heartbeat: asyncio.Task[None] | None = None
         self._counted: tuple[int, int] | None = None  # (token, place) of the socket lease held
@@ -152,8 +154,17 @@ class FeedConsumer(AsyncWebsocketConsumer):
         FEED_LAG.labels(feed=self.feed).observe(max(0.0, time.time() - row.at_ts))
         self._sent += 1
         self._unacked.append((row.cursor, self._sent))
-        if self._sent - self._acked > _setting("PARCELRUN_WS_MAX_UNACKED", 2000):
+        limit = _setting("PARCELRUN_WS_MAX_UNACKED", 2000)
+        behind = self._sent - self._acked
+        if behind > limit:
             await self.refuse(Close.TOO_SLOW, "too far behind reading: reconnect with your last cursor")
+        elif behind >= max(1, limit // 2) and not self._ack_asked:
+            # A busy station's socket gets more than the limit between two heartbeats even when
+            # its client reads every message at once: ask for the acknowledgement now, so that
+            # only a client that really stopped reading reaches the limit. The ping carries the
+            # cursor of what was just sent (a client may take a ping's cursor as its position).
+            self._ack_asked = True
+            await self.send_envelope("ping", row.cursor, {})
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels' dispatch first runs close_old_connections through the database thread for
@@ -231,6 +242,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
             return
         while self._unacked and self._unacked[0][0] <= cursor:
             self._acked = self._unacked.popleft()[1]
+            self._ack_asked = False
 
     # sending and closing ---------------------------------------------------------------------
 

@@ -159,10 +159,11 @@ async def test_a_client_that_stops_reading_is_closed_4429(station, courier, supe
     for job in jobs[:3]:
         await assign(job.pk, x.pk, supervisor)
     first_three = await xs.drain()
-    assert len(first_three) == 3
+    # Half the limit (at least one) unacknowledged asks for a pong at once: an early ping.
+    assert _types(first_three) == ["job.assigned", "ping", "job.assigned", "job.assigned"]
     await xs.send({"type": "pong", "cursor": first_three[-1]["cursor"]})  # a reading client acknowledges
     await assign(jobs[3].pk, x.pk, supervisor)
-    assert _types(await xs.drain()) == ["job.assigned"]
+    assert _types(await xs.drain()) == ["job.assigned", "ping"]
     # No pong any more: the 4th unacknowledged message is one too many.
     await assign(jobs[4].pk, x.pk, supervisor)
     for job in jobs[:2]:
@@ -171,6 +172,35 @@ async def test_a_client_that_stops_reading_is_closed_4429(station, courier, supe
     assert _types(got) == ["job.assigned", "job.revoked", "job.revoked", "error"]
     assert got[-1]["payload"]["code"] == "too_slow"
     assert await xs.close_code() == Close.TOO_SLOW
+
+
+async def test_a_client_that_reads_and_answers_pings_is_never_cut(station, courier, supervisor, settings):
+    """More messages than the limit between two heartbeats (a busy station) to a client that reads
+    each one: the server asks for the acknowledgement early, and the socket stays open."""
+    settings.PARCELRUN_WS_MAX_UNACKED = 4
+    x, x_person = courier
+    jobs = [await run(make_job)(station, supervisor.ctx) for _ in range(12)]
+    xs = await _open(feed_path("/ws/courier/", token=x_person.token))
+    cursor, early_pings = None, []
+    for job in jobs:
+        await assign(job.pk, x.pk, supervisor)
+        while True:
+            message = await xs.receive()
+            assert message["type"] in ("job.assigned", "ping"), message
+            if message["type"] == "ping":
+                early_pings.append((message["cursor"], cursor))
+                await xs.send({"type": "pong", "cursor": cursor})
+                continue
+            cursor = message["cursor"]
+            if message["payload"]["job"]["id"] == job.pk:
+                break
+    assert {m["type"] for m in await xs.drain()} <= {"ping"}  # no error, no close
+    # 12 messages, three times the limit, in far less than a heartbeat interval: the server asked
+    # early, and each early ping carries the cursor of the message just sent.
+    assert len(early_pings) >= 3
+    assert all(ping == last for ping, last in early_pings)
+    assert await run(Job.objects.filter(courier_id=x.pk).count)() == 12
+    await xs.close()
 
 
 def _unassign(job_id: int, staff) -> None:
