@@ -10,9 +10,11 @@ Life of a socket (docs/realtime.md has the client's side):
    audience's rows after its own position from the process tail (``tail.py``), in cursor order.
    A doorbell at or below the position is ignored, which is the dedupe across the boundary;
 4. heartbeat: a ``ping`` every interval (also a catch-up, in case a doorbell was lost); silence
-   for interval + timeout closes 4408; a socket half ``max_unacked`` messages past its last
-   ``pong`` gets an early ``ping``, and one more than ``max_unacked`` behind closes 4429 instead
-   of growing the server's buffers.
+   for interval + timeout closes 4408 (4429 when messages were waiting for it);
+5. flow control: a socket stops sending once ``max_unacked`` messages are unacknowledged and
+   goes on from its position when the client's ``pong`` makes room (the feed is in the database,
+   so nothing waits in the server's buffers); half-way it asks for a ``pong`` with an early
+   ``ping``. A client that reads as fast as it can is slowed, never cut.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ class FeedConsumer(AsyncWebsocketConsumer):
         self._acked = 0
         self._unacked: deque[tuple[int, int]] = deque()  # (cursor, messages sent up to it)
         self._ack_asked = False  # an early ping is out and not answered yet
+        self._held = False  # rows were held back because the window was full
+        self._replaying = False  # the connect replay is bounded by its budget, not by the window
         self._heard_at = time.monotonic()
         self._heartbeat: asyncio.Task[None] | None = None
         self._counted: tuple[int, int] | None = None  # (token, place) of the socket lease held
@@ -95,7 +99,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
         except Refusal as refusal:
             await self.refuse(refusal.close, refusal.message)
             return
-        if self.closed:  # refused as too slow during the replay
+        if self.closed:  # the client went away during the replay
             return
         await self.send_envelope("session.ready", self.checked, {"feed": self.feed, "replayed": replayed})
         self._heartbeat = asyncio.create_task(self._beat())
@@ -108,7 +112,13 @@ class FeedConsumer(AsyncWebsocketConsumer):
         if cursor > head:
             raise Refusal(Close.BAD_REQUEST, f"cursor {cursor} is ahead of the feed ({head})")
         self.checked = cursor
-        return await self._read_db(budget=int(_setting("PARCELRUN_WS_REPLAY_MAX", 5000)))
+        # The client cannot answer a ping before the replay's end (a consumer handles one message
+        # at a time), so the replay is bounded by its budget, not held back by the window.
+        self._replaying = True
+        try:
+            return await self._read_db(budget=int(_setting("PARCELRUN_WS_REPLAY_MAX", 5000)))
+        finally:
+            self._replaying = False
 
     async def _read_db(self, budget: int | None = None) -> int:
         assert self.audience is not None
@@ -122,8 +132,10 @@ class FeedConsumer(AsyncWebsocketConsumer):
                     Close.RESYNC_REQUIRED, f"more than {budget} changes missed: fetch a fresh snapshot"
                 )
             for row in rows:
-                await self.push(row)
-            sent += len(rows)
+                if not await self.push(row):
+                    return sent  # window full: ``checked`` stays at the last row sent
+                self.checked = row.cursor
+                sent += 1
             self.checked = max(self.checked, checked)
             if len(rows) < PAGE:
                 break
@@ -143,28 +155,38 @@ class FeedConsumer(AsyncWebsocketConsumer):
                 return
             top, rows = tail.top, tail.since(self.audience.key, self.checked)  # together: no await between
             for row in rows:
-                await self.push(row)
+                if not await self.push(row):
+                    return  # window full: ``checked`` stays at the last row sent
+                self.checked = row.cursor
             self.checked = max(self.checked, top)
 
-    async def push(self, row: FeedRow) -> None:
+    async def push(self, row: FeedRow) -> bool:
+        """Send one row; False (nothing sent) when the window is full and the row must wait."""
         text = None if self.closed or self.audience is None else self.audience.render(row)
         if text is None:
-            return
+            return not self.closed
+        limit = int(_setting("PARCELRUN_WS_MAX_UNACKED", 2000))
+        if self._sent - self._acked >= limit and not self._replaying:
+            self._held = True
+            await self._ask_ack(self.checked)
+            return False
         await self.send(text_data=text)
         FEED_LAG.labels(feed=self.feed).observe(max(0.0, time.time() - row.at_ts))
         self._sent += 1
         self._unacked.append((row.cursor, self._sent))
-        limit = _setting("PARCELRUN_WS_MAX_UNACKED", 2000)
-        behind = self._sent - self._acked
-        if behind > limit:
-            await self.refuse(Close.TOO_SLOW, "too far behind reading: reconnect with your last cursor")
-        elif behind >= max(1, limit // 2) and not self._ack_asked:
-            # A busy station's socket gets more than the limit between two heartbeats even when
-            # its client reads every message at once: ask for the acknowledgement now, so that
-            # only a client that really stopped reading reaches the limit. The ping carries the
-            # cursor of what was just sent (a client may take a ping's cursor as its position).
+        if self._sent - self._acked >= max(1, limit // 2):
+            # A busy station's socket gets more than the window between two heartbeats even when
+            # its client reads every message at once: ask for the acknowledgement now, so the
+            # window reopens before it fills.
+            await self._ask_ack(row.cursor)
+        return True
+
+    async def _ask_ack(self, cursor: int) -> None:
+        """An early ping (once until answered); its cursor is the last row sent, never ahead of
+        it (a client may take a ping's cursor as its position)."""
+        if not self._ack_asked:
             self._ack_asked = True
-            await self.send_envelope("ping", row.cursor, {})
+            await self.send_envelope("ping", cursor, {})
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels' dispatch first runs close_old_connections through the database thread for
@@ -215,6 +237,9 @@ class FeedConsumer(AsyncWebsocketConsumer):
             return
         if message.get("type") == "pong":
             self._ack(message.get("cursor"))
+            if self._held:  # the window has room again: go on from our position
+                self._held = False
+                await self.catch_up(None)
             return
         command_id = message.get("id")
         command_id = (
@@ -240,9 +265,9 @@ class FeedConsumer(AsyncWebsocketConsumer):
     def _ack(self, cursor: Any) -> None:
         if isinstance(cursor, bool) or not isinstance(cursor, int):
             return
+        self._ack_asked = False  # answered: the next half-window may ask again
         while self._unacked and self._unacked[0][0] <= cursor:
             self._acked = self._unacked.popleft()[1]
-            self._ack_asked = False
 
     # sending and closing ---------------------------------------------------------------------
 
@@ -279,7 +304,10 @@ class FeedConsumer(AsyncWebsocketConsumer):
             await asyncio.sleep(delay)
             delay = interval
             if time.monotonic() - self._heard_at > interval + timeout:
-                await self.refuse(Close.HEARTBEAT_TIMEOUT, "no pong within the heartbeat timeout")
+                if self._held:  # it stopped reading with messages waiting for it
+                    await self.refuse(Close.TOO_SLOW, "stopped reading: reconnect with your last cursor")
+                else:
+                    await self.refuse(Close.HEARTBEAT_TIMEOUT, "no pong within the heartbeat timeout")
                 return
             try:
                 if await self._token_revoked():
