@@ -60,3 +60,14 @@ def running_app(core: Core, shots: Path, language: str = "zh_CN") -> Iterator[Dr
         core.stop_background()
         if core.store is not None:
             core.store.close()
+
+
+@contextmanager
+def sized(window: Any, size: tuple[int, int]) -> Iterator[None]:
+    """The window at a handheld's size for the block (screenshots at 720 x 1280 and 1080 x 2340)."""
+    original = window.size
+    window.size = size
+    try:
+        yield
+    finally:
+        window.size = original

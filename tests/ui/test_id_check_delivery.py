@@ -8,8 +8,6 @@ refused in the screen's language when incomplete, and the server records the typ
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,7 @@ import pytest
 
 from backend.shipments.models import Job, ProofOfDelivery, Shipment
 from tests.mobile.core.helpers import Network, make_world
-from tests.ui.app_fixture import make_core, running_app
+from tests.ui.app_fixture import make_core, running_app, sized
 
 pytestmark = [pytest.mark.ui, pytest.mark.django_db]
 PASSWORD = "courier-pass-1"
@@ -26,16 +24,6 @@ CHIPS = {
     "zh_CN": (["验证件", "高价值", "易碎"], ["先电联", "向上"]),
     "en": (["ID check", "High value", "Fragile"], ["Call first", "This way up"]),
 }
-
-
-@contextmanager
-def sized(window: Any, size: tuple[int, int]) -> Iterator[None]:
-    original = window.size
-    window.size = size
-    try:
-        yield
-    finally:
-        window.size = original
 
 
 def on_screen(widget: Any) -> bool:

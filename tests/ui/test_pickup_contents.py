@@ -4,8 +4,6 @@ no-camera way on), and a pickup the app was killed in shown again at its step wi
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,22 +12,12 @@ from PIL import Image
 
 from mobile.offline import outbox
 from tests.mobile.core.helpers import Network, make_world
-from tests.ui.app_fixture import make_core, running_app
+from tests.ui.app_fixture import make_core, running_app, sized
 from tests.ui.driver import Driver
 
 pytestmark = [pytest.mark.ui, pytest.mark.django_db]
 PASSWORD = "courier-pass-1"
 SIZES = [(720, 1280), (1080, 2340)]
-
-
-@contextmanager
-def sized(window: Any, size: tuple[int, int]) -> Iterator[None]:
-    original = window.size
-    window.size = size
-    try:
-        yield
-    finally:
-        window.size = original
 
 
 def a_camera(tmp_path: Path) -> Path:
