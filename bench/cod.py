@@ -82,7 +82,7 @@ def seed(plan_path: Path, round_no: int, couriers_n: int, supervisors_n: int, pa
         scan,
         shipment_create,
     )
-    from backend.shipments.services.completion import PickupInput, ProofInput
+    from backend.shipments.services.door_inputs import PickupInput, ProofInput
 
     rng = random.Random(18 + round_no)
 

@@ -164,7 +164,7 @@ class Changes:
     def deliver(self, courier_id: int) -> int | None:
         from backend.shipments.models import Job
         from backend.shipments.services import job_deliver
-        from backend.shipments.services.completion import ProofInput
+        from backend.shipments.services.door_inputs import ProofInput
         from parcelkit.rules.handling import needs_id
 
         queue = self.world.started.get(courier_id) or []

@@ -28,7 +28,7 @@ from backend.shipments.services import (
     scan,
     shipment_create,
 )
-from backend.shipments.services.completion import PickupInput, ProofInput
+from backend.shipments.services.door_inputs import PickupInput, ProofInput
 from backend.shipments.services.planning import job_set_plan
 from parcelkit.rules import handling as handling_rules
 

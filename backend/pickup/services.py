@@ -20,7 +20,7 @@ from backend.shipments.context import Ctx
 from backend.shipments.models import Job
 from backend.shipments.selectors import shipment_get_for
 from backend.shipments.services import job_complete_pickup
-from backend.shipments.services.completion import PickupInput
+from backend.shipments.services.door_inputs import PickupInput
 from backend.shipments.services.recording import lock_job, require_own_job, require_station_staff
 from backend.shipments.states import HandlingFlag, JobKind, JobStatus
 from parcelkit.labels.printer import PrinterUnreachable, send_zpl

@@ -27,7 +27,7 @@ from backend.shipments.services import (
     job_fail,
     job_start,
 )
-from backend.shipments.services.completion import PickupInput, ProofInput
+from backend.shipments.services.door_inputs import PickupInput, ProofInput
 from backend.shipments.services.offline import job_deliver_offline, job_fail_offline
 from backend.shipments.states import JobStatus, ShipmentStatus
 from backend.sync.attachments import attachments_reference, clean_sha256

@@ -22,7 +22,7 @@ from backend.couriers.selectors import station_today
 from backend.dispatch.models import AssignmentDecision
 from backend.shipments.models import Job
 from backend.shipments.services import job_accept, job_assign, job_deliver, job_start, scan
-from backend.shipments.services.completion import ProofInput
+from backend.shipments.services.door_inputs import ProofInput
 from backend.shipments.services.planning import job_set_plan
 from bench.asgi_workers import Worker
 from tests.browser.servers import elsewhere

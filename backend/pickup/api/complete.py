@@ -19,7 +19,7 @@ from backend.shipments.api.jobs import SHA256, JobActionApi, action_schema
 from backend.shipments.api.serializers import MAX_BIGINT, MAX_INT
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
-from backend.shipments.services.completion import PickupInput
+from backend.shipments.services.door_inputs import PickupInput
 
 
 class PickupBody(ActionInput):

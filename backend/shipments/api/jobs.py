@@ -35,7 +35,7 @@ from backend.shipments.api.serializers import (
 )
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
-from backend.shipments.services.completion import ProofInput
+from backend.shipments.services.door_inputs import ProofInput
 from backend.shipments.states import NextStep, ProofMethod, RecipientRelation
 from parcelkit.rules import cod as cod_rules
 

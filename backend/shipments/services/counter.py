@@ -16,7 +16,8 @@ from backend.common.errors import DomainError
 from backend.shipments import transitions
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
-from backend.shipments.services.completion import ProofInput, record_delivery
+from backend.shipments.services.completion import record_delivery
+from backend.shipments.services.door_inputs import ProofInput
 from backend.shipments.services.recording import (
     feed_job,
     lock_job,

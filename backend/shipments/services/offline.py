@@ -27,7 +27,8 @@ from backend.common.errors import DomainError
 from backend.shipments import feed, transitions
 from backend.shipments.context import Ctx
 from backend.shipments.models import FeedEntry, Job, OfflineConflict
-from backend.shipments.services.completion import ProofInput, record_delivery
+from backend.shipments.services.completion import record_delivery
+from backend.shipments.services.door_inputs import ProofInput
 from backend.shipments.services.recording import lock_job, require_station_staff
 from backend.shipments.snapshots import job_snapshot
 from backend.shipments.states import JobKind, JobStatus, ShipmentStatus

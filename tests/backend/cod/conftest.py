@@ -10,7 +10,7 @@ from backend.couriers.models import Courier, Station
 from backend.shipments import services as svc
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
-from backend.shipments.services.completion import ProofInput
+from backend.shipments.services.door_inputs import ProofInput
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person
 

@@ -116,7 +116,7 @@ def test_a_correction_needs_a_reason_a_supervisor_and_a_non_zero_amount(cod_job,
 
 
 def test_a_pickup_fee_paid_at_the_door_is_a_collection(station, supervisor, courier) -> None:
-    from backend.shipments.services.completion import PickupInput
+    from backend.shipments.services.door_inputs import PickupInput
     from tests.fixtures.jobs import make_job
 
     job = svc.job_assign(
@@ -144,7 +144,7 @@ def test_a_pickup_fee_paid_at_the_door_is_a_collection(station, supervisor, cour
 
 
 def test_a_monthly_account_pickup_takes_no_money(station, supervisor, courier) -> None:
-    from backend.shipments.services.completion import PickupInput
+    from backend.shipments.services.door_inputs import PickupInput
     from tests.fixtures.jobs import make_job
 
     job = svc.job_assign(

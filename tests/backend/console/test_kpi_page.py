@@ -21,7 +21,7 @@ from backend.kpis.models import KpiDay, Metric
 from backend.kpis.selectors import kpi_page
 from backend.shipments.models import Job
 from backend.shipments.services import job_assign, job_deliver, job_start, scan
-from backend.shipments.services.completion import ProofInput
+from backend.shipments.services.door_inputs import ProofInput
 from tests.clock import FIXTURE_DAY
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person, make_courier

@@ -9,7 +9,7 @@ from backend.couriers.models import Courier, Station
 from backend.dispatch.models import AssignmentDecision, DecisionKind
 from backend.shipments.models import Job
 from backend.shipments.services import job_accept, job_assign, job_deliver, job_start, scan
-from backend.shipments.services.completion import ProofInput
+from backend.shipments.services.door_inputs import ProofInput
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person
 

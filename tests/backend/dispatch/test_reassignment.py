@@ -16,7 +16,7 @@ from backend.dispatch.services import (
 )
 from backend.shipments.models import FeedEntry, Job
 from backend.shipments.services import job_accept, job_complete_pickup, job_start
-from backend.shipments.services.completion import PickupInput
+from backend.shipments.services.door_inputs import PickupInput
 from backend.shipments.states import JobStatus
 from tests.backend.dispatch.factories import at, given_to, job_at, refresh
 from tests.fixtures.people import Person, make_courier

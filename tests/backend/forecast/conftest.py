@@ -13,7 +13,7 @@ import time_machine
 
 from backend.couriers.models import Courier, Station
 from backend.shipments.services import job_assign, job_deliver, job_fail, job_start, scan
-from backend.shipments.services.completion import ProofInput
+from backend.shipments.services.door_inputs import ProofInput
 from tests.clock import FIXTURE_DAY
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person

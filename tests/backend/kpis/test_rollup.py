@@ -25,7 +25,7 @@ from backend.negotiation.services import negotiation_answer, negotiation_offer
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
 from backend.shipments.services import job_assign, job_deliver, job_fail, job_start, scan
-from backend.shipments.services.completion import ProofInput
+from backend.shipments.services.door_inputs import ProofInput
 from backend.sync.models import Attachment
 from tests.clock import FIXTURE_DAY
 from tests.fixtures.jobs import make_job

@@ -8,7 +8,7 @@ from typing import Any
 
 from backend.pickup import services
 from backend.shipments.services import job_complete_pickup
-from backend.shipments.services.completion import PickupInput
+from backend.shipments.services.door_inputs import PickupInput
 from tests.backend.api.matrix import Row, World
 from tests.backend.pickup.conftest import TABLE
 

@@ -13,7 +13,7 @@ from backend.couriers.models import Station
 from backend.pickup import services
 from backend.pickup.models import TariffBookVersion
 from backend.shipments.models import FeedEntry, Job, TrackingEvent
-from backend.shipments.services.completion import CONTENTS_PHOTO_THRESHOLD_FEN, PAYMENT_METHODS, PickupInput
+from backend.shipments.services.door_inputs import CONTENTS_PHOTO_THRESHOLD_FEN, PAYMENT_METHODS, PickupInput
 from backend.shipments.states import JobStatus, ShipmentStatus
 from mobile.devices.label_renderer import ZplLabelRenderer
 from mobile.flows.pickup import PickupFlow, PickupJob, Step

@@ -24,7 +24,7 @@ from backend.shipments.services import (
     scan,
     shipment_transition,
 )
-from backend.shipments.services.completion import ProofInput
+from backend.shipments.services.door_inputs import ProofInput
 from backend.shipments.snapshots import job_snapshot, shipment_snapshot
 from tests.backend.realtime.conftest import Socket, feed_path, run
 from tests.backend.realtime.helpers import assign

@@ -13,7 +13,7 @@ from backend.common.errors import DomainError
 from backend.shipments import services as svc
 from backend.shipments.context import Ctx
 from backend.shipments.models import DeliveryAttempt, FeedEntry, Job, ProofOfDelivery, Shipment, TrackingEvent
-from backend.shipments.services.completion import PickupInput, ProofInput
+from backend.shipments.services.door_inputs import PickupInput, ProofInput
 from backend.shipments.states import ShipmentStatus
 from tests.fixtures.jobs import make_job
 

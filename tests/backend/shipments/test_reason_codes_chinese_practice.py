@@ -44,7 +44,7 @@ def test_a_failed_attempt_with_a_new_code_is_recorded(
 def test_the_senders_real_name_check_is_recorded_never_the_whole_number(station, supervisor, courier) -> None:
     from backend.common.errors import DomainError
     from backend.shipments.models import Shipment
-    from backend.shipments.services.completion import PickupInput
+    from backend.shipments.services.door_inputs import PickupInput
 
     job = make_job(station, supervisor.ctx, "pickup")
     svc.job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)

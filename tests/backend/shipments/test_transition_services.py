@@ -17,7 +17,7 @@ from backend.couriers.models import Courier, Station
 from backend.shipments import services as svc
 from backend.shipments.context import Ctx
 from backend.shipments.models import FeedEntry, Job, Shipment, TrackingEvent
-from backend.shipments.services.completion import PickupInput, ProofInput
+from backend.shipments.services.door_inputs import PickupInput, ProofInput
 from backend.shipments.states import JobKind
 from backend.shipments.states import JobStatus as J
 from backend.shipments.states import ShipmentStatus as S
