@@ -11,8 +11,8 @@ import pytest
 from backend.common.errors import DomainError
 from backend.couriers.models import Courier, Station
 from backend.dispatch.services import courier_refresh_etas, courier_replan, job_reassign
-from backend.realtime.catalogue import validate
 from backend.realtime.selectors import FeedRow
+from backend.realtime.validation import validate
 from backend.shipments.models import FeedEntry, Job
 from backend.shipments.services.planning import job_set_plan
 from backend.sync.selectors import pull_changes

@@ -16,7 +16,7 @@ from backend.couriers.models import Courier, Station
 from backend.dispatch.services import auto_assign
 from backend.incidents.models import DisruptionHold
 from backend.notify.models import Message
-from backend.realtime.catalogue import validate
+from backend.realtime.validation import validate
 from backend.shipments.models import FeedEntry
 from backend.shipments.services import followups, job_accept, job_start, scan
 from backend.shipments.states import JobStatus

@@ -16,7 +16,7 @@ from backend.couriers.models import Courier, Station
 from backend.incidents.models import Incident, IncidentEvent
 from backend.incidents.states import EventKind, IncidentState, Source
 from backend.notify.models import Message
-from backend.realtime.catalogue import validate
+from backend.realtime.validation import validate
 from backend.shipments.models import FeedEntry
 from parcelkit.ops import incident_payload
 from tests.backend.sync.helpers import op, outcomes, push

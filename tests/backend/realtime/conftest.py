@@ -18,7 +18,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import connections
 
 from backend.asgi import application
-from backend.realtime.catalogue import validate
+from backend.realtime.validation import validate
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from backend.realtime.catalogue import CATALOGUE, CLIENT_MESSAGES, CatalogueError, _check, validate
+from backend.realtime.catalogue import CATALOGUE, CLIENT_MESSAGES
+from backend.realtime.validation import CatalogueError, _check, validate
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "realtime.md"
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from backend.negotiation.services import OptionInput, negotiation_offer
 from backend.realtime.audience import Audience
-from backend.realtime.catalogue import validate
 from backend.realtime.selectors import FeedRow
+from backend.realtime.validation import validate
 from backend.shipments.models import FeedEntry
 from tests.backend.sync.helpers import ready_job
 

@@ -22,8 +22,8 @@ import pytest
 from django.conf import settings
 from websockets.asyncio.client import ClientConnection, connect
 
-from backend.realtime.catalogue import validate
 from backend.realtime.links import link_issue
+from backend.realtime.validation import validate
 from bench.asgi_workers import Worker, start_workers, stop_workers
 from tests.backend.realtime.conftest import run
 from tests.fixtures.jobs import make_job
