@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.report import emit
+from bench.report import emit, ensure_database
 
 TARGETS = {
     "scan_events_per_s": 20_000,
@@ -194,6 +194,7 @@ def main() -> int:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("DATABASE_URL must point at PostgreSQL", file=sys.stderr)
         return 2
+    ensure_database(os.environ["DATABASE_URL"])
     if args.sustained:
         from bench import sync_sustained
 

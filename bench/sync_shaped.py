@@ -44,7 +44,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.report import emit  # noqa: E402
+from bench.report import emit, ensure_database  # noqa: E402
 
 TARGETS = {"ops_drained_s": 60, "scan_feedback_ms": 100}
 PROOF = {"method": "photo", "recipient_relation": "self", "recipient_name": "李四"}
@@ -315,6 +315,7 @@ def main() -> int:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("DATABASE_URL must point at PostgreSQL", file=sys.stderr)
         return 2
+    ensure_database(os.environ["DATABASE_URL"])
     redis = os.environ.get("REDIS_URL", "")
     os.environ["REDIS_URL"] = ""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
