@@ -17,7 +17,8 @@ def tokens_live_for_user(*, user_id: int) -> QuerySet[ApiToken]:
 
 
 def token_get_for_revocation(principal: Principal, token_id: int) -> ApiToken:
-    """A token the principal may revoke: their own, a courier's of their station (supervisor), any (admin).
+    """A token the principal may revoke: their own, a courier's of their stations (supervisor, station
+    manager), any (admin).
 
     Anything else is "not found", so token ids of other people leak nothing.
     """
@@ -26,7 +27,7 @@ def token_get_for_revocation(principal: Principal, token_id: int) -> ApiToken:
     qs = ApiToken.objects.select_related("user")
     if principal.role is Role.SUPERVISOR:
         mine = qs.filter(pk=token_id, user_id=principal.require_user_id())
-        station = qs.filter(pk=token_id, user__courier__station_id=principal.require_station_id())
+        station = qs.filter(pk=token_id, user__courier__station_id__in=principal.station_ids)
         qs = mine | station
     elif principal.role is not Role.ADMIN:
         qs = qs.none() if principal.user_id is None else qs.filter(pk=token_id, user_id=principal.user_id)

@@ -1,9 +1,10 @@
 """The token → user read every API request makes, as one hand-written statement.
 
 It is the same read as ``ApiToken.objects.select_related("user", "user__courier",
-"user__supervisor").filter(key_hash=…)``: the token, its user, and the user's courier or
-supervisor (None when the user has none), cached on the instances exactly as ``select_related``
-caches them, so ``principal_of`` and the views touch no further query. Building that statement
+"user__supervisor", "user__station_manager").filter(key_hash=…)``: the token, its user, and the
+user's courier, supervisor or station-manager row (None when the user has none), cached on the
+instances exactly as ``select_related`` caches them, so ``principal_of`` and the views touch no
+further query (but a manager's stations: one more, for managers only). Building that statement
 through the ORM cost about 2 ms of CPU on every request, more than the rest of authentication
 together, which showed when 50 handover confirmations arrived at once (docs/cod.md, "Bench"); the
 statement is built once per database vendor from the models' own metadata instead.
@@ -24,7 +25,7 @@ from backend.accounts.models import ApiToken
 
 # The user's roles, as ``principal_of`` reads them: reverse one-to-ones named on the user (the
 # models live in a layer above this app, so they are reached through the user's relations).
-ROLES = ("courier", "supervisor")
+ROLES = ("courier", "supervisor", "station_manager")
 
 Converter = Callable[[Any, Any, Any], Any]
 
@@ -97,7 +98,7 @@ def _role_field(name: str) -> Any:
 
 
 def token_with_user(key_hash: str) -> ApiToken | None:
-    """The token with this key hash, its ``user`` and the user's ``courier``/``supervisor`` loaded."""
+    """The token with this key hash, its ``user`` and the user's ``courier``/``supervisor``/``station_manager`` loaded."""
     sql, parts = _statement(connection.vendor)
     with connection.cursor() as cur:
         cur.execute(sql, [key_hash])

@@ -54,10 +54,16 @@ def _incidents_page(
     request: HttpRequest, station: Station, *, status: int = 200, error: DomainError | None = None
 ) -> HttpResponse:
     cursor = feed_head()  # before the reads: the page's socket replays whatever commits after it
+    rows = incident_rows(station=station, now=timezone.now())
+    to_manager = [r for r in rows if r.incident.manager_escalated_at is not None]
+    manager_only = request.GET.get("escalated") == "manager"  # the link texted to the station manager
     context = {
         "station": station,
         "cursor": cursor,
-        "rows": incident_rows(station=station, now=timezone.now()),
+        "rows": to_manager if manager_only else rows,
+        "open_count": len(rows),
+        "manager_count": len(to_manager),
+        "manager_only": manager_only,
         "liable_parties": LiableParty.choices,
         "resolution_labels": dict(Resolution.choices),
     }

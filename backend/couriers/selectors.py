@@ -40,7 +40,7 @@ def courier_get_for_staff(principal: Principal, courier_id: int) -> Courier:
     """A courier of the supervisor's station (any for an admin); others are "not found"."""
     qs = Courier.objects.select_related("user", "station")
     if principal.role is Role.SUPERVISOR:
-        qs = qs.filter(station_id=principal.require_station_id())
+        qs = qs.filter(station_id__in=principal.station_ids)
     elif principal.role is not Role.ADMIN:
         qs = qs.none()
     courier = qs.filter(pk=courier_id).first() if 1 <= courier_id <= MAX_ID else None

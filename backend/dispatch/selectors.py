@@ -23,7 +23,7 @@ def courier_get_for(principal: Principal, courier_id: int) -> Courier:
     if principal.role is Role.COURIER:
         qs = qs.filter(pk=principal.require_courier_id())
     elif principal.role is Role.SUPERVISOR:
-        qs = qs.filter(station_id=principal.require_station_id())
+        qs = qs.filter(station_id__in=principal.station_ids)
     elif principal.role is not Role.ADMIN:
         qs = qs.none()
     courier = qs.filter(pk=courier_id).first() if 1 <= courier_id <= MAX_ID else None

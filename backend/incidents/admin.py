@@ -91,8 +91,17 @@ class ReadOnly(admin.ModelAdmin[Any]):
 
 @admin.register(Incident)
 class IncidentAdmin(ReadOnly):
-    list_display = ("pk", "station", "incident_type", "source", "state", "escalation", "raised_at")
-    list_filter = ("incident_type", "state", "source")
+    list_display = (
+        "pk",
+        "station",
+        "incident_type",
+        "source",
+        "state",
+        "escalation",
+        "manager_escalated_at",
+        "raised_at",
+    )
+    list_filter = ("incident_type", "state", "source", ("manager_escalated_at", admin.EmptyFieldListFilter))
 
 
 @admin.register(Disruption)

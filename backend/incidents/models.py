@@ -72,6 +72,9 @@ class Incident(models.Model):
     next_due = models.DateTimeField(null=True, blank=True)
     escalation = models.CharField(max_length=16, choices=Escalation.choices, default="", blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # When the playbook sent it to the station manager (who was texted: the event's ``told``); kept
+    # when later steps move ``escalation`` on, so the console can show and filter it.
+    manager_escalated_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -9,10 +9,15 @@ from backend.incidents.models import Disruption, Incident, IncidentEvent
 from backend.incidents.states import IncidentState
 
 
-def incidents_for_station(*, station_id: int, open_only: bool = True) -> QuerySet[Incident]:
+def incidents_for_station(
+    *, station_id: int, open_only: bool = True, manager_only: bool = False
+) -> QuerySet[Incident]:
+    """The station's incidents by age; ``manager_only``: those escalated to the station manager."""
     qs = Incident.objects.filter(station_id=station_id).select_related("shipment")
     if open_only:
         qs = qs.exclude(state=IncidentState.RESOLVED)
+    if manager_only:
+        qs = qs.filter(manager_escalated_at__isnull=False)
     return qs.order_by("raised_at", "pk")
 
 

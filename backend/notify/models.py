@@ -1,8 +1,9 @@
-"""Messages sent to a delivery's customer. Fields and constraints only; writes go through
-``backend.notify.services``."""
+"""Messages sent to a delivery's customer, or to a member of staff (a station manager told of an
+escalation). Fields and constraints only; writes go through ``backend.notify.services``."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from backend.notify.states import MessageChannel, MessageStatus
@@ -10,17 +11,26 @@ from backend.shipments.models import Job, Shipment
 
 
 class Message(models.Model):
-    """One text to the recipient of a job, and what became of it.
+    """One text to the recipient of a job (or to a staff ``user``), and what became of it.
 
     The recipient is the job's shipment: its phone number is read when the message is handed to the
     gateway and never stored here, and the text never contains it nor the address (the service
     refuses such a text). ``(job, trigger, occasion)`` is unique — the occasion is the station's
     date of a morning prompt or the negotiation a message is about — so a prompt goes out once
     however often the task that asks for it runs.
+
+    A staff message has a ``user`` instead of a job: the same pipeline (claim, send, retry, the
+    provider's report) carries it; its number is the station manager's, read when it is handed over,
+    and ``(user, trigger, occasion)`` is unique in the same way (``occasion`` names the incident).
     """
 
-    job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="+")
-    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="+", db_index=False)
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    shipment = models.ForeignKey(
+        Shipment, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     trigger = models.CharField(max_length=16)  # what asked for it: "morning", "failed_attempt", …
     occasion = models.CharField(max_length=32)  # "2026-11-24" (a day) or "n42" (a negotiation)
     reference = models.CharField(max_length=32, unique=True)  # ours, random: sent to the provider
@@ -46,6 +56,17 @@ class Message(models.Model):
             models.UniqueConstraint(
                 fields=["job", "trigger", "occasion"], name="message_one_per_job_trigger_occasion"
             ),
+            models.UniqueConstraint(
+                fields=["user", "trigger", "occasion"],
+                condition=models.Q(user__isnull=False),
+                name="message_one_per_user_trigger_occasion",
+            ),
+            # A customer's message (a job and its shipment) or a staff member's (a user): never both.
+            models.CheckConstraint(
+                condition=models.Q(job__isnull=False, shipment__isnull=False, user__isnull=True)
+                | models.Q(job__isnull=True, shipment__isnull=True, user__isnull=False),
+                name="message_customer_or_staff",
+            ),
         ]
         indexes = [
             # The retry sweep reads the queued messages that are due.
@@ -57,4 +78,5 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"message {self.reference} ({self.status}) for job {self.job_id}"
+        whom = f"job {self.job_id}" if self.job_id else f"user {self.user_id}"
+        return f"message {self.reference} ({self.status}) for {whom}"

@@ -22,8 +22,9 @@ from backend.notify.gateway import Gateway, GatewayError, OutboundMessage, get_g
 from backend.notify.models import Message
 from backend.notify.privacy import check_text
 from backend.notify.states import NEXT, MessageStatus
-from backend.notify.texts import render
+from backend.notify.texts import render, render_staff
 from backend.shipments.models import Job
+from backend.stations.selectors import station_manager_phone
 
 MAX_ATTEMPTS = 6
 BACKOFF_BASE_S = 30  # 30 s, 1, 2, 4, 8 min: the last try is about a quarter of an hour after the first
@@ -84,6 +85,45 @@ def message_queue(
     return message, True
 
 
+def staff_message_queue(
+    *,
+    user_id: int,
+    trigger: str,
+    occasion: str,
+    template: str,
+    language: str,
+    params: dict[str, str],
+    now: datetime | None = None,
+) -> tuple[Message, bool]:
+    """Write a text to a member of staff (a station manager) and send it after commit, like
+    ``message_queue``: once per (user, trigger, occasion). ``not_found`` for a user who has no
+    number to text (no station manager); the caller decides whether that matters."""
+    now = now or timezone.now()
+    key = {"user_id": user_id, "trigger": trigger, "occasion": occasion[:32]}
+    existing = Message.objects.filter(**key).first()
+    if existing is not None:
+        return existing, False
+    if station_manager_phone(user_id) is None:
+        raise DomainError("not_found", f"user {user_id} has no phone to text")
+    text = render_staff(template, language, params)
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                **key,
+                reference=secrets.token_hex(16),
+                channel=settings.NOTIFY_CHANNEL,
+                template=template,
+                language=language,
+                text=text[:500],
+                queued_at=now,
+            )
+    except IntegrityError:
+        return Message.objects.get(**key), False
+    pk = message.pk
+    transaction.on_commit(lambda: signature("notify.send_message", args=(pk,)).delay())
+    return message, True
+
+
 @dataclass(frozen=True)
 class SendOutcome:
     """``retry_in`` (seconds) when the task should try again; ``status`` is the message's now."""
@@ -94,20 +134,36 @@ class SendOutcome:
 
 @transaction.atomic
 def _claim(message_id: int, now: datetime) -> OutboundMessage | SendOutcome:
-    message = Message.objects.select_for_update().select_related("shipment").filter(pk=message_id).first()
+    message = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("shipment")
+        .filter(pk=message_id)
+        .first()
+    )
     if message is None:
         raise DomainError("not_found", f"message {message_id} does not exist")
     if message.status != MessageStatus.QUEUED:
         return SendOutcome(message.status)  # already handed over (a twin task, a late retry)
     if message.claimed_until is not None and message.claimed_until > now:
         return SendOutcome(message.status)  # another worker is handing it over right now
+    # Read now, never stored with the message: the customer's from the shipment, staff's from their record.
+    if message.user_id is not None:
+        to = station_manager_phone(message.user_id)
+        if not to:  # no longer a manager: nobody to text, and trying again will not find one
+            message.status, message.failed_at = MessageStatus.FAILED, now
+            message.last_error = "the staff member has no phone on record"
+            message.save(update_fields=["status", "failed_at", "last_error"])
+            return SendOutcome(message.status)
+    else:
+        assert message.shipment is not None  # the constraint: a customer's message has its shipment
+        to = message.shipment.recipient_phone
     message.attempts += 1
     message.claimed_until = now + LEASE
     message.save(update_fields=["attempts", "claimed_until"])
     return OutboundMessage(
         reference=message.reference,
         channel=message.channel,
-        to=message.shipment.recipient_phone,
+        to=to,
         language=message.language,
         text=message.text,
     )

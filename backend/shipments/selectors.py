@@ -46,7 +46,7 @@ def jobs_visible_to(principal: Principal) -> QuerySet[Job]:
     if principal.role is Role.COURIER:
         return qs.filter(courier_id=principal.require_courier_id())
     if principal.role is Role.SUPERVISOR:
-        return qs.filter(station_id=principal.require_station_id())
+        return qs.filter(station_id__in=principal.station_ids)
     return qs.none()
 
 
@@ -64,7 +64,7 @@ def shipment_get_for(principal: Principal, tracking_no: str) -> Shipment:
         Prefetch("events", queryset=TrackingEvent.objects.order_by("event_at", "pk"))
     )
     if principal.role is Role.SUPERVISOR:
-        qs = qs.filter(station_id=principal.require_station_id())
+        qs = qs.filter(station_id__in=principal.station_ids)
     elif principal.role is Role.COURIER:
         qs = qs.filter(jobs__courier_id=principal.require_courier_id()).distinct()
     elif principal.role is not Role.ADMIN:

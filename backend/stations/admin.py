@@ -2,7 +2,8 @@
 
 Stations are registered by ``couriers.admin``; this app sits above couriers in the layers, so it
 re-registers the station admin as a subclass that adds the import page and a link to it on the
-station list, rather than teaching couriers about onboarding.
+station list, rather than teaching couriers about onboarding. A station manager sees only their
+stations here (``admin_scope``); a station they open (added or imported) is theirs at once.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from django.urls import URLPattern, path
 
 from backend.couriers.admin import StationAdmin
 from backend.couriers.models import Station
+from backend.stations import admin_managers, admin_scope, admin_tariffs  # noqa: F401  (they register admins)
+from backend.stations.admin_scope import ManagedScope, forget_managed_stations, managed_stations
+from backend.stations.managers import manager_grant
 from backend.stations.services import OnboardReport, station_onboard
 from backend.stations.tables import SUFFIXES, read_tables
 
@@ -65,7 +69,9 @@ class ImportForm(forms.Form):
         return files
 
 
-def _onboard_uploads(files: list[UploadedFile[Any]], *, dry_run: bool) -> OnboardReport:
+def _onboard_uploads(
+    files: list[UploadedFile[Any]], *, dry_run: bool, manager_id: int | None
+) -> OnboardReport:
     # The readers take paths (openpyxl wants a seekable file); the uploads live only for this call.
     with tempfile.TemporaryDirectory(prefix="onboard-") as tmp:
         paths = []
@@ -76,11 +82,23 @@ def _onboard_uploads(files: list[UploadedFile[Any]], *, dry_run: bool) -> Onboar
                     out.write(chunk)
             paths.append(target)
         sheets, problems = read_tables(paths)
-        return station_onboard(sheets=sheets, problems=problems, dry_run=dry_run)
+        return station_onboard(
+            sheets=sheets, problems=problems, dry_run=dry_run, opened_by_manager=manager_id
+        )
 
 
-class StationOnboardingAdmin(StationAdmin):
+class StationOnboardingAdmin(ManagedScope, StationAdmin):
     change_list_template = "admin/stations/station_change_list.html"
+    station_path = "pk"
+    manager_may = frozenset({"view", "add", "change"})
+
+    def save_model(self, request: HttpRequest, obj: Station, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change and managed_stations(request) is not None:  # a manager opened it: it is theirs
+            me = request.user.pk
+            assert me is not None  # signed in: the admin site lets no one else here
+            manager_grant(user_id=me, station_id=obj.pk, granted_by=me)
+            forget_managed_stations(request)
 
     def get_urls(self) -> list[URLPattern]:
         extra = [
@@ -99,7 +117,12 @@ class StationOnboardingAdmin(StationAdmin):
         if request.method == "POST":
             form = ImportForm(request.POST, request.FILES)
             if form.is_valid():
-                report = _onboard_uploads(form.cleaned_data["uploads"], dry_run=form.cleaned_data["dry_run"])
+                report = _onboard_uploads(
+                    form.cleaned_data["uploads"],
+                    dry_run=form.cleaned_data["dry_run"],
+                    manager_id=request.user.pk if managed_stations(request) is not None else None,
+                )
+                forget_managed_stations(request)  # an imported station may be theirs now
         else:
             form = ImportForm()
         context = {

@@ -34,7 +34,8 @@ TARIFF_INTS = tuple(name for name in Tariff.__dataclass_fields__ if name not in 
 # (required, optional) columns per kind.
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     STATION: (("code", "name", "address", "lat", "lng"), ("time_zone", "phone")),
-    SUPERVISORS: (("username", "name"), ("password",)),
+    # ``role``: supervisor (default) or manager; ``phone``: a manager's, for escalations (manager_rows).
+    SUPERVISORS: (("username", "name"), ("password", "role", "phone")),
     COURIERS: (("employee_no", "name", "phone"), ("vehicle_type", "capacity_g", "capacity_cm3", "password")),
     ZONES: (("code", "name"), ("address_prefixes", "postcodes", "courier")),
     TARIFFS: ((*TARIFF_TEXT, *TARIFF_INTS), ("origin",)),
@@ -53,6 +54,9 @@ HEADER_NAMES = {
     "手机": "phone",
     "手机号": "phone",
     "用户名": "username",
+    "角色": "role",
+    "岗位": "role",
+    "职务": "role",
     "密码": "password",
     "工号": "employee_no",
     "车辆": "vehicle_type",
@@ -119,6 +123,9 @@ ZH = {
     "other_station": "不属于本站点",
     "invalid_tariff": "资费无效",
     "empty_zone": "片区至少需要一个地址前缀或邮编",
+    "invalid_role": "角色应为主管或站长",
+    "existing_manager": "该站长账号已存在，密码请留空",
+    "one_tariff_table": "请只提供一个资费文件或工作表",
 }
 
 

@@ -37,6 +37,7 @@ from backend.stations.formats import (
     ZONES,
     header_name,
 )
+from backend.stations.manager_rows import ManagerSpec, as_manager, split_by_role
 from backend.stations.tables import Sheet, TableError
 from parcelkit.rules.pricing import Tariff
 
@@ -120,6 +121,7 @@ class TariffSpec:
 class Plan:
     station: StationSpec | None = None
     supervisors: list[SupervisorSpec] = field(default_factory=list)
+    managers: list[ManagerSpec] = field(default_factory=list)  # the supervisors sheet's ``manager`` rows
     couriers: list[CourierSpec] = field(default_factory=list)
     zones: list[ZoneSpec] = field(default_factory=list)
     tariffs: list[TariffSpec] = field(default_factory=list)
@@ -395,7 +397,9 @@ def parse(sheets: list[Sheet], problems: list[TableError] | None = None) -> tupl
     elif STATION in rows:
         plan.station = _station(rows[STATION], by_kind[STATION], errors)
     code = plan.station.code if plan.station else None
-    plan.supervisors = [s for r in rows.get(SUPERVISORS, []) if (s := _supervisor(r))]
+    supervisor_rows, manager_rows = split_by_role(rows.get(SUPERVISORS, []))
+    plan.supervisors = [s for r in supervisor_rows if (s := _supervisor(r))]
+    plan.managers = [m for r in manager_rows if (m := as_manager(r, _supervisor(r)))]
     plan.couriers = [c for r in rows.get(COURIERS, []) if (c := _courier(r))]
     plan.zones = [z for r in rows.get(ZONES, []) if (z := _zone(r))]
     plan.tariffs = [t for r in rows.get(TARIFFS, []) if (t := _tariff(r, code))]

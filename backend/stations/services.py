@@ -31,7 +31,8 @@ from backend.common.errors import DomainError
 from backend.couriers import services as couriers
 from backend.pickup.services import tariff_book_publish
 from backend.shipments.context import Ctx
-from backend.stations import selectors
+from backend.stations import manager_rows, selectors
+from backend.stations.managers import manager_grant
 from backend.stations.rows import At, Plan, RowError, parse
 from backend.stations.tables import Sheet, TableError
 
@@ -49,7 +50,7 @@ def generate_password() -> str:
 class Credential:
     """A login created by the import. ``password`` is only set when the import generated it."""
 
-    role: str  # "supervisor" | "courier"
+    role: str  # "supervisor" | "manager" | "courier"
     name: str
     login: str  # what they type: a supervisor's user name, a courier's employee number
     password: str | None
@@ -104,6 +105,7 @@ def _database_checks(plan: Plan, errors: list[RowError]) -> None:
             taken(
                 courier.at, "employee_no", "taken", f"employee number {courier.employee_no} is already in use"
             )
+    manager_rows.check(plan.managers, set(logins.values()), taken)
 
 
 def station_onboard(
@@ -112,8 +114,12 @@ def station_onboard(
     problems: list[TableError] | None = None,
     dry_run: bool = False,
     password_factory: Callable[[], str] = generate_password,
+    opened_by_manager: int | None = None,
 ) -> OnboardReport:
-    """Create a station with its supervisors, couriers, zones and tariff book from checked sheets.
+    """Create a station with its supervisors, managers, couriers, zones and tariff book from checked sheets.
+
+    ``opened_by_manager``: the user id of the station manager importing it (the admin's page), who
+    then manages the new station too.
 
     Returns a report: its ``errors`` list every bad cell by file, line and column, and then nothing
     was written. On success ``credentials`` carries each new login (with the generated password
@@ -130,6 +136,7 @@ def station_onboard(
     report.station_code = plan.station.code
     report.counts = {
         "supervisors": len(plan.supervisors),
+        "managers": len(plan.managers),
         "couriers": len(plan.couriers),
         "zones": len(plan.zones),
         "tariffs": len(plan.tariffs),
@@ -138,7 +145,7 @@ def station_onboard(
         return report
     try:
         with transaction.atomic():
-            _apply(plan, report, password_factory)
+            _apply(plan, report, password_factory, opened_by_manager)
     except _Undo:  # rolled back: no station id to show, no password to hand out
         report.station_id = None
         report.tariff_version = None
@@ -146,7 +153,9 @@ def station_onboard(
     return report
 
 
-def _apply(plan: Plan, report: OnboardReport, password_factory: Callable[[], str]) -> None:
+def _apply(
+    plan: Plan, report: OnboardReport, password_factory: Callable[[], str], opened_by: int | None
+) -> None:
     assert plan.station is not None
     at = plan.station.at
 
@@ -190,6 +199,10 @@ def _apply(plan: Plan, report: OnboardReport, password_factory: Callable[[], str
         report.credentials.append(
             Credential("supervisor", sup.name, sup.username, None if sup.password else password)
         )
+    for m, generated in manager_rows.apply(plan.managers, station.pk, run, password_factory):
+        report.credentials.append(Credential("manager", m.name, m.username, generated))
+    if opened_by is not None:
+        run(at, manager_grant, user_id=opened_by, station_id=station.pk, granted_by=opened_by)
     courier_ids: dict[str, int] = {}
     for c in plan.couriers:
         password = c.password or password_factory()

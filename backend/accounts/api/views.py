@@ -47,17 +47,32 @@ class ProfileOutput(serializers.Serializer[object]):
     user = ProfileUser()
     courier = ProfileCourier(allow_null=True)
     station = ProfileStation(allow_null=True)
+    managed_stations = ProfileStation(
+        many=True, help_text="the stations the caller runs as station manager (站长); empty for others"
+    )
 
 
 def profile(user: Any, who: Principal) -> dict[str, Any]:
-    """The caller as the handheld and the console show it (admins have no courier and no station)."""
+    """The caller as the handheld and the console show it (admins have no courier and no station;
+    a manager of several stations has no single ``station`` but lists them in ``managed_stations``)."""
     courier = getattr(user, "courier", None) if who.courier_id else None
+    supervisor = getattr(user, "supervisor", None)
+    manager = getattr(user, "station_manager", None)
+    managed = list(manager.stations.order_by("code")) if who.is_manager and manager is not None else []
     station = None
     if courier is not None:
         station = courier.station
+    elif supervisor is not None and supervisor.station_id == who.station_id:
+        station = supervisor.station
     elif who.station_id is not None:
-        station = user.supervisor.station
-    return {"role": who.role.value, "user": user, "courier": courier, "station": station}
+        station = next((s for s in managed if s.pk == who.station_id), None)
+    return {
+        "role": who.role.value,
+        "user": user,
+        "courier": courier,
+        "station": station,
+        "managed_stations": managed,
+    }
 
 
 class LoginApi(APIView):

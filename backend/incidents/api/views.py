@@ -37,6 +37,12 @@ from backend.shipments.api.serializers import STATION_CODE
 INCIDENT_ID = OpenApiParameter("incident_id", int, OpenApiParameter.PATH)
 DISRUPTION_ID = OpenApiParameter("disruption_id", int, OpenApiParameter.PATH)
 ALL = OpenApiParameter("all", bool, OpenApiParameter.QUERY, description="include the closed ones")
+TO_MANAGER = OpenApiParameter(
+    "escalated_to_manager",
+    bool,
+    OpenApiParameter.QUERY,
+    description="only the incidents the playbook escalated to the station manager",
+)
 SHA256 = serializers.RegexField(r"^[0-9a-f]{64}$")
 
 
@@ -65,6 +71,7 @@ class IncidentOutput(serializers.ModelSerializer[Incident]):
             "calendar_known",
             "escalation",
             "escalated_at",
+            "manager_escalated_at",
             "acknowledged_at",
             "resolution",
             "amount_fen",
@@ -115,12 +122,16 @@ class StationIncidentsApi(APIView):
 
     @extend_schema(
         operation_id="station_incidents",
-        parameters=[STATION_CODE, ALL],
+        parameters=[STATION_CODE, ALL, TO_MANAGER],
         responses={200: IncidentOutput(many=True), **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request, code: str) -> Response:
         station = station_get_for_staff(principal(request), code)
-        rows = selectors.incidents_for_station(station_id=station.pk, open_only=not _all(request))
+        rows = selectors.incidents_for_station(
+            station_id=station.pk,
+            open_only=not _all(request),
+            manager_only=query_flag(request, "escalated_to_manager"),
+        )
         return Response(IncidentOutput(rows, many=True).data)
 
     @extend_schema(

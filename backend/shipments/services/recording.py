@@ -66,7 +66,7 @@ def require_own_job(ctx: Ctx, job: Job) -> None:
                 job_id=job.pk,
             )
     elif actor.role is Role.SUPERVISOR:
-        if job.station_id != actor.station_id:
+        if not actor.can_see_station(job.station_id):  # a station manager's stations are several
             raise DomainError("permission_denied", "this job belongs to another station")
     elif actor.role is not Role.ADMIN:
         raise DomainError("permission_denied", "not allowed")

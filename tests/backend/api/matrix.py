@@ -1,4 +1,8 @@
-"""The permission matrix's vocabulary: the six callers, one seeded world, and how a row is written.
+"""The permission matrix's vocabulary: the eight callers, one seeded world, and how a row is written.
+
+A station manager (站长) is a supervisor at each station they run: ``manager_own`` runs station A
+and a third station (so the principal has no single station), ``manager_other`` runs station B only.
+Their expectation is the supervisor's of the same side (``Row.expected``) unless a row gives its own.
 
 Other apps register rows for their own routes by adding a module ``tests/backend/<app>/api_matrix.py``
 that defines ``ROWS: dict[str, Row]`` (route name → row); ``test_permission_matrix`` finds and runs
@@ -15,14 +19,34 @@ from backend.couriers.models import Courier, Station
 from backend.shipments.models import Job
 from backend.shipments.services import job_accept, job_assign, job_start, scan
 from tests.fixtures.jobs import make_job
-from tests.fixtures.people import Person, make_admin, make_courier, make_station, make_supervisor
+from tests.fixtures.people import (
+    Person,
+    make_admin,
+    make_courier,
+    make_manager,
+    make_station,
+    make_supervisor,
+)
 
-ROLES = ("anonymous", "courier_own", "courier_other", "supervisor_own", "supervisor_other", "admin")
+ROLES = (
+    "anonymous",
+    "courier_own",
+    "courier_other",
+    "supervisor_own",
+    "supervisor_other",
+    "admin",
+    "manager_own",
+    "manager_other",
+)
+# A row's six written columns; a manager is read as the supervisor of the same side.
+WRITTEN = ROLES[:6]
+AS_SUPERVISOR = {"manager_own": "supervisor_own", "manager_other": "supervisor_other"}
 
 
 @dataclass
 class World:
-    """Station A with two couriers, its supervisor, station B's supervisor, an admin, and jobs.
+    """Station A with two couriers, its supervisor, station B's supervisor, an admin, a manager of A
+    (and of a third station), a manager of B, and jobs.
 
     ``delivery`` and ``pickup`` are assigned to ``courier`` (the "own" courier); the delivery's
     shipment has been scanned in at the station, so it can go out.
@@ -37,6 +61,8 @@ class World:
     supervisor: Person
     other_supervisor: Person
     admin: Person
+    manager: Person
+    other_manager: Person
     delivery: Job
     pickup: Job
     extra: dict[str, Any] = field(default_factory=dict)
@@ -49,6 +75,8 @@ class World:
             "supervisor_own": self.supervisor,
             "supervisor_other": self.other_supervisor,
             "admin": self.admin,
+            "manager_own": self.manager,
+            "manager_other": self.other_manager,
         }[role]
 
     def start(self, job: Job) -> None:
@@ -78,6 +106,8 @@ def build_world() -> World:
         supervisor=supervisor,
         other_supervisor=make_supervisor(other_station),
         admin=make_admin(),
+        manager=make_manager(station, make_station()),
+        other_manager=make_manager(other_station),
         delivery=delivery,
         pickup=pickup,
     )
@@ -96,10 +126,14 @@ CODES = {
 class Row:
     method: str
     url: Callable[[World], str]
-    expect: str  # six expectations, in ROLES order, separated by spaces
+    expect: str  # six expectations, in WRITTEN order, separated by spaces
     body: Callable[[World], Any] = lambda w: None
     setup: Callable[[World], None] = lambda w: None
+    managers: str = ""  # manager_own and manager_other, when they differ from the supervisors'
 
     def expected(self, role: str) -> tuple[int, str | None]:
-        token = self.expect.split()[ROLES.index(role)]
+        if role in AS_SUPERVISOR and self.managers:
+            token = self.managers.split()[list(AS_SUPERVISOR).index(role)]
+        else:
+            token = self.expect.split()[WRITTEN.index(AS_SUPERVISOR.get(role, role))]
         return CODES[token] if token in CODES else (int(token), None)

@@ -1,7 +1,10 @@
 """Every endpoint × every kind of caller, with the exact status (and code) each one gets.
 
 Columns (see ``matrix.ROLES``): anonymous, courier_own (the job's courier), courier_other (another
-courier of the same station), supervisor_own, supervisor_other (another station), admin.
+courier of the same station), supervisor_own, supervisor_other (another station), admin; the station
+managers manager_own (of the station, and of another) and manager_other (of another station only) are
+expected to get what the supervisor of the same side gets (``Row.expected``), since a manager is a
+supervisor at each station they run.
 Objects outside a caller's scope are 404 (their existence is not revealed); a role that may never
 do something is 403 wrong_role; another station's desk is 403 permission_denied.
 """

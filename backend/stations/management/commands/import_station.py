@@ -20,7 +20,7 @@ from backend.stations.tables import read_tables
 
 class Command(BaseCommand):
     help = (
-        "Create a station with its supervisors, couriers, zones and tariff book from CSV/XLSX files "
+        "Create a station with its supervisors, managers, couriers, zones and tariff book from CSV/XLSX files "
         "(station, supervisors, couriers, zones, tariffs). All or nothing; --dry-run only checks."
     )
 
@@ -69,7 +69,9 @@ class Command(BaseCommand):
     def _summary(self, report: OnboardReport) -> None:
         c = report.counts
         what = (
-            f"station {report.station_code} with {c['supervisors']} supervisor(s), {c['couriers']} courier(s), "
+            f"station {report.station_code} with {c['supervisors']} supervisor(s), "
+            + (f"{c['managers']} manager(s), " if c["managers"] else "")
+            + f"{c['couriers']} courier(s), "
             f"{c['zones']} zone(s), {c['tariffs']} tariff(s)"
         )
         if report.dry_run:
