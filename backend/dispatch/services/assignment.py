@@ -32,7 +32,8 @@ from backend.dispatch.planning.schedule import onboard_load
 from backend.dispatch.services.audit import alert_raise, alerts_resolve, decision_record, km_min
 from backend.dispatch.services.debounce import replan_soon
 from backend.dispatch.services.planning import write_order
-from backend.dispatch.services.routes import MATRIX, CourierDay, DayClock, build_days, job_stop
+from backend.dispatch.services.routes import MATRIX, CourierDay, DayClock, job_stop
+from backend.dispatch.services.warm_days import warm_days
 from backend.dispatch.services.warm_states import warm_route_state
 from backend.shipments import feed
 from backend.shipments.context import Ctx
@@ -150,7 +151,7 @@ def auto_assign(*, job_id: int, ctx: Ctx | None = None, now: datetime | None = N
         raise DomainError("job_on_hold", f"job {job.pk} is held by a disruption until it is lifted")
     days = {
         d.courier.pk: d
-        for d in build_days(on_duty_couriers(job.station_id), job.station, job.service_date, now)
+        for d in warm_days(on_duty_couriers(job.station_id), job.station, job.service_date, now)
     }
     stop = job_stop(job, DayClock.of(job.station, job.service_date))
     choice = choose(stop, territory_of(job), days)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.utils import timezone
 
 from backend.couriers.models import Courier, Station, VehicleType
@@ -151,6 +152,92 @@ def _position(
     return Point(station.lng, station.lat)
 
 
+@dataclass(frozen=True)
+class DayRows:
+    """What a courier's day is built from that depends neither on the moment nor on the courier's
+    shift, place or vehicle: their jobs of the day in route order, split into done and remaining,
+    as planning stops. Never mutated (``day_of`` copies what a :class:`CourierDay` may change), so
+    one can serve many calls (``warm_days``)."""
+
+    clock: DayClock
+    done: tuple[Job, ...]
+    stops: dict[str, Stop]  # done stops first, then the remaining located ones in route order
+    order: tuple[str, ...]
+    new: tuple[str, ...]
+    unlocated: tuple[Job, ...]
+    jobs: dict[str, Job]
+
+    @property
+    def done_ids(self) -> tuple[str, ...]:
+        return tuple(s for s, stop in self.stops.items() if stop.done)
+
+
+def day_rows(station: Station, day: date, jobs: Iterable[Job]) -> DayRows:
+    """A courier's jobs of ``day`` (shipment loaded) as :class:`DayRows`."""
+    clock = DayClock.of(station, day)
+    jobs = sorted(jobs, key=lambda j: (j.planned_seq is None, j.planned_seq or 0, j.pk))
+    done = [j for j in jobs if j.status in DONE]
+    stops: dict[str, Stop] = {}
+    for j in done:
+        stop = job_stop(j, clock, done=True)
+        if stop is not None:
+            stops[stop.id] = stop
+    order: list[str] = []
+    new: list[str] = []
+    unlocated: list[Job] = []
+    for j in (j for j in jobs if j.status in REMAINING):
+        stop = job_stop(j, clock)
+        if stop is None:
+            unlocated.append(j)
+            continue
+        stops[stop.id] = stop
+        (order if j.planned_seq is not None else new).append(stop.id)
+    return DayRows(
+        clock=clock,
+        done=tuple(done),
+        stops=stops,
+        order=tuple(order),
+        new=tuple(new),
+        unlocated=tuple(unlocated),
+        jobs={stop_id(j.pk): j for j in jobs},
+    )
+
+
+def day_of(
+    rows: DayRows, courier: Courier, station: Station, now: datetime, ping: CourierLocation | None = None
+) -> CourierDay:
+    """The courier's day at ``now``: their vehicle (shift, capacity, and once the shift has
+    started where they are now) over ``rows``, with the windows they can no longer meet lifted."""
+    clock = rows.clock
+    shift_start, shift_end = clock.of_time(courier.shift_start), clock.of_time(courier.shift_end)
+    t_now = clock.sec(now)
+    live = t_now > shift_start
+    vehicle = Vehicle(
+        id=str(courier.pk),
+        capacity_weight_g=courier.capacity_g,
+        capacity_volume_cm3=courier.capacity_cm3,
+        shift_start=shift_start,
+        shift_end=shift_end,
+        depot=Point(station.lng, station.lat),
+        profile=PROFILE.get(VehicleType(courier.vehicle_type), "e-tricycle"),
+        position=_position(courier, station, clock, now, list(rows.done), ping) if live else None,
+        position_time=t_now if live else None,
+        done_stop_ids=rows.done_ids,
+    )
+    stops, late = _lift_missed_windows(vehicle, dict(rows.stops), rows.order + rows.new)
+    return CourierDay(
+        courier=courier,
+        clock=clock,
+        vehicle=replace(vehicle, sequence=rows.order),
+        stops=stops,
+        jobs=dict(rows.jobs),
+        order=list(rows.order),
+        new=list(rows.new),
+        unlocated=list(rows.unlocated),
+        late=late,
+    )
+
+
 def build_day(
     courier: Courier,
     station: Station,
@@ -160,53 +247,7 @@ def build_day(
     ping: CourierLocation | None = None,
 ) -> CourierDay:
     """Turn a courier's jobs of ``day`` (shipment loaded) into a planning vehicle and stops."""
-    clock = DayClock.of(station, day)
-    jobs = sorted(jobs, key=lambda j: (j.planned_seq is None, j.planned_seq or 0, j.pk))
-    done = [j for j in jobs if j.status in DONE]
-    remaining = [j for j in jobs if j.status in REMAINING]
-    shift_start, shift_end = clock.of_time(courier.shift_start), clock.of_time(courier.shift_end)
-    t_now = clock.sec(now)
-    live = t_now > shift_start
-    depot = Point(station.lng, station.lat)
-    stops: dict[str, Stop] = {}
-    for j in done:
-        stop = job_stop(j, clock, done=True)
-        if stop is not None:
-            stops[stop.id] = stop
-    vehicle = Vehicle(
-        id=str(courier.pk),
-        capacity_weight_g=courier.capacity_g,
-        capacity_volume_cm3=courier.capacity_cm3,
-        shift_start=shift_start,
-        shift_end=shift_end,
-        depot=depot,
-        profile=PROFILE.get(VehicleType(courier.vehicle_type), "e-tricycle"),
-        position=_position(courier, station, clock, now, done, ping) if live else None,
-        position_time=t_now if live else None,
-        done_stop_ids=tuple(s for s in stops if stops[s].done),
-    )
-    order: list[str] = []
-    new: list[str] = []
-    unlocated: list[Job] = []
-    for j in remaining:
-        stop = job_stop(j, clock)
-        if stop is None:
-            unlocated.append(j)
-            continue
-        stops[stop.id] = stop
-        (order if j.planned_seq is not None else new).append(stop.id)
-    stops, late = _lift_missed_windows(vehicle, stops, order + new)
-    return CourierDay(
-        courier=courier,
-        clock=clock,
-        vehicle=replace(vehicle, sequence=tuple(order)),
-        stops=stops,
-        jobs={stop_id(j.pk): j for j in jobs},
-        order=order,
-        new=new,
-        unlocated=unlocated,
-        late=late,
-    )
+    return day_of(day_rows(station, day, jobs), courier, station, now, ping)
 
 
 def _lift_missed_windows(
@@ -239,8 +280,13 @@ def day_jobs(courier_ids: Sequence[int], day: date) -> dict[int, list[Job]]:
 def recent_pings(courier_ids: Sequence[int], now: datetime) -> dict[int, CourierLocation]:
     """Each courier's newest location received within ``FRESH_PING_S`` of ``now`` (older ones say nothing of where they are)."""
     since = now - timedelta(seconds=FRESH_PING_S)
+    rows = CourierLocation.objects.filter(courier_id__in=courier_ids, received_at__gte=since)
+    if connection.vendor == "postgresql":
+        # One row per courier (DISTINCT ON over the (courier, -received_at) index), not every ping
+        # of the last 15 minutes: a device pinging every 10 s left ~90 rows per courier to skip.
+        rows = rows.order_by("courier_id", "-received_at", "-pk").distinct("courier_id")
     latest: dict[int, CourierLocation] = {}
-    for loc in CourierLocation.objects.filter(courier_id__in=courier_ids, received_at__gte=since):
+    for loc in rows:
         if loc.courier_id not in latest or loc.received_at > latest[loc.courier_id].received_at:
             latest[loc.courier_id] = loc
     return latest
