@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .matrix import MatrixProvider, Point, leg_table
+from .matrix import MatrixProvider, Point, PointArray, leg_table
 from .model import Stop, Vehicle
 from .schedule import leg_loads
 
@@ -66,11 +66,28 @@ def route_state(
     exactly those of the step-by-step recurrences (``tests/backend/dispatch/test_insertion.py``).
     Only the legs are asked of the matrix (``leg_table``), not the route's whole square.
     """
-    points = (vehicle.start_point, *(s.point for s in stops), vehicle.depot)
+    points = PointArray((vehicle.start_point, *(s.point for s in stops), vehicle.depot))
     leg_dist, leg_dur = leg_table(matrix, points, vehicle.profile)
     tw_a = np.array([0, *(s.tw_start for s in stops), 0], dtype=np.int64)
     tw_b = np.array([vehicle.start_time, *(s.tw_end for s in stops), vehicle.shift_end], dtype=np.int64)
     service = np.array([0, *(s.service_s for s in stops), 0], dtype=np.int64)
+    loads = leg_loads(vehicle, stops) + np.array(onboard, dtype=np.int64)
+    return state_of_arrays(vehicle, stops, points, leg_dist, leg_dur, tw_a, tw_b, service, loads)
+
+
+def state_of_arrays(
+    vehicle: Vehicle,
+    stops: Sequence[Stop],
+    points: tuple[Point, ...],
+    leg_dist: np.ndarray,
+    leg_dur: np.ndarray,
+    tw_a: np.ndarray,
+    tw_b: np.ndarray,
+    service: np.ndarray,
+    loads: np.ndarray,
+) -> RouteState:
+    """``route_state`` from its per-node arrays (windows, service, legs, load per leg), for a
+    caller that keeps them between calls; node 0 is the start, node n + 1 the station."""
     step = np.concatenate([[0], service[:-1] + leg_dur])  # node i-1 → node i, without waiting
     reach = np.cumsum(step)  # D above
     opens = tw_a.copy()
@@ -80,7 +97,6 @@ def route_state(
     latest = reach + np.minimum.accumulate((tw_b - reach)[::-1])[::-1]
     wait = start - arrival
     wait_after = np.concatenate([np.cumsum(wait[::-1])[::-1][1:], [0]])
-    loads = leg_loads(vehicle, stops) + np.array(onboard, dtype=np.int64)
     return RouteState(
         vehicle=vehicle,
         stops=tuple(stops),
@@ -135,8 +151,15 @@ def cheapest_insertion(
     best: tuple[tuple[int, int, int, int], Insertion] | None = None
     for profile in sorted({r.vehicle.profile for r in routes}):
         members = [(i, r) for i, r in enumerate(routes) if r.vehicle.profile == profile]
-        # One route: its own points tuple (a provider may recognise it from the previous call).
-        nodes = members[0][1].points if len(members) == 1 else [p for _, r in members for p in r.points]
+        # One route: its own points tuple (a provider may recognise it from the previous call);
+        # several: their coordinate arrays stacked rather than thousands of points converted.
+        parts = [r.points for _, r in members]
+        if len(parts) == 1:
+            nodes: Sequence[Point] = parts[0]
+        elif all(isinstance(p, PointArray) for p in parts):
+            nodes = PointArray.joined([p for p in parts if isinstance(p, PointArray)])
+        else:
+            nodes = [p for part in parts for p in part]
         d_in, t_in = (m[:, 0] for m in matrix.table(nodes, [stop.point], profile))
         d_out, t_out = (m[0] for m in matrix.table([stop.point], nodes, profile))
         offset = 0

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Protocol
 
 import numpy as np
@@ -50,7 +51,28 @@ class MatrixProvider(Protocol):
         ...
 
 
+class PointArray(tuple[Point, ...]):
+    """A tuple of points that also holds their coordinates as an (n, 2) array, made once: a
+    route's nodes are handed to the providers again and again (its insertion state, every new
+    job's distances to it), and turning thousands of points into an array each time was a large
+    part of an auto-assignment."""
+
+    xy: NDArray[np.float64]
+
+    def __new__(cls, points: Sequence[Point], xy: NDArray[np.float64] | None = None) -> PointArray:
+        made = super().__new__(cls, points)
+        made.xy = _coords(points) if xy is None else xy
+        return made
+
+    @classmethod
+    def joined(cls, parts: Sequence[PointArray]) -> PointArray:
+        """The parts one after the other (their arrays stacked, not rebuilt)."""
+        return cls(tuple(chain.from_iterable(parts)), np.concatenate([part.xy for part in parts]))
+
+
 def _coords(points: Sequence[Point]) -> NDArray[np.float64]:
+    if isinstance(points, PointArray):
+        return points.xy
     return np.array([(p.x, p.y) for p in points], dtype=np.float64).reshape(-1, 2)
 
 

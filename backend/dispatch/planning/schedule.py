@@ -37,6 +37,11 @@ def onboard_load(vehicle: Vehicle, by_id: dict[str, Stop]) -> tuple[int, int]:
 
 def leg_loads(vehicle: Vehicle, stops: Sequence[Stop]) -> np.ndarray:
     """Load (weight, volume) on each of the len(stops)+1 legs: deliveries leave, pickups board."""
+    return leg_loads_of(stops)
+
+
+def leg_loads_of(stops: Sequence[Stop]) -> np.ndarray:
+    """``leg_loads``: it depends on the stops only."""
     amount = np.array([(s.weight_g, s.volume_cm3) for s in stops], dtype=np.int64).reshape(-1, 2)
     pickup = np.array([s.kind == "pickup" for s in stops], dtype=bool)[:, None]
     delivered = np.where(pickup, 0, amount)  # Stop.delivery / Stop.pickup, for all stops at once

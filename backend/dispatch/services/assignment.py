@@ -28,13 +28,11 @@ from backend.couriers.models import Courier, DutyStatus, Station, Zone
 from backend.dispatch.models import AlertKind, AssignmentDecision, DecisionKind, DecisionRule
 from backend.dispatch.planning.insertion import Insertion, RouteState, cheapest_insertion
 from backend.dispatch.planning.model import Stop
-from backend.dispatch.planning.schedule import onboard_load
 from backend.dispatch.services.audit import alert_raise, alerts_resolve, decision_record, km_min
 from backend.dispatch.services.debounce import replan_soon
 from backend.dispatch.services.planning import write_order
 from backend.dispatch.services.routes import MATRIX, CourierDay, DayClock, job_stop
-from backend.dispatch.services.warm_days import warm_days
-from backend.dispatch.services.warm_states import warm_route_state
+from backend.dispatch.services.warm_days import route_state_of, warm_days
 from backend.shipments import feed
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
@@ -85,8 +83,7 @@ def on_duty_couriers(station_id: int, exclude: int | None = None) -> list[Courie
 
 def state_of(day: CourierDay) -> RouteState:
     """The insertion state of a courier's remaining route (stops, load on board), for ``cheapest_insertion``."""
-    stops = [day.stops[s] for s in day.remaining]
-    return warm_route_state(day.vehicle, stops, MATRIX, onboard_load(day.vehicle, day.stops))
+    return route_state_of(day)
 
 
 def choose(stop: Stop | None, zone: Zone | None, days: dict[int, CourierDay]) -> Choice:

@@ -24,14 +24,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from django.db import connection
 from django.utils import timezone
+from numpy.typing import NDArray
 
 from backend.couriers.models import Courier, Station, VehicleType
-from backend.dispatch.planning.matrix import HaversineMatrix, Point
+from backend.dispatch.planning.matrix import HaversineMatrix, Point, PointArray
 from backend.dispatch.planning.model import OPEN_END, Stop, Vehicle
+from backend.dispatch.planning.schedule import leg_loads_of
 from backend.locations.models import CourierLocation
 from backend.shipments.models import Job
 from backend.shipments.states import JobKind, JobStatus
@@ -121,6 +125,7 @@ class CourierDay:
     new: list[str]  # remaining located stops not planned yet (planned_seq null)
     unlocated: list[Job] = field(default_factory=list)
     late: tuple[str, ...] = ()
+    rows: DayRows | None = field(default=None, compare=False, repr=False)  # what it was built from
 
     @property
     def remaining(self) -> list[str]:
@@ -167,9 +172,44 @@ class DayRows:
     unlocated: tuple[Job, ...]
     jobs: dict[str, Job]
 
-    @property
+    @cached_property
     def done_ids(self) -> tuple[str, ...]:
         return tuple(s for s, stop in self.stops.items() if stop.done)
+
+    @cached_property
+    def remaining(self) -> tuple[str, ...]:
+        """The remaining located stops in route order (planned, then new)."""
+        return self.order + self.new
+
+    @cached_property
+    def remaining_points(self) -> PointArray:
+        return PointArray([self.stops[s].point for s in self.remaining])
+
+    @cached_property
+    def skeleton(self) -> Skeleton:
+        """The remaining stops as arrays (``warm_days.route_state_of``)."""
+        stops = [self.stops[s] for s in self.remaining]
+        return Skeleton(
+            index={s: i for i, s in enumerate(self.remaining)},
+            tw_a=np.array([s.tw_start for s in stops], dtype=np.int64),
+            tw_b=np.array([s.tw_end for s in stops], dtype=np.int64),
+            service=np.array([s.service_s for s in stops], dtype=np.int64),
+            loads=leg_loads_of(stops),
+        )
+
+
+@dataclass
+class Skeleton:
+    """Per-stop arrays of a day's remaining route that depend neither on the moment nor on the
+    courier (windows before any lifting, service, the load on each leg before what is on board),
+    and the legs between consecutive stops per vehicle profile, computed on first use."""
+
+    index: dict[str, int]
+    tw_a: NDArray[np.int64]
+    tw_b: NDArray[np.int64]
+    service: NDArray[np.int64]
+    loads: NDArray[np.int64]
+    legs: dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]] = field(default_factory=dict)
 
 
 def day_rows(station: Station, day: date, jobs: Iterable[Job]) -> DayRows:
@@ -224,7 +264,7 @@ def day_of(
         position_time=t_now if live else None,
         done_stop_ids=rows.done_ids,
     )
-    stops, late = _lift_missed_windows(vehicle, dict(rows.stops), rows.order + rows.new)
+    stops, late = _lift_missed_windows(vehicle, dict(rows.stops), rows.remaining, rows)
     return CourierDay(
         courier=courier,
         clock=clock,
@@ -235,6 +275,7 @@ def day_of(
         new=list(rows.new),
         unlocated=list(rows.unlocated),
         late=late,
+        rows=rows,
     )
 
 
@@ -251,16 +292,13 @@ def build_day(
 
 
 def _lift_missed_windows(
-    vehicle: Vehicle, stops: dict[str, Stop], remaining: Sequence[str]
+    vehicle: Vehicle, stops: dict[str, Stop], remaining: Sequence[str], rows: DayRows
 ) -> tuple[dict[str, Stop], tuple[str, ...]]:
     if not remaining:
         return stops, ()
-    _, dur = MATRIX.table([vehicle.start_point], [stops[s].point for s in remaining], vehicle.profile)
-    late = tuple(
-        s
-        for s, travel in zip(remaining, dur[0], strict=True)
-        if vehicle.start_time + int(travel) > stops[s].tw_end
-    )
+    _, dur = MATRIX.table([vehicle.start_point], rows.remaining_points, vehicle.profile)
+    missed = np.flatnonzero(vehicle.start_time + dur[0] > rows.skeleton.tw_b)
+    late = tuple(remaining[i] for i in missed)
     lifted = {**stops, **{s: replace(stops[s], tw_end=OPEN_END) for s in late}}
     return lifted, late
 

@@ -28,6 +28,7 @@ longer meet — and on the courier's own row (shift, capacity, vehicle) is rebui
 bounded (least recently used first out); on a database other than PostgreSQL every call reads the
 days afresh.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -36,12 +37,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from threading import Lock
 
+import numpy as np
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
 from backend.couriers.models import Courier, Station
+from backend.dispatch.planning.insertion import RouteState, state_of_arrays
+from backend.dispatch.planning.matrix import PointArray, leg_table
+from backend.dispatch.planning.schedule import onboard_load
 from backend.dispatch.services.routes import (
     DONE,
+    MATRIX,
     REMAINING,
     CourierDay,
     DayRows,
@@ -50,6 +56,7 @@ from backend.dispatch.services.routes import (
     day_rows,
     recent_pings,
 )
+from backend.dispatch.services.warm_states import warm_route_state
 from backend.shipments.models import Job
 
 MAX_DAYS = 256  # ~8 stations of 30 couriers per process; a 150-job day is ~0.2 MB
@@ -159,6 +166,40 @@ def warm_days(couriers: Sequence[Courier], station: Station, day: date, now: dat
                 _days.popitem(last=False)
     pings = recent_pings(ids, now)
     return [day_of(kept[c.pk], c, station, now, pings.get(c.pk)) for c in couriers]
+
+
+def route_state_of(day: CourierDay) -> RouteState:
+    """The insertion state of the courier's remaining route: ``route_state`` of the day's
+    remaining stops, assembled from its rows' kept arrays (``DayRows.skeleton``) when the day is
+    as built from them: only the legs from where the courier is and back to the station, the
+    lifted windows and the load on board are new per call. Exactly ``route_state``'s arrays
+    (``test_warm_days.py``); otherwise (a day changed since it was built) ``route_state`` itself."""
+    v, rows = day.vehicle, day.rows
+    stops = [day.stops[s] for s in day.remaining]
+    onboard = onboard_load(v, day.stops)
+    if rows is None or not stops or tuple(day.remaining) != rows.remaining:
+        return warm_route_state(v, stops, MATRIX, onboard)
+    sk, rem = rows.skeleton, rows.remaining_points
+    if v.profile not in sk.legs:
+        sk.legs[v.profile] = leg_table(MATRIX, rem, v.profile)
+    inner_d, inner_t = sk.legs[v.profile]
+    # start → first stop and last stop → station, element by element as leg_table computes them
+    ends_d, ends_t = leg_table(MATRIX, PointArray((v.start_point, rem[0], rem[-1], v.depot)), v.profile)
+    tw_b = sk.tw_b.copy()
+    for s in day.late:
+        tw_b[sk.index[s]] = day.stops[s].tw_end
+    first, last = (v.start_point.x, v.start_point.y), (v.depot.x, v.depot.y)
+    return state_of_arrays(
+        v,
+        stops,
+        PointArray((v.start_point, *rem, v.depot), np.vstack([first, rem.xy, last])),
+        np.concatenate([ends_d[:1], inner_d, ends_d[2:]]),
+        np.concatenate([ends_t[:1], inner_t, ends_t[2:]]),
+        np.concatenate([[0], sk.tw_a, [0]]),
+        np.concatenate([[v.start_time], tw_b, [v.shift_end]]),
+        np.concatenate([[0], sk.service, [0]]),
+        sk.loads + np.array(onboard, dtype=np.int64),
+    )
 
 
 def clear() -> None:

@@ -7,14 +7,17 @@ import random
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pytest
 from django.db import transaction
 
 from backend.couriers.models import Courier, Station
+from backend.dispatch.planning.insertion import RouteState, route_state
+from backend.dispatch.planning.schedule import onboard_load
 from backend.dispatch.services import auto_assign, warm_days
 from backend.dispatch.services.assignment import choose, on_duty_couriers, territory_of
 from backend.dispatch.services.planning import load_day, write_order
-from backend.dispatch.services.routes import CourierDay, DayClock, build_days, job_stop
+from backend.dispatch.services.routes import MATRIX, CourierDay, DayClock, build_days, job_stop
 from backend.dispatch.services.warm_days import JOB_FIELDS, SHIPMENT_FIELDS
 from backend.shipments.models import Job
 from backend.shipments.services import job_accept, job_complete_pickup, job_start, job_unassign
@@ -204,3 +207,26 @@ def test_auto_assignment_decides_the_same_on_warm_days_as_on_fresh_reads(
         decided.append(decision.courier_id)
     assert len({c for c in decided if c is not None}) > 1  # the routes really competed
     assert warm_days.stats["hits"] > warm_days.stats["misses"]
+
+
+def _arrays(state: RouteState) -> dict[str, Any]:
+    return {
+        k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in vars(state).items() if k != "points"
+    } | {"points": tuple(state.points)}
+
+
+@pytest.mark.parametrize("now", [BEFORE_SHIFT, LIVE], ids=["before_shift", "live"])
+def test_the_insertion_states_of_warm_days_are_route_state_exactly(
+    station: Station, supervisor: Person, now: datetime
+) -> None:
+    (a, _), _, _ = station_day(station, supervisor)
+    # A window already missed at 10:00: lifted on the live day, so its state differs from the plan's.
+    given_to(job_at(station, supervisor.ctx, 2.0, window=(at(8), at(9))), a, supervisor.ctx)
+    plan(a, supervisor, BEFORE_SHIFT)
+    warm, _ = both(station, now)
+    warm, _ = both(station, now)  # kept rows this time
+    assert any(d.late for d in warm) == (now == LIVE)
+    for day in warm:
+        stops = [day.stops[s] for s in day.remaining]
+        expected = route_state(day.vehicle, stops, MATRIX, onboard_load(day.vehicle, day.stops))
+        assert _arrays(warm_days.route_state_of(day)) == _arrays(expected)
