@@ -24,7 +24,7 @@ from django.utils import timezone
 from backend.common.addresses import matched_length
 from backend.common.errors import DomainError
 from backend.common.transient import retry_transient
-from backend.couriers.models import Courier, DutyStatus, Station, Zone
+from backend.couriers.models import Courier, DutyStatus, Zone
 from backend.dispatch.models import AlertKind, AssignmentDecision, DecisionKind, DecisionRule
 from backend.dispatch.planning.insertion import Insertion, RouteState, cheapest_insertion
 from backend.dispatch.planning.model import Stop
@@ -60,7 +60,7 @@ def territory_of(job: Job) -> Zone | None:
     zones = list(
         Zone.objects.filter(station_id=job.station_id, courier__isnull=False).select_related("courier")
     )
-    here = Station.objects.filter(pk=job.station_id).values_list("address", flat=True).first() or ""
+    here = job.station.address  # the job's station row (auto_assign reads it with the job)
     by_prefix = [
         (n, z.pk, z)
         for z in zones

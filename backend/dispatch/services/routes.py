@@ -298,7 +298,7 @@ def _lift_missed_windows(
         return stops, ()
     _, dur = MATRIX.table([vehicle.start_point], rows.remaining_points, vehicle.profile)
     missed = np.flatnonzero(vehicle.start_time + dur[0] > rows.skeleton.tw_b)
-    late = tuple(remaining[i] for i in missed)
+    late = tuple(remaining[int(i)] for i in missed)
     lifted = {**stops, **{s: replace(stops[s], tw_end=OPEN_END) for s in late}}
     return lifted, late
 
