@@ -173,6 +173,7 @@ def auto_assign(*, job_id: int, ctx: Ctx | None = None, now: datetime | None = N
             ctx=ctx,
             reason=choice.reason,
             expected_version=job.version,
+            replan=False,  # asked below, once, through the debounce (not a second Celery send)
         )
         place(days[choice.courier.pk], assigned, stop, ins.position if ins else None, ctx)
         decision = decision_record(
