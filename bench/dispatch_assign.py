@@ -3,6 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/parcelrun_x .venv/bin/python bench/dispatch.py assign \
         [--couriers 30] [--per-courier 150] [--calls 1000] [--intake-calls 200] [--local-hour 10]
         [--reuse /tmp/bench-assign-XXXX]   # the last run's seeded database, topped up with new pending jobs
+    DATABASE_URL=<the seeded database> .venv/bin/python bench/dispatch_assign.py --profile PLAN CALLS [OUT.prof]
 
 The database ``<name>_assignbench`` is dropped, created, migrated and seeded through the services
 (this file run as ``--seed`` in its own process): one station whose time zone is chosen so that it
@@ -225,6 +226,63 @@ def top_up(plan_path: Path, pending_n: int, local_hour: int) -> None:
     plan_path.write_text(json.dumps(plan))
 
 
+def profile(plan_path: Path, calls: int, out: str) -> None:
+    """``--profile``: ``calls`` auto-assignments in this process on the seeded station (the plan's
+    pending jobs not yet decided), each with its wall and CPU milliseconds and statements; a
+    cProfile of them all in ``out`` when given. For finding where a call's time goes, without
+    HTTP; the bench's figures are the HTTP ones."""
+    import cProfile
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from backend.dispatch.services import auto_assign
+    from backend.shipments.models import Job
+
+    plan = json.loads(plan_path.read_text())
+    todo = list(
+        Job.objects.filter(pk__in=plan["pending"], status="pending")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    prof = cProfile.Profile() if out else None
+    walls, cpus = [], []
+    for job_id in todo[:calls]:
+        w, c = time.perf_counter(), time.process_time()
+        with CaptureQueriesContext(connection) as q:
+            if prof:
+                prof.enable()
+            decision = auto_assign(job_id=job_id)
+            if prof:
+                prof.disable()
+        walls.append(1000 * (time.perf_counter() - w))
+        cpus.append(1000 * (time.process_time() - c))
+        emit(
+            bench="assign",
+            phase="in_process",
+            job=job_id,
+            rule=decision.rule,
+            wall_ms=round(walls[-1], 1),
+            cpu_ms=round(cpus[-1], 1),
+            statements=len(q),
+        )
+    if prof:
+        prof.dump_stats(out)
+    if walls:
+        emit(
+            bench="assign",
+            phase="in_process_summary",
+            calls=len(walls),
+            **{f"wall_{k}_ms": round(pct(walls, float(k[1:])), 1) for k in TARGET_MS},
+            cpu_p50_ms=round(pct(cpus, 50.0), 1),
+            loadavg=[round(x, 2) for x in os.getloadavg()],
+        )
+
+
 # --- the bench ---------------------------------------------------------------------------------------
 
 
@@ -395,3 +453,5 @@ if __name__ == "__main__":
         seed(Path(a[0]), int(a[1]), int(a[2]), int(a[3]), int(a[4]))
     elif len(sys.argv) == 5 and sys.argv[1] == "--top-up":
         top_up(Path(a[0]), int(a[1]), int(a[2]))
+    elif len(sys.argv) in (4, 5) and sys.argv[1] == "--profile":
+        profile(Path(a[0]), int(a[1]), a[2] if len(a) > 2 else "")

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .matrix import MatrixProvider, Point
+from .matrix import MatrixProvider, Point, PointArray, leg_table
 from .model import Stop, Vehicle
-from .schedule import leg_loads, legs_from_matrix
+from .schedule import leg_loads
 
 
 @dataclass(frozen=True)
@@ -56,26 +56,47 @@ class Insertion:
 def route_state(
     vehicle: Vehicle, stops: Sequence[Stop], matrix: MatrixProvider, onboard: tuple[int, int] = (0, 0)
 ) -> RouteState:
-    """Precompute a route; ``onboard`` is load already carried (pickups done earlier today)."""
-    n = len(stops)
-    points = (vehicle.start_point, *(s.point for s in stops), vehicle.depot)
-    dist, dur = matrix.matrix(points, vehicle.profile)
-    leg_dist, leg_dur = legs_from_matrix(range(n + 2), dist, dur)
+    """Precompute a route; ``onboard`` is load already carried (pickups done earlier today).
+
+    Both time passes are closed forms over cumulative sums, not loops: with ``D[i]`` the time from
+    leaving the start to arriving at node i when nobody waits (service plus legs), the service
+    start is ``start[i] = D[i] + max over j ≤ i of (a[j] − D[j])`` (the courier waits for the
+    latest-opening window behind them) and the latest start is
+    ``latest[i] = D[i] + min over j ≥ i of (b[j] − D[j])``. Integer arithmetic, so the values are
+    exactly those of the step-by-step recurrences (``tests/backend/dispatch/test_insertion.py``).
+    Only the legs are asked of the matrix (``leg_table``), not the route's whole square.
+    """
+    points = PointArray((vehicle.start_point, *(s.point for s in stops), vehicle.depot))
+    leg_dist, leg_dur = leg_table(matrix, points, vehicle.profile)
     tw_a = np.array([0, *(s.tw_start for s in stops), 0], dtype=np.int64)
     tw_b = np.array([vehicle.start_time, *(s.tw_end for s in stops), vehicle.shift_end], dtype=np.int64)
     service = np.array([0, *(s.service_s for s in stops), 0], dtype=np.int64)
-    start = np.empty(n + 2, dtype=np.int64)
-    arrival = np.empty(n + 2, dtype=np.int64)
-    start[0] = arrival[0] = vehicle.start_time
-    for i in range(1, n + 2):  # forward pass; O(n) once per route change
-        arrival[i] = start[i - 1] + service[i - 1] + leg_dur[i - 1]
-        start[i] = max(arrival[i], tw_a[i])
-    latest = tw_b.copy()
-    for i in range(n, -1, -1):
-        latest[i] = min(tw_b[i], latest[i + 1] - leg_dur[i] - service[i])
+    loads = leg_loads(vehicle, stops) + np.array(onboard, dtype=np.int64)
+    return state_of_arrays(vehicle, stops, points, leg_dist, leg_dur, tw_a, tw_b, service, loads)
+
+
+def state_of_arrays(
+    vehicle: Vehicle,
+    stops: Sequence[Stop],
+    points: tuple[Point, ...],
+    leg_dist: np.ndarray,
+    leg_dur: np.ndarray,
+    tw_a: np.ndarray,
+    tw_b: np.ndarray,
+    service: np.ndarray,
+    loads: np.ndarray,
+) -> RouteState:
+    """``route_state`` from its per-node arrays (windows, service, legs, load per leg), for a
+    caller that keeps them between calls; node 0 is the start, node n + 1 the station."""
+    step = np.concatenate([[0], service[:-1] + leg_dur])  # node i-1 → node i, without waiting
+    reach = np.cumsum(step)  # D above
+    opens = tw_a.copy()
+    opens[0] = vehicle.start_time  # the courier sets off at the start time, whatever node 0's window
+    start = reach + np.maximum.accumulate(opens - reach)
+    arrival = np.concatenate([[vehicle.start_time], start[:-1] + step[1:]])
+    latest = reach + np.minimum.accumulate((tw_b - reach)[::-1])[::-1]
     wait = start - arrival
     wait_after = np.concatenate([np.cumsum(wait[::-1])[::-1][1:], [0]])
-    loads = leg_loads(vehicle, stops) + np.array(onboard, dtype=np.int64)
     return RouteState(
         vehicle=vehicle,
         stops=tuple(stops),
@@ -130,7 +151,15 @@ def cheapest_insertion(
     best: tuple[tuple[int, int, int, int], Insertion] | None = None
     for profile in sorted({r.vehicle.profile for r in routes}):
         members = [(i, r) for i, r in enumerate(routes) if r.vehicle.profile == profile]
-        nodes = [p for _, r in members for p in r.points]
+        # One route: its own points tuple (a provider may recognise it from the previous call);
+        # several: their coordinate arrays stacked rather than thousands of points converted.
+        parts = [r.points for _, r in members]
+        if len(parts) == 1:
+            nodes: Sequence[Point] = parts[0]
+        elif all(isinstance(p, PointArray) for p in parts):
+            nodes = PointArray.joined([p for p in parts if isinstance(p, PointArray)])
+        else:
+            nodes = [p for part in parts for p in part]
         d_in, t_in = (m[:, 0] for m in matrix.table(nodes, [stop.point], profile))
         d_out, t_out = (m[0] for m in matrix.table([stop.point], nodes, profile))
         offset = 0

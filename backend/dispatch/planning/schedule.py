@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .matrix import IntMatrix, MatrixProvider
+from .matrix import IntMatrix, MatrixProvider, leg_table
 from .model import Stop, Vehicle, Visit
 
 
@@ -37,9 +37,17 @@ def onboard_load(vehicle: Vehicle, by_id: dict[str, Stop]) -> tuple[int, int]:
 
 def leg_loads(vehicle: Vehicle, stops: Sequence[Stop]) -> np.ndarray:
     """Load (weight, volume) on each of the len(stops)+1 legs: deliveries leave, pickups board."""
-    change = np.array([[s.pickup[d] - s.delivery[d] for d in range(2)] for s in stops], dtype=np.int64)
-    start = np.array([sum(s.delivery[d] for s in stops) for d in range(2)], dtype=np.int64)
-    return np.vstack([start, start + np.cumsum(change.reshape(-1, 2), axis=0)])
+    return leg_loads_of(stops)
+
+
+def leg_loads_of(stops: Sequence[Stop]) -> np.ndarray:
+    """``leg_loads``: it depends on the stops only."""
+    amount = np.array([(s.weight_g, s.volume_cm3) for s in stops], dtype=np.int64).reshape(-1, 2)
+    pickup = np.array([s.kind == "pickup" for s in stops], dtype=bool)[:, None]
+    delivered = np.where(pickup, 0, amount)  # Stop.delivery / Stop.pickup, for all stops at once
+    change = np.where(pickup, amount, 0) - delivered
+    start = delivered.sum(axis=0)
+    return np.vstack([start, start + np.cumsum(change, axis=0)])
 
 
 def simulate(
@@ -88,8 +96,7 @@ def evaluate(
 ) -> RouteEval:
     """Simulate a route, asking ``matrix`` only for the legs it drives."""
     points = [vehicle.start_point, *(s.point for s in stops), vehicle.depot]
-    dist, dur = matrix.matrix(points, vehicle.profile)
-    legs_d, legs_t = legs_from_matrix(range(len(points)), dist, dur)
+    legs_d, legs_t = leg_table(matrix, points, vehicle.profile)
     return simulate(vehicle, stops, legs_d, legs_t, onboard)
 
 

@@ -24,16 +24,15 @@ from django.utils import timezone
 from backend.common.addresses import matched_length
 from backend.common.errors import DomainError
 from backend.common.transient import retry_transient
-from backend.couriers.models import Courier, DutyStatus, Station, Zone
+from backend.couriers.models import Courier, DutyStatus, Zone
 from backend.dispatch.models import AlertKind, AssignmentDecision, DecisionKind, DecisionRule
 from backend.dispatch.planning.insertion import Insertion, RouteState, cheapest_insertion
 from backend.dispatch.planning.model import Stop
-from backend.dispatch.planning.schedule import onboard_load
 from backend.dispatch.services.audit import alert_raise, alerts_resolve, decision_record, km_min
 from backend.dispatch.services.debounce import replan_soon
 from backend.dispatch.services.planning import write_order
-from backend.dispatch.services.routes import MATRIX, CourierDay, DayClock, build_days, job_stop
-from backend.dispatch.services.warm_states import warm_route_state
+from backend.dispatch.services.routes import MATRIX, CourierDay, DayClock, job_stop
+from backend.dispatch.services.warm_days import route_state_of, warm_days
 from backend.shipments import feed
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
@@ -61,7 +60,7 @@ def territory_of(job: Job) -> Zone | None:
     zones = list(
         Zone.objects.filter(station_id=job.station_id, courier__isnull=False).select_related("courier")
     )
-    here = Station.objects.filter(pk=job.station_id).values_list("address", flat=True).first() or ""
+    here = job.station.address  # the job's station row (auto_assign reads it with the job)
     by_prefix = [
         (n, z.pk, z)
         for z in zones
@@ -84,8 +83,7 @@ def on_duty_couriers(station_id: int, exclude: int | None = None) -> list[Courie
 
 def state_of(day: CourierDay) -> RouteState:
     """The insertion state of a courier's remaining route (stops, load on board), for ``cheapest_insertion``."""
-    stops = [day.stops[s] for s in day.remaining]
-    return warm_route_state(day.vehicle, stops, MATRIX, onboard_load(day.vehicle, day.stops))
+    return route_state_of(day)
 
 
 def choose(stop: Stop | None, zone: Zone | None, days: dict[int, CourierDay]) -> Choice:
@@ -150,7 +148,7 @@ def auto_assign(*, job_id: int, ctx: Ctx | None = None, now: datetime | None = N
         raise DomainError("job_on_hold", f"job {job.pk} is held by a disruption until it is lifted")
     days = {
         d.courier.pk: d
-        for d in build_days(on_duty_couriers(job.station_id), job.station, job.service_date, now)
+        for d in warm_days(on_duty_couriers(job.station_id), job.station, job.service_date, now)
     }
     stop = job_stop(job, DayClock.of(job.station, job.service_date))
     choice = choose(stop, territory_of(job), days)
@@ -175,6 +173,7 @@ def auto_assign(*, job_id: int, ctx: Ctx | None = None, now: datetime | None = N
             ctx=ctx,
             reason=choice.reason,
             expected_version=job.version,
+            replan=False,  # asked below, once, through the debounce (not a second Celery send)
         )
         place(days[choice.courier.pk], assigned, stop, ins.position if ins else None, ctx)
         decision = decision_record(

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from backend.dispatch.models import AlertKind
 from backend.dispatch.planning.insertion import cheapest_insertion, route_state
-from backend.dispatch.planning.matrix import IntMatrix, Point
+from backend.dispatch.planning.matrix import IntMatrix, Point, leg_table
 from backend.dispatch.planning.model import OPEN_END
 from backend.dispatch.planning.schedule import onboard_load
 from backend.dispatch.services.audit import alerts_raise
@@ -72,16 +72,20 @@ def place_many(day: CourierDay, jobs: Sequence[Job], ctx: Ctx, *, locked: bool =
 @dataclass
 class DayMatrix:
     """``MATRIX`` between every point of one courier's day and the stops coming into it, computed
-    once: placing N jobs reads the route's distances N times (``route_state`` asks for the whole
-    square matrix of the route each time), which for 200 jobs into a 180-stop route was most of a
-    bulk move's time. Same values as ``MATRIX`` (the same formula per pair); any other point or
-    profile is asked of ``MATRIX``."""
+    once: placing N jobs asks N times for the distances between the route's nodes and the job
+    (``cheapest_insertion``) and, after each placement, for the route's legs (``route_state``).
+    Same values as ``MATRIX`` (the same formula per pair); any other point or profile is asked of
+    ``MATRIX``. Points are found by their coordinates (a tuple's hash, not the dataclass's Python
+    one) and the last few point lists by identity: a route's node tuple is asked for twice per job
+    until a job is placed in it."""
 
     profile: str
-    index: dict[Point, int]
+    index: dict[tuple[float, float], int]
     dist: IntMatrix
     dur: IntMatrix
-    _last: tuple[Sequence[Point], NDArray[np.intp] | None] | None = field(default=None, compare=False)
+    _seen: dict[int, tuple[Sequence[Point], NDArray[np.intp] | None]] = field(
+        default_factory=dict, compare=False
+    )
 
     @classmethod
     def of(cls, day: CourierDay, jobs: Sequence[Job]) -> DayMatrix:
@@ -93,7 +97,7 @@ class DayMatrix:
             )
         )
         dist, dur = MATRIX.matrix(points, day.vehicle.profile)
-        return cls(day.vehicle.profile, {p: i for i, p in enumerate(points)}, dist, dur)
+        return cls(day.vehicle.profile, {(p.x, p.y): i for i, p in enumerate(points)}, dist, dur)
 
     def table(
         self, sources: Sequence[Point], destinations: Sequence[Point], vehicle_profile: str
@@ -105,13 +109,24 @@ class DayMatrix:
         return self.dist[pick], self.dur[pick]
 
     def _at(self, points: Sequence[Point]) -> NDArray[np.intp] | None:
-        # A route's points are asked for again and again (the same tuple, until a job is placed).
-        if self._last is not None and self._last[0] is points:
-            return self._last[1]
-        at = [self.index.get(p) for p in points]
+        seen = self._seen.get(id(points))
+        if seen is not None and seen[0] is points:  # the entry holds the list, so its id is its own
+            return seen[1]
+        index = self.index
+        at = [index.get((p.x, p.y)) for p in points]
         found = None if None in at else np.array(at, dtype=np.intp)
-        self._last = (points, found)
+        if len(points) > 8:  # worth remembering: a route's nodes, not a single stop's point
+            if len(self._seen) >= 4:
+                self._seen.pop(next(iter(self._seen)))
+            self._seen[id(points)] = (points, found)
         return found
 
     def matrix(self, points: Sequence[Point], vehicle_profile: str) -> tuple[IntMatrix, IntMatrix]:
         return self.table(points, points, vehicle_profile)
+
+    def legs(self, points: Sequence[Point], vehicle_profile: str) -> tuple[IntMatrix, IntMatrix]:
+        """The path's legs (``leg_table``): n − 1 cells of the day's table, not the n² of ``matrix``."""
+        at = self._at(points)
+        if vehicle_profile != self.profile or at is None:
+            return leg_table(MATRIX, points, vehicle_profile)
+        return self.dist[at[:-1], at[1:]], self.dur[at[:-1], at[1:]]

@@ -70,6 +70,16 @@ def lock_routes(*, job_ids: Iterable[int] = (), routes: Iterable[tuple[int, date
     return {j.pk: j for j in rows.order_by("pk")}
 
 
+def lock_route_ids(*, job_ids: Iterable[int] = (), routes: Iterable[tuple[int, date]] = ()) -> list[int]:
+    """``lock_routes`` (the same rows, the same order), answering the ids only: for a caller that
+    reads the rows otherwise (a route writer holding its day, a unit of work's preload)."""
+    query = Q(pk__in=list(job_ids))
+    for courier_id, day in set(routes):
+        query |= Q(courier_id=courier_id, service_date=day, status__in=ROUTE_STATUSES)
+    rows = Job.objects.select_for_update(of=("self",), no_key=True).filter(query).order_by("pk")
+    return list(rows.values_list("pk", flat=True))
+
+
 def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx, *, locked: bool = False) -> int:
     """Write the courier's remaining jobs as ``order`` (located stops) then the unlocated ones.
 
@@ -81,7 +91,7 @@ def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx, *, locked: bool
     """
     assert transaction.get_connection().in_atomic_block, "write_order needs a transaction"
     if not locked:
-        lock_routes(job_ids=[*(j.pk for j in day.jobs.values()), *(j.pk for j in day.unlocated)])
+        lock_route_ids(job_ids=[*(j.pk for j in day.jobs.values()), *(j.pk for j in day.unlocated)])
     route = route_of(day, order)
     eta: dict[str, datetime | None] = {v.stop_id: day.clock.at(v.arrival) for v in route.visits}
     rows = [(day.jobs[s], seq, eta[s]) for seq, s in enumerate(order)]

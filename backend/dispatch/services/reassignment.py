@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from backend.common.errors import DomainError
@@ -39,7 +38,13 @@ from backend.dispatch.models import AlertKind, DecisionKind, DecisionRule
 from backend.dispatch.services.audit import alerts_resolve, decision_record
 from backend.dispatch.services.debounce import replan_soon
 from backend.dispatch.services.placement import place_many
-from backend.dispatch.services.planning import ROUTE_STATUSES, courier_get, load_day, lock_routes, write_order
+from backend.dispatch.services.planning import (
+    courier_get,
+    load_day,
+    lock_route_ids,
+    lock_routes,
+    write_order,
+)
 from backend.dispatch.services.routes import (
     DONE,
     REMAINING,
@@ -253,7 +258,7 @@ def reassign_jobs(
     with transaction.atomic(), feed.batch_joined():
         seen = Job.objects.filter(pk__in=ids).values_list("courier_id", "service_date")
         routes = {(c, d) for c, d in seen if c} | {(to.pk, d) for _, d in seen}
-        held = _lock_route_ids(ids, routes)  # every route the moves rewrite, in pk order, first
+        held = lock_route_ids(job_ids=ids, routes=routes)  # every route the moves rewrite, in pk order, first
         with unit_of_work() as unit:
             unit.preload(held)  # the same rows, now with their shipments: the unit's own copies
             locked = {i: unit.jobs[i] for i in ids if i in unit.jobs}
@@ -285,7 +290,8 @@ def reassign_jobs(
             alerts_resolve(ids, AlertKind.UNASSIGNABLE)
         for courier_id in sorted({c for c, _ in routes}):
             replan_soon(courier_id=courier_id, trigger="reassignment")
-    return list(Job.objects.select_related("shipment", "courier").filter(pk__in=ids).order_by("pk")), at_risk
+    # The unit's rows are what was written (it held them locked and wrote them whole): no re-read.
+    return sorted(assigned, key=lambda j: j.pk), at_risk
 
 
 def _check_all(jobs: Sequence[JobVersion], locked: dict[int, Job], to: Courier, ctx: Ctx) -> None:
@@ -299,16 +305,6 @@ def _check_all(jobs: Sequence[JobVersion], locked: dict[int, Job], to: Courier, 
         if j.station_id != to.station_id
     ]
     raise_conflicts(conflicts, len(jobs))
-
-
-def _lock_route_ids(job_ids: Sequence[int], routes: set[tuple[int, date]]) -> list[int]:
-    """``lock_routes`` for these jobs and routes, answering the ids only: the unit of work then
-    reads the rows, with their shipments, once."""
-    query = Q(pk__in=list(job_ids))
-    for courier_id, day in routes:
-        query |= Q(courier_id=courier_id, service_date=day, status__in=ROUTE_STATUSES)
-    rows = Job.objects.select_for_update(of=("self",), no_key=True).filter(query).order_by("pk")
-    return list(rows.values_list("pk", flat=True))
 
 
 def _route_days(

@@ -24,13 +24,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
+import numpy as np
+from django.db import connection
 from django.utils import timezone
+from numpy.typing import NDArray
 
 from backend.couriers.models import Courier, Station, VehicleType
-from backend.dispatch.planning.matrix import HaversineMatrix, Point
+from backend.dispatch.planning.matrix import HaversineMatrix, Point, PointArray
 from backend.dispatch.planning.model import OPEN_END, Stop, Vehicle
+from backend.dispatch.planning.schedule import leg_loads_of
 from backend.locations.models import CourierLocation
 from backend.shipments.models import Job
 from backend.shipments.states import JobKind, JobStatus
@@ -120,6 +125,7 @@ class CourierDay:
     new: list[str]  # remaining located stops not planned yet (planned_seq null)
     unlocated: list[Job] = field(default_factory=list)
     late: tuple[str, ...] = ()
+    rows: DayRows | None = field(default=None, compare=False, repr=False)  # what it was built from
 
     @property
     def remaining(self) -> list[str]:
@@ -151,6 +157,128 @@ def _position(
     return Point(station.lng, station.lat)
 
 
+@dataclass(frozen=True)
+class DayRows:
+    """What a courier's day is built from that depends neither on the moment nor on the courier's
+    shift, place or vehicle: their jobs of the day in route order, split into done and remaining,
+    as planning stops. Never mutated (``day_of`` copies what a :class:`CourierDay` may change), so
+    one can serve many calls (``warm_days``)."""
+
+    clock: DayClock
+    done: tuple[Job, ...]
+    stops: dict[str, Stop]  # done stops first, then the remaining located ones in route order
+    order: tuple[str, ...]
+    new: tuple[str, ...]
+    unlocated: tuple[Job, ...]
+    jobs: dict[str, Job]
+
+    @cached_property
+    def done_ids(self) -> tuple[str, ...]:
+        return tuple(s for s, stop in self.stops.items() if stop.done)
+
+    @cached_property
+    def remaining(self) -> tuple[str, ...]:
+        """The remaining located stops in route order (planned, then new)."""
+        return self.order + self.new
+
+    @cached_property
+    def remaining_points(self) -> PointArray:
+        return PointArray([self.stops[s].point for s in self.remaining])
+
+    @cached_property
+    def skeleton(self) -> Skeleton:
+        """The remaining stops as arrays (``warm_days.route_state_of``)."""
+        stops = [self.stops[s] for s in self.remaining]
+        return Skeleton(
+            index={s: i for i, s in enumerate(self.remaining)},
+            tw_a=np.array([s.tw_start for s in stops], dtype=np.int64),
+            tw_b=np.array([s.tw_end for s in stops], dtype=np.int64),
+            service=np.array([s.service_s for s in stops], dtype=np.int64),
+            loads=leg_loads_of(stops),
+        )
+
+
+@dataclass
+class Skeleton:
+    """Per-stop arrays of a day's remaining route that depend neither on the moment nor on the
+    courier (windows before any lifting, service, the load on each leg before what is on board),
+    and the legs between consecutive stops per vehicle profile, computed on first use."""
+
+    index: dict[str, int]
+    tw_a: NDArray[np.int64]
+    tw_b: NDArray[np.int64]
+    service: NDArray[np.int64]
+    loads: NDArray[np.int64]
+    legs: dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]] = field(default_factory=dict)
+
+
+def day_rows(station: Station, day: date, jobs: Iterable[Job]) -> DayRows:
+    """A courier's jobs of ``day`` (shipment loaded) as :class:`DayRows`."""
+    clock = DayClock.of(station, day)
+    jobs = sorted(jobs, key=lambda j: (j.planned_seq is None, j.planned_seq or 0, j.pk))
+    done = [j for j in jobs if j.status in DONE]
+    stops: dict[str, Stop] = {}
+    for j in done:
+        stop = job_stop(j, clock, done=True)
+        if stop is not None:
+            stops[stop.id] = stop
+    order: list[str] = []
+    new: list[str] = []
+    unlocated: list[Job] = []
+    for j in (j for j in jobs if j.status in REMAINING):
+        stop = job_stop(j, clock)
+        if stop is None:
+            unlocated.append(j)
+            continue
+        stops[stop.id] = stop
+        (order if j.planned_seq is not None else new).append(stop.id)
+    return DayRows(
+        clock=clock,
+        done=tuple(done),
+        stops=stops,
+        order=tuple(order),
+        new=tuple(new),
+        unlocated=tuple(unlocated),
+        jobs={stop_id(j.pk): j for j in jobs},
+    )
+
+
+def day_of(
+    rows: DayRows, courier: Courier, station: Station, now: datetime, ping: CourierLocation | None = None
+) -> CourierDay:
+    """The courier's day at ``now``: their vehicle (shift, capacity, and once the shift has
+    started where they are now) over ``rows``, with the windows they can no longer meet lifted."""
+    clock = rows.clock
+    shift_start, shift_end = clock.of_time(courier.shift_start), clock.of_time(courier.shift_end)
+    t_now = clock.sec(now)
+    live = t_now > shift_start
+    vehicle = Vehicle(
+        id=str(courier.pk),
+        capacity_weight_g=courier.capacity_g,
+        capacity_volume_cm3=courier.capacity_cm3,
+        shift_start=shift_start,
+        shift_end=shift_end,
+        depot=Point(station.lng, station.lat),
+        profile=PROFILE.get(VehicleType(courier.vehicle_type), "e-tricycle"),
+        position=_position(courier, station, clock, now, list(rows.done), ping) if live else None,
+        position_time=t_now if live else None,
+        done_stop_ids=rows.done_ids,
+    )
+    stops, late = _lift_missed_windows(vehicle, dict(rows.stops), rows.remaining, rows)
+    return CourierDay(
+        courier=courier,
+        clock=clock,
+        vehicle=replace(vehicle, sequence=rows.order),
+        stops=stops,
+        jobs=dict(rows.jobs),
+        order=list(rows.order),
+        new=list(rows.new),
+        unlocated=list(rows.unlocated),
+        late=late,
+        rows=rows,
+    )
+
+
 def build_day(
     courier: Courier,
     station: Station,
@@ -160,66 +288,17 @@ def build_day(
     ping: CourierLocation | None = None,
 ) -> CourierDay:
     """Turn a courier's jobs of ``day`` (shipment loaded) into a planning vehicle and stops."""
-    clock = DayClock.of(station, day)
-    jobs = sorted(jobs, key=lambda j: (j.planned_seq is None, j.planned_seq or 0, j.pk))
-    done = [j for j in jobs if j.status in DONE]
-    remaining = [j for j in jobs if j.status in REMAINING]
-    shift_start, shift_end = clock.of_time(courier.shift_start), clock.of_time(courier.shift_end)
-    t_now = clock.sec(now)
-    live = t_now > shift_start
-    depot = Point(station.lng, station.lat)
-    stops: dict[str, Stop] = {}
-    for j in done:
-        stop = job_stop(j, clock, done=True)
-        if stop is not None:
-            stops[stop.id] = stop
-    vehicle = Vehicle(
-        id=str(courier.pk),
-        capacity_weight_g=courier.capacity_g,
-        capacity_volume_cm3=courier.capacity_cm3,
-        shift_start=shift_start,
-        shift_end=shift_end,
-        depot=depot,
-        profile=PROFILE.get(VehicleType(courier.vehicle_type), "e-tricycle"),
-        position=_position(courier, station, clock, now, done, ping) if live else None,
-        position_time=t_now if live else None,
-        done_stop_ids=tuple(s for s in stops if stops[s].done),
-    )
-    order: list[str] = []
-    new: list[str] = []
-    unlocated: list[Job] = []
-    for j in remaining:
-        stop = job_stop(j, clock)
-        if stop is None:
-            unlocated.append(j)
-            continue
-        stops[stop.id] = stop
-        (order if j.planned_seq is not None else new).append(stop.id)
-    stops, late = _lift_missed_windows(vehicle, stops, order + new)
-    return CourierDay(
-        courier=courier,
-        clock=clock,
-        vehicle=replace(vehicle, sequence=tuple(order)),
-        stops=stops,
-        jobs={stop_id(j.pk): j for j in jobs},
-        order=order,
-        new=new,
-        unlocated=unlocated,
-        late=late,
-    )
+    return day_of(day_rows(station, day, jobs), courier, station, now, ping)
 
 
 def _lift_missed_windows(
-    vehicle: Vehicle, stops: dict[str, Stop], remaining: Sequence[str]
+    vehicle: Vehicle, stops: dict[str, Stop], remaining: Sequence[str], rows: DayRows
 ) -> tuple[dict[str, Stop], tuple[str, ...]]:
     if not remaining:
         return stops, ()
-    _, dur = MATRIX.table([vehicle.start_point], [stops[s].point for s in remaining], vehicle.profile)
-    late = tuple(
-        s
-        for s, travel in zip(remaining, dur[0], strict=True)
-        if vehicle.start_time + int(travel) > stops[s].tw_end
-    )
+    _, dur = MATRIX.table([vehicle.start_point], rows.remaining_points, vehicle.profile)
+    missed = np.flatnonzero(vehicle.start_time + dur[0] > rows.skeleton.tw_b)
+    late = tuple(remaining[int(i)] for i in missed)
     lifted = {**stops, **{s: replace(stops[s], tw_end=OPEN_END) for s in late}}
     return lifted, late
 
@@ -239,8 +318,13 @@ def day_jobs(courier_ids: Sequence[int], day: date) -> dict[int, list[Job]]:
 def recent_pings(courier_ids: Sequence[int], now: datetime) -> dict[int, CourierLocation]:
     """Each courier's newest location received within ``FRESH_PING_S`` of ``now`` (older ones say nothing of where they are)."""
     since = now - timedelta(seconds=FRESH_PING_S)
+    rows = CourierLocation.objects.filter(courier_id__in=courier_ids, received_at__gte=since)
+    if connection.vendor == "postgresql":
+        # One row per courier (DISTINCT ON over the (courier, -received_at) index), not every ping
+        # of the last 15 minutes: a device pinging every 10 s left ~90 rows per courier to skip.
+        rows = rows.order_by("courier_id", "-received_at", "-pk").distinct("courier_id")
     latest: dict[int, CourierLocation] = {}
-    for loc in CourierLocation.objects.filter(courier_id__in=courier_ids, received_at__gte=since):
+    for loc in rows:
         if loc.courier_id not in latest or loc.received_at > latest[loc.courier_id].received_at:
             latest[loc.courier_id] = loc
     return latest

@@ -27,16 +27,23 @@ from backend.shipments.states import EventKind, JobKind, JobStatus, ShipmentStat
 
 @transaction.atomic
 def job_assign(
-    *, job_id: int, courier_id: int, ctx: Ctx, reason: str = "", expected_version: int | None = None
+    *,
+    job_id: int,
+    courier_id: int,
+    ctx: Ctx,
+    reason: str = "",
+    expected_version: int | None = None,
+    replan: bool = True,
 ) -> Job:
     """Give a job to a courier (first assignment, reassignment, or a re-attempt after a failure).
 
     The previous courier, if any, is told through the feed (it shows up as a revocation for them).
+    ``replan`` false: the caller asks the courier's (debounced) re-plan itself (auto-assignment).
     """
     job = lock_job(job_id)
     require_station_staff(ctx, job.station_id)
     check_version(job, expected_version)
-    return _assign(job, _courier(courier_id), ctx, reason)
+    return _assign(job, _courier(courier_id), ctx, reason, replan=replan)
 
 
 def jobs_assign(

@@ -5,13 +5,16 @@ Planar world: 1 unit = 1 m, travel at 1 m/s.
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backend.dispatch.planning.insertion import cheapest_insertion, route_state
-from backend.dispatch.planning.matrix import EuclideanMatrix, Point
+from backend.dispatch.planning.matrix import EuclideanMatrix, HaversineMatrix, MatrixProvider, Point
 from backend.dispatch.planning.model import Stop, StopKind, Vehicle
-from backend.dispatch.planning.schedule import evaluate
+from backend.dispatch.planning.schedule import evaluate, simulate
 
 MATRIX = EuclideanMatrix(scale=1)
 
@@ -158,3 +161,94 @@ def test_insertion_agrees_with_brute_force_resimulation(case: tuple[Vehicle, lis
         assert (ins is None) == (not feasible)
         if ins is not None:
             assert ins.added_distance == min(feasible)
+
+
+def reference_state(
+    vehicle: Vehicle, stops: list[Stop], matrix: MatrixProvider, onboard: tuple[int, int] = (0, 0)
+) -> dict[str, np.ndarray]:
+    """The step-by-step recurrences (and the square matrix) ``route_state`` replaced by closed
+    forms and legs: kept here as the reference its arrays must equal exactly."""
+    n = len(stops)
+    points = [vehicle.start_point, *(s.point for s in stops), vehicle.depot]
+    dist, dur = matrix.matrix(points, vehicle.profile)
+    idx = np.arange(n + 2)
+    leg_dist, leg_dur = dist[idx[:-1], idx[1:]], dur[idx[:-1], idx[1:]]
+    tw_a = np.array([0, *(s.tw_start for s in stops), 0], dtype=np.int64)
+    tw_b = np.array([vehicle.start_time, *(s.tw_end for s in stops), vehicle.shift_end], dtype=np.int64)
+    service = np.array([0, *(s.service_s for s in stops), 0], dtype=np.int64)
+    start = np.empty(n + 2, dtype=np.int64)
+    arrival = np.empty(n + 2, dtype=np.int64)
+    start[0] = arrival[0] = vehicle.start_time
+    for i in range(1, n + 2):
+        arrival[i] = start[i - 1] + service[i - 1] + leg_dur[i - 1]
+        start[i] = max(arrival[i], tw_a[i])
+    latest = tw_b.copy()
+    for i in range(n, -1, -1):
+        latest[i] = min(tw_b[i], latest[i + 1] - leg_dur[i] - service[i])
+    wait = start - arrival
+    change = np.array([[s.pickup[d] - s.delivery[d] for d in range(2)] for s in stops], dtype=np.int64)
+    first = np.array([sum(s.delivery[d] for s in stops) for d in range(2)], dtype=np.int64)
+    loads = np.vstack([first, first + np.cumsum(change.reshape(-1, 2), axis=0)]) + np.array(onboard)
+    return {
+        "departure": (start + service)[:-1],
+        "start": start,
+        "latest": latest,
+        "wait_after": np.concatenate([np.cumsum(wait[::-1])[::-1][1:], [0]]),
+        "leg_dist": leg_dist,
+        "leg_dur": leg_dur,
+        "prefix_max": np.maximum.accumulate(loads, axis=0),
+        "suffix_max": np.maximum.accumulate(loads[::-1], axis=0)[::-1],
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(scenario(), st.integers(0, 3))
+def test_route_state_equals_the_step_by_step_recurrences(
+    case: tuple[Vehicle, list[Stop], Stop], onboard: int
+) -> None:
+    v, route, _ = case
+    state = route_state(v, route, MATRIX, (onboard, 0))
+    for name, expected in reference_state(v, route, MATRIX, (onboard, 0)).items():
+        assert np.array_equal(getattr(state, name), expected), name
+
+
+def test_route_state_on_city_routes_equals_the_step_by_step_recurrences() -> None:
+    """Haversine legs (element by element) against the square matrix, 150-stop live routes with
+    windows, pickups and deliveries: the arrays are identical."""
+    rng = random.Random(19)
+    city = HaversineMatrix(speeds_kmh={"e-tricycle": 15.0})
+    for trial in range(40):
+        stops = []
+        for i in range(rng.choice([0, 1, 2, 150])):
+            a = rng.choice([0, rng.randrange(8 * 3600, 20 * 3600)])
+            stops.append(
+                Stop(
+                    f"s{i}",
+                    rng.choice(["pickup", "delivery"]),
+                    120.13 + rng.uniform(-0.05, 0.05),
+                    30.28 + rng.uniform(-0.045, 0.045),
+                    tw_start=a,
+                    tw_end=a + 7200 if a else 48 * 3600,
+                    service_s=rng.choice([180, 300]),
+                    weight_g=rng.randint(200, 5000),
+                    volume_cm3=6000,
+                )
+            )
+        live = trial % 2 == 1
+        v = Vehicle(
+            "v",
+            300_000,
+            1_500_000,
+            8 * 3600,
+            22 * 3600,
+            Point(120.13, 30.28),
+            profile="e-tricycle",
+            position=Point(120.14, 30.29) if live else None,
+            position_time=10 * 3600 + trial if live else None,
+        )
+        state = route_state(v, stops, city, (1000, 0))
+        for name, expected in reference_state(v, stops, city, (1000, 0)).items():
+            assert np.array_equal(getattr(state, name), expected), (trial, name)
+        assert evaluate(v, stops, city) == simulate(
+            v, stops, reference_state(v, stops, city)["leg_dist"], reference_state(v, stops, city)["leg_dur"]
+        )
