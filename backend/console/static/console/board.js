@@ -47,6 +47,13 @@
   var api = window.parcelrunBoard = {flushes: 0, messages: 0, applyMs: [], stops: stops, selected: selected};
 
   function cardOf(id) { return board.querySelector('.card[data-job="' + id + '"]:not(.sortable-fallback)'); }
+  // Every card rendered by job id, found in one pass: for hundreds of ids (a move's selection) one
+  // query of the board per id was the larger part of posting the move and of applying its answer.
+  function cardIndex() {
+    var index = new Map();
+    board.querySelectorAll(".card:not(.sortable-fallback)").forEach(function (c) { index.set(c.dataset.job, c); });
+    return index;
+  }
   function bodyOf(lane) { return board.querySelector('[data-lane-body="' + lane + '"]'); }
   function tell(name, ids) { board.dispatchEvent(new CustomEvent(name, {detail: {ids: ids}})); }
 
@@ -72,11 +79,7 @@
       touched.push(id);
     });
     var touchedSet = new Set(touched);
-    // The cards rendered, found once: a selection of hundreds has a dozen cards on screen, and a
-    // query of the whole board per id was most of the time a move's answer took to apply.
-    board.querySelectorAll(".card:not(.sortable-fallback)").forEach(function (c) {
-      if (touchedSet.has(c.dataset.job)) c.classList.toggle("selected", selected.has(c.dataset.job));
-    });
+    cardIndex().forEach(function (c, id) { if (touchedSet.has(id)) c.classList.toggle("selected", selected.has(id)); });
     tell("board:selection", touched);
   }
   api.select = select;
@@ -168,8 +171,9 @@
     learn(rows);
     // A move's answer has cards only for the jobs that land among the cards shown: the others'
     // cards leave the lane they were in (they are further down their new lane).
+    var index = cardIndex();
     rows.forEach(function (r) {
-      var id = String(r[0]), old = carded.has(id) ? null : cardOf(id);
+      var id = String(r[0]), old = carded.has(id) ? null : index.get(id);
       if (old && old.dataset.lane !== (r[1] || "")) old.remove();
     });
     cards.forEach(function (c) { place(document.importNode(c, true)); });
@@ -321,8 +325,8 @@
     var unassign = to === "unassigned", courier = parseInt(to.replace("courier-", ""), 10);
     // The selection moves together, its cards rendered or not, each with the version the page has.
     var ids = selected.has(dragged.dataset.job) ? Array.from(selected) : [dragged.dataset.job];
-    var versionOf = function (id) {
-      var c = cardOf(id), s = stops.get(id);
+    var versionOf = function (index, id) {  // the version shown when the reason is given
+      var c = index.get(id), s = stops.get(id);
       return c ? c.dataset.version : (s ? s.v : "");
     };
     var putBack = function () { from.insertBefore(dragged, from.children[evt.oldIndex] || null); };
@@ -332,7 +336,8 @@
       var form = new URLSearchParams();
       if (!unassign) form.set("courier", courier);
       form.set("reason", reason);
-      form.set("jobs", ids.map(function (id) { return id + ":" + versionOf(id); }).join(","));
+      var index = cardIndex();
+      form.set("jobs", ids.map(function (id) { return id + ":" + versionOf(index, id); }).join(","));
       // How many cards the page shows of the receiving lane (the dropped one aside), unless all.
       if (!evt.to.hasAttribute("data-complete")) {
         form.set("shown", Array.prototype.filter.call(evt.to.children, function (c) { return c !== dragged; }).length);
