@@ -33,6 +33,9 @@ class ReassignForm(forms.Form):
     courier = forms.IntegerField(min_value=1, max_value=2**63 - 1)
     reason = forms.CharField(max_length=500, strip=True)
     jobs = forms.CharField(max_length=MAX_JOBS * 24)
+    # How many cards the page renders of the receiving lane (absent: all of them): the answer
+    # renders the moved jobs' cards that land among those only (backend/console/moves.py).
+    shown = forms.IntegerField(min_value=0, max_value=100_000, required=False)
 
     def clean_jobs(self) -> list[JobVersion]:
         raw: str = self.cleaned_data["jobs"]

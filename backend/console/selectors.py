@@ -132,6 +132,9 @@ class Board:
     stops: list[tuple[int, str, int | None, float | None, float | None, int, str]] = field(
         default_factory=list
     )
+    # Every lane of the board is in ``lanes`` (a lane missing has left it); False when only some
+    # lanes' heads were read (a move's answer: the lanes it touched).
+    whole: bool = True
 
     def lane(self, key: str) -> Lane | None:
         return next((lane for lane in self.lanes if lane.key == key), None)
@@ -146,7 +149,7 @@ def _weight() -> Coalesce:
     )
 
 
-def _couriers(station_id: int, day: date) -> list[Courier]:
+def _couriers(station_id: int, day: date, only: Collection[int] | None = None) -> list[Courier]:
     on_day = Q(jobs__service_date=day)
     on_hand = on_day & Q(jobs__status__in=ON_HAND)
     location = CourierLocation.objects.filter(courier_id=OuterRef("pk")).order_by("-received_at")
@@ -157,9 +160,11 @@ def _couriers(station_id: int, day: date) -> list[Courier]:
         .annotate(moving=Case(When(status__in=(JobStatus.STARTED, JobStatus.ARRIVED), then=0), default=1))
         .order_by("moving", F("planned_seq").asc(nulls_last=True), "pk")
     )
+    couriers = Courier.objects.filter(station_id=station_id)
+    if only is not None:
+        couriers = couriers.filter(pk__in=list(only))
     return list(
-        Courier.objects.filter(station_id=station_id)
-        .annotate(
+        couriers.annotate(
             open_count=Count("jobs", filter=on_hand),
             weight_g=Coalesce(Sum(_weight(), filter=on_hand), Value(0)),
             done_count=Count("jobs", filter=on_day & Q(jobs__status=JobStatus.COMPLETED)),
@@ -178,7 +183,9 @@ def _couriers(station_id: int, day: date) -> list[Courier]:
     )
 
 
-def _lane(shipment_status: str, status: str, service_date: date, courier_id: int | None, day: date) -> str:
+def lane_of_row(
+    shipment_status: str, status: str, service_date: date, courier_id: int | None, day: date
+) -> str:
     if shipment_status == ShipmentStatus.HELD and status in ON_BOARD:
         return HELD
     if service_date != day or status not in ON_BOARD:
@@ -189,7 +196,7 @@ def _lane(shipment_status: str, status: str, service_date: date, courier_id: int
 
 
 def _lane_of(job: Job, day: date) -> str:
-    return _lane(job.shipment.status, job.status, job.service_date, job.courier_id, day)
+    return lane_of_row(job.shipment.status, job.status, job.service_date, job.courier_id, day)
 
 
 def _hm(at: datetime | None, tz: tzinfo) -> str:
@@ -242,7 +249,7 @@ LIGHT = (
 Light = tuple[int, str, str, date, int | None, int | None, float | None, float | None, int, str]
 
 
-def _light(station_id: int, day: date, lane: str | None = None) -> list[Light]:
+def light_rows(station_id: int, day: date, lane: str | None = None) -> list[Light]:
     """Every job on the board (or in one lane) as a light row, in each lane's order."""
     qs = Job.objects.filter(station_id=station_id).filter(_on_board(day))
     if lane == HELD:
@@ -284,55 +291,87 @@ def _risky(station_id: int) -> set[int]:
 
 
 def station_board(
-    *, station: Station, now: datetime, job_ids: Collection[int] | None = None, lane_page: int = LANE_PAGE
+    *,
+    station: Station,
+    now: datetime,
+    job_ids: Collection[int] | None = None,
+    lane_page: int = LANE_PAGE,
+    lanes: Collection[str] | None = None,
+    cards_of: Collection[int] | None = None,
 ) -> Board:
     """The board of ``station`` for its local day at ``now``.
 
     Each lane holds its first ``lane_page`` cards and counts all of them (``total``); ``stops`` has
     every job on the board. With ``job_ids`` only those jobs' cards (and stops) are read, whatever
     their state (a card whose ``lane`` is "" has left the board), for the page's live refresh; the
-    lanes' counters are always whole.
+    lanes' counters are always whole. A refresh may name the ``lanes`` whose heads it wants (the
+    others are not read: ``whole`` is False) and the jobs among ``job_ids`` that get a card
+    (``cards_of``; the others have their stop only).
     """
     day = station_today(station, now)
     cursor = feed_head()  # before the reads: a change after it is replayed by the page's socket
-    couriers = _couriers(station.pk, day)
+    wanted = (
+        None
+        if lanes is None
+        else [int(k.removeprefix("courier-")) for k in lanes if k.startswith("courier-")]
+    )
+    couriers = _couriers(station.pk, day, wanted)
     totals: dict[str, int] = {}
     if job_ids is None:
-        light = _light(station.pk, day)
+        light = light_rows(station.pk, day)
         page: dict[str, list[int]] = {}
         for row in light:
-            key = _lane(row[1], row[2], row[3], row[4], day)
+            key = lane_of_row(row[1], row[2], row[3], row[4], day)
             totals[key] = totals.get(key, 0) + 1
             if len(page.setdefault(key, [])) < lane_page:
                 page[key].append(row[0])
         jobs = _full(station.pk, [pk for ids in page.values() for pk in ids])
         stops = [
-            (r[0], _lane(r[1], r[2], r[3], r[4], day), r[5], _deg(r[6]), _deg(r[7]), r[8], r[9])
+            (r[0], lane_of_row(r[1], r[2], r[3], r[4], day), r[5], _deg(r[6]), _deg(r[7]), r[8], r[9])
             for r in light
         ]
     else:
-        jobs = _full(station.pk, job_ids)
-        stops = [_stop(job, day) for job in jobs]
-        totals = _queue_totals(station.pk, day)
+        if cards_of is None:
+            jobs = _full(station.pk, job_ids)
+            stops = [_stop(job, day) for job in jobs]
+        else:  # most of a big move's jobs get no card: their light rows are enough
+            jobs = _full(station.pk, set(job_ids) & set(cards_of)) if cards_of else []
+            light = list(Job.objects.filter(station_id=station.pk, pk__in=list(job_ids)).values_list(*LIGHT))
+            stops = [
+                (r[0], lane_of_row(r[1], r[2], r[3], r[4], day), r[5], r[6], r[7], r[8], r[9]) for r in light
+            ]
+        if lanes is None or UNASSIGNED in lanes or HELD in lanes:
+            totals = _queue_totals(station.pk, day)
     risky = _risky(station.pk)
-    lanes = [
+    queues = [
         Lane(key=UNASSIGNED, title="unassigned", total=totals.get(UNASSIGNED, 0)),
         Lane(key=HELD, title="held", total=totals.get(HELD, 0)),
     ]
+    board_lanes = [q for q in queues if lanes is None or q.key in lanes]
     for c in couriers:
         lane = _courier_lane(c, now)
         lane.total = totals.get(lane.key, lane.open_count + lane.failed_count)
-        lanes.append(lane)
-    by_key = {lane.key: lane for lane in lanes}
+        board_lanes.append(lane)
+    by_key = {lane.key: lane for lane in board_lanes}
     tz = ZoneInfo(station.time_zone)
     removed: list[Card] = []
     for job in jobs:
+        if cards_of is not None and job.pk not in cards_of:
+            continue
         card = _card(job, day, job.pk in risky, tz)
         target = by_key.get(card.lane)
         (target.cards if target is not None else removed).append(card)
     if removed:
-        lanes.append(Lane(key="", title="", cards=removed))
-    return Board(station=station, day=day, now=now, cursor=cursor, lanes=lanes, stops=stops)
+        board_lanes.append(Lane(key="", title="", cards=removed))
+    return Board(
+        station=station,
+        day=day,
+        now=now,
+        cursor=cursor,
+        lanes=board_lanes,
+        stops=stops,
+        whole=lanes is None,
+    )
 
 
 def _queue_totals(station_id: int, day: date) -> dict[str, int]:
@@ -381,7 +420,7 @@ def lane_page(
 ) -> list[Card]:
     """One lane's cards from ``offset`` on (its "more" button), in two queries."""
     day = station_today(station, now)
-    ids = [row[0] for row in _light(station.pk, day, lane)[offset : offset + limit]]
+    ids = [row[0] for row in light_rows(station.pk, day, lane)[offset : offset + limit]]
     risky = _risky(station.pk) if ids else set()
     tz = ZoneInfo(station.time_zone)
     return [_card(job, day, job.pk in risky, tz) for job in _full(station.pk, ids)]

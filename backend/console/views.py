@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -14,7 +15,9 @@ from backend.accounts.roles import Role, principal_of
 from backend.common.errors import DomainError
 from backend.console.access import is_staff, station_for
 from backend.console.forms import CardsQuery, ConsoleLoginForm, LaneQuery, ReassignForm
-from backend.console.selectors import LANE_PAGE, lane_page, station_board, stations_for_admin
+from backend.console.moves import lanes_of, move_board
+from backend.console.selectors import LANE_PAGE, lane_key, lane_page, station_board, stations_for_admin
+from backend.couriers.models import Station
 from backend.couriers.selectors import station_get
 from backend.dispatch.services import reassign_jobs
 from backend.shipments.context import Ctx
@@ -60,6 +63,21 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "console/board.html", {"board": snapshot, "lane_page": LANE_PAGE})
 
 
+def changes(request: HttpRequest, station: Station, job_ids: list[int]) -> str:
+    """Some jobs' cards and model rows and every lane head, re-rendered by the board's templates
+    (``_changes.html``, with the feed cursor it was read at): the live page's refresh."""
+    snapshot = station_board(station=station, now=timezone.now(), job_ids=job_ids)
+    return render_to_string("console/_changes.html", {"board": snapshot}, request=request)
+
+
+def move_answer(
+    request: HttpRequest, station: Station, job_ids: list[int], to: str, left: set[str], shown: int | None
+) -> str:
+    """The same partial for a move just committed, cut to what it changed (backend/console/moves.py)."""
+    snapshot = move_board(station=station, now=timezone.now(), job_ids=job_ids, to=to, left=left, shown=shown)
+    return render_to_string("console/_changes.html", {"board": snapshot}, request=request)
+
+
 @login_required
 @require_GET
 def cards(request: HttpRequest, code: str) -> HttpResponse:
@@ -68,8 +86,7 @@ def cards(request: HttpRequest, code: str) -> HttpResponse:
     query = CardsQuery(request.GET)
     if not query.is_valid():
         return HttpResponse(status=400)
-    snapshot = station_board(station=station, now=timezone.now(), job_ids=query.cleaned_data["jobs"])
-    return render(request, "console/_changes.html", {"board": snapshot})
+    return HttpResponse(changes(request, station, query.cleaned_data["jobs"]))
 
 
 @login_required
@@ -92,11 +109,16 @@ def lane(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def reassign(request: HttpRequest, code: str) -> JsonResponse:
-    principal, _ = station_for(request, code)
+    """Moves the jobs through ``reassign_jobs``; answers with the moved jobs and, in ``changes``,
+    the partial the page's refresh of them would fetch, read after the commit: the page applies it
+    at once instead of asking for the same cards again (docs/console.md, "Reassigning")."""
+    principal, station = station_for(request, code)
     form = ReassignForm(request.POST)
     if not form.is_valid():
         details = {"fields": form.errors_dict()}
         return JsonResponse({"code": "invalid", "message": "check the form", "details": details}, status=400)
+    ids = [jv.job_id for jv in form.cleaned_data["jobs"]]
+    left = lanes_of(station=station, now=timezone.now(), job_ids=ids)  # before: the lanes they leave
     try:
         moved, at_risk = reassign_jobs(
             jobs=form.cleaned_data["jobs"],
@@ -107,4 +129,6 @@ def reassign(request: HttpRequest, code: str) -> JsonResponse:
     except DomainError as exc:
         return JsonResponse(exc.as_dict(), status=exc.status)
     rows = [{"job_id": j.pk, "version": j.version, "courier_id": j.courier_id} for j in moved]
-    return JsonResponse({"moved": rows, "at_risk": at_risk})
+    to = lane_key(form.cleaned_data["courier"])
+    html = move_answer(request, station, [j.pk for j in moved], to, left, form.cleaned_data["shown"])
+    return JsonResponse({"moved": rows, "at_risk": at_risk, "changes": html})

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from django.test import Client
 
 from backend.couriers.models import Courier, Station
 from backend.dispatch.models import AssignmentDecision, DecisionKind
+from backend.realtime.selectors import feed_head
 from backend.shipments.models import Job
 from backend.shipments.services import job_accept, job_assign, job_deliver, job_start, scan
 from backend.shipments.services.door_inputs import ProofInput
@@ -47,6 +51,63 @@ def test_it_moves_the_jobs_and_records_who_and_why(
     assert {(d.kind, d.reason, d.actor_id) for d in decisions} == {
         (DecisionKind.SUPERVISOR, "小王病了", supervisor.user.pk)
     }
+
+
+def test_the_answer_carries_the_partial_the_page_would_fetch_for_the_moved_jobs(
+    client: Client,
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    other_courier: tuple[Courier, Person],
+) -> None:
+    a = job_assign(job_id=make_job(station, supervisor.ctx).pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
+    b = make_job(station, supervisor.ctx)
+    client.force_login(supervisor.user)
+    head = feed_head()
+    answer = _post(
+        client,
+        station,
+        courier=other_courier[0].pk,
+        reason="rebalance",
+        jobs=f"{a.pk}:{a.version},{b.pk}:{b.version}",
+    )
+    assert answer.status_code == 200, answer.content  # type: ignore[attr-defined]
+    html = answer.json()["changes"]  # type: ignore[attr-defined]
+    # Read after the move's commit: its cursor is past the move's own feed rows, so the page skips
+    # the job.assigned messages that follow instead of fetching these cards again.
+    cursor = int(re.search(r'data-cursor="(\d+)"', html).group(1))  # type: ignore[union-attr]
+    assert cursor > head and cursor == feed_head()
+    lane = f"courier-{other_courier[0].pk}"
+    for job in (a, b):
+        version = Job.objects.get(pk=job.pk).version
+        assert f'data-job="{job.pk}" data-version="{version}" data-lane="{lane}"' in html
+    rows = json.loads(re.search(r'id="changes-stops" type="application/json">(.*?)</script>', html).group(1))  # type: ignore[union-attr]
+    assert {(r[0], r[1]) for r in rows} == {(a.pk, lane), (b.pk, lane)}
+    assert f'data-lane-head="{lane}"' in html and 'data-lane-head="unassigned"' in html
+
+
+def test_the_answer_is_cut_to_the_lanes_the_move_touched_and_the_cards_the_page_shows(
+    client: Client,
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    other_courier: tuple[Courier, Person],
+) -> None:
+    a = job_assign(job_id=make_job(station, supervisor.ctx).pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
+    b = make_job(station, supervisor.ctx)
+    client.force_login(supervisor.user)
+    jobs = f"{a.pk}:{a.version},{b.pk}:{b.version}"
+    # The page shows none of the receiving lane's cards (a long lane, "more" not clicked yet).
+    answer = _post(client, station, courier=other_courier[0].pk, reason="rebalance", jobs=jobs, shown=0)
+    assert answer.status_code == 200, answer.content  # type: ignore[attr-defined]
+    html = answer.json()["changes"]  # type: ignore[attr-defined]
+    assert 'class="card' not in html  # no card lands among those shown …
+    rows = json.loads(re.search(r'id="changes-stops" type="application/json">(.*?)</script>', html).group(1))  # type: ignore[union-attr]
+    assert {r[0] for r in rows} == {a.pk, b.pk}  # … but the page's model learns every job
+    # The heads of the lanes left (a's courier, the queue) and joined; no other, and it says so.
+    heads = set(re.findall(r'data-lane-head="([^"]+)"', html))
+    assert heads == {f"courier-{courier[0].pk}", "unassigned", f"courier-{other_courier[0].pk}"}
+    assert "data-whole" not in html
 
 
 def test_a_reason_is_required(

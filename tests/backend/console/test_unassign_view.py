@@ -28,6 +28,9 @@ def test_it_puts_the_jobs_back_in_the_queue_with_the_reason(
     assert answer.status_code == 200, answer.content
     assert [m["job_id"] for m in answer.json()["moved"]] == [job.pk]
     assert Job.objects.get(pk=job.pk).courier_id is None
+    # With the partial the page applies at once: the card, now in the queue.
+    version = Job.objects.get(pk=job.pk).version
+    assert f'data-job="{job.pk}" data-version="{version}" data-lane="unassigned"' in answer.json()["changes"]
     decision = AssignmentDecision.objects.get(job_id=job.pk)
     assert (decision.reason, decision.actor_id, decision.prev_courier_id) == (
         "地址错了",

@@ -11,7 +11,15 @@
  * source for labels, masking and flags), at most FLUSH_MS apart, so a storm of job.planned
  * messages (or a route.planned naming a whole route's jobs) costs a few requests a second, not one
  * per message. A drop onto a courier asks for a
- * reason and posts to the reassign view, which calls the one reassignment service.
+ * reason and posts to the reassign view, which calls the one reassignment service and answers with
+ * the same partial for the jobs it moved, rendered after its commit: the page applies that at once.
+ *
+ * Each partial says the feed cursor it was read at. A message at or below it for a job the partial
+ * covered is already on the page, so it asks for nothing (a 200-job move is followed by 200+
+ * job.assigned messages; they used to fetch the 200 cards a second time). A partial older than
+ * one already applied for a job is not applied to it (two requests in flight may answer out of
+ * order). Listeners are on the board itself (delegation), never on cards or lane heads, which
+ * every refresh replaces.
  */
 (function () {
   "use strict";
@@ -31,10 +39,22 @@
   var live = document.getElementById("live");
   var stops = new Map();  // job id -> {lane, seq, lat, lng, v, tn}: every job on the board
   var selected = new Set();  // job ids
+  // job id -> the feed cursor of the partial last applied for it; headAt: lane key -> the same for
+  // its head; headsAt: the newest partial applied.
+  var renderedAt = new Map(), headAt = new Map(), headsAt = -1;
+  var moving = null, held = [];  // the job ids of a move being posted; their messages meanwhile
   // applyMs: how long the page took to apply each of its last refreshes (bench/console.py reads it).
   var api = window.parcelrunBoard = {flushes: 0, messages: 0, applyMs: [], stops: stops, selected: selected};
 
   function cardOf(id) { return board.querySelector('.card[data-job="' + id + '"]:not(.sortable-fallback)'); }
+  // Every card rendered by job id, found in one pass: for hundreds of ids (a move's selection) one
+  // query of the board per id cost ~12 ms of the ~40 ms the page took to apply a 200-job answer
+  // (bench/console.py, load 5-7); posting the move and clearing the selection made 200 such queries too.
+  function cardIndex() {
+    var index = new Map();
+    board.querySelectorAll(".card:not(.sortable-fallback)").forEach(function (c) { index.set(c.dataset.job, c); });
+    return index;
+  }
   function bodyOf(lane) { return board.querySelector('[data-lane-body="' + lane + '"]'); }
   function tell(name, ids) { board.dispatchEvent(new CustomEvent(name, {detail: {ids: ids}})); }
 
@@ -59,7 +79,8 @@
       if (mode === "toggle" && selected.has(id)) selected.delete(id); else if (stops.has(id)) selected.add(id);
       touched.push(id);
     });
-    touched.forEach(function (id) { var c = cardOf(id); if (c) c.classList.toggle("selected", selected.has(id)); });
+    var touchedSet = new Set(touched);
+    cardIndex().forEach(function (c, id) { if (touchedSet.has(id)) c.classList.toggle("selected", selected.has(id)); });
     tell("board:selection", touched);
   }
   api.select = select;
@@ -135,10 +156,46 @@
       .catch(function () { button.disabled = false; });
   }
 
+  // Applies a partial (_changes.html): lane heads, the model's rows, the cards. Returns its cursor.
   function apply(html) {
     var doc = new DOMParser().parseFromString(html, "text/html");
+    var at = +doc.querySelector("[data-cursor]").dataset.cursor;
+    var newer = function (id) { return renderedAt.has(id) && renderedAt.get(id) > at; };
+    var rows = doc.getElementById("changes-stops");
+    rows = rows ? JSON.parse(rows.textContent).filter(function (r) { return !newer(String(r[0])); }) : [];
+    var cards = Array.prototype.filter.call(doc.querySelectorAll(".card"), function (c) { return !newer(c.dataset.job); });
+    var carded = new Set(cards.map(function (c) { return c.dataset.job; }));
+    rows.forEach(function (r) { renderedAt.set(String(r[0]), at); });
+    var whole = doc.querySelector("[data-cursor]").hasAttribute("data-whole") && at >= headsAt;
+    heads(doc, at);
+    headsAt = Math.max(headsAt, at);
+    learn(rows);
+    // A move's answer has cards only for the jobs that land among the cards shown: the others'
+    // cards leave the lane they were in (they are further down their new lane).
+    var index = cardIndex();
+    rows.forEach(function (r) {
+      var id = String(r[0]), old = carded.has(id) ? null : index.get(id);
+      if (old && old.dataset.lane !== (r[1] || "")) old.remove();
+    });
+    cards.forEach(function (c) { place(document.importNode(c, true)); });
+    // Every lane comes with each refresh (a move's answer has only the lanes it touched): a courier
+    // lane missing from it has left the board (off duty or unavailable with nothing left), as it
+    // would on a reload.
+    if (whole) {
+      board.querySelectorAll("section.courier-lane").forEach(function (lane) {
+        if (!doc.querySelector('section[data-lane="' + lane.dataset.lane + '"]') && !lane.querySelector(".card")) lane.remove();
+      });
+    }
+    recount(); markOffline(); tell("board:heads", []);
+    return at;
+  }
+
+  // The partial's lane heads, each unless a newer one is on the page.
+  function heads(doc, at) {
     doc.querySelectorAll("section.lane").forEach(function (lane) {
       var key = lane.dataset.lane, head = lane.querySelector(".lane-head");
+      if (headAt.has(key) && headAt.get(key) > at) return;
+      headAt.set(key, at);
       var mine = board.querySelector('section[data-lane="' + key + '"]');
       if (!mine) {  // a courier came on duty: a new lane
         mine = document.importNode(lane, true);
@@ -152,16 +209,10 @@
         mine.querySelector(".lane-head").replaceWith(document.importNode(head, true));
       }
     });
-    var rows = doc.getElementById("changes-stops");
-    if (rows) learn(JSON.parse(rows.textContent));
-    doc.querySelectorAll(".card").forEach(function (c) { place(document.importNode(c, true)); });
-    // Every lane comes with each refresh: a courier lane missing from it has left the board (off
-    // duty or unavailable with nothing left), as it would on a reload.
-    board.querySelectorAll("section.courier-lane").forEach(function (lane) {
-      if (!doc.querySelector('section[data-lane="' + lane.dataset.lane + '"]') && !lane.querySelector(".card")) lane.remove();
-    });
-    recount(); markOffline(); tell("board:heads", []);
   }
+
+  // A message at or below the cursor of a partial applied for its job is on the page already.
+  function shown(id, at) { return typeof at === "number" && renderedAt.has(id) && at <= renderedAt.get(id); }
 
   function refresh(ids) {
     ids.forEach(function (id) { pending.add(String(id)); });
@@ -215,8 +266,10 @@
     var s = seq === null ? Infinity : seq, l = last.dataset.seq === "" ? Infinity : +last.dataset.seq;
     return s > l || (s === l && id > +last.dataset.job);
   }
-  function onJob(j) {
-    var id = String(j.id), had = stops.get(id), lane = laneOf(j), card = cardOf(id);
+  function onJob(j, at) {
+    var id = String(j.id);
+    if (shown(id, at)) return;
+    var had = stops.get(id), lane = laneOf(j), card = cardOf(id);
     if (card && !lane) {
       // The snapshot says the job left the board (delivered, cancelled, another day): its card goes
       // now, as the refresh would take it away, and the lane heads follow with that refresh. Waiting
@@ -230,16 +283,18 @@
     }
     if (lane) stops.set(id, {lane: lane, seq: j.planned_seq, lat: j.lat, lng: j.lng, v: j.version, tn: had.tn});
     else { stops.delete(id); selected.delete(id); }
+    if (typeof at === "number") renderedAt.set(id, at);  // a partial read before it is older for this job
     tell("board:stops", [id]);
     quiet = id; schedule();
   }
 
   // A re-plan's one row for a route: cards on screen are refreshed; for the others only the map's
   // order changes (their lane stays the courier's), so a re-plan never floods the page.
-  function onRoute(jobs) {
+  function onRoute(jobs, at) {
     var ids = [], moved = [];
     jobs.forEach(function (j) {
       var id = String(j.id), had = stops.get(id);
+      if (shown(id, at)) return;
       if (cardOf(id)) ids.push(id);
       else if (had) { had.seq = j.planned_seq; moved.push(id); }
     });
@@ -271,8 +326,8 @@
     var unassign = to === "unassigned", courier = parseInt(to.replace("courier-", ""), 10);
     // The selection moves together, its cards rendered or not, each with the version the page has.
     var ids = selected.has(dragged.dataset.job) ? Array.from(selected) : [dragged.dataset.job];
-    var versionOf = function (id) {
-      var c = cardOf(id), s = stops.get(id);
+    var versionOf = function (index, id) {  // the version shown when the reason is given
+      var c = index.get(id), s = stops.get(id);
       return c ? c.dataset.version : (s ? s.v : "");
     };
     var putBack = function () { from.insertBefore(dragged, from.children[evt.oldIndex] || null); };
@@ -282,16 +337,25 @@
       var form = new URLSearchParams();
       if (!unassign) form.set("courier", courier);
       form.set("reason", reason);
-      form.set("jobs", ids.map(function (id) { return id + ":" + versionOf(id); }).join(","));
+      var index = cardIndex();
+      form.set("jobs", ids.map(function (id) { return id + ":" + versionOf(index, id); }).join(","));
+      // How many cards the page shows of the receiving lane (the dropped one aside), unless all.
+      if (!evt.to.hasAttribute("data-complete")) {
+        form.set("shown", Array.prototype.filter.call(evt.to.children, function (c) { return c !== dragged; }).length);
+      }
+      moving = new Set(ids);  // their messages wait for the answer, which shows them already
       return fetch(unassign ? unassignUrl : reassignUrl, {method: "POST", credentials: "same-origin", body: form,
                                  headers: {"X-CSRFToken": csrf}})
         .then(function (r) { return r.json().then(function (body) { return [r.status, body]; }); })
         .then(function (res) {
           var status = res[0], body = res[1];
           if (status === 200) {
+            // The answer is the partial a refresh of these jobs would fetch, read after the move.
+            if (body.changes) apply(body.changes); else refresh(ids);
             select([], "set");
             ids.forEach(function (id) {  // by id: a feed refresh may have replaced the element meanwhile
-              conflicts.delete(id); var now = cardOf(id); if (now) showConflict(now);
+              if (!conflicts.delete(id)) return;
+              var now = cardOf(id); if (now) showConflict(now);
             });
           } else {
             if (cardOf(dragged.dataset.job) === dragged) putBack();
@@ -299,10 +363,19 @@
             listed.forEach(function (c) { conflicts.set(String(c.job_id), c.message); });
             if (!listed.length) ids.forEach(function (id) { conflicts.set(id, body.message); });
             ids.forEach(function (id) { var now = cardOf(id); if (now) showConflict(now); });
+            refresh(ids);
           }
-          refresh(ids);
-        });
+        })
+        .finally(release);
     }).catch(function () { putBack(); });
+  }
+
+  // The post answered (or failed): the messages held meanwhile are handled now, in their order;
+  // those the answer's partial already shows ask for nothing.
+  function release() {
+    var later = held;
+    moving = null; held = [];
+    later.forEach(route);
   }
 
   function makeSortable(body) {
@@ -333,32 +406,53 @@
     var ws = new WebSocket(scheme + location.host + "/ws/station/" + encodeURIComponent(code) + "/?cursor=" + cursor);
     ws.onopen = function () { retry = 1000; };
     ws.onmessage = function (e) {
-      var m = JSON.parse(e.data), p = m.payload || {};
+      var m = JSON.parse(e.data);
       window.parcelrunBoard.messages += 1;
       if (typeof m.cursor === "number" && m.cursor > cursor && m.type !== "ping" && m.type !== "session.ready") cursor = m.cursor;
       if (m.type === "session.ready") { live.dataset.state = "live"; live.textContent = live.dataset.live; }
       else if (m.type === "ping") { ws.send(JSON.stringify({type: "pong", cursor: cursor})); }
-      else if (p.job) { onJob(p.job); }
-      else if (p.route) { onRoute(p.route.jobs); }
-      else if (p.job_id) { refresh([p.job_id]); }
-      else if (m.type.indexOf("shipment.") === 0) {
-        var tn = p.tracking_no || (p.shipment && p.shipment.tracking_no);
-        board.querySelectorAll('.card[data-tracking="' + tn + '"]').forEach(function (c) { refresh([c.dataset.job]); });
-      } else if (m.type === "courier.location") {
-        var head = board.querySelector('.lane-head[data-courier="' + p.courier_id + '"]');
-        if (head) {
-          head.dataset.lastSeen = m.at;
-          head.dataset.lat = p.lat; head.dataset.lng = p.lng;  // map.js watches these
-          head.querySelector(".loc").textContent = p.lat.toFixed(5) + ", " + p.lng.toFixed(5);
-          markOffline(); tell("board:heads", []);
-        }
-      } else if (m.type === "error" && p.details && p.details.close_code === 4410) { location.reload(); }
+      else if (m.type === "error" && m.payload && m.payload.details && m.payload.details.close_code === 4410) { location.reload(); }
+      else { route(m); forget(m.cursor); }
     };
     ws.onclose = function (e) {
       live.dataset.state = "offline"; live.textContent = live.dataset.offline;
       if (e.code === 4401 || e.code === 4403 || e.code === 4404) return;
       setTimeout(connect, retry); retry = Math.min(retry * 2, 15000);
     };
+  }
+
+  // Once the feed is past every partial applied and no request is in flight, no message or answer
+  // can be older than them: the cursors kept per job are dropped (the map stays small).
+  function forget(at) {
+    if (typeof at === "number" && at > headsAt && renderedAt.size && !flushing && !moving) renderedAt.clear();
+  }
+
+  function involves(m) {
+    var p = m.payload || {};
+    if (p.job) return moving.has(String(p.job.id));
+    if (p.route) return p.route.jobs.some(function (j) { return moving.has(String(j.id)); });
+    return p.job_id !== undefined && moving.has(String(p.job_id));
+  }
+
+  // A change message, handled by what it names.
+  function route(m) {
+    var p = m.payload || {}, at = m.cursor;
+    if (moving && involves(m)) { held.push(m); return; }
+    if (p.job) { onJob(p.job, at); }
+    else if (p.route) { onRoute(p.route.jobs, at); }
+    else if (p.job_id) { if (!shown(String(p.job_id), at)) refresh([p.job_id]); }
+    else if (m.type.indexOf("shipment.") === 0) {
+      var tn = p.tracking_no || (p.shipment && p.shipment.tracking_no);
+      board.querySelectorAll('.card[data-tracking="' + tn + '"]').forEach(function (c) { refresh([c.dataset.job]); });
+    } else if (m.type === "courier.location") {
+      var head = board.querySelector('.lane-head[data-courier="' + p.courier_id + '"]');
+      if (head) {
+        head.dataset.lastSeen = m.at;
+        head.dataset.lat = p.lat; head.dataset.lng = p.lng;  // map.js watches these
+        head.querySelector(".loc").textContent = p.lat.toFixed(5) + ", " + p.lng.toFixed(5);
+        markOffline(); tell("board:heads", []);
+      }
+    }
   }
   connect();
 })();

@@ -29,7 +29,9 @@
   else el.classList.add("no-tiles");
   map.setView(depot, 13);
   L.control.scale({imperial: false}).addTo(map);
-  var routes = L.layerGroup().addTo(map), stops = L.layerGroup().addTo(map), couriers = L.layerGroup().addTo(map);
+  // Feature groups, so one handler on each group serves all its markers (event delegation): a
+  // handler per marker made the page's listeners depend on how many markers a redraw re-made.
+  var routes = L.layerGroup().addTo(map), stops = L.featureGroup().addTo(map), couriers = L.featureGroup().addTo(map);
   L.circleMarker(depot, {radius: 8, color: "#111827", weight: 2, fillColor: "#fbbf24", fillOpacity: 1,
                          interactive: false}).addTo(map);
 
@@ -71,10 +73,7 @@
     if (!entry) {
       // The tooltip is made on the first hover: thousands of stops, few of them ever hovered.
       entry = {m: L.circleMarker(at, look(id, lane))};
-      entry.m.on("click", function (e) { pick([id], e.originalEvent.shiftKey); });
-      entry.m.on("mouseover", function () {
-        if (!entry.m.getTooltip()) entry.m.bindTooltip(label(entry.stop)).openTooltip();
-      });
+      entry.m.jobId = id;
       entry.m.addTo(stops); markers.set(id, entry);
     } else {
       entry.m.setLatLng(at); entry.m.setStyle(look(id, lane));
@@ -83,8 +82,12 @@
     entry.lane = lane; entry.stop = stop; dirtyLanes.add(lane);
   }
 
+  // Each courier's marker is made once and then moved: every live refresh replaces the lane heads
+  // (and a location ping changes one), and re-making 50 markers each time also re-made their
+  // icons' DOM listeners, so the page's listener count swung with when it was sampled.
+  var pins = new Map();  // lane key -> {m: marker, title}
   function drawCouriers() {
-    couriers.clearLayers(); state.couriers = {};
+    state.couriers = {};
     heads.forEach(function (_, lane) { dirtyLanes.add(lane); });
     heads.clear();
     board.querySelectorAll(".lane-head[data-courier]").forEach(function (head) {
@@ -92,13 +95,18 @@
       heads.set(lane, at); dirtyLanes.add(lane);
       if (!at) return;
       state.couriers[head.dataset.courier] = at;
+      var name = head.querySelector(".name");
+      var title = (name ? name.textContent : "") + " " + (head.dataset.emp || ""), pin = pins.get(lane);
+      if (pin && pin.title !== title) { couriers.removeLayer(pin.m); pin = null; }  // the title is set once
+      if (pin) { pin.m.setLatLng(at); return; }
       var icon = L.divIcon({className: "map-courier", iconSize: null,
                             html: '<span style="background:' + colour(lane) + '"></span>'});
-      var name = head.querySelector(".name");
-      L.marker(at, {icon: icon, title: (name ? name.textContent : "") + " " + (head.dataset.emp || ""),
-                    keyboard: false})
-        .on("click", function () { showLane(head.closest(".lane")); })
-        .addTo(couriers);
+      // Not focusable (keyboard: false), so no pan-on-focus listener on the icon.
+      var m = L.marker(at, {icon: icon, title: title, keyboard: false, autoPanOnFocus: false});
+      m.lane = lane; m.addTo(couriers); pins.set(lane, {m: m, title: title});
+    });
+    pins.forEach(function (pin, lane) {
+      if (!heads.get(lane)) { couriers.removeLayer(pin.m); pins.delete(lane); }
     });
   }
 
@@ -150,6 +158,16 @@
   board.addEventListener("board:heads", function () { headsDirty = true; schedule(); });
 
   // -- selecting cards from the map ---------------------------------------------------------
+  stops.on("click", function (e) { pick([e.layer.jobId], e.originalEvent.shiftKey); });
+  stops.on("mouseover", function (e) {  // the tooltip is made on the first hover
+    var entry = markers.get(e.layer.jobId);
+    if (entry && !entry.m.getTooltip()) entry.m.bindTooltip(label(entry.stop)).openTooltip();
+  });
+  couriers.on("click", function (e) {
+    var lane = board.querySelector('section[data-lane="' + e.layer.lane + '"]');
+    showLane(lane);
+  });
+
   function pick(ids, add) {
     B.select(ids, !add ? "set" : ids.length === 1 ? "toggle" : "add");
     var first = ids.length ? cardOf(ids[0]) : null;
