@@ -426,6 +426,8 @@ def lane_page(
     return [_card(job, day, job.pk in risky, tz) for job in _full(station.pk, ids)]
 
 
-def stations_for_admin() -> list[Station]:
-    """Every station, for an admin to pick one."""
-    return list(Station.objects.order_by("code"))
+def stations_to_pick(station_ids: frozenset[int] | None) -> list[Station]:
+    """The stations a caller picks from on the start page: every one (an admin: None), or theirs
+    (a station manager who runs several)."""
+    stations = Station.objects.order_by("code")
+    return list(stations if station_ids is None else stations.filter(pk__in=station_ids))

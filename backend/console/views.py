@@ -16,7 +16,7 @@ from backend.common.errors import DomainError
 from backend.console.access import is_staff, station_for
 from backend.console.forms import CardsQuery, ConsoleLoginForm, LaneQuery, ReassignForm
 from backend.console.moves import lanes_of, move_board
-from backend.console.selectors import LANE_PAGE, lane_key, lane_page, station_board, stations_for_admin
+from backend.console.selectors import LANE_PAGE, lane_key, lane_page, station_board, stations_to_pick
 from backend.couriers.models import Station
 from backend.couriers.selectors import station_get
 from backend.dispatch.services import reassign_jobs
@@ -51,7 +51,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if principal.role is Role.SUPERVISOR and principal.station_id is not None:
         return redirect("console:board", code=station_get(station_id=principal.station_id).code)
     if principal.role is Role.ADMIN:
-        return render(request, "console/stations.html", {"stations": stations_for_admin()})
+        return render(request, "console/stations.html", {"stations": stations_to_pick(None)})
+    if principal.role is Role.SUPERVISOR and principal.station_ids:  # a manager of several stations
+        return render(request, "console/stations.html", {"stations": stations_to_pick(principal.station_ids)})
     return render(request, "console/not_staff.html", status=403)
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from backend.couriers.models import Station
-from tests.fixtures.people import Person
+from tests.fixtures.people import Person, make_manager, make_station
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,25 @@ def test_an_admin_picks_a_station(
     assert page.status_code == 200
     html = page.content.decode()
     assert f'href="/console/{station.code}/"' in html and f'href="/console/{other_station.code}/"' in html
+
+
+def test_a_manager_of_one_station_lands_on_its_board_and_of_several_picks_among_theirs(
+    client: Client, station: Station, other_station: Station
+) -> None:
+    third = make_station()
+    one = make_manager(station)
+    client.force_login(one.user)
+    home = client.get("/console/")
+    assert home.status_code == 302 and home["Location"] == f"/console/{station.code}/"
+    several = make_manager(station, other_station)
+    client.force_login(several.user)
+    page = client.get("/console/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'href="/console/{station.code}/"' in html and f'href="/console/{other_station.code}/"' in html
+    assert f'href="/console/{third.code}/"' not in html  # not theirs: not even listed
+    assert client.get(f"/console/{other_station.code}/").status_code == 200
+    assert client.get(f"/console/{third.code}/").status_code in (403, 404)
 
 
 def test_a_courier_cannot_log_in_to_the_console(client: Client, courier: tuple[object, Person]) -> None:
