@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
@@ -49,6 +51,8 @@ def presets(station_tz: str) -> dict[str, datetime]:
         "utc-1630": datetime.combine(FIXTURE_DAY, dtime(16, 30), tzinfo=UTC),
         # 03:00 at the station on the fixture day: before every shift starts.
         "station-0300": _station_time(FIXTURE_DAY, 3, 0, station_tz),
+        # Late evening at the station: a shift ending at midnight has half an hour left.
+        "station-2330": _station_time(FIXTURE_DAY, 23, 30, station_tz),
         # Mid-morning at the station the day after the fixture dates.
         "day-after": _station_time(FIXTURE_DAY + timedelta(days=1), 10, 0, station_tz),
         # The year turns in UTC while the station is already in the new year.
@@ -152,3 +156,19 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return [f"clock: real time; stations in {tz}"]
     local = instant.astimezone(ZoneInfo(tz))
     return [f"clock: shifted to {instant.isoformat()} (station {local:%Y-%m-%d %H:%M} {tz}), ticking"]
+
+
+def _real_time_ns() -> int:
+    travelling = time_machine.escape_hatch.is_travelling()
+    return time_machine.escape_hatch.time.time_ns() if travelling else time.time_ns()
+
+
+@contextmanager
+def everyone_at(instant: datetime) -> Iterator[dict[str, str]]:
+    """This process, and every child started with the environment this yields, read ``instant``
+    now and tick on from it together: for a test whose worker or server decides on "now" itself
+    (a re-plan starts the route at "now"; near the shift's end it is another route)."""
+    offset_ns = int(instant.timestamp() * 1e9) - _real_time_ns()
+    shim = os.pathsep.join(p for p in (str(SHIM_DIR), os.environ.get("PYTHONPATH")) if p)
+    with time_machine.travel(instant, tick=True):
+        yield {OFFSET_ENV: str(offset_ns), "PYTHONPATH": shim}

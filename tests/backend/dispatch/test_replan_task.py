@@ -6,8 +6,9 @@ import subprocess
 import sys
 import time as clock
 from collections.abc import Iterator
-from datetime import time
+from datetime import UTC, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from time_machine import TimeMachineFixture
@@ -21,6 +22,7 @@ from backend.shipments.models import Job
 from backend.shipments.services.planning import job_set_plan
 from tests.backend.dispatch.factories import at, given_to, job_at, refresh
 from tests.celery_worker import ROOT, celery_worker, worker_env
+from tests.clock import FIXTURE_DAY, everyone_at, station_tz
 from tests.fixtures.people import Person
 
 
@@ -84,8 +86,20 @@ def test_the_watch_asks_a_replan_only_for_couriers_falling_behind(
     ]
 
 
-def _celery_env() -> dict[str, str]:
-    return worker_env(REPLAN_DEBOUNCE_S="2")
+# The worker re-plans from "now": at 23:30 at the station a 00:00-23:59 shift has half an hour left
+# and the best route is another one. The worker, the sender and this test all run at 10:00 at the
+# station on the fixture day, whatever the real time (the real-time pass once ran at 23:27).
+MORNING = datetime.combine(FIXTURE_DAY, time(10, 0), tzinfo=ZoneInfo(station_tz())).astimezone(UTC)
+
+
+@pytest.fixture
+def morning() -> Iterator[dict[str, str]]:
+    with everyone_at(MORNING) as env:
+        yield env
+
+
+def _celery_env(clock_env: dict[str, str]) -> dict[str, str]:
+    return worker_env(REPLAN_DEBOUNCE_S="2", **clock_env)
 
 
 # The Celery client side also runs in subprocesses: kombu's Redis transport registers after-fork
@@ -98,8 +112,8 @@ SEND = (
 
 
 @pytest.fixture
-def worker() -> Iterator[subprocess.Popen[str]]:
-    with celery_worker("replan-test", "--pool=solo", env=_celery_env()) as proc:
+def worker(morning: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    with celery_worker("replan-test", "--pool=solo", env=_celery_env(morning)) as proc:
         yield proc
 
 
@@ -107,7 +121,12 @@ def worker() -> Iterator[subprocess.Popen[str]]:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_burst_of_triggers_gives_one_replan_in_a_real_worker(
-    station: Station, supervisor: Person, courier: tuple[Courier, Person], worker: object, settings: Any
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    morning: dict[str, str],
+    worker: object,
+    settings: Any,
 ) -> None:
     # Setting up the route must not itself ask for re-plans: this test is about the burst below.
     settings.CELERY_TASK_ALWAYS_EAGER = True
@@ -117,7 +136,11 @@ def test_a_burst_of_triggers_gives_one_replan_in_a_real_worker(
     started = clock.monotonic()
 
     subprocess.run(
-        [sys.executable, "-c", SEND.format(courier=c.pk)], cwd=ROOT, env=_celery_env(), check=True, timeout=30
+        [sys.executable, "-c", SEND.format(courier=c.pk)],
+        cwd=ROOT,
+        env=_celery_env(morning),
+        check=True,
+        timeout=30,
     )
 
     # Poll until the window has closed: a run happened and no later window is pending. The solo worker
