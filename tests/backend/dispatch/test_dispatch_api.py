@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,6 +15,7 @@ from backend.dispatch.models import AssignmentDecision
 from backend.shipments.models import Job
 from tests.backend.api.conftest import Api
 from tests.backend.dispatch.factories import given_to, job_at, refresh
+from tests.clock import FIXTURE_DAY, everyone_at, station_tz
 from tests.fixtures.people import Person
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +26,19 @@ def api() -> Api:
     return Api()
 
 
+# These calls plan from "now". A day-long shift is not enough to make them independent of when the
+# suite runs: at 23:50 at the station it has ten minutes left and an insertion no longer fits (the
+# real-time pass of a CI run at 15:45 UTC found it). So they run at 10:00 station time.
+MORNING = datetime.combine(FIXTURE_DAY, time(10, 0), tzinfo=ZoneInfo(station_tz())).astimezone(UTC)
+
+
 @pytest.fixture(autouse=True)
-def around_the_clock(courier: tuple[Courier, Person], other_courier: tuple[Courier, Person]) -> None:
-    # These calls plan "now"; a day-long shift keeps them independent of when the suite runs.
+def around_the_clock(
+    courier: tuple[Courier, Person], other_courier: tuple[Courier, Person]
+) -> Iterator[None]:
     Courier.objects.update(shift_start=time(0, 0), shift_end=time(23, 59, 59))
+    with everyone_at(MORNING):
+        yield
 
 
 def today_job(station: Station, supervisor: Person, east_km: float, **kw: object) -> Job:
