@@ -65,11 +65,18 @@ def message_queue(
     text = render(template, language, params)
     check_text(text, phone=job.shipment.recipient_phone, address=job.address)
     check_text(text, phone=job.shipment.recipient_phone, address=job.shipment.recipient_address)
+    return _insert_once(key, template, language, text, now, shipment_id=job.shipment_id)
+
+
+def _insert_once(
+    key: dict[str, object], template: str, language: str, text: str, now: datetime, **extra: object
+) -> tuple[Message, bool]:
+    """Insert the message once per ``key`` and send it after commit; a twin's row if it won."""
     try:
         with transaction.atomic():  # a savepoint: a twin that inserts first makes this one a no-op
             message = Message.objects.create(
                 **key,
-                shipment_id=job.shipment_id,
+                **extra,
                 reference=secrets.token_hex(16),
                 channel=settings.NOTIFY_CHANNEL,
                 template=template,
@@ -105,23 +112,7 @@ def staff_message_queue(
         return existing, False
     if station_manager_phone(user_id) is None:
         raise DomainError("not_found", f"user {user_id} has no phone to text")
-    text = render_staff(template, language, params)
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                **key,
-                reference=secrets.token_hex(16),
-                channel=settings.NOTIFY_CHANNEL,
-                template=template,
-                language=language,
-                text=text[:500],
-                queued_at=now,
-            )
-    except IntegrityError:
-        return Message.objects.get(**key), False
-    pk = message.pk
-    transaction.on_commit(lambda: signature("notify.send_message", args=(pk,)).delay())
-    return message, True
+    return _insert_once(key, template, language, render_staff(template, language, params), now)
 
 
 @dataclass(frozen=True)
