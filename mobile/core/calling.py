@@ -10,10 +10,18 @@ whose event time is the dial and whose duration is the measured one, never typed
 
 No network, no number: the server binds it, so offline there is no call (a clear message says
 so; the courier may still note an outcome by hand on the failed-attempt screen).
+
+A call in progress is also written to the store (``meta`` key ``call``) at the dial and removed
+at the hang-up: Android may stop the app while the phone app is in front, and a call the courier
+made must not vanish with the process. At the next start (``recover``, when the session opens)
+a call found there is in progress again, ended at the restart (the first moment the app is known
+to be back in front; the monotonic clock does not survive the process, so the time is the wall
+clock's, dial to restart), and the call panel asks how it went as after any call.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Callable
@@ -37,6 +45,7 @@ REFUSED = {
     "virtual_number_unavailable": N_("No virtual number free right now: try again in a minute"),
 }
 OTHER_REFUSAL = N_("The server gave no virtual number: try again, or ask the station")
+CALL_KEY = "call"  # the store's meta key of the call in progress
 
 
 class CallUnavailable(Exception):
@@ -73,6 +82,23 @@ class ActiveCall:
     started_at: datetime  # the wall clock at the dial: the call log's event time
     started: float  # the monotonic clock at the dial: the measured duration's start
     returned: float | None = None  # the app came back to the foreground (the call was hung up)
+    interrupted: bool = False  # the app was stopped during the call and restarted (``recover``)
+
+    def stored(self) -> str:
+        """What the store keeps of a call in progress (``recover`` reads it back)."""
+        n = self.number
+        return json.dumps(
+            {
+                "job_id": self.job_id,
+                "number": {
+                    "number": n.number,
+                    "extension": n.extension,
+                    "dial": n.dial,
+                    "expires_at": n.expires_at,
+                },
+                "started_at": self.started_at.isoformat(),
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -122,7 +148,39 @@ class CallDesk:
         except DeviceError:
             raise CallUnavailable(N_("This handheld cannot place calls")) from None
         self.active = ActiveCall(job_id, number, started_at=self.now(), started=self.clock())
+        self._keep(self.active)
         return self.active
+
+    def recover(self) -> ActiveCall | None:
+        """After a restart: the call the app was stopped in, in progress again and ended now
+        (see the module docstring); None when there is none or its job left this handheld."""
+        store = self.sessions.store
+        kept = store.meta(CALL_KEY) if store is not None else None
+        if store is None or kept is None or self.active is not None:
+            return self.active
+        try:
+            raw = json.loads(kept)
+            number = VirtualNumber.from_reply(raw["number"])
+            started_at = datetime.fromisoformat(raw["started_at"])
+            job_id = int(raw["job_id"])
+        except (ValueError, KeyError, TypeError, CallUnavailable):
+            store.set_meta(CALL_KEY, None)  # unreadable: nothing to ask the courier about
+            return None
+        if store.job(job_id) is None:
+            store.set_meta(CALL_KEY, None)  # reassigned meanwhile: the call cannot be logged on it
+            return None
+        now = self.clock()
+        talked = max(0.0, (self.now() - started_at).total_seconds())
+        self.active = ActiveCall(
+            job_id, number, started_at=started_at, started=now - talked, returned=now, interrupted=True
+        )
+        return self.active
+
+    def _keep(self, call: ActiveCall | None) -> None:
+        store = self.sessions.store
+        if store is not None:
+            with store.tx():  # the store's connection is shared with the sync thread: its own transaction
+                store.set_meta(CALL_KEY, call.stored() if call is not None else None)
 
     def returned(self) -> None:
         """The app is back in the foreground: the call ended then (the first return counts)."""
@@ -138,16 +196,20 @@ class CallDesk:
             raise ValueError(f"unknown call outcome {outcome!r}")
         ended = call.returned if call.returned is not None else self.clock()
         self.active = None
+        self._keep(None)
         # Whole seconds, rounded up: a call that rang at all lasted at least a second.
         duration = max(0, math.ceil(ended - call.started))
         return MeasuredCall(call.job_id, outcome, duration, call.started_at)
 
     def end(self, outcome: str) -> MeasuredCall:
         """Hang up and record the call as a ``call_log`` op (Today and Deliver; Fail keeps it in its draft)."""
-        call = self.hang_up(outcome)
-        actions = self.sessions.actions
-        assert actions is not None, "log in first"
-        actions.record_call(call.job_id, call.duration_s, call.outcome, called_at=call.started_at)
+        actions, store = self.sessions.actions, self.sessions.store
+        assert actions is not None and store is not None, "log in first"
+        # One transaction: the call in progress leaves the store as its log op enters the outbox,
+        # so a kill in between neither loses the call nor logs it twice after the restart.
+        with store.tx():
+            call = self.hang_up(outcome)
+            actions.record_call(call.job_id, call.duration_s, call.outcome, called_at=call.started_at)
         self.recorded()
         return call
 

@@ -160,6 +160,7 @@ class Core:
             raise LogoutBlocked(pending, open_refusals)
 
     def _opened(self, session: Session) -> None:
+        self.calls.recover()  # a call the app was stopped in (killed while the phone app was in front)
         self.sync.open()
         self.bus.emit("session", session=session)
 

@@ -125,6 +125,8 @@ class ParcelrunApp(App):
         if self.core.resume():
             self._after_login()
             manager.current = self.core.resume_drafts() or "today"  # a flow killed mid-way goes on
+            if self.core.call_active is not None:  # killed during a call: ask how it went
+                Clock.schedule_once(self.reopen_call, 0)
         return manager
 
     def screen(self, name: str) -> Any:
@@ -210,6 +212,19 @@ class ParcelrunApp(App):
         )
         panel.open()
         self.run_async(lambda: self.core.call_start(int(job_id)), panel.started)
+        return panel
+
+    def reopen_call(self, *_args: Any) -> Any:
+        """The call the app was stopped in (the core recovered it at the start): the same panel,
+        already calling, asks how it went and logs it. None when there is no such call."""
+        from mobile.screens.call import CallPanel
+
+        call = self.core.call_active
+        if call is None:
+            return None
+        panel = self.call_panel = CallPanel(core=self.core, hang_up=self.core.call_end)
+        panel.open()
+        panel.started(call, None)
         return panel
 
     def on_pause(self) -> bool:

@@ -69,7 +69,11 @@ class CallPanel(ModalView):
             self.core.signal_error()
             return
         self.calling, self.number = True, shown_number(call)
-        self.message = _("Hang up, then tap how it went:")
+        self.message = (
+            _("The app was closed during this call. Tap how it went:")
+            if call.interrupted
+            else _("Hang up, then tap how it went:")
+        )
         self._update(0)
         self._tick = Clock.schedule_interval(self._update, 0.25)
 

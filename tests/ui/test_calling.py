@@ -147,3 +147,33 @@ def test_calls_from_todays_row_and_the_failed_attempt(window: Any, screenshots: 
         ops = [o for o in outbox.all_ops(core.store) if o.kind == "call_log"]
         assert [(o.job_id, o.payload["outcome"]) for o in ops] == [(first.pk, "busy")]
         assert ops[0].payload["duration_s"] in (talked, talked + 1)  # rounded up, to the return to the app
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_the_app_stopped_during_a_call_asks_how_it_went_when_it_starts_again(
+    window: Any, screenshots: Path, tmp_path: Path, language: str
+) -> None:
+    """Android stopped the app while the phone app was in front: the next start shows the call panel
+    (the same virtual number, the call time up to the restart), and one tap logs the call."""
+    world, net, first, dialer = a_day(tmp_path)
+    job = world["deliveries"][0]
+    first.call_start(job.pk)  # dialled; the process is stopped here, nothing closed
+    assert dialer.dialled
+    time.sleep(1.2)  # the call goes on while the app is gone
+    again = make_core(tmp_path / "phone", net, scale_path="", printer_port=9, camera="")
+    with running_app(again, screenshots, language) as ui:
+        app, tr = ui.app, ui.app.tr
+        ui.frames(4)  # build() resumed the session and found the call; the panel opens next frame
+        panel = app.call_panel
+        assert panel.calling and panel.parent is not None
+        assert panel.message == tr("The app was closed during this call. Tap how it went:")
+        if language == "zh_CN":
+            assert panel.message == "通话期间应用被关闭了，请选择通话结果："
+        binding = NumberBinding.objects.get(job=job)
+        assert binding.number[7:] in texts(panel) and REAL_PHONE not in texts(panel)
+        ui.shot(f"{language}_17_call_after_restart")
+        ui.tap(next(c for c in panel.ids.outcomes.children if c.value == "no_answer"))
+        assert gone(ui, panel) and again.call_active is None
+        (op,) = [o for o in outbox.all_ops(again.store) if o.kind == "call_log"]
+        assert op.job_id == job.pk and op.payload["outcome"] == "no_answer"
+        assert 1 <= op.payload["duration_s"] <= 30  # dial to restart, on the wall clock

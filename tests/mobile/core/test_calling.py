@@ -154,3 +154,63 @@ def test_a_call_from_the_failed_attempt_joins_its_evidence_with_its_dial_time(
     assert report is not None and report.rejected == 0
     logged = CallLog.objects.get(job=job)
     assert (logged.duration_s, logged.outcome, logged.called_at) == (12, "no_answer", NOW)
+
+
+def restarted(tmp_path: Path, net: Network, clock: Clock) -> Core:
+    """The app started again on the same data dir (the one before was stopped, nothing closed)."""
+    core = Core(Config(data_dir=tmp_path / "phone", pbkdf2_iterations=1000), connect=net.connect)
+    core.calls.clock = clock
+    assert core.resume()
+    return core
+
+
+def test_a_call_the_app_was_stopped_in_is_asked_about_and_logged_once_after_the_restart(
+    tmp_path: Path, world: dict[str, Any]
+) -> None:
+    """Android stops the app while the phone app is in front: the call comes back with the app."""
+    job = world["deliveries"][0]
+    net = Network()
+    with time_machine.travel(NOW, tick=False) as traveller:
+        first, _dialer, clock = logged_in(tmp_path, world, net)
+        first.call_start(job.pk)
+        traveller.shift(timedelta(seconds=95))  # talking; the process is stopped meanwhile
+        clock.t = 5.0  # a new process: its monotonic clock starts anywhere
+        second = restarted(tmp_path, net, clock)
+        call = second.call_active
+        assert call is not None and call.interrupted and call.job_id == job.pk
+        assert call.started_at == NOW and call.number == first.call_active.number  # type: ignore[union-attr]
+        clock.t += 40  # the courier reads the panel before tapping: not call time
+        assert second.calls.elapsed_s() == 95
+        measured = second.call_end("answered")
+    assert (measured.duration_s, measured.started_at) == (95, NOW)
+    third = restarted(tmp_path, net, clock)  # and once more: nothing left to ask about
+    assert third.call_active is None
+    (op,) = [o for o in outbox.all_ops(third.store) if o.kind == "call_log"]
+    assert (op.payload["outcome"], op.payload["duration_s"]) == ("answered", 95)
+    report = third.sync_now()
+    assert report is not None and report.rejected == 0
+    logged = CallLog.objects.get(job=job)
+    assert (logged.duration_s, logged.outcome, logged.called_at) == (95, "answered", NOW)
+
+
+def test_a_finished_call_leaves_nothing_to_recover(tmp_path: Path, world: dict[str, Any]) -> None:
+    net = Network()
+    first, _dialer, clock = logged_in(tmp_path, world, net)
+    first.call_start(world["deliveries"][0].pk)
+    first.call_end("busy")
+    assert restarted(tmp_path, net, clock).call_active is None
+
+
+def test_a_stopped_call_on_a_job_taken_away_meanwhile_is_dropped(
+    tmp_path: Path, world: dict[str, Any]
+) -> None:
+    job = world["deliveries"][0]
+    net = Network()
+    first, _dialer, clock = logged_in(tmp_path, world, net)
+    first.call_start(job.pk)
+    job_unassign(job_id=job.pk, ctx=world["boss"].ctx, reason="rebalance")
+    first.sync_now()  # the pull takes the job off the handheld
+    assert first.store.job(job.pk) is None  # type: ignore[union-attr]
+    second = restarted(tmp_path, net, clock)
+    assert second.call_active is None
+    assert restarted(tmp_path, net, clock).call_active is None  # and it is not asked again
