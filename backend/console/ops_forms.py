@@ -46,3 +46,19 @@ class HandoverForm(forms.Form):
     expected_fen = forms.IntegerField(min_value=0, max_value=10**12)  # the amount the page showed
     received_yuan = YuanField()
     reason = forms.CharField(max_length=200, required=False, strip=True)
+
+
+# Who may collect with the pickup code at the counter: the customer, or someone they sent with it.
+COUNTER_RELATIONS = (
+    ("self", _("The recipient")),
+    ("family", _("Family")),
+    ("colleague", _("Colleague or friend")),
+)
+
+
+class CounterHandOverForm(forms.Form):
+    job_id = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    code = forms.RegexField(regex=r"^\s*\d{6}\s*$", max_length=12, strip=True)
+    recipient_name = forms.CharField(max_length=64, strip=True)
+    recipient_relation = forms.ChoiceField(choices=COUNTER_RELATIONS)
+    cod_collected_yuan = YuanField(required=False)

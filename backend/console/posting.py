@@ -30,9 +30,11 @@ def page(
     *,
     status: int = 200,
     error: DomainError | None = None,
+    said: Callable[[DomainError], str] = refusal_text,
 ) -> HttpResponse:
-    """The page, with the refusal (if any) and its text in the reader's language."""
-    full = {**context, "error": error, "error_text": refusal_text(error) if error else ""}
+    """The page, with the refusal (if any) and its text in the reader's language (``said``: the
+    page's own words for a code, where the console's shared ones would mislead)."""
+    full = {**context, "error": error, "error_text": said(error) if error else ""}
     return render(request, template, full, status=status)
 
 

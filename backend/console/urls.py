@@ -78,3 +78,10 @@ urlpatterns += [
     path("console/<str:code>/cash/", ops_views.cash, name="cash"),
     path("console/<str:code>/cash/confirm", ops_views.cash_confirm, name="cash-confirm"),
 ]
+
+from backend.console import counter_views  # noqa: E402  (appended: the station counter)
+
+urlpatterns += [
+    path("console/<str:code>/counter/", counter_views.counter, name="counter"),
+    path("console/<str:code>/counter/hand-over", counter_views.counter_hand_over, name="counter-hand-over"),
+]

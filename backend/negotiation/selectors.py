@@ -138,3 +138,55 @@ def station_contact(view: PageView | None = None, token: str = "") -> StationCon
         .first()
     )
     return StationContact(n.station.name, n.station.address, n.station.phone) if n else None
+
+
+# --- the station counter ----------------------------------------------------------------------------
+
+COUNTER_ROWS_MAX = 300  # a station's shelf; a search by tracking number finds any one beyond it
+
+
+@dataclass(frozen=True)
+class CounterRow:
+    """A parcel waiting at the station for its customer, as the counter clerk sees it: the name
+    masked (the clerk hears the pickup code, not the name), the phone as staff see it."""
+
+    job_id: int
+    tracking_no: str
+    recipient_name: str
+    recipient_phone: str
+    cod_fen: int
+    held_since: datetime
+    failed_attempts: int
+    locked: bool
+
+
+def held_for_collection(station_id: int, *, tracking_no: str = "") -> list[CounterRow]:
+    """The station's open pickup holds, oldest first (``tracking_no``: that parcel's only).
+
+    A hold counts while it is the job's current one (``next_step.pickup_hold_id``): a customer who
+    chose again left an older hold behind that no code opens any more."""
+    holds = (
+        PickupHold.objects.filter(station_id=station_id, handed_over_at__isnull=True)
+        .select_related("job__shipment")
+        .order_by("created_at", "pk")
+    )
+    if tracking_no:
+        holds = holds.filter(job__shipment__tracking_no=tracking_no.strip())
+    rows = []
+    for hold in holds[: COUNTER_ROWS_MAX * 2]:
+        job, shipment = hold.job, hold.job.shipment
+        if job.next_step.get("pickup_hold_id") != hold.pk:
+            continue
+        rows.append(
+            CounterRow(
+                job_id=job.pk,
+                tracking_no=shipment.tracking_no,
+                recipient_name=mask_name(shipment.recipient_name),
+                recipient_phone=phone_for(Surface.STAFF, shipment.recipient_phone),
+                cod_fen=shipment.cod_amount_fen,
+                held_since=hold.created_at,
+                failed_attempts=hold.failed_attempts,
+                locked=hold.locked_at is not None,
+            )
+        )
+    return rows[:COUNTER_ROWS_MAX]

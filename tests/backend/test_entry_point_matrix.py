@@ -132,6 +132,9 @@ REST: dict[tuple[str, str], str] = {
     ("ANY", "console/<str:code>/disruptions/<int:disruption_id>/release"): "disruption_lift",
     ("ANY", "console/<str:code>/cash/"): PAGE,
     ("ANY", "console/<str:code>/cash/confirm"): "handover_confirm",
+    # the station counter: a held parcel collected with its pickup code (docs/console.md)
+    ("ANY", "console/<str:code>/counter/"): PAGE,
+    ("ANY", "console/<str:code>/counter/hand-over"): "pickup_hand_over",
     # cash on delivery: the courier's cash, handovers, variances, shift close (docs/cod.md)
     ("GET", "api/v1/cod/holding"): READ,
     ("POST", "api/v1/cod/declarations"): "declaration_record",
