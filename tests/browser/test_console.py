@@ -8,9 +8,7 @@ process, and find nothing of another station. Every request the page makes must 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +27,6 @@ from tests.browser.servers import elsewhere
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person, make_courier, make_station, make_supervisor
-from tests.servers import daphne_worker
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,11 +35,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 LIVE_MS = 8_000  # generous for a loaded 2-core machine; bench/ measures the real figure
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Worker]:
-    yield from daphne_worker(tmp_path)
 
 
 def _world() -> dict[str, Any]:

@@ -4,8 +4,6 @@ is handed over; in both languages, every request on the server."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +17,6 @@ from tests.backend.negotiation.conftest import NOW, failed_job
 from tests.browser.servers import elsewhere
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.people import make_courier, make_station, make_supervisor
-from tests.servers import daphne_worker
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,11 +24,6 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Worker]:
-    yield from daphne_worker(tmp_path)
 
 
 def _build() -> dict[str, Any]:

@@ -7,9 +7,7 @@ forecast after it, in Chinese and in English. Every request stays on the server.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +22,6 @@ from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import make_courier, make_station, make_supervisor
 from tests.fixtures.proofs import delivered_with_code
-from tests.servers import daphne_worker
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,11 +29,6 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Worker]:
-    yield from daphne_worker(tmp_path)
 
 
 def _build_world() -> dict[str, Any]:

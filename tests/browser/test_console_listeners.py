@@ -10,9 +10,7 @@ applied. bench/console.py samples the same count during its memory stream.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +24,6 @@ from tests.browser.test_console import LIVE_MS, _card, _drag, _give_reason, _lan
 from tests.browser.test_console_map import _build_world
 from tests.fixtures.browser import Visit
 from tests.fixtures.jobs import make_job
-from tests.servers import daphne_worker
 
 pytestmark = [
     pytest.mark.browser,
@@ -43,11 +40,6 @@ COUNT_ADDS = """
   EventTarget.prototype.addEventListener = function (...args) { window.__adds += 1; return add.apply(this, args); };
 })();
 """
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Worker]:
-    yield from daphne_worker(tmp_path)
 
 
 def _listeners(cdp: Any) -> int:

@@ -8,8 +8,6 @@ takes a sick courier off the road with the planner's preview. No request leaves 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +26,6 @@ from tests.browser.test_console import LIVE_MS, _card, _drag, _give_reason, _lan
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import make_courier, make_station, make_supervisor
-from tests.servers import daphne_worker
 
 pytestmark = [
     pytest.mark.browser,
@@ -36,11 +33,6 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Worker]:
-    yield from daphne_worker(tmp_path)
 
 
 def _build_world() -> dict[str, Any]:

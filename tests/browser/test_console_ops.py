@@ -4,8 +4,6 @@ supervisor of one station sees nothing of another's on these pages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +19,6 @@ from tests.browser.servers import elsewhere
 from tests.fixtures.browser import Visit, screenshot
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import make_courier, make_station, make_supervisor
-from tests.servers import daphne_worker
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,11 +26,6 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Worker]:
-    yield from daphne_worker(tmp_path)
 
 
 def _build() -> dict[str, Any]:
