@@ -20,7 +20,7 @@ from backend.common.transient import retry_transient
 from backend.couriers.models import Courier
 from backend.couriers.selectors import station_today
 from backend.dispatch.models import AlertKind, DispatchAlert, PlanRun
-from backend.dispatch.planning.replan import ReplanThreshold, repair_route
+from backend.dispatch.planning.replan import REPLAN_ITERATIONS, ReplanThreshold, repair_route
 from backend.dispatch.planning.schedule import RouteEval, evaluate, onboard_load
 from backend.dispatch.services.audit import alert_raise, alerts_resolve
 from backend.dispatch.services.routes import MATRIX, CourierDay, build_day, day_jobs, recent_pings
@@ -31,7 +31,6 @@ from backend.shipments.services.planning import PlanWrite, jobs_set_plan
 from backend.shipments.snapshots import job_snapshot
 from backend.shipments.states import JobKind, JobStatus
 
-REPLAN_ITERATIONS = 1500  # ~0.3–1 s for a 150-stop courier day; an iteration budget keeps it reproducible
 ETA_WRITE_MIN_S = 60  # an ETA moving by less is not worth a plan write and a feed row to the handheld
 # A delivery's ETA moving by at least this much (or appearing) is told to the recipient's page live,
 # in a ``job.eta`` row addressed to the shipment only; smaller moves show on the page's next load.
