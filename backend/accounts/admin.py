@@ -93,13 +93,17 @@ class UserAdmin(DjangoUserAdmin[User]):
         if change and ACCESS_FIELDS & set(form.changed_data):
             user_access_changed(user_ids=[obj.pk])
 
+    # Rung after the delete: on commit inside the admin's transaction, at once outside one (Django's
+    # bulk "delete selected" action runs in autocommit), and either way after the rows are gone.
     def delete_model(self, request: HttpRequest, obj: User) -> None:
-        user_access_changed(user_ids=[obj.pk])  # rung after the delete commits
+        pk = obj.pk
         super().delete_model(request, obj)
+        user_access_changed(user_ids=[pk])
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        user_access_changed(user_ids=list(queryset.values_list("pk", flat=True)))
+        ids = list(queryset.values_list("pk", flat=True))
         super().delete_queryset(request, queryset)
+        user_access_changed(user_ids=ids)
 
     @admin.action(description="Deactivate selected users (they can no longer sign in)")
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
