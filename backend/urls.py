@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from backend.common.api import unrouted_api
 from backend.health import healthz, readyz
 from backend.monitoring import metrics
-from backend.sync.attachments import attachments_store_whole
+from backend.sync.services.attachments import attachments_store_whole
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

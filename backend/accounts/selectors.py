@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, QuerySet
 
 from backend.accounts.models import ApiToken
-from backend.accounts.roles import Principal, Role
+from backend.accounts.roles import Principal, Role, principal_of
+from backend.accounts.token_lookup import ROLES
 from backend.common.errors import DomainError
 
 # Postgres bigint: a larger id cannot exist, and must not reach the database as a parameter.
@@ -37,6 +39,13 @@ def token_get_for_revocation(principal: Principal, token_id: int) -> ApiToken:
     return token
 
 
-def token_is_live(token_id: int) -> bool:
-    """Whether the token still authenticates (not revoked, its user active): sockets re-check it."""
-    return ApiToken.objects.filter(pk=token_id, revoked_at=None, user__is_active=True).exists()
+def principal_live(*, user_id: int, token_id: int | None) -> Principal | None:
+    """The person's access as it is now, read as a request would read it; None when they can no
+    longer sign in (user gone or inactive, or ``token_id`` given and revoked). One query (two for a
+    station manager): live sockets re-read it on every heartbeat and before every command."""
+    users = get_user_model().objects.select_related(*ROLES).filter(pk=user_id, is_active=True)
+    if token_id is not None:
+        live = ApiToken.objects.filter(pk=token_id, user_id=OuterRef("pk"), revoked_at=None)
+        users = users.filter(Exists(live))
+    user = users.first()
+    return None if user is None else principal_of(user)

@@ -1,10 +1,11 @@
-"""Log in, issue and revoke per-device tokens."""
+"""Log in, issue and revoke per-device tokens; let a person sign in or not."""
 
 from __future__ import annotations
 
 import hashlib
 import math
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.contrib.auth import authenticate, get_user_model
@@ -15,7 +16,7 @@ from django.utils import timezone
 from backend.accounts import lockout
 from backend.accounts.models import ApiToken, LoginAttempt
 from backend.accounts.roles import Principal, Role, principal_of
-from backend.accounts.sockets import close_sockets_on_commit
+from backend.accounts.sockets import close_sockets_on_commit, recheck_sockets_on_commit
 from backend.common.errors import DomainError
 
 
@@ -147,3 +148,24 @@ def token_touch(token: ApiToken) -> None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+@transaction.atomic
+def user_set_active(*, user_id: int, active: bool) -> bool:
+    """Let the person sign in again, or no more (a leaver: their account stays, it signs their history).
+
+    An inactive user's tokens stop working at once (REST, new sockets) and, after the commit, their
+    open sockets close 4401. Returns whether anything changed.
+    """
+    users = get_user_model().objects.filter(pk=user_id)
+    changed = users.exclude(is_active=active).update(is_active=active)
+    if changed:
+        recheck_sockets_on_commit([user_id])
+    return bool(changed)
+
+
+def user_access_changed(*, user_ids: Iterable[int]) -> None:
+    """Announce a change of these people's access written by someone else's code in the caller's
+    transaction (Django's own user admin saves ``is_active``/``is_superuser`` itself): after the
+    commit their open sockets re-read their access (accounts.sockets)."""
+    recheck_sockets_on_commit(user_ids)

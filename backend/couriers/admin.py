@@ -210,6 +210,13 @@ class CourierAdmin(admin.ModelAdmin[Courier]):
         )
         _adopt(obj, courier)
 
+    def delete_model(self, request: HttpRequest, obj: Courier) -> None:
+        services.courier_delete(courier_id=obj.pk)  # their open sockets are told
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Courier]) -> None:
+        for pk in queryset.order_by("pk").values_list("pk", flat=True):
+            services.courier_delete(courier_id=pk)
+
     def _duty(self, request: HttpRequest, queryset: QuerySet[Courier], status: str) -> None:
         for pk in queryset.order_by("pk").values_list("pk", flat=True):
             services.courier_set_duty(courier_id=pk, duty_status=status)
@@ -261,8 +268,9 @@ class SupervisorAdmin(admin.ModelAdmin[Supervisor]):
         return () if obj is None else ("user",)
 
     def save_model(self, request: HttpRequest, obj: Supervisor, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
+        if change:  # through the service: a station move closes their sockets on the old station's feed
+            changed = {name: form.cleaned_data[name] for name in form.changed_data}
+            _adopt(obj, services.supervisor_update(supervisor_id=obj.pk, changes=changed))
             return
         data = form.cleaned_data
         supervisor = services.supervisor_create(
@@ -272,6 +280,13 @@ class SupervisorAdmin(admin.ModelAdmin[Supervisor]):
             password=data["password"],
         )
         _adopt(obj, supervisor)
+
+    def delete_model(self, request: HttpRequest, obj: Supervisor) -> None:
+        services.supervisor_delete(supervisor_id=obj.pk)  # their open sockets are told
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Supervisor]) -> None:
+        for pk in queryset.order_by("pk").values_list("pk", flat=True):
+            services.supervisor_delete(supervisor_id=pk)
 
 
 class ZoneForm(forms.ModelForm[Zone]):

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from backend.accounts.sockets import recheck_sockets_on_commit
 from backend.common.errors import DomainError
 from backend.common.validators import clean_coordinates, clean_phone
 from backend.couriers.models import (
@@ -186,7 +187,9 @@ def courier_update(*, courier_id: int, changes: dict[str, object]) -> Courier:
     ``changes`` maps fields of :data:`COURIER_EDITABLE` to new values (``station`` is a
     :class:`Station` or its id). Locks the courier; a station move is refused with
     ``courier_has_open_work`` while they hold open jobs or territories (see
-    :func:`check_station_move`); the phone is normalised. Returns the courier as saved.
+    :func:`check_station_move`); the phone is normalised. Returns the courier as saved. After a
+    move commits, the courier's open sockets re-read their access (their feed stays theirs; their
+    commands act at the new station).
     """
     unknown = set(changes) - COURIER_EDITABLE
     if unknown:
@@ -201,6 +204,8 @@ def courier_update(*, courier_id: int, changes: dict[str, object]) -> Courier:
         if not Station.objects.filter(pk=station_id).exists():
             raise DomainError("not_found", f"station {station_id} does not exist")
         check_station_move(courier, station_id)
+        if station_id != courier.station_id:
+            recheck_sockets_on_commit([courier.user_id])
         courier.station_id = station_id
         values["station_id"] = station_id
     if "phone" in values:
@@ -210,6 +215,67 @@ def courier_update(*, courier_id: int, changes: dict[str, object]) -> Courier:
     if values:
         courier.save(update_fields=[n.removesuffix("_id") for n in values])
     return courier
+
+
+@transaction.atomic
+def courier_delete(*, courier_id: int) -> None:
+    """Delete a courier record nothing refers to (a courier with any history is protected:
+    ``ProtectedError``, which the admin shows before asking). The user stays; their open sockets
+    re-read their access and the courier feed closes 4403. Deactivate the user instead to keep the record."""
+    courier = Courier.objects.select_for_update().filter(pk=courier_id).first()
+    if courier is None:
+        raise DomainError("not_found", f"courier {courier_id} does not exist")
+    courier.delete()
+    recheck_sockets_on_commit([courier.user_id])
+
+
+SUPERVISOR_EDITABLE = frozenset({"station", "name"})
+
+
+@transaction.atomic
+def supervisor_update(*, supervisor_id: int, changes: dict[str, object]) -> Supervisor:
+    """Move a supervisor to another station or rename them (the admin's edit form).
+
+    ``changes`` maps fields of :data:`SUPERVISOR_EDITABLE` to new values (``station`` is a
+    :class:`Station` or its id). After a move commits, their open sockets on the old station's
+    feed close 4403 (``accounts.sockets``): every request already reads the role afresh.
+    """
+    unknown = set(changes) - SUPERVISOR_EDITABLE
+    if unknown:
+        raise DomainError("invalid", f"cannot change {sorted(unknown)} here", field=sorted(unknown)[0])
+    supervisor = Supervisor.objects.select_for_update().filter(pk=supervisor_id).first()
+    if supervisor is None:
+        raise DomainError("not_found", f"supervisor {supervisor_id} does not exist")
+    fields = []
+    if "station" in changes:
+        station = changes["station"]
+        station_id = station.pk if isinstance(station, Station) else int(str(station))
+        if not Station.objects.filter(pk=station_id).exists():
+            raise DomainError("not_found", f"station {station_id} does not exist")
+        if station_id != supervisor.station_id:
+            supervisor.station_id = station_id
+            fields.append("station")
+            recheck_sockets_on_commit([supervisor.user_id])
+    if "name" in changes:
+        name = str(changes["name"]).strip()
+        if not name:
+            raise DomainError("invalid", "a supervisor needs a name", field="name")
+        supervisor.name = name
+        fields.append("name")
+    if fields:
+        supervisor.save(update_fields=fields)
+    return supervisor
+
+
+@transaction.atomic
+def supervisor_delete(*, supervisor_id: int) -> None:
+    """End the supervisor role; the user stays (they may run stations as a manager too). Their open
+    sockets re-read their access: a station feed that is no longer theirs closes 4403."""
+    supervisor = Supervisor.objects.select_for_update().filter(pk=supervisor_id).first()
+    if supervisor is None:
+        raise DomainError("not_found", f"supervisor {supervisor_id} does not exist")
+    supervisor.delete()
+    recheck_sockets_on_commit([supervisor.user_id])
 
 
 @transaction.atomic

@@ -54,6 +54,11 @@ class Audience:
         return shipment_group(self.target_id)
 
     @property
+    def user_id(self) -> int | None:
+        """The person the socket speaks for (None on the shipment feed)."""
+        return None if self.principal is None else self.principal.user_id
+
+    @property
     def key(self) -> tuple[str, int]:
         return (self.feed, self.target_id)
 

@@ -14,6 +14,7 @@ URLs: docs/operations.md has the nginx log format that leaves the query string o
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
@@ -26,6 +27,7 @@ from django.http.cookie import parse_cookie
 from backend.accounts.authentication import user_for_key
 from backend.accounts.models import ApiToken
 from backend.accounts.roles import Principal, Role, principal_of
+from backend.accounts.selectors import principal_live
 from backend.common.errors import DomainError
 from backend.couriers.models import Station
 from backend.negotiation.live import link_feed_shipment_id
@@ -65,14 +67,25 @@ def _staff_principal(params: dict[str, str]) -> tuple[Principal, ApiToken]:
     return principal_of(user), token
 
 
-def courier_audience(params: dict[str, str], courier_id: int | None) -> Audience:
-    """A courier's own feed. ``courier_id`` in the path, when given, must be the caller's."""
-    who, token = _staff_principal(params)
+def _check_courier_feed(who: Principal, courier_id: int | None) -> int:
     if who.role is not Role.COURIER or who.courier_id is None:
         raise Refusal(Close.FORBIDDEN, "only a courier has a courier feed; supervisors use the station feed")
     if courier_id is not None and courier_id != who.courier_id:
         raise Refusal(Close.FORBIDDEN, "a courier can only follow their own feed")
-    return Audience("courier", who.courier_id, who, token.device_id, token.pk)
+    return who.courier_id
+
+
+def _check_station_feed(who: Principal, station_id: int) -> None:
+    if who.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Refusal(Close.FORBIDDEN, "only supervisors and admins can follow a station")
+    if not who.can_see_station(station_id):
+        raise Refusal(Close.FORBIDDEN, "you can only follow your own station")
+
+
+def courier_audience(params: dict[str, str], courier_id: int | None) -> Audience:
+    """A courier's own feed. ``courier_id`` in the path, when given, must be the caller's."""
+    who, token = _staff_principal(params)
+    return Audience("courier", _check_courier_feed(who, courier_id), who, token.device_id, token.pk)
 
 
 def session_user(scope: Mapping[str, Any]) -> Any | None:
@@ -106,9 +119,34 @@ def station_audience(params: dict[str, str], code: str, scope: Mapping[str, Any]
     station_id = Station.objects.filter(code=code).values_list("pk", flat=True).first()
     if station_id is None:
         raise Refusal(Close.NOT_FOUND, f"no station {code!r}")
-    if not who.can_see_station(station_id):
-        raise Refusal(Close.FORBIDDEN, "you can only follow your own station")
+    _check_station_feed(who, station_id)
     return Audience("station", station_id, who, device_id, token_id)
+
+
+def audience_recheck(audience: Audience) -> Audience:
+    """The open socket's audience with its person's access read afresh, by the same rules as at open.
+
+    ``Refusal`` when it no longer holds: 4401 when the person can no longer sign in (deactivated,
+    deleted, the token revoked), 4403 ``access_revoked`` when the feed is no longer theirs (a
+    station taken from its manager, a supervisor moved or deleted, an admin no longer one). A
+    feed that is still theirs carries on with the new access (a manager who keeps this station but
+    lost another: their commands now act with what they have now). The shipment feed names no
+    person: nothing to re-read.
+    """
+    who = audience.principal
+    if who is None or who.user_id is None:
+        return audience
+    now = principal_live(user_id=who.user_id, token_id=audience.token_id)
+    if now is None:
+        raise Refusal(Close.UNAUTHENTICATED, "you can no longer sign in: log in again")
+    try:
+        if audience.feed == "courier":
+            _check_courier_feed(now, audience.target_id)
+        else:
+            _check_station_feed(now, audience.target_id)
+    except Refusal as refusal:
+        raise Refusal(refusal.close, f"access withdrawn: {refusal.message}", code="access_revoked") from None
+    return replace(audience, principal=now)
 
 
 def _link_shipment_id(token: str) -> int:

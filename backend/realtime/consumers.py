@@ -14,7 +14,11 @@ Life of a socket (docs/realtime.md has the client's side):
 5. flow control: a socket stops sending once ``max_unacked`` messages are unacknowledged and
    goes on from its position when the client's ``pong`` makes room (the feed is in the database,
    so nothing waits in the server's buffers); half-way it asks for a ``pong`` with an early
-   ``ping``. A client that reads as fast as it can is slowed, never cut.
+   ``ping``. A client that reads as fast as it can is slowed, never cut;
+6. access: a socket of a person joins their token's and their own groups; a revoked token closes it
+   4401, a change of the person's access (``accounts.sockets``) makes it re-read that access, as
+   every heartbeat and every command does: the feed no longer theirs closes 4403 ``access_revoked``
+   (4401 if they can no longer sign in), a feed still theirs carries on with the access they have now.
 """
 
 from __future__ import annotations
@@ -27,14 +31,14 @@ import time
 from collections import deque
 from typing import Any, ClassVar
 
+from autobahn.exception import Disconnected
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from backend.accounts.selectors import token_is_live
-from backend.accounts.sockets import token_group
+from backend.accounts.sockets import token_group, user_group
 from backend.broadcast.envelope import envelope
 from backend.common.errors import DomainError
 from backend.common.metrics import FEED_LAG, OPEN_SOCKETS
@@ -91,13 +95,15 @@ class FeedConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(audience.group, self.channel_name)
             if audience.token_id is not None:
                 await self.channel_layer.group_add(token_group(audience.token_id), self.channel_name)
+            if audience.user_id is not None:  # rung when the person's access changes
+                await self.channel_layer.group_add(user_group(audience.user_id), self.channel_name)
             self.audience = audience
             OPEN_SOCKETS.labels(feed=self.feed).inc()
             self._open_counted = True
             await process_tail()  # exists before our position is taken, so we never start below its floor
             replayed = await self._start_at(cursor)
         except Refusal as refusal:
-            await self.refuse(refusal.close, refusal.message)
+            await self.refuse(refusal.close, refusal.message, refusal.code)
             return
         if self.closed:  # the client went away during the replay
             return
@@ -208,13 +214,26 @@ class FeedConsumer(AsyncWebsocketConsumer):
     async def token_revoked(self, event: dict[str, Any]) -> None:
         await self.refuse(Close.UNAUTHENTICATED, "this token was revoked: log in again")
 
-    async def _token_revoked(self) -> bool:
-        """Re-check the socket's token (a revocation's ring may be lost); close the socket if it is gone."""
-        token_id = None if self.audience is None else self.audience.token_id
-        if token_id is None or await database_sync_to_async(token_is_live)(token_id):
-            return False
-        await self.token_revoked({})
-        return True
+    async def access_changed(self, event: dict[str, Any]) -> None:
+        """The person's access changed (``accounts.sockets``): re-read it before another row goes out."""
+        async with self._catch_lock:
+            await self._access_lost()
+
+    async def _access_lost(self) -> bool:
+        """Re-read the socket's token and its person's access (a ring may be lost): close the socket
+        when the feed is no longer theirs, otherwise carry on with the access as it is now (commands
+        act with it). True when the socket is closed."""
+        audience = self.audience
+        if self.closed or audience is None or audience.user_id is None:
+            return self.closed  # the shipment feed names no person: nothing to re-read
+        try:
+            fresh = await database_sync_to_async(auth.audience_recheck)(audience)
+        except Refusal as refusal:
+            await self.refuse(refusal.close, refusal.message, refusal.code)
+            return True
+        if self.audience is audience:  # not replaced by a concurrent re-read meanwhile
+            self.audience = fresh
+        return self.closed
 
     async def live_message(self, event: dict[str, Any]) -> None:
         message = event.get("message") or {}
@@ -245,7 +264,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
         command_id = (
             command_id if isinstance(command_id, str | int) and not isinstance(command_id, bool) else None
         )
-        if await self._token_revoked():  # every command acts for a live token, or not at all
+        if await self._access_lost():  # every command acts for a live token and today's access, or not at all
             return
         try:
             result = await database_sync_to_async(execute)(
@@ -285,12 +304,12 @@ class FeedConsumer(AsyncWebsocketConsumer):
         payload = {"id": command_id, "code": code, "message": message, "details": details or {}}
         await self.send_envelope("error", None, payload, even_if_closed=even_if_closed)
 
-    async def refuse(self, close: Close, message: str) -> None:
+    async def refuse(self, close: Close, message: str, code: str | None = None) -> None:
         if self.closed:
             return
         self.closed = True  # first, so nothing else is sent (or refused twice) while we close
         await self.send_error(
-            None, ERROR_CODE[close], message, {"close_code": int(close)}, even_if_closed=True
+            None, code or ERROR_CODE[close], message, {"close_code": int(close)}, even_if_closed=True
         )
         await self.close(code=int(close))
 
@@ -310,12 +329,18 @@ class FeedConsumer(AsyncWebsocketConsumer):
                     await self.refuse(Close.HEARTBEAT_TIMEOUT, "no pong within the heartbeat timeout")
                 return
             try:
-                if await self._token_revoked():
-                    return
+                async with self._catch_lock:  # no row goes out while the access is being re-read
+                    if await self._access_lost():
+                        return
                 if self._counted is not None:  # keep this socket's place while it lives
                     await token_sockets.renew(*self._counted, self.channel_name)
                 await self.catch_up(None)  # delivers anything whose doorbell the layer lost
                 await self.send_envelope("ping", self.checked, {})
+            except Disconnected:
+                # The client closed while this beat was under way (daphne refuses the send before the
+                # socket's websocket.disconnect reaches us): the close, not a failure. Seen in a
+                # disconnect storm of 320 sockets, whose tracebacks filled the worker's log.
+                return
             except Exception:  # the database or the socket went away; the next beat or the close decides
                 log.warning("heartbeat failed", exc_info=True)
 
@@ -333,6 +358,8 @@ class FeedConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.audience.group, self.channel_name)
             if self.audience.token_id is not None:
                 await self.channel_layer.group_discard(token_group(self.audience.token_id), self.channel_name)
+            if self.audience.user_id is not None:
+                await self.channel_layer.group_discard(user_group(self.audience.user_id), self.channel_name)
 
 
 class CourierFeedConsumer(FeedConsumer):

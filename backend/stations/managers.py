@@ -4,8 +4,8 @@ A grant makes the user a supervisor at the station plus what only a manager does
 stations, manage its staff, zones and tariff book in the admin: ``accounts.roles``); it also ticks
 ``is_staff`` so they can sign in to the admin, whose pages then show them their stations only
 (``stations.admin_scope``). Revoking a station takes all of that away at once: every request reads
-the role afresh (a live socket already subscribed to the station's feed is authorised when it
-subscribes, as a supervisor's is: it ends with the socket's next reconnect).
+the role afresh, and the person's open sockets re-read it when the revocation commits (a socket
+following the station's feed closes 4403; docs/realtime.md, "Access withdrawn").
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from backend.accounts.sockets import recheck_sockets_on_commit
 from backend.common.errors import DomainError
 from backend.common.validators import clean_phone
 from backend.couriers.models import Courier, Station
@@ -66,11 +67,13 @@ def manager_grant(
         if not phone.strip():
             raise DomainError("invalid", "a station manager needs a phone for escalations", field="phone")
         manager = StationManager.objects.create(user=user, name=name.strip()[:64], phone=clean_phone(phone))
-    ManagedStation.objects.get_or_create(
+    _, granted = ManagedStation.objects.get_or_create(
         manager=manager,
         station=station,
         defaults={"granted_at": timezone.now(), "granted_by_id": granted_by},
     )
+    if granted:  # their open sockets act with the new station too (commands; the feed is per station)
+        recheck_sockets_on_commit([user_id])
     if not user.is_staff:
         User.objects.filter(pk=user.pk).update(is_staff=True)
     return manager
@@ -117,6 +120,7 @@ def manager_revoke(*, user_id: int, station_id: int) -> bool:
     deleted, _ = ManagedStation.objects.filter(manager__user_id=user_id, station_id=station_id).delete()
     if not deleted:
         return False
+    recheck_sockets_on_commit([user_id])  # a socket on the station's feed closes 4403
     left = ManagedStation.objects.filter(manager__user_id=user_id).exists()
     keeps_admin = user.is_superuser or user.user_permissions.exists() or user.groups.exists()
     if not left and user.is_staff and not keeps_admin:

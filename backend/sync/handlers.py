@@ -30,10 +30,11 @@ from backend.shipments.services import (
 from backend.shipments.services.door_inputs import PickupInput, ProofInput
 from backend.shipments.services.offline import job_deliver_offline, job_fail_offline
 from backend.shipments.states import JobStatus, ShipmentStatus
-from backend.sync.attachments import attachments_reference, clean_sha256
-from backend.sync.calls import call_log_record
+from backend.sync.attachments import clean_sha256
 from backend.sync.models import DeviceState
 from backend.sync.ops import Op
+from backend.sync.services.attachments import attachments_reference
+from backend.sync.services.calls import call_log_record
 from parcelkit.ops import CALL_OUTCOMES, INCIDENT_TYPES, PICKUP_ENVELOPE, PRICING_FIELDS
 
 

@@ -1,6 +1,6 @@
 """Offline sync: the op log, each device's sequence state, attachments and reference data.
 
-Fields and constraints only; writes live in ``backend.sync.services`` / ``attachments``.
+Fields and constraints only; writes live in ``backend.sync.services``.
 """
 
 from __future__ import annotations

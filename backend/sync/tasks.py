@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from backend.sync.attachments import attachments_expire_abandoned
+from backend.sync.services.attachments import attachments_expire_abandoned
 
 
 @shared_task(name="sync.expire_abandoned_uploads", ignore_result=True)

@@ -24,8 +24,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from backend.celery import app as celery_app
 from backend.realtime.commands import COMMANDS
 from backend.sync import handlers
-from backend.sync import services as sync_services
 from backend.sync.ops import KINDS
+from backend.sync.services import push as sync_services
 
 READ = "(read)"  # a GET: selectors only, no service that writes
 UNROUTED = "(unrouted)"  # a plain function view answering an unknown /api/ URL with the error shape

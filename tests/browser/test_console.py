@@ -15,8 +15,9 @@ import pytest
 from django.utils import timezone
 
 from backend.console.selectors import LANE_PAGE
-from backend.couriers.models import Courier
+from backend.couriers.models import Courier, Supervisor
 from backend.couriers.selectors import station_today
+from backend.couriers.services import supervisor_update
 from backend.dispatch.models import AssignmentDecision
 from backend.shipments.models import Job
 from backend.shipments.services import job_accept, job_assign, job_deliver, job_start, scan
@@ -269,4 +270,21 @@ def test_a_supervisor_of_one_station_sees_nothing_of_another(server: Worker, vis
         f"/ws/station/{other.code}/",
     )
     assert code == 4403
+    visit.assert_stays_on(server.http)
+
+
+def test_a_supervisor_moved_to_another_station_loses_the_open_board_at_once(
+    server: Worker, visit: Visit
+) -> None:
+    """The board of a station no longer theirs leaves the screen: the feed closes 4403
+    ``access_revoked`` and the page reloads into the 404 of a station they do not run."""
+    w = _world()
+    other = elsewhere(make_station)
+    page = _login(visit, server.http, w["supervisor"])
+    assert w["a1"].shipment.tracking_no in page.content()
+    sup = elsewhere(lambda: Supervisor.objects.get(user=w["supervisor"].user))
+    with page.expect_navigation(timeout=LIVE_MS) as moved:
+        elsewhere(supervisor_update, supervisor_id=sup.pk, changes={"station": other.pk})
+    assert moved.value is not None and moved.value.status == 404
+    assert w["a1"].shipment.tracking_no not in page.content()
     visit.assert_stays_on(server.http)

@@ -22,7 +22,7 @@ from backend.couriers.selectors import station_today
 from backend.dispatch.models import AlertKind, DispatchAlert, PlanRun
 from backend.dispatch.planning.replan import REPLAN_ITERATIONS, ReplanThreshold, repair_route
 from backend.dispatch.planning.schedule import RouteEval, evaluate, onboard_load
-from backend.dispatch.services.audit import alert_raise, alerts_resolve
+from backend.dispatch.services.audit import alerts_raise, alerts_resolve
 from backend.dispatch.services.routes import MATRIX, CourierDay, build_day, day_jobs, recent_pings
 from backend.shipments import feed
 from backend.shipments.context import Ctx
@@ -266,22 +266,23 @@ def courier_replan(
 
 
 def _flag_at_risk(cday: CourierDay, unserved: Sequence[str], fine: Sequence[str]) -> None:
+    """Open (or refresh) the at-risk alerts of the stops the route cannot serve or serves late, and
+    close those of the stops it serves in time: a constant number of statements, whatever the
+    number of stops (a courier at the shift's end has all of theirs flagged in one re-plan)."""
     who = cday.courier.employee_no
-    for s in unserved:
-        alert_raise(
-            job=cday.jobs[s],
-            kind=AlertKind.AT_RISK,
-            courier_id=cday.courier.pk,
-            message=f"{who}'s route cannot serve this job within its window, capacity or shift",
-        )
-    for s in cday.late:
-        if s not in unserved:
-            alert_raise(
-                job=cday.jobs[s],
-                kind=AlertKind.AT_RISK,
-                courier_id=cday.courier.pk,
-                message=f"{who} can no longer make this job's window: it will be served late",
-            )
+    late = [s for s in cday.late if s not in unserved]
+    alerts_raise(
+        jobs=[cday.jobs[s] for s in unserved],
+        kind=AlertKind.AT_RISK,
+        courier_id=cday.courier.pk,
+        message=f"{who}'s route cannot serve this job within its window, capacity or shift",
+    )
+    alerts_raise(
+        jobs=[cday.jobs[s] for s in late],
+        kind=AlertKind.AT_RISK,
+        courier_id=cday.courier.pk,
+        message=f"{who} can no longer make this job's window: it will be served late",
+    )
     alerts_resolve([int(s) for s in fine], AlertKind.AT_RISK)
 
 

@@ -187,7 +187,7 @@ def customer_complaint(
 
     ``photos`` were checked at the edge (``backend.incidents.complaint_photos``); the incident names
     them by SHA-256 like a courier's (each once), and ``store_photos``
-    (``sync.attachments.attachments_store_whole``, passed in by backend/urls.py: sync is a layer above
+    (``sync.services.attachments.attachments_store_whole``, passed in by backend/urls.py: sync is a layer above
     this app) stores them in the same transaction, so a refused complaint leaves neither. A repeated
     complaint returns the first one, photos unchanged.
     """

@@ -17,11 +17,11 @@ from backend.accounts.permissions import IsStaffOrCourier, device_of, principal
 from backend.common.api import error_responses
 from backend.common.errors import DomainError
 from backend.shipments.api.serializers import DateTimeField
-from backend.sync import attachments
 from backend.sync.api.parsers import BatchJSONParser, ChunkParser
+from backend.sync.attachments import AttachmentState
 from backend.sync.ops import MAX_OPS
 from backend.sync.selectors import MAX_LIMIT, attachment_get, pull_changes
-from backend.sync.services import apply_ops
+from backend.sync.services import apply_ops, attachments
 
 _GZIP_OVER = 512  # bytes: below this gzip's own header costs more than it saves
 
@@ -155,7 +155,7 @@ SHA256_PATH = OpenApiParameter(
 )
 
 
-def _state(request: Request, state: attachments.AttachmentState) -> HttpResponse:
+def _state(request: Request, state: AttachmentState) -> HttpResponse:
     return render(request, AttachmentOutput(state).data)
 
 

@@ -23,8 +23,9 @@ from backend.incidents.models import Incident
 from backend.incidents.services import customer_complaint
 from backend.negotiation.links import link_issue
 from backend.shipments.models import Job
-from backend.sync.attachments import attachments_store_whole, storage_path
+from backend.sync.attachments import storage_path
 from backend.sync.models import Attachment
+from backend.sync.services.attachments import attachments_store_whole
 from tests.clock import station_tz
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person

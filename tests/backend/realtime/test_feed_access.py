@@ -8,11 +8,15 @@ import pytest
 from django.core import signing
 
 from backend.accounts.models import ApiToken
-from backend.accounts.services import token_revoke
+from backend.accounts.services import token_revoke, user_set_active
+from backend.couriers.models import Supervisor
+from backend.couriers.services import supervisor_update
 from backend.realtime.codes import Close
 from backend.realtime.links import SALT, link_issue
+from backend.stations.managers import manager_revoke
 from tests.backend.realtime.conftest import Socket, feed_path, refused_with
 from tests.fixtures.jobs import make_job
+from tests.fixtures.people import Person, make_manager, make_supervisor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,11 +28,26 @@ class _PastSigner(signing.TimestampSigner):
         return signing.b62_encode(int(time.time()) - 365 * 24 * 3600)
 
 
+def _withdrawn(station, other_station) -> dict[str, Person]:
+    """People whose access was taken away by the services after their token was issued."""
+    both = make_manager(station, other_station)
+    manager_revoke(user_id=both.user.pk, station_id=station.pk)  # keeps other_station
+    moved = make_supervisor(station)
+    supervisor_update(
+        supervisor_id=Supervisor.objects.get(user=moved.user).pk, changes={"station": other_station.pk}
+    )
+    inactive = make_supervisor(station)
+    user_set_active(user_id=inactive.user.pk, active=False)
+    return {"manager_lost_station": both, "moved_supervisor": moved, "inactive_supervisor": inactive}
+
+
 @pytest.fixture
 def world(station, other_station, courier, other_courier, supervisor, other_supervisor, admin):
     job = make_job(station, supervisor.ctx)
     other_job = make_job(station, supervisor.ctx)
     return {
+        "manager": make_manager(station),
+        **_withdrawn(station, other_station),
         "station": station,
         "other_station": other_station,
         "courier": courier,
@@ -63,6 +82,15 @@ CASES = [
     ("station", "other_supervisor", Close.FORBIDDEN),
     ("station", "admin", "ready"),
     ("other_station", "admin", "ready"),  # admins follow any station
+    ("station", "manager", "ready"),
+    ("other_station", "manager", Close.FORBIDDEN),
+    # Access withdrawn by a service (an open socket of theirs is closed the same way at once:
+    # test_access_revocation.py); a reconnect is refused.
+    ("station", "manager_lost_station", Close.FORBIDDEN),
+    ("other_station", "manager_lost_station", "ready"),
+    ("station", "moved_supervisor", Close.FORBIDDEN),
+    ("other_station", "moved_supervisor", "ready"),
+    ("station", "inactive_supervisor", Close.UNAUTHENTICATED),
     ("unknown_station", "supervisor", Close.NOT_FOUND),
     ("shipment", None, Close.UNAUTHENTICATED),
     ("shipment", "courier", Close.UNAUTHENTICATED),

@@ -10,8 +10,9 @@ from django.test import Client
 from backend.asgi import application
 from backend.couriers.models import Courier, Station
 from backend.realtime.codes import Close
+from backend.stations.managers import manager_revoke
 from tests.backend.realtime.conftest import Socket, run
-from tests.fixtures.people import Person
+from tests.fixtures.people import Person, make_manager
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,3 +68,14 @@ async def test_a_page_on_another_site_cannot_use_the_cookie(station: Station, su
     sock = SessionSocket(f"/ws/station/{station.code}/", cookie, origin="https://evil.example")
     connected, _ = await sock.comm.connect(timeout=5)
     assert connected is False
+
+
+async def test_a_managers_session_socket_closes_when_the_station_is_revoked(station: Station) -> None:
+    """No token to revoke: the person's access is re-read all the same (test_access_revocation.py)."""
+    boss = await run(make_manager)(station)
+    sock = SessionSocket(f"/ws/station/{station.code}/", await run(_session_cookie)(boss.user))
+    assert (await sock.open())["type"] == "session.ready"
+    await run(manager_revoke)(user_id=boss.user.pk, station_id=station.pk)
+    error = await sock.receive()
+    assert (error["type"], error["payload"]["code"]) == ("error", "access_revoked")
+    assert await sock.close_code() == Close.FORBIDDEN

@@ -94,7 +94,7 @@ def test_a_scan_recorded_by_another_push_after_the_look_up_comes_back_as_a_dupli
         calls.append(kwargs["checked"])
         return real(**kwargs)
 
-    monkeypatch.setattr("backend.sync.services.scans_record_bulk", spy)
+    monkeypatch.setattr("backend.sync.services.push.scans_record_bulk", spy)
     result = push(supervisor, [scan])["results"][0]
     assert (result["outcome"], result["original"]) == ("duplicate", "applied")
     assert TrackingEvent.objects.filter(idempotency_key=scan["op_id"]).count() == 1

@@ -412,6 +412,9 @@
       if (m.type === "session.ready") { live.dataset.state = "live"; live.textContent = live.dataset.live; }
       else if (m.type === "ping") { ws.send(JSON.stringify({type: "pong", cursor: cursor})); }
       else if (m.type === "error" && m.payload && m.payload.details && m.payload.details.close_code === 4410) { location.reload(); }
+      // Access to this station withdrawn while the page was open: reload, so the board (names,
+      // phones, addresses) leaves the screen and the server says what this person may see now.
+      else if (m.type === "error" && m.payload && m.payload.code === "access_revoked") { location.reload(); }
       else { route(m); forget(m.cursor); }
     };
     ws.onclose = function (e) {

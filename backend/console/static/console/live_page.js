@@ -82,6 +82,7 @@
       var m = JSON.parse(e.data);
       if (m.type === "ping") { ws.send(JSON.stringify({type: "pong", cursor: cursor})); return; }
       if (m.type === "session.ready") { root.dataset.liveReady = "true"; return; }
+      if (m.type === "error" && m.payload && m.payload.code === "access_revoked") { location.reload(); return; }  // the page is no longer theirs
       if (typeof m.cursor === "number" && m.cursor > cursor) cursor = m.cursor;
       if (types.test(m.type || "")) { dirty = true; schedule(); }
     };
