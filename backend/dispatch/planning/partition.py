@@ -1,17 +1,28 @@
-"""Large days: split the fleet into territories around the station and plan each one separately.
+"""Large days: plan on both cores, in parts no route crosses where that fits, else by territory.
 
-PyVRP's search is single-threaded, so a 4,500-stop day in one model uses one of the two cores
-(and its matrices alone are 20 M cells per profile). Couriers work territories anyway: the day is
-cut into angular sectors around the station (sweep), each sector gets a share of the fleet
-(van/e-tricycle mix kept), and the sectors are planned in parallel processes, all stopping at one
-shared deadline. Each sector is first searched as a coarse copy with open-window stops grouped
-(:mod:`.aggregate`), then on its real stops from the expanded coarse plan, both with the tuned
-iterated local search of :mod:`.search`. Stops a sector could not serve get a second chance by
+PyVRP's search is single-threaded, so a day in one model uses one of the two cores. Two ways:
+
+* **Up to ``WHOLE_DAY_MAX_STOPS`` open stops (route groups).** Phase 1 searches the whole day in
+  each worker (different seeds) for ``FIRST_SHARE`` of the budget. Phase 2 cuts the best phase-1
+  plan's *routes* (not its stops) into groups of neighbouring routes, by the bearing of each
+  route's centroid from the station, so no route crosses a border, and each group is searched in
+  parallel from its own routes with the penalties phase 1 learnt. The result is the cheaper of the
+  phase-1 plan and the merged one. An angular split of the stops cuts long routes that would cross
+  it (Gehring & Homberger C2_10_1: +6.5 % against +0.8 % for stock PyVRP; docs/dispatch.md).
+* **Above that (territories).** A 4,500-stop day's matrices alone are 20 M cells per profile, and
+  couriers work territories anyway: the day is cut into angular sectors around the station
+  (sweep), each sector gets a share of the fleet (van/e-tricycle mix kept), and the sectors are
+  planned in parallel processes, all stopping at one shared deadline.
+
+Every search without a warm start first searches a coarse copy with open-window stops grouped
+(:mod:`.aggregate`), then the real stops from the expanded coarse plan, both with the tuned
+iterated local search of :mod:`.search`. Stops a part could not serve get a second chance by
 cheapest insertion anywhere.
 
 Measured alternatives that did not pay on the station day (docs/dispatch.md, "Large days"):
-finer territories, re-optimising groups of neighbouring routes with warm starts (LNS by route
-groups), and starting from sweep petals or balanced k-means clusters routed per courier.
+finer territories, re-optimising groups of five neighbouring routes with warm starts after a
+territory search (LNS by route groups; unlike phase 2 above, many small groups, each restarting
+its penalties), and starting from sweep petals or balanced k-means clusters routed per courier.
 """
 
 from __future__ import annotations
