@@ -174,7 +174,7 @@ def solve(
     data, stops, type_ids = build_data(request, matrix)
     if not stops:
         return to_plan(request, pyvrp.Solution(data, []), stops, type_ids)
-    init = _initial_solution(data, stops, type_ids, initial_routes) if initial_routes else None
+    init = initial_solution(data, stops, type_ids, initial_routes) if initial_routes else None
     result = pyvrp.solve(
         data,
         stop or stopping_criterion(time_limit_s, max_iterations),
@@ -186,7 +186,7 @@ def solve(
     return to_plan(request, result.best, stops, type_ids)
 
 
-def _initial_solution(
+def initial_solution(
     data: pyvrp.ProblemData, stops: list[Stop], type_ids: list[list[str]], routes: dict[str, list[str]]
 ) -> pyvrp.Solution:
     """Warm start from known routes (e.g. the courier's current order) so the search starts there."""

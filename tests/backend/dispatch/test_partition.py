@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import random
 import time
+from dataclasses import replace
 
 import pytest
 import pyvrp
 
+from backend.dispatch.planning import partition
 from backend.dispatch.planning.aggregate import coarse_data, expand, groups_of
 from backend.dispatch.planning.matrix import HaversineMatrix, Point
-from backend.dispatch.planning.model import Plan, PlanRequest, Stop, Vehicle
-from backend.dispatch.planning.partition import solve_partitioned
+from backend.dispatch.planning.model import Plan, PlanRequest, RoutePlan, Stop, Vehicle, Visit
+from backend.dispatch.planning.partition import route_groups, solve_partitioned, split
 from backend.dispatch.planning.schedule import evaluate
 from backend.dispatch.planning.search import (
     Deadline,
@@ -199,7 +201,16 @@ def test_a_budget_too_short_to_find_a_feasible_plan_drops_stops_rather_than_retu
     assert 0 < best.num_clients() < len(stops)
 
 
-def test_a_mixed_fleet_day_is_served_completely_within_every_vehicles_limits() -> None:
+@pytest.fixture(params=["route groups", "territories"])
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both large-day paths: a day this small is searched whole first, then by route groups; with
+    the limit at 0 it is cut into territories, as a day above the limit is."""
+    if request.param == "territories":
+        monkeypatch.setattr(partition, "WHOLE_DAY_MAX_STOPS", 0)
+    return str(request.param)
+
+
+def test_a_mixed_fleet_day_is_served_completely_within_every_vehicles_limits(path: str) -> None:
     day = city_day()
     # 100 kg fits a van (150 kg) but no e-tricycle (60 kg), wherever its territory is.
     heavy = Stop("heavy", "delivery", STATION.x + 0.02, STATION.y - 0.01, service_s=300, weight_g=100_000)
@@ -210,23 +221,72 @@ def test_a_mixed_fleet_day_is_served_completely_within_every_vehicles_limits() -
     assert next(v for v in request.vehicles if v.id == carrier).profile == "van"
 
 
-def test_more_territories_than_workers_still_serve_every_stop() -> None:
+def test_more_territories_than_workers_still_serve_every_stop(path: str) -> None:
     request = city_day()
     plan = solve_partitioned(request, MATRIX, n_groups=3, max_iterations=200, workers=2)
     assert_served_within_constraints(request, plan)
 
 
-def test_the_same_seed_and_iteration_budget_give_the_identical_plan() -> None:
+def test_the_same_seed_and_iteration_budget_give_the_identical_plan(path: str) -> None:
     request = city_day(couriers=4)
     first = solve_partitioned(request, MATRIX, n_groups=2, max_iterations=250, seed=4)
     second = solve_partitioned(request, MATRIX, n_groups=2, max_iterations=250, seed=4)
     assert first == second
 
 
-def test_a_time_limit_bounds_the_whole_call_not_each_territory() -> None:
+def test_a_time_limit_bounds_the_whole_call_not_each_territory(path: str) -> None:
     request = city_day()
     started = time.monotonic()
     plan = solve_partitioned(request, MATRIX, n_groups=4, time_limit_s=2.0, workers=2)
     # Four territories on two workers: each round gets half of the budget, not the whole of it.
     assert time.monotonic() - started < 2.0 + 1.0
     assert_served_within_constraints(request, plan)
+
+
+def test_route_groups_keep_every_route_whole_and_deal_the_idle_vehicles() -> None:
+    request = city_day(couriers=9)
+    plan = solve_partitioned(request, MATRIX, n_groups=2, max_iterations=100, seed=1)
+    used = {r.vehicle_id: tuple(r.stop_ids) for r in plan.routes if r.visits}
+    idle = [r.vehicle_id for r in plan.routes if not r.visits]
+    groups = route_groups(request, MATRIX, plan, 2)
+    assert len(groups) == 2
+    # Each route is in one group, whole, and starts that group's search; each stop in one group.
+    assert sorted(v for g in groups for v in g.routes) == sorted(used)
+    assert all(g.routes[v] == used[v] for g in groups for v in g.routes)
+    assert sorted(s.id for g in groups for s in g.request.stops) == sorted(s.id for s in request.stops)
+    for g in groups:
+        assert {s.id for s in g.request.stops} == {s for r in g.routes.values() for s in r}
+        assert {v.id for v in g.request.vehicles} >= set(g.routes)
+    assert sorted(v.id for g in groups for v in g.request.vehicles if v.id not in g.routes) == sorted(idle)
+    # About equal stop counts: the groups differ by less than one route's worth of stops.
+    sizes = [len(g.request.stops) for g in groups]
+    assert abs(sizes[0] - sizes[1]) <= max(len(r) for r in used.values())
+
+
+def test_neighbouring_routes_share_a_group() -> None:
+    # Four routes in the four quadrants around the station: two groups are two pairs of adjacent
+    # quadrants, never two opposite ones.
+    request = city_day(couriers=4)
+    by_quadrant: dict[tuple[bool, bool], list[str]] = {}
+    for s in request.stops:
+        by_quadrant.setdefault((s.x > STATION.x, s.y > STATION.y), []).append(s.id)
+    quadrants = sorted(by_quadrant)
+    plan = Plan(
+        tuple(
+            RoutePlan(v.id, tuple(Visit(s, 0, 0, 0) for s in by_quadrant[q]), 0, 0, 0, 0)
+            for v, q in zip(request.vehicles, quadrants, strict=True)
+        ),
+        (),
+        0,
+    )
+    groups = route_groups(request, MATRIX, plan, 2)
+    for g in groups:
+        (east_a, north_a), (east_b, north_b) = (quadrants[int(v[1:])] for v in g.routes)
+        assert east_a == east_b or north_a == north_b
+
+
+def test_done_stops_go_to_every_territory() -> None:
+    day = city_day()
+    request = replace(day, stops=(replace(day.stops[0], done=True), *day.stops[1:]))
+    for part in split(request, 2):
+        assert day.stops[0].id in {s.id for s in part.stops}
