@@ -89,6 +89,12 @@ def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx, *, locked: bool
     not a row per job. Must run inside a transaction; returns how many jobs were written.
     ``locked``: the caller already holds every one of the route's rows (a bulk reassignment).
     """
+    return len(write_route(day, order, ctx, locked=locked))
+
+
+def write_route(day: CourierDay, order: Sequence[str], ctx: Ctx, *, locked: bool = False) -> list[Job]:
+    """``write_order``, answering the jobs written as they now stand (for a caller that keeps the
+    route it wrote: ``warm_days.keep_written``)."""
     assert transaction.get_connection().in_atomic_block, "write_order needs a transaction"
     if not locked:
         lock_route_ids(job_ids=[*(j.pk for j in day.jobs.values()), *(j.pk for j in day.unlocated)])
@@ -117,7 +123,7 @@ def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx, *, locked: bool
         announce_route(day, written)
     for job in customers:  # the customer's page only (no courier, no station): see PUBLIC_ETA_MIN_S
         feed.append("job.eta", {"job": job_snapshot(job)}, shipment_id=job.shipment_id, job_id=job.pk)
-    return len(written)
+    return written
 
 
 def announce_route(day: CourierDay, written: Sequence[Job]) -> None:

@@ -33,12 +33,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from threading import Lock
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 
 from backend.couriers.models import Courier, Station
@@ -57,7 +57,7 @@ from backend.dispatch.services.routes import (
     recent_pings,
 )
 from backend.dispatch.services.warm_states import warm_route_state
-from backend.shipments.models import Job
+from backend.shipments.models import Job, Shipment
 
 MAX_DAYS = 256  # ~8 stations of 30 couriers per process; a 150-job day is ~0.2 MB
 
@@ -166,6 +166,81 @@ def warm_days(couriers: Sequence[Courier], station: Station, day: date, now: dat
                 _days.popitem(last=False)
     pings = recent_pings(ids, now)
     return [day_of(kept[c.pk], c, station, now, pings.get(c.pk)) for c in couriers]
+
+
+# One courier's day rows as they stand in this transaction: each row's identity and the fingerprint.
+_ROWS = (
+    f'SELECT "{_J}"."id", "{_J}"."version", "{_J}"."plan_revision", sum({_ROW}) OVER () FROM "{_J}" '
+    f'WHERE "{_J}"."courier_id" = %s AND "{_J}"."service_date" = %s AND "{_J}"."status" = ANY(%s)'
+)
+_NARROW = [f for f in Job._meta.concrete_fields if f.name in JOB_FIELDS]
+_NARROW_NAMES = [f.attname for f in _NARROW]
+
+
+def keep_written(day: CourierDay, written: Sequence[Job]) -> bool:
+    """After a route writer wrote ``written`` (as they now stand) over ``day``, a warm day that
+    ``day.jobs`` and ``day.unlocated`` hold: keep the courier's day as it now stands as their warm
+    day, from this transaction's commit on, instead of reading it again on the next call.
+
+    Every job of the day must be one of the kept rows the day was built from (unchanged since) or
+    one just written. The day's rows as this transaction sees them — each one's id, version and
+    plan revision, and the fingerprint, in one statement — must then be exactly those jobs at
+    those versions: a job another transaction gave the courier, took away or changed meanwhile
+    makes them differ, and nothing is kept (the next call reads the day). So the kept rows and
+    their fingerprint describe one state, as a read's do. Must run inside the writer's transaction,
+    after its writes; returns whether the day will be kept (on commit; a rollback keeps nothing).
+    """
+    rows = day.rows
+    if rows is None or connection.vendor != "postgresql":
+        return False
+    kept_rows = {j.pk: j for j in rows.jobs.values()}
+    fresh = {j.pk: j for j in written}
+    jobs: dict[int, Job] = {}
+    for job in (*day.jobs.values(), *day.unlocated):
+        if job.pk in fresh:
+            old = kept_rows.get(job.pk)
+            jobs[job.pk] = _narrow(fresh[job.pk], old.shipment if old is not None else None)
+        elif kept_rows.get(job.pk) is job:
+            jobs[job.pk] = job
+        else:
+            return False  # a row neither read into the kept day nor written here
+    if fresh.keys() - jobs.keys():
+        return False
+    service_date = rows.clock.origin.date()
+    with connection.cursor() as cur:
+        cur.execute(_ROWS, [day.courier.pk, service_date, _STATUSES])
+        now = cur.fetchall()
+    if {i: (v, r) for i, v, r, _ in now} != {j.pk: (j.version, j.plan_revision) for j in jobs.values()}:
+        return False
+    fp: Fingerprint = (len(now), Decimal(now[0][3]) if now else Decimal(0))
+    station = day.courier.station
+    new_rows = day_rows(station, service_date, jobs.values())
+    key = (day.courier.pk, service_date, station.time_zone)
+    transaction.on_commit(lambda: _keep(key, fp, new_rows))
+    return True
+
+
+def _narrow(job: Job, shipment: Shipment | None) -> Job:
+    """A written job as a kept row: only the columns a day is read with (``JOB_FIELDS``; the others
+    deferred, as ``_read`` leaves them), with the kept row's parcel (a plan write does not touch it)."""
+    out = Job.from_db(connection.alias, _NARROW_NAMES, [getattr(job, n) for n in _NARROW_NAMES])
+    if out.eta is not None:
+        out.eta = out.eta.astimezone(UTC)  # as read: the database answers in UTC
+    out.shipment = shipment if shipment is not None else _narrow_shipment(job.shipment)
+    return out
+
+
+def _narrow_shipment(shipment: Shipment) -> Shipment:
+    names = ["id", *SHIPMENT_FIELDS]
+    return Shipment.from_db(connection.alias, names, [getattr(shipment, n) for n in names])
+
+
+def _keep(key: _Key, fp: Fingerprint, rows: DayRows) -> None:
+    with _lock:
+        _days[key] = (fp, rows)
+        _days.move_to_end(key)
+        while len(_days) > MAX_DAYS:
+            _days.popitem(last=False)
 
 
 def route_state_of(day: CourierDay) -> RouteState:
