@@ -31,6 +31,7 @@ days afresh.
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -58,6 +59,7 @@ from backend.dispatch.services.routes import (
 )
 from backend.dispatch.services.warm_states import warm_route_state
 from backend.shipments.models import Job, Shipment
+from backend.shipments.services.planning import PlannedJob
 
 MAX_DAYS = 256  # ~8 stations of 30 couriers per process; a 150-job day is ~0.2 MB
 
@@ -177,34 +179,36 @@ _NARROW = [f for f in Job._meta.concrete_fields if f.name in JOB_FIELDS]
 _NARROW_NAMES = [f.attname for f in _NARROW]
 
 
-def keep_written(day: CourierDay, written: Sequence[Job]) -> bool:
-    """After a route writer wrote ``written`` (as they now stand) over ``day``, a warm day that
-    ``day.jobs`` and ``day.unlocated`` hold: keep the courier's day as it now stands as their warm
-    day, from this transaction's commit on, instead of reading it again on the next call.
+def keep_written(day: CourierDay, written: Sequence[PlannedJob]) -> bool:
+    """After a route writer wrote ``written`` over ``day`` (a warm day, to which it may have added
+    the job it just assigned): keep the courier's day as it now stands as their warm day, from
+    this transaction's commit on, instead of reading its ~150 rows again on the next call.
 
-    Every job of the day must be one of the kept rows the day was built from (unchanged since) or
-    one just written. The day's rows as this transaction sees them — each one's id, version and
-    plan revision, and the fingerprint, in one statement — must then be exactly those jobs at
-    those versions: a job another transaction gave the courier, took away or changed meanwhile
-    makes them differ, and nothing is kept (the next call reads the day). So the kept rows and
-    their fingerprint describe one state, as a read's do. Must run inside the writer's transaction,
-    after its writes; returns whether the day will be kept (on commit; a rollback keeps nothing).
+    Every job of the day is one of the kept rows the day was built from, or the day's own copy of
+    a job given to the courier in this transaction; those written get their new place, ETA, plan
+    revision and time of change. The day's rows as this transaction sees them — each one's id,
+    version and plan revision, and the fingerprint, in one statement — must then be exactly these
+    jobs at these versions: a job that another transaction gave the courier, took away or changed
+    meanwhile makes them differ, and nothing is kept (the next call reads the day). So the kept
+    rows and their fingerprint describe one state, as a read's do. Must run inside the writer's
+    transaction, after its writes; returns whether the day will be kept (on commit; a rollback
+    keeps nothing).
     """
     rows = day.rows
     if rows is None or connection.vendor != "postgresql":
         return False
-    kept_rows = {j.pk: j for j in rows.jobs.values()}
-    fresh = {j.pk: j for j in written}
+    kept = {j.pk: j for j in rows.jobs.values()}
+    plans = {p.id: p for p in written}
     jobs: dict[int, Job] = {}
     for job in (*day.jobs.values(), *day.unlocated):
-        if job.pk in fresh:
-            old = kept_rows.get(job.pk)
-            jobs[job.pk] = _narrow(fresh[job.pk], old.shipment if old is not None else None)
-        elif kept_rows.get(job.pk) is job:
+        plan, read = plans.get(job.pk), job is kept.get(job.pk)
+        if plan is None and read:
             jobs[job.pk] = job
+        elif plan is None or plan.version != job.version:
+            return False  # a row neither read nor written here, or one changed since it was read
         else:
-            return False  # a row neither read into the kept day nor written here
-    if fresh.keys() - jobs.keys():
+            jobs[job.pk] = _as_written(job, plan, read)
+    if plans.keys() - jobs.keys():
         return False
     service_date = rows.clock.origin.date()
     with connection.cursor() as cur:
@@ -220,19 +224,19 @@ def keep_written(day: CourierDay, written: Sequence[Job]) -> bool:
     return True
 
 
-def _narrow(job: Job, shipment: Shipment | None) -> Job:
-    """A written job as a kept row: only the columns a day is read with (``JOB_FIELDS``; the others
-    deferred, as ``_read`` leaves them), with the kept row's parcel (a plan write does not touch it)."""
-    out = Job.from_db(connection.alias, _NARROW_NAMES, [getattr(job, n) for n in _NARROW_NAMES])
-    if out.eta is not None:
-        out.eta = out.eta.astimezone(UTC)  # as read: the database answers in UTC
-    out.shipment = shipment if shipment is not None else _narrow_shipment(job.shipment)
+def _as_written(job: Job, plan: PlannedJob, narrow: bool) -> Job:
+    """A kept row (``narrow``: read with ``JOB_FIELDS`` only) or the day's copy of a job just given
+    to the courier, with its plan as written; a new instance (kept rows are never changed), with
+    only the columns a day is read with (the others deferred, as ``_read`` leaves them)."""
+    if narrow:
+        out = copy.copy(job)  # the same loaded columns and the same (never changed) parcel row
+    else:
+        out = Job.from_db(connection.alias, _NARROW_NAMES, [getattr(job, n) for n in _NARROW_NAMES])
+        names = ["id", *SHIPMENT_FIELDS]
+        out.shipment = Shipment.from_db(connection.alias, names, [getattr(job.shipment, n) for n in names])
+    out.planned_seq, out.plan_revision, out.updated_at = plan.planned_seq, plan.plan_revision, plan.updated_at
+    out.eta = plan.eta.astimezone(UTC) if plan.eta is not None else None  # as read: in UTC
     return out
-
-
-def _narrow_shipment(shipment: Shipment) -> Shipment:
-    names = ["id", *SHIPMENT_FIELDS]
-    return Shipment.from_db(connection.alias, names, [getattr(shipment, n) for n in names])
 
 
 def _keep(key: _Key, fp: Fingerprint, rows: DayRows) -> None:
