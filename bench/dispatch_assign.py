@@ -215,6 +215,7 @@ def top_up(plan_path: Path, pending_n: int, local_hour: int) -> None:
     pending = []
     for i in range(pending_n):
         body = intake_body(plan["seq"] + i, plan["day"], rng)
+        body["service_date"] = day  # a date, as the API's serializer hands it to the service
         body["kind"] = "delivery" if rng.random() < 0.7 else "pickup"
         if body["kind"] == "pickup":
             body |= {"sender_lat": body.pop("recipient_lat"), "sender_lng": body.pop("recipient_lng")}
