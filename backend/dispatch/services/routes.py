@@ -33,6 +33,7 @@ from django.utils import timezone
 from numpy.typing import NDArray
 
 from backend.couriers.models import Courier, Station, VehicleType
+from backend.dispatch.planning.insertion import RouteState
 from backend.dispatch.planning.matrix import HaversineMatrix, Point, PointArray
 from backend.dispatch.planning.model import OPEN_END, Stop, Vehicle
 from backend.dispatch.planning.schedule import leg_loads_of
@@ -210,6 +211,10 @@ class Skeleton:
     service: NDArray[np.int64]
     loads: NDArray[np.int64]
     legs: dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]] = field(default_factory=dict)
+    # The last insertion state assembled over these rows, with the vehicle it was for: the state
+    # is a function of the two (``warm_days.route_state_of``), so calls within the same second
+    # (a live courier's start time is "now" to the second) share it.
+    last_state: tuple[Vehicle, RouteState] | None = None
 
 
 def day_rows(station: Station, day: date, jobs: Iterable[Job]) -> DayRows:

@@ -251,12 +251,19 @@ def route_state_of(day: CourierDay) -> RouteState:
     """The insertion state of the courier's remaining route: ``route_state`` of the day's
     remaining stops, assembled from its rows' kept arrays (``DayRows.skeleton``) when the day is
     as built from them: only the legs from where the courier is and back to the station, the
-    lifted windows and the load on board are new per call. Exactly ``route_state``'s arrays
-    (``test_warm_days.py``); otherwise (a day changed since it was built) ``route_state`` itself."""
+    lifted windows and the load on board are new per call, and only once per vehicle (a live
+    courier's start is "now" to the second: calls within the same second share the state).
+    Exactly ``route_state``'s arrays (``test_warm_days.py``); otherwise (a day changed since it
+    was built) ``route_state`` itself."""
     v, rows = day.vehicle, day.rows
+    as_built = rows is not None and bool(day.remaining) and tuple(day.remaining) == rows.remaining
+    if as_built and rows is not None and (last := rows.skeleton.last_state) is not None and last[0] == v:
+        # The same rows and the same vehicle (start place and time, shift, capacity, done
+        # stops): the day's windows lifted and its load on board are the same, so is the state.
+        return last[1]
     stops = [day.stops[s] for s in day.remaining]
     onboard = onboard_load(v, day.stops)
-    if rows is None or not stops or tuple(day.remaining) != rows.remaining:
+    if rows is None or not as_built:
         return warm_route_state(v, stops, MATRIX, onboard)
     sk, rem = rows.skeleton, rows.remaining_points
     if v.profile not in sk.legs:
@@ -267,11 +274,11 @@ def route_state_of(day: CourierDay) -> RouteState:
     tw_b = sk.tw_b.copy()
     for s in day.late:
         tw_b[sk.index[s]] = day.stops[s].tw_end
-    first, last = (v.start_point.x, v.start_point.y), (v.depot.x, v.depot.y)
-    return state_of_arrays(
+    first, last_ = (v.start_point.x, v.start_point.y), (v.depot.x, v.depot.y)
+    state = state_of_arrays(
         v,
         stops,
-        PointArray((v.start_point, *rem, v.depot), np.vstack([first, rem.xy, last])),
+        PointArray((v.start_point, *rem, v.depot), np.vstack([first, rem.xy, last_])),
         np.concatenate([ends_d[:1], inner_d, ends_d[2:]]),
         np.concatenate([ends_t[:1], inner_t, ends_t[2:]]),
         np.concatenate([[0], sk.tw_a, [0]]),
@@ -279,6 +286,8 @@ def route_state_of(day: CourierDay) -> RouteState:
         np.concatenate([[0], sk.service, [0]]),
         sk.loads + np.array(onboard, dtype=np.int64),
     )
+    sk.last_state = (v, state)
+    return state
 
 
 def clear() -> None:

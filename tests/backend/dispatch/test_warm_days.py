@@ -291,3 +291,21 @@ def test_a_written_route_is_kept_only_once_its_transaction_commits(
     warm, fresh = both(station, LIVE)
     assert warm_days.stats == {"hits": 3, "misses": 3}  # a's day as read before: still its rows
     assert [seen(d) for d in warm] == [seen(d) for d in fresh]
+
+
+def test_an_insertion_state_is_shared_within_a_second_and_rebuilt_for_the_next(
+    station: Station, supervisor: Person
+) -> None:
+    station_day(station, supervisor)
+    first = warm_days.warm_days(on_duty_couriers(station.pk), station, DAY, LIVE)
+    again = warm_days.warm_days(on_duty_couriers(station.pk), station, DAY, LIVE.replace(microsecond=900_000))
+    later = warm_days.warm_days(on_duty_couriers(station.pk), station, DAY, LIVE.replace(second=1))
+    for a, b, c in zip(first, again, later, strict=True):
+        state = warm_days.route_state_of(a)
+        assert warm_days.route_state_of(b) is state  # the same second, the same vehicle
+        moved = warm_days.route_state_of(c)
+        assert moved is not state and moved.vehicle.start_time == state.vehicle.start_time + 1
+        expected = route_state(
+            c.vehicle, [c.stops[s] for s in c.remaining], MATRIX, onboard_load(c.vehicle, c.stops)
+        )
+        assert _arrays(moved) == _arrays(expected)
