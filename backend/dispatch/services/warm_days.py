@@ -22,6 +22,10 @@ every one of its jobs is exactly as when it was read: it cannot be stale
 miss. Only the columns a day is built and written from are loaded (``only``): any other one read
 from a kept job goes to the database rather than answering an old value.
 
+The route an auto-assignment just wrote is kept as written (``keep_written``) rather than read
+again on the next call, once the writing transaction has checked that the courier's rows it sees
+are exactly the kept and written jobs at their versions (the same fingerprint statement, per row).
+
 What depends on the moment — where a live courier is, their start time, the windows they can no
 longer meet — and on the courier's own row (shift, capacity, vehicle) is rebuilt on every call
 (``routes.day_of``), so live couriers gain as much as those before their shift. Per process,
