@@ -215,6 +215,7 @@ def top_up(plan_path: Path, pending_n: int, local_hour: int) -> None:
     pending = []
     for i in range(pending_n):
         body = intake_body(plan["seq"] + i, plan["day"], rng)
+        body["service_date"] = day  # a date, as the API's serializer hands it to the service
         body["kind"] = "delivery" if rng.random() < 0.7 else "pickup"
         if body["kind"] == "pickup":
             body |= {"sender_lat": body.pop("recipient_lat"), "sender_lng": body.pop("recipient_lng")}
@@ -228,10 +229,11 @@ def top_up(plan_path: Path, pending_n: int, local_hour: int) -> None:
 
 def profile(plan_path: Path, calls: int, out: str) -> None:
     """``--profile``: ``calls`` auto-assignments in this process on the seeded station (the plan's
-    pending jobs not yet decided), each with its wall and CPU milliseconds and statements; a
-    cProfile of them all in ``out`` when given. For finding where a call's time goes, without
+    pending jobs not yet decided), each with its wall and CPU milliseconds, the garbage
+    collector's pauses in it and its statements; a cProfile of them all in ``out`` when given. For finding where a call's time goes, without
     HTTP; the bench's figures are the HTTP ones."""
     import cProfile
+    import gc
 
     import django
 
@@ -249,9 +251,21 @@ def profile(plan_path: Path, calls: int, out: str) -> None:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    gc.freeze()  # as the server does once set up (backend/asgi.py)
     prof = cProfile.Profile() if out else None
     walls, cpus = [], []
+    collecting = {"ms": 0.0, "full": 0, "t": 0.0}
+
+    def gc_timer(phase: str, info: dict[str, int]) -> None:  # the collector's pauses, per call
+        if phase == "start":
+            collecting["t"] = time.perf_counter()
+            return
+        collecting["ms"] += 1000 * (time.perf_counter() - collecting["t"])
+        collecting["full"] += info["generation"] == 2
+
+    gc.callbacks.append(gc_timer)
     for job_id in todo[:calls]:
+        collecting.update(ms=0.0, full=0)
         w, c = time.perf_counter(), time.process_time()
         with CaptureQueriesContext(connection) as q:
             if prof:
@@ -268,6 +282,8 @@ def profile(plan_path: Path, calls: int, out: str) -> None:
             rule=decision.rule,
             wall_ms=round(walls[-1], 1),
             cpu_ms=round(cpus[-1], 1),
+            gc_ms=round(collecting["ms"], 1),
+            full_gc=collecting["full"],
             statements=len(q),
         )
     if prof:

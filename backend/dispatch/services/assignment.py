@@ -30,9 +30,9 @@ from backend.dispatch.planning.insertion import Insertion, RouteState, cheapest_
 from backend.dispatch.planning.model import Stop
 from backend.dispatch.services.audit import alert_raise, alerts_resolve, decision_record, km_min
 from backend.dispatch.services.debounce import replan_soon
-from backend.dispatch.services.planning import write_order
+from backend.dispatch.services.planning import write_route
 from backend.dispatch.services.routes import MATRIX, CourierDay, DayClock, job_stop
-from backend.dispatch.services.warm_days import route_state_of, warm_days
+from backend.dispatch.services.warm_days import keep_written, route_state_of, warm_days
 from backend.shipments import feed
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
@@ -194,12 +194,15 @@ def auto_assign(*, job_id: int, ctx: Ctx | None = None, now: datetime | None = N
 
 def place(day: CourierDay, job: Job, stop: Stop | None, position: int | None, ctx: Ctx) -> list[str]:
     """Put a just-assigned job into the courier's route at ``position`` (at the end when None) and
-    write the route's places and ETAs. ``day`` was read before the assignment. Returns the order."""
+    write the route's places and ETAs. ``day`` was read before the assignment. Returns the order.
+
+    The route as written is kept as the courier's warm day (``warm_days.keep_written``): the next
+    call does not read again the ~150 rows this one just wrote."""
     order = list(day.remaining)
     if stop is None:
         day.unlocated.append(job)
     else:
         day.stops[stop.id], day.jobs[stop.id] = stop, job
         order.insert(len(order) if position is None else position, stop.id)
-    write_order(day, order, ctx)
+    keep_written(day, write_route(day, order, ctx))
     return order

@@ -27,8 +27,8 @@ from backend.dispatch.services.routes import MATRIX, CourierDay, build_day, day_
 from backend.shipments import feed
 from backend.shipments.context import Ctx
 from backend.shipments.models import Job
-from backend.shipments.services.planning import PlanWrite, jobs_set_plan
-from backend.shipments.snapshots import job_snapshot
+from backend.shipments.selectors import job_snapshots
+from backend.shipments.services.planning import PlannedJob, PlanWrite, jobs_set_plan
 from backend.shipments.states import JobKind, JobStatus
 
 ETA_WRITE_MIN_S = 60  # an ETA moving by less is not worth a plan write and a feed row to the handheld
@@ -88,6 +88,12 @@ def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx, *, locked: bool
     not a row per job. Must run inside a transaction; returns how many jobs were written.
     ``locked``: the caller already holds every one of the route's rows (a bulk reassignment).
     """
+    return len(write_route(day, order, ctx, locked=locked))
+
+
+def write_route(day: CourierDay, order: Sequence[str], ctx: Ctx, *, locked: bool = False) -> list[PlannedJob]:
+    """``write_order``, answering the jobs written as they now stand (for a caller that keeps the
+    route it wrote: ``warm_days.keep_written``)."""
     assert transaction.get_connection().in_atomic_block, "write_order needs a transaction"
     if not locked:
         lock_route_ids(job_ids=[*(j.pk for j in day.jobs.values()), *(j.pk for j in day.unlocated)])
@@ -114,12 +120,13 @@ def write_order(day: CourierDay, order: Sequence[str], ctx: Ctx, *, locked: bool
     ]
     if written:
         announce_route(day, written)
-    for job in customers:  # the customer's page only (no courier, no station): see PUBLIC_ETA_MIN_S
-        feed.append("job.eta", {"job": job_snapshot(job)}, shipment_id=job.shipment_id, job_id=job.pk)
-    return len(written)
+    snapshots = job_snapshots([j.id for j in customers])  # as written: this transaction's rows
+    for j in customers:  # the customer's page only (no courier, no station): see PUBLIC_ETA_MIN_S
+        feed.append("job.eta", {"job": snapshots[j.id]}, shipment_id=j.shipment_id, job_id=j.id)
+    return written
 
 
-def announce_route(day: CourierDay, written: Sequence[Job]) -> None:
+def announce_route(day: CourierDay, written: Sequence[PlannedJob]) -> None:
     """One ``route.planned`` row for the courier's jobs whose place or ETA just changed."""
     payload = {
         "route": {
@@ -127,13 +134,13 @@ def announce_route(day: CourierDay, written: Sequence[Job]) -> None:
             "service_date": day.clock.origin.date().isoformat(),
             "jobs": [
                 {
-                    "id": j.pk,
+                    "id": j.id,
                     "planned_seq": j.planned_seq,
                     "eta": _iso(j.eta),
                     "version": j.version,
                     "plan_revision": j.plan_revision,
                 }
-                for j in sorted(written, key=lambda j: j.pk)
+                for j in sorted(written, key=lambda j: j.id)
             ],
         }
     }

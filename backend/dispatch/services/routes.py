@@ -33,6 +33,7 @@ from django.utils import timezone
 from numpy.typing import NDArray
 
 from backend.couriers.models import Courier, Station, VehicleType
+from backend.dispatch.planning.insertion import RouteState
 from backend.dispatch.planning.matrix import HaversineMatrix, Point, PointArray
 from backend.dispatch.planning.model import OPEN_END, Stop, Vehicle
 from backend.dispatch.planning.schedule import leg_loads_of
@@ -210,6 +211,13 @@ class Skeleton:
     service: NDArray[np.int64]
     loads: NDArray[np.int64]
     legs: dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]] = field(default_factory=dict)
+    # The last insertion state assembled over these rows, with the vehicle it was for: the state
+    # is a function of the two (``warm_days.route_state_of``), so calls within the same second
+    # (a live courier's start time is "now" to the second) share it.
+    last_state: tuple[Vehicle, RouteState] | None = None
+    # The last start (place, time, profile) the missed windows were found for, those stops, and
+    # the stops with their windows lifted (``_lift_missed_windows``).
+    last_lifted: tuple[tuple[Point, int, str], tuple[str, ...], dict[str, Stop]] | None = None
 
 
 def day_rows(station: Station, day: date, jobs: Iterable[Job]) -> DayRows:
@@ -264,7 +272,7 @@ def day_of(
         position_time=t_now if live else None,
         done_stop_ids=rows.done_ids,
     )
-    stops, late = _lift_missed_windows(vehicle, dict(rows.stops), rows.remaining, rows)
+    stops, late = _lift_missed_windows(vehicle, rows)
     return CourierDay(
         courier=courier,
         clock=clock,
@@ -291,16 +299,24 @@ def build_day(
     return day_of(day_rows(station, day, jobs), courier, station, now, ping)
 
 
-def _lift_missed_windows(
-    vehicle: Vehicle, stops: dict[str, Stop], remaining: Sequence[str], rows: DayRows
-) -> tuple[dict[str, Stop], tuple[str, ...]]:
-    if not remaining:
+def _lift_missed_windows(vehicle: Vehicle, rows: DayRows) -> tuple[dict[str, Stop], tuple[str, ...]]:
+    """The day's stops (a copy) with the windows the courier can no longer meet lifted, and those
+    stops. Which they are depends on where and when the courier starts and how fast they ride
+    only, so the answer is kept with the rows for the last start (``Skeleton.last_lifted``)."""
+    stops = dict(rows.stops)
+    if not rows.remaining:
         return stops, ()
-    _, dur = MATRIX.table([vehicle.start_point], rows.remaining_points, vehicle.profile)
-    missed = np.flatnonzero(vehicle.start_time + dur[0] > rows.skeleton.tw_b)
-    late = tuple(remaining[int(i)] for i in missed)
-    lifted = {**stops, **{s: replace(stops[s], tw_end=OPEN_END) for s in late}}
-    return lifted, late
+    key = (vehicle.start_point, vehicle.start_time, vehicle.profile)
+    sk = rows.skeleton
+    kept = sk.last_lifted
+    if kept is None or kept[0] != key:
+        _, dur = MATRIX.table([vehicle.start_point], rows.remaining_points, vehicle.profile)
+        missed = np.flatnonzero(vehicle.start_time + dur[0] > sk.tw_b)
+        late = tuple(rows.remaining[int(i)] for i in missed)
+        kept = (key, late, {s: replace(rows.stops[s], tw_end=OPEN_END) for s in late})
+        sk.last_lifted = kept
+    stops.update(kept[2])
+    return stops, kept[1]
 
 
 def day_jobs(courier_ids: Sequence[int], day: date) -> dict[int, list[Job]]:

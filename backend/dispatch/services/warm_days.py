@@ -22,6 +22,10 @@ every one of its jobs is exactly as when it was read: it cannot be stale
 miss. Only the columns a day is built and written from are loaded (``only``): any other one read
 from a kept job goes to the database rather than answering an old value.
 
+The route an auto-assignment just wrote is kept as written (``keep_written``) rather than read
+again on the next call, once the writing transaction has checked that the courier's rows it sees
+are exactly the kept and written jobs at their versions (the same fingerprint statement, per row).
+
 What depends on the moment — where a live courier is, their start time, the windows they can no
 longer meet — and on the courier's own row (shift, capacity, vehicle) is rebuilt on every call
 (``routes.day_of``), so live couriers gain as much as those before their shift. Per process,
@@ -31,14 +35,15 @@ days afresh.
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from threading import Lock
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 
 from backend.couriers.models import Courier, Station
@@ -57,7 +62,8 @@ from backend.dispatch.services.routes import (
     recent_pings,
 )
 from backend.dispatch.services.warm_states import warm_route_state
-from backend.shipments.models import Job
+from backend.shipments.models import Job, Shipment
+from backend.shipments.services.planning import PlannedJob
 
 MAX_DAYS = 256  # ~8 stations of 30 couriers per process; a 150-job day is ~0.2 MB
 
@@ -168,16 +174,100 @@ def warm_days(couriers: Sequence[Courier], station: Station, day: date, now: dat
     return [day_of(kept[c.pk], c, station, now, pings.get(c.pk)) for c in couriers]
 
 
+# One courier's day rows as they stand in this transaction: each row's identity and the fingerprint.
+_ROWS = (
+    f'SELECT "{_J}"."id", "{_J}"."version", "{_J}"."plan_revision", sum({_ROW}) OVER () FROM "{_J}" '
+    f'WHERE "{_J}"."courier_id" = %s AND "{_J}"."service_date" = %s AND "{_J}"."status" = ANY(%s)'
+)
+_NARROW = [f for f in Job._meta.concrete_fields if f.name in JOB_FIELDS]
+_NARROW_NAMES = [f.attname for f in _NARROW]
+
+
+def keep_written(day: CourierDay, written: Sequence[PlannedJob]) -> bool:
+    """After a route writer wrote ``written`` over ``day`` (a warm day, to which it may have added
+    the job it just assigned): keep the courier's day as it now stands as their warm day, from
+    this transaction's commit on, instead of reading its ~150 rows again on the next call.
+
+    Every job of the day is one of the kept rows the day was built from, or the day's own copy of
+    a job given to the courier in this transaction; those written get their new place, ETA, plan
+    revision and time of change. The day's rows as this transaction sees them — each one's id,
+    version and plan revision, and the fingerprint, in one statement — must then be exactly these
+    jobs at these versions: a job that another transaction gave the courier, took away or changed
+    meanwhile makes them differ, and nothing is kept (the next call reads the day). So the kept
+    rows and their fingerprint describe one state, as a read's do. Must run inside the writer's
+    transaction, after its writes; returns whether the day will be kept (on commit; a rollback
+    keeps nothing).
+    """
+    rows = day.rows
+    if rows is None or connection.vendor != "postgresql":
+        return False
+    kept = {j.pk: j for j in rows.jobs.values()}
+    plans = {p.id: p for p in written}
+    jobs: dict[int, Job] = {}
+    for job in (*day.jobs.values(), *day.unlocated):
+        plan, read = plans.get(job.pk), job is kept.get(job.pk)
+        if plan is None and read:
+            jobs[job.pk] = job
+        elif plan is None or plan.version != job.version:
+            return False  # a row neither read nor written here, or one changed since it was read
+        else:
+            jobs[job.pk] = _as_written(job, plan, read)
+    if plans.keys() - jobs.keys():
+        return False
+    service_date = rows.clock.origin.date()
+    with connection.cursor() as cur:
+        cur.execute(_ROWS, [day.courier.pk, service_date, _STATUSES])
+        now = cur.fetchall()
+    if {i: (v, r) for i, v, r, _ in now} != {j.pk: (j.version, j.plan_revision) for j in jobs.values()}:
+        return False
+    fp: Fingerprint = (len(now), Decimal(now[0][3]) if now else Decimal(0))
+    station = day.courier.station
+    new_rows = day_rows(station, service_date, jobs.values())
+    key = (day.courier.pk, service_date, station.time_zone)
+    transaction.on_commit(lambda: _keep(key, fp, new_rows))
+    return True
+
+
+def _as_written(job: Job, plan: PlannedJob, narrow: bool) -> Job:
+    """A kept row (``narrow``: read with ``JOB_FIELDS`` only) or the day's copy of a job just given
+    to the courier, with its plan as written; a new instance (kept rows are never changed), with
+    only the columns a day is read with (the others deferred, as ``_read`` leaves them)."""
+    if narrow:
+        out = copy.copy(job)  # the same loaded columns and the same (never changed) parcel row
+    else:
+        out = Job.from_db(connection.alias, _NARROW_NAMES, [getattr(job, n) for n in _NARROW_NAMES])
+        names = ["id", *SHIPMENT_FIELDS]
+        out.shipment = Shipment.from_db(connection.alias, names, [getattr(job.shipment, n) for n in names])
+    out.planned_seq, out.plan_revision, out.updated_at = plan.planned_seq, plan.plan_revision, plan.updated_at
+    out.eta = plan.eta.astimezone(UTC) if plan.eta is not None else None  # as read: in UTC
+    return out
+
+
+def _keep(key: _Key, fp: Fingerprint, rows: DayRows) -> None:
+    with _lock:
+        _days[key] = (fp, rows)
+        _days.move_to_end(key)
+        while len(_days) > MAX_DAYS:
+            _days.popitem(last=False)
+
+
 def route_state_of(day: CourierDay) -> RouteState:
     """The insertion state of the courier's remaining route: ``route_state`` of the day's
     remaining stops, assembled from its rows' kept arrays (``DayRows.skeleton``) when the day is
     as built from them: only the legs from where the courier is and back to the station, the
-    lifted windows and the load on board are new per call. Exactly ``route_state``'s arrays
-    (``test_warm_days.py``); otherwise (a day changed since it was built) ``route_state`` itself."""
+    lifted windows and the load on board are new per call, and only once per vehicle (a live
+    courier's start is "now" to the second: calls within the same second share the state).
+    Exactly ``route_state``'s arrays (``test_warm_days.py``); otherwise (a day changed since it
+    was built) ``route_state`` itself."""
     v, rows = day.vehicle, day.rows
+    as_built = rows is not None and bool(day.remaining) and tuple(day.remaining) == rows.remaining
+    if as_built and rows is not None and (last := rows.skeleton.last_state) is not None and last[0] == v:
+        # The same rows and the same vehicle (start place and time, shift, capacity, done
+        # stops): the day's windows lifted and its load on board are the same, so is the state.
+        return last[1]
     stops = [day.stops[s] for s in day.remaining]
     onboard = onboard_load(v, day.stops)
-    if rows is None or not stops or tuple(day.remaining) != rows.remaining:
+    if rows is None or not as_built:
         return warm_route_state(v, stops, MATRIX, onboard)
     sk, rem = rows.skeleton, rows.remaining_points
     if v.profile not in sk.legs:
@@ -188,11 +278,11 @@ def route_state_of(day: CourierDay) -> RouteState:
     tw_b = sk.tw_b.copy()
     for s in day.late:
         tw_b[sk.index[s]] = day.stops[s].tw_end
-    first, last = (v.start_point.x, v.start_point.y), (v.depot.x, v.depot.y)
-    return state_of_arrays(
+    first, last_ = (v.start_point.x, v.start_point.y), (v.depot.x, v.depot.y)
+    state = state_of_arrays(
         v,
         stops,
-        PointArray((v.start_point, *rem, v.depot), np.vstack([first, rem.xy, last])),
+        PointArray((v.start_point, *rem, v.depot), np.vstack([first, rem.xy, last_])),
         np.concatenate([ends_d[:1], inner_d, ends_d[2:]]),
         np.concatenate([ends_t[:1], inner_t, ends_t[2:]]),
         np.concatenate([[0], sk.tw_a, [0]]),
@@ -200,6 +290,8 @@ def route_state_of(day: CourierDay) -> RouteState:
         np.concatenate([[0], sk.service, [0]]),
         sk.loads + np.array(onboard, dtype=np.int64),
     )
+    sk.last_state = (v, state)
+    return state
 
 
 def clear() -> None:

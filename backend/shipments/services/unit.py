@@ -20,7 +20,7 @@ as they always did: the unit changes how the writes travel, never which writes h
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,13 +64,16 @@ class UnitOfWork:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def preload(self, job_ids: list[int]) -> None:
+    def preload(self, job_ids: list[int], only: Sequence[str] = ()) -> None:
         """Lock these jobs and their shipments in one statement, in job id order (the order a
-        single ``lock_job`` uses per job, so units and single ops cannot deadlock each other)."""
+        single ``lock_job`` uses per job, so units and single ops cannot deadlock each other).
+        ``only``: load just these columns (``QuerySet.only``), for a unit whose services read
+        no other (``jobs_set_plan``'s own)."""
         wanted = sorted({i for i in job_ids if i not in self.jobs})
         if not wanted:
             return
-        for job in jobs_locked_with_shipments().filter(pk__in=wanted).order_by("pk"):
+        rows = jobs_locked_with_shipments().filter(pk__in=wanted).order_by("pk")
+        for job in rows.only(*only) if only else rows:
             self._hold(job)
 
     def job(self, job_id: int) -> Job | None:

@@ -16,7 +16,7 @@ from backend.dispatch.planning.insertion import RouteState, route_state
 from backend.dispatch.planning.schedule import onboard_load
 from backend.dispatch.services import auto_assign, warm_days
 from backend.dispatch.services.assignment import choose, on_duty_couriers, territory_of
-from backend.dispatch.services.planning import load_day, write_order
+from backend.dispatch.services.planning import load_day, write_order, write_route
 from backend.dispatch.services.routes import MATRIX, CourierDay, DayClock, build_days, job_stop
 from backend.dispatch.services.warm_days import JOB_FIELDS, SHIPMENT_FIELDS
 from backend.shipments.models import Job
@@ -230,3 +230,82 @@ def test_the_insertion_states_of_warm_days_are_route_state_exactly(
         stops = [day.stops[s] for s in day.remaining]
         expected = route_state(day.vehicle, stops, MATRIX, onboard_load(day.vehicle, day.stops))
         assert _arrays(warm_days.route_state_of(day)) == _arrays(expected)
+
+
+def test_the_route_an_assignment_wrote_is_kept_as_written_not_read_again(
+    station: Station, supervisor: Person, django_capture_on_commit_callbacks: Any
+) -> None:
+    station_day(station, supervisor)
+    job = job_at(station, supervisor.ctx, 1.0, 1.0)
+    warm_days.warm_days(on_duty_couriers(station.pk), station, DAY, LIVE)
+
+    with django_capture_on_commit_callbacks(execute=True):  # kept at commit
+        decision = auto_assign(job_id=job.pk, now=LIVE)
+
+    assert decision.courier_id is not None
+    warm, fresh = both(station, LIVE)
+    assert warm_days.stats == {"hits": 3 + 3, "misses": 3}  # the receiving courier's day: kept, not read
+    assert [seen(d) for d in warm] == [seen(d) for d in fresh]
+    assert str(job.pk) in next(d for d in warm if d.courier.pk == decision.courier_id).remaining
+    # kept as a read keeps rows: only the columns a day is read with, the rest deferred
+    shapes = {
+        (frozenset(j.get_deferred_fields()), frozenset(j.shipment.get_deferred_fields()))
+        for d in warm
+        for j in d.jobs.values()
+    }
+    assert len(shapes) == 1 and all(shapes.pop())
+
+
+def test_a_route_that_changed_under_its_writer_is_not_kept(station: Station, supervisor: Person) -> None:
+    (a, courier), _, _ = station_day(station, supervisor)
+    day = next(
+        d for d in warm_days.warm_days(on_duty_couriers(station.pk), station, DAY, LIVE) if d.courier == a
+    )
+    last = Job.objects.filter(courier=a).order_by("-planned_seq").first()
+    assert last is not None
+    job_accept(job_id=last.pk, ctx=courier.ctx)  # a row of the day moves on while its writer computes
+
+    with transaction.atomic():
+        written = write_route(day, day.remaining, supervisor.ctx)
+        assert not warm_days.keep_written(day, written)
+
+    warm, fresh = both(station, LIVE)
+    assert warm_days.stats == {"hits": 2, "misses": 3 + 1}
+    assert [seen(d) for d in warm] == [seen(d) for d in fresh]
+
+
+def test_a_written_route_is_kept_only_once_its_transaction_commits(
+    station: Station, supervisor: Person, django_capture_on_commit_callbacks: Any
+) -> None:
+    (a, _), _, _ = station_day(station, supervisor)
+    plan(a, supervisor, BEFORE_SHIFT, reverse=True)  # so that writing the route in order writes it
+    day = next(
+        d for d in warm_days.warm_days(on_duty_couriers(station.pk), station, DAY, LIVE) if d.courier == a
+    )
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        written = write_route(day, sorted(day.remaining, key=int), supervisor.ctx)
+        assert written and warm_days.keep_written(day, written)
+        raise RuntimeError("rolled back")
+
+    warm, fresh = both(station, LIVE)
+    assert warm_days.stats == {"hits": 3, "misses": 3}  # a's day as read before: still its rows
+    assert [seen(d) for d in warm] == [seen(d) for d in fresh]
+
+
+def test_an_insertion_state_is_shared_within_a_second_and_rebuilt_for_the_next(
+    station: Station, supervisor: Person
+) -> None:
+    station_day(station, supervisor)
+    first = warm_days.warm_days(on_duty_couriers(station.pk), station, DAY, LIVE)
+    again = warm_days.warm_days(on_duty_couriers(station.pk), station, DAY, LIVE.replace(microsecond=900_000))
+    later = warm_days.warm_days(on_duty_couriers(station.pk), station, DAY, LIVE.replace(second=1))
+    for a, b, c in zip(first, again, later, strict=True):
+        state = warm_days.route_state_of(a)
+        assert warm_days.route_state_of(b) is state  # the same second, the same vehicle
+        moved = warm_days.route_state_of(c)
+        assert moved is not state and moved.vehicle.start_time == state.vehicle.start_time + 1
+        expected = route_state(
+            c.vehicle, [c.stops[s] for s in c.remaining], MATRIX, onboard_load(c.vehicle, c.stops)
+        )
+        assert _arrays(moved) == _arrays(expected)
