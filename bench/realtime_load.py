@@ -117,10 +117,9 @@ async def commit(plan_path: Path, rate: float, seconds: float, part: int, parts:
     plan = json.loads(plan_path.read_text())
     work = []
     for st in plan["stations"][part::parts]:  # committers share the stations, never a job
-        user = await sync_to_async(User.objects.select_related("courier", "supervisor").get)(
-            pk=st["boss_user"]
-        )
-        ctx = Ctx(actor=principal_of(user), device_id="bench-committer")
+        # The principal reads the user's roles (courier, supervisor, station manager): in a thread.
+        principal = await sync_to_async(lambda pk: principal_of(User.objects.get(pk=pk)))(st["boss_user"])
+        ctx = Ctx(actor=principal, device_id="bench-committer")
         for job_id, courier_index in st["jobs"]:
             work.append([job_id, courier_index, st["couriers"], ctx])
     assign = sync_to_async(job_assign, thread_sensitive=True)
