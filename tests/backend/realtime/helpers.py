@@ -10,7 +10,15 @@ from backend.shipments import feed
 from backend.shipments.models import FeedEntry, Job
 from backend.shipments.services import job_assign
 from backend.shipments.snapshots import job_snapshot
-from tests.backend.realtime.conftest import run
+from tests.backend.realtime.conftest import Socket, run
+
+
+async def open_ready(path: str) -> Socket:
+    """A socket on ``path`` that has said ``session.ready``."""
+    sock = Socket(path)
+    ready = await sock.open()
+    assert ready["type"] == "session.ready", ready
+    return sock
 
 
 async def assign(job_id: int, courier_id: int, staff) -> Job:

@@ -24,18 +24,11 @@ from backend.shipments.models import Job
 from backend.stations.managers import manager_revoke
 from backend.stations.models import ManagedStation
 from tests.backend.realtime.conftest import Socket, feed_path, refused_with, run
-from tests.backend.realtime.helpers import assign, head
+from tests.backend.realtime.helpers import assign, head, open_ready
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import make_manager, make_station
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def _open(path: str) -> Socket:
-    sock = Socket(path)
-    ready = await sock.open()
-    assert ready["type"] == "session.ready", ready
-    return sock
 
 
 def _station_path(station: Any, token: str, cursor: int | None = None) -> str:
@@ -61,8 +54,8 @@ async def test_revoking_a_managers_station_closes_its_feed_and_keeps_their_other
 ):
     other = await run(make_station)()
     boss = await run(make_manager)(station, other)
-    here = await _open(_station_path(station, boss.token))
-    there = await _open(_station_path(other, boss.token))
+    here = await open_ready(_station_path(station, boss.token))
+    there = await open_ready(_station_path(other, boss.token))
 
     assert await run(manager_revoke)(user_id=boss.user.pk, station_id=station.pk)
 
@@ -84,7 +77,7 @@ async def test_a_re_scoped_socket_commands_with_the_access_its_person_has_now(  
     boss = await run(make_manager)(station, other)
     job = await run(make_job)(station, supervisor.ctx)
     x, _ = courier
-    there = await _open(_station_path(other, boss.token))
+    there = await open_ready(_station_path(other, boss.token))
     await run(manager_revoke)(user_id=boss.user.pk, station_id=station.pk)
     await there.drain()
     await there.send({"type": "job.reassign", "id": 7, "payload": {"job_id": job.pk, "courier_id": x.pk}})
@@ -100,7 +93,7 @@ async def test_a_re_scoped_socket_commands_with_the_access_its_person_has_now(  
 
 async def test_a_reconnect_after_the_revocation_is_refused_and_replays_nothing(station, supervisor):  # type: ignore[no-untyped-def]
     boss = await run(make_manager)(station)
-    sock = await _open(_station_path(station, boss.token))
+    sock = await open_ready(_station_path(station, boss.token))
     cursor = await head()
     await run(make_job)(station, supervisor.ctx)  # missed while away: must not be replayed to them
     await sock.close()
@@ -111,17 +104,17 @@ async def test_a_reconnect_after_the_revocation_is_refused_and_replays_nothing(s
 
 async def test_a_supervisor_moved_to_another_station_loses_the_old_stations_feed(station, supervisor):  # type: ignore[no-untyped-def]
     other = await run(make_station)()
-    sock = await _open(_station_path(station, supervisor.token))
+    sock = await open_ready(_station_path(station, supervisor.token))
     sup_id = await run(Supervisor.objects.values_list("pk", flat=True).get)(user=supervisor.user)
     await run(supervisor_update)(supervisor_id=sup_id, changes={"station": other.pk})
     await _closed_with(sock, Close.FORBIDDEN, "access_revoked")
     boss = await run(make_manager)(station)
     await _nothing_more(sock, station, boss)
-    await _open(_station_path(other, supervisor.token))  # the new one is theirs
+    await open_ready(_station_path(other, supervisor.token))  # the new one is theirs
 
 
 async def test_a_renamed_supervisor_keeps_their_socket(station, supervisor):  # type: ignore[no-untyped-def]
-    sock = await _open(_station_path(station, supervisor.token))
+    sock = await open_ready(_station_path(station, supervisor.token))
     sup_id = await run(Supervisor.objects.values_list("pk", flat=True).get)(user=supervisor.user)
     await run(supervisor_update)(supervisor_id=sup_id, changes={"name": "王站长", "station": station.pk})
     job = await run(make_job)(station, supervisor.ctx)
@@ -130,7 +123,7 @@ async def test_a_renamed_supervisor_keeps_their_socket(station, supervisor):  # 
 
 
 async def test_a_deleted_supervisor_role_closes_the_feed(station, supervisor):  # type: ignore[no-untyped-def]
-    sock = await _open(_station_path(station, supervisor.token))
+    sock = await open_ready(_station_path(station, supervisor.token))
     sup_id = await run(Supervisor.objects.values_list("pk", flat=True).get)(user=supervisor.user)
     await run(supervisor_delete)(supervisor_id=sup_id)
     await _closed_with(sock, Close.FORBIDDEN, "access_revoked")
@@ -138,8 +131,8 @@ async def test_a_deleted_supervisor_role_closes_the_feed(station, supervisor):  
 
 async def test_a_deactivated_user_is_closed_4401_on_every_feed(station, courier, supervisor):  # type: ignore[no-untyped-def]
     x, person = courier
-    handheld = await _open(feed_path("/ws/courier/", token=person.token))
-    desk = await _open(_station_path(station, supervisor.token))
+    handheld = await open_ready(feed_path("/ws/courier/", token=person.token))
+    desk = await open_ready(_station_path(station, supervisor.token))
     await run(user_set_active)(user_id=person.user.pk, active=False)
     await _closed_with(handheld, Close.UNAUTHENTICATED, "not_authenticated")
     await run(user_set_active)(user_id=supervisor.user.pk, active=False)
@@ -151,7 +144,7 @@ async def test_a_courier_moved_to_another_station_keeps_their_own_feed(station, 
     """The courier feed is the courier's wherever they work: re-scoped, not closed."""
     other = await run(make_station)()
     x, person = courier
-    handheld = await _open(feed_path("/ws/courier/", token=person.token))
+    handheld = await open_ready(feed_path("/ws/courier/", token=person.token))
     await run(courier_update)(courier_id=x.pk, changes={"station": other.pk})
     assert await handheld.drain() == []
     boss = await run(make_manager)(other)
@@ -164,7 +157,7 @@ async def test_a_courier_moved_to_another_station_keeps_their_own_feed(station, 
 
 async def test_an_admin_no_longer_superuser_loses_other_stations_feeds(station, admin):  # type: ignore[no-untyped-def]
     """Django's user admin writes the user itself: its save rings the person's sockets."""
-    sock = await _open(_station_path(station, admin.token))
+    sock = await open_ready(_station_path(station, admin.token))
     root = await run(User.objects.create_superuser)("root-revoker", password="root-pass-1")
 
     def untick_superuser() -> int:
@@ -195,7 +188,7 @@ async def test_a_socket_whose_ring_was_lost_cannot_act_and_closes(station, couri
     x, _ = courier
     boss = await run(make_manager)(station)
     job = await run(make_job)(station, supervisor.ctx)
-    sock = await _open(_station_path(station, boss.token))
+    sock = await open_ready(_station_path(station, boss.token))
     await sock.drain()
 
     def revoke_silently() -> None:  # no service, so no ring: a ring the channel layer lost
@@ -211,7 +204,7 @@ async def test_a_socket_whose_ring_was_lost_cannot_act_and_closes(station, couri
 async def test_the_heartbeat_closes_a_socket_whose_ring_was_lost(station, supervisor, settings):  # type: ignore[no-untyped-def]
     settings.PARCELRUN_WS_PING_INTERVAL_S = 0.2
     boss = await run(make_manager)(station)
-    sock = await _open(_station_path(station, boss.token))
+    sock = await open_ready(_station_path(station, boss.token))
     await run(ManagedStation.objects.filter(manager__user=boss.user).delete)()
     messages = []
     while (message := await sock.receive())["type"] == "ping":

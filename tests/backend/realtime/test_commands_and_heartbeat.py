@@ -11,17 +11,11 @@ from backend.realtime.codes import Close
 from backend.realtime.links import link_issue
 from backend.shipments.models import Job
 from backend.shipments.services import job_start, scan
-from tests.backend.realtime.conftest import Socket, feed_path, run
-from tests.backend.realtime.helpers import assign
+from tests.backend.realtime.conftest import feed_path, run
+from tests.backend.realtime.helpers import assign, open_ready
 from tests.fixtures.jobs import make_job
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def _open(path: str) -> Socket:
-    sock = Socket(path)
-    assert (await sock.open())["type"] == "session.ready"
-    return sock
 
 
 async def test_reassign_over_the_socket_is_the_reassignment_service(
@@ -30,9 +24,9 @@ async def test_reassign_over_the_socket_is_the_reassignment_service(
     (x, x_person), (y, y_person) = courier, other_courier
     job = await run(make_job)(station, supervisor.ctx)
     await assign(job.pk, x.pk, supervisor)
-    xs = await _open(feed_path("/ws/courier/", token=x_person.token))
-    ys = await _open(feed_path("/ws/courier/", token=y_person.token))
-    sup = await _open(feed_path(f"/ws/station/{station.code}/", token=supervisor.token))
+    xs = await open_ready(feed_path("/ws/courier/", token=x_person.token))
+    ys = await open_ready(feed_path("/ws/courier/", token=y_person.token))
+    sup = await open_ready(feed_path(f"/ws/station/{station.code}/", token=supervisor.token))
 
     await xs.send({"type": "job.reassign", "id": "c1", "payload": {"job_id": job.pk, "courier_id": x.pk}})
     refused = await xs.receive()
@@ -58,10 +52,10 @@ async def test_reassign_over_the_socket_is_the_reassignment_service(
         await sock.close()
 
 
-async def test_bad_commands_get_an_error_and_the_socket_stays_open(station, courier, supervisor):
+async def test_bad_commands_get_an_error_and_the_socket_staysopen_ready(station, courier, supervisor):
     job = await run(make_job)(station, supervisor.ctx)
-    xs = await _open(feed_path("/ws/courier/", token=courier[1].token))
-    customer = await _open(
+    xs = await open_ready(feed_path("/ws/courier/", token=courier[1].token))
+    customer = await open_ready(
         feed_path(f"/ws/shipment/{job.shipment.tracking_no}/", token=link_issue(shipment_id=job.shipment_id))
     )
     await xs.comm.send_to(text_data="{not json")
@@ -91,14 +85,14 @@ async def test_location_pings_reach_the_station_exactly_and_no_customer(station,
     for job in (started, waiting):
         await assign(job.pk, x.pk, supervisor)
     await run(job_start)(job_id=started.pk, ctx=x_person.ctx)
-    xs = await _open(feed_path("/ws/courier/", token=x_person.token))
-    sup = await _open(feed_path(f"/ws/station/{station.code}/", token=supervisor.token))
-    next_customer = await _open(
+    xs = await open_ready(feed_path("/ws/courier/", token=x_person.token))
+    sup = await open_ready(feed_path(f"/ws/station/{station.code}/", token=supervisor.token))
+    next_customer = await open_ready(
         feed_path(
             f"/ws/shipment/{started.shipment.tracking_no}/", token=link_issue(shipment_id=started.shipment_id)
         )
     )
-    later_customer = await _open(
+    later_customer = await open_ready(
         feed_path(
             f"/ws/shipment/{waiting.shipment.tracking_no}/", token=link_issue(shipment_id=waiting.shipment_id)
         )
@@ -143,7 +137,7 @@ async def test_location_pings_reach_the_station_exactly_and_no_customer(station,
 async def test_a_silent_client_is_closed_4408(courier, settings):
     settings.PARCELRUN_WS_PING_INTERVAL_S = 0.2
     settings.PARCELRUN_WS_PING_TIMEOUT_S = 0.3
-    xs = await _open(feed_path("/ws/courier/", token=courier[1].token))
+    xs = await open_ready(feed_path("/ws/courier/", token=courier[1].token))
     ping = await xs.receive(timeout=2)
     assert ping["type"] == "ping"
     await xs.send({"type": "pong", "cursor": ping["cursor"]})
@@ -161,7 +155,7 @@ async def test_a_full_window_holds_messages_back_until_the_client_acknowledges(
     settings.PARCELRUN_WS_MAX_UNACKED = 3
     x, x_person = courier
     jobs = [await run(make_job)(station, supervisor.ctx) for _ in range(5)]
-    xs = await _open(feed_path("/ws/courier/", token=x_person.token))
+    xs = await open_ready(feed_path("/ws/courier/", token=x_person.token))
     for job in jobs:
         await assign(job.pk, x.pk, supervisor)
     first = await xs.drain()
@@ -186,7 +180,7 @@ async def test_a_client_that_stops_reading_is_closed_4429(station, courier, supe
     settings.PARCELRUN_WS_PING_TIMEOUT_S = 0.3
     x, x_person = courier
     jobs = [await run(make_job)(station, supervisor.ctx) for _ in range(3)]
-    xs = await _open(feed_path("/ws/courier/", token=x_person.token))
+    xs = await open_ready(feed_path("/ws/courier/", token=x_person.token))
     for job in jobs:  # three messages for a window of two, and the client never answers
         await assign(job.pk, x.pk, supervisor)
     got = []
@@ -203,7 +197,7 @@ async def test_a_client_that_reads_and_answers_pings_is_never_cut(station, couri
     settings.PARCELRUN_WS_MAX_UNACKED = 4
     x, x_person = courier
     jobs = [await run(make_job)(station, supervisor.ctx) for _ in range(12)]
-    xs = await _open(feed_path("/ws/courier/", token=x_person.token))
+    xs = await open_ready(feed_path("/ws/courier/", token=x_person.token))
     cursor, early_pings = None, []
     for job in jobs:
         await assign(job.pk, x.pk, supervisor)

@@ -15,7 +15,8 @@ from backend.realtime.links import link_issue
 from backend.shipments import services as svc
 from backend.shipments.services.planning import job_set_plan
 from tests.backend.negotiation.conftest import offer
-from tests.backend.realtime.conftest import Socket, feed_path, refused_with, run
+from tests.backend.realtime.conftest import feed_path, refused_with, run
+from tests.backend.realtime.helpers import open_ready
 from tests.fixtures.jobs import make_job
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,12 +31,6 @@ def no_broker(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("backend.shipments.services.followups._enabled", lambda: False)
 
 
-async def _open(path: str) -> Socket:
-    sock = Socket(path)
-    assert (await sock.open())["type"] == "session.ready"
-    return sock
-
-
 def _planned_job(station, supervisor, courier_id: int):  # type: ignore[no-untyped-def]
     job = make_job(station, supervisor.ctx)
     svc.scan(tracking_no=job.shipment.tracking_no, scan_kind="station_in", ctx=supervisor.ctx)
@@ -48,7 +43,7 @@ async def test_a_customer_gets_status_eta_window_and_masked_names_and_nothing_el
 ):  # type: ignore[no-untyped-def]
     x, xp = courier
     job = await run(_planned_job)(station, supervisor, x.pk)
-    customer = await _open(
+    customer = await open_ready(
         feed_path(f"/ws/shipment/{job.shipment.tracking_no}/", token=link_issue(shipment_id=job.shipment_id))
     )
     eta = datetime.fromisoformat("2026-11-24T11:20:00+08:00")
@@ -96,12 +91,12 @@ async def test_a_pickup_and_a_negotiation_say_nothing_about_the_recipients_visit
     x, _ = courier
     pickup = await run(make_job)(station, supervisor.ctx, "pickup", destination_region="GD")
     job = await run(_planned_job)(station, supervisor, x.pk)
-    pickup_customer = await _open(
+    pickup_customer = await open_ready(
         feed_path(
             f"/ws/shipment/{pickup.shipment.tracking_no}/", token=link_issue(shipment_id=pickup.shipment_id)
         )
     )
-    customer = await _open(
+    customer = await open_ready(
         feed_path(f"/ws/shipment/{job.shipment.tracking_no}/", token=link_issue(shipment_id=job.shipment_id))
     )
     await run(svc.job_assign)(job_id=pickup.pk, courier_id=x.pk, ctx=supervisor.ctx)
@@ -123,7 +118,7 @@ async def test_the_negotiation_link_opens_its_own_shipments_feed_only(station, c
     other = await run(make_job)(station, supervisor.ctx)
     n = await run(offer)(job, supervisor.ctx, trigger="courier", reason_code="", now=None, deadline=_later())
     token, _, _ = negotiation_link(negotiation_id=n.pk, shipment_id=n.shipment_id, now=timezone.now())
-    own = await _open(feed_path(f"/ws/shipment/{job.shipment.tracking_no}/", token=token))
+    own = await open_ready(feed_path(f"/ws/shipment/{job.shipment.tracking_no}/", token=token))
     eta = timezone.now() + timedelta(minutes=40)
     await run(job_set_plan)(job_id=job.pk, planned_seq=1, eta=eta, ctx=supervisor.ctx)
     [planned] = await own.drain()

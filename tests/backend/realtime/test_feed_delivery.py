@@ -8,17 +8,10 @@ from backend.broadcast.envelope import courier_group
 from backend.realtime.links import link_issue
 from backend.shipments.models import FeedEntry
 from tests.backend.realtime.conftest import Socket, feed_path, run
-from tests.backend.realtime.helpers import assign, head, ring, silent_row
+from tests.backend.realtime.helpers import assign, head, open_ready, ring, silent_row
 from tests.fixtures.jobs import make_job
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def _open(path: str) -> Socket:
-    sock = Socket(path)
-    ready = await sock.open()
-    assert ready["type"] == "session.ready", ready
-    return sock
 
 
 def _types(messages: list[dict]) -> list[str]:
@@ -31,13 +24,13 @@ async def test_each_audience_sees_its_own_view_of_an_assignment_and_a_reassignme
     job = await run(make_job)(station, supervisor.ctx)
     bystander_job = await run(make_job)(station, supervisor.ctx)
     (x, x_person), (y, y_person) = courier, other_courier
-    xs = await _open(feed_path("/ws/courier/", token=x_person.token))
-    ys = await _open(feed_path("/ws/courier/", token=y_person.token))
-    sup = await _open(feed_path(f"/ws/station/{station.code}/", token=supervisor.token))
-    customer = await _open(
+    xs = await open_ready(feed_path("/ws/courier/", token=x_person.token))
+    ys = await open_ready(feed_path("/ws/courier/", token=y_person.token))
+    sup = await open_ready(feed_path(f"/ws/station/{station.code}/", token=supervisor.token))
+    customer = await open_ready(
         feed_path(f"/ws/shipment/{job.shipment.tracking_no}/", token=link_issue(shipment_id=job.shipment_id))
     )
-    bystander = await _open(
+    bystander = await open_ready(
         feed_path(
             f"/ws/shipment/{bystander_job.shipment.tracking_no}/",
             token=link_issue(shipment_id=bystander_job.shipment_id),
@@ -80,7 +73,7 @@ async def test_reconnecting_with_the_last_cursor_replays_exactly_what_was_missed
     (x, x_person), (y, _) = courier, other_courier
     first, second, elsewhere = [await run(make_job)(station, supervisor.ctx) for _ in range(3)]
     path = "/ws/courier/"
-    xs = await _open(feed_path(path, token=x_person.token))
+    xs = await open_ready(feed_path(path, token=x_person.token))
     await assign(first.pk, x.pk, supervisor)
     [seen] = await xs.drain()
     await xs.close()
@@ -140,7 +133,7 @@ async def test_a_lost_doorbell_is_made_good_by_the_heartbeat(station, courier, s
     x, x_person = courier
     job = await run(make_job)(station, supervisor.ctx)
     await assign(job.pk, x.pk, supervisor)
-    xs = await _open(feed_path("/ws/courier/", token=x_person.token))
+    xs = await open_ready(feed_path("/ws/courier/", token=x_person.token))
     lost = await silent_row(job.pk)
     got = await xs.receive(timeout=2)
     assert (got["type"], got["cursor"]) == ("job.updated", lost)

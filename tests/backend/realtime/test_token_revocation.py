@@ -16,16 +16,10 @@ from backend.realtime import token_sockets
 from backend.realtime.codes import Close
 from backend.shipments.models import Job
 from tests.backend.realtime.conftest import Socket, feed_path, refused_with, run
-from tests.backend.realtime.helpers import assign
+from tests.backend.realtime.helpers import assign, open_ready
 from tests.fixtures.jobs import make_job
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def _open(path: str) -> Socket:
-    sock = Socket(path)
-    assert (await sock.open())["type"] == "session.ready"
-    return sock
 
 
 def _post(url: str, token: str, body: dict[str, Any] | None = None) -> int:
@@ -40,14 +34,14 @@ async def _closed_unauthenticated(sock: Socket) -> None:
 
 
 async def test_logout_closes_the_tokens_sockets_at_once(station, supervisor):  # type: ignore[no-untyped-def]
-    sup = await _open(feed_path(f"/ws/station/{station.code}/", token=supervisor.token))
+    sup = await open_ready(feed_path(f"/ws/station/{station.code}/", token=supervisor.token))
     assert await run(_post)("/api/v1/auth/logout", supervisor.token) == 204
     await _closed_unauthenticated(sup)
 
 
 async def test_a_supervisors_revocation_closes_the_couriers_socket(station, courier, supervisor):  # type: ignore[no-untyped-def]
     x, x_person = courier
-    xs = await _open(feed_path("/ws/courier/", token=x_person.token))
+    xs = await open_ready(feed_path("/ws/courier/", token=x_person.token))
     status = await run(_post)(
         f"/api/v1/couriers/{x.pk}/revoke-tokens", supervisor.token, {"reason": "phone stolen"}
     )
@@ -59,7 +53,7 @@ async def test_a_socket_whose_ring_was_lost_cannot_act(station, courier, other_c
     (x, _), (y, _) = courier, other_courier
     job = await run(make_job)(station, supervisor.ctx)
     await assign(job.pk, x.pk, supervisor)
-    sup = await _open(feed_path(f"/ws/station/{station.code}/", token=supervisor.token))
+    sup = await open_ready(feed_path(f"/ws/station/{station.code}/", token=supervisor.token))
     await sup.drain()
     # Revoked behind the socket's back (no ring reaches it): the next command must not run.
     await run(ApiToken.objects.filter(user=supervisor.user).update)(revoked_at=timezone.now())
@@ -72,10 +66,10 @@ async def test_one_token_holds_a_few_sockets_at_most(station, courier, settings)
     """Issue 16: 40 sockets were accepted for one token. A closed one gives its place back."""
     settings.PARCELRUN_WS_SOCKETS_PER_TOKEN = 2
     path = feed_path("/ws/courier/", token=courier[1].token)
-    first, second = await _open(path), await _open(path)
+    first, second = await open_ready(path), await open_ready(path)
     assert await refused_with(path) == Close.TOO_MANY_SOCKETS
     await first.close()
-    third = await _open(path)
+    third = await open_ready(path)
     await second.close()
     await third.close()
 
@@ -99,7 +93,7 @@ async def test_a_killed_workers_sockets_give_their_places_back_when_their_leases
         assert time.monotonic() < deadline, "the dead sockets' places never came free"
         await asyncio.sleep(0.1)
     await token_sockets.release(token_id, 0, "probe")
-    sock = await _open(path)
+    sock = await open_ready(path)
     await sock.close()
 
 
