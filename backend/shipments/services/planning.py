@@ -97,7 +97,7 @@ class PlannedJob:
 
 
 # What a plan write reads of a job it locks, when the unit of work is its own: the columns it
-# checks and writes. A route writer plans ~150 jobs at a time; their whole rows and parcels as
+# checks and writes (the parcel is neither read nor written, so its row is not locked). A route writer plans ~150 jobs at a time; their whole rows and parcels as
 # model instances were most of its cost, and nothing in this unit reads the other columns.
 _PLAN_COLUMNS = (
     "id",
@@ -110,7 +110,6 @@ _PLAN_COLUMNS = (
     "eta",
     "updated_at",
     "shipment",
-    "shipment__id",
 )
 
 
@@ -132,13 +131,15 @@ def jobs_set_plan(*, plans: Sequence[PlanWrite], ctx: Ctx) -> list[PlannedJob]:
     if current() is not None:
         return [PlannedJob.of(j) for j in _set_plans(plans, ctx)]
     with unit_of_work():
-        return [PlannedJob.of(j) for j in _set_plans(plans, ctx, only=_PLAN_COLUMNS)]
+        return [PlannedJob.of(j) for j in _set_plans(plans, ctx, only=_PLAN_COLUMNS, shipments=False)]
 
 
-def _set_plans(plans: Sequence[PlanWrite], ctx: Ctx, only: Sequence[str] = ()) -> list[Job]:
+def _set_plans(
+    plans: Sequence[PlanWrite], ctx: Ctx, only: Sequence[str] = (), shipments: bool = True
+) -> list[Job]:
     unit = current()
     assert unit is not None
-    unit.preload([p.job_id for p in plans], only=only)
+    unit.preload([p.job_id for p in plans], only=only, shipments=shipments)
     return [_set_plan(lock_job(p.job_id), p, ctx) for p in plans]
 
 

@@ -33,6 +33,7 @@ from backend.common import pgbulk
 from backend.shipments.models import Job, Shipment
 
 _active = threading.local()
+_SHIPMENT = Job._meta.get_field("shipment")
 
 
 def jobs_locked_with_shipments() -> QuerySet[Job]:
@@ -64,15 +65,20 @@ class UnitOfWork:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def preload(self, job_ids: list[int], only: Sequence[str] = ()) -> None:
+    def preload(self, job_ids: list[int], only: Sequence[str] = (), shipments: bool = True) -> None:
         """Lock these jobs and their shipments in one statement, in job id order (the order a
         single ``lock_job`` uses per job, so units and single ops cannot deadlock each other).
         ``only``: load just these columns (``QuerySet.only``), for a unit whose services read
-        no other (``jobs_set_plan``'s own)."""
+        no other (``jobs_set_plan``'s own). ``shipments=False``: lock the jobs alone, for a unit
+        whose services neither read nor write a parcel (a plan write): locking ~150 parcel rows
+        it never touches was a third of an auto-assignment's route write."""
         wanted = sorted({i for i in job_ids if i not in self.jobs})
         if not wanted:
             return
-        rows = jobs_locked_with_shipments().filter(pk__in=wanted).order_by("pk")
+        if shipments:
+            rows = jobs_locked_with_shipments().filter(pk__in=wanted).order_by("pk")
+        else:
+            rows = Job.objects.select_for_update(of=("self",), no_key=True).filter(pk__in=wanted).order_by("pk")
         for job in rows.only(*only) if only else rows:
             self._hold(job)
 
@@ -80,7 +86,8 @@ class UnitOfWork:
         job = self.jobs.get(job_id)
         if job is not None:
             self._remember(job)
-            self._remember(job.shipment)
+            if _SHIPMENT.is_cached(job):  # not loaded by a jobs-only preload: never fetch it here
+                self._remember(job.shipment)
         return job
 
     def adopt(self, job: Job) -> Job:
@@ -93,7 +100,8 @@ class UnitOfWork:
     def _hold(self, job: Job) -> None:
         # Two jobs of one parcel (a pickup and its delivery, a re-attempt) share one Shipment
         # instance, so what one op changes on it the next op sees, and it is written once.
-        job.shipment = self.shipments.setdefault(job.shipment_id, job.shipment)
+        if _SHIPMENT.is_cached(job):
+            job.shipment = self.shipments.setdefault(job.shipment_id, job.shipment)
         self.jobs[job.pk] = job
 
     # -- writing ---------------------------------------------------------------------------------
