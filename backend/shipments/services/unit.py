@@ -78,7 +78,9 @@ class UnitOfWork:
         if shipments:
             rows = jobs_locked_with_shipments().filter(pk__in=wanted).order_by("pk")
         else:
-            rows = Job.objects.select_for_update(of=("self",), no_key=True).filter(pk__in=wanted).order_by("pk")
+            rows = (
+                Job.objects.select_for_update(of=("self",), no_key=True).filter(pk__in=wanted).order_by("pk")
+            )
         for job in rows.only(*only) if only else rows:
             self._hold(job)
 
