@@ -97,8 +97,9 @@ class PlannedJob:
 
 
 # What a plan write reads of a job it locks, when the unit of work is its own: the columns it
-# checks and writes (the parcel is neither read nor written, so its row is not locked). A route writer plans ~150 jobs at a time; their whole rows and parcels as
-# model instances were most of its cost, and nothing in this unit reads the other columns.
+# checks and writes (the parcel is neither read nor written, so its row is not locked). A route
+# writer plans ~150 jobs at a time; their whole rows and parcels as model instances were most of
+# its cost, and nothing in this unit reads the other columns.
 _PLAN_COLUMNS = (
     "id",
     "kind",
