@@ -10,20 +10,20 @@ from __future__ import annotations
 import random
 
 from backend.dispatch.planning.matrix import Point
-from backend.dispatch.planning.model import Stop, Vehicle
+from backend.dispatch.planning.model import Stop, StopKind, Vehicle
 
 SHIFT_END = 10 * 3600  # 08:00–18:00, in seconds from the shift's start
 
 
-def kind_and_window(rng: random.Random) -> tuple[str, int, int]:
+def kind_and_window(rng: random.Random) -> tuple[StopKind, int, int]:
     """(kind, window start, window end) of one stop."""
-    kind = "delivery" if rng.random() < 0.6 else "pickup"
+    kind: StopKind = "delivery" if rng.random() < 0.6 else "pickup"
     narrow = rng.random() < 0.2
     start = rng.randrange(0, SHIFT_END - 3600, 900) if narrow else 0
     return kind, start, start + 3600 if narrow else SHIFT_END
 
 
-def day_stop(rng: random.Random, i: int, kind: str, window: tuple[int, int], x: float, y: float) -> Stop:
+def day_stop(rng: random.Random, i: int, kind: StopKind, window: tuple[int, int], x: float, y: float) -> Stop:
     return Stop(
         id=f"s{i}",
         kind=kind,

@@ -43,17 +43,11 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as `python bench/dispatch_assign.py`
-from bench.report import emit, recreate_database  # noqa: E402
+from bench.report import emit, pct, recreate_database  # noqa: E402
 
 TARGET_MS = {"p50": 50.0, "p95": 100.0, "p99": 200.0}
 HALF_SIDE_KM = 5.0
 KM_PER_DEG = 111.195
-
-
-def pct(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (a figure some sample actually had)."""
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
 def zone_for_local_hour(hour: int, now: datetime) -> str:

@@ -76,11 +76,11 @@ def run_one(task: tuple[str, str, float, int, int, str]) -> dict[str, Any]:
     inst = read_vrplib(path)
     _, best = read_solution(Path(path).with_suffix(".sol"))
     cpu0, t0 = _cpu(), time.perf_counter()
-    cpu = clock == "cpu"
+    on_cpu = clock == "cpu"
     if how == "solve":
-        stop = CpuRuntime(seconds) if cpu else None
+        stop = CpuRuntime(seconds) if on_cpu else None
         plan = solve(inst.request, inst.matrix, time_limit_s=seconds, seed=seed, stop=stop)
-    elif cpu:  # each worker process: the budget less the wall-clock path's reserve for the end
+    elif on_cpu:  # each worker process: the budget less the wall-clock path's reserve for the end
         per_part = seconds - _reserve(seconds)
         plan = solve_partitioned(inst.request, inst.matrix, n_groups=groups, cpu_time_s=per_part, seed=seed)
     else:

@@ -172,17 +172,16 @@ def evaluate(days: list[str], seconds: float, runs: int, default_budget: bool) -
         gaps = []
         complete = True
         for name in days:
-            ref_path = REFS / f"{name}.json"
-            if not ref_path.exists():
+            ref = _load_ref(name)
+            if ref is None or "distance_m" not in ref:
                 emit(
                     bench="station",
                     day=name,
-                    error=f"no reference {ref_path}: run 'reference' first",
+                    error=f"no checked reference in {REFS / (name + '.json')}: run 'reference' first",
                     ok=False,
                 )
                 ok = False
                 continue
-            ref = json.loads(ref_path.read_text())
             ref_runs = len(ref["runs"])
             complete &= ref_runs >= REFERENCE_RUNS
             request = station_day(name)

@@ -16,7 +16,11 @@ from django.utils import timezone
 from backend.accounts import lockout
 from backend.accounts.models import ApiToken, LoginAttempt
 from backend.accounts.roles import Principal, Role, principal_of
-from backend.accounts.sockets import close_sockets_on_commit, recheck_sockets_on_commit
+from backend.accounts.sockets import (
+    close_session_sockets,
+    close_sockets_on_commit,
+    recheck_sockets_on_commit,
+)
 from backend.common.errors import DomainError
 
 
@@ -139,6 +143,13 @@ def tokens_revoke_for_user(*, user_id: int, reason: str, device_id: str | None =
         )
         close_sockets_on_commit(ids)
     return revoked
+
+
+def session_ended(*, session_key: str | None) -> None:
+    """A console login session ended (its person logged out; the session is already flushed):
+    close its live sockets now rather than at their next heartbeat's re-check."""
+    if session_key:
+        close_session_sockets(session_key)
 
 
 def token_touch(token: ApiToken) -> None:

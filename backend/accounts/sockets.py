@@ -13,10 +13,15 @@ superuser) rings it after commit; each socket then reads the person's access afr
 (4403 when the feed is no longer theirs, 4401 when they can no longer sign in) or carries on with
 the new access (docs/realtime.md, "Access withdrawn"). The same re-read runs before every command
 and on every heartbeat, so a lost ring costs one heartbeat at most.
+
+A console page's socket, opened with the browser's login session instead of a token, joins its
+session's group: logging out rings it and the socket closes (4401); the re-read also checks that
+the session still exists, so an expired or flushed session ends its sockets within a heartbeat.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
 
@@ -28,6 +33,7 @@ log = logging.getLogger(__name__)
 
 REVOKED_MESSAGE = {"type": "token.revoked"}
 ACCESS_CHANGED_MESSAGE = {"type": "access.changed"}
+SESSION_ENDED_MESSAGE = {"type": "session.ended"}
 
 
 def token_group(token_id: int) -> str:
@@ -36,6 +42,17 @@ def token_group(token_id: int) -> str:
 
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
+
+
+def session_group(session_key: str) -> str:
+    """A digest, not the key: group names are stored in the channel layer (Redis), and the session
+    key is a credential."""
+    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
+
+
+def close_session_sockets(session_key: str) -> None:
+    """Tell every socket opened with this login session that it ended (the person logged out)."""
+    _ring([session_group(session_key)], SESSION_ENDED_MESSAGE)
 
 
 def close_sockets_on_commit(token_ids: list[int]) -> None:

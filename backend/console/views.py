@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backend.accounts.roles import Role, principal_of
+from backend.accounts.services import session_ended
 from backend.common.errors import DomainError
 from backend.console.access import is_staff, station_for
 from backend.console.forms import CardsQuery, ConsoleLoginForm, LaneQuery, ReassignForm
@@ -40,7 +41,9 @@ def front_door(request: HttpRequest) -> HttpResponseBase:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    key = request.session.session_key  # read first: logging out flushes the session
     logout(request)
+    session_ended(session_key=key)
     return redirect("console:front-door")
 
 

@@ -44,6 +44,7 @@ class Audience:
     principal: Principal | None = None  # None on the shipment feed (a link token names no person)
     device_id: str = ""
     token_id: int | None = None  # the device token the socket opened with (revocation closes it)
+    session_key: str = ""  # the console login session it opened with instead (logging out closes it)
 
     @property
     def group(self) -> str:

@@ -88,15 +88,20 @@ def courier_audience(params: dict[str, str], courier_id: int | None) -> Audience
     return Audience("courier", _check_courier_feed(who, courier_id), who, token.device_id, token.pk)
 
 
-def session_user(scope: Mapping[str, Any]) -> Any | None:
-    """The user logged in to the console in this browser (its session cookie), or None.
+def session_key_of(scope: Mapping[str, Any]) -> str:
+    """The console's session key in the handshake's cookie ("" when there is none)."""
+    raw = b"; ".join(value for name, value in scope.get("headers", []) if name == b"cookie")
+    return parse_cookie(raw.decode("latin-1")).get(settings.SESSION_COOKIE_NAME) or ""
+
+
+def session_user(key: str) -> Any | None:
+    """The user logged in to the console with this session key, or None (no such session, expired,
+    logged out, or its user's password changed since).
 
     Read here, only for a station feed opened without a token, rather than by Channels'
     ``AuthMiddlewareStack`` for every socket: that would put a database-thread hop in front of
     each handheld's and customer's handshake too.
     """
-    raw = b"; ".join(value for name, value in scope.get("headers", []) if name == b"cookie")
-    key = parse_cookie(raw.decode("latin-1")).get(settings.SESSION_COOKIE_NAME)
     if not key:
         return None
     store = import_module(settings.SESSION_ENGINE).SessionStore(key)
@@ -107,11 +112,13 @@ def session_user(scope: Mapping[str, Any]) -> Any | None:
 def station_audience(params: dict[str, str], code: str, scope: Mapping[str, Any] | None = None) -> Audience:
     """A supervisor's (own station) or admin's (any) token; or, without a token, the logged-in
     session of the console's page (the Origin check keeps other sites' pages out)."""
-    user = session_user(scope) if scope is not None and "token" not in params else None
+    key = session_key_of(scope) if scope is not None and "token" not in params else ""
+    user = session_user(key)
     token_id: int | None = None  # a session has no device token to revoke: logging out ends it
     if user is not None:
         who, device_id = principal_of(user), "console"
     else:
+        key = ""
         who, token = _staff_principal(params)
         device_id, token_id = token.device_id, token.pk
     if who.role not in (Role.SUPERVISOR, Role.ADMIN):
@@ -120,7 +127,7 @@ def station_audience(params: dict[str, str], code: str, scope: Mapping[str, Any]
     if station_id is None:
         raise Refusal(Close.NOT_FOUND, f"no station {code!r}")
     _check_station_feed(who, station_id)
-    return Audience("station", station_id, who, device_id, token_id)
+    return Audience("station", station_id, who, device_id, token_id, session_key=key)
 
 
 def audience_recheck(audience: Audience) -> Audience:
@@ -139,6 +146,10 @@ def audience_recheck(audience: Audience) -> Audience:
     now = principal_live(user_id=who.user_id, token_id=audience.token_id)
     if now is None:
         raise Refusal(Close.UNAUTHENTICATED, "you can no longer sign in: log in again")
+    if audience.session_key:
+        user = session_user(audience.session_key)
+        if user is None or user.pk != who.user_id:
+            raise Refusal(Close.UNAUTHENTICATED, "your console session ended: log in again")
     try:
         if audience.feed == "courier":
             _check_courier_feed(now, audience.target_id)

@@ -38,7 +38,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from backend.accounts.sockets import token_group, user_group
+from backend.accounts.sockets import session_group, token_group, user_group
 from backend.broadcast.envelope import envelope
 from backend.common.errors import DomainError
 from backend.common.metrics import FEED_LAG, OPEN_SOCKETS
@@ -97,6 +97,8 @@ class FeedConsumer(AsyncWebsocketConsumer):
                 await self.channel_layer.group_add(token_group(audience.token_id), self.channel_name)
             if audience.user_id is not None:  # rung when the person's access changes
                 await self.channel_layer.group_add(user_group(audience.user_id), self.channel_name)
+            if audience.session_key:  # rung when the console's person logs out
+                await self.channel_layer.group_add(session_group(audience.session_key), self.channel_name)
             self.audience = audience
             OPEN_SOCKETS.labels(feed=self.feed).inc()
             self._open_counted = True
@@ -213,6 +215,9 @@ class FeedConsumer(AsyncWebsocketConsumer):
 
     async def token_revoked(self, event: dict[str, Any]) -> None:
         await self.refuse(Close.UNAUTHENTICATED, "this token was revoked: log in again")
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        await self.refuse(Close.UNAUTHENTICATED, "you logged out of the console: log in again")
 
     async def access_changed(self, event: dict[str, Any]) -> None:
         """The person's access changed (``accounts.sockets``): re-read it before another row goes out."""
@@ -360,6 +365,10 @@ class FeedConsumer(AsyncWebsocketConsumer):
                 await self.channel_layer.group_discard(token_group(self.audience.token_id), self.channel_name)
             if self.audience.user_id is not None:
                 await self.channel_layer.group_discard(user_group(self.audience.user_id), self.channel_name)
+            if self.audience.session_key:
+                await self.channel_layer.group_discard(
+                    session_group(self.audience.session_key), self.channel_name
+                )
 
 
 class CourierFeedConsumer(FeedConsumer):

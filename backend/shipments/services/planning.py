@@ -130,17 +130,21 @@ def jobs_set_plan(*, plans: Sequence[PlanWrite], ctx: Ctx) -> list[PlannedJob]:
     if not plans:
         return []
     if current() is not None:
-        return [PlannedJob.of(j) for j in _set_plans(plans, ctx)]
+        return [PlannedJob.of(j) for j in _set_plans(plans, ctx, own_unit=False)]
     with unit_of_work():
-        return [PlannedJob.of(j) for j in _set_plans(plans, ctx, only=_PLAN_COLUMNS, shipments=False)]
+        return [PlannedJob.of(j) for j in _set_plans(plans, ctx, own_unit=True)]
 
 
-def _set_plans(
-    plans: Sequence[PlanWrite], ctx: Ctx, only: Sequence[str] = (), shipments: bool = True
-) -> list[Job]:
+def _set_plans(plans: Sequence[PlanWrite], ctx: Ctx, *, own_unit: bool) -> list[Job]:
     unit = current()
     assert unit is not None
-    unit.preload([p.job_id for p in plans], only=only, shipments=shipments)
+    # Its own unit reads only the plan columns and leaves the parcels unlocked (``_PLAN_COLUMNS``);
+    # a caller's unit may read or write anything of the job and its parcel afterwards.
+    ids = [p.job_id for p in plans]
+    if own_unit:
+        unit.preload(ids, only=_PLAN_COLUMNS, shipments=False)
+    else:
+        unit.preload(ids)
     return [_set_plan(lock_job(p.job_id), p, ctx) for p in plans]
 
 

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -75,3 +76,26 @@ async def test_revoking_a_managers_station_closes_their_socket_on_a_real_server(
     message = json.loads(await asyncio.wait_for(kept.recv(), 10))
     assert (message["type"], message["payload"]["job"]["id"]) == ("job.created", job.pk)
     await kept.close()
+
+
+async def test_logging_out_of_the_console_closes_its_socket_on_a_real_server(worker, station, supervisor):  # type: ignore[no-untyped-def]
+    """The console's own socket (its login session's cookie, no token): logging out, served in this
+    process, closes it in the worker's."""
+    client = Client()
+    await run(client.force_login)(supervisor.user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    ws = await connect(
+        f"{worker.ws}/ws/station/{station.code}/",
+        proxy=None,
+        open_timeout=30,
+        additional_headers={"Cookie": cookie},
+    )
+    assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "session.ready"
+
+    assert (await run(client.post)("/console/logout/")).status_code == 302
+    after = await run(make_job)(station, supervisor.ctx)  # committed after the logout
+
+    got = await _received(ws)
+    assert [(m["type"], m["payload"]["code"]) for m in got] == [("error", "not_authenticated")]
+    assert ws.close_code == Close.UNAUTHENTICATED
+    assert after.pk not in {m["payload"].get("job", {}).get("id") for m in got}

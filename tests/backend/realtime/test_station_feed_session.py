@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import Any
+
 import pytest
 from channels.testing import WebsocketCommunicator
+from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -79,3 +83,48 @@ async def test_a_managers_session_socket_closes_when_the_station_is_revoked(stat
     error = await sock.receive()
     assert (error["type"], error["payload"]["code"]) == ("error", "access_revoked")
     assert await sock.close_code() == Close.FORBIDDEN
+
+
+def _logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+async def test_logging_out_closes_the_sessions_socket_and_no_other(
+    station: Station, supervisor: Person
+) -> None:
+    """Found by a review: the console's socket outlived its login session after the person logged out."""
+    leaving, staying = await run(_logged_in)(supervisor.user), await run(_logged_in)(supervisor.user)
+    this_tab = SessionSocket(f"/ws/station/{station.code}/", leaving.cookies["sessionid"].value)
+    other_browser = SessionSocket(f"/ws/station/{station.code}/", staying.cookies["sessionid"].value)
+    assert (await this_tab.open())["type"] == "session.ready"
+    assert (await other_browser.open())["type"] == "session.ready"
+
+    response = await run(leaving.post)("/console/logout/")
+    assert response.status_code == 302
+
+    error = await this_tab.receive()
+    assert (error["type"], error["payload"]["code"]) == ("error", "not_authenticated")
+    assert error["payload"]["details"]["close_code"] == Close.UNAUTHENTICATED
+    assert await this_tab.close_code() == Close.UNAUTHENTICATED
+    assert await other_browser.drain() == []  # another login session of the same person carries on
+    await other_browser.close()
+
+
+async def test_a_session_ended_without_a_ring_closes_its_socket_at_the_heartbeat(
+    station: Station, supervisor: Person, settings: Any
+) -> None:
+    """An expired or flushed session (no logout to ring the socket): the heartbeat's re-read finds it gone."""
+    settings.PARCELRUN_WS_PING_INTERVAL_S = 0.2
+    cookie = await run(_session_cookie)(supervisor.user)
+    sock = SessionSocket(f"/ws/station/{station.code}/", cookie)
+    assert (await sock.open())["type"] == "session.ready"
+
+    await run(lambda: import_module(django_settings.SESSION_ENGINE).SessionStore(cookie).delete())()
+
+    messages = [await sock.receive(timeout=5)]
+    while messages[-1]["type"] == "ping":
+        messages.append(await sock.receive(timeout=5))
+    assert (messages[-1]["type"], messages[-1]["payload"]["code"]) == ("error", "not_authenticated")
+    assert await sock.close_code() == Close.UNAUTHENTICATED
