@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -246,7 +246,7 @@ def profile(plan_path: Path, calls: int, out: str) -> None:
         .values_list("pk", flat=True)
     )
     gc.freeze()  # as the server does once set up (backend/asgi.py)
-    prof = cProfile.Profile() if out else None
+    prof = cProfile.Profile(time.process_time) if out else None  # CPU, not wall: the box may be shared
     walls, cpus = [], []
     collecting = {"ms": 0.0, "full": 0, "t": 0.0}
 
@@ -258,13 +258,18 @@ def profile(plan_path: Path, calls: int, out: str) -> None:
         collecting["full"] += info["generation"] == 2
 
     gc.callbacks.append(gc_timer)
+    # BENCH_START=<ISO instant>: the calls' clock starts there and runs with the real one, so two
+    # profiles of one seeded database (before and after a change) decide at the same moments.
+    start = datetime.fromisoformat(os.environ["BENCH_START"]) if os.environ.get("BENCH_START") else None
+    t_start = time.perf_counter()
     for job_id in todo[:calls]:
         collecting.update(ms=0.0, full=0)
         w, c = time.perf_counter(), time.process_time()
+        now = start + timedelta(seconds=w - t_start) if start else None
         with CaptureQueriesContext(connection) as q:
             if prof:
                 prof.enable()
-            decision = auto_assign(job_id=job_id)
+            decision = auto_assign(job_id=job_id, now=now)
             if prof:
                 prof.disable()
         walls.append(1000 * (time.perf_counter() - w))

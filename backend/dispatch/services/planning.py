@@ -95,8 +95,6 @@ def write_route(day: CourierDay, order: Sequence[str], ctx: Ctx, *, locked: bool
     """``write_order``, answering the jobs written as they now stand (for a caller that keeps the
     route it wrote: ``warm_days.keep_written``)."""
     assert transaction.get_connection().in_atomic_block, "write_order needs a transaction"
-    if not locked:
-        lock_route_ids(job_ids=[*(j.pk for j in day.jobs.values()), *(j.pk for j in day.unlocated)])
     route = route_of(day, order)
     eta: dict[str, datetime | None] = {v.stop_id: day.clock.at(v.arrival) for v in route.visits}
     rows = [(day.jobs[s], seq, eta[s]) for seq, s in enumerate(order)]
@@ -106,12 +104,15 @@ def write_route(day: CourierDay, order: Sequence[str], ctx: Ctx, *, locked: bool
         for job, seq, new_eta in rows
         if job.planned_seq != seq or _eta_changed(job.eta, new_eta)
     ]
-    # One lock statement and one UPDATE for the whole route (jobs_set_plan), not a write per job.
+    # One lock statement and one UPDATE for the whole route (jobs_set_plan), not a write per job;
+    # the route's unchanged jobs are locked in the same statement (``lock``) unless the caller holds
+    # them already. A route with nothing to write locks nothing: it writes nothing.
     written = jobs_set_plan(
         plans=[
             PlanWrite(job.pk, seq, new_eta, job.version, job.plan_revision) for job, seq, new_eta in changed
         ],
         ctx=ctx,
+        lock=() if locked else [*(j.pk for j in day.jobs.values()), *(j.pk for j in day.unlocated)],
     )
     customers = [
         stored

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 
 from backend.couriers.models import Courier, Station, VehicleType
 from backend.dispatch.planning.insertion import RouteState
-from backend.dispatch.planning.matrix import HaversineMatrix, Point, PointArray
+from backend.dispatch.planning.matrix import HaversineMatrix, IntMatrix, Point, PointArray
 from backend.dispatch.planning.model import OPEN_END, Stop, Vehicle
 from backend.dispatch.planning.schedule import leg_loads_of
 from backend.locations.models import CourierLocation
@@ -218,6 +218,10 @@ class Skeleton:
     # The last start (place, time, profile) the missed windows were found for, those stops, and
     # the stops with their windows lifted (``_lift_missed_windows``).
     last_lifted: tuple[tuple[Point, int, str], tuple[str, ...], dict[str, Stop]] | None = None
+    # The travel times from the last start place to each remaining stop: a live courier's start
+    # time moves every second while their place moves only with a ping, so the times are kept by
+    # place and only the comparison with the windows is redone.
+    last_reach: tuple[tuple[Point, str], IntMatrix] | None = None
 
 
 def day_rows(station: Station, day: date, jobs: Iterable[Job]) -> DayRows:
@@ -310,10 +314,16 @@ def _lift_missed_windows(vehicle: Vehicle, rows: DayRows) -> tuple[dict[str, Sto
     sk = rows.skeleton
     kept = sk.last_lifted
     if kept is None or kept[0] != key:
-        _, dur = MATRIX.table([vehicle.start_point], rows.remaining_points, vehicle.profile)
-        missed = np.flatnonzero(vehicle.start_time + dur[0] > sk.tw_b)
+        place = (vehicle.start_point, vehicle.profile)
+        if sk.last_reach is None or sk.last_reach[0] != place:
+            _, dur = MATRIX.table([vehicle.start_point], rows.remaining_points, vehicle.profile)
+            sk.last_reach = (place, dur)
+        missed = np.flatnonzero(vehicle.start_time + sk.last_reach[1][0] > sk.tw_b)
         late = tuple(rows.remaining[int(i)] for i in missed)
-        kept = (key, late, {s: replace(rows.stops[s], tw_end=OPEN_END) for s in late})
+        if kept is not None and kept[1] == late:  # the same stops lifted: the same lifted copies
+            kept = (key, late, kept[2])
+        else:
+            kept = (key, late, {s: replace(rows.stops[s], tw_end=OPEN_END) for s in late})
         sk.last_lifted = kept
     stops.update(kept[2])
     return stops, kept[1]
@@ -331,14 +341,30 @@ def day_jobs(courier_ids: Sequence[int], day: date) -> dict[int, list[Job]]:
     return out
 
 
+_PING_FIELDS = [f.attname for f in CourierLocation._meta.concrete_fields]
+_L = CourierLocation._meta.db_table
+_PING_COLUMNS = ", ".join(f'"{c}"' for c in _PING_FIELDS)
+_PINGS = (
+    f'SELECT DISTINCT ON ("courier_id") {_PING_COLUMNS} FROM "{_L}" '
+    f'WHERE "courier_id" = ANY(%s) AND "received_at" >= %s ORDER BY "courier_id", "received_at" DESC, "id" DESC'
+)
+
+
 def recent_pings(courier_ids: Sequence[int], now: datetime) -> dict[int, CourierLocation]:
     """Each courier's newest location received within ``FRESH_PING_S`` of ``now`` (older ones say nothing of where they are)."""
     since = now - timedelta(seconds=FRESH_PING_S)
-    rows = CourierLocation.objects.filter(courier_id__in=courier_ids, received_at__gte=since)
     if connection.vendor == "postgresql":
         # One row per courier (DISTINCT ON over the (courier, -received_at) index), not every ping
         # of the last 15 minutes: a device pinging every 10 s left ~90 rows per courier to skip.
-        rows = rows.order_by("courier_id", "-received_at", "-pk").distinct("courier_id")
+        # A fixed statement, not a queryset: every auto-assignment asks this for the whole station,
+        # and compiling the queryset cost more than running it.
+        with connection.cursor() as cur:
+            cur.execute(_PINGS, [list(courier_ids), since])
+            return {
+                int(row[1]): CourierLocation.from_db(connection.alias, _PING_FIELDS, list(row))
+                for row in cur.fetchall()
+            }
+    rows = CourierLocation.objects.filter(courier_id__in=courier_ids, received_at__gte=since)
     latest: dict[int, CourierLocation] = {}
     for loc in rows:
         if loc.courier_id not in latest or loc.received_at > latest[loc.courier_id].received_at:

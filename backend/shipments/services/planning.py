@@ -114,7 +114,7 @@ _PLAN_COLUMNS = (
 )
 
 
-def jobs_set_plan(*, plans: Sequence[PlanWrite], ctx: Ctx) -> list[PlannedJob]:
+def jobs_set_plan(*, plans: Sequence[PlanWrite], ctx: Ctx, lock: Sequence[int] = ()) -> list[PlannedJob]:
     """``job_set_plan`` (``announce=False``) for many jobs at once, in the caller's transaction.
 
     The same checks per job, but the jobs are locked (with their shipments, as ``lock_job``) in
@@ -122,7 +122,8 @@ def jobs_set_plan(*, plans: Sequence[PlanWrite], ctx: Ctx) -> list[PlannedJob]:
     caller's when one is open (a bulk reassignment), else one of its own, which reads only the
     columns a plan write checks and writes. A refusal raises before anything is written; the
     caller rolls back. A route writer announces the written jobs itself (one ``route.planned``
-    row); returns them as written.
+    row); returns them as written. ``lock``: more jobs to lock with them, in the same statement
+    and the same pk order (a route writer's other jobs, which it relies on and does not change).
     """
     assert transaction.get_connection().in_atomic_block, "jobs_set_plan needs a transaction"
     for p in plans:
@@ -130,20 +131,25 @@ def jobs_set_plan(*, plans: Sequence[PlanWrite], ctx: Ctx) -> list[PlannedJob]:
     if not plans:
         return []
     if current() is not None:
-        return [PlannedJob.of(j) for j in _set_plans(plans, ctx, own_unit=False)]
+        return [PlannedJob.of(j) for j in _set_plans(plans, ctx, lock, own_unit=False)]
     with unit_of_work():
-        return [PlannedJob.of(j) for j in _set_plans(plans, ctx, own_unit=True)]
+        return [PlannedJob.of(j) for j in _set_plans(plans, ctx, lock, own_unit=True)]
 
 
-def _set_plans(plans: Sequence[PlanWrite], ctx: Ctx, *, own_unit: bool) -> list[Job]:
+def _set_plans(plans: Sequence[PlanWrite], ctx: Ctx, lock: Sequence[int], *, own_unit: bool) -> list[Job]:
     unit = current()
     assert unit is not None
-    # Its own unit reads only the plan columns and leaves the parcels unlocked (``_PLAN_COLUMNS``);
-    # a caller's unit may read or write anything of the job and its parcel afterwards.
+    # Its own unit reads only the plan columns of every job it locks and leaves the parcels
+    # unlocked (``_PLAN_COLUMNS``): one statement locks and reads them all. A caller's unit may read
+    # or write anything of the job and its parcel afterwards, so it reads the written jobs whole,
+    # after locking the whole set by id (one statement, pk order, as the route writers lock).
     ids = [p.job_id for p in plans]
     if own_unit:
-        unit.preload(ids, only=_PLAN_COLUMNS, shipments=False)
+        unit.preload([*ids, *lock], only=_PLAN_COLUMNS, shipments=False)
     else:
+        if lock:
+            locked = Job.objects.select_for_update(of=("self",), no_key=True).filter(pk__in=[*ids, *lock])
+            list(locked.order_by("pk").values_list("pk", flat=True))
         unit.preload(ids)
     return [_set_plan(lock_job(p.job_id), p, ctx) for p in plans]
 
