@@ -273,6 +273,26 @@ def test_a_supervisor_of_one_station_sees_nothing_of_another(server: Worker, vis
     visit.assert_stays_on(server.http)
 
 
+def test_logging_out_in_one_tab_takes_the_board_off_the_screen_in_the_others(
+    server: Worker, visit: Visit
+) -> None:
+    """Found by a review: the board in a second tab stayed live (names, phones, addresses, and
+    every change after) once its person had logged out in the first. Now the logout closes the
+    session's sockets (4401) and the other tab reloads into the login page."""
+    w = _world()
+    board = _login(visit, server.http, w["supervisor"])
+    assert w["a1"].shipment.tracking_no in board.content()
+    other_tab = board.context.new_page()
+    other_tab.goto(f"{server.http}/console/{w['station'].code}/")
+    other_tab.wait_for_selector("#live[data-state=live]", timeout=15_000)
+    with board.expect_navigation(timeout=LIVE_MS):
+        other_tab.click("form.logout button[type=submit]")
+    board.wait_for_selector("input[name=username]", timeout=LIVE_MS)
+    assert w["a1"].shipment.tracking_no not in board.content()
+    assert board.url.startswith(f"{server.http}/?next=/console/")  # the front door, to come back after
+    visit.assert_stays_on(server.http)
+
+
 def test_a_supervisor_moved_to_another_station_loses_the_open_board_at_once(
     server: Worker, visit: Visit
 ) -> None:

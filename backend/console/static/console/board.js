@@ -401,6 +401,7 @@
 
   // -- the station feed ---------------------------------------------------------------------
   var retry = 1000;
+  var wasLive = false;
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var ws = new WebSocket(scheme + location.host + "/ws/station/" + encodeURIComponent(code) + "/?cursor=" + cursor);
@@ -409,12 +410,16 @@
       var m = JSON.parse(e.data);
       window.parcelrunBoard.messages += 1;
       if (typeof m.cursor === "number" && m.cursor > cursor && m.type !== "ping" && m.type !== "session.ready") cursor = m.cursor;
-      if (m.type === "session.ready") { live.dataset.state = "live"; live.textContent = live.dataset.live; }
+      if (m.type === "session.ready") { wasLive = true; live.dataset.state = "live"; live.textContent = live.dataset.live; }
       else if (m.type === "ping") { ws.send(JSON.stringify({type: "pong", cursor: cursor})); }
       else if (m.type === "error" && m.payload && m.payload.details && m.payload.details.close_code === 4410) { location.reload(); }
       // Access to this station withdrawn while the page was open: reload, so the board (names,
       // phones, addresses) leaves the screen and the server says what this person may see now.
       else if (m.type === "error" && m.payload && m.payload.code === "access_revoked") { location.reload(); }
+      // Logged out (in another tab) or the session ended while the board was live: reload, so the
+      // board leaves the screen for the login page. Only once it was live: a page whose first
+      // connect is refused does not reload in a loop.
+      else if (m.type === "error" && m.payload && m.payload.details && m.payload.details.close_code === 4401 && wasLive) { location.reload(); }
       else { route(m); forget(m.cursor); }
     };
     ws.onclose = function (e) {

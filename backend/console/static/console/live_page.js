@@ -83,6 +83,8 @@
       if (m.type === "ping") { ws.send(JSON.stringify({type: "pong", cursor: cursor})); return; }
       if (m.type === "session.ready") { root.dataset.liveReady = "true"; return; }
       if (m.type === "error" && m.payload && m.payload.code === "access_revoked") { location.reload(); return; }  // the page is no longer theirs
+      // Logged out elsewhere or the session ended: to the login page (only once live: no reload loop).
+      if (m.type === "error" && m.payload && m.payload.details && m.payload.details.close_code === 4401 && root.dataset.liveReady === "true") { location.reload(); return; }
       if (typeof m.cursor === "number" && m.cursor > cursor) cursor = m.cursor;
       if (types.test(m.type || "")) { dirty = true; schedule(); }
     };
