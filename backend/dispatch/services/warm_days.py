@@ -35,7 +35,6 @@ days afresh.
 
 from __future__ import annotations
 
-import copy
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -44,6 +43,7 @@ from threading import Lock
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
 
 from backend.couriers.models import Courier, Station
@@ -233,13 +233,26 @@ def _as_written(job: Job, plan: PlannedJob, narrow: bool) -> Job:
     to the courier, with its plan as written; a new instance (kept rows are never changed), with
     only the columns a day is read with (the others deferred, as ``_read`` leaves them)."""
     if narrow:
-        out = copy.copy(job)  # the same loaded columns and the same (never changed) parcel row
+        out = _copy_row(job)  # the same loaded columns and the same (never changed) parcel row
     else:
         out = Job.from_db(connection.alias, _NARROW_NAMES, [getattr(job, n) for n in _NARROW_NAMES])
         names = ["id", *SHIPMENT_FIELDS]
         out.shipment = Shipment.from_db(connection.alias, names, [getattr(job.shipment, n) for n in names])
     out.planned_seq, out.plan_revision, out.updated_at = plan.planned_seq, plan.plan_revision, plan.updated_at
     out.eta = plan.eta.astimezone(UTC) if plan.eta is not None else None  # as read: in UTC
+    return out
+
+
+def _copy_row(job: Job) -> Job:
+    """``copy.copy(job)``: its columns, and its own model state holding the same related rows.
+    ``copy.copy`` of a model goes through pickling's ``__reduce_ex__`` at ~20 µs a row; a route
+    write keeps ~150 rows, so this does what it does directly (~2 µs)."""
+    out = Job.__new__(Job)
+    state = ModelState()
+    state.db, state.adding = job._state.db, job._state.adding
+    state.fields_cache = dict(job._state.fields_cache)
+    out.__dict__.update(job.__dict__)
+    out._state = state
     return out
 
 
