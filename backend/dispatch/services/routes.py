@@ -315,10 +315,11 @@ def _lift_missed_windows(vehicle: Vehicle, rows: DayRows) -> tuple[dict[str, Sto
     kept = sk.last_lifted
     if kept is None or kept[0] != key:
         place = (vehicle.start_point, vehicle.profile)
-        if sk.last_reach is None or sk.last_reach[0] != place:
-            _, dur = MATRIX.table([vehicle.start_point], rows.remaining_points, vehicle.profile)
-            sk.last_reach = (place, dur)
-        missed = np.flatnonzero(vehicle.start_time + sk.last_reach[1][0] > sk.tw_b)
+        reach = sk.last_reach  # read once: another thread may keep another place's meanwhile
+        if reach is None or reach[0] != place:
+            reach = (place, MATRIX.table([vehicle.start_point], rows.remaining_points, vehicle.profile)[1])
+            sk.last_reach = reach
+        missed = np.flatnonzero(vehicle.start_time + reach[1][0] > sk.tw_b)
         late = tuple(rows.remaining[int(i)] for i in missed)
         if kept is not None and kept[1] == late:  # the same stops lifted: the same lifted copies
             kept = (key, late, kept[2])
