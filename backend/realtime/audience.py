@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.accounts.roles import Principal
+from backend.accounts.sockets import session_group, token_group, user_group
 from backend.broadcast.envelope import courier_group, envelope, shipment_group, station_group
 from backend.negotiation.snapshots import negotiation_courier_view
 from backend.realtime.selectors import Feed, FeedRow
@@ -53,6 +54,19 @@ class Audience:
         if self.feed == "station":
             return station_group(self.target_id)
         return shipment_group(self.target_id)
+
+    @property
+    def groups(self) -> list[str]:
+        """Every channel-layer group the socket joins: its feed's, then the ones rung to close or
+        re-check it (its token's revocation, its person's access, its login session's logout)."""
+        out = [self.group]
+        if self.token_id is not None:
+            out.append(token_group(self.token_id))
+        if self.user_id is not None:
+            out.append(user_group(self.user_id))
+        if self.session_key:
+            out.append(session_group(self.session_key))
+        return out
 
     @property
     def user_id(self) -> int | None:

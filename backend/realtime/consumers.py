@@ -38,7 +38,6 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from backend.accounts.sockets import session_group, token_group, user_group
 from backend.broadcast.envelope import envelope
 from backend.common.errors import DomainError
 from backend.common.metrics import FEED_LAG, OPEN_SOCKETS
@@ -92,13 +91,8 @@ class FeedConsumer(AsyncWebsocketConsumer):
                         f"this token already has {token_sockets.cap()} open sockets; close one first",
                     )
                 self._counted = (audience.token_id, place)
-            await self.channel_layer.group_add(audience.group, self.channel_name)
-            if audience.token_id is not None:
-                await self.channel_layer.group_add(token_group(audience.token_id), self.channel_name)
-            if audience.user_id is not None:  # rung when the person's access changes
-                await self.channel_layer.group_add(user_group(audience.user_id), self.channel_name)
-            if audience.session_key:  # rung when the console's person logs out
-                await self.channel_layer.group_add(session_group(audience.session_key), self.channel_name)
+            for group in audience.groups:  # the feed's first, then those rung to close or re-check it
+                await self.channel_layer.group_add(group, self.channel_name)
             self.audience = audience
             OPEN_SOCKETS.labels(feed=self.feed).inc()
             self._open_counted = True
@@ -360,15 +354,8 @@ class FeedConsumer(AsyncWebsocketConsumer):
             (token_id, place), self._counted = self._counted, None
             await token_sockets.release(token_id, place, self.channel_name)
         if self.audience is not None:
-            await self.channel_layer.group_discard(self.audience.group, self.channel_name)
-            if self.audience.token_id is not None:
-                await self.channel_layer.group_discard(token_group(self.audience.token_id), self.channel_name)
-            if self.audience.user_id is not None:
-                await self.channel_layer.group_discard(user_group(self.audience.user_id), self.channel_name)
-            if self.audience.session_key:
-                await self.channel_layer.group_discard(
-                    session_group(self.audience.session_key), self.channel_name
-                )
+            for group in self.audience.groups:
+                await self.channel_layer.group_discard(group, self.channel_name)
 
 
 class CourierFeedConsumer(FeedConsumer):
