@@ -41,7 +41,7 @@ from .matrix import MatrixProvider, Point
 from .model import Plan, PlanRequest, RoutePlan, Stop, Vehicle
 from .schedule import evaluate
 from .search import Budget, Deadline, Iterations, Penalties, iterated_local_search
-from .solver import build_data, initial_solution, to_plan
+from .solver import binding_dimensions, build_data, initial_solution, to_plan
 
 COARSE_SHARE = 0.2  # of each territory's search budget, for the coarse copy (.aggregate)
 COARSE_PATIENCE = 3000  # iterations without a better coarse plan: ~15 s, more than a 60 s plan gives it
@@ -67,6 +67,7 @@ class Part:
     cpu_s: float | None = None
     routes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     penalties: Penalties | None = None
+    dims: tuple[int, ...] | None = None  # the whole day's load dimensions (solver.binding_dimensions)
 
 
 def _reserve(time_limit_s: float) -> float:
@@ -120,6 +121,7 @@ def route_groups(request: PlanRequest, matrix: MatrixProvider, plan: Plan, n_gro
     by_id = {s.id: s for s in request.stops}
     vehicles = {v.id: v for v in request.vehicles}
     done = tuple(s for s in request.stops if s.done)
+    dims = binding_dimensions(request)  # the whole day's: the groups share phase 1's penalties
 
     def angle(r: RoutePlan) -> float:
         pts = [by_id[s] for s in r.stop_ids]
@@ -147,14 +149,14 @@ def route_groups(request: PlanRequest, matrix: MatrixProvider, plan: Plan, n_gro
             request, stops=(*stops, *done), vehicles=(*(vehicles[r.vehicle_id] for r in chunk), *spare)
         )
         routes = {r.vehicle_id: tuple(r.stop_ids) for r in chunk}
-        parts.append(Part(group, matrix, 0, routes=routes))
+        parts.append(Part(group, matrix, 0, routes=routes, dims=dims))
     return parts
 
 
 def solve_part(part: Part) -> tuple[Plan, Penalties | None]:
     """Search one part in this process: from its routes if it has them, else from a coarse plan."""
     request = part.request
-    data, stops, type_ids = build_data(request, part.matrix)
+    data, stops, type_ids = build_data(request, part.matrix, part.dims)
     if not stops:
         return to_plan(request, pyvrp.Solution(data, []), stops, type_ids), None
     coarse_budget, fine_budget = _budgets(part, 0.0 if part.routes else COARSE_SHARE)
@@ -253,7 +255,9 @@ class _Budget:
 def _by_territory(
     request: PlanRequest, matrix: MatrixProvider, budget: _Budget, *, n_groups: int, seed: int, workers: int
 ) -> Plan:
-    parts = budget.parts([Part(p, matrix, 0) for p in split(request, n_groups)], workers, (0.0, 1.0), seed)
+    dims = binding_dimensions(request)
+    parts = [Part(p, matrix, 0, dims=dims) for p in split(request, n_groups)]
+    parts = budget.parts(parts, workers, (0.0, 1.0), seed)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         plans = [plan for plan, _ in pool.map(solve_part, parts)]
     return _merge(request, matrix, plans)
@@ -267,7 +271,7 @@ def _by_route_groups(
     of neighbouring routes (:func:`route_groups`), each searched from its own routes with the
     penalties phase 1 ended with, for the rest. The result is the cheaper of the phase-1 plan and
     the merged one, so the route groups can only improve on phase 1."""
-    whole = [Part(request, matrix, 0)] * max(1, min(workers, n_groups))
+    whole = [Part(request, matrix, 0, dims=binding_dimensions(request))] * max(1, min(workers, n_groups))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         firsts = list(pool.map(solve_part, budget.parts(whole, workers, (0.0, FIRST_SHARE), seed)))
         first, penalties = min(firsts, key=lambda pp: _rank(pp[0]))

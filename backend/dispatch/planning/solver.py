@@ -8,7 +8,11 @@ Modelling choices, and why:
 * Time windows are hard (a feasible PyVRP solution has no time warp); service times are per stop;
   the shift end is the vehicle type's ``tw_late`` (latest return to the station).
 * Load has two dimensions, weight and volume. Deliveries are loaded at the station and pickups ride
-  back to it in the same route (PyVRP clients with ``delivery`` and ``pickup`` amounts).
+  back to it in the same route (PyVRP clients with ``delivery`` and ``pickup`` amounts). A dimension
+  no route could ever fill (everything open together fits every vehicle, e.g. Solomon's volume) is
+  left out of PyVRP's data: it cannot change a plan, and each one costs the search time on every
+  move it evaluates. :func:`binding_dimensions` decides it for a whole request, and the parts of a
+  large day are given that one decision (their searches share penalties, one per dimension).
 * Stops are *optional with a prize far above any detour* (``allow_unassigned``): the search then
   serves every stop it can, and only a stop that no vehicle can serve within windows, capacity
   and shift comes back as unassigned instead of the whole plan coming back infeasible. Solomon
@@ -39,6 +43,19 @@ def _remaining_capacity(vehicle: Vehicle, by_id: dict[str, Stop]) -> list[int]:
     return [vehicle.capacity[d] - onboard[d] for d in range(2)]
 
 
+def binding_dimensions(request: PlanRequest) -> tuple[int, ...]:
+    """The load dimensions (0 weight, 1 volume) some route could overfill: those where the open
+    stops' deliveries and pickups together exceed some vehicle's remaining capacity. A route's load
+    never exceeds that sum, so a dimension outside this set cannot bind, in the whole request or in
+    any part of it. At least weight is kept: PyVRP's data always has one dimension here."""
+    by_id = {s.id: s for s in request.stops}
+    open_stops = [s for s in request.stops if not s.done]
+    room = [min(_remaining_capacity(v, by_id)[d] for v in request.vehicles) for d in range(2)]
+    need = [sum(s.weight_g if d == 0 else s.volume_cm3 for s in open_stops) for d in range(2)]
+    dims = tuple(d for d in range(2) if need[d] > room[d])
+    return dims or (0,)
+
+
 def _prize(dist: Sequence[IntMatrix], dur: Sequence[IntMatrix], request: PlanRequest) -> int:
     # Larger than serving the stop could ever cost (out and back over the longest edge), so
     # dropping a stop is never "cheaper" than serving it.
@@ -48,10 +65,12 @@ def _prize(dist: Sequence[IntMatrix], dur: Sequence[IntMatrix], request: PlanReq
 
 
 def build_data(
-    request: PlanRequest, matrix: MatrixProvider
+    request: PlanRequest, matrix: MatrixProvider, dims: tuple[int, ...] | None = None
 ) -> tuple[pyvrp.ProblemData, list[Stop], list[list[str]]]:
     """Translate a request into PyVRP data. Returns the data, the planned stops (client order) and,
-    per vehicle type, the ids of the vehicles it stands for."""
+    per vehicle type, the ids of the vehicles it stands for. ``dims``: the load dimensions to model
+    (default :func:`binding_dimensions` of this request; a part of a day gets the whole day's)."""
+    dims = binding_dimensions(request) if dims is None else dims
     stops = [s for s in request.stops if not s.done]
     by_id = {s.id: s for s in request.stops}
     depot_points: list[Point] = []
@@ -68,8 +87,9 @@ def build_data(
     # (remaining capacity, shift start, shift end, start depot, end depot, profile index)
     groups: dict[tuple[tuple[int, ...], int, int, int, int, int], list[str]] = defaultdict(list)
     for v in request.vehicles:
+        room = _remaining_capacity(v, by_id)
         key = (
-            tuple(_remaining_capacity(v, by_id)),
+            tuple(room[d] for d in dims),
             v.start_time,
             v.shift_end,
             depot_points.index(v.start_point),
@@ -97,8 +117,8 @@ def build_data(
     clients = [
         pyvrp.Client(
             location=len(depot_points) + i,
-            delivery=list(s.delivery),
-            pickup=list(s.pickup),
+            delivery=[s.delivery[d] for d in dims],
+            pickup=[s.pickup[d] for d in dims],
             service_duration=s.service_s,
             tw_early=s.tw_start,
             tw_late=s.tw_end,

@@ -27,7 +27,7 @@ from backend.dispatch.planning.search import (
     iterated_local_search,
     unit_penalty,
 )
-from backend.dispatch.planning.solver import build_data
+from backend.dispatch.planning.solver import binding_dimensions, build_data
 
 MATRIX = HaversineMatrix()
 STATION = Point(13.405, 52.52)
@@ -258,6 +258,8 @@ def test_route_groups_keep_every_route_whole_and_deal_the_idle_vehicles() -> Non
         assert {s.id for s in g.request.stops} == {s for r in g.routes.values() for s in r}
         assert {v.id for v in g.request.vehicles} >= set(g.routes)
     assert sorted(v.id for g in groups for v in g.request.vehicles if v.id not in g.routes) == sorted(idle)
+    # Every group models the whole day's load dimensions (they share phase 1's penalties).
+    assert all(g.dims == binding_dimensions(request) for g in groups)
     # About equal stop counts: the groups differ by less than one route's worth of stops.
     sizes = [len(g.request.stops) for g in groups]
     assert abs(sizes[0] - sizes[1]) <= max(len(r) for r in used.values())

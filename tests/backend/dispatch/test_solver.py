@@ -8,7 +8,7 @@ from __future__ import annotations
 from backend.dispatch.planning.matrix import EuclideanMatrix, Point
 from backend.dispatch.planning.model import PlanRequest, Stop, Vehicle
 from backend.dispatch.planning.schedule import evaluate, leg_loads, route_cost
-from backend.dispatch.planning.solver import solve
+from backend.dispatch.planning.solver import binding_dimensions, build_data, solve
 
 MATRIX = EuclideanMatrix(scale=1)
 DEPOT = Point(0, 0)
@@ -67,6 +67,32 @@ def test_volume_alone_can_bind() -> None:
     plan = solve(PlanRequest(stops, (van("a"), van("b"), van("c"))), MATRIX, max_iterations=200)
     assert plan.unassigned == ()
     assert sorted(len(r.visits) for r in plan.routes) == [1, 1, 1]
+
+
+def test_a_dimension_no_route_could_fill_is_left_out_of_the_search() -> None:
+    # Three deliveries of 60 cm³ and 1 g on vans of 100 g / 100 cm³: only volume can bind.
+    stops = tuple(Stop(f"d{i}", "delivery", 10 * i, 0, weight_g=1, volume_cm3=60) for i in range(1, 4))
+    request = PlanRequest(stops, (van("a"), van("b"), van("c")))
+    assert binding_dimensions(request) == (1,)
+    data, _, _ = build_data(request, MATRIX)
+    assert data.num_load_dimensions == 1
+    assert [c.delivery for c in data.clients()] == [[60]] * 3
+    assert [vt.capacity for vt in data.vehicle_types()] == [[100]]
+    # Both bind on the small day (120 g of pickups alone; 120 cm³ of them); nothing binds on a
+    # tiny one, where weight stays (PyVRP's data keeps one dimension).
+    assert binding_dimensions(small_day()) == (0, 1)
+    tiny = PlanRequest(stops[:1], (van("a"),))
+    assert binding_dimensions(tiny) == (0,)
+    assert build_data(tiny, MATRIX)[0].num_load_dimensions == 1
+
+
+def test_a_part_of_a_day_can_be_given_the_whole_days_dimensions() -> None:
+    # One delivery alone fits (60 ≤ 100 cm³) but its route group models volume, as the whole day
+    # does: the groups start from the whole day's penalties, one per dimension.
+    stops = tuple(Stop(f"d{i}", "delivery", 10 * i, 0, weight_g=1, volume_cm3=60) for i in range(1, 4))
+    part = PlanRequest(stops[:1], (van("a"),))
+    data, _, _ = build_data(part, MATRIX, dims=(0, 1))
+    assert data.num_load_dimensions == 2 and data.clients()[0].delivery == [1, 60]
 
 
 def test_pickups_and_deliveries_share_one_route_deliveries_first_when_the_van_is_full() -> None:
