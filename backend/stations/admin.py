@@ -24,8 +24,8 @@ from backend.couriers.admin import StationAdmin
 from backend.couriers.models import Station
 from backend.stations import admin_managers, admin_scope, admin_tariffs  # noqa: F401  (they register admins)
 from backend.stations.admin_scope import ManagedScope, forget_managed_stations, managed_stations
-from backend.stations.managers import manager_grant
 from backend.stations.services import OnboardReport, station_onboard
+from backend.stations.services.managers import manager_grant
 from backend.stations.tables import SUFFIXES, read_tables
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a 30-courier roster is a few kB; this only stops accidents

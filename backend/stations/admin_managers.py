@@ -1,6 +1,6 @@
 """Station managers in the admin (superusers only, by Django's permissions): make someone a
 manager, change which stations they run. Every grant and revocation goes through
-``stations.managers``; a manager is never deleted (their record names who was told of what), they
+``stations.services.managers``; a manager is never deleted (their record names who was told of what), they
 lose their last station instead.
 """
 
@@ -18,8 +18,8 @@ from django.http import HttpRequest
 from backend.common.errors import DomainError
 from backend.common.validators import clean_phone
 from backend.couriers.models import Courier, Station
-from backend.stations.managers import manager_create, manager_grant, manager_set_stations
 from backend.stations.models import ManagedStation, StationManager
+from backend.stations.services.managers import manager_create, manager_grant, manager_set_stations
 
 
 def _stations_field() -> forms.ModelMultipleChoiceField[Station]:

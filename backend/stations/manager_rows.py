@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from backend.stations import selectors
-from backend.stations.managers import manager_create, manager_grant
+from backend.stations.services.managers import manager_create, manager_grant
 
 if TYPE_CHECKING:  # rows imports this module: the names below are for the annotations only
     from backend.stations.rows import At, SupervisorSpec, _Row

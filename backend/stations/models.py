@@ -1,5 +1,5 @@
 """Station managers (站长): staff who run one or more stations. Fields only; writes live in
-``backend.stations.managers``.
+``backend.stations.services.managers``.
 
 A station manager does at their stations what a supervisor does (``accounts.roles`` gives them the
 supervisor role there) and, on top, opens stations and manages those stations' staff, zones and

@@ -16,7 +16,7 @@ from backend.accounts.services import user_set_active
 from backend.common.errors import DomainError
 from backend.couriers import services
 from backend.couriers.models import Courier, Station, Supervisor
-from backend.stations.managers import manager_grant, manager_revoke, manager_set_stations
+from backend.stations.services.managers import manager_grant, manager_revoke, manager_set_stations
 from tests.fixtures.people import Person, make_manager
 
 pytestmark = pytest.mark.django_db

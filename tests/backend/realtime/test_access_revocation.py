@@ -21,8 +21,8 @@ from backend.couriers.models import Supervisor
 from backend.couriers.services import courier_update, supervisor_delete, supervisor_update
 from backend.realtime.codes import Close
 from backend.shipments.models import Job
-from backend.stations.managers import manager_revoke
 from backend.stations.models import ManagedStation
+from backend.stations.services.managers import manager_revoke
 from tests.backend.realtime.conftest import Socket, feed_path, refused_with, run
 from tests.backend.realtime.helpers import assign, head, open_ready
 from tests.fixtures.jobs import make_job

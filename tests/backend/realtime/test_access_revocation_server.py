@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed
 
 from backend.realtime.codes import Close
 from backend.realtime.validation import validate
-from backend.stations.managers import manager_revoke
+from backend.stations.services.managers import manager_revoke
 from bench.asgi_workers import Worker, start_workers, stop_workers
 from tests.backend.realtime.conftest import run
 from tests.fixtures.jobs import make_job

@@ -13,7 +13,7 @@ from backend.couriers.models import Supervisor
 from backend.couriers.services import supervisor_update
 from backend.realtime.codes import Close
 from backend.realtime.links import SALT, link_issue
-from backend.stations.managers import manager_revoke
+from backend.stations.services.managers import manager_revoke
 from tests.backend.realtime.conftest import Socket, feed_path, refused_with
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person, make_manager, make_supervisor

@@ -14,7 +14,7 @@ from django.test import Client
 from backend.asgi import application
 from backend.couriers.models import Courier, Station
 from backend.realtime.codes import Close
-from backend.stations.managers import manager_revoke
+from backend.stations.services.managers import manager_revoke
 from tests.backend.realtime.conftest import Socket, run
 from tests.fixtures.people import Person, make_manager
 

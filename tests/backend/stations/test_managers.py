@@ -21,8 +21,13 @@ from backend.accounts.authentication import user_for_key
 from backend.accounts.roles import Role, principal_of
 from backend.common.errors import DomainError
 from backend.couriers.models import Courier, Station
-from backend.stations.managers import manager_create, manager_grant, manager_revoke, manager_set_stations
 from backend.stations.models import ManagedStation, StationManager
+from backend.stations.services.managers import (
+    manager_create,
+    manager_grant,
+    manager_revoke,
+    manager_set_stations,
+)
 from tests.backend.stations.helpers import GOOD, counts
 from tests.fixtures.people import Person, make_manager, make_station
 

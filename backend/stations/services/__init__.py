@@ -32,8 +32,8 @@ from backend.couriers import services as couriers
 from backend.pickup.services import tariff_book_publish
 from backend.shipments.context import Ctx
 from backend.stations import manager_rows, selectors
-from backend.stations.managers import manager_grant
 from backend.stations.rows import At, Plan, RowError, parse
+from backend.stations.services.managers import manager_grant
 from backend.stations.tables import Sheet, TableError
 
 # No 0/O, 1/l/I: initial passwords are read off a sheet of paper and typed on a handheld.
