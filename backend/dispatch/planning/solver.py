@@ -49,10 +49,13 @@ def binding_dimensions(request: PlanRequest) -> tuple[int, ...]:
     never exceeds that sum, so a dimension outside this set cannot bind, in the whole request or in
     any part of it. At least weight is kept: PyVRP's data always has one dimension here."""
     by_id = {s.id: s for s in request.stops}
+    rooms = [_remaining_capacity(v, by_id) for v in request.vehicles]
     open_stops = [s for s in request.stops if not s.done]
-    room = [min(_remaining_capacity(v, by_id)[d] for v in request.vehicles) for d in range(2)]
-    need = [sum(s.weight_g if d == 0 else s.volume_cm3 for s in open_stops) for d in range(2)]
-    dims = tuple(d for d in range(2) if need[d] > room[d])
+    dims = tuple(
+        d
+        for d in range(2)
+        if sum(s.delivery[d] + s.pickup[d] for s in open_stops) > min(room[d] for room in rooms)
+    )
     return dims or (0,)
 
 
