@@ -35,6 +35,7 @@ import gc
 import json
 import os
 import random
+import secrets
 import statistics
 import subprocess
 import sys
@@ -412,6 +413,10 @@ def main() -> int:
     args = ap.parse_args()
     if args.quick:
         args.clients, args.rate, args.seconds = 200, 50, 20
+    # Every process of the run (seeding, workers, committers, Celery) as a deployment runs them:
+    # DEBUG off (no query log), one key (the customers' links are signed by the seeding process).
+    os.environ["DEBUG"] = "False"
+    os.environ["SECRET_KEY"] = os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48)
     DB_NAME = args.db_name
     url = prepare_database(args.database_url)
     logs = Path(tempfile.mkdtemp(prefix="bench-rt-"))

@@ -14,12 +14,20 @@ second, docs/negotiation.md) is due at once, unless the courier was re-planned l
 ``URGENT_GAP_S`` ago: then at that gap's end. It pulls an open window forward (a new generation;
 the older task finds nothing to claim), so a thousand answers still give at most one run per
 courier per gap.
+
+A trigger whose window is already open and already lists its name would only be recorded as
+COALESCED, so the committing process does not send it (``window_covers``, registered with
+shipments' follow-ups): under a steady stream of changes the worker gets one task per window and
+courier, not two per change. Skipping is safe because the window's run claims it *after* the
+check read it open, and re-plans from rows committed before that claim. A window more than
+``OVERDUE_S`` past its due time lost its run (a scheduled message that never arrived): it covers
+nothing, and the next trigger opens a new window instead of joining it.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from celery import signature
@@ -39,6 +47,10 @@ log = logging.getLogger(__name__)
 DEBOUNCE_S = env_int("REPLAN_DEBOUNCE_S", 20)
 # The least time between two urgent runs of one courier: a re-plan costs ~0.4 s of worker CPU.
 URGENT_GAP_S = env_int("REPLAN_URGENT_GAP_S", 5)
+# Past its due time by this much, a window's run is taken as lost (a worker backlog this long
+# would only cost one extra run: the late task finds another generation and skips).
+OVERDUE_S = env_int("REPLAN_OVERDUE_S", 120)
+MAX_TRIGGERS = 20  # names kept per window (the plan's record of why it ran)
 
 
 class Tick(StrEnum):
@@ -72,8 +84,12 @@ def replan_soon(*, courier_id: int, trigger: str, urgent: bool = False) -> Tick:
             due = max(now, gap_end)
         triggers = list(state.triggers) if state.due_at is not None else []
         if trigger not in triggers:
-            triggers = [*triggers, trigger][:20]
-        if state.due_at is not None and state.due_at <= due:
+            triggers = [*triggers, trigger][:MAX_TRIGGERS]
+        if state.due_at is not None and _overdue(state.due_at, now):
+            log.warning(
+                "re-plan window of courier %s was due at %s and never ran: reopened", courier_id, state.due_at
+            )
+        elif state.due_at is not None and state.due_at <= due:
             if triggers != state.triggers:
                 state.triggers = triggers
                 state.save(update_fields=["triggers"])
@@ -87,6 +103,21 @@ def replan_soon(*, courier_id: int, trigger: str, urgent: bool = False) -> Tick:
         run = signature("dispatch.replan_courier", args=(courier_id, trigger, generation))
         transaction.on_commit(lambda: run.apply_async(eta=due))
     return Tick.SCHEDULED
+
+
+def _overdue(due_at: datetime, now: datetime) -> bool:
+    return due_at < now - timedelta(seconds=OVERDUE_S)
+
+
+def window_covers(courier_id: int, trigger: str) -> bool:
+    """True when sending this (non-urgent) trigger would change nothing: the courier's window is
+    open, not overdue, and lists the trigger's name (or is full). Read after the trigger's change
+    committed: the window is unclaimed at this read, so its run re-plans with that change."""
+    row = ReplanState.objects.filter(courier_id=courier_id).values_list("due_at", "triggers").first()
+    if row is None or row[0] is None or _overdue(row[0], timezone.now()):
+        return False
+    triggers = row[1] or []
+    return trigger in triggers or len(triggers) >= MAX_TRIGGERS
 
 
 def replan_tick(*, courier_id: int, trigger: str, generation: int | None, urgent: bool = False) -> Tick:

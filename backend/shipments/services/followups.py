@@ -9,13 +9,37 @@ tests) nothing is sent: a re-plan runs PyVRP, which has no place inside a reques
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from celery import current_app, signature
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from backend.shipments.services.unit import current
+
+log = logging.getLogger(__name__)
+
+# Dispatch's check "this courier's open re-plan window already covers this trigger" (its
+# debounce.window_covers). Dispatch sits above shipments, so it registers the check when it loads
+# (DispatchConfig.ready) rather than being imported here. None: every trigger is sent.
+_replan_covered: Callable[[int, str], bool] | None = None
+
+
+def register_replan_check(check: Callable[[int, str], bool] | None) -> None:
+    global _replan_covered
+    _replan_covered = check
+
+
+def _covered(courier_id: int, trigger: str) -> bool:
+    if _replan_covered is None:
+        return False
+    try:
+        return _replan_covered(courier_id, trigger)
+    except DatabaseError:  # when in doubt, send: the task coalesces it anyway
+        log.warning("re-plan window of courier %s not read; trigger sent", courier_id, exc_info=True)
+        return False
 
 
 def _enabled() -> bool:
@@ -41,6 +65,8 @@ class _Followup:
         # layers). A signature resolves to the registered task when the process has it (dispatch's
         # AppConfig imports its tasks), so this is ``task.delay(...)``; otherwise it is sent by name.
         if self.task == "replan":
+            if not self.urgent and _covered(self.courier_id, self.trigger):
+                return  # its window's run will see this change (debounce.window_covers)
             urgent = (
                 (None, True) if self.urgent else ()
             )  # (generation, urgent): the task's defaults otherwise

@@ -1,0 +1,138 @@
+"""A re-plan trigger that the courier's open window already holds is not sent (debounce.window_covers),
+and the window's run still plans the change that trigger was for."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import DatabaseError
+from pytest_django import Settings
+from time_machine import TimeMachineFixture
+
+from backend.couriers.models import Courier, Station
+from backend.dispatch import tasks
+from backend.dispatch.models import PlanRun, ReplanState
+from backend.dispatch.services import replan_soon, replan_tick
+from backend.dispatch.services.debounce import OVERDUE_S, Tick, window_covers
+from backend.shipments.services import followups
+from backend.shipments.services.followups import replan_after_commit
+from tests.backend.dispatch.factories import at, given_to, job_at, refresh
+from tests.backend.dispatch.test_replan_task import zigzag
+from tests.fixtures.people import Person
+
+
+@pytest.fixture
+def sent(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
+    """The re-plan tasks sent to the broker (their arguments), with a broker configured."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    calls: list[tuple[object, ...]] = []
+    monkeypatch.setattr(tasks.replan_courier, "apply_async", lambda a, *_, **__: calls.append(tuple(a)))
+    return calls
+
+
+@pytest.mark.django_db
+def test_a_trigger_the_open_window_holds_is_not_sent_and_the_run_plans_its_change(
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    sent: list[tuple[object, ...]],
+    django_capture_on_commit_callbacks: object,
+    time_machine: TimeMachineFixture,
+) -> None:
+    time_machine.move_to(at(10, 0), tick=False)
+    c = courier[0]
+    zigzag(station, supervisor, c)
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        assert replan_soon(courier_id=c.pk, trigger="job assigned") == Tick.SCHEDULED
+    assert sent == [(c.pk, "job assigned", 1)]  # the window's run, due in DEBOUNCE_S
+
+    # Another assignment while the window is open: its trigger would only coalesce, so it stays home.
+    new = job_at(station, supervisor.ctx, 2.5)
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        given_to(new, c, supervisor.ctx)
+    assert sent == [(c.pk, "job assigned", 1)]
+
+    # A trigger of another kind is sent once (the window records its name), then it is covered too.
+    assert window_covers(c.pk, "failed attempt") is False
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        replan_after_commit(c.pk, "failed attempt")
+    assert sent[-1] == (c.pk, "failed attempt")
+    assert replan_tick(courier_id=c.pk, trigger="failed attempt", generation=None) == Tick.COALESCED
+    assert window_covers(c.pk, "failed attempt") is True
+
+    # The window's run plans the job whose trigger was never sent.
+    time_machine.move_to(at(10, 0) + timedelta(seconds=30), tick=False)
+    assert replan_tick(courier_id=c.pk, trigger="job assigned", generation=1) == Tick.RAN
+    assert refresh(new).planned_seq is not None
+    assert PlanRun.objects.get(courier=c).trigger == "job assigned, failed attempt"
+
+    # The window is claimed: the next change's trigger is sent again and opens the next window.
+    assert window_covers(c.pk, "job assigned") is False
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        given_to(job_at(station, supervisor.ctx, 3.5), c, supervisor.ctx)
+    assert sent[-1] == (c.pk, "job assigned")
+
+
+@pytest.mark.django_db
+def test_an_urgent_trigger_is_always_sent(
+    courier: tuple[Courier, Person],
+    sent: list[tuple[object, ...]],
+    django_capture_on_commit_callbacks: object,
+    time_machine: TimeMachineFixture,
+) -> None:
+    time_machine.move_to(at(10, 0), tick=False)
+    c = courier[0]
+    replan_soon(courier_id=c.pk, trigger="customer agreement")
+    assert window_covers(c.pk, "customer agreement") is True
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        replan_after_commit(c.pk, "customer agreement", urgent=True)  # it pulls the window forward
+    assert sent == [(c.pk, "customer agreement", None, True)]
+
+
+@pytest.mark.django_db
+def test_an_overdue_window_covers_nothing_and_the_next_trigger_reopens_it(
+    courier: tuple[Courier, Person],
+    sent: list[tuple[object, ...]],
+    django_capture_on_commit_callbacks: object,
+    time_machine: TimeMachineFixture,
+) -> None:
+    """A window whose run never came (its message lost) must not swallow triggers for ever."""
+    time_machine.move_to(at(10, 0), tick=False)
+    c = courier[0]
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        replan_soon(courier_id=c.pk, trigger="job assigned")
+    due = ReplanState.objects.get(courier=c).due_at
+    assert due is not None
+    time_machine.move_to(due + timedelta(seconds=OVERDUE_S - 1), tick=False)
+    assert window_covers(c.pk, "job assigned") is True  # late, but its run may still come
+    time_machine.move_to(due + timedelta(seconds=OVERDUE_S + 1), tick=False)
+    assert window_covers(c.pk, "job assigned") is False
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        assert replan_soon(courier_id=c.pk, trigger="job assigned") == Tick.SCHEDULED
+    state = ReplanState.objects.get(courier=c)
+    assert state.generation == 2 and state.due_at is not None and state.due_at > due
+    assert sent[-1] == (c.pk, "job assigned", 2)
+    assert (
+        replan_tick(courier_id=c.pk, trigger="job assigned", generation=1) == Tick.SKIPPED
+    )  # lost one, late
+
+
+@pytest.mark.django_db
+def test_a_window_that_cannot_be_read_lets_the_trigger_go(
+    courier: tuple[Courier, Person],
+    sent: list[tuple[object, ...]],
+    django_capture_on_commit_callbacks: object,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def unreadable(courier_id: int, trigger: str) -> bool:
+        raise DatabaseError("connection lost")
+
+    monkeypatch.setattr(followups, "_replan_covered", unreadable)
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        replan_after_commit(courier[0].pk, "job assigned")
+    assert sent == [(courier[0].pk, "job assigned")]
+
+
+def test_dispatch_registers_its_check_with_the_lifecycle_services() -> None:
+    assert followups._replan_covered is window_covers
