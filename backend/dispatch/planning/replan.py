@@ -87,6 +87,37 @@ def moved_stops(old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
     return tuple(s for s in common if s not in keep)
 
 
+def _solved(
+    vehicle: Vehicle,
+    stops: list[Stop],
+    matrix: MatrixProvider,
+    *,
+    initial: list[Stop],
+    distance_cost: int,
+    duration_cost: int,
+    time_limit_s: float | None,
+    max_iterations: int | None,
+    seed: int,
+    criterion: StoppingCriterion | None,
+) -> list[Stop]:
+    """A fresh PyVRP solve of the courier's stops (the done ones as history), warm-started from
+    ``initial``: the stops of its route in order."""
+    request = PlanRequest(
+        stops=tuple(stops), vehicles=(vehicle,), distance_cost=distance_cost, duration_cost=duration_cost
+    )
+    plan = solve(
+        request,
+        matrix,
+        time_limit_s=time_limit_s,
+        max_iterations=max_iterations,
+        seed=seed,
+        initial_routes={vehicle.id: [s.id for s in initial]} if initial else None,
+        stop=criterion,
+    )
+    by_id = {s.id: s for s in stops}
+    return [by_id[s] for s in plan.route(vehicle.id).stop_ids]
+
+
 def repair_route(
     vehicle: Vehicle,
     stops: dict[str, Stop],
@@ -123,25 +154,26 @@ def repair_route(
             repaired.insert(ins.position, stop)
     current = evaluate(vehicle, repaired, matrix, onboard)
 
-    history = tuple(replace(stops[s], done=True) for s in vehicle.done_stop_ids)
-    request = PlanRequest(
-        stops=history + tuple(repaired) + tuple(unfitted),
-        vehicles=(vehicle,),
-        distance_cost=distance_cost,
-        duration_cost=duration_cost,
-    )
-    plan = solve(
-        request,
-        matrix,
-        time_limit_s=time_limit_s,
-        max_iterations=max_iterations,
-        seed=seed,
-        initial_routes={vehicle.id: [s.id for s in repaired]} if repaired else None,
-        stop=criterion,
-    )
-    by_id = {s.id: s for s in request.stops}
-    fresh_stops = [by_id[s] for s in plan.route(vehicle.id).stop_ids]
-    fresh = evaluate(vehicle, fresh_stops, matrix, onboard)
+    if not unfitted and len(repaired) <= 1 and current.feasible:
+        # One possible order, and it is feasible: the search starts from it and returns the best it
+        # saw, so it would answer the same route (a stop is never dropped: its prize outweighs any
+        # detour). Skipping it saves the solver's set-up and budget, most of a re-plan of a courier
+        # holding one stop (a morning's first assignments, every reassignment of a lone job).
+        fresh_stops, fresh = repaired, current
+    else:
+        fresh_stops = _solved(
+            vehicle,
+            [replace(stops[s], done=True) for s in vehicle.done_stop_ids] + repaired + unfitted,
+            matrix,
+            initial=repaired,
+            distance_cost=distance_cost,
+            duration_cost=duration_cost,
+            time_limit_s=time_limit_s,
+            max_iterations=max_iterations,
+            seed=seed,
+            criterion=criterion,
+        )
+        fresh = evaluate(vehicle, fresh_stops, matrix, onboard)
     cur_cost, new_cost = (
         _cost(current, distance_cost, duration_cost),
         _cost(fresh, distance_cost, duration_cost),

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
+from backend.dispatch.planning import replan
 from backend.dispatch.planning.matrix import EuclideanMatrix, Point
 from backend.dispatch.planning.model import Stop, Vehicle
 from backend.dispatch.planning.replan import ReplanThreshold, moved_stops, repair_route
+from backend.dispatch.planning.solver import solve
 
 MATRIX = EuclideanMatrix(scale=1)
 
@@ -96,3 +100,47 @@ def test_moved_stops_is_the_smallest_set_to_move() -> None:
     assert moved_stops(["a", "x", "b"], ["b", "a"]) == ("b",) or moved_stops(["a", "x", "b"], ["b", "a"]) == (
         "a",
     )
+
+
+def test_a_lone_feasible_stop_is_not_searched_and_gets_the_searched_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One stop has one order: the re-plan answers it without starting PyVRP, and the answer is the
+    one the search gives (checked by running the search on the same route)."""
+    searched = []
+    monkeypatch.setattr(replan, "solve", lambda *a, **k: searched.append(1) or solve(*a, **k))
+    stops = line_stops([500, 1000])
+    v = courier(["s500", "s1000"], done_stop_ids=("s500",), position=Point(500, 0), position_time=600)
+    res = repair_route(v, stops, MATRIX, max_iterations=300)
+    assert searched == []
+    assert res.sequence == ("s1000",) and not res.reordered and res.fresh_cost == res.current_cost
+    assert [
+        s.id
+        for s in replan._solved(
+            v,
+            [replace(stops["s500"], done=True), stops["s1000"]],
+            MATRIX,
+            initial=[],  # not warm-started: the search finds it on its own
+            distance_cost=1,
+            duration_cost=0,
+            time_limit_s=None,
+            max_iterations=300,
+            seed=0,
+            criterion=None,
+        )
+    ] == ["s1000"]
+    assert searched == [1]
+
+    # An empty route, and a new lone stop inserted into it: no search either.
+    assert repair_route(courier([]), {}, MATRIX).sequence == ()
+    assert repair_route(courier([]), {}, MATRIX, new_stops=[stops["s1000"]]).sequence == ("s1000",)
+    assert searched == [1]
+
+
+def test_a_lone_stop_the_route_cannot_keep_is_still_searched(monkeypatch: pytest.MonkeyPatch) -> None:
+    searched = []
+    monkeypatch.setattr(replan, "solve", lambda *a, **k: searched.append(1) or solve(*a, **k))
+    late = Stop("late", "delivery", 5000, 0, service_s=10, weight_g=1, tw_start=0, tw_end=100)
+    res = repair_route(courier(["late"]), {"late": late}, MATRIX, max_iterations=100)
+    assert searched == [1]  # its window closes before the courier can get there
+    assert not res.route.feasible or res.sequence == ()
