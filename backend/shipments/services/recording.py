@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from backend.accounts.roles import Role
+from backend.common import pgbulk
 from backend.common.errors import DomainError
 from backend.shipments import feed
 from backend.shipments.context import CLOCK_SKEW_FLAG_S, Ctx
@@ -133,10 +134,12 @@ def record_event(
 def insert(instance: Model) -> None:
     """Insert a new row now, or with the rest of the unit of work when one is open."""
     unit = current()
-    if unit is None:
-        instance.save(force_insert=True)
-    else:
+    if unit is not None:
         unit.insert(instance)
+    elif connection.vendor == "postgresql":
+        pgbulk.insert_row(instance)
+    else:
+        instance.save(force_insert=True)
 
 
 def save_job(job: Job, fields: list[str]) -> None:

@@ -62,3 +62,52 @@ def test_every_column_equal_still_gives_one_row_each(table) -> None:
         (2, "same", None),
         (3, "same", None),
     ]
+
+
+def test_errors_arrive_as_djangos_own(table) -> None:
+    """A raw statement's failure is raised as Django raises its own cursors' (``retry_transient``
+    catches django.db.OperationalError; callers catch IntegrityError)."""
+    from django.db import IntegrityError, transaction
+
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE UNIQUE INDEX ON {_TABLE} (n)")
+    pgbulk.execute(f"INSERT INTO {_TABLE} (n) VALUES (%b)", [1])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        pgbulk.execute(f"INSERT INTO {_TABLE} (n) VALUES (%b)", [1])
+    assert [r[0] for r in _rows()] == [1]
+
+
+def test_one_feed_row_takes_the_next_cursor_in_the_same_statement() -> None:
+    """``feed.append`` outside a batch: counter bump and insert in one statement, as many rows as appends."""
+    from django.db import transaction
+
+    from backend.shipments import feed
+    from backend.shipments.models import FeedEntry
+
+    with transaction.atomic():
+        first = feed.append("test.one", {"n": 1, "名": "张三"}, station_id=None, job_id=7)
+        second = feed.append("test.one", {"n": 2})
+    assert second.cursor == first.cursor + 1
+    stored = FeedEntry.objects.get(pk=first.pk)
+    assert (stored.cursor, stored.kind, stored.payload, stored.job_id, stored.station_id) == (
+        first.cursor,
+        "test.one",
+        {"n": 1, "名": "张三"},
+        7,
+        None,
+    )
+    assert stored.created_at == first.created_at
+
+
+def test_a_missing_feed_counter_is_seeded_from_the_feed() -> None:
+    from django.db import transaction
+
+    from backend.shipments import feed
+    from backend.shipments.models import FeedCounter
+
+    with transaction.atomic():
+        before = feed.append("test.one", {})
+    FeedCounter.objects.all().delete()  # a flushed database: the feed has rows, the counter none
+    with transaction.atomic():
+        after = feed.append("test.one", {})
+    assert after.cursor == before.cursor + 1
