@@ -110,10 +110,12 @@ def seed(plan_path: Path, clients: int) -> None:
     plan_path.write_text(json.dumps(plan))
 
 
-async def commit(plan_path: Path, rate: float, seconds: float, part: int, parts: int) -> None:
-    """Reassign jobs round-robin at a steady rate. Services run in sync_to_async so their on-commit
-    publish hops back to this loop and reuses one channel-layer connection (a bare async_to_sync
-    in a sync process would open a new Redis connection per publish)."""
+async def commit(plan_path: Path, rate: float, seconds: float, part: int, parts: int, inflight: int) -> None:
+    """Reassign jobs round-robin at a steady rate, up to ``inflight`` changes at once (as a server
+    serves concurrent requests: one change waiting on PostgreSQL or the broker must not hold back
+    the next one's start). Each runs in its own thread with its own connection; their on-commit
+    publish hops back to this loop and reuses one channel-layer connection (a bare async_to_sync in
+    a sync process would open a new Redis connection per publish)."""
     plan = json.loads(plan_path.read_text())
     work = []
     for st in plan["stations"][part::parts]:  # committers share the stations, never a job
@@ -122,25 +124,50 @@ async def commit(plan_path: Path, rate: float, seconds: float, part: int, parts:
         ctx = Ctx(actor=principal, device_id="bench-committer")
         for job_id, courier_index in st["jobs"]:
             work.append([job_id, courier_index, st["couriers"], ctx])
-    assign = sync_to_async(job_assign, thread_sensitive=True)
+    # A job is reassigned again only after len(work) other changes: never twice at once while
+    # inflight < len(work).
+    inflight = max(1, min(inflight, len(work) // 2))
+    # The loop's default executor: a few long-lived threads, each keeping its own connection.
+    assign = sync_to_async(job_assign, thread_sensitive=False)
+    slots = asyncio.Semaphore(inflight)
+    running: set[asyncio.Task[None]] = set()
+    failed: list[BaseException] = []
+
+    async def one(item: list) -> None:  # type: ignore[type-arg]
+        try:
+            await assign(job_id=item[0], courier_id=item[2][item[1]], ctx=item[3])
+        except BaseException as exc:  # reported at the end: a refused change is a bench fault
+            failed.append(exc)
+        finally:
+            slots.release()
+
     start = time.monotonic()
     done = late = 0
     while (elapsed := time.monotonic() - start) < seconds:
         due = start + done / rate
         if due > time.monotonic():
             await asyncio.sleep(due - time.monotonic())
-        elif time.monotonic() - due > 0.05:
+        await slots.acquire()
+        if time.monotonic() - due > 0.05:
             late += 1
         item = work[done % len(work)]
         item[1] = (item[1] + 1) % len(item[2])
-        await assign(job_id=item[0], courier_id=item[2][item[1]], ctx=item[3])
+        task = asyncio.create_task(one(item))
+        running.add(task)
+        task.add_done_callback(running.discard)
         done += 1
+    if running:
+        await asyncio.gather(*running)
+    elapsed = time.monotonic() - start
     print(
         json.dumps(
             {
-                "commits": done,
+                "commits": done - len(failed),
+                "failed": len(failed),
+                "first_failure": repr(failed[0])[:300] if failed else None,
+                "inflight": inflight,
                 "seconds": round(elapsed, 2),
-                "rate": round(done / elapsed, 1),
+                "rate": round((done - len(failed)) / elapsed, 1),
                 "late_over_50ms": late,
                 "cpu_s": round(time.process_time(), 1),
             }
@@ -158,11 +185,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--part", type=int, default=0)
     ap.add_argument("--parts", type=int, default=1)
+    ap.add_argument("--inflight", type=int, default=4, help="changes in flight at once per committer")
     args = ap.parse_args()
     if args.what == "seed":
         seed(args.plan, args.clients)
     else:
-        asyncio.run(commit(args.plan, args.rate, args.seconds, args.part, args.parts))
+        asyncio.run(commit(args.plan, args.rate, args.seconds, args.part, args.parts, args.inflight))
 
 
 if __name__ == "__main__":
