@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -41,13 +42,23 @@ PER_STATION = 50  # sockets per station: 35 couriers, 5 supervisor consoles, 10 
 JOBS_PER_STATION = 20
 
 
+def working_hours_zone(now: datetime) -> str:
+    """A whole-hour zone where it is now 09:00–10:59: the couriers (shift 08:00–20:00) are mid-shift
+    whatever the hour the bench runs at. In Asia/Shanghai at 20:00 every shift was ending, and each
+    debounced re-plan in the worker became a search over a stop its courier could no longer reach:
+    the load depended on the wall clock."""
+    offset = (10 - now.hour + 12) % 24 - 12  # hours east of UTC, -12 … 11
+    return "UTC" if offset == 0 else f"Etc/GMT{-offset:+d}"  # Etc/GMT-8 is UTC+8
+
+
 def seed(plan_path: Path, clients: int) -> None:
     stations = max(1, clients // PER_STATION)
+    zone = working_hours_zone(datetime.now(UTC))
     password = make_password("bench")
     plan: dict[str, list] = {"clients": [], "stations": []}  # type: ignore[type-arg]
     for s in range(stations):
         station = Station.objects.create(
-            code=f"B{s:03d}", name=f"bench {s}", address="杭州", lat=30.27, lng=120.15
+            code=f"B{s:03d}", name=f"bench {s}", address="杭州", lat=30.27, lng=120.15, time_zone=zone
         )
         boss_user = User.objects.create(username=f"boss{s}", password=password)
         Supervisor.objects.create(user=boss_user, station=station, name=f"boss {s}")
