@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from backend.console.selectors import Board, lane_of_row, light_rows, station_board
+from backend.console.board import Board
+from backend.console.selectors import lane_of_row, light_rows, station_board
 from backend.couriers.models import Station
 from backend.couriers.selectors import station_today
 from backend.shipments.models import Job

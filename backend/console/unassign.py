@@ -9,9 +9,9 @@ from django.views.decorators.http import require_POST
 
 from backend.common.errors import DomainError
 from backend.console.access import station_for
+from backend.console.board import UNASSIGNED
 from backend.console.forms import ReassignForm
 from backend.console.moves import lanes_of
-from backend.console.selectors import UNASSIGNED
 from backend.console.views import CONSOLE_DEVICE, move_answer
 from backend.dispatch.services import unassign_jobs
 from backend.shipments.context import Ctx

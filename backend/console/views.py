@@ -15,9 +15,10 @@ from backend.accounts.roles import Role, principal_of
 from backend.accounts.services import session_ended
 from backend.common.errors import DomainError
 from backend.console.access import is_staff, station_for
+from backend.console.board import LANE_PAGE, lane_key
 from backend.console.forms import CardsQuery, ConsoleLoginForm, LaneQuery, ReassignForm
 from backend.console.moves import lanes_of, move_board
-from backend.console.selectors import LANE_PAGE, lane_key, lane_page, station_board, stations_to_pick
+from backend.console.selectors import lane_page, station_board, stations_to_pick
 from backend.couriers.models import Station
 from backend.couriers.selectors import station_get
 from backend.dispatch.services import reassign_jobs

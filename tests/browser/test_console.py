@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from backend.console.selectors import LANE_PAGE
+from backend.console.board import LANE_PAGE
 from backend.couriers.models import Courier, Supervisor
 from backend.couriers.selectors import station_today
 from backend.couriers.services import supervisor_update

@@ -10,7 +10,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from backend.console.selectors import lane_key, station_board
+from backend.console.board import lane_key
+from backend.console.selectors import station_board
 from backend.couriers.models import Courier, Station
 from backend.locations.services import location_record
 from backend.shipments.services import job_assign

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from backend.console.selectors import HELD, LANE_PAGE, UNASSIGNED, lane_key, lane_page, station_board
+from backend.console.board import HELD, LANE_PAGE, UNASSIGNED, lane_key
+from backend.console.selectors import lane_page, station_board
 from backend.couriers.models import Courier, Station
 from backend.locations.services import location_record
 from backend.shipments.services import job_assign, scan, shipment_transition

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.test import Client
 
-from backend.console.selectors import LANE_PAGE
+from backend.console.board import LANE_PAGE
 from backend.couriers.models import Station
 from tests.fixtures.jobs import make_job
 from tests.fixtures.people import Person
