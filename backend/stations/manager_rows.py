@@ -14,14 +14,14 @@ transaction.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from backend.stations import selectors
+from backend.stations.plan import At, ManagerSpec, SupervisorSpec
 from backend.stations.services.managers import manager_create, manager_grant
 
-if TYPE_CHECKING:  # rows imports this module: the names below are for the annotations only
-    from backend.stations.rows import At, SupervisorSpec, _Row
+if TYPE_CHECKING:  # rows imports this module: the name below is for the annotations only
+    from backend.stations.rows import _Row
 
 SUPERVISOR, MANAGER = "supervisor", "manager"
 ROLE_NAMES = {
@@ -33,15 +33,6 @@ ROLE_NAMES = {
     "station manager": MANAGER,
     "站长": MANAGER,
 }
-
-
-@dataclass(frozen=True)
-class ManagerSpec:
-    at: At
-    username: str
-    name: str
-    phone: str  # E.164
-    password: str | None  # None: generate one (or none at all: an existing manager)
 
 
 def split_by_role(rows: list[_Row]) -> tuple[list[_Row], list[_Row]]:

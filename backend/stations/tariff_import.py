@@ -15,7 +15,8 @@ from backend.common.errors import DomainError
 from backend.pickup.services import tariff_book_publish
 from backend.shipments.context import Ctx
 from backend.stations.formats import KIND_NAMES, TARIFFS
-from backend.stations.rows import RowError, _columns, _duplicates, _rows, _tariff
+from backend.stations.plan import RowError
+from backend.stations.rows import _columns, _duplicates, _rows, _tariff
 from backend.stations.tables import Sheet, TableError
 
 

@@ -32,7 +32,8 @@ from backend.couriers import services as couriers
 from backend.pickup.services import tariff_book_publish
 from backend.shipments.context import Ctx
 from backend.stations import manager_rows, selectors
-from backend.stations.rows import At, Plan, RowError, parse
+from backend.stations.plan import At, Plan, RowError
+from backend.stations.rows import parse
 from backend.stations.services.managers import manager_grant
 from backend.stations.tables import Sheet, TableError
 
