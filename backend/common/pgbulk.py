@@ -109,7 +109,13 @@ def insert_row(instance: Model) -> None:
 def _insert_statement(model: type[Model]) -> tuple[str, list[Field[Any, Any]]]:
     meta = model._meta
     fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    pk = connection.ops.quote_name(meta.pk.column)
+    columns = ", ".join(_quoted_column(f) for f in fields)
+    pk = _quoted_column(meta.pk)
     placeholders = ", ".join("%b" for _ in fields)
     return f"INSERT INTO {meta.db_table} ({columns}) VALUES ({placeholders}) RETURNING {pk}", fields
+
+
+def _quoted_column(field: Field[Any, Any]) -> str:
+    column = field.column
+    assert column is not None, f"{field} has no column"  # concrete fields always have one
+    return str(connection.ops.quote_name(column))
