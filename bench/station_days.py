@@ -162,7 +162,7 @@ def reference(days: list[str], seconds: float, runs: int, new_runs: int | None) 
 
 
 def evaluate(days: list[str], seconds: float, runs: int, default_budget: bool) -> bool:
-    from backend.dispatch.services.station import STATION_ITERATIONS  # the shipped default
+    from backend.dispatch.planning.partition import STATION_ITERATIONS  # the shipped default
 
     ok = True
     budgets: list[tuple[str, float | None, int | None]] = [(f"{seconds:g}s", seconds, None)]

@@ -43,6 +43,10 @@ from .schedule import evaluate
 from .search import Budget, Deadline, Iterations, Penalties, iterated_local_search
 from .solver import binding_dimensions, build_data, initial_solution, to_plan
 
+# The station plan's default budget (``services.station.station_plan``), per territory on a large day:
+# reproducible (same seed, same plan) and ~seconds for a small station. Here, beside the planner
+# it drives, so a benchmark can read it without Django.
+STATION_ITERATIONS = 2000
 COARSE_SHARE = 0.2  # of each territory's search budget, for the coarse copy (.aggregate)
 COARSE_PATIENCE = 3000  # iterations without a better coarse plan: ~15 s, more than a 60 s plan gives it
 # Days up to the size of one station-day territory are first searched whole: one process is known

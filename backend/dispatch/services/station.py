@@ -23,7 +23,7 @@ from backend.couriers.models import Station
 from backend.couriers.selectors import station_today
 from backend.dispatch.models import AlertKind, DecisionKind, DecisionRule, PlanRun
 from backend.dispatch.planning.model import PlanRequest
-from backend.dispatch.planning.partition import solve_partitioned
+from backend.dispatch.planning.partition import STATION_ITERATIONS, solve_partitioned
 from backend.dispatch.planning.solver import solve
 from backend.dispatch.services.assignment import QUEUED, on_duty_couriers
 from backend.dispatch.services.audit import alert_raise, alerts_resolve, decision_record
@@ -36,9 +36,6 @@ from backend.shipments.services import job_assign, job_unassign
 from backend.shipments.services.recording import require_station_staff
 from backend.shipments.states import JobStatus
 
-STATION_ITERATIONS = (
-    2000  # default budget: reproducible (same seed → same plan) and ~seconds for a small station
-)
 PARTITION_ABOVE = 1500
 
 

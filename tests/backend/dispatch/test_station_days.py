@@ -22,3 +22,28 @@ def test_a_small_day_planned_by_plain_pyvrp_and_by_territories_passes_the_indepe
         rep = check_routes(request, {r.vehicle_id: r.stop_ids for r in plan.routes}, MATRIX)
         assert rep.ok, rep.violations[:5]
         assert rep.distance == plan.cost  # the plan's stated cost is what its routes measure
+
+
+def test_evaluate_runs_as_a_plain_script_and_names_a_missing_reference() -> None:
+    """The bench is run without Django set up: ``evaluate`` once crashed on its first import (the
+    shipped budget came from a services module) before planning anything."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    out = subprocess.run(
+        [sys.executable, "bench/station_days.py", "evaluate", "--days", "no-such-day", "--default-budget"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 1, out.stderr[-2000:]
+    lines = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    assert lines and all(line["day"] == "no-such-day" and not line["ok"] for line in lines)
+    assert "run 'reference' first" in lines[0]["error"]
