@@ -28,7 +28,6 @@ its penalties), and starting from sweep petals or balanced k-means clusters rout
 from __future__ import annotations
 
 import math
-import statistics
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -56,10 +55,6 @@ WHOLE_DAY_MAX_STOPS = 2_250
 # Of the budget, for the whole-day searches before the route groups: 0.3 / 0.5 / 0.7 / 0.85 were
 # measured on G&H 1,000 at 30 CPU-s (docs/dispatch.md, "Large days").
 FIRST_SHARE = 0.7
-# Of the budget, for the territories of a day above WHOLE_DAY_MAX_STOPS; the rest goes to route
-# groups across their borders (``_by_territory``). 1.0: territories only (as shipped until it is
-# tuned on the tuning days d1/d2 of bench/station_days.py).
-TERRITORY_SHARE = 1.0
 
 
 @dataclass(frozen=True)
@@ -120,14 +115,12 @@ def split(request: PlanRequest, n_groups: int) -> list[PlanRequest]:
     return parts
 
 
-def route_groups(
-    request: PlanRequest, matrix: MatrixProvider, plan: Plan, n_groups: int, start_angle: float | None = None
-) -> list[Part]:
+def route_groups(request: PlanRequest, matrix: MatrixProvider, plan: Plan, n_groups: int) -> list[Part]:
     """The plan's routes in ``n_groups`` groups of neighbouring routes (by the bearing of each
-    route's centroid from the station, cut where the bearings are furthest apart, or from
-    ``start_angle`` on when given, about equal stop counts per group), so no route crosses a border;
-    each group starts from its own routes (the returned parts carry no budget yet). Idle vehicles are
-    dealt to the groups round-robin, and stops the plan left out are left to the caller's repair."""
+    route's centroid from the station, cut where the bearings are furthest apart, about equal stop
+    counts per group), so no route crosses a border; each group starts from its own routes (the
+    returned parts carry no budget yet). Idle vehicles are dealt to the groups round-robin, and
+    stops the plan left out are left to the caller's repair."""
     centre = request.vehicles[0].depot
     by_id = {s.id: s for s in request.stops}
     vehicles = {v.id: v for v in request.vehicles}
@@ -141,12 +134,9 @@ def route_groups(
     used = sorted((r for r in plan.routes if r.visits), key=lambda r: (angle(r), r.vehicle_id))
     if used:
         angles = [angle(r) for r in used]
-        if start_angle is not None:  # the first route at or after it, round the circle
-            first = next((i for i, a in enumerate(angles) if a >= start_angle), 0)
-        else:
-            gaps = [(angles[i] - angles[i - 1]) % (2 * math.pi) for i in range(len(used))]
-            first = max(range(len(used)), key=lambda i: gaps[i]) if len(used) > 1 else 0
-        used = used[first:] + used[:first]
+        gaps = [(angles[i] - angles[i - 1]) % (2 * math.pi) for i in range(len(used))]
+        widest = max(range(len(used)), key=lambda i: gaps[i]) if len(used) > 1 else 0
+        used = used[widest:] + used[:widest]
     total = sum(len(r.visits) for r in used)
     chunks: list[list[RoutePlan]] = [[] for _ in range(n_groups)]
     served = 0
@@ -267,39 +257,14 @@ class _Budget:
 
 
 def _by_territory(
-    request: PlanRequest,
-    matrix: MatrixProvider,
-    budget: _Budget,
-    *,
-    n_groups: int,
-    seed: int,
-    workers: int,
-    share: float | None = None,
+    request: PlanRequest, matrix: MatrixProvider, budget: _Budget, *, n_groups: int, seed: int, workers: int
 ) -> Plan:
-    """Phase 1: the day's angular territories (:func:`split`), one per worker, for ``share`` of the
-    budget (``TERRITORY_SHARE``). Phase 2, when some budget is left: the merged plan's routes in
-    groups that straddle phase 1's borders (:func:`route_groups` from the middle of the first
-    territory on), each searched from its own routes, so the stops near a border, which phase 1
-    could only give to routes of their own side, are planned with both sides' routes. The result is
-    the cheaper of the two merged plans."""
-    share = TERRITORY_SHARE if share is None else share
     dims = binding_dimensions(request)
-    territories = split(request, n_groups)
-    parts = budget.parts([Part(p, matrix, 0, dims=dims) for p in territories], workers, (0.0, share), seed)
+    parts = [Part(p, matrix, 0, dims=dims) for p in split(request, n_groups)]
+    parts = budget.parts(parts, workers, (0.0, 1.0), seed)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        solved = list(pool.map(solve_part, parts))
-        first = _merge(request, matrix, [plan for plan, _ in solved])
-        if share >= 1.0 or len(territories) < 2:
-            return first
-        centre = request.vehicles[0].depot
-        middle = statistics.median(bearing(centre, s.point) for s in territories[0].stops if not s.done)
-        groups = [
-            replace(g, penalties=solved[0][1])
-            for g in route_groups(request, matrix, first, n_groups, start_angle=middle)
-        ]
-        seconds = list(pool.map(solve_part, budget.parts(groups, workers, (share, 1.0), seed + len(parts))))
-    merged = _merge(request, matrix, [p for p, _ in seconds], extra=first.unassigned)
-    return min(first, merged, key=_rank)
+        plans = [plan for plan, _ in pool.map(solve_part, parts)]
+    return _merge(request, matrix, plans)
 
 
 def _by_route_groups(

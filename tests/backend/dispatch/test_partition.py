@@ -6,7 +6,6 @@ A small city day (haversine, vans at 25 km/h and e-tricycles at 15 km/h) stands 
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from dataclasses import replace
@@ -293,47 +292,3 @@ def test_done_stops_go_to_every_territory() -> None:
     request = replace(day, stops=(replace(day.stops[0], done=True), *day.stops[1:]))
     for part in split(request, 2):
         assert day.stops[0].id in {s.id for s in part.stops}
-
-
-def test_route_groups_from_a_start_angle_begin_at_the_first_route_past_it() -> None:
-    """Phase 2 of a territory plan starts its groups in the middle of the first territory, so the
-    routes on both sides of a former border can share a group."""
-    request = city_day(couriers=8)
-    territories = split(request, 2)
-    plan = partition._merge(
-        request, MATRIX, [partition.solve_part(replace(p, iterations=100))[0] for p in _parts(territories)]
-    )
-    centre = request.vehicles[0].depot
-    by_id = {s.id: s for s in request.stops}
-
-    def angle(stop_ids: tuple[str, ...]) -> float:
-        pts = [by_id[s] for s in stop_ids]
-        return partition.bearing(
-            centre, Point(sum(p.x for p in pts) / len(pts), sum(p.y for p in pts) / len(pts))
-        )
-
-    angles = {r.vehicle_id: angle(r.stop_ids) for r in plan.routes if r.visits}
-    middle = sorted(partition.bearing(centre, s.point) for s in territories[0].stops)[
-        len(territories[0].stops) // 2
-    ]
-    groups = route_groups(request, MATRIX, plan, 2, start_angle=middle)
-    after = min((a, v) for v, a in angles.items() if a >= middle)[1]
-    assert next(iter(groups[0].routes)) == after
-    # Round the circle from there: the groups' routes in order of angle, starting at ``after``.
-    order = [v for g in groups for v in g.routes]
-    turned = sorted(angles, key=lambda v: (angles[v] - angles[after]) % (2 * math.pi))
-    assert order == turned
-    assert sorted(s.id for g in groups for s in g.request.stops) == sorted(s.id for s in request.stops)
-
-
-def _parts(requests: list[PlanRequest]) -> list[partition.Part]:
-    return [partition.Part(r, MATRIX, seed=i) for i, r in enumerate(requests)]
-
-
-def test_territories_then_groups_across_their_borders_serve_every_stop_within_the_constraints() -> None:
-    request = city_day(couriers=8)
-    budget = partition._Budget(time.monotonic(), None, 200, None)
-    first_only = partition._by_territory(request, MATRIX, budget, n_groups=2, seed=0, workers=2, share=1.0)
-    both = partition._by_territory(request, MATRIX, budget, n_groups=2, seed=0, workers=2, share=0.5)
-    assert_served_within_constraints(request, first_only)
-    assert_served_within_constraints(request, both)
