@@ -14,8 +14,9 @@ import time
 import pytest
 from django.db import connection, transaction
 
+from backend.couriers.models import Station
 from backend.shipments import feed
-from backend.shipments.models import FeedEntry, Station
+from backend.shipments.models import FeedEntry
 from backend.sync.selectors import committed_cursor
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
