@@ -246,7 +246,11 @@ def main() -> int:
     ap.add_argument("--dir", default=default_data_dir())
     ap.add_argument("--budgets", default="1,5", help="solomon: wall-clock seconds per solve, comma-separated")
     ap.add_argument("--seeds", type=int, default=5, help="solomon: seeds 0..N-1 per instance and budget")
-    ap.add_argument("--paths", default="solve,sector", help="solomon: solve (stock PyVRP) and/or sector")
+    ap.add_argument(
+        "--paths",
+        default="solve,stock,sector",
+        help="solomon: solve (ours), stock (PyVRP's parameters), sector",
+    )
     ap.add_argument("--only", default="", help="instances whose name starts with one of these (C1,R101,...)")
     ap.add_argument("--jobs", type=int, default=2, help="solomon: solves at once (processes)")
     ap.add_argument(

@@ -67,8 +67,8 @@ def test_the_vrplib_files_read_as_the_solomon_text_files_and_every_bks_costs_its
         assert dimacs_cost(inst, routes) == stated, path.name
 
 
-@pytest.mark.parametrize("how", ["solve", "sector"])
-def test_the_solomon_bench_runs_both_paths_on_two_instances_within_a_cpu_budget(how: str) -> None:
+@pytest.mark.parametrize("how", ["solve", "stock", "sector"])
+def test_the_solomon_bench_runs_every_path_on_two_instances_within_a_cpu_budget(how: str) -> None:
     # The bench's own unit of work (bench/dispatch.py solomon), small: a CPU budget of 0.2 s.
     from bench.dispatch_quality import run_one
 
@@ -76,3 +76,13 @@ def test_the_solomon_bench_runs_both_paths_on_two_instances_within_a_cpu_budget(
         r = run_one((str(DATA / "solomon" / f"{name}.vrp"), how, 0.2, 0, 2, "cpu"))
         assert r["feasible"], r
         assert 0 <= r["gap_pct"] < 15, r
+
+
+def test_our_search_settings_differ_from_pyvrps_only_where_documented() -> None:
+    from backend.dispatch.planning.solver import HISTORY_LENGTH, NUM_NEIGHBOURS, search_params
+
+    ours, stock = search_params(), search_params(stock=True)
+    assert (ours.neighbourhood.num_neighbours, ours.ils.history_length) == (NUM_NEIGHBOURS, HISTORY_LENGTH)
+    assert (stock.neighbourhood.num_neighbours, stock.ils.history_length) == (50, 300)  # PyVRP 0.14's
+    assert ours.penalty == stock.penalty
+    assert ours.ils.num_iters_no_improvement == stock.ils.num_iters_no_improvement
