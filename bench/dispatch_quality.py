@@ -5,7 +5,7 @@ Homberger (1,000 customers), through both planning paths of the product.
     .venv/bin/python bench/dispatch.py gh1000 [--gh-seconds 60] [--only R1_10_1]
 
 Paths: ``solve`` is :func:`backend.dispatch.planning.solver.solve` (PyVRP with our
-``search_params``, as a station of up to 1,500 stops and a courier's re-plan are planned);
+``search_params``, as a station of up to 1,500 stops is planned);
 ``stock`` is the same call with PyVRP's own parameters (``search_params(stock=True)``), the anchor
 the issue quotes, run beside it; ``sector`` is :func:`backend.dispatch.planning.partition.solve_partitioned`
 with ``--groups`` 2, as the product plans a larger day: two search processes in parallel, which on

@@ -86,3 +86,5 @@ def test_our_search_settings_differ_from_pyvrps_only_where_documented() -> None:
     assert (stock.neighbourhood.num_neighbours, stock.ils.history_length) == (50, 300)  # PyVRP 0.14's
     assert ours.penalty == stock.penalty
     assert ours.ils.num_iters_no_improvement == stock.ils.num_iters_no_improvement
+    one_route = search_params(routes=1)  # a courier's re-plan keeps PyVRP's own
+    assert (one_route.neighbourhood.num_neighbours, one_route.ils.history_length) == (50, 300)
