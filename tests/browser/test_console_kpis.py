@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from backend.couriers.selectors import station_today
 from backend.kpis.models import KpiDay, Metric
+from backend.kpis.selectors import day_bounds
 from bench.asgi_workers import Worker
 from tests.browser.servers import elsewhere
 from tests.fixtures.browser import Visit, screenshot
@@ -35,11 +36,15 @@ def _build_world() -> dict[str, Any]:
     a, b = make_courier(station), make_courier(station)
     other = make_station()
     stranger = make_courier(other)
-    now = timezone.now()
+    now = timezone.now()  # the server's real clock: the page reads "today" from it
     window = {"promised_start": now - timedelta(hours=1), "promised_end": now + timedelta(hours=1)}
     today_ = station_today(station, now)
-    delivered_with_code(station, supervisor, a, now - timedelta(minutes=5), service_date=today_, **window)
-    delivered_with_code(station, supervisor, b, now - timedelta(minutes=10), service_date=today_, **window)
+    # Both deliveries inside the station's today, even minutes after its midnight (the suite runs
+    # at any hour: at 16:05 UTC, Shanghai's day is five minutes old).
+    midnight, _ = day_bounds(today_, station.time_zone)
+    for courier, ago in ((a, 5), (b, 10)):
+        at = max(midnight, now - timedelta(minutes=ago))
+        delivered_with_code(station, supervisor, courier, at, service_date=today_, **window)
     today = station_today(station, timezone.now())
     # The closed days, as the nightly roll-up left them: a rising on-time rate.
     for back in range(1, 14):
