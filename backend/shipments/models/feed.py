@@ -11,6 +11,20 @@ from backend.couriers.models import Courier, Station
 from backend.shipments.models.parcels import Job, Shipment
 
 
+def _unchecked_ref(to: type[models.Model]) -> models.ForeignKey[models.Model | None]:
+    """A feed row's optional reference to a row it names: no index of its own and no database
+    constraint (see ``FeedEntry``)."""
+    return models.ForeignKey(
+        to,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+
+
 class FeedCounter(models.Model):
     """A single row whose value is the last issued change-feed cursor.
 
@@ -36,51 +50,11 @@ class FeedEntry(models.Model):
     # in the transaction that wrote the rows it names, which are never deleted (PROTECT). A
     # constraint would check each of them per row at commit and key-share-lock the station's row
     # from every concurrent push (a multixact per row): a third of a station scan's database time.
-    station = models.ForeignKey(
-        Station,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    courier = models.ForeignKey(
-        Courier,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    prev_courier = models.ForeignKey(
-        Courier,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    shipment = models.ForeignKey(
-        Shipment,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    job = models.ForeignKey(
-        Job,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    station = _unchecked_ref(Station)
+    courier = _unchecked_ref(Courier)
+    prev_courier = _unchecked_ref(Courier)
+    shipment = _unchecked_ref(Shipment)
+    job = _unchecked_ref(Job)
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField()
 
