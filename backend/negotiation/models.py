@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from backend.common.model_fields import unchecked_ref
 from backend.couriers.models import Station
 from backend.negotiation.states import Channel, Decision, ExceptionKind, NegotiationState, Trigger
 from backend.shipments.models import Job, Shipment
@@ -99,15 +100,7 @@ class NegotiationEvent(models.Model):
 
     negotiation = models.ForeignKey(Negotiation, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=16)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    actor = unchecked_ref(settings.AUTH_USER_MODEL)
     at = models.DateTimeField()
     details = models.JSONField(default=dict, blank=True)
 

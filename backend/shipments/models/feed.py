@@ -7,22 +7,9 @@ from __future__ import annotations
 
 from django.db import models
 
+from backend.common.model_fields import unchecked_ref
 from backend.couriers.models import Courier, Station
 from backend.shipments.models.parcels import Job, Shipment
-
-
-def _unchecked_ref(to: type[models.Model]) -> models.ForeignKey[models.Model | None]:
-    """A feed row's optional reference to a row it names: no index of its own and no database
-    constraint (see ``FeedEntry``)."""
-    return models.ForeignKey(
-        to,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
 
 
 class FeedCounter(models.Model):
@@ -50,11 +37,11 @@ class FeedEntry(models.Model):
     # in the transaction that wrote the rows it names, which are never deleted (PROTECT). A
     # constraint would check each of them per row at commit and key-share-lock the station's row
     # from every concurrent push (a multixact per row): a third of a station scan's database time.
-    station = _unchecked_ref(Station)
-    courier = _unchecked_ref(Courier)
-    prev_courier = _unchecked_ref(Courier)
-    shipment = _unchecked_ref(Shipment)
-    job = _unchecked_ref(Job)
+    station = unchecked_ref(Station)
+    courier = unchecked_ref(Courier)
+    prev_courier = unchecked_ref(Courier)
+    shipment = unchecked_ref(Shipment)
+    job = unchecked_ref(Job)
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from backend.common.model_fields import unchecked_ref
 from backend.couriers.models import Courier, Station
 from backend.shipments.states import (
     CollectionKind,
@@ -142,24 +143,8 @@ class TrackingEvent(models.Model):
     # Stations and users are never deleted (PROTECT), and events are never looked up by either:
     # an index here would cost every scan an insert for nothing, and a database constraint a check
     # per row that key-share-locks the station's and the scanner's rows from every concurrent push.
-    station = models.ForeignKey(
-        Station,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    station = unchecked_ref(Station)
+    actor = unchecked_ref(settings.AUTH_USER_MODEL)
     device_id = models.CharField(max_length=64, blank=True)
     event_at = models.DateTimeField()
     received_at = models.DateTimeField()
