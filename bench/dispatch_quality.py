@@ -6,7 +6,7 @@ Homberger (1,000 customers), through both planning paths of the product.
 
 Paths: ``solve`` is :func:`backend.dispatch.planning.solver.solve` (PyVRP with our
 ``search_params``, as a station of up to 1,500 stops is planned);
-``stock`` is the same call with PyVRP's own parameters (``search_params(stock=True)``), the anchor
+``stock`` is the same call with PyVRP's own parameters (``stock_params()``), the anchor
 the issue quotes, run beside it; ``sector`` is :func:`backend.dispatch.planning.partition.solve_partitioned`
 with ``--groups`` 2, as the product plans a larger day: two search processes in parallel, which on
 instances of up to 2,250 customers (all of these) first search the whole instance (two seeds),
@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from backend.dispatch.planning.partition import _reserve, solve_partitioned
 from backend.dispatch.planning.solomon import dimacs_cost, read_solution, read_vrplib
-from backend.dispatch.planning.solver import search_params, solve
+from backend.dispatch.planning.solver import solve, stock_params
 
 SOLOMON_TARGETS = {1.0: 0.6, 5.0: 0.5}
 WORST_PCT = 2.0
@@ -81,7 +81,7 @@ def run_one(task: tuple[str, str, float, int, int, str]) -> dict[str, Any]:
     on_cpu = clock == "cpu"
     if how in ("solve", "stock"):
         stop = CpuRuntime(seconds) if on_cpu else None
-        params = search_params(stock=how == "stock")
+        params = stock_params() if how == "stock" else None  # None: the product's own choice
         plan = solve(inst.request, inst.matrix, time_limit_s=seconds, seed=seed, stop=stop, params=params)
     elif on_cpu:  # each worker process: the budget less the wall-clock path's reserve for the end
         per_part = seconds - _reserve(seconds)

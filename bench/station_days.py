@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from backend.dispatch.planning.matrix import HaversineMatrix, Point
 from backend.dispatch.planning.model import PlanRequest
 from backend.dispatch.planning.partition import solve_partitioned
-from backend.dispatch.planning.solver import search_params, solve
+from backend.dispatch.planning.solver import solve, stock_params
 from bench.day_model import day_stop, fleet, kind_and_window
 from bench.dispatch_quality import CpuRuntime
 from bench.report import emit
@@ -117,9 +117,7 @@ def reference(days: list[str], seconds: float, runs: int, new_runs: int | None) 
         while len(done) < runs and (new_runs is None or made < new_runs):
             seed = next(i for i in range(1000) if i not in seeds)
             t0, c0 = time.perf_counter(), time.process_time()
-            plan = solve(
-                request, MATRIX, seed=seed, stop=CpuRuntime(seconds), params=search_params(stock=True)
-            )
+            plan = solve(request, MATRIX, seed=seed, stop=CpuRuntime(seconds), params=stock_params())
             wall, cpu = time.perf_counter() - t0, time.process_time() - c0
             routes, distance, bad = _checked(request, plan)
             run = {
@@ -140,7 +138,7 @@ def reference(days: list[str], seconds: float, runs: int, new_runs: int | None) 
             if not bad and ("distance_m" not in ref or distance < ref["distance_m"]):
                 ref |= {"distance_m": distance, "seed": seed, "routes": routes}
             ref |= {
-                "solver": "solver.solve with search_params(stock=True) (stock PyVRP, unsplit, CPU-second stopping criterion)",
+                "solver": "solver.solve with stock_params() (stock PyVRP, unsplit, CPU-second stopping criterion)",
                 "reference_seconds": seconds,
                 "runs": done,
             }

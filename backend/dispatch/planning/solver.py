@@ -24,7 +24,7 @@ Modelling choices, and why:
   single route (a courier's re-plan) keeps PyVRP's own: of three ~140-stop routes tried at 5 CPU-s
   they gave one 3.4 % shorter (the other two equal), and the re-plan's quality was measured
   with them. References that must not be our own choice (``bench/station_days.py``) pass
-  ``search_params(stock=True)``.
+  ``stock_params()``.
 * Determinism: PyVRP is deterministic for a seed and a number of iterations. A wall-clock limit
   (``time_limit_s``) is not reproducible, because how many iterations fit depends on machine load;
   pass ``max_iterations`` when the same input must give the same plan (tests, audits).
@@ -48,15 +48,20 @@ NUM_NEIGHBOURS = 30  # PyVRP: 50
 HISTORY_LENGTH = 100  # PyVRP: 300
 
 
-def search_params(*, stock: bool = False, routes: int = 2) -> pyvrp.SolveParams:
-    """PyVRP's settings for a solve of ``routes`` vehicles (see the module docstring); ``stock``:
-    PyVRP's own."""
-    if stock or routes <= 1:
-        return pyvrp.SolveParams()
+def search_params(routes: int) -> pyvrp.SolveParams:
+    """Our settings for a solve of ``routes`` vehicles; a single route keeps PyVRP's own (see the
+    module docstring)."""
+    if routes <= 1:
+        return stock_params()
     return pyvrp.SolveParams(
         ils=pyvrp.IteratedLocalSearchParams(history_length=HISTORY_LENGTH),
         neighbourhood=NeighbourhoodParams(num_neighbours=NUM_NEIGHBOURS),
     )
+
+
+def stock_params() -> pyvrp.SolveParams:
+    """PyVRP's own settings: for references that must not carry our choices."""
+    return pyvrp.SolveParams()
 
 
 def _remaining_capacity(vehicle: Vehicle, by_id: dict[str, Stop]) -> list[int]:
@@ -229,7 +234,7 @@ def solve(
         collect_stats=False,
         display=False,
         initial_solution=init,
-        params=params or search_params(routes=len(request.vehicles)),
+        params=params or search_params(len(request.vehicles)),
     )
     return to_plan(request, result.best, stops, type_ids)
 

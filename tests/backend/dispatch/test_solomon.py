@@ -79,12 +79,12 @@ def test_the_solomon_bench_runs_every_path_on_two_instances_within_a_cpu_budget(
 
 
 def test_our_search_settings_differ_from_pyvrps_only_where_documented() -> None:
-    from backend.dispatch.planning.solver import HISTORY_LENGTH, NUM_NEIGHBOURS, search_params
+    from backend.dispatch.planning.solver import HISTORY_LENGTH, NUM_NEIGHBOURS, search_params, stock_params
 
-    ours, stock = search_params(), search_params(stock=True)
+    ours, stock = search_params(2), stock_params()
     assert (ours.neighbourhood.num_neighbours, ours.ils.history_length) == (NUM_NEIGHBOURS, HISTORY_LENGTH)
     assert (stock.neighbourhood.num_neighbours, stock.ils.history_length) == (50, 300)  # PyVRP 0.14's
     assert ours.penalty == stock.penalty
     assert ours.ils.num_iters_no_improvement == stock.ils.num_iters_no_improvement
-    one_route = search_params(routes=1)  # a courier's re-plan keeps PyVRP's own
+    one_route = search_params(1)  # a courier's re-plan keeps PyVRP's own
     assert (one_route.neighbourhood.num_neighbours, one_route.ils.history_length) == (50, 300)
