@@ -46,12 +46,17 @@ class BusyMiddleware:
             retry_after = RETRY_AFTER_TRANSIENT_S
         else:
             return None
-        message = _("The server is busy. Please try again in a few seconds.")
-        response: HttpResponse
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"code": "busy", "message": message, "details": {}}, status=503)
-        else:
-            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
-        response["Retry-After"] = str(retry_after)
-        response["Cache-Control"] = "no-store"
-        return response
+        return busy_response(request, retry_after)
+
+
+def busy_response(request: HttpRequest, retry_after: int = RETRY_AFTER_S) -> HttpResponse:
+    """503 "busy, try again in ``retry_after`` seconds": JSON under ``/api/``, a short page elsewhere."""
+    message = _("The server is busy. Please try again in a few seconds.")
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"code": "busy", "message": message, "details": {}}, status=503)
+    else:
+        response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "no-store"
+    return response
