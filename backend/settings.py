@@ -13,7 +13,15 @@ from pathlib import Path
 
 import django_stubs_ext
 
-from backend.common.env import EnvError, database_from_url, env_bool, env_int, env_list, env_str
+from backend.common.env import (
+    EnvError,
+    channel_prefix_from_url,
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+)
 
 # Lets the admin and forms write ModelAdmin[Model] / ModelForm[Model] (generic only in django-stubs).
 django_stubs_ext.monkeypatch()
@@ -221,7 +229,8 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "backend.broadcast.layers.PipelinedRedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # Pub/sub channels ignore the database number; the prefix carries it (common/env.py).
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": channel_prefix_from_url(REDIS_URL)},
         }
     }
     CELERY_BROKER_URL = REDIS_URL

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 
 class EnvError(ValueError):
@@ -63,3 +63,22 @@ def database_from_url(url: str) -> dict[str, object]:
         "CONN_HEALTH_CHECKS": True,
         "TEST": {"NAME": f"test_{unquote(parsed.path.lstrip('/'))}"},
     }
+
+
+def channel_prefix_from_url(url: str) -> str:
+    """The Channels pub/sub prefix for ``redis://host:port/N``: ``asgi.dbN``.
+
+    Redis scopes keys (Celery's queues, the cache) by database number, but not pub/sub channels:
+    two deployments or test runs on one Redis server, told apart only by the number, would hear
+    each other's messages. A courier's position is not a doorbell, so it must not cross over.
+    """
+    parsed = urlparse(url)
+    if parsed.scheme not in ("redis", "rediss", "unix"):
+        raise EnvError(f"REDIS_URL must be redis://…, got scheme {parsed.scheme!r}")
+    number = (
+        (parse_qs(parsed.query).get("db") or ["0"])[0] if parsed.scheme == "unix" else parsed.path.strip("/")
+    )
+    number = number or "0"
+    if not number.isdigit():
+        raise EnvError(f"REDIS_URL's database must be a number, got {number!r}")
+    return f"asgi.db{int(number)}"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.common.env import EnvError, database_from_url, env_bool, env_str
+from backend.common.env import EnvError, channel_prefix_from_url, database_from_url, env_bool, env_str
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,6 +93,16 @@ def test_database_url_is_parsed_for_psycopg() -> None:
     )
     with pytest.raises(EnvError):
         database_from_url("mysql://x@y/z")
+
+
+def test_the_channels_prefix_carries_the_redis_database_number() -> None:
+    assert channel_prefix_from_url("redis://127.0.0.1:6379") == "asgi.db0"
+    assert channel_prefix_from_url("redis://127.0.0.1:6379/0") == "asgi.db0"
+    assert channel_prefix_from_url("rediss://:pw@cache.internal:6380/7") == "asgi.db7"
+    assert channel_prefix_from_url("unix:///run/redis.sock?db=3") == "asgi.db3"
+    for bad in ("http://x/1", "redis://x/cache"):
+        with pytest.raises(EnvError):
+            channel_prefix_from_url(bad)
 
 
 def test_the_api_docs_are_for_staff_only_under_the_production_profile() -> None:
