@@ -33,6 +33,7 @@ STATUS: dict[str, int] = {
     "rate_limited": 429,
     "too_many_attempts": 429,
     "busy": 503,
+    "database_unavailable": 503,
     "login_locked": 429,
     "link_invalid": 401,
     "link_expired": 401,
