@@ -5,6 +5,11 @@ a job gained or lost) and refreshes ETAs when they progress. The tasks debounce 
 are safe to run twice (backend/dispatch/tasks.py). Without a broker (eager mode: a laptop, most
 tests) nothing is sent: a re-plan runs PyVRP, which has no place inside a request; the periodic
 ``dispatch.watch_couriers`` check and the plan API cover that set-up.
+
+ETA refreshes are coalesced per courier (``eta_refresh_countdown``): a courier's first progress in
+a window refreshes at once, the rest of that window's progress shares one refresh at its end. A
+courier syncing a backlog, or pushing each step as it happens, would otherwise queue one full
+reload of their day per push.
 """
 
 from __future__ import annotations
@@ -15,11 +20,45 @@ from dataclasses import dataclass, field
 
 from celery import current_app, signature
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, transaction
 
+from backend.common.env import env_int
 from backend.shipments.services.unit import current
 
 log = logging.getLogger(__name__)
+
+# The ETA refresh window per courier (s); 0 sends a refresh for every progress, as before.
+ETA_REFRESH_WINDOW_S = env_int("ETA_REFRESH_WINDOW_S", 2)
+# The trailing refresh runs this long after its window closes: a change skipped inside the window
+# committed before the skip, so it is read even if the worker's clock runs up to 1 s ahead.
+_TRAILING_MARGIN_S = 1
+
+
+def eta_refresh_countdown(courier_id: int, window_s: int | None = None) -> int | None:
+    """When to refresh this courier's ETAs after a change that just committed: 0 (at once: the
+    first in the window), ``window + 1`` s (the window's one trailing refresh), or None (a trailing
+    refresh is already queued to run after this change).
+
+    Two cache keys per courier, each added only when absent (an atomic SET NX in Redis): the lead
+    key says "a refresh ran at the start of this window", the trail key "a refresh is queued at
+    its end". A change is skipped only while the trail key exists, that is, while a refresh is
+    queued for after it. With an unreachable cache every change sends: a refresh run twice writes
+    the same ETAs.
+    """
+    window = ETA_REFRESH_WINDOW_S if window_s is None else window_s
+    if window <= 0:
+        return 0
+    try:
+        if cache.add(f"parcelrun:etas-lead:{courier_id}", 1, timeout=window):
+            return 0
+        if cache.add(f"parcelrun:etas-trail:{courier_id}", 1, timeout=window):
+            return window + _TRAILING_MARGIN_S
+    except Exception:  # the cache is down: a refresh too many, never one too few
+        log.warning("ETA refresh window of courier %s not read; refresh sent", courier_id, exc_info=True)
+        return 0
+    return None
+
 
 # Dispatch's check "this courier's open re-plan window already covers this trigger" (its
 # debounce.window_covers). Dispatch sits above shipments, so it registers the check when it loads
@@ -72,7 +111,12 @@ class _Followup:
             )  # (generation, urgent): the task's defaults otherwise
             signature("dispatch.replan_courier", args=(self.courier_id, self.trigger, *urgent)).delay()
         else:
-            signature("dispatch.refresh_etas", args=(self.courier_id,)).delay()
+            countdown = eta_refresh_countdown(self.courier_id)
+            refresh = signature("dispatch.refresh_etas", args=(self.courier_id,))
+            if countdown == 0:
+                refresh.delay()
+            elif countdown is not None:
+                refresh.apply_async(countdown=countdown)
 
 
 def _after_commit(followup: _Followup) -> None:
