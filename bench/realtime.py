@@ -56,6 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.asgi_workers import ROOT, Worker, start_workers, stop_workers
 from bench.report import emit
+from bench.sync_sustained import postgres_cpu, postmaster_pid, proc_cpu
 
 DB_NAME = "parcelrun_bench_rt"
 TARGET_P99_MS = 100.0
@@ -237,7 +238,9 @@ def start_celery(env: dict[str, str], log: Path, cpus: str | None) -> subprocess
     return proc
 
 
-async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: Path) -> bool:
+async def load(
+    args: argparse.Namespace, url: str, workers: list[Worker], plan: Path, celery_pid: int | None = None
+) -> bool:
     specs = json.loads(plan.read_text())["clients"]
     clients = [Client(spec, worker=i % len(workers)) for i, spec in enumerate(specs)]
     stats = Stats()
@@ -265,6 +268,9 @@ async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: 
     )
     xacts_before = db_commits(url)
     cpu_before = [w.cpu_s() for w in workers], time.process_time()
+    postmaster = postmaster_pid(url)
+    # The Celery worker (its pool's child does the work) and PostgreSQL: the rest of a commit's cost.
+    side_before = proc_cpu(celery_pid, children=True) if celery_pid else 0.0, postgres_cpu(postmaster)
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": args.redis_url}
     committers = [
         await asyncio.create_subprocess_exec(
@@ -314,6 +320,8 @@ async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: 
         for w, b in zip(workers, cpu_before[0], strict=True)
     ]
     cpu_clients = round(time.process_time() - cpu_before[1], 1)
+    cpu_celery = round(proc_cpu(celery_pid, children=True) - side_before[0], 1) if celery_pid else None
+    cpu_postgres = round(postgres_cpu(postmaster) - side_before[1], 1)
     commit_report = {
         "commits": sum(r["commits"] for r in reports),
         "seconds": max(r["seconds"] for r in reports),
@@ -363,6 +371,8 @@ async def load(args: argparse.Namespace, url: str, workers: list[Worker], plan: 
         "cpu_s_workers": cpu_workers,
         "cpu_s_clients": cpu_clients,
         "cpu_s_committers": [r.get("cpu_s") for r in reports],
+        "cpu_s_celery": cpu_celery,
+        "cpu_s_postgres": cpu_postgres,
         "generator_cpu_share_of_one_core": round(generator_cpu / elapsed, 2),
         "pinning": args.pin or "none",
         "celery_worker": bool(args.celery),
@@ -475,7 +485,7 @@ def main() -> int:
             celery = start_celery(celery_env, logs / "celery.log", server_cpus or None)
         if generator_cpus:  # the clients and, inherited, the committer processes
             os.sched_setaffinity(0, {int(c) for c in generator_cpus.split(",")})
-        ok = asyncio.run(load(args, url, workers, plan))
+        ok = asyncio.run(load(args, url, workers, plan, celery.pid if celery is not None else None))
     finally:
         stop_workers(workers)
         if celery is not None:
