@@ -271,7 +271,9 @@ async def load(
     postmaster = postmaster_pid(url)
     # The Celery worker (its pool's child does the work) and PostgreSQL: the rest of a commit's cost.
     side_before = proc_cpu(celery_pid, children=True) if celery_pid else 0.0, postgres_cpu(postmaster)
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": args.redis_url}
+    # A pooled connection for each change in flight (its thread keeps it): fewer, and a commit waits.
+    pool = str(max(args.inflight, int(os.environ.get("DATABASE_POOL_MAX") or 0)))
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": args.redis_url, "DATABASE_POOL_MAX": pool}
     committers = [
         await asyncio.create_subprocess_exec(
             sys.executable,

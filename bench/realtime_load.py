@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -128,18 +129,25 @@ async def commit(plan_path: Path, rate: float, seconds: float, part: int, parts:
     publish hops back to this loop and reuses one channel-layer connection (a bare async_to_sync in
     a sync process would open a new Redis connection per publish)."""
     plan = json.loads(plan_path.read_text())
+    # One thread per change in flight, and nothing else touching the database: a thread keeps its
+    # pooled connection, so more threads than the pool has connections (the loop's default
+    # executor has six, the pool four) left two threads waiting 10 s for a connection and
+    # failing ("couldn't get a connection"), a third of the bench's in-flight capacity idle.
+    inflight_max = max(1, inflight)
+    executor = ThreadPoolExecutor(max_workers=inflight_max, thread_name_prefix="commit")
     work = []
     for st in plan["stations"][part::parts]:  # committers share the stations, never a job
         # The principal reads the user's roles (courier, supervisor, station manager): in a thread.
-        principal = await sync_to_async(lambda pk: principal_of(User.objects.get(pk=pk)))(st["boss_user"])
+        principal = await sync_to_async(
+            lambda pk: principal_of(User.objects.get(pk=pk)), thread_sensitive=False, executor=executor
+        )(st["boss_user"])
         ctx = Ctx(actor=principal, device_id="bench-committer")
         for job_id, courier_index in st["jobs"]:
             work.append([job_id, courier_index, st["couriers"], ctx])
     # A job is reassigned again only after len(work) other changes: never twice at once while
     # inflight < len(work).
     inflight = max(1, min(inflight, len(work) // 2))
-    # The loop's default executor: a few long-lived threads, each keeping its own connection.
-    assign = sync_to_async(job_assign, thread_sensitive=False)
+    assign = sync_to_async(job_assign, thread_sensitive=False, executor=executor)
     slots = asyncio.Semaphore(inflight)
     running: set[asyncio.Task[None]] = set()
     failed: list[BaseException] = []
