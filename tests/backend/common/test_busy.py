@@ -14,17 +14,11 @@ from psycopg import errors as pg_errors
 from psycopg_pool import PoolTimeout
 
 from backend.common.busy import BusyMiddleware, is_database_unreachable
+from tests.fixtures.db_errors import as_django_raises
 
 
 def _pool_timeout() -> OperationalError:
-    # As Django raises it: its OperationalError wrapping the pool's PoolTimeout.
-    try:
-        try:
-            raise PoolTimeout("couldn't get a connection after 10.00 sec")
-        except PoolTimeout as exc:
-            raise OperationalError(str(exc)) from exc
-    except OperationalError as wrapped:
-        return wrapped
+    return as_django_raises(PoolTimeout("couldn't get a connection after 10.00 sec"))
 
 
 def _middleware() -> BusyMiddleware:
@@ -50,15 +44,7 @@ def test_other_database_errors_are_left_alone() -> None:
 
 
 def test_connection_errors_are_told_apart_from_bugs() -> None:
-    def wrapped(cause: Exception) -> OperationalError:
-        try:
-            try:
-                raise cause
-            except Exception as exc:
-                raise OperationalError(str(exc)) from exc
-        except OperationalError as django_error:
-            return django_error
-
+    wrapped = as_django_raises
     assert is_database_unreachable(wrapped(psycopg.OperationalError("server closed the connection")))
     assert is_database_unreachable(wrapped(pg_errors.AdminShutdown("terminating connection")))
     assert is_database_unreachable(wrapped(pg_errors.TooManyConnections("sorry, too many clients")))

@@ -13,17 +13,7 @@ from psycopg import errors as pg_errors
 from backend.common import transient
 from backend.common.busy import BusyMiddleware
 from backend.common.transient import is_transient, retry_transient
-
-
-def as_django_raises(cause: Exception) -> OperationalError:
-    """Django's OperationalError wrapping psycopg's, as a failed statement raises it."""
-    try:
-        try:
-            raise cause
-        except Exception as exc:
-            raise OperationalError(str(exc)) from exc
-    except OperationalError as wrapped:
-        return wrapped
+from tests.fixtures.db_errors import as_django_raises
 
 
 def deadlock() -> OperationalError:
