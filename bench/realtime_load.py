@@ -133,8 +133,7 @@ async def commit(plan_path: Path, rate: float, seconds: float, part: int, parts:
     # pooled connection, so more threads than the pool has connections (the loop's default
     # executor has six, the pool four) left two threads waiting 10 s for a connection and
     # failing ("couldn't get a connection"), a third of the bench's in-flight capacity idle.
-    inflight_max = max(1, inflight)
-    executor = ThreadPoolExecutor(max_workers=inflight_max, thread_name_prefix="commit")
+    executor = ThreadPoolExecutor(max_workers=max(1, inflight), thread_name_prefix="commit")
     work = []
     for st in plan["stations"][part::parts]:  # committers share the stations, never a job
         # The principal reads the user's roles (courier, supervisor, station manager): in a thread.

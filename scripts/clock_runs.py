@@ -8,8 +8,9 @@ waiting on servers, sockets and timeouts, not computing: two runs side by side t
 one. So that they cannot see each other, each run gets its own PostgreSQL database (the name from
 ``DATABASE_URL`` plus ``_clock<n>``, so pytest-django makes ``test_<name>_clock<n>``) and its own
 Redis database (``REDIS_URL``'s number plus n), which keeps the Celery queues and cache counters
-apart, and the channel groups too (pub/sub ignores the number, so the channels prefix carries it). Ports are always picked free by the tests. Each run's output is kept in a file
-and printed whole when it ends; the exit status is the first failing run's.
+apart, and the channel groups too (pub/sub ignores the number, so the channels prefix carries it).
+Ports are always picked free by the tests. Each run's output is kept in a file and printed whole
+when it ends; the exit status is the first failing run's.
 """
 
 from __future__ import annotations

@@ -75,10 +75,10 @@ def channel_prefix_from_url(url: str) -> str:
     parsed = urlparse(url)
     if parsed.scheme not in ("redis", "rediss", "unix"):
         raise EnvError(f"REDIS_URL must be redis://…, got scheme {parsed.scheme!r}")
-    number = (
-        (parse_qs(parsed.query).get("db") or ["0"])[0] if parsed.scheme == "unix" else parsed.path.strip("/")
-    )
-    number = number or "0"
+    if parsed.scheme == "unix":  # unix:///run/redis.sock?db=N
+        number = (parse_qs(parsed.query).get("db") or ["0"])[0]
+    else:
+        number = parsed.path.strip("/") or "0"
     if not number.isdigit():
         raise EnvError(f"REDIS_URL's database must be a number, got {number!r}")
     return f"asgi.db{int(number)}"

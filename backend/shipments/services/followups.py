@@ -112,11 +112,13 @@ class _Followup:
             signature("dispatch.replan_courier", args=(self.courier_id, self.trigger, *urgent)).delay()
         else:
             countdown = eta_refresh_countdown(self.courier_id)
+            if countdown is None:
+                return  # the refresh already queued for this courier's window reads this change
             refresh = signature("dispatch.refresh_etas", args=(self.courier_id,))
-            if countdown == 0:
-                refresh.delay()
-            elif countdown is not None:
+            if countdown:
                 refresh.apply_async(countdown=countdown)
+            else:
+                refresh.delay()
 
 
 def _after_commit(followup: _Followup) -> None:

@@ -44,13 +44,14 @@ def test_other_database_errors_are_left_alone() -> None:
 
 
 def test_connection_errors_are_told_apart_from_bugs() -> None:
-    wrapped = as_django_raises
-    assert is_database_unreachable(wrapped(psycopg.OperationalError("server closed the connection")))
-    assert is_database_unreachable(wrapped(pg_errors.AdminShutdown("terminating connection")))
-    assert is_database_unreachable(wrapped(pg_errors.TooManyConnections("sorry, too many clients")))
-    assert is_database_unreachable(wrapped(pg_errors.CannotConnectNow("the database system is starting up")))
-    assert not is_database_unreachable(wrapped(pg_errors.DeadlockDetected("deadlock detected")))
-    assert not is_database_unreachable(wrapped(pg_errors.QueryCanceled("statement timeout")))
+    assert is_database_unreachable(as_django_raises(psycopg.OperationalError("server closed the connection")))
+    assert is_database_unreachable(as_django_raises(pg_errors.AdminShutdown("terminating connection")))
+    assert is_database_unreachable(as_django_raises(pg_errors.TooManyConnections("sorry, too many clients")))
+    assert is_database_unreachable(
+        as_django_raises(pg_errors.CannotConnectNow("the database system is starting up"))
+    )
+    assert not is_database_unreachable(as_django_raises(pg_errors.DeadlockDetected("deadlock detected")))
+    assert not is_database_unreachable(as_django_raises(pg_errors.QueryCanceled("statement timeout")))
     assert not is_database_unreachable(_pool_timeout())  # that one is "busy"
     assert not is_database_unreachable(OperationalError("no cause"))
 
