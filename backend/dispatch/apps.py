@@ -9,8 +9,8 @@ class DispatchConfig(AppConfig):
         # Register the tasks in every process: services send them by name (a signature), and a
         # signature runs the registered task (eagerly when there is no broker) only if it is known.
         from backend.dispatch import tasks  # noqa: F401
-        from backend.dispatch.services.debounce import window_covers
+        from backend.dispatch.services.debounce import windows_covering
         from backend.shipments.services.followups import register_replan_check
 
         # Lifecycle services skip a re-plan trigger the courier's open window already holds.
-        register_replan_check(window_covers)
+        register_replan_check(windows_covering)

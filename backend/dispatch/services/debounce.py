@@ -16,8 +16,8 @@ the older task finds nothing to claim), so a thousand answers still give at most
 courier per gap.
 
 A trigger whose window is already open and already lists its name would only be recorded as
-COALESCED, so the committing process does not send it (``window_covers``, registered with
-shipments' follow-ups): under a steady stream of changes the worker gets one task per window and
+COALESCED, so the committing process does not send it (``windows_covering``, registered with
+shipments' follow-ups; one read for all of a commit's triggers): under a steady stream of changes the worker gets one task per window and
 courier, not two per change. Skipping is safe because the window's run claims it *after* the
 check read it open, and re-plans from rows committed before that claim. A window more than
 ``OVERDUE_S`` past its due time lost its run (a scheduled message that never arrived): it covers
@@ -26,14 +26,18 @@ nothing, and the next trigger opens a new window instead of joining it.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from celery import signature
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
+from backend.common import pgbulk
 from backend.common.env import env_int
 from backend.common.errors import DomainError
 from backend.common.transient import is_transient
@@ -113,11 +117,42 @@ def window_covers(courier_id: int, trigger: str) -> bool:
     """True when sending this (non-urgent) trigger would change nothing: the courier's window is
     open, not overdue, and lists the trigger's name (or is full). Read after the trigger's change
     committed: the window is unclaimed at this read, so its run re-plans with that change."""
-    row = ReplanState.objects.filter(courier_id=courier_id).values_list("due_at", "triggers").first()
-    if row is None or row[0] is None or _overdue(row[0], timezone.now()):
-        return False
-    triggers = row[1] or []
-    return trigger in triggers or len(triggers) >= MAX_TRIGGERS
+    return (courier_id, trigger) in windows_covering([(courier_id, trigger)])
+
+
+_WINDOWS = (
+    f"SELECT courier_id, due_at, triggers FROM {ReplanState._meta.db_table} "
+    "WHERE courier_id = ANY(%b::bigint[])"
+)
+
+
+def windows_covering(asks: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
+    """The (courier, trigger) asks that ``window_covers``, in one read for all their couriers (a
+    reassignment asks for two; a commit's asks are checked together, followups._Replans)."""
+    ids = sorted({courier_id for courier_id, _ in asks})
+    if not ids:
+        return set()
+    rows: list[tuple[Any, ...]]
+    if connection.vendor == "postgresql":  # the statement without the ORM's compile: ~0.1 ms
+        rows = pgbulk.execute(_WINDOWS, [ids])
+    else:
+        rows = list(
+            ReplanState.objects.filter(courier_id__in=ids).values_list("courier_id", "due_at", "triggers")
+        )
+    now = timezone.now()
+    open_windows: dict[int, list[str]] = {}
+    for courier_id, due_at, triggers in rows:
+        if due_at is None or _overdue(due_at, now):
+            continue
+        # Django's connection reads jsonb as text (its JSONField parses it); the ORM path as a list.
+        names = json.loads(triggers) if isinstance(triggers, str) else triggers
+        open_windows[courier_id] = names or []
+    return {
+        (courier_id, trigger)
+        for courier_id, trigger in asks
+        if (names := open_windows.get(courier_id)) is not None
+        and (trigger in names or len(names) >= MAX_TRIGGERS)
+    }
 
 
 def replan_tick(*, courier_id: int, trigger: str, generation: int | None, urgent: bool = False) -> Tick:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
+from backend.common import rows
 from backend.common.errors import DomainError
 from backend.couriers.models import Courier
 from backend.shipments import transitions
@@ -65,7 +66,7 @@ def jobs_assign(
 
 
 def _courier(courier_id: int) -> Courier:
-    courier = Courier.objects.filter(pk=courier_id).first()
+    courier = rows.by_pk(Courier, courier_id)
     if courier is None:
         raise DomainError("not_found", f"courier {courier_id} does not exist")
     return courier

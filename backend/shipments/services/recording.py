@@ -18,7 +18,7 @@ from backend.shipments import feed
 from backend.shipments.context import CLOCK_SKEW_FLAG_S, Ctx
 from backend.shipments.models import Job, Shipment, TrackingEvent
 from backend.shipments.selectors import operation_recorded
-from backend.shipments.services.unit import current, jobs_locked_with_shipments
+from backend.shipments.services.unit import current, lock_one_job
 from backend.shipments.snapshots import job_snapshot, shipment_snapshot
 from backend.shipments.transitions import JOB_OPEN
 
@@ -29,10 +29,9 @@ def lock_job(job_id: int) -> Job:
     unit = current()
     if unit is not None and (held := unit.job(job_id)) is not None:
         return held
-    try:
-        job = jobs_locked_with_shipments().get(pk=job_id)
-    except Job.DoesNotExist:
-        raise DomainError("not_found", f"job {job_id} does not exist") from None
+    job = lock_one_job(job_id)
+    if job is None:
+        raise DomainError("not_found", f"job {job_id} does not exist")
     return job if unit is None else unit.adopt(job)
 
 

@@ -19,6 +19,7 @@ as they always did: the unit changes how the writes travel, never which writes h
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ from django.db import connection, models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from backend.common import pgbulk
+from backend.common import pgbulk, rows
 from backend.shipments.models import Job, Shipment
 
 _active = threading.local()
@@ -41,6 +42,31 @@ def jobs_locked_with_shipments() -> QuerySet[Job]:
     """Jobs with their shipments, both rows locked in one statement, the job's first (the executor
     locks a joined row's tables in the order the query names them). ``lock_job`` and ``preload``."""
     return Job.objects.select_for_update(of=("self", "shipment"), no_key=True).select_related("shipment")
+
+
+@functools.cache
+def _lock_one_sql() -> str:
+    job, shipment = rows.shape(Job), rows.shape(Shipment)
+    # The statement the queryset above compiles for one job, tables in the same order (so the
+    # same lock order), written once instead of compiled per call (backend/common/rows.py).
+    return (
+        f'SELECT {job.select("j")}, {shipment.select("s")} FROM "{job.table}" j '
+        f'INNER JOIN "{shipment.table}" s ON s."{Shipment._meta.pk.column}" = j."{_SHIPMENT.column}" '
+        f'WHERE j."{Job._meta.pk.column}" = %s FOR NO KEY UPDATE OF j, s'
+    )
+
+
+def lock_one_job(job_id: int) -> Job | None:
+    """``jobs_locked_with_shipments().get(pk=job_id)``, or None; the SQL built once on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return jobs_locked_with_shipments().filter(pk=job_id).first()
+    row = rows.fetch(_lock_one_sql(), [job_id])
+    if row is None:
+        return None
+    width = len(rows.shape(Job).columns)
+    job = rows.shape(Job).build(Job, row[:width])
+    _SHIPMENT.set_cached_value(job, rows.shape(Shipment).build(Shipment, row[width:]))
+    return job
 
 
 @dataclass

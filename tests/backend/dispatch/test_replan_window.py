@@ -14,7 +14,7 @@ from backend.couriers.models import Courier, Station
 from backend.dispatch import tasks
 from backend.dispatch.models import PlanRun, ReplanState
 from backend.dispatch.services import replan_soon, replan_tick
-from backend.dispatch.services.debounce import OVERDUE_S, Tick, window_covers
+from backend.dispatch.services.debounce import OVERDUE_S, Tick, window_covers, windows_covering
 from backend.shipments.services import followups
 from backend.shipments.services.followups import replan_after_commit
 from tests.backend.dispatch.factories import at, given_to, job_at, refresh
@@ -125,7 +125,7 @@ def test_a_window_that_cannot_be_read_lets_the_trigger_go(
     django_capture_on_commit_callbacks: object,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def unreadable(courier_id: int, trigger: str) -> bool:
+    def unreadable(asks: object) -> set[tuple[int, str]]:
         raise DatabaseError("connection lost")
 
     monkeypatch.setattr(followups, "_replan_covered", unreadable)
@@ -135,4 +135,44 @@ def test_a_window_that_cannot_be_read_lets_the_trigger_go(
 
 
 def test_dispatch_registers_its_check_with_the_lifecycle_services() -> None:
-    assert followups._replan_covered is window_covers
+    assert followups._replan_covered is windows_covering
+
+
+@pytest.mark.django_db
+def test_one_read_checks_every_trigger_of_a_commit(
+    station: Station,
+    supervisor: Person,
+    courier: tuple[Courier, Person],
+    other_courier: tuple[Courier, Person],
+    sent: list[tuple[object, ...]],
+    django_capture_on_commit_callbacks: object,
+    monkeypatch: pytest.MonkeyPatch,
+    time_machine: TimeMachineFixture,
+) -> None:
+    """A reassignment asks for two couriers' re-plans: both windows are read in one statement,
+    and only the trigger the open window does not hold is sent."""
+    time_machine.move_to(at(10, 0), tick=False)
+    a, b = courier[0], other_courier[0]
+    job = job_at(station, supervisor.ctx, 2.5)
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        given_to(job, a, supervisor.ctx)
+        replan_soon(courier_id=b.pk, trigger="job assigned")  # b's window opens, holding the trigger
+    sent.clear()
+    assert windows_covering([(a.pk, "job reassigned away"), (b.pk, "job assigned")]) == {
+        (b.pk, "job assigned")
+    }
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:  # type: ignore[operator]
+        given_to(job, b, supervisor.ctx)
+    replans = [cb for cb in callbacks if isinstance(cb, followups._Replan)]
+    assert len(replans) == 2
+    reads: list[list[tuple[int, str]]] = []
+
+    def reading(asks: list[tuple[int, str]]) -> set[tuple[int, str]]:
+        reads.append(list(asks))
+        return windows_covering(asks)
+
+    monkeypatch.setattr(followups, "_replan_covered", reading)
+    for replan in replans:
+        replan()
+    assert reads == [[(b.pk, "job assigned"), (a.pk, "job reassigned away")]]
+    assert sent == [(a.pk, "job reassigned away")]
