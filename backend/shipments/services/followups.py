@@ -60,17 +60,25 @@ def eta_refresh_countdown(courier_id: int, window_s: int | None = None) -> int |
     return None
 
 
-# Dispatch's check "these couriers' open re-plan windows already cover these triggers" (its
-# debounce.windows_covering: one read for every ask of a commit). Dispatch sits above shipments,
-# so it registers the check when it loads (DispatchConfig.ready) rather than being imported here.
-# None: every trigger is sent.
+# Dispatch's two re-plan hooks, registered when it loads (DispatchConfig.ready): dispatch sits
+# above shipments, so it is never imported here. The check: "these couriers' open windows already
+# hold these triggers" (debounce.windows_covering: one read for every ask of a commit). The opener:
+# open or join the courier's window here, after the commit (debounce.replan_soon), so only the
+# window's run goes through the broker, not every trigger on its way to the window. None: every
+# trigger is sent to the worker, which opens the window there.
 Ask = tuple[int, str]  # (courier id, trigger name)
 _replan_covered: Callable[[Sequence[Ask]], set[Ask]] | None = None
+_replan_open: Callable[[int, str, bool], object] | None = None
 
 
 def register_replan_check(check: Callable[[Sequence[Ask]], set[Ask]] | None) -> None:
     global _replan_covered
     _replan_covered = check
+
+
+def register_replan_opener(opener: Callable[[int, str, bool], object] | None) -> None:
+    global _replan_open
+    _replan_open = opener
 
 
 def _covered(asks: Sequence[Ask]) -> set[Ask]:
@@ -124,6 +132,16 @@ class _Replan:
     def __call__(self) -> None:
         if not self.urgent and self.read.covers((self.courier_id, self.trigger)):
             return  # its window's run will see this change (debounce.windows_covering)
+        if _replan_open is not None:
+            try:
+                _replan_open(self.courier_id, self.trigger, self.urgent)
+                return
+            except Exception:  # after the commit nothing may fail the caller: the worker opens it
+                log.warning(
+                    "re-plan window of courier %s not opened here; trigger sent",
+                    self.courier_id,
+                    exc_info=True,
+                )
         # By name: dispatch sits above shipments and imports it, never the reverse
         # (docs/architecture.md, layers). A signature resolves to the registered task when the
         # process has it (dispatch's AppConfig imports its tasks), so this is ``task.delay(...)``.

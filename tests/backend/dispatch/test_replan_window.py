@@ -1,5 +1,6 @@
-"""A re-plan trigger that the courier's open window already holds is not sent (debounce.window_covers),
-and the window's run still plans the change that trigger was for."""
+"""A re-plan trigger that the courier's open window already holds is skipped (debounce.window_covers),
+one that it does not hold opens or joins the window in the committing process (only the window's
+run goes to the worker), and the window's run still plans the change each trigger was for."""
 
 from __future__ import annotations
 
@@ -53,12 +54,13 @@ def test_a_trigger_the_open_window_holds_is_not_sent_and_the_run_plans_its_chang
         given_to(new, c, supervisor.ctx)
     assert sent == [(c.pk, "job assigned", 1)]
 
-    # A trigger of another kind is sent once (the window records its name), then it is covered too.
+    # A trigger of another kind joins the window where it committed (the window records its name),
+    # nothing goes to the worker, and from then on it is covered too.
     assert window_covers(c.pk, "failed attempt") is False
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         replan_after_commit(c.pk, "failed attempt")
-    assert sent[-1] == (c.pk, "failed attempt")
-    assert replan_tick(courier_id=c.pk, trigger="failed attempt", generation=None) == Tick.COALESCED
+    assert sent == [(c.pk, "job assigned", 1)]
+    assert ReplanState.objects.get(courier=c).triggers == ["job assigned", "failed attempt"]
     assert window_covers(c.pk, "failed attempt") is True
 
     # The window's run plans the job whose trigger was never sent.
@@ -67,15 +69,15 @@ def test_a_trigger_the_open_window_holds_is_not_sent_and_the_run_plans_its_chang
     assert refresh(new).planned_seq is not None
     assert PlanRun.objects.get(courier=c).trigger == "job assigned, failed attempt"
 
-    # The window is claimed: the next change's trigger is sent again and opens the next window.
+    # The window is claimed: the next change opens the next window, whose run is scheduled.
     assert window_covers(c.pk, "job assigned") is False
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         given_to(job_at(station, supervisor.ctx, 3.5), c, supervisor.ctx)
-    assert sent[-1] == (c.pk, "job assigned")
+    assert sent[-1] == (c.pk, "job assigned", 2)
 
 
 @pytest.mark.django_db
-def test_an_urgent_trigger_is_always_sent(
+def test_an_urgent_trigger_always_pulls_the_run_forward(
     courier: tuple[Courier, Person],
     sent: list[tuple[object, ...]],
     django_capture_on_commit_callbacks: object,
@@ -87,7 +89,9 @@ def test_an_urgent_trigger_is_always_sent(
     assert window_covers(c.pk, "customer agreement") is True
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         replan_after_commit(c.pk, "customer agreement", urgent=True)  # it pulls the window forward
-    assert sent == [(c.pk, "customer agreement", None, True)]
+    state = ReplanState.objects.get(courier=c)
+    assert state.generation == 2 and state.due_at == at(10, 0)  # due at once: no run yet to keep a gap from
+    assert sent == [(c.pk, "customer agreement", 2)]
 
 
 @pytest.mark.django_db
@@ -131,11 +135,32 @@ def test_a_window_that_cannot_be_read_lets_the_trigger_go(
     monkeypatch.setattr(followups, "_replan_covered", unreadable)
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         replan_after_commit(courier[0].pk, "job assigned")
-    assert sent == [(courier[0].pk, "job assigned")]
+    assert sent == [(courier[0].pk, "job assigned", 1)]  # the window opened, its run scheduled
 
 
-def test_dispatch_registers_its_check_with_the_lifecycle_services() -> None:
+@pytest.mark.django_db
+def test_a_window_that_cannot_be_opened_here_is_opened_by_the_worker(
+    courier: tuple[Courier, Person],
+    sent: list[tuple[object, ...]],
+    django_capture_on_commit_callbacks: object,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After the commit nothing may fail the caller: the trigger goes to the worker instead."""
+
+    def unreachable(courier_id: int, trigger: str, urgent: bool) -> None:
+        raise DatabaseError("connection lost")
+
+    monkeypatch.setattr(followups, "_replan_open", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        replan_after_commit(courier[0].pk, "job assigned")
+        replan_after_commit(courier[0].pk, "customer agreement", urgent=True)
+    assert sent == [(courier[0].pk, "job assigned"), (courier[0].pk, "customer agreement", None, True)]
+    assert not ReplanState.objects.filter(courier=courier[0]).exists()
+
+
+def test_dispatch_registers_its_hooks_with_the_lifecycle_services() -> None:
     assert followups._replan_covered is windows_covering
+    assert followups._replan_open is not None
 
 
 @pytest.mark.django_db
@@ -150,7 +175,7 @@ def test_one_read_checks_every_trigger_of_a_commit(
     time_machine: TimeMachineFixture,
 ) -> None:
     """A reassignment asks for two couriers' re-plans: both windows are read in one statement,
-    and only the trigger the open window does not hold is sent."""
+    and only the trigger the open window does not hold is added to it."""
     time_machine.move_to(at(10, 0), tick=False)
     a, b = courier[0], other_courier[0]
     job = job_at(station, supervisor.ctx, 2.5)
@@ -175,4 +200,5 @@ def test_one_read_checks_every_trigger_of_a_commit(
     for replan in replans:
         replan()
     assert reads == [[(b.pk, "job assigned"), (a.pk, "job reassigned away")]]
-    assert sent == [(a.pk, "job reassigned away")]
+    assert sent == []  # a's open window took the new trigger's name; b's held it already
+    assert ReplanState.objects.get(courier=a).triggers == ["job assigned", "job reassigned away"]

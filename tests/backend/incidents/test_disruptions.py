@@ -50,6 +50,7 @@ def test_declare_holds_the_area_and_lift_releases_and_replans(
 
     monkeypatch.setattr(followups, "_enabled", lambda: True)
     monkeypatch.setattr(followups, "signature", Sig)
+    monkeypatch.setattr(followups, "_replan_open", None)  # every ask as a task, here recorded
     c, courier_person = courier
     with time_machine.travel(NOW, tick=False):
         inside = given_to(job_at(station, supervisor.ctx, 2.0, address=f"{AREA}5号"), c, supervisor.ctx)

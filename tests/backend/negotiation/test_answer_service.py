@@ -7,9 +7,11 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from backend.common.errors import DomainError
 from backend.dispatch import tasks
+from backend.dispatch.models import ReplanState
 from backend.negotiation import pickup_codes
 from backend.negotiation.models import Consent, PickupHold
 from backend.negotiation.services import negotiation_answer, negotiation_cancel
@@ -140,10 +142,13 @@ def test_an_answer_asks_for_a_replan_of_the_courier_after_commit(  # type: ignor
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         answer(n)
     assert sent == []
-    for callback in callbacks:
-        callback()
+    with django_capture_on_commit_callbacks(execute=True):  # the commit: the callbacks, and theirs
+        for callback in callbacks:
+            callback()
     # Urgent: re-planned at once, not after the 20 s debounce (the answer reaches the route in a second).
-    assert sent == [(courier[0].pk, "customer agreement", None, True)]
+    state = ReplanState.objects.get(courier=courier[0])
+    assert state.due_at is not None and state.due_at <= timezone.now()
+    assert sent == [(courier[0].pk, "customer agreement", state.generation)]
 
 
 def test_a_redirect_answer_needs_the_new_address_and_writes_it_on_the_job(job, supervisor) -> None:  # type: ignore[no-untyped-def]
