@@ -83,12 +83,18 @@ def feed_rows_after(*, after: int, limit: int) -> list[FeedRow]:
         found = cur.fetchall()
     return [
         FeedRow(
-            *row[:7],
+            cursor=cursor,
+            kind=kind,
+            station_id=station_id,
+            courier_id=courier_id,
+            prev_courier_id=prev_courier_id,
+            shipment_id=shipment_id,
+            job_id=job_id,
             # Django's connection reads jsonb as text (its JSONField parses it).
-            payload=json.loads(row[7]) if isinstance(row[7], str) else row[7],
-            at=row[8].isoformat(),
+            payload=json.loads(payload) if isinstance(payload, str) else payload,
+            at=created_at.isoformat(),
         )
-        for row in found
+        for cursor, kind, station_id, courier_id, prev_courier_id, shipment_id, job_id, payload, created_at in found
     ]
 
 
