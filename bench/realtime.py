@@ -223,7 +223,10 @@ async def inject_faults(
 def start_celery(env: dict[str, str], log: Path, cpus: str | None) -> subprocess.Popen[bytes]:
     """The worker that consumes the re-plans each reassignment queues (two per commit)."""
     celery = str(Path(sys.executable).parent / "celery")
-    cmd = [celery, "-A", "backend", "worker", "--loglevel=WARNING", "--concurrency=1"]
+    # --purge: the queue may hold an earlier run's scheduled re-plans (a killed or timed-out run
+    # leaves its windows' runs behind), for courier ids this run's fresh database reuses; they
+    # would run first and push this run's own re-plans back.
+    cmd = [celery, "-A", "backend", "worker", "--loglevel=WARNING", "--concurrency=1", "--purge"]
     cmd += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"rtbench-{os.getpid()}@%h"]
     proc = subprocess.Popen(
         ["taskset", "-c", cpus, *cmd] if cpus else cmd,
