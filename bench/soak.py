@@ -326,7 +326,7 @@ def main() -> int:
         log = Path(tmp) / "celery.log"
         procs = {
             "celery_worker": subprocess.Popen(
-                [*celery, "worker", "-l", "WARNING", "-c", "1", "--without-gossip", "--without-mingle"],
+                [*celery, "worker", "-l", "WARNING", "-c", "1", "--without-gossip", "--without-mingle", "--purge"],
                 cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
             ),
             "celery_beat": subprocess.Popen(

@@ -263,7 +263,8 @@ def postmaster_pid(database_url: str) -> int | None:
 
 def start_celery(env: dict[str, str], log_path: str) -> subprocess.Popen[bytes]:
     celery = str(Path(sys.executable).parent / "celery")
-    cmd = [celery, "-A", "backend", "worker", "--loglevel=WARNING", "--concurrency=1"]
+    # --purge: an earlier run's leftover tasks (for ids this run's data reuses) would run first.
+    cmd = [celery, "-A", "backend", "worker", "--loglevel=WARNING", "--concurrency=1", "--purge"]
     cmd += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"syncsus-{os.getpid()}@%h"]
     log = open(log_path, "ab")  # noqa: SIM115 - the child owns it
     proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[1], env=env, stdout=log, stderr=log)
