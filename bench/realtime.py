@@ -220,7 +220,7 @@ async def inject_faults(
     return report
 
 
-def start_celery(env: dict[str, str], log: Path, cpus: str | None) -> subprocess.Popen[bytes]:
+def start_celery(env: dict[str, str], log: Path, cpus: str | None, nice: int = 0) -> subprocess.Popen[bytes]:
     """The worker that consumes the re-plans each reassignment queues (two per commit)."""
     celery = str(Path(sys.executable).parent / "celery")
     # --purge: the queue may hold an earlier run's scheduled re-plans (a killed or timed-out run
@@ -228,6 +228,8 @@ def start_celery(env: dict[str, str], log: Path, cpus: str | None) -> subprocess
     # would run first and push this run's own re-plans back.
     cmd = [celery, "-A", "backend", "worker", "--loglevel=WARNING", "--concurrency=1", "--purge"]
     cmd += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"rtbench-{os.getpid()}@%h"]
+    if nice:
+        cmd = ["nice", "-n", str(nice), *cmd]
     proc = subprocess.Popen(
         ["taskset", "-c", cpus, *cmd] if cpus else cmd,
         cwd=ROOT,
@@ -441,6 +443,12 @@ def main() -> int:
         "--db-name", default="parcelrun_bench_rt", help="the bench database (dropped and recreated)"
     )
     ap.add_argument("--no-celery", dest="celery", action="store_false", help="no worker for the re-plans")
+    ap.add_argument(
+        "--celery-nice",
+        type=int,
+        default=0,
+        help="run the Celery worker at this nice level (docs/operations.md: background below live work)",
+    )
     ap.add_argument("--no-kill", dest="kill_worker", action="store_false", help="do not kill a worker")
     ap.add_argument("--drop-pct", type=float, default=5.0, help="sockets cut a third into the run")
     ap.add_argument(
@@ -487,7 +495,7 @@ def main() -> int:
     try:
         if args.celery:
             celery_env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": args.redis_url}
-            celery = start_celery(celery_env, logs / "celery.log", server_cpus or None)
+            celery = start_celery(celery_env, logs / "celery.log", server_cpus or None, args.celery_nice)
         if generator_cpus:  # the clients and, inherited, the committer processes
             os.sched_setaffinity(0, {int(c) for c in generator_cpus.split(",")})
         ok = asyncio.run(load(args, url, workers, plan, celery.pid if celery is not None else None))
