@@ -16,9 +16,9 @@ clients, 0 lost, 0 duplicates, worker RSS growth ≤ 10 % from the first quarter
 end, and the committers reaching at least 95 % of the asked rate (a starved load generator is a
 failed run).
 
-As a deployment runs it: a Celery worker consumes the two re-plans each reassignment queues
-(``--no-celery`` to leave them queued), and faults happen during the run: a third in, 5 % of the
-sockets are cut (``--drop-pct``); at half, one ASGI worker is SIGKILLed (``--no-kill``). Every cut
+As a deployment runs it: a Celery worker runs the re-plan windows each reassignment opens for two
+couriers (``--no-celery`` to leave them queued), and faults happen during the run: a third in, 5 %
+of the sockets are cut (``--drop-pct``); at half, one ASGI worker is SIGKILLed (``--no-kill``). Every cut
 client reconnects to a live worker with its last cursor and must get every row of its audience
 exactly once (the audit counts all clients); the p99 is the survivors' (never cut), the resumed
 clients' p99 (their replay included) is printed beside it. On 2 cores the server side (daphne
@@ -221,7 +221,8 @@ async def inject_faults(
 
 
 def start_celery(env: dict[str, str], log: Path, cpus: str | None, nice: int = 0) -> subprocess.Popen[bytes]:
-    """The worker that consumes the re-plans each reassignment queues (two per commit)."""
+    """The worker that runs the re-plan windows the reassignments open (their runs only: the
+    committing processes open the windows themselves, docs/dispatch.md)."""
     celery = str(Path(sys.executable).parent / "celery")
     # --purge: the queue may hold an earlier run's scheduled re-plans (a killed or timed-out run
     # leaves its windows' runs behind), for courier ids this run's fresh database reuses; they

@@ -6,6 +6,7 @@ plain data and each row's rendered JSON can be cached once for every socket that
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from django.db import connection
 from django.db.models import Max, Q
 
 from backend.broadcast.envelope import envelope
+from backend.common import rows
 from backend.shipments.models import FeedEntry
 
 Feed = Literal["courier", "station", "shipment"]
@@ -63,39 +65,27 @@ def feed_head() -> int:
     return int(FeedEntry.objects.aggregate(m=Max("cursor"))["m"] or 0)
 
 
-_TAIL_COLUMNS = ("cursor", "kind", "station_id", "courier_id", "prev_courier_id", "shipment_id", "job_id")
-_TAIL = (
-    f"SELECT {', '.join(_TAIL_COLUMNS)}, payload, created_at FROM {FeedEntry._meta.db_table} "
-    "WHERE cursor > %s ORDER BY cursor LIMIT %s"
-)
+@functools.cache
+def _tail_sql() -> str:
+    feed = rows.shape(FeedEntry)
+    return (
+        f'SELECT {feed.select("f")} FROM "{feed.table}" f WHERE f."cursor" > %s ORDER BY f."cursor" LIMIT %s'
+    )
 
 
 def feed_rows_after(*, after: int, limit: int) -> list[FeedRow]:
     """The whole feed after ``after``, for the per-process tail.
 
-    Every worker runs it once per batch of doorbells, so on PostgreSQL it is one fixed statement
-    read straight into rows (the queryset's compile and model instances cost more than the read).
+    Every worker runs it once per batch of doorbells, so on PostgreSQL its statement is built once
+    (backend/common/rows.py) instead of compiled per call.
     """
     if connection.vendor != "postgresql":
         return [FeedRow.of(e) for e in FeedEntry.objects.filter(cursor__gt=after).order_by("cursor")[:limit]]
     with connection.cursor() as cur:
-        cur.execute(_TAIL, [after, limit])
+        cur.execute(_tail_sql(), [after, limit])
         found = cur.fetchall()
-    return [
-        FeedRow(
-            cursor=cursor,
-            kind=kind,
-            station_id=station_id,
-            courier_id=courier_id,
-            prev_courier_id=prev_courier_id,
-            shipment_id=shipment_id,
-            job_id=job_id,
-            # Django's connection reads jsonb as text (its JSONField parses it).
-            payload=json.loads(payload) if isinstance(payload, str) else payload,
-            at=created_at.isoformat(),
-        )
-        for cursor, kind, station_id, courier_id, prev_courier_id, shipment_id, job_id, payload, created_at in found
-    ]
+    feed = rows.shape(FeedEntry)
+    return [FeedRow.of(feed.build(FeedEntry, row)) for row in found]
 
 
 def audience_filter(feed: Feed, target_id: int) -> Q:

@@ -16,10 +16,11 @@ the older task finds nothing to claim), so a thousand answers still give at most
 courier per gap.
 
 A trigger whose window is already open and already lists its name would only be recorded as
-COALESCED, so the committing process does not send it (``windows_covering``, registered with
-shipments' follow-ups; one read for all of a commit's triggers): under a steady stream of changes the worker gets one task per window and
-courier, not two per change. Skipping is safe because the window's run claims it *after* the
-check read it open, and re-plans from rows committed before that claim. A window more than
+COALESCED, so the committing process skips it (``windows_covering``, registered with shipments'
+follow-ups: one read for all of a commit's triggers); any other trigger it passes to
+``replan_soon`` itself, after its commit (the registered opener). Under a steady stream of
+changes the worker gets only the windows' runs. Skipping is safe because the window's run claims
+it *after* the check read it open, and re-plans from rows committed before that claim. A window more than
 ``OVERDUE_S`` past its due time lost its run (a scheduled message that never arrived): it covers
 nothing, and the next trigger opens a new window instead of joining it.
 """
@@ -128,7 +129,7 @@ _WINDOWS = (
 
 def windows_covering(asks: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
     """The (courier, trigger) asks that ``window_covers``, in one read for all their couriers (a
-    reassignment asks for two; a commit's asks are checked together, followups._Replans)."""
+    reassignment asks for two; a commit's asks are checked together, followups._WindowRead)."""
     ids = sorted({courier_id for courier_id, _ in asks})
     if not ids:
         return set()

@@ -172,6 +172,14 @@ class _EtaRefresh:
             refresh.delay()
 
 
+def _asked_in_unit(followup: _Replan | _EtaRefresh) -> bool:
+    """Inside a unit of work, an equal follow-up is already among the transaction's pending
+    on-commit callbacks (outside a unit every service call asks for its own)."""
+    if current() is None:
+        return False
+    return any(f == followup for _, f, _ in transaction.get_connection().run_on_commit)
+
+
 def replan_after_commit(courier_id: int | None, trigger: str, *, urgent: bool = False) -> None:
     """Ask dispatch to re-plan the courier once this transaction commits (one per courier per unit
     of work); ``urgent`` skips the debounce (docs/dispatch.md, "Re-planning")."""
@@ -183,7 +191,7 @@ def replan_after_commit(courier_id: int | None, trigger: str, *, urgent: bool = 
     # in the list after they ran).
     read = next((f.read for f in reversed(pending) if f.read.covered is None), None) or _WindowRead()
     ask = _Replan(courier_id, trigger, urgent, read)
-    if current() is not None and ask in pending:
+    if _asked_in_unit(ask):
         return
     if not urgent:
         read.asks.append((courier_id, trigger))
@@ -208,7 +216,5 @@ def refresh_etas_after_commit(courier_id: int | None) -> None:
     if courier_id is None or not _enabled():
         return
     followup = _EtaRefresh(courier_id)
-    connection = transaction.get_connection()
-    if current() is not None and any(f == followup for _, f, _ in connection.run_on_commit):
-        return
-    transaction.on_commit(followup)
+    if not _asked_in_unit(followup):
+        transaction.on_commit(followup)

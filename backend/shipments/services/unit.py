@@ -63,8 +63,9 @@ def lock_one_job(job_id: int) -> Job | None:
     row = rows.fetch(_lock_one_sql(), [job_id])
     if row is None:
         return None
-    width = len(rows.shape(Job).columns)
-    job = rows.shape(Job).build(Job, row[:width])
+    job_shape = rows.shape(Job)
+    width = len(job_shape.columns)
+    job = job_shape.build(Job, row[:width])
     _SHIPMENT.set_cached_value(job, rows.shape(Shipment).build(Shipment, row[width:]))
     return job
 
