@@ -81,6 +81,21 @@ class Stats:
     latencies_ms: list[float] = field(default_factory=list)  # survivors: never disconnected
     resumed_ms: list[float] = field(default_factory=list)  # clients after a cut (replay included)
     window: list[float] = field(default_factory=list)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)  # survivors' latencies per message type
+    loop_lag_ms: list[float] = field(default_factory=list)  # this process's own scheduling delay
+    window_lag: list[float] = field(default_factory=list)
+
+
+async def watch_loop_lag(stats: Stats, done: asyncio.Event, every_s: float = 0.02) -> None:
+    """How late this process's event loop wakes a sleeper: a receipt time taken here is late by as
+    much (the clients share the loop). Printed beside the latencies, so the generator's own delay
+    is measured, not guessed."""
+    while not done.is_set():
+        t = time.perf_counter()
+        await asyncio.sleep(every_s)
+        lag = (time.perf_counter() - t - every_s) * 1000
+        stats.loop_lag_ms.append(lag)
+        stats.window_lag.append(lag)
 
 
 def prepare_database(base_url: str) -> str:
@@ -129,6 +144,8 @@ async def run_client(
                 elif message["cursor"] is not None:
                     latency = (now - datetime.fromisoformat(message["at"]).timestamp()) * 1000
                     (stats.resumed_ms if client.cut else stats.latencies_ms).append(latency)
+                    if not client.cut:
+                        stats.by_kind.setdefault(kind, []).append(latency)
                     stats.window.append(latency)
                     client.cursors.append(message["cursor"])
                     last = message["cursor"]
@@ -303,16 +320,19 @@ async def load(
     ]
     started, samples = time.monotonic(), []
     faults = asyncio.create_task(inject_faults(args, workers, clients, started))
+    lag_watch = asyncio.create_task(watch_loop_lag(stats, done))
     while any(c.returncode is None for c in committers):
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.gather(*(c.wait() for c in committers)), timeout=10)
         window, stats.window = stats.window, []
+        lag, stats.window_lag = stats.window_lag, []
         samples.append([w.rss_kb() for w in workers])
         emit(
             event="progress",
             t=round(time.monotonic() - started),
             delivered=len(stats.latencies_ms),
             window_p99_ms=pct(window, 99),
+            window_loop_lag_p99_ms=pct(lag, 99),
             rss_kb=samples[-1],
         )
     reports = []
@@ -347,6 +367,7 @@ async def load(
     xacts = db_commits(url) - xacts_before
     rss_end = [w.rss_kb() for w in workers]
     done.set()
+    await lag_watch
     for c in clients:
         if c.ws is not None:
             await c.ws.close()
@@ -376,6 +397,12 @@ async def load(
         "p99_ms": pct(lat, 99),
         "max_ms": round(max(lat or [0]), 1),
         "mean_ms": round(statistics.fmean(lat), 1) if lat else 0,
+        "p99_ms_by_type": {k: [len(v), pct(v, 99)] for k, v in sorted(stats.by_kind.items())},
+        "generator_loop_lag_ms": {
+            "p50": pct(stats.loop_lag_ms, 50),
+            "p99": pct(stats.loop_lag_ms, 99),
+            "max": round(max(stats.loop_lag_ms or [0]), 1),
+        },
         "cpu_s_workers": cpu_workers,
         "cpu_s_clients": cpu_clients,
         "cpu_s_committers": [r.get("cpu_s") for r in reports],

@@ -37,6 +37,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 PROOF = {"method": "signature", "recipient_relation": "self", "recipient_name": "李四"}
 TARGETS = {
     "scan_events_per_s": 20_000,
@@ -250,13 +252,21 @@ def postgres_cpu(postmaster: int | None) -> float:
 
 
 def postmaster_pid(database_url: str) -> int | None:
-    """The bench cluster's postmaster when the database is ``bench/pg_private.py``'s."""
+    """The postmaster of the server behind ``database_url`` (the bench cluster's, or the machine's
+    when its data directory is readable here): with it the CPU of backends that exited during the
+    run is counted too (a committer's connections close before the last reading)."""
     from bench.pg_private import DEFAULT_DIR, DEFAULT_PORT
 
-    if f":{DEFAULT_PORT}/" not in database_url:
-        return None
+    data_dir = DEFAULT_DIR if f":{DEFAULT_PORT}/" in database_url else None
+    if data_dir is None:
+        try:
+            with psycopg.connect(database_url, connect_timeout=5) as conn:
+                row = conn.execute("SHOW data_directory").fetchone()
+            data_dir = row[0] if row else None
+        except psycopg.Error:
+            return None
     try:
-        return int(Path(DEFAULT_DIR, "postmaster.pid").read_text().split()[0])
+        return int(Path(str(data_dir), "postmaster.pid").read_text().split()[0])
     except (OSError, ValueError):
         return None
 
@@ -463,7 +473,9 @@ def run(args: argparse.Namespace, emit: Any) -> bool:
     cpu_per_op = {f"{k}_cpu_us_per_op": round(v * 1e6 / max(ops, 1), 1) for k, v in used.items()}
     cpu_per_op["wal_bytes_per_op"] = round((wal1 - wal0) / max(ops, 1), 1)
     cpu_per_op["postgres_cpu_scope"] = (
-        "bench cluster" if postmaster else "every postgres process on the machine"
+        "the server's postmaster and its children, exited ones included"
+        if postmaster
+        else "postgres processes alive at both readings"
     )  # type: ignore[assignment]
     per_minute = []
     for m in range(args.minutes):

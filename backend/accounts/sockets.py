@@ -25,9 +25,10 @@ import hashlib
 import logging
 from collections.abc import Iterable
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from backend.common.layer_loop import run_send
 
 log = logging.getLogger(__name__)
 
@@ -85,4 +86,4 @@ def _ring(groups: list[str], message: dict[str, str]) -> None:
             except Exception:  # the heartbeat's re-check closes the socket anyway
                 log.exception("could not ring the sockets of %s", group)
 
-    async_to_sync(send_all)()
+    run_send(layer, send_all)

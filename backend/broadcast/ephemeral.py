@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from backend.common.layer_loop import run_send
 
 log = logging.getLogger(__name__)
 
@@ -20,11 +21,15 @@ def send_live(messages: list[tuple[str, dict[str, Any]]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    for group, message in messages:
-        try:
-            async_to_sync(layer.group_send)(group, {"type": "live.message", "message": message})
-        except Exception:  # a dead Redis must not fail a committed write; the next ping supersedes it
-            log.exception("live publish to %s failed", group)
+
+    async def send_all() -> None:
+        for group, message in messages:
+            try:
+                await layer.group_send(group, {"type": "live.message", "message": message})
+            except Exception:  # a dead Redis must not fail a committed write; the next ping supersedes it
+                log.exception("live publish to %s failed", group)
+
+    run_send(layer, send_all)
 
 
 def publish_live_on_commit(messages: list[tuple[str, dict[str, Any]]]) -> None:

@@ -11,11 +11,11 @@ import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
 from backend.broadcast.envelope import courier_group, shipment_group, station_group
+from backend.common.layer_loop import run_send
 
 log = logging.getLogger(__name__)
 
@@ -105,4 +105,4 @@ def _send_many(batch: list[tuple[list[str], dict[str, Any]]]) -> None:
             except Exception:
                 log.exception("publish to %s failed", group)
 
-    async_to_sync(send_all)()
+    run_send(layer, send_all)

@@ -17,15 +17,30 @@ from __future__ import annotations
 import asyncio
 import time
 from bisect import bisect_right
+from concurrent.futures import ThreadPoolExecutor
 from weakref import WeakKeyDictionary
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
+from django.db import connections
 
 from backend.realtime.selectors import FeedRow, feed_head, feed_rows_after
 
 PAGE = 500
 CAPACITY = 1000  # rows kept (up to twice that between trims): 5–10 s at 200 changes/s, ~10 MB
 REFRESH_MIN_S = 1.0  # a heartbeat-driven refresh (no push) runs at most this often per process
+
+# The tail's read has a thread (and so a database connection) of its own. Every other database
+# call of a worker goes through Channels' one shared thread, one call at a time; when a killed
+# worker's sockets reconnect here at once, their authentication and replay reads (three or more
+# each) filled that thread's queue and every live doorbell of every socket waited behind them for
+# seconds. Live delivery must not queue behind reconnects. The thread lives as long as the process.
+_TAIL_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-tail")
+_read_after = DatabaseSyncToAsync(feed_rows_after, thread_sensitive=False, executor=_TAIL_THREAD)
+
+
+async def close_tail_connection() -> None:
+    """Close the tail thread's database connection (a test's database cannot be dropped while one is open)."""
+    await DatabaseSyncToAsync(connections.close_all, thread_sensitive=False, executor=_TAIL_THREAD)()
 
 
 class FeedTail:
@@ -49,7 +64,7 @@ class FeedTail:
             if to is None and time.monotonic() - self._refreshed_at < REFRESH_MIN_S:
                 return
             while to is None or self.top < to:
-                rows = await database_sync_to_async(feed_rows_after)(after=self.top, limit=PAGE)
+                rows = await _read_after(after=self.top, limit=PAGE)
                 self.reads += 1
                 self._append(rows)
                 if len(rows) < PAGE:

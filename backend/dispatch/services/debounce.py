@@ -2,8 +2,8 @@
 
 A :class:`~backend.dispatch.models.ReplanState` row per courier is the debounce (a database row,
 not a cache key: the web process, the worker and eager mode all see the same row, and it is
-locked like any other row). The first trigger of a window sets ``due_at = now + DEBOUNCE_S``,
-bumps ``generation`` and, after commit, schedules one ``dispatch.replan_courier`` task for
+locked like any other row). The first trigger of a window sets ``due_at`` to ``now + DEBOUNCE_S``
+less a random part of it (up to ``WINDOW_SPREAD``), bumps ``generation`` and, after commit, schedules one ``dispatch.replan_courier`` task for
 ``due_at`` carrying that generation. Triggers before ``due_at`` only add their name. The task
 claims the window (clears ``due_at``) under the row lock, so a duplicate delivery of the same
 task, or a task of an older generation, finds nothing to claim and does nothing. A trigger that
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -56,6 +57,13 @@ URGENT_GAP_S = env_int("REPLAN_URGENT_GAP_S", 5)
 # would only cost one extra run: the late task finds another generation and skips).
 OVERDUE_S = env_int("REPLAN_OVERDUE_S", 120)
 MAX_TRIGGERS = 20  # names kept per window (the plan's record of why it ran)
+# Couriers whose changes came together (a morning's assignment, a bulk reassignment, every
+# reassignment's two couriers) would open their windows together, fall due together, and open the
+# next ones together again: a wave of runs every window that takes the worker's core at once and
+# the live sockets' with it (seen as a 20 s beat in the realtime bench's latency). Each window is
+# shortened by a random part of up to a quarter, so the waves spread out, as the sockets' heartbeats
+# start at a random point of their interval. A window still ends within DEBOUNCE_S.
+WINDOW_SPREAD = 0.25
 
 
 class Tick(StrEnum):
@@ -67,7 +75,15 @@ class Tick(StrEnum):
 
 
 def _lock_state(courier_id: int) -> ReplanState:
-    # INSERT … ON CONFLICT DO NOTHING, then lock: two first triggers cannot both create the row.
+    """The courier's row, locked. It exists after the courier's first trigger, so the lock is one
+    statement; the first time it is created (INSERT … ON CONFLICT DO NOTHING, so two first
+    triggers cannot both create it) and then locked. Every commit that reassigns a job asks for two
+    couriers: an unconditional insert and a separate existence check were two of its statements."""
+    state = ReplanState.objects.select_for_update().filter(courier_id=courier_id).first()
+    if state is not None:
+        return state
+    if not Courier.objects.filter(pk=courier_id).exists():
+        raise DomainError("not_found", f"courier {courier_id} not found")
     ReplanState.objects.bulk_create([ReplanState(courier_id=courier_id)], ignore_conflicts=True)
     return ReplanState.objects.select_for_update().get(courier_id=courier_id)
 
@@ -78,12 +94,10 @@ def replan_soon(*, courier_id: int, trigger: str, urgent: bool = False) -> Tick:
 
     Joins the caller's transaction; the task is only sent after it commits.
     """
-    if not Courier.objects.filter(pk=courier_id).exists():
-        raise DomainError("not_found", f"courier {courier_id} not found")
     with transaction.atomic():
         state = _lock_state(courier_id)
         now = timezone.now()
-        due = now + timedelta(seconds=DEBOUNCE_S)
+        due = now + timedelta(seconds=DEBOUNCE_S)  # the longest this trigger may wait
         if urgent:
             gap_end = state.last_run_at + timedelta(seconds=URGENT_GAP_S) if state.last_run_at else now
             due = max(now, gap_end)
@@ -99,6 +113,8 @@ def replan_soon(*, courier_id: int, trigger: str, urgent: bool = False) -> Tick:
                 state.triggers = triggers
                 state.save(update_fields=["triggers"])
             return Tick.COALESCED
+        if not urgent:  # a new window: shortened by its random part (only here, so joining stays as it was)
+            due -= timedelta(seconds=DEBOUNCE_S * WINDOW_SPREAD * random.random())
         state.due_at = due
         state.generation += 1
         state.triggers = triggers

@@ -15,12 +15,19 @@ from backend.couriers.models import Courier, Station
 from backend.dispatch import tasks
 from backend.dispatch.models import PlanRun, ReplanState
 from backend.dispatch.services import replan_soon, replan_tick
-from backend.dispatch.services.debounce import OVERDUE_S, Tick, window_covers, windows_covering
+from backend.dispatch.services.debounce import (
+    DEBOUNCE_S,
+    OVERDUE_S,
+    WINDOW_SPREAD,
+    Tick,
+    window_covers,
+    windows_covering,
+)
 from backend.shipments.services import followups
 from backend.shipments.services.followups import replan_after_commit
 from tests.backend.dispatch.factories import at, given_to, job_at, refresh
 from tests.backend.dispatch.test_replan_task import zigzag
-from tests.fixtures.people import Person
+from tests.fixtures.people import Person, make_courier
 
 
 @pytest.fixture
@@ -202,3 +209,23 @@ def test_one_read_checks_every_trigger_of_a_commit(
     assert reads == [[(b.pk, "job assigned"), (a.pk, "job reassigned away")]]
     assert sent == []  # a's open window took the new trigger's name; b's held it already
     assert ReplanState.objects.get(courier=a).triggers == ["job assigned", "job reassigned away"]
+
+
+@pytest.mark.django_db
+def test_windows_opened_together_fall_due_spread_out_and_within_the_debounce(
+    station: Station, sent: list[tuple[object, ...]], time_machine: TimeMachineFixture
+) -> None:
+    """Forty couriers' windows opened in one instant must not all fall due in one instant (and open
+    the next ones together again): a wave of runs would take the worker's core at once."""
+    time_machine.move_to(at(10, 0), tick=False)
+    couriers = [make_courier(station)[0] for _ in range(40)]
+    for c in couriers:
+        assert replan_soon(courier_id=c.pk, trigger="job assigned") == Tick.SCHEDULED
+    offsets = sorted(
+        (state.due_at - at(10, 0)).total_seconds()
+        for state in ReplanState.objects.filter(courier__in=couriers)
+        if state.due_at is not None
+    )
+    assert len(offsets) == 40
+    assert offsets[0] >= DEBOUNCE_S * (1 - WINDOW_SPREAD) and offsets[-1] <= DEBOUNCE_S
+    assert offsets[-1] - offsets[0] >= DEBOUNCE_S * WINDOW_SPREAD / 2  # spread, not one instant

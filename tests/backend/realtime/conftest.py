@@ -18,6 +18,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import connections
 
 from backend.asgi import application
+from backend.realtime.tail import close_tail_connection
 from backend.realtime.validation import validate
 
 
@@ -27,6 +28,7 @@ async def _close_database_thread_connections(request: pytest.FixtureRequest) -> 
     if request.node.get_closest_marker("django_db"):
         # The database thread keeps its connection (CONN_MAX_AGE); an open one would block dropping the test DB.
         await sync_to_async(connections.close_all, thread_sensitive=True)()
+        await close_tail_connection()  # the feed tail reads on a thread of its own
 
 
 def feed_path(base: str, **params: Any) -> str:
