@@ -137,6 +137,17 @@ if DATABASE_URL:
         DATABASES["default"]["OPTIONS"] = {
             "pool": {"min_size": 1, "max_size": DATABASE_POOL_MAX, "timeout": 10}
         }
+    # Statements prepared on the server: psycopg prepares a statement once a connection has run it
+    # five times, and PostgreSQL plans it once instead of on every call (it needs server-side
+    # binding). Measured on the realtime bench (2026-12-05, 90 s at 200 reassignments/s): the
+    # committing processes' backends 0.35 → 0.22 of a core, PostgreSQL in all 0.46 → 0.30.
+    # Django leaves them off for transaction-mode PgBouncer, which cannot keep a connection's
+    # prepared statements; Parcelrun pools in process (psycopg's pool), so they are on. Behind
+    # such a pooler set DATABASE_PREPARED_STATEMENTS=False.
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        assert isinstance(options, dict)
+        options.update(server_side_binding=True, prepare_threshold=5)
 else:
     DATABASES = {
         "default": {

@@ -15,7 +15,11 @@ from datetime import datetime
 
 # docs/api.md: the job lifecycle.
 OPEN = ("assigned", "accepted", "started", "arrived")
-TAKEABLE = ("assigned", "accepted", "started")  # a supervisor may hand these over
+# A supervisor may hand these over (docs/api.md, `assign`). "failed" too: a failed attempt goes out
+# again. The simulation's staff only picks open jobs, but the job it read may fail before its
+# reassignment commits; the server then re-assigns the failed job, as the contract says. Missing
+# here, a seed whose staff lost that race reported the server's correct answer as a divergence.
+TAKEABLE = ("assigned", "accepted", "started", "failed")
 # docs/sync-protocol.md, conflict rules: where a reassignment alone leaves a parcel.
 NO_DECISION = ("at_station", "out_for_delivery", "delivery_failed")
 # Shipment moves the handheld's actions and scans can make (docs/api.md), as (from, to) pairs.
