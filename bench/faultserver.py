@@ -78,7 +78,8 @@ def install_kill_hooks() -> None:
 
 def install_mutant(name: str) -> None:
     rng = random.Random()
-    from backend.sync import oplog, services
+    from backend.sync import oplog
+    from backend.sync.services import push  # where the push binds the names the mutants replace
 
     if name == "skip_claim":
         claim = oplog.claim
@@ -92,7 +93,7 @@ def install_mutant(name: str) -> None:
     elif name == "apply_twice":
         from backend.shipments.services import scans_bulk
 
-        record = services.scans_record_bulk
+        record = push.scans_record_bulk
 
         def twice(*, scans: list[Any], **kwargs: Any) -> Any:
             out = record(scans=scans, **kwargs)
@@ -103,9 +104,9 @@ def install_mutant(name: str) -> None:
                 scans_bulk.scans_record_bulk(scans=again, **kwargs)
             return out
 
-        services.scans_record_bulk = twice  # type: ignore[assignment]
+        push.scans_record_bulk = twice  # type: ignore[assignment]
     elif name == "drop_op":
-        apply = services._apply
+        apply = push._apply
 
         def dropping(principal: Any, device_id: str, parsed: list[Any], *args: Any) -> Any:
             if len(parsed) < 3 or rng.random() > 0.3:
@@ -120,7 +121,7 @@ def install_mutant(name: str) -> None:
             out.results.insert(victim, {"op_id": parsed[victim].op_id, "outcome": "applied"})
             return out
 
-        services._apply = dropping  # type: ignore[assignment]
+        push._apply = dropping  # type: ignore[assignment]
     elif name == "stale_wins":
         from backend.shipments.services import jobs, offline, recording
 
@@ -143,16 +144,16 @@ def install_mutant(name: str) -> None:
         if hasattr(completion, "require_own_job"):
             completion.require_own_job = anyone  # type: ignore[attr-defined]
     elif name == "lose_chunk":
-        from backend.sync import attachments
+        from backend.sync.models import AttachmentChunk
 
-        create = attachments.AttachmentChunk.objects.create
+        create = AttachmentChunk.objects.create
 
         def forgetful(**kwargs: Any) -> Any:
             if kwargs.get("offset", 0) > 0:
                 return None  # acknowledged by the caller, never stored
             return create(**kwargs)
 
-        attachments.AttachmentChunk.objects.create = forgetful  # type: ignore[method-assign]
+        AttachmentChunk.objects.create = forgetful  # type: ignore[method-assign]
     else:
         raise SystemExit(f"unknown mutant {name!r}; one of {', '.join(MUTANTS)}")
 
