@@ -3,8 +3,8 @@
 A :class:`~backend.dispatch.models.ReplanState` row per courier is the debounce (a database row,
 not a cache key: the web process, the worker and eager mode all see the same row, and it is
 locked like any other row). The first trigger of a window sets ``due_at`` to ``now + DEBOUNCE_S``
-less a random part of it (up to ``WINDOW_SPREAD``), bumps ``generation`` and, after commit, schedules one ``dispatch.replan_courier`` task for
-``due_at`` carrying that generation. Triggers before ``due_at`` only add their name. The task
+less a random part of it (up to ``WINDOW_SPREAD``), bumps ``generation`` and, after commit,
+schedules one ``dispatch.replan_courier`` task for ``due_at`` carrying that generation. Triggers before ``due_at`` only add their name. The task
 claims the window (clears ``due_at``) under the row lock, so a duplicate delivery of the same
 task, or a task of an older generation, finds nothing to claim and does nothing. A trigger that
 arrives while a run is computing opens the next window: no change is ever dropped.
