@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 
 import pytest
+from asgiref.sync import SyncToAsync, sync_to_async
 from channels.db import database_sync_to_async
+from django.db import connection, connections
 
 from backend.couriers.models import Courier, Station
+from backend.realtime import tail
 from backend.realtime.selectors import FeedRow, feed_rows_after
 from backend.realtime.tail import FeedTail, close_tail_connection
 from backend.shipments.models import FeedEntry
@@ -53,6 +57,45 @@ def test_the_tail_reads_while_the_shared_database_thread_is_busy(
         finally:
             gate.set()
             await busy
+            await close_tail_connection()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_tail_keeps_its_connection_and_reconnects_when_it_breaks(
+    station: Station, supervisor: Person, courier: tuple[Courier, Person]
+) -> None:
+    """The tail thread keeps its connection between reads (no pool round trip per doorbell); a
+    read on a broken one is made again on a fresh connection, so no socket sees the error."""
+    job = make_job(station, supervisor.ctx)
+    job_assign(job_id=job.pk, courier_id=courier[0].pk, ctx=supervisor.ctx)
+    last = FeedEntry.objects.order_by("-cursor").values_list("cursor", flat=True)[0]
+    in_tail_thread = functools.partial(SyncToAsync, thread_sensitive=False, executor=tail._TAIL_THREAD)
+
+    def backend_pid() -> int:
+        return int(connections["default"].connection.info.backend_pid)
+
+    def terminate(pid: int) -> None:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+    async def scenario() -> None:
+        try:
+            first = FeedTail(head=0)
+            await first.advance()
+            pid = await in_tail_thread(backend_pid)()
+            again = FeedTail(head=0)
+            await again.advance()
+            assert await in_tail_thread(backend_pid)() == pid  # the same connection, kept
+            await sync_to_async(terminate)(pid)
+            await asyncio.sleep(0.2)
+            fresh = FeedTail(head=0)
+            await fresh.advance()
+            assert fresh.top == last
+            assert await in_tail_thread(backend_pid)() != pid
+        finally:
             await close_tail_connection()
 
     asyncio.run(scenario())
